@@ -1,0 +1,39 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from apps.rtrw.models import RukunTetangga
+
+from .roles import Role
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150)
+    username = forms.RegexField(
+        label=_("Nama pengguna"),
+        max_length=150,
+        regex=r"^[a-zA-Z0-9_.-]+$",
+        error_messages={"invalid": _("Hanya huruf, angka, titik, garis bawah atau tanda hubung.")},
+    )
+    phone = forms.RegexField(
+        label=_("Nomor HP"),
+        regex=r"^(\+62|62|0)8[0-9]{7,12}$",
+        required=False,
+        error_messages={"invalid": _("Nomor HP tidak valid, mis. 081234567890.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(
+        label=_("Saya mendaftar sebagai"),
+        choices=[(Role.WARGA.value, Role.WARGA.label), (Role.PEMILIK_UMKM.value, Role.PEMILIK_UMKM.label)],
+    )
+    rt = forms.ModelChoiceField(label=_("RT/RW"), queryset=RukunTetangga.objects.select_related("rw"), required=False)
+    address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
+    password = forms.CharField(label=_("Kata sandi"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password"):
+            password_validation.validate_password(data["password"])
+        return data

@@ -1,0 +1,35 @@
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from apps.tenancy.models import Tenant
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The tenant's home page: name, region and a map of its centre."""
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    if tenant.is_public:
+        return platform_home(request)
+    context = {
+        "parent": tenant.parent,
+        "children": tenant.children.filter(status=Tenant.Status.ACTIVE).order_by("name")
+        if tenant.tenant_type == Tenant.Type.KOTA
+        else [],
+    }
+    return render(request, "core/home.html", context)
+
+
+def platform_home(request: HttpRequest) -> HttpResponse:
+    tenants = Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC).filter(status=Tenant.Status.ACTIVE)
+    context = {
+        "kota_count": tenants.filter(tenant_type=Tenant.Type.KOTA).count(),
+        "kelurahan_count": tenants.filter(tenant_type=Tenant.Type.KELURAHAN).count(),
+        "recent": tenants.order_by("-created_at")[:12],
+    }
+    return render(request, "core/platform_home.html", context)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "schema": connection.schema_name})

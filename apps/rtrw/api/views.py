@@ -1,0 +1,24 @@
+from django.db.models import QuerySet
+from rest_framework import serializers, viewsets
+
+from apps.rtrw.models import RukunTetangga
+
+
+class RukunTetanggaSerializer(serializers.ModelSerializer[RukunTetangga]):
+    rw = serializers.IntegerField(source="rw.number", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)
+    ketua = serializers.CharField(source="ketua.__str__", read_only=True, default=None)
+    residents = serializers.IntegerField(source="residents.count", read_only=True)
+
+    class Meta:
+        model = RukunTetangga
+        fields = ["id", "rw", "number", "label", "ketua", "residents"]
+
+
+class RukunTetanggaViewSet(viewsets.ReadOnlyModelViewSet[RukunTetangga]):
+    """RT units of this kelurahan with their RW and ketua."""
+
+    serializer_class = RukunTetanggaSerializer
+
+    def get_queryset(self) -> QuerySet[RukunTetangga]:
+        return RukunTetangga.objects.select_related("rw", "ketua").order_by("rw__number", "number")

@@ -1,0 +1,171 @@
+"""Platform admin (public site only): the franchise operator's console for tenants.
+
+It is a separate AdminSite so that no tenant's /admin/ ever lists the tenant registry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import AdminSite
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.admin import UserAdmin
+from apps.accounts.models import User
+from apps.core.errors import DomainError
+
+from . import services
+from .models import ActivationJob, Domain, PooledSchema, Region, Tenant, TenantArchive
+
+
+class PlatformAdminSite(AdminSite):
+    site_header = _("KotaKita — operator platform")
+    site_title = _("KotaKita operator")
+    index_title = _("Tenant, wilayah dan aktivasi")
+
+
+platform_admin_site = PlatformAdminSite(name="platform_admin")
+platform_admin_site.register(User, UserAdmin)
+platform_admin_site.register(Group, GroupAdmin)
+
+
+class ActivateForm(forms.Form):
+    code = forms.CharField(label=_("Kode wilayah"), help_text=_("Mis. 35.77.03.1001 (kelurahan) atau 35.77 (kota)"))
+    tenant_type = forms.ChoiceField(
+        label=_("Jenis"),
+        choices=[("", _("(dari kode)")), ("kota", _("Kota/Kabupaten")), ("kelurahan", _("Desa/Kelurahan"))],
+        required=False,
+    )
+    slug = forms.SlugField(label=_("Subdomain"), required=False, help_text=_("Kosongkan untuk dibuat dari nama"))
+    admin_email = forms.EmailField(label=_("E-mail admin"), required=False)
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Tenant, site=platform_admin_site)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "region_id", "tenant_type", "slug", "parent", "plan", "status", "created_at"]
+    list_filter = ["tenant_type", "status", "plan"]
+    search_fields = ["name", "region__code", "slug"]
+    readonly_fields = ["schema_name", "region", "tenant_type", "parent", "lat", "lng", "status", "created_at"]
+    fields = ["name", "region", "tenant_type", "schema_name", "slug", "parent", "lat", "lng", "plan", "status"]
+    inlines = [DomainInline]
+    actions = ["suspend", "reactivate", "remove"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
+        return super().get_queryset(request).exclude(tenant_type=Tenant.Type.PUBLIC).select_related("parent")
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("activate/", self.admin_site.admin_view(self.activate_view), name="tenancy_tenant_activate"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        return HttpResponseRedirect(reverse("platform_admin:tenancy_tenant_activate"))
+
+    def activate_view(self, request: HttpRequest) -> HttpResponse:
+        form = ActivateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                activation = services.activate_region(
+                    form.cleaned_data["code"],
+                    tenant_type=form.cleaned_data["tenant_type"] or None,
+                    slug=form.cleaned_data["slug"] or None,
+                    admin_email=form.cleaned_data["admin_email"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                return TemplateResponse(
+                    request,
+                    "admin/tenancy/tenant/activated.html",
+                    {**self.admin_site.each_context(request), "activation": activation, "opts": self.model._meta},
+                )
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/tenancy/tenant/activate.html", context)
+
+    @admin.action(description=_("Tangguhkan tenant terpilih"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        for tenant in queryset:
+            services.suspend_tenant(tenant, reason=_("Ditangguhkan operator"), actor=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("%(n)d tenant ditangguhkan.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Aktifkan kembali tenant terpilih"))
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        for tenant in queryset:
+            services.reactivate_tenant(tenant, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("%(n)d tenant aktif kembali.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Arsipkan lalu hapus tenant terpilih"))
+    def remove(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        for tenant in list(queryset):
+            archive = services.remove_tenant(tenant, reason=_("Dihapus operator"), actor=request.user)  # type: ignore[arg-type]
+            self.message_user(request, _("%(name)s diarsipkan ke %(path)s") % {"name": tenant.name, "path": archive.path})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # removal always archives first: use the action
+
+
+@admin.register(Region, site=platform_admin_site)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "lat", "lng"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ActivationJob, site=platform_admin_site)
+class ActivationJobAdmin(admin.ModelAdmin):
+    list_display = ["scope", "total", "done", "status", "created_at", "finished_at"]
+    readonly_fields = ["scope", "total", "done", "failed", "status", "created_by", "started_at", "finished_at"]
+    exclude = ["codes"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(TenantArchive, site=platform_admin_site)
+class TenantArchiveAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "schema_name", "size_bytes", "created_at", "removed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PooledSchema, site=platform_admin_site)
+class PooledSchemaAdmin(admin.ModelAdmin):
+    list_display = ["schema_name", "tenant_type", "fingerprint", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+__all__ = ["platform_admin_site"]

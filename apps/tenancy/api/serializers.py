@@ -1,0 +1,75 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.tenancy.models import ActivationJob, Region, Tenant
+
+
+class RegionSerializer(serializers.ModelSerializer[Region]):
+    kind = serializers.CharField(read_only=True)
+    tenant_slug = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "kind", "parent", "lat", "lng", "tenant_slug"]
+
+    def get_tenant_slug(self, obj: Region) -> str | None:
+        tenant = getattr(obj, "tenant", None)
+        return tenant.slug if tenant else None
+
+
+class TenantSerializer(serializers.ModelSerializer[Tenant]):
+    code = serializers.CharField(source="region_id", read_only=True)
+    url = serializers.SerializerMethodField()
+    parent_code = serializers.CharField(source="parent.region_id", read_only=True, default=None)
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "id",
+            "code",
+            "name",
+            "tenant_type",
+            "slug",
+            "url",
+            "schema_name",
+            "parent_code",
+            "lat",
+            "lng",
+            "plan",
+            "status",
+            "status_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj: Tenant) -> str:
+        return obj.url()
+
+
+class ActivateSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=20, help_text=_("Kode Kemendagri, mis. 35.77.03.1001"))
+    tenant_type = serializers.ChoiceField(choices=["kota", "kelurahan"], required=False)
+    slug = serializers.CharField(max_length=63, required=False)
+    plan = serializers.CharField(max_length=32, required=False)
+    admin_email = serializers.EmailField(required=False, default="")
+    admin_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class ActivationResultSerializer(serializers.Serializer[Any]):
+    tenant = TenantSerializer()
+    admin_username = serializers.CharField()
+    set_password_url = serializers.URLField()
+    from_pool = serializers.BooleanField()
+
+
+class StatusChangeSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class ActivationJobSerializer(serializers.ModelSerializer[ActivationJob]):
+    class Meta:
+        model = ActivationJob
+        fields = ["id", "scope", "total", "done", "failed", "status", "created_at", "started_at", "finished_at"]
+        read_only_fields = ["id", "total", "done", "failed", "status", "created_at", "started_at", "finished_at"]

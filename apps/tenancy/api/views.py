@@ -1,0 +1,121 @@
+"""Operator API on the platform site: regions, tenants and bulk activation jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.tenancy import services
+from apps.tenancy.models import ActivationJob, Region, Tenant
+from apps.tenancy.tasks import run_activation_job
+
+from .permissions import IsFranchiseOperator
+from .serializers import (
+    ActivateSerializer,
+    ActivationJobSerializer,
+    ActivationResultSerializer,
+    RegionSerializer,
+    StatusChangeSerializer,
+    TenantSerializer,
+)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, description="Search by name or code prefix"),
+        OpenApiParameter("level", int, description="1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa/kelurahan"),
+        OpenApiParameter("parent", str, description="Children of this code"),
+    ]
+)
+class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
+    serializer_class = RegionSerializer
+    permission_classes = [IsFranchiseOperator]
+    lookup_value_regex = r"[0-9.]+"
+
+    def get_queryset(self) -> QuerySet[Region]:
+        qs = Region.objects.select_related("tenant").order_by("code")
+        params = self.request.query_params
+        if q := params.get("q", "").strip():
+            qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+        if level := params.get("level"):
+            qs = qs.filter(level=level) if level.isdigit() else qs.none()
+        if parent := params.get("parent"):
+            qs = qs.filter(parent_id=parent)
+        return qs
+
+
+class TenantViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Tenant]
+):
+    serializer_class = TenantSerializer
+    permission_classes = [IsFranchiseOperator]
+    queryset = Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC).select_related("parent")
+    lookup_field = "region_id"
+    lookup_url_kwarg = "code"
+    lookup_value_regex = r"[0-9.]+"
+
+    @extend_schema(request=ActivateSerializer, responses={201: ActivationResultSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Activate a desa/kelurahan or kabupaten/kota from the national list."""
+        data = ActivateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        activation = services.activate_region(**data.validated_data, actor=request.user)
+        body = ActivationResultSerializer(
+            {
+                "tenant": activation.tenant,
+                "admin_username": activation.admin.username,
+                "set_password_url": activation.set_password_url,
+                "from_pool": activation.from_pool,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StatusChangeSerializer, responses=TenantSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, code: str) -> Response:
+        data = StatusChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant = services.suspend_tenant(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
+        return Response(TenantSerializer(tenant).data)
+
+    @extend_schema(request=None, responses=TenantSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, code: str) -> Response:
+        tenant = services.reactivate_tenant(self.get_object(), actor=request.user)
+        return Response(TenantSerializer(tenant).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Archive the tenant's schema (dump) and remove it."""
+        archive = services.remove_tenant(self.get_object(), reason=request.query_params.get("reason", ""), actor=request.user)
+        return Response({"archive": archive.path, "sha256": archive.sha256}, status=status.HTTP_200_OK)
+
+
+class ActivationJobViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ActivationJob]
+):
+    """Bulk activation of every desa/kelurahan under a code; poll a job for its progress."""
+
+    serializer_class = ActivationJobSerializer
+    permission_classes = [IsFranchiseOperator]
+    queryset = ActivationJob.objects.all()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ActivationJobSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.create_activation_job(data.validated_data["scope"], actor=request.user)
+        transaction.on_commit(lambda: run_activation_job.delay(job.pk))
+        return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ActivationJobSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        job = self.get_object()
+        transaction.on_commit(lambda: run_activation_job.delay(job.pk))
+        return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from apps.tenancy.region_data import load_regions
+
+
+class Command(BaseCommand):
+    help = "Load or update the national Kemendagri region list in the public schema."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        connection.set_schema_to_public()
+        with transaction.atomic():
+            count = load_regions(connection)
+        self.stdout.write(self.style.SUCCESS(f"{count} regions loaded."))

@@ -1,0 +1,197 @@
+"""Schema plumbing: template schemas, migration state, and the pool of ready-made schemas.
+
+Activation must be fast (a kelurahan is onboarded while the operator waits), but migrating or
+even cloning a ~90-table schema takes seconds. So each tenant type keeps a few *pooled*
+schemas, cloned from its template ahead of time; activation renames one of them
+(`ALTER SCHEMA ... RENAME`, a catalogue update) inside the activation's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable
+from functools import cache
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import get_tenant_types, schema_exists
+
+from .models import PooledSchema, Tenant
+
+logger = logging.getLogger(__name__)
+
+TENANT_TYPES = (Tenant.Type.KOTA, Tenant.Type.KELURAHAN)
+POOL_PREFIX = "pool_"
+
+
+def template_schema(tenant_type: str) -> str:
+    return str(get_tenant_types()[tenant_type]["BASE_SCHEMA"])
+
+
+def _app_labels(tenant_type: str) -> set[str]:
+    names = set(get_tenant_types()[tenant_type]["APPS"])
+    return {config.label for config in apps.get_app_configs() if config.name in names}
+
+
+@cache
+def expected_migrations(tenant_type: str) -> frozenset[tuple[str, str]]:
+    """Every migration on disk that a schema of this type must have applied."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    labels = _app_labels(tenant_type)
+    return frozenset(key for key in loader.graph.nodes if key[0] in labels)
+
+
+def fingerprint(tenant_type: str) -> str:
+    joined = "\n".join(f"{app}.{name}" for app, name in sorted(expected_migrations(tenant_type)))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def applied_migrations(schemas: Iterable[str], chunk: int = 200) -> dict[str, set[tuple[str, str]]]:
+    """Applied migrations of many schemas, a few queries in all (not one per schema)."""
+    names = list(schemas)
+    existing = _existing_migration_tables(names)
+    state: dict[str, set[tuple[str, str]]] = {name: set() for name in names}
+    with connection.cursor() as cursor:
+        for start in range(0, len(existing), chunk):
+            part = existing[start : start + chunk]
+            sql = " UNION ALL ".join(
+                f"SELECT %s, app, name FROM {connection.ops.quote_name(s)}.django_migrations" for s in part
+            )
+            cursor.execute(sql, part)
+            for schema, app, name in cursor.fetchall():
+                state[schema].add((app, name))
+    return state
+
+
+def _existing_migration_tables(schemas: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'django_migrations' AND table_schema = ANY(%s)",
+            [schemas],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def outdated(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (schema, type) pairs that miss at least one migration on disk."""
+    pairs = list(pairs)
+    state = applied_migrations(schema for schema, _ in pairs)
+    return [(schema, kind) for schema, kind in pairs if not expected_migrations(kind) <= state[schema]]
+
+
+def ensure_template_schemas() -> list[tuple[str, str]]:
+    """Create the per-type template schemas if missing; return them as (schema, type)."""
+    pairs = []
+    with connection.cursor() as cursor:
+        for kind in TENANT_TYPES:
+            name = template_schema(kind)
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(name)}")
+            pairs.append((name, str(kind)))
+    return pairs
+
+
+def all_schema_pairs() -> list[tuple[str, str]]:
+    """Every non-public schema we manage: templates, pooled schemas and tenants."""
+    pairs = [(template_schema(kind), str(kind)) for kind in TENANT_TYPES]
+    pairs += list(PooledSchema.objects.order_by("id").values_list("schema_name", "tenant_type"))
+    pairs += list(
+        Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC)
+        .order_by("id")
+        .values_list("schema_name", "tenant_type")
+    )
+    return pairs
+
+
+# --- the pool -----------------------------------------------------------------------------
+
+
+def take_pooled_schema(tenant_type: str) -> str | None:
+    """Claim a current pooled schema inside the caller's transaction (None if none left)."""
+    entry = (
+        PooledSchema.objects.select_for_update(skip_locked=True)
+        .filter(tenant_type=tenant_type, fingerprint=fingerprint(tenant_type))
+        .order_by("id")
+        .first()
+    )
+    if entry is None:
+        return None
+    entry.delete()
+    return entry.schema_name
+
+
+def rename_schema(old: str, new: str) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER SCHEMA {quote(old)} RENAME TO {quote(new)}")
+
+
+def clone_template(tenant_type: str, new_schema: str) -> None:
+    """The slow path (seconds): copy the template's tables, data and sequences."""
+    CloneSchema().clone_schema(template_schema(tenant_type), new_schema, "DATA")
+
+
+def drop_schema(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(name)} CASCADE")
+
+
+def fill_pool(tenant_type: str, size: int | None = None) -> int:
+    """Top the pool of `tenant_type` up to `size` current schemas; returns how many it made.
+
+    A session-level advisory lock keeps two fillers (two workers, or a worker and a
+    deploy) from overfilling; the one that does not get the lock leaves the work to the
+    other.
+    """
+    size = settings.TENANT_SCHEMA_POOL_SIZE if size is None else size
+    if not schema_exists(template_schema(tenant_type)):
+        return 0
+    lock_key = int(hashlib.sha1(f"kotakita-pool-{tenant_type}".encode()).hexdigest()[:15], 16)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_key])
+        if not cursor.fetchone()[0]:
+            return 0
+    made = 0
+    try:
+        current = fingerprint(tenant_type)
+        drop_stale_pool(tenant_type)
+        while PooledSchema.objects.filter(tenant_type=tenant_type, fingerprint=current).count() < size:
+            name = f"{POOL_PREFIX}{tenant_type}_{uuid.uuid4().hex[:12]}"
+            with transaction.atomic():
+                clone_template(tenant_type, name)
+                PooledSchema.objects.create(schema_name=name, tenant_type=tenant_type, fingerprint=current)
+            made += 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key])
+    if made:
+        logger.info("schema pool %s: %d new", tenant_type, made)
+    return made
+
+
+def drop_stale_pool(tenant_type: str) -> int:
+    """Drop pooled schemas built at an older migration state than the template's."""
+    stale = PooledSchema.objects.filter(tenant_type=tenant_type).exclude(fingerprint=fingerprint(tenant_type))
+    count = 0
+    for entry in stale:
+        with transaction.atomic():
+            drop_schema(entry.schema_name)
+            entry.delete()
+        count += 1
+    return count
+
+
+def refresh_pool_fingerprints() -> None:
+    """After a migrate, mark pooled schemas that are now fully migrated as current."""
+    entries = list(PooledSchema.objects.all())
+    state = applied_migrations(entry.schema_name for entry in entries)
+    for entry in entries:
+        if expected_migrations(entry.tenant_type) <= state[entry.schema_name]:
+            current = fingerprint(entry.tenant_type)
+            if entry.fingerprint != current:
+                PooledSchema.objects.filter(pk=entry.pk).update(fingerprint=current)

@@ -1,0 +1,405 @@
+"""Tenant lifecycle: activate, suspend, reactivate, remove (archive first), bulk activation.
+
+Every function here is the one place its change happens; admin actions, the API, management
+commands and tests all call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user, set_password_path
+from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.progress import Progress
+from config.embedded_db import embedded_bin_dir
+
+from . import regions, schemas
+from .models import ActivationJob, Domain, Plan, Region, Tenant, TenantArchive, absolute_url
+
+logger = logging.getLogger(__name__)
+
+RESERVED_SLUGS = frozenset(
+    {"www", "api", "admin", "static", "media", "mail", "smtp", "public", "platform", "operator", "app", "status"}
+)
+
+
+@dataclass(frozen=True)
+class Activation:
+    tenant: Tenant
+    admin: User
+    set_password_url: str
+    from_pool: bool
+
+
+# --- lookups and validation ---------------------------------------------------------------
+
+
+def get_region(code: str) -> Region:
+    try:
+        normalized = regions.normalize(code)
+    except regions.InvalidRegionCode:
+        raise ValidationFailed(
+            _("Kode wilayah “%(code)s” tidak valid. Format: PP.KK.CC.DDDD, misalnya 35.77.03.1001.")
+            % {"code": code},
+            code="invalid_region_code",
+        ) from None
+    region = Region.objects.filter(code=normalized).first()
+    if region is None:
+        raise NotFound(
+            _("Kode wilayah %(code)s tidak ada dalam daftar Kemendagri.") % {"code": normalized},
+            code="unknown_region",
+        )
+    return region
+
+
+def tenant_type_for(region: Region, requested: str | None = None) -> str:
+    if region.level == Region.Level.KABUPATEN_KOTA:
+        kind = Tenant.Type.KOTA
+    elif region.level == Region.Level.DESA_KELURAHAN:
+        kind = Tenant.Type.KELURAHAN
+    else:
+        raise ValidationFailed(
+            _("%(name)s adalah %(kind)s; yang bisa diaktifkan hanya kabupaten/kota atau desa/kelurahan.")
+            % {"name": region.name, "kind": region.kind_label},
+            code="wrong_region_level",
+        )
+    if requested and requested != kind:
+        raise ValidationFailed(
+            _("%(code)s %(name)s adalah %(kind)s, tidak bisa diaktifkan sebagai %(requested)s.")
+            % {
+                "code": region.code,
+                "name": region.name,
+                "kind": region.kind_label,
+                "requested": Tenant.Type(requested).label if requested in Tenant.Type.values else requested,
+            },
+            code="wrong_tenant_type",
+        )
+    return str(kind)
+
+
+def _slug_taken(slug: str) -> bool:
+    host = f"{slug}.{settings.KOTAKITA_BASE_DOMAIN}"
+    return Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=host).exists()
+
+
+def validate_slug(slug: str) -> str:
+    clean = slug.strip().lower()
+    if clean != slugify(clean) or not 3 <= len(clean) <= 63 or clean in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("Subdomain “%(slug)s” tidak valid: 3–63 huruf kecil, angka atau tanda hubung.") % {"slug": slug},
+            code="invalid_slug",
+        )
+    if _slug_taken(clean):
+        raise Conflict(_("Subdomain “%(slug)s” sudah dipakai.") % {"slug": clean}, code="slug_taken")
+    return clean
+
+
+def propose_slug(region: Region) -> str:
+    """A free subdomain from the name; namesakes get their kecamatan, then kota, then code."""
+    base = slugify(region.name)[:40] or "wilayah"
+    candidates = [base]
+    if region.level == Region.Level.DESA_KELURAHAN:
+        kecamatan = Region.objects.filter(code=regions.parent_code(region.code)).first()
+        kota = Region.objects.filter(code=regions.kota_code(region.code)).first()
+        if kecamatan:
+            candidates.append(f"{base}-{slugify(kecamatan.name)}"[:63])
+        if kecamatan and kota:
+            kota_short = slugify(kota.name.replace("Kabupaten ", "kab ").replace("Kota ", ""))
+            candidates.append(f"{base}-{slugify(kecamatan.name)}-{kota_short}"[:63])
+    candidates.append(f"{base}-{region.code.replace('.', '')}")
+    for candidate in candidates:
+        if candidate not in RESERVED_SLUGS and not _slug_taken(candidate):
+            return candidate
+    raise Conflict(_("Tidak ada subdomain bebas untuk %(name)s.") % {"name": region.name}, code="slug_taken")
+
+
+# --- activation ---------------------------------------------------------------------------
+
+
+def activate_region(
+    code: str,
+    *,
+    tenant_type: str | None = None,
+    slug: str | None = None,
+    plan: str | None = None,
+    admin_email: str = "",
+    admin_name: str = "",
+    actor: User | None = None,
+    refill_pool: bool = True,
+) -> Activation:
+    """Make a desa/kelurahan or kabupaten/kota a tenant, in one transaction.
+
+    The schema comes from the type's pool (renamed, milliseconds) or, when the pool is
+    empty, from a clone of the type's template (seconds). Either way it is created inside
+    the transaction, so a failure anywhere leaves no schema, tenant or domain behind.
+    """
+    region = get_region(code)
+    kind = tenant_type_for(region, tenant_type)
+    if Tenant.objects.filter(region=region).exists():
+        raise Conflict(
+            _("%(name)s (%(code)s) sudah aktif.") % {"name": region.name, "code": region.code},
+            code="already_active",
+        )
+    chosen_slug = validate_slug(slug) if slug else propose_slug(region)
+    if plan and plan not in Plan.values:
+        raise ValidationFailed(_("Paket “%(plan)s” tidak dikenal.") % {"plan": plan}, code="unknown_plan")
+    schema_name = regions.schema_name_for(region.code)
+
+    try:
+        with transaction.atomic():
+            pooled = schemas.take_pooled_schema(kind)
+            if pooled:
+                schemas.rename_schema(pooled, schema_name)
+            else:
+                schemas.clone_template(kind, schema_name)
+            tenant = Tenant.objects.create(
+                schema_name=schema_name,
+                tenant_type=kind,
+                region=region,
+                name=_region_display_name(region),
+                slug=chosen_slug,
+                parent=_kota_tenant_of(region) if kind == Tenant.Type.KELURAHAN else None,
+                lat=region.lat,
+                lng=region.lng,
+                plan=plan or (Plan.CITY_SAAS if kind == Tenant.Type.KOTA else Plan.KELURAHAN_PILOT),
+            )
+            Domain.objects.create(domain=f"{chosen_slug}.{settings.KOTAKITA_BASE_DOMAIN}", tenant=tenant)
+            if kind == Tenant.Type.KOTA:
+                Tenant.objects.filter(
+                    tenant_type=Tenant.Type.KELURAHAN, region__code__startswith=f"{region.code}."
+                ).update(parent=tenant)
+            with tenant:
+                admin = create_user(
+                    username="admin",
+                    email=admin_email,
+                    full_name=admin_name or _("Admin %(name)s") % {"name": tenant.name},
+                    roles=[Role.ADMIN],
+                    superuser=True,
+                )
+                link = tenant.url(set_password_path(admin))
+    except IntegrityError as exc:
+        # Two operators activating the same region (or slug) at once: one wins.
+        raise Conflict(
+            _("%(name)s sedang atau sudah diaktifkan.") % {"name": region.name}, code="already_active"
+        ) from exc
+
+    logger.info("tenant %s activated by %s (pool=%s)", schema_name, actor, bool(pooled))
+    transaction.on_commit(lambda: _after_activation(tenant, admin, link, refill_pool))
+    return Activation(tenant=tenant, admin=admin, set_password_url=link, from_pool=bool(pooled))
+
+
+def _region_display_name(region: Region) -> str:
+    if region.level == Region.Level.DESA_KELURAHAN:
+        return f"{region.kind_label} {region.name}"
+    return region.name
+
+
+def _kota_tenant_of(region: Region) -> Tenant | None:
+    return Tenant.objects.filter(tenant_type=Tenant.Type.KOTA, region_id=regions.kota_code(region.code)).first()
+
+
+def _after_activation(tenant: Tenant, admin: User, link: str, refill_pool: bool) -> None:
+    from .tasks import refill_schema_pool
+
+    if admin.email:
+        send_mail(
+            subject=_("KotaKita: akun admin %(name)s") % {"name": tenant.name},
+            message=_(
+                "Selamat datang di KotaKita.\n\nBuat kata sandi akun admin %(name)s (nama pengguna: %(username)s) "
+                "lewat tautan berikut:\n%(link)s\n"
+            )
+            % {"name": tenant.name, "username": admin.username, "link": link},
+            from_email=None,
+            recipient_list=[admin.email],
+        )
+    if refill_pool and settings.TENANT_SCHEMA_POOL_REFILL:
+        refill_schema_pool.delay(tenant.tenant_type)
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suspend_tenant(tenant: Tenant, *, reason: str = "", actor: User | None = None) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.is_public:
+        raise ValidationFailed(_("Situs platform tidak bisa ditangguhkan."))
+    tenant.status = Tenant.Status.SUSPENDED
+    tenant.status_reason = reason.strip()
+    tenant.save(update_fields=["status", "status_reason", "updated_at"])
+    logger.info("tenant %s suspended by %s: %s", tenant.schema_name, actor, reason)
+    return tenant
+
+
+@transaction.atomic
+def reactivate_tenant(tenant: Tenant, *, actor: User | None = None) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.status = Tenant.Status.ACTIVE
+    tenant.status_reason = ""
+    tenant.save(update_fields=["status", "status_reason", "updated_at"])
+    logger.info("tenant %s reactivated by %s", tenant.schema_name, actor)
+    return tenant
+
+
+# --- removal ------------------------------------------------------------------------------
+
+
+def pg_dump_binary() -> str:
+    """A pg_dump at least as new as the server (older ones refuse to dump)."""
+    server_major = connection.pg_version // 10000
+    candidates: list[Path] = []
+    bin_dir = embedded_bin_dir()
+    if bin_dir:
+        candidates.append(bin_dir / "pg_dump")
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        if not candidate.exists():
+            continue
+        out = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
+        try:
+            major = int(out.strip().split()[-1].split(".")[0])
+        except (IndexError, ValueError):
+            continue
+        if major >= server_major:
+            return str(candidate)
+    raise RuntimeError(f"no pg_dump for PostgreSQL {server_major} found")
+
+
+def dump_schema(schema_name: str, target: Path) -> None:
+    db = connection.settings_dict
+    cmd = [pg_dump_binary(), "--format=custom", f"--schema={schema_name}", f"--file={target}"]
+    if db.get("HOST"):
+        cmd.append(f"--host={db['HOST']}")
+    if db.get("PORT"):
+        cmd.append(f"--port={db['PORT']}")
+    if db.get("USER"):
+        cmd.append(f"--username={db['USER']}")
+    cmd.append(db["NAME"])
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+
+
+def remove_tenant(tenant: Tenant, *, reason: str = "", actor: User | None = None) -> TenantArchive:
+    """Archive the tenant's schema to a dump, then drop it with the tenant's rows.
+
+    The dump is written and checked before anything is deleted; if it fails nothing changes.
+    """
+    if tenant.is_public:
+        raise ValidationFailed(_("Situs platform tidak bisa dihapus."))
+    archive_dir = Path(settings.TENANT_ARCHIVE_DIR)
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    target = archive_dir / f"{tenant.schema_name}-{stamp}.dump"
+    dump_schema(tenant.schema_name, target)
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    with transaction.atomic():
+        archive = TenantArchive.objects.create(
+            code=tenant.region_id or "",
+            name=tenant.name,
+            schema_name=tenant.schema_name,
+            tenant_type=tenant.tenant_type,
+            path=str(target),
+            size_bytes=target.stat().st_size,
+            sha256=digest,
+            removed_by=actor if actor and actor.pk else None,
+            reason=reason.strip(),
+        )
+        Tenant.objects.filter(parent=tenant).update(parent=None)
+        schemas.drop_schema(tenant.schema_name)
+        Tenant.objects.filter(pk=tenant.pk).delete()
+    logger.info("tenant %s archived to %s and removed by %s", tenant.schema_name, target, actor)
+    return archive
+
+
+# --- bulk activation ----------------------------------------------------------------------
+
+
+def create_activation_job(scope: str, *, actor: User | None = None) -> ActivationJob:
+    """All desa/kelurahan under a kecamatan, kota/kabupaten or provinsi code."""
+    region = get_region(scope)
+    if region.level == Region.Level.DESA_KELURAHAN:
+        raise ValidationFailed(
+            _("Cakupan aktivasi massal harus kecamatan, kabupaten/kota atau provinsi."), code="wrong_region_level"
+        )
+    codes = list(
+        Region.objects.filter(level=Region.Level.DESA_KELURAHAN, code__startswith=f"{region.code}.")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return ActivationJob.objects.create(
+        scope=region.code, codes=codes, total=len(codes), created_by=actor if actor and actor.pk else None
+    )
+
+
+def run_activation_job(job: ActivationJob, *, out: TextIO | None = None, actor: User | None = None) -> ActivationJob:
+    """Activate every code of the job that is not a tenant yet; safe to run again after a stop."""
+    job.status = ActivationJob.Status.RUNNING
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    active = set(Tenant.objects.filter(region_id__in=job.codes).values_list("region_id", flat=True))
+    todo = [code for code in job.codes if code not in active]
+    job.done = len(active)
+    progress = Progress(len(todo), out or open(os.devnull, "w"), label=f"aktivasi {job.scope} ")
+    try:
+        for code in todo:
+            try:
+                # The pool is refilled once at the end, not after every activation.
+                activate_region(code, tenant_type=Tenant.Type.KELURAHAN, actor=actor, refill_pool=False)
+                job.failed.pop(code, None)
+                ok, note = True, code
+            except (ValidationFailed, NotFound, Conflict) as exc:
+                job.failed[code] = str(exc.message)
+                ok, note = False, f"{code}: {exc.message}"
+            job.done += int(ok)
+            job.save(update_fields=["done", "failed"])
+            progress.step(ok, note)
+    except BaseException:
+        job.status = ActivationJob.Status.INTERRUPTED
+        job.save(update_fields=["status"])
+        raise
+    job.status = ActivationJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    if todo and settings.TENANT_SCHEMA_POOL_REFILL:
+        from .tasks import refill_schema_pool
+
+        refill_schema_pool.delay(Tenant.Type.KELURAHAN)
+    return job
+
+
+# --- platform bootstrap -------------------------------------------------------------------
+
+
+def ensure_public_tenant() -> Tenant:
+    """The public tenant row and the platform's domain (idempotent)."""
+    tenant, _created = Tenant.objects.get_or_create(
+        schema_name="public",
+        defaults={"tenant_type": Tenant.Type.PUBLIC, "name": "KotaKita", "slug": "platform"},
+    )
+    Domain.objects.get_or_create(domain=settings.KOTAKITA_BASE_DOMAIN, defaults={"tenant": tenant})
+    return tenant
+
+
+def platform_url(path: str = "/") -> str:
+    return absolute_url(settings.KOTAKITA_BASE_DOMAIN, path)

@@ -1,0 +1,20 @@
+from celery import shared_task
+
+from . import schemas
+
+
+@shared_task(name="tenancy.refill_schema_pool", ignore_result=True)
+def refill_schema_pool(tenant_type: str) -> int:
+    """Clone replacement schemas into the pool (runs in the public schema; idempotent)."""
+    return schemas.fill_pool(tenant_type)
+
+
+@shared_task(name="tenancy.run_activation_job", ignore_result=True)
+def run_activation_job(job_id: int) -> None:
+    """Bulk activation in the background; running it again continues where it stopped."""
+    from .models import ActivationJob
+    from .services import run_activation_job as run
+
+    job = ActivationJob.objects.filter(pk=job_id).first()
+    if job is not None and job.status != ActivationJob.Status.DONE:
+        run(job)

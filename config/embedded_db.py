@@ -1,0 +1,57 @@
+"""Database settings: DATABASE_URL when set, otherwise an embedded PostgreSQL under .data/.
+
+The embedded server (the `pgserver` package) lets a newcomer run and test KotaKita on a
+machine with nothing but Python. It keeps running after the process exits, so the next
+`make run` reuses it and starts in seconds; `make stop-db` stops it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+ENGINE = "django_tenants.postgresql_backend"
+EMBEDDED_DB_NAME = "kotakita"
+
+
+def embedded_data_dir(base_dir: Path) -> Path:
+    return Path(os.environ.get("KOTAKITA_EMBEDDED_PGDATA", base_dir / ".data" / "pgdata"))
+
+
+def start_embedded_server(base_dir: Path) -> str:
+    """Start (or reuse) the embedded server and return a URL for the KotaKita database."""
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - only without requirements/local.txt
+        raise RuntimeError(
+            "DATABASE_URL is not set and the embedded PostgreSQL (pgserver) is not installed. "
+            "Run `make install` or set DATABASE_URL."
+        ) from exc
+
+    data_dir = embedded_data_dir(base_dir)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
+    return f"postgresql://postgres:@/{EMBEDDED_DB_NAME}?host={data_dir}"
+
+
+def embedded_bin_dir() -> Path | None:
+    """Directory of the embedded server's client binaries (pg_dump), if installed."""
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+
+
+def database_config(base_dir: Path) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL") or start_embedded_server(base_dir)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    config["ENGINE"] = ENGINE
+    config.setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME", "test_kotakita")
+    return config

@@ -1,0 +1,9 @@
+"""Development: `make run`. Embedded PostgreSQL and eager Celery unless configured."""
+
+from .base import *  # noqa: F403
+from .base import env, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

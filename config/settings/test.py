@@ -1,0 +1,15 @@
+"""Test suite: fast hashing, eager Celery by default, mail kept in memory."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
+# Tests that need a real worker switch the app to the Redis broker themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+TENANT_SCHEMA_POOL_SIZE = int(env("TENANT_SCHEMA_POOL_SIZE", "2"))
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}  # noqa: F405
+TENANT_SCHEMA_POOL_REFILL = False  # tests fill the pool explicitly where they need it

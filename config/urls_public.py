@@ -1,0 +1,26 @@
+"""URLs of the platform site (BASE_DOMAIN): the franchise operator's console and API."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from apps.tenancy.admin import platform_admin_site
+from apps.tenancy.api.views import ActivationJobViewSet, RegionViewSet, TenantViewSet
+
+from .api_docs import docs_urlpatterns
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("tenants", TenantViewSet, basename="tenant")
+router.register("activation-jobs", ActivationJobViewSet, basename="activation-job")
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("akun/", include("apps.accounts.urls")),
+    path("admin/", platform_admin_site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include([*router.urls, *docs_urlpatterns])),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
