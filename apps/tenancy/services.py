@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TextIO
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -200,7 +199,7 @@ def activate_region(
         ) from exc
 
     logger.info("tenant %s activated by %s (pool=%s)", schema_name, actor, bool(pooled))
-    transaction.on_commit(lambda: _after_activation(tenant, admin, link, refill_pool))
+    transaction.on_commit(lambda: _after_activation(tenant, admin, refill_pool))
     return Activation(tenant=tenant, admin=admin, set_password_url=link, from_pool=bool(pooled))
 
 
@@ -214,20 +213,14 @@ def _kota_tenant_of(region: Region) -> Tenant | None:
     return Tenant.objects.filter(tenant_type=Tenant.Type.KOTA, region_id=regions.kota_code(region.code)).first()
 
 
-def _after_activation(tenant: Tenant, admin: User, link: str, refill_pool: bool) -> None:
+def _after_activation(tenant: Tenant, admin: User, refill_pool: bool) -> None:
+    from apps.accounts.tasks import send_set_password_email
+
     from .tasks import refill_schema_pool
 
     if admin.email:
-        send_mail(
-            subject=_("KotaKita: akun admin %(name)s") % {"name": tenant.name},
-            message=_(
-                "Selamat datang di KotaKita.\n\nBuat kata sandi akun admin %(name)s (nama pengguna: %(username)s) "
-                "lewat tautan berikut:\n%(link)s\n"
-            )
-            % {"name": tenant.name, "username": admin.username, "link": link},
-            from_email=None,
-            recipient_list=[admin.email],
-        )
+        with tenant:  # the task is queued in, and runs in, the new tenant's schema
+            send_set_password_email.delay(admin.pk)
     if refill_pool and settings.TENANT_SCHEMA_POOL_REFILL:
         refill_schema_pool.delay(tenant.tenant_type)
 

@@ -1,0 +1,117 @@
+"""Shared fixtures: a kota tenant and two kelurahan tenants, committed once per session.
+
+Tests that only read or write inside one test use pytest-django's `db` (rolled back after the
+test). Tests that need committed data (a real Celery worker, a browser, concurrent
+connections) use `committed` and clean up what they make.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
+from apps.tenancy.models import Tenant
+from apps.tenancy.services import activate_region
+
+PASSWORD = "Sandi-Kuat-2026!"
+
+
+@dataclass
+class TenantSet:
+    kota: Tenant
+    a: Tenant  # Kelurahan Mojorejo
+    b: Tenant  # Kelurahan Pandean
+
+    @staticmethod
+    def host(tenant: Tenant) -> str:
+        return tenant.get_primary_domain().domain
+
+
+@pytest.fixture(scope="session")
+def tenants(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> TenantSet:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        connection.set_schema_to_public()
+        kota = activate_region("35.77", admin_email="admin@madiunkota.go.id").tenant
+        a = activate_region("35.77.03.1001", admin_email="admin@mojorejo.id").tenant
+        b = activate_region("35.77.03.1002", admin_email="admin@pandean.id").tenant
+        for tenant, prefix in ((a, "mojorejo"), (b, "pandean")):
+            with tenant:
+                admin = User.objects.get(username="admin")
+                admin.set_password(PASSWORD)
+                admin.save()
+                create_user(
+                    username=f"warga-{prefix}",
+                    full_name=f"Warga {prefix.title()}",
+                    email=f"warga@{prefix}.id",
+                    roles=[Role.WARGA],
+                    password=PASSWORD,
+                )
+        connection.set_schema_to_public()
+    return TenantSet(kota=kota, a=a, b=b)
+
+
+@pytest.fixture
+def tenant_a(tenants: TenantSet) -> Tenant:
+    return tenants.a
+
+
+@pytest.fixture
+def tenant_b(tenants: TenantSet) -> Tenant:
+    return tenants.b
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    """Requests and `with tenant:` blocks switch the connection's schema; undo that."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        yield
+
+
+def client_for(tenant: Tenant | None, **extra: str) -> Client:
+    host = tenant.get_primary_domain().domain if tenant is not None else "localhost"
+    return Client(HTTP_HOST=host, **extra)
+
+
+@pytest.fixture
+def client_a(tenant_a: Tenant) -> Client:
+    return client_for(tenant_a)
+
+
+@pytest.fixture
+def client_b(tenant_b: Tenant) -> Client:
+    return client_for(tenant_b)
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    return client_for(None)
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    connection.set_schema_to_public()
+    return create_user(username="operator", email="operator@kotakita.id", password=PASSWORD, superuser=True)
+
+
+@pytest.fixture
+def operator_client(operator: User, platform_client: Client) -> Client:
+    platform_client.force_login(operator)
+    return platform_client
+
+
+def redis_url() -> str | None:
+    return os.environ.get("REDIS_URL")
