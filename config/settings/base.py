@@ -170,7 +170,7 @@ else:
 
 # With no broker configured tasks run in-process, so a newcomer needs no Redis.
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL", REDIS_URL)
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL) or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True

@@ -1,0 +1,54 @@
+"""Removal archives a tenant's schema with pg_dump, which reads committed data only."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import schema_exists
+
+from apps.accounts.models import User
+from apps.tenancy import services
+from apps.tenancy.models import Domain, Tenant, TenantArchive
+from tests.conftest import TenantSet, client_for
+
+
+@pytest.fixture
+def archive_dir(settings: object, tmp_path: Path) -> Path:
+    settings.TENANT_ARCHIVE_DIR = tmp_path  # type: ignore[attr-defined]
+    return tmp_path
+
+
+def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, archive_dir: Path) -> None:
+    tenant = services.activate_region("35.77.03.1007").tenant
+    with tenant:
+        User.objects.create(username="arsip-warga", email="warga@josenan.id")
+    archive = services.remove_tenant(tenant, reason="Uji")
+    dump = Path(archive.path)
+    assert dump.exists() and dump.stat().st_size == archive.size_bytes > 0
+    pg_restore = Path(services.pg_dump_binary()).with_name("pg_restore")
+    restored = subprocess.run([str(pg_restore), "--data-only", "-f", "-", str(dump)], capture_output=True, text=True)
+    assert "arsip-warga" in restored.stdout  # the archive holds the tenant's rows
+    assert not schema_exists(tenant.schema_name)
+    assert not Tenant.objects.filter(pk=tenant.pk).exists()
+    assert not Domain.objects.filter(domain="josenan.localhost").exists()
+    assert TenantArchive.objects.filter(code="35.77.03.1007").exists()
+    assert client_for(tenant).get("/").status_code == 404
+
+
+def test_removal_keeps_everything_when_the_dump_fails(
+    tenants: TenantSet, committed: None, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = services.activate_region("35.77.03.1008").tenant
+
+    def broken_dump(schema_name: str, target: Path) -> None:
+        raise RuntimeError("pg_dump failed: no space left")
+
+    monkeypatch.setattr(services, "dump_schema", broken_dump)
+    with pytest.raises(RuntimeError):
+        services.remove_tenant(tenant)
+    assert schema_exists(tenant.schema_name)
+    assert Tenant.objects.filter(pk=tenant.pk).exists()
+    monkeypatch.undo()
+    services.remove_tenant(tenant)  # clean up the committed tenant
