@@ -38,6 +38,39 @@ def results_dir(config: pytest.Config) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    request: pytest.FixtureRequest,
+) -> Iterator[None]:
+    """pytest-django's setup, plus the test database even when no collected test uses `db`.
+
+    pytest-django creates the test database only for the aliases that collected tests ask
+    for with `db`/`transactional_db`/`live_server` or the django_db mark. Browser tests use
+    `committed` (and `tenants`) instead, so run alone they would otherwise write to the
+    DATABASE_URL database itself. Here we set the test database up ourselves in that case.
+    """
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    test_name = connection.creation._get_test_db_name()
+    db_cfg = None
+    if connection.settings_dict["NAME"] != test_name:
+        keepdb = django_db_keepdb and not django_db_createdb
+        with django_db_blocker.unblock():
+            db_cfg = setup_databases(
+                verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb, aliases={"default"}
+            )
+    assert connection.settings_dict["NAME"] == test_name, "browser tests must run on the test database"
+    yield
+    if db_cfg is not None and not (django_db_keepdb and not django_db_createdb):
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(autouse=True)
 def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
     """Playwright's sync API keeps an asyncio loop in the main thread; Django then refuses
