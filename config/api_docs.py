@@ -1,20 +1,26 @@
-from django.urls import path
+from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 
-# Served from the sidecar package: no CDN. Open to read, like any public API reference.
-docs_urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
-    path(
-        "docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
-        name="api-docs",
-    ),
-    path(
-        "redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
-        name="api-redoc",
-    ),
-]
+
+def docs_urlpatterns(urlconf: str) -> list[URLPattern]:
+    """Token sign-in, the OpenAPI schema of `urlconf`, Swagger UI and Redoc (no CDN: sidecar)."""
+    return [
+        path("auth/token/", obtain_auth_token, name="api-token"),
+        path(
+            "schema/",
+            SpectacularAPIView.as_view(urlconf=urlconf, permission_classes=[AllowAny]),
+            name="api-schema",
+        ),
+        path(
+            "docs/",
+            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+            name="api-docs",
+        ),
+        path(
+            "redoc/",
+            SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+            name="api-redoc",
+        ),
+    ]

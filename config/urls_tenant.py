@@ -22,7 +22,7 @@ urlpatterns = [
     path("akun/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include([path("me/", me, name="api-me"), *router.urls, *docs_urlpatterns])),
+    path("api/v1/", include([path("me/", me, name="api-me"), *router.urls, *docs_urlpatterns(__name__)])),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -66,6 +66,12 @@ def django_db_setup(
             )
     assert connection.settings_dict["NAME"] == test_name, "browser tests must run on the test database"
     yield
+    import threading, sys
+    with django_db_blocker.unblock():
+        with connection.cursor() as c:
+            c.execute("select pid, state, query, backend_start, pg_backend_pid() from pg_stat_activity where datname=current_database()")
+            print("PGSTAT", c.fetchall(), file=sys.stderr)
+    print("THREADS", [t.name for t in threading.enumerate()], file=sys.stderr)
     if db_cfg is not None and not (django_db_keepdb and not django_db_createdb):
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)

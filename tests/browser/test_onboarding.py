@@ -88,6 +88,7 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     started = time.monotonic()
     mail.outbox = []
 
+    print("PHASE", '# The franchise operator', __import__("datetime").datetime.now(__import__("datetime").timezone.utc), file=__import__("sys").stderr)
     # The franchise operator signs in on the platform site's admin.
     page.goto(server.url("localhost", "/admin/"))
     expect(page).to_have_url(re.compile(r"/admin/login/"))
@@ -97,6 +98,7 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     expect(page).to_have_url(server.url("localhost", "/admin/"))
     onboarding.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
 
+    print("PHASE", '# ... and activates', __import__("datetime").datetime.now(__import__("datetime").timezone.utc), file=__import__("sys").stderr)
     # ... and activates Kelurahan Banjarejo with an admin e-mail.
     page.goto(server.url("localhost", "/admin/tenancy/tenant/activate/"))
     page.fill("#id_code", BANJAREJO)
@@ -112,6 +114,7 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     assert [m.to for m in mail.outbox] == [[ADMIN_EMAIL]]
     assert f"http://banjarejo.localhost:{server.port}/akun/sandi/" in mail.outbox[0].body
 
+    print("PHASE", "# The operator's browser follows", __import__("datetime").datetime.now(__import__("datetime").timezone.utc), file=__import__("sys").stderr)
     # The operator's browser follows the link to the new tenant and sets the admin's password.
     link.click()
     expect(page).to_have_url(re.compile(rf"^http://banjarejo\.localhost:{server.port}/akun/sandi/"))
@@ -121,6 +124,7 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(server.url("banjarejo.localhost", "/akun/sandi/selesai/"))
 
+    print("PHASE", '# The admin signs in', __import__("datetime").datetime.now(__import__("datetime").timezone.utc), file=__import__("sys").stderr)
     # The admin signs in on the kelurahan's site and lands on its home page.
     page.goto(server.url("banjarejo.localhost", "/akun/masuk/"))
     form = page.get_by_test_id("login-form")
@@ -132,8 +136,14 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     expect(page.get_by_test_id("nav-profile")).to_be_visible()
     expect(page).to_have_title(re.compile("Kelurahan Banjarejo"))
 
+    print("PHASE", '# What the admin sees', __import__("datetime").datetime.now(__import__("datetime").timezone.utc), file=__import__("sys").stderr)
     # What the admin sees on a phone.
     page.set_viewport_size(PHONE)
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(results_dir(request.config) / "onboarding-tenant-home-phone.png"), full_page=True)
     assert time.monotonic() - started < 120
+    import sys, threading, datetime
+    with connection.cursor() as c:
+        c.execute("select pid, state, query, backend_start, client_port from pg_stat_activity where datname=current_database()")
+        print("PGSTAT-END-CALL", datetime.datetime.now(datetime.timezone.utc), c.fetchall(), file=sys.stderr)
+    print("THREADS", [t.name for t in threading.enumerate()], file=sys.stderr)
