@@ -23,4 +23,6 @@ urlpatterns = [
     path("api/v1/", include([*router.urls, *docs_urlpatterns(__name__)])),
 ]
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static(  # type: ignore[arg-type]
+        settings.MEDIA_URL, document_root=settings.MEDIA_ROOT
+    )

@@ -25,4 +25,6 @@ urlpatterns = [
     path("api/v1/", include([path("me/", me, name="api-me"), *router.urls, *docs_urlpatterns(__name__)])),
 ]
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += static(  # type: ignore[arg-type]
+        settings.MEDIA_URL, document_root=settings.MEDIA_ROOT
+    )

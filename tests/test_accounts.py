@@ -10,8 +10,8 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.errors import Conflict, ValidationFailed
 from apps.accounts.services import create_user, register_resident
+from apps.core.errors import Conflict, ValidationFailed
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
@@ -30,7 +30,7 @@ def test_sign_in_and_out(client_a: Client) -> None:
 def test_wrong_password_is_refused_with_a_message(client_a: Client) -> None:
     response = client_a.post("/akun/masuk/", {"username": "warga-mojorejo", "password": "salah"})
     assert response.status_code == 200
-    assert "role=\"alert\"" in response.content.decode()
+    assert 'role="alert"' in response.content.decode()
 
 
 def test_failed_logins_are_rate_limited(client_a: Client, client_b: Client, settings: object) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from django_tenants.utils import schema_exists
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.tenancy import schemas, services
-from apps.tenancy.models import ActivationJob, Domain, PooledSchema, Tenant, TenantArchive
+from apps.tenancy.models import ActivationJob, Domain, PooledSchema, Tenant
 from tests.conftest import PASSWORD, TenantSet, client_for
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +221,9 @@ def _schemas() -> set[str]:
 
 def test_operator_api_activates_suspends_and_lists(operator_client: Client, tenants: TenantSet) -> None:
     response = operator_client.post(
-        "/api/v1/tenants/", {"code": "35.77.01.1004", "admin_email": "lurah@rejomulyo.id"}, content_type="application/json"
+        "/api/v1/tenants/",
+        {"code": "35.77.01.1004", "admin_email": "lurah@rejomulyo.id"},
+        content_type="application/json",
     )
     assert response.status_code == 201, response.content
     body = response.json()

@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from apps.accounts.models import User
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
-from tests.conftest import PASSWORD, TenantSet, client_for
+from tests.conftest import PASSWORD, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,8 @@ def test_api_lists_only_the_tenants_own_rows(client_a: Client, client_b: Client,
     client_b.post("/akun/masuk/", {"username": "admin", "password": PASSWORD})
     a_rts = client_a.get("/api/v1/rt/").json()["results"]
     b_rts = client_b.get("/api/v1/rt/").json()["results"]
-    assert any(rt["label"] == "RT 01/RW 09" for rt in a_rts)
-    assert not any(rt["label"] == "RT 01/RW 09" for rt in b_rts)
+    assert any(rt["name"] == "RT 01/RW 09" for rt in a_rts)
+    assert not any(rt["name"] == "RT 01/RW 09" for rt in b_rts)
     rt_id = a_rts[0]["id"]
     assert client_b.get(f"/api/v1/rt/{rt_id}/").status_code == 404
 

@@ -6,7 +6,7 @@ from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     LURAH = "lurah", _("Lurah")
-    ADMIN = "admin_kelurahan", _("Admin kelurahan")
+    ADMIN = "admin_kelurahan", _("Admin kelurahan/kota")
     STAF_OPD = "staf_opd", _("Staf OPD")
     KETUA_RT = "ketua_rt", _("Ketua RT")
     KETUA_RW = "ketua_rw", _("Ketua RW")

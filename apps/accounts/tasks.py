@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.core.mail import send_mail
-from django.db import connection
 from django.utils.translation import gettext as _
+
+from apps.core.db import connection
 
 from .models import User
 from .services import set_password_path

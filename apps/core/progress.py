@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import Any
 
 
 class Progress:
-    def __init__(self, total: int, out: TextIO, label: str = "", every: int = 1) -> None:
+    def __init__(self, total: int, out: Any = None, label: str = "", every: int = 1) -> None:
+        """`out` is any object with write() (a file, a command's stdout); None keeps quiet."""
         self.total = total
         self.done = 0
         self.failed = 0
@@ -20,7 +21,7 @@ class Progress:
         self.done += 1
         if not ok:
             self.failed += 1
-        if self.done % self.every == 0 or self.done == self.total or not ok:
+        if self.out is not None and (self.done % self.every == 0 or self.done == self.total or not ok):
             self.out.write(self.line(note) + "\n")
             self.out.flush()
 

@@ -1,7 +1,7 @@
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from apps.core.db import connection
 from apps.tenancy.models import Tenant
 
 

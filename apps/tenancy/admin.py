@@ -48,13 +48,13 @@ class ActivateForm(forms.Form):
     admin_email = forms.EmailField(label=_("E-mail admin"), required=False)
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(admin.TabularInline[Domain, Tenant]):
     model = Domain
     extra = 0
 
 
 @admin.register(Tenant, site=platform_admin_site)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(admin.ModelAdmin[Tenant]):
     list_display = ["name", "region_id", "tenant_type", "slug", "parent", "plan", "status", "created_at"]
     list_filter = ["tenant_type", "status", "plan"]
     search_fields = ["name", "region__code", "slug"]
@@ -113,14 +113,16 @@ class TenantAdmin(admin.ModelAdmin):
     def remove(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
         for tenant in list(queryset):
             archive = services.remove_tenant(tenant, reason=_("Dihapus operator"), actor=request.user)  # type: ignore[arg-type]
-            self.message_user(request, _("%(name)s diarsipkan ke %(path)s") % {"name": tenant.name, "path": archive.path})
+            self.message_user(
+                request, _("%(name)s diarsipkan ke %(path)s") % {"name": tenant.name, "path": archive.path}
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # removal always archives first: use the action
 
 
 @admin.register(Region, site=platform_admin_site)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["code", "name", "level", "lat", "lng"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -137,7 +139,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivationJob, site=platform_admin_site)
-class ActivationJobAdmin(admin.ModelAdmin):
+class ActivationJobAdmin(admin.ModelAdmin[ActivationJob]):
     list_display = ["scope", "total", "done", "status", "created_at", "finished_at"]
     readonly_fields = ["scope", "total", "done", "failed", "status", "created_by", "started_at", "finished_at"]
     exclude = ["codes"]
@@ -147,7 +149,7 @@ class ActivationJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(TenantArchive, site=platform_admin_site)
-class TenantArchiveAdmin(admin.ModelAdmin):
+class TenantArchiveAdmin(admin.ModelAdmin[TenantArchive]):
     list_display = ["code", "name", "schema_name", "size_bytes", "created_at", "removed_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -158,7 +160,7 @@ class TenantArchiveAdmin(admin.ModelAdmin):
 
 
 @admin.register(PooledSchema, site=platform_admin_site)
-class PooledSchemaAdmin(admin.ModelAdmin):
+class PooledSchemaAdmin(admin.ModelAdmin[PooledSchema]):
     list_display = ["schema_name", "tenant_type", "fingerprint", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -16,10 +16,12 @@ from functools import cache
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_tenant_types, schema_exists
+
+from apps.core.db import connection
 
 from .models import PooledSchema, Tenant
 
@@ -101,9 +103,7 @@ def all_schema_pairs() -> list[tuple[str, str]]:
     pairs = [(template_schema(kind), str(kind)) for kind in TENANT_TYPES]
     pairs += list(PooledSchema.objects.order_by("id").values_list("schema_name", "tenant_type"))
     pairs += list(
-        Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC)
-        .order_by("id")
-        .values_list("schema_name", "tenant_type")
+        Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC).order_by("id").values_list("schema_name", "tenant_type")
     )
     return pairs
 
@@ -151,7 +151,7 @@ def fill_pool(tenant_type: str, size: int | None = None) -> int:
     size = settings.TENANT_SCHEMA_POOL_SIZE if size is None else size
     if not schema_exists(template_schema(tenant_type)):
         return 0
-    lock_key = int(hashlib.sha1(f"kotakita-pool-{tenant_type}".encode()).hexdigest()[:15], 16)
+    lock_key = int(hashlib.sha256(f"kotakita-pool-{tenant_type}".encode()).hexdigest()[:15], 16)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_key])
         if not cursor.fetchone()[0]:

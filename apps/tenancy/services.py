@@ -13,10 +13,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, set_password_path
+from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.core.progress import Progress
 from config.embedded_db import embedded_bin_dir
@@ -54,8 +55,7 @@ def get_region(code: str) -> Region:
         normalized = regions.normalize(code)
     except regions.InvalidRegionCode:
         raise ValidationFailed(
-            _("Kode wilayah “%(code)s” tidak valid. Format: PP.KK.CC.DDDD, misalnya 35.77.03.1001.")
-            % {"code": code},
+            _("Kode wilayah “%(code)s” tidak valid. Format: PP.KK.CC.DDDD, misalnya 35.77.03.1001.") % {"code": code},
             code="invalid_region_code",
         ) from None
     region = Region.objects.filter(code=normalized).first()
@@ -345,7 +345,7 @@ def create_activation_job(scope: str, *, actor: User | None = None) -> Activatio
     )
 
 
-def run_activation_job(job: ActivationJob, *, out: TextIO | None = None, actor: User | None = None) -> ActivationJob:
+def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | None = None) -> ActivationJob:
     """Activate every code of the job that is not a tenant yet; safe to run again after a stop."""
     job.status = ActivationJob.Status.RUNNING
     job.started_at = job.started_at or timezone.now()
@@ -353,7 +353,7 @@ def run_activation_job(job: ActivationJob, *, out: TextIO | None = None, actor: 
     active = set(Tenant.objects.filter(region_id__in=job.codes).values_list("region_id", flat=True))
     todo = [code for code in job.codes if code not in active]
     job.done = len(active)
-    progress = Progress(len(todo), out or open(os.devnull, "w"), label=f"aktivasi {job.scope} ")
+    progress = Progress(len(todo), out, label=f"aktivasi {job.scope} ")
     try:
         for code in todo:
             try:

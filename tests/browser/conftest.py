@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.db import connections
 from django.test.testcases import LiveServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,12 +67,6 @@ def django_db_setup(
             )
     assert connection.settings_dict["NAME"] == test_name, "browser tests must run on the test database"
     yield
-    import threading, sys
-    with django_db_blocker.unblock():
-        with connection.cursor() as c:
-            c.execute("select pid, state, query, backend_start, pg_backend_pid() from pg_stat_activity where datname=current_database()")
-            print("PGSTAT", c.fetchall(), file=sys.stderr)
-    print("THREADS", [t.name for t in threading.enumerate()], file=sys.stderr)
     if db_cfg is not None and not (django_db_keepdb and not django_db_createdb):
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
@@ -81,7 +76,10 @@ def django_db_setup(
 def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
     """Playwright's sync API keeps an asyncio loop in the main thread; Django then refuses
     ORM calls there (SynchronousOnlyOperation). Only for the browser tests, and only while
-    they run: Playwright is started and stopped inside each test's fixtures."""
+    they run: Playwright is started and stopped inside each test's fixtures.
+
+    Better still, request the fixtures that use the ORM before `page`/`browser`, so their
+    set-up and clean-up run while Playwright is not running (see test_onboarding)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
@@ -136,6 +134,10 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+            # While Playwright's loop runs, Django's `connections` (an asgiref Local, per
+            # asyncio context) hands the main thread a *second* connection. Close it here,
+            # or it outlives the test and the test database cannot be dropped at the end.
+            connections.close_all()
 
 
 @pytest.fixture

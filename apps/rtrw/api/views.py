@@ -6,13 +6,13 @@ from apps.rtrw.models import RukunTetangga
 
 class RukunTetanggaSerializer(serializers.ModelSerializer[RukunTetangga]):
     rw = serializers.IntegerField(source="rw.number", read_only=True)
-    label = serializers.CharField(source="__str__", read_only=True)
-    ketua = serializers.CharField(source="ketua.__str__", read_only=True, default=None)
+    name = serializers.CharField(source="__str__", read_only=True)
+    ketua_name = serializers.CharField(source="ketua.__str__", read_only=True, default=None)
     residents = serializers.IntegerField(source="residents.count", read_only=True)
 
     class Meta:
         model = RukunTetangga
-        fields = ["id", "rw", "number", "label", "ketua", "residents"]
+        fields = ["id", "rw", "number", "name", "ketua_name", "residents"]
 
 
 class RukunTetanggaViewSet(viewsets.ReadOnlyModelViewSet[RukunTetangga]):

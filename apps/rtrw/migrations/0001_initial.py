@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,51 +14,88 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RukunTetangga',
+            name="RukunTetangga",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='nomor RT')),
-                ('ketua', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rt_led', to=settings.AUTH_USER_MODEL, verbose_name='ketua RT')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="nomor RT")),
+                (
+                    "ketua",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rt_led",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ketua RT",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'RT',
-                'verbose_name_plural': 'RT',
-                'ordering': ['rw__number', 'number'],
+                "verbose_name": "RT",
+                "verbose_name_plural": "RT",
+                "ordering": ["rw__number", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Residency',
+            name="Residency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='alamat')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='residency', to=settings.AUTH_USER_MODEL)),
-                ('rt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='rtrw.rukuntetangga', verbose_name='RT')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="alamat")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="residency",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="rtrw.rukuntetangga",
+                        verbose_name="RT",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'domisili',
-                'verbose_name_plural': 'domisili',
+                "verbose_name": "domisili",
+                "verbose_name_plural": "domisili",
             },
         ),
         migrations.CreateModel(
-            name='RukunWarga',
+            name="RukunWarga",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True, verbose_name='nomor RW')),
-                ('ketua', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rw_led', to=settings.AUTH_USER_MODEL, verbose_name='ketua RW')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(unique=True, verbose_name="nomor RW")),
+                (
+                    "ketua",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rw_led",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ketua RW",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'RW',
-                'verbose_name_plural': 'RW',
-                'ordering': ['number'],
+                "verbose_name": "RW",
+                "verbose_name_plural": "RW",
+                "ordering": ["number"],
             },
         ),
         migrations.AddField(
-            model_name='rukuntetangga',
-            name='rw',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rts', to='rtrw.rukunwarga', verbose_name='RW'),
+            model_name="rukuntetangga",
+            name="rw",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="rts", to="rtrw.rukunwarga", verbose_name="RW"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rukuntetangga',
-            constraint=models.UniqueConstraint(fields=('rw', 'number'), name='rt_unique_per_rw'),
+            model_name="rukuntetangga",
+            constraint=models.UniqueConstraint(fields=("rw", "number"), name="rt_unique_per_rw"),
         ),
     ]

@@ -8,9 +8,7 @@ from apps.accounts.roles import FRANCHISE_OPERATOR
 
 def is_franchise_operator(user: Any) -> bool:
     return bool(
-        user
-        and user.is_authenticated
-        and (user.is_superuser or user.groups.filter(name=FRANCHISE_OPERATOR).exists())
+        user and user.is_authenticated and (user.is_superuser or user.groups.filter(name=FRANCHISE_OPERATOR).exists())
     )
 
 

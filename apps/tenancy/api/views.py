@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
 from apps.tenancy import services
 from apps.tenancy.models import ActivationJob, Region, Tenant
 from apps.tenancy.tasks import run_activation_job
@@ -25,6 +26,11 @@ from .serializers import (
     StatusChangeSerializer,
     TenantSerializer,
 )
+
+
+def _actor(request: Request) -> User:
+    # IsFranchiseOperator has already refused anonymous requests.
+    return cast(User, request.user)
 
 
 @extend_schema(
@@ -66,7 +72,7 @@ class TenantViewSet(
         """Activate a desa/kelurahan or kabupaten/kota from the national list."""
         data = ActivateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        activation = services.activate_region(**data.validated_data, actor=request.user)
+        activation = services.activate_region(**data.validated_data, actor=_actor(request))
         body = ActivationResultSerializer(
             {
                 "tenant": activation.tenant,
@@ -82,18 +88,20 @@ class TenantViewSet(
     def suspend(self, request: Request, code: str) -> Response:
         data = StatusChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tenant = services.suspend_tenant(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
+        tenant = services.suspend_tenant(self.get_object(), reason=data.validated_data["reason"], actor=_actor(request))
         return Response(TenantSerializer(tenant).data)
 
     @extend_schema(request=None, responses=TenantSerializer)
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, code: str) -> Response:
-        tenant = services.reactivate_tenant(self.get_object(), actor=request.user)
+        tenant = services.reactivate_tenant(self.get_object(), actor=_actor(request))
         return Response(TenantSerializer(tenant).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Archive the tenant's schema (dump) and remove it."""
-        archive = services.remove_tenant(self.get_object(), reason=request.query_params.get("reason", ""), actor=request.user)
+        archive = services.remove_tenant(
+            self.get_object(), reason=request.query_params.get("reason", ""), actor=_actor(request)
+        )
         return Response({"archive": archive.path, "sha256": archive.sha256}, status=status.HTTP_200_OK)
 
 
@@ -109,7 +117,7 @@ class ActivationJobViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ActivationJobSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.create_activation_job(data.validated_data["scope"], actor=request.user)
+        job = services.create_activation_job(data.validated_data["scope"], actor=_actor(request))
         transaction.on_commit(lambda: run_activation_job.delay(job.pk))
         return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

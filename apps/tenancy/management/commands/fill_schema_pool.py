@@ -1,8 +1,8 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 
+from apps.core.db import connection
 from apps.tenancy import schemas
 
 

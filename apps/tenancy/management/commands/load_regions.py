@@ -1,8 +1,9 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 
+from apps.core.db import connection
 from apps.tenancy.region_data import load_regions
 
 

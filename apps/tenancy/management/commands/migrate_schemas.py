@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.migration_executors import get_executor
 
+from apps.core.db import connection
 from apps.core.progress import Progress
 from apps.tenancy import schemas
 from apps.tenancy.services import ensure_public_tenant

@@ -1,8 +1,8 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
+from apps.core.db import connection
 from apps.core.errors import DomainError
 from apps.tenancy import services
 from apps.tenancy.models import Tenant

@@ -1,0 +1,124 @@
+"""Demo data on real Kota Madiun regions, so `make run` shows KotaKita working.
+
+Idempotent: running it again changes nothing. Each capability adds its own demo data here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+
+from apps.accounts.models import User
+from apps.accounts.roles import FRANCHISE_OPERATOR, Role
+from apps.accounts.services import create_user
+from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
+from apps.tenancy import services
+from apps.tenancy.models import Tenant
+
+from .db import connection
+
+DEMO_PASSWORD = "KotaKita-Demo-2026"  # noqa: S105 - printed on the console on purpose
+
+KOTA = "35.77"  # Kota Madiun
+KELURAHAN = {
+    "35.77.03.1001": "mojorejo",  # Mojorejo, Kec. Taman: the pilot
+    "35.77.03.1002": "pandean",
+    "35.77.01.1001": "oro-oro-ombo",
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    site: str
+    role: str
+    username: str
+    token: str = ""
+
+
+def seed() -> list[DemoAccount]:
+    connection.set_schema_to_public()
+    services.ensure_public_tenant()
+    accounts = [_operator()]
+    kota = _tenant(KOTA)
+    accounts += _users(
+        kota, [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")]
+    )
+    for code in KELURAHAN:
+        tenant = _tenant(code)
+        accounts += _kelurahan_people(tenant)
+    connection.set_schema_to_public()
+    return accounts
+
+
+def _operator() -> DemoAccount:
+    operator = User.objects.filter(username="operator").first()
+    if operator is None:
+        operator = create_user(
+            username="operator", email="operator@kotakita.id", full_name="Operator Waralaba", password=DEMO_PASSWORD
+        )
+        operator.is_staff = True
+        operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
+        operator.groups.add(Group.objects.get_or_create(name=FRANCHISE_OPERATOR)[0])
+    token, _ = Token.objects.get_or_create(user=operator)
+    return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", token.key)
+
+
+def _tenant(code: str) -> Tenant:
+    existing = Tenant.objects.filter(region_id=code).first()
+    if existing:
+        return existing
+    return services.activate_region(code, refill_pool=False).tenant
+
+
+def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAccount]:
+    made = []
+    with tenant:
+        admin = User.objects.get(username="admin")
+        if not admin.has_usable_password():
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+        for username, role, name in people:
+            user = User.objects.filter(username=username).first() or create_user(
+                username=username, full_name=name, roles=[role], password=DEMO_PASSWORD, email=f"{username}@example.id"
+            )
+            token = ""
+            if role == Role.INTEGRATOR:
+                token = Token.objects.get_or_create(user=user)[0].key
+            made.append(DemoAccount(tenant.url(), str(role.label), user.username, token))
+    return made
+
+
+def _kelurahan_people(tenant: Tenant) -> list[DemoAccount]:
+    short = tenant.slug.split("-")[0]
+    people = [
+        ("admin", Role.ADMIN, f"Admin {tenant.name}"),
+        (f"lurah-{short}", Role.LURAH, f"Lurah {tenant.name}"),
+        ("ketua-rw01", Role.KETUA_RW, "Pak Slamet (Ketua RW 01)"),
+        ("ketua-rt01", Role.KETUA_RT, "Bu Wartini (Ketua RT 01/RW 01)"),
+        ("bu-sri", Role.PEMILIK_UMKM, "Sri Rahayu (Pecel Madiun Bu Sri)"),
+        ("pak-joko", Role.WARGA, "Joko Santoso"),
+        ("kurir-andi", Role.KURIR, "Andi (kurir motor)"),
+        ("operator-hub", Role.OPERATOR_HUB, "Dewi (operator hub)"),
+        ("bpr-madiun", Role.PETUGAS_LKM, "Hendra (BPR Kota Madiun)"),
+        ("bumdes-api", Role.INTEGRATOR, "Integrasi BUMD"),
+    ]
+    accounts = _users(tenant, people)
+    with tenant:
+        for rw_number in (1, 2, 3):
+            rw, _ = RukunWarga.objects.get_or_create(number=rw_number)
+            for rt_number in range(1, 5):
+                RukunTetangga.objects.get_or_create(rw=rw, number=rt_number)
+        rw1 = RukunWarga.objects.get(number=1)
+        rt1 = RukunTetangga.objects.get(rw=rw1, number=1)
+        rw1.ketua = User.objects.get(username="ketua-rw01")
+        rw1.save(update_fields=["ketua"])
+        rt1.ketua = User.objects.get(username="ketua-rt01")
+        rt1.save(update_fields=["ketua"])
+        for username, address in (("bu-sri", "Jl. Mojorejo No. 12"), ("pak-joko", "Jl. Mojorejo Gg. II No. 3")):
+            Residency.objects.get_or_create(
+                user=User.objects.get(username=username), defaults={"rt": rt1, "address": address}
+            )
+    return accounts

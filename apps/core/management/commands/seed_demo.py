@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from apps.core import demo
+
+
+class Command(BaseCommand):
+    help = "Create the Kota Madiun demo tenants and one account per role (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = demo.seed()
+        self.stdout.write(
+            self.style.SUCCESS("\nKotaKita demo is ready. Password for every account: " + demo.DEMO_PASSWORD)
+        )
+        site = ""
+        for account in accounts:
+            if account.site != site:
+                site = account.site
+                self.stdout.write(f"\n  {site}")
+            token = f"  API token: {account.token}" if account.token else ""
+            self.stdout.write(f"    {account.role:<28} {account.username:<14}{token}")
+        self.stdout.write("")
