@@ -10,6 +10,7 @@ own browsers here. Without /usr/bin/chromium the tests skip.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.db import connections
+from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,39 +38,6 @@ def results_dir(config: pytest.Config) -> Path:
     path = config.rootpath / "test-results"  # git-ignored
     path.mkdir(exist_ok=True)
     return path
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(
-    django_db_setup: None,
-    django_db_blocker: Any,
-    django_db_keepdb: bool,
-    django_db_createdb: bool,
-    request: pytest.FixtureRequest,
-) -> Iterator[None]:
-    """pytest-django's setup, plus the test database even when no collected test uses `db`.
-
-    pytest-django creates the test database only for the aliases that collected tests ask
-    for with `db`/`transactional_db`/`live_server` or the django_db mark. Browser tests use
-    `committed` (and `tenants`) instead, so run alone they would otherwise write to the
-    DATABASE_URL database itself. Here we set the test database up ourselves in that case.
-    """
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    test_name = connection.creation._get_test_db_name()
-    db_cfg = None
-    if connection.settings_dict["NAME"] != test_name:
-        keepdb = django_db_keepdb and not django_db_createdb
-        with django_db_blocker.unblock():
-            db_cfg = setup_databases(
-                verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb, aliases={"default"}
-            )
-    assert connection.settings_dict["NAME"] == test_name, "browser tests must run on the test database"
-    yield
-    if db_cfg is not None and not (django_db_keepdb and not django_db_createdb):
-        with django_db_blocker.unblock():
-            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
@@ -107,6 +75,9 @@ def server(committed: None, settings: Any) -> Iterator[LiveServer]:
     only sees committed data. `KOTAKITA_URL_PORT` is set to the port so absolute links
     (set-password link, tenant URLs) point at this server.
     """
+    # Never point a browser at the DATABASE_URL database itself (tests/conftest.py's
+    # django_db_setup creates the test database even though we carry no django_db mark).
+    assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name(), "not on the test database"
     thread = LiveServerThread("localhost", StaticFilesHandler, port=0)
     thread.daemon = True
     thread.start()
@@ -122,10 +93,14 @@ def server(committed: None, settings: Any) -> Iterator[LiveServer]:
         thread.terminate()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture (tenants, live server) is set up. CI installs Chromium (make test).
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed (run scripts/ensure_chromium.sh as root)")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -134,9 +109,10 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
-            # While Playwright's loop runs, Django's `connections` (an asgiref Local, per
-            # asyncio context) hands the main thread a *second* connection. Close it here,
-            # or it outlives the test and the test database cannot be dropped at the end.
+            # ORM calls made while Playwright runs get a *second* main-thread connection
+            # (Django's `connections` is an asgiref Local, and Playwright's loop is another
+            # context). Close it, or it outlives the test and the test database cannot be
+            # dropped at the end of the session ("being accessed by other users").
             connections.close_all()
 
 
@@ -167,8 +143,6 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             name = request.node.name.replace("/", "_")
-            try:
+            with contextlib.suppress(Exception):  # best effort, never mask the real failure
                 page.screenshot(path=str(results_dir(request.config) / f"{name}-failure.png"), full_page=True)
-            except Exception:  # noqa: S110 - best effort, never mask the real failure
-                pass
         context.close()
