@@ -265,3 +265,27 @@ def test_operator_api_refuses_tenant_users_and_anonymous(
     client_a.post("/akun/masuk/", {"username": "admin", "password": PASSWORD})
     # A tenant's superuser has no business with the registry: not even a route exists there.
     assert client_a.get("/api/v1/tenants/").status_code == 404
+
+
+def test_operator_api_bulk_job_reports_progress(operator_client: Client, tenants: TenantSet) -> None:
+    response = operator_client.post("/api/v1/activation-jobs/", {"scope": "35.77.01"}, content_type="application/json")
+    assert response.status_code == 202, response.content
+    job = operator_client.get(f"/api/v1/activation-jobs/{response.json()['id']}/").json()
+    assert job["total"] == 9
+    assert {"done", "rate_per_second", "seconds_left", "status"} <= set(job)
+    bad = operator_client.post("/api/v1/activation-jobs/", {"scope": "35.77.01.1001"}, content_type="application/json")
+    assert bad.status_code == 422
+
+
+def test_operator_activates_from_the_platform_admin(operator_client: Client, tenants: TenantSet) -> None:
+    form = operator_client.get("/admin/tenancy/tenant/activate/")
+    assert form.status_code == 200
+    done = operator_client.post(
+        "/admin/tenancy/tenant/activate/", {"code": "35.77.01.1006", "admin_email": "lurah@tawangrejo.id"}
+    )
+    assert done.status_code == 200
+    body = done.content.decode()
+    assert 'data-testid="set-password-link"' in body and "http://tawangrejo.localhost:8000/akun/sandi/" in body
+    again = operator_client.post("/admin/tenancy/tenant/activate/", {"code": "35.77.01.1006"})
+    assert "sudah aktif" in again.content.decode()
+    assert Tenant.objects.filter(region_id="35.77.01.1006").count() == 1

@@ -148,3 +148,16 @@ def test_group_ids_are_per_tenant(tenant_a: Tenant, tenant_b: Tenant) -> None:
         Group.objects.create(name="panitia-17-agustus")
     with tenant_b:
         assert not Group.objects.filter(name="panitia-17-agustus").exists()
+
+
+def test_deleting_a_tenant_user_never_touches_platform_rows(tenant_a: Tenant) -> None:
+    from apps.tenancy.models import ActivationJob
+
+    with tenant_a:
+        namesake = User.objects.create(username="id-kembar")
+    # a platform row pointing at a public user that happens to share the tenant user's id
+    job = ActivationJob.objects.create(scope="35.77.03", created_by_id=namesake.pk)
+    with tenant_a:
+        namesake.delete()
+    job.refresh_from_db()
+    assert job.created_by_id == namesake.pk

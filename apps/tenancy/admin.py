@@ -33,7 +33,17 @@ class PlatformAdminSite(AdminSite):
 
 
 platform_admin_site = PlatformAdminSite(name="platform_admin")
-platform_admin_site.register(User, UserAdmin)
+
+
+class PlatformUserAdmin(UserAdmin):
+    """Platform users are deactivated, never deleted: tenant-only tables (RT/RW, ...) refer to
+    the user model, and those tables do not exist in the public schema."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+platform_admin_site.register(User, PlatformUserAdmin)
 platform_admin_site.register(Group, GroupAdmin)
 
 

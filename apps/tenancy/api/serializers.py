@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -69,7 +70,36 @@ class StatusChangeSerializer(serializers.Serializer[Any]):
 
 
 class ActivationJobSerializer(serializers.ModelSerializer[ActivationJob]):
+    rate_per_second = serializers.SerializerMethodField()
+    seconds_left = serializers.SerializerMethodField()
+
     class Meta:
         model = ActivationJob
-        fields = ["id", "scope", "total", "done", "failed", "status", "created_at", "started_at", "finished_at"]
-        read_only_fields = ["id", "total", "done", "failed", "status", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "scope",
+            "total",
+            "done",
+            "failed",
+            "status",
+            "rate_per_second",
+            "seconds_left",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = [name for name in fields if name != "scope"]
+
+    def _elapsed(self, obj: ActivationJob) -> float | None:
+        if obj.started_at is None:
+            return None
+        end = obj.finished_at or timezone.now()
+        return max((end - obj.started_at).total_seconds(), 1e-3)
+
+    def get_rate_per_second(self, obj: ActivationJob) -> float | None:
+        elapsed = self._elapsed(obj)
+        return round(obj.done / elapsed, 2) if elapsed else None
+
+    def get_seconds_left(self, obj: ActivationJob) -> int | None:
+        rate = self.get_rate_per_second(obj)
+        return round((obj.total - obj.done) / rate) if rate else None
