@@ -156,8 +156,9 @@ def test_deleting_a_tenant_user_never_touches_platform_rows(tenant_a: Tenant) ->
     with tenant_a:
         namesake = User.objects.create(username="id-kembar")
     # a platform row pointing at a public user that happens to share the tenant user's id
-    job = ActivationJob.objects.create(scope="35.77.03", created_by_id=namesake.pk)
+    shared_id = namesake.pk
+    job = ActivationJob.objects.create(scope="35.77.03", created_by_id=shared_id)
     with tenant_a:
         namesake.delete()
     job.refresh_from_db()
-    assert job.created_by_id == namesake.pk
+    assert job.created_by_id == shared_id
