@@ -17,8 +17,12 @@ What it measures, in one run, on its own throw-away database:
   timed once over every schema, against django-tenants' standard executor migrating a sample
   of tenant schemas one by one, extrapolated per tenant to the full count.
 
+Every timed call starts on a freshly opened database session (see `fresh_session`).
 Tenants are grown between checkpoints (untimed) by filling the pool in bulk and activating
-Jawa Timur (`35.`) desa/kelurahan through `activate_region`, so every tenant is a real one.
+Jawa Timur (`35.`) desa/kelurahan from it through `activate_region`, so every tenant is a real
+one. The bulk pool fill replays a pg_dump of the template under new names (`TemplateCopier`)
+instead of calling clone_schema() a thousand times, which alone would take longer than the
+whole benchmark.
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres):
 
@@ -36,8 +40,11 @@ import json
 import logging
 import os
 import platform
+import re
+import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -202,8 +209,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
+_T0 = time.perf_counter()
+
+
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{time.perf_counter() - _T0:7.1f} s] {message}", flush=True)
 
 
 # --- database setup (before Django) ---------------------------------------------------------
@@ -263,8 +273,22 @@ def to_public() -> None:
         cursor.execute("SELECT 1")
 
 
-def timed(action: Callable[[], object]) -> float:
+def fresh_session() -> None:
+    """Every timed call starts on a newly opened session (opened untimed).
+
+    Sessions are not reused across samples because django-tenants' clone_schema() re-creates
+    its PL/pgSQL function on every call, and PostgreSQL keeps each replaced version's
+    compiled code and cached plans for the life of the session (~11 MB per call here);
+    a long-lived session doing many clones gets slower and slower.
+    """
+    from django.db import connection
+
+    connection.close()
     to_public()
+
+
+def timed(action: Callable[[], object]) -> float:
+    fresh_session()
     start = time.perf_counter()
     action()
     elapsed = time.perf_counter() - start
@@ -275,7 +299,7 @@ def timed(action: Callable[[], object]) -> float:
 def timed_activation(code: str) -> tuple[float, Activation]:
     from apps.tenancy.services import activate_region
 
-    to_public()
+    fresh_session()
     start = time.perf_counter()
     activation = activate_region(code)
     elapsed = time.perf_counter() - start
@@ -360,8 +384,68 @@ def count_tables(schema_name: str) -> int:
 # --- phases ---------------------------------------------------------------------------------
 
 
-def grow(target: int, codes: Iterator[str], chunk: int = 100) -> float:
+class TemplateCopier:
+    """Fast, untimed copies of the kelurahan template into the pool, for growing the tenant count.
+
+    django-tenants' clone_schema() gets slower as the database holds more schemas (and, on one
+    session, slower and bigger with every call), so cloning 1,000 pooled schemas would take
+    far longer than the benchmark itself. Instead the template is dumped once with pg_dump
+    (tables, indexes, constraints, identity sequences and rows) and the dump is replayed
+    under a new schema name: the same schema a clone produces, in a fraction of the time.
+    """
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        from apps.tenancy import schemas
+        from apps.tenancy.services import pg_dump_binary
+
+        self.template = schemas.template_schema(KIND)
+        db = connection.settings_dict
+        cmd = [pg_dump_binary(), f"--schema={self.template}", "--inserts", "--no-owner", "--no-privileges"]
+        for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+            if db.get(key):
+                cmd.append(f"{option}={db[key]}")
+        cmd.append(db["NAME"])
+        env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+        dump = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+        # Drop psql meta-commands (\restrict ...); the rest is plain SQL.
+        self.sql = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
+        self.pattern = re.compile(rf"\b{re.escape(self.template)}\b")
+        self.conninfo = _conninfo(db)
+
+    def fill_pool(self, count: int) -> None:
+        import psycopg
+
+        from apps.tenancy import schemas
+        from apps.tenancy.models import PooledSchema
+
+        fingerprint = schemas.fingerprint(KIND)
+        names = [f"{schemas.POOL_PREFIX}{KIND}_{uuid.uuid4().hex[:12]}" for _ in range(count)]
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            for name in names:
+                with conn.transaction():
+                    conn.execute(self.pattern.sub(name, self.sql).encode())
+            migrations = conn.execute(f'SELECT count(*) FROM "{names[-1]}".django_migrations').fetchone()
+            expected = conn.execute(f'SELECT count(*) FROM "{self.template}".django_migrations').fetchone()
+            if migrations != expected:
+                raise RuntimeError(f"copied schema {names[-1]} differs from {self.template}")
+        PooledSchema.objects.bulk_create(
+            PooledSchema(schema_name=name, tenant_type=KIND, fingerprint=fingerprint) for name in names
+        )
+
+
+def _conninfo(db: dict[str, Any]) -> str:
+    parts = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER"), "dbname": db["NAME"]}
+    if db.get("PASSWORD"):
+        parts["password"] = db["PASSWORD"]
+    return " ".join(f"{key}={value}" for key, value in parts.items() if value)
+
+
+def grow(target: int, codes: Iterator[str], copier: TemplateCopier, chunk: int = 100) -> float:
     """Activate kelurahan (untimed) until `target` exist: pool filled in bulk, then renamed in."""
+    from django.db import connection
+
     from apps.tenancy import schemas
     from apps.tenancy.services import activate_region
 
@@ -369,12 +453,12 @@ def grow(target: int, codes: Iterator[str], chunk: int = 100) -> float:
     missing = target - tenant_count()
     if missing <= 0:
         return 0.0
-    log(f"growing to {target} tenants: filling the pool in chunks of {chunk} and activating from it")
+    log(f"growing to {target} tenants: bulk-filling the pool (pg_dump replay) and activating from it")
+    empty_pool()  # growth must not eat the clone-made pool, and vice versa
     done = 0
     while done < missing:
         batch = min(chunk, missing - done)
-        to_public()
-        schemas.fill_pool(KIND, batch)
+        copier.fill_pool(batch)
         for _ in range(batch):
             to_public()
             activation = activate_region(next(codes), refill_pool=False)
@@ -382,6 +466,7 @@ def grow(target: int, codes: Iterator[str], chunk: int = 100) -> float:
                 raise RuntimeError("growth expected a pooled schema")
         done += batch
         log(f"  {done}/{missing} activated ({time.perf_counter() - start:.0f} s)")
+    connection.close()
     to_public()
     schemas.fill_pool(KIND, pool_size())
     elapsed = time.perf_counter() - start
@@ -508,7 +593,7 @@ def render(report: Report) -> str:
     lines.append(
         "ours = activate_region() with a warm pool; migrate = CREATE SCHEMA + full django-tenants "
         "run_migrations; clone = django-tenants clone_schema() only (its faked migrate afterwards not timed); "
-        "empty-pool = activate_region() falling back to the clone."
+        "empty-pool = activate_region() falling back to the clone. Each timed call on a fresh DB session."
     )
     if report.noop is not None:
         n = report.noop
@@ -586,8 +671,9 @@ def main(argv: list[str] | None = None) -> None:
             setup_s=time.perf_counter() - started,
         )
         codes = region_codes()
+        copier = TemplateCopier()
         for size in args.sizes:
-            grow_s = grow(size, codes)
+            grow_s = grow(size, codes, copier)
             report.checkpoints.append(measure_checkpoint(size, args.samples, codes, grow_s))
         report.noop = measure_noop_migrate(args.noop_sample)
         report.load_after = os.getloadavg()

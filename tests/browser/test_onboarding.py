@@ -138,4 +138,5 @@ def test_operator_activates_kelurahan_and_its_admin_signs_in(
     # What the admin sees on a phone.
     page.set_viewport_size(PHONE)
     page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing spills sideways
     page.screenshot(path=str(results_dir(request.config) / "onboarding-tenant-home-phone.png"), full_page=True)
