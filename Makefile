@@ -43,4 +43,4 @@ bench: install
 	$(BIN)/python bench/tenants.py
 
 stop-db:
-	$(BIN)/python -c "import pgserver, sys; pgserver.get_server('.data/pgdata', cleanup_mode='stop').cleanup()" || true
+	$(BIN)/python -m config.embedded_db stop

@@ -55,3 +55,23 @@ def database_config(base_dir: Path) -> dict[str, Any]:
     config["ENGINE"] = ENGINE
     config.setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME", "test_kotakita")
     return config
+
+
+def stop_embedded_server(base_dir: Path) -> bool:
+    """Stop the embedded server if it runs (pgserver only stops it when its last user exits)."""
+    data_dir = embedded_data_dir(base_dir)
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs postgres as this user under root
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    (data_dir / ".handle_pids.json").unlink(missing_ok=True)
+    return True
+
+
+if __name__ == "__main__":  # `python -m config.embedded_db stop`
+    import sys
+
+    if sys.argv[1:] == ["stop"]:
+        print("stopped" if stop_embedded_server(Path(__file__).resolve().parent.parent) else "not running")
