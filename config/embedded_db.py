@@ -74,4 +74,4 @@ if __name__ == "__main__":  # `python -m config.embedded_db stop`
     import sys
 
     if sys.argv[1:] == ["stop"]:
-        print("stopped" if stop_embedded_server(Path(__file__).resolve().parent.parent) else "not running")
+        print("stopped" if stop_embedded_server(Path(__file__).resolve().parent.parent) else "not running")  # noqa: T201

@@ -162,3 +162,20 @@ def test_deleting_a_tenant_user_never_touches_platform_rows(tenant_a: Tenant) ->
         namesake.delete()
     job.refresh_from_db()
     assert job.created_by_id == shared_id
+
+
+def test_uploaded_files_live_under_the_tenants_own_folder(
+    tenant_a: Tenant, tenant_b: Tenant, settings: object, tmp_path: object
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    with tenant_a:
+        name = default_storage.save("ktp/scan.txt", ContentFile(b"rahasia A"))
+        path_a = default_storage.path(name)
+        assert default_storage.exists(name)
+    with tenant_b:
+        assert not default_storage.exists(name)
+        assert default_storage.path(name) != path_a
+    assert f"/{tenant_a.schema_name}/" in path_a
