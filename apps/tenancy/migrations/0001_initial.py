@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,117 +15,238 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ActivationJob',
+            name="ActivationJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(help_text='Kode kecamatan/kota/provinsi', max_length=13, verbose_name='cakupan')),
-                ('codes', models.JSONField(default=list)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('failed', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Menunggu'), ('running', 'Berjalan'), ('done', 'Selesai'), ('interrupted', 'Terhenti')], default='pending', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(help_text="Kode kecamatan/kota/provinsi", max_length=13, verbose_name="cakupan"),
+                ),
+                ("codes", models.JSONField(default=list)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("failed", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Menunggu"),
+                            ("running", "Berjalan"),
+                            ("done", "Selesai"),
+                            ("interrupted", "Terhenti"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'aktivasi massal',
-                'verbose_name_plural': 'aktivasi massal',
-                'ordering': ['-created_at'],
+                "verbose_name": "aktivasi massal",
+                "verbose_name_plural": "aktivasi massal",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PooledSchema',
+            name="PooledSchema",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(max_length=63, unique=True)),
-                ('tenant_type', models.CharField(choices=[('public', 'Platform'), ('kota', 'Kota/Kabupaten'), ('kelurahan', 'Desa/Kelurahan')], max_length=16)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("schema_name", models.CharField(max_length=63, unique=True)),
+                (
+                    "tenant_type",
+                    models.CharField(
+                        choices=[("public", "Platform"), ("kota", "Kota/Kabupaten"), ("kelurahan", "Desa/Kelurahan")],
+                        max_length=16,
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'skema cadangan',
-                'verbose_name_plural': 'skema cadangan',
-                'indexes': [models.Index(fields=['tenant_type', 'fingerprint', 'id'], name='tenancy_poo_tenant__3c8fdd_idx')],
+                "verbose_name": "skema cadangan",
+                "verbose_name_plural": "skema cadangan",
+                "indexes": [
+                    models.Index(fields=["tenant_type", "fingerprint", "id"], name="tenancy_poo_tenant__3c8fdd_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=13, primary_key=True, serialize=False, verbose_name='kode')),
-                ('name', models.CharField(db_index=True, max_length=120, verbose_name='nama')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Provinsi'), (2, 'Kabupaten/Kota'), (3, 'Kecamatan'), (4, 'Desa/Kelurahan')], verbose_name='tingkat')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='tenancy.region')),
+                ("code", models.CharField(max_length=13, primary_key=True, serialize=False, verbose_name="kode")),
+                ("name", models.CharField(db_index=True, max_length=120, verbose_name="nama")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Provinsi"), (2, "Kabupaten/Kota"), (3, "Kecamatan"), (4, "Desa/Kelurahan")],
+                        verbose_name="tingkat",
+                    ),
+                ),
+                ("lat", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ("lng", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="tenancy.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wilayah',
-                'verbose_name_plural': 'wilayah',
-                'ordering': ['code'],
+                "verbose_name": "wilayah",
+                "verbose_name_plural": "wilayah",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('tenant_type', models.CharField(choices=[('public', 'Platform'), ('kota', 'Kota/Kabupaten'), ('kelurahan', 'Desa/Kelurahan')], max_length=16, verbose_name='jenis')),
-                ('name', models.CharField(max_length=150, verbose_name='nama')),
-                ('slug', models.SlugField(max_length=63, unique=True, verbose_name='subdomain')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('plan', models.CharField(choices=[('kelurahan_pilot', 'Pilot kelurahan'), ('city_saas', 'SaaS kota')], default='kelurahan_pilot', max_length=32, verbose_name='paket')),
-                ('status', models.CharField(choices=[('active', 'Aktif'), ('suspended', 'Ditangguhkan')], default='active', max_length=16, verbose_name='status')),
-                ('status_reason', models.CharField(blank=True, max_length=255, verbose_name='alasan status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='tenancy.tenant', verbose_name='kota induk')),
-                ('region', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tenant', to='tenancy.region', verbose_name='wilayah')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                (
+                    "tenant_type",
+                    models.CharField(
+                        choices=[("public", "Platform"), ("kota", "Kota/Kabupaten"), ("kelurahan", "Desa/Kelurahan")],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nama")),
+                ("slug", models.SlugField(max_length=63, unique=True, verbose_name="subdomain")),
+                ("lat", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ("lng", models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                (
+                    "plan",
+                    models.CharField(
+                        choices=[("kelurahan_pilot", "Pilot kelurahan"), ("city_saas", "SaaS kota")],
+                        default="kelurahan_pilot",
+                        max_length=32,
+                        verbose_name="paket",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Aktif"), ("suspended", "Ditangguhkan")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, max_length=255, verbose_name="alasan status")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="tenancy.tenant",
+                        verbose_name="kota induk",
+                    ),
+                ),
+                (
+                    "region",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tenant",
+                        to="tenancy.region",
+                        verbose_name="wilayah",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tenant',
-                'verbose_name_plural': 'tenant',
-                'ordering': ['region_id', 'schema_name'],
+                "verbose_name": "tenant",
+                "verbose_name_plural": "tenant",
+                "ordering": ["region_id", "schema_name"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="domains", to="tenancy.tenant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'domain',
-                'verbose_name_plural': 'domain',
+                "verbose_name": "domain",
+                "verbose_name_plural": "domain",
             },
         ),
         migrations.CreateModel(
-            name='TenantArchive',
+            name="TenantArchive",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=13)),
-                ('name', models.CharField(max_length=150)),
-                ('schema_name', models.CharField(max_length=63)),
-                ('tenant_type', models.CharField(choices=[('public', 'Platform'), ('kota', 'Kota/Kabupaten'), ('kelurahan', 'Desa/Kelurahan')], max_length=16)),
-                ('path', models.CharField(max_length=500)),
-                ('size_bytes', models.BigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('reason', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('removed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=13)),
+                ("name", models.CharField(max_length=150)),
+                ("schema_name", models.CharField(max_length=63)),
+                (
+                    "tenant_type",
+                    models.CharField(
+                        choices=[("public", "Platform"), ("kota", "Kota/Kabupaten"), ("kelurahan", "Desa/Kelurahan")],
+                        max_length=16,
+                    ),
+                ),
+                ("path", models.CharField(max_length=500)),
+                ("size_bytes", models.BigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("reason", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "removed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'arsip tenant',
-                'verbose_name_plural': 'arsip tenant',
-                'ordering': ['-created_at'],
+                "verbose_name": "arsip tenant",
+                "verbose_name_plural": "arsip tenant",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=models.Index(fields=['level', 'code'], name='tenancy_reg_level_7cfffe_idx'),
+            model_name="region",
+            index=models.Index(fields=["level", "code"], name="tenancy_reg_level_7cfffe_idx"),
         ),
     ]
