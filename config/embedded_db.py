@@ -23,6 +23,7 @@ def embedded_data_dir(base_dir: Path) -> Path:
 
 def start_embedded_server(base_dir: Path) -> str:
     """Start (or reuse) the embedded server and return a URL for the KotaKita database."""
+    _private_runtime_dir(base_dir)
     try:
         import pgserver
     except ImportError as exc:  # pragma: no cover - only without requirements/local.txt
@@ -38,6 +39,15 @@ def start_embedded_server(base_dir: Path) -> str:
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
     return f"postgresql://postgres:@/{EMBEDDED_DB_NAME}?host={data_dir}"
+
+
+def _private_runtime_dir(base_dir: Path) -> None:
+    # pgserver keeps its lock file in the user's runtime dir; without a session (root in CI,
+    # containers) XDG_RUNTIME_DIR is unset and platformdirs warns on every start.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = base_dir / ".data" / "run"
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
 def embedded_bin_dir() -> Path | None:
@@ -62,6 +72,7 @@ def stop_embedded_server(base_dir: Path) -> bool:
     data_dir = embedded_data_dir(base_dir)
     if not (data_dir / "postmaster.pid").exists():
         return False
+    _private_runtime_dir(base_dir)
     from pgserver._commands import pg_ctl
 
     user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs postgres as this user under root
