@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import me
@@ -17,12 +17,42 @@ admin.site.site_title = "KotaKita"
 router = DefaultRouter()
 router.register("rt", RukunTetanggaViewSet, basename="rt")
 
+# Pages of each domain app: (URL prefix, module).
+PAGES = [
+    ("notifikasi/", "apps.notifications.urls"),
+    ("agenda/", "apps.agenda.urls"),
+    ("izin/", "apps.permits.urls"),
+    ("laporan/", "apps.reports.urls"),
+    ("bansos/", "apps.aid.urls"),
+    ("dompet/", "apps.payments.urls"),
+    ("kas/", "apps.community.urls"),
+]
+# Each domain app's API under /api/v1/<prefix>/.
+APIS = [
+    ("notifications/", "apps.notifications.api.urls"),
+    ("agenda/", "apps.agenda.api.urls"),
+    ("permits/", "apps.permits.api.urls"),
+    ("reports/", "apps.reports.api.urls"),
+    ("aid/", "apps.aid.api.urls"),
+    ("payments/", "apps.payments.api.urls"),
+    ("community/", "apps.community.api.urls"),
+]
+
+api_patterns: list[URLPattern | URLResolver] = [
+    path("me/", me, name="api-me"),
+    *router.urls,
+    *(path(prefix, include(module)) for prefix, module in APIS),
+    *docs_urlpatterns(__name__),
+]
+
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("akun/", include("apps.accounts.urls")),
+    *(path(prefix, include(module)) for prefix, module in PAGES),
+    path("open311/v2/", include("apps.reports.open311_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include([path("me/", me, name="api-me"), *router.urls, *docs_urlpatterns(__name__)])),
+    path("api/v1/", include(api_patterns)),
 ]
 if settings.DEBUG:
     urlpatterns += static(  # type: ignore[arg-type]

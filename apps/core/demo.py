@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing. Each capability adds its own demo 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -48,8 +49,35 @@ def seed() -> list[DemoAccount]:
     for code in KELURAHAN:
         tenant = _tenant(code)
         accounts += _kelurahan_people(tenant)
+    for tenant in [kota, *(Tenant.objects.get(region_id=code) for code in KELURAHAN)]:
+        _seed_apps(tenant)
     connection.set_schema_to_public()
     return accounts
+
+
+# Each capability seeds its own demo data: a module with `seed(tenant)`, idempotent, called
+# inside the tenant's schema after the people above exist.
+DEMO_MODULES = [
+    "apps.notifications.demo",
+    "apps.agenda.demo",
+    "apps.permits.demo",
+    "apps.reports.demo",
+    "apps.aid.demo",
+    "apps.payments.demo",
+    "apps.community.demo",
+]
+
+
+def _seed_apps(tenant: Tenant) -> None:
+    for name in DEMO_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        with tenant:
+            module.seed(tenant)
 
 
 def _operator() -> DemoAccount:

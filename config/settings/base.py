@@ -64,6 +64,13 @@ _PUBLIC_ONLY = [
 ]
 _TENANT_ONLY = [
     "apps.rtrw",
+    "apps.notifications",
+    "apps.agenda",
+    "apps.permits",
+    "apps.reports",
+    "apps.aid",
+    "apps.payments",
+    "apps.community",
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PermitsConfig(AppConfig):
+    name = "apps.permits"
+    verbose_name = _("Izin usaha mikro")
