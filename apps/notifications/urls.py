@@ -1,6 +1,12 @@
-"""HTMX pages of apps.notifications (mounted in config/urls_tenant.py)."""
+"""HTMX pages of apps.notifications (mounted at /notifikasi/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("baca-semua/", views.read_all, name="read_all"),
+    path("pengaturan/", views.preferences, name="preferences"),
+]

@@ -1,0 +1,134 @@
+"""Transactional outbox of notifications, users' channel choices and per-tenant channel set-up."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("Di aplikasi")
+    EMAIL = "email", _("E-mail")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+    TELEGRAM = "telegram", _("Telegram")
+
+
+class Message(models.Model):
+    """One notification to one person on one channel, written in the same transaction as the
+    change that caused it, and delivered after commit (with retries) by a Celery task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu")
+        SENT = "sent", _("Terkirim")
+        FAILED = "failed", _("Gagal")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("penerima")
+    )
+    channel = models.CharField(_("kanal"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("alamat tujuan"), max_length=254, blank=True)
+    event = models.CharField(_("peristiwa"), max_length=64)
+    key = models.CharField(max_length=200, help_text=_("Kunci idempotensi dari layanan pengirim"))
+    title = models.CharField(_("judul"), max_length=200)
+    body = models.TextField(_("isi"))
+    url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "recipient", "channel"], name="notification_once_per_key"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}: {self.title}"
+
+
+class ChannelPreference(models.Model):
+    """Which channels a user wants besides the in-app list (always on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preference")
+    email = models.BooleanField(_("e-mail"), default=True)
+    whatsapp = models.BooleanField(_("WhatsApp"), default=False)
+    sms = models.BooleanField(_("SMS"), default=False)
+    telegram = models.BooleanField(_("Telegram"), default=False)
+    telegram_chat_id = models.CharField(_("ID chat Telegram"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("pilihan kanal")
+        verbose_name_plural = _("pilihan kanal")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def channels(self) -> list[str]:
+        chosen = [Channel.IN_APP.value]
+        chosen += [name for name in ("email", "whatsapp", "sms", "telegram") if getattr(self, name)]
+        return chosen
+
+
+class ChannelConfig(models.Model):
+    """How this tenant reaches WhatsApp/SMS/Telegram: a provider's HTTP API, or the sandbox."""
+
+    class Mode(models.TextChoices):
+        SANDBOX = "sandbox", _("Sandbox (dicatat, tidak dikirim)")
+        HTTP = "http", _("HTTP API penyedia")
+
+    channel = models.CharField(
+        _("kanal"),
+        max_length=16,
+        unique=True,
+        choices=[(c.value, c.label) for c in (Channel.WHATSAPP, Channel.SMS, Channel.TELEGRAM)],
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SANDBOX)
+    endpoint_url = models.URLField(_("URL API"), blank=True)
+    api_token = models.CharField(_("token API"), max_length=255, blank=True)
+    sender = models.CharField(_("pengirim"), max_length=64, blank=True)
+    simulate_outage = models.BooleanField(
+        _("simulasikan gangguan"), default=False, help_text=_("Hanya sandbox: setiap kiriman gagal sementara.")
+    )
+
+    class Meta:
+        verbose_name = _("konfigurasi kanal")
+        verbose_name_plural = _("konfigurasi kanal")
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} ({self.get_mode_display()})"
+
+
+class SandboxDelivery(models.Model):
+    """What the sandbox adapter would have sent."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kiriman sandbox")
+        verbose_name_plural = _("kiriman sandbox")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "idempotency_key"], name="sandbox_delivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address}"

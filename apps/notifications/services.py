@@ -1,0 +1,162 @@
+"""notify() writes the outbox; deliver() sends one message once, with backoff on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.errors import ValidationFailed
+
+from .channels import DeliveryError, Outgoing, normalize_phone, sender_for
+from .models import Channel, ChannelPreference, Message
+
+MAX_ATTEMPTS = 8
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min, ... capped at 6 h."""
+    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+
+
+def preference_for(user: User) -> ChannelPreference:
+    return ChannelPreference.objects.filter(user=user).first() or ChannelPreference(user=user)
+
+
+def _address(user: User, channel: str, preference: ChannelPreference) -> str:
+    if channel == Channel.EMAIL:
+        return user.email
+    if channel in (Channel.WHATSAPP, Channel.SMS):
+        return normalize_phone(user.phone) if user.phone else ""
+    if channel == Channel.TELEGRAM:
+        return preference.telegram_chat_id
+    return ""
+
+
+def notify(
+    recipients: Iterable[User],
+    *,
+    event: str,
+    title: str,
+    body: str,
+    key: str,
+    url: str = "",
+) -> list[Message]:
+    """Queue a notification for each recipient on each channel they chose.
+
+    Call it inside the transaction of the change it announces: the messages commit or roll
+    back with it. The same `key` for the same recipient and channel is stored once, so a
+    retried service call never notifies twice. Delivery starts after commit.
+    """
+    from .tasks import deliver_message
+
+    now = timezone.now()
+    created: list[Message] = []
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        preference = preference_for(user)
+        for channel in preference.channels():
+            address = _address(user, channel, preference)
+            if channel != Channel.IN_APP and not address:
+                continue  # chosen but not reachable there (no phone / chat id / e-mail)
+            in_app = channel == Channel.IN_APP
+            message, made = Message.objects.get_or_create(
+                key=key,
+                recipient=user,
+                channel=channel,
+                defaults={
+                    "address": address,
+                    "event": event,
+                    "title": title[:200],
+                    "body": body,
+                    "url": url,
+                    "status": Message.Status.SENT if in_app else Message.Status.PENDING,
+                    "sent_at": now if in_app else None,
+                },
+            )
+            if made:
+                created.append(message)
+    pending = [m.pk for m in created if m.status == Message.Status.PENDING]
+    if pending:
+        transaction.on_commit(lambda: [deliver_message.delay(pk) for pk in pending])
+    return created
+
+
+def deliver(message_id: int) -> Message | None:
+    """Send one pending, due message. Safe to call twice or concurrently: the row lock and the
+    status make a message go out once; the provider gets the message's UUID as idempotency key
+    so even a crash between sending and committing does not produce a second delivery."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=message_id, status=Message.Status.PENDING)
+            .first()
+        )
+        if message is None or (message.next_attempt_at and message.next_attempt_at > now):
+            return message
+        message.attempts += 1
+        outgoing = Outgoing(message.address, message.title, message.body, message.url, str(message.uuid))
+        try:
+            message.provider_id = sender_for(message.channel).send(outgoing)
+        except DeliveryError as exc:
+            message.last_error = str(exc)[:2000]
+            if exc.temporary and message.attempts < MAX_ATTEMPTS:
+                message.next_attempt_at = now + backoff(message.attempts)
+            else:
+                message.status = Message.Status.FAILED
+                message.next_attempt_at = None
+        else:
+            message.status = Message.Status.SENT
+            message.sent_at = now
+            message.next_attempt_at = None
+            message.last_error = ""
+        message.save()
+    return message
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    now = timezone.now()
+    return list(
+        Message.objects.filter(status=Message.Status.PENDING)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def mark_read(user: User, message_ids: Iterable[int] | None = None) -> int:
+    mine = Message.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if message_ids is not None:
+        mine = mine.filter(pk__in=list(message_ids))
+    return mine.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def set_preferences(
+    user: User, *, email: bool, whatsapp: bool, sms: bool, telegram: bool, telegram_chat_id: str = ""
+) -> ChannelPreference:
+    if (whatsapp or sms) and not user.phone:
+        raise ValidationFailed(_("Isi nomor HP di profil dulu untuk memakai WhatsApp atau SMS."), code="no_phone")
+    if telegram and not telegram_chat_id.strip().lstrip("-").isdigit():
+        raise ValidationFailed(_("ID chat Telegram harus berupa angka."), code="invalid_chat_id")
+    if email and not user.email:
+        raise ValidationFailed(_("Isi alamat e-mail di profil dulu untuk memakai e-mail."), code="no_email")
+    preference, _created = ChannelPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "email": email,
+            "whatsapp": whatsapp,
+            "sms": sms,
+            "telegram": telegram,
+            "telegram_chat_id": telegram_chat_id.strip() if telegram else "",
+        },
+    )
+    return preference
