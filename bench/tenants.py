@@ -5,10 +5,11 @@ What it measures, in one run, on its own throw-away database:
 * At each checkpoint (default 10, 100 and 1,000 existing kelurahan tenants), N samples each of
   - **ours**: `services.activate_region(code)` with a warm schema pool (the pool is topped up
     with `schemas.fill_pool` between samples, untimed);
-  - **fallback**: `activate_region(code)` with an empty pool (our clone-the-template path);
+  - **fallback**: `activate_region(code)` with an empty pool (our copy-the-template path: a
+    pg_dump of the template replayed under the new name, `schemas.clone_template`);
   - **baseline A, migrate**: what django-tenants does for a new tenant without a template:
     `CREATE SCHEMA` and the full Django migrations into it (`run_migrations`, standard executor);
-  - **baseline B, clone**: django-tenants' `clone_schema` SQL function (`schemas.clone_template`).
+  - **baseline B, clone**: django-tenants' `clone_schema` SQL function (`CloneSchema`).
     django-tenants itself follows the clone with a faked `migrate_schemas`, which is not timed
     here, so this baseline is a lower bound.
   Every sample's schema (and tenant) is removed again, untimed, so each sample sees exactly the
@@ -20,9 +21,7 @@ What it measures, in one run, on its own throw-away database:
 Every timed call starts on a freshly opened database session (see `fresh_session`).
 Tenants are grown between checkpoints (untimed) by filling the pool in bulk and activating
 Jawa Timur (`35.`) desa/kelurahan from it through `activate_region`, so every tenant is a real
-one. The bulk pool fill replays a pg_dump of the template under new names (`TemplateCopier`)
-instead of calling clone_schema() a thousand times, which alone would take longer than the
-whole benchmark.
+one.
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres):
 
@@ -40,11 +39,8 @@ import json
 import logging
 import os
 import platform
-import re
-import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -384,65 +380,7 @@ def count_tables(schema_name: str) -> int:
 # --- phases ---------------------------------------------------------------------------------
 
 
-class TemplateCopier:
-    """Fast, untimed copies of the kelurahan template into the pool, for growing the tenant count.
-
-    django-tenants' clone_schema() gets slower as the database holds more schemas (and, on one
-    session, slower and bigger with every call), so cloning 1,000 pooled schemas would take
-    far longer than the benchmark itself. Instead the template is dumped once with pg_dump
-    (tables, indexes, constraints, identity sequences and rows) and the dump is replayed
-    under a new schema name: the same schema a clone produces, in a fraction of the time.
-    """
-
-    def __init__(self) -> None:
-        from django.db import connection
-
-        from apps.tenancy import schemas
-        from apps.tenancy.services import pg_dump_binary
-
-        self.template = schemas.template_schema(KIND)
-        db = connection.settings_dict
-        cmd = [pg_dump_binary(), f"--schema={self.template}", "--inserts", "--no-owner", "--no-privileges"]
-        for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
-            if db.get(key):
-                cmd.append(f"{option}={db[key]}")
-        cmd.append(db["NAME"])
-        env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-        dump = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
-        # Drop psql meta-commands (\restrict ...); the rest is plain SQL.
-        self.sql = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
-        self.pattern = re.compile(rf"\b{re.escape(self.template)}\b")
-        self.conninfo = _conninfo(db)
-
-    def fill_pool(self, count: int) -> None:
-        import psycopg
-
-        from apps.tenancy import schemas
-        from apps.tenancy.models import PooledSchema
-
-        fingerprint = schemas.fingerprint(KIND)
-        names = [f"{schemas.POOL_PREFIX}{KIND}_{uuid.uuid4().hex[:12]}" for _ in range(count)]
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            for name in names:
-                with conn.transaction():
-                    conn.execute(self.pattern.sub(name, self.sql).encode())
-            migrations = conn.execute(f'SELECT count(*) FROM "{names[-1]}".django_migrations').fetchone()
-            expected = conn.execute(f'SELECT count(*) FROM "{self.template}".django_migrations').fetchone()
-            if migrations != expected:
-                raise RuntimeError(f"copied schema {names[-1]} differs from {self.template}")
-        PooledSchema.objects.bulk_create(
-            PooledSchema(schema_name=name, tenant_type=KIND, fingerprint=fingerprint) for name in names
-        )
-
-
-def _conninfo(db: dict[str, Any]) -> str:
-    parts = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER"), "dbname": db["NAME"]}
-    if db.get("PASSWORD"):
-        parts["password"] = db["PASSWORD"]
-    return " ".join(f"{key}={value}" for key, value in parts.items() if value)
-
-
-def grow(target: int, codes: Iterator[str], copier: TemplateCopier, chunk: int = 100) -> float:
+def grow(target: int, codes: Iterator[str], chunk: int = 100) -> float:
     """Activate kelurahan (untimed) until `target` exist: pool filled in bulk, then renamed in."""
     from django.db import connection
 
@@ -453,12 +391,12 @@ def grow(target: int, codes: Iterator[str], copier: TemplateCopier, chunk: int =
     missing = target - tenant_count()
     if missing <= 0:
         return 0.0
-    log(f"growing to {target} tenants: bulk-filling the pool (pg_dump replay) and activating from it")
+    log(f"growing to {target} tenants: filling the pool in batches and activating from it")
     empty_pool()  # growth must not eat the clone-made pool, and vice versa
     done = 0
     while done < missing:
         batch = min(chunk, missing - done)
-        copier.fill_pool(batch)
+        schemas.fill_pool(KIND, batch)
         for _ in range(batch):
             to_public()
             activation = activate_region(next(codes), refill_pool=False)
@@ -475,6 +413,7 @@ def grow(target: int, codes: Iterator[str], copier: TemplateCopier, chunk: int =
 
 
 def measure_checkpoint(target: int, samples: int, codes: Iterator[str], grow_s: float) -> Checkpoint:
+    from django_tenants.clone import CloneSchema
     from django_tenants.migration_executors.base import run_migrations
 
     from apps.tenancy import schemas
@@ -512,7 +451,8 @@ def measure_checkpoint(target: int, samples: int, codes: Iterator[str], grow_s: 
 
         # baseline B: django-tenants' clone_schema SQL function
         name = f"bench_clone_{i}"
-        clone.append(timed(lambda name=name: schemas.clone_template(KIND, name)))
+        template = schemas.template_schema(KIND)
+        clone.append(timed(lambda name=name, template=template: CloneSchema().clone_schema(template, name, "DATA")))
         drop(name)
 
     # ours, empty pool: the clone-the-template fallback
@@ -671,9 +611,8 @@ def main(argv: list[str] | None = None) -> None:
             setup_s=time.perf_counter() - started,
         )
         codes = region_codes()
-        copier = TemplateCopier()
         for size in args.sizes:
-            grow_s = grow(size, codes, copier)
+            grow_s = grow(size, codes)
             report.checkpoints.append(measure_checkpoint(size, args.samples, codes, grow_s))
         report.noop = measure_noop_migrate(args.noop_sample)
         report.load_after = os.getloadavg()

@@ -10,7 +10,7 @@ from django.test import Client
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import User
-from apps.tenancy import services
+from apps.tenancy import schemas, services
 from apps.tenancy.models import Domain, Tenant, TenantArchive
 from tests.conftest import TenantSet
 
@@ -28,7 +28,7 @@ def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, 
     archive = services.remove_tenant(tenant, reason="Uji")
     dump = Path(archive.path)
     assert dump.exists() and dump.stat().st_size == archive.size_bytes > 0
-    pg_restore = Path(services.pg_dump_binary()).with_name("pg_restore")
+    pg_restore = Path(schemas.pg_dump_binary()).with_name("pg_restore")
     restored = subprocess.run([str(pg_restore), "--data-only", "-f", "-", str(dump)], capture_output=True, text=True)
     assert "arsip-warga" in restored.stdout  # the archive holds the tenant's rows
     assert not schema_exists(tenant.schema_name)

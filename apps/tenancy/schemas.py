@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -22,6 +27,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_tenant_types, schema_exists
 
 from apps.core.db import connection
+from config.embedded_db import embedded_bin_dir
 
 from .models import PooledSchema, Tenant
 
@@ -132,8 +138,86 @@ def rename_schema(old: str, new: str) -> None:
 
 
 def clone_template(tenant_type: str, new_schema: str) -> None:
-    """The slow path (seconds): copy the template's tables, data and sequences."""
-    CloneSchema().clone_schema(template_schema(tenant_type), new_schema, "DATA")
+    """Create `new_schema` as a copy of the type's template, inside the caller's transaction.
+
+    The template is dumped once per migration state with pg_dump (tables, constraints,
+    indexes, identity sequences and rows) and the dump is replayed under the new name: about
+    70 ms, flat in the number of schemas. django-tenants' clone_schema() is the fallback when
+    no pg_dump is at hand; it takes seconds and grows with the number of schemas.
+    """
+    template = template_schema(tenant_type)
+    script = _template_script(tenant_type)
+    if script is None:
+        CloneSchema().clone_schema(template, new_schema, "DATA")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(re.sub(rf"\b{re.escape(template)}\b", new_schema, script))
+
+
+_TEMPLATE_SCRIPTS: dict[tuple[str, str], str] = {}
+
+
+def _template_script(tenant_type: str) -> str | None:
+    key = (tenant_type, fingerprint(tenant_type))
+    if key not in _TEMPLATE_SCRIPTS:
+        try:
+            dump = run_pg_dump(
+                f"--schema={template_schema(tenant_type)}", "--inserts", "--no-owner", "--no-privileges"
+            )
+        except PgDumpUnavailable:
+            return None
+        # Keep plain SQL only: no psql meta-commands (\restrict), and no SET/set_config that
+        # would change the session (search_path!) under django-tenants' feet.
+        keep = [
+            line
+            for line in dump.splitlines()
+            if not line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config"))
+        ]
+        _TEMPLATE_SCRIPTS[key] = "\n".join(keep)
+    return _TEMPLATE_SCRIPTS[key]
+
+
+class PgDumpUnavailable(RuntimeError):
+    pass
+
+
+def pg_dump_binary() -> str:
+    """A pg_dump at least as new as the server (older ones refuse to dump)."""
+    server_major = connection.pg_version // 10000
+    candidates: list[Path] = []
+    bin_dir = embedded_bin_dir()
+    if bin_dir:
+        candidates.append(bin_dir / "pg_dump")
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        if not candidate.exists():
+            continue
+        out = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
+        try:
+            major = int(out.strip().split()[-1].split(".")[0])
+        except (IndexError, ValueError):
+            continue
+        if major >= server_major:
+            return str(candidate)
+    raise PgDumpUnavailable(f"no pg_dump for PostgreSQL {server_major} found")
+
+
+def run_pg_dump(*args: str) -> str:
+    """Run pg_dump against our database with `args`; returns its standard output."""
+    db = connection.settings_dict
+    cmd = [pg_dump_binary(), *args]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if db.get(key):
+            cmd.append(f"{option}={db[key]}")
+    cmd.append(db["NAME"])
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def drop_schema(name: str) -> None:

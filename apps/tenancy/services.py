@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +21,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, set_password_path
-from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.core.progress import Progress
-from config.embedded_db import embedded_bin_dir
 
 from . import regions, schemas
 from .models import ActivationJob, Domain, Plan, Region, Tenant, TenantArchive, absolute_url
@@ -253,44 +248,8 @@ def reactivate_tenant(tenant: Tenant, *, actor: User | None = None) -> Tenant:
 # --- removal ------------------------------------------------------------------------------
 
 
-def pg_dump_binary() -> str:
-    """A pg_dump at least as new as the server (older ones refuse to dump)."""
-    server_major = connection.pg_version // 10000
-    candidates: list[Path] = []
-    bin_dir = embedded_bin_dir()
-    if bin_dir:
-        candidates.append(bin_dir / "pg_dump")
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
-    on_path = shutil.which("pg_dump")
-    if on_path:
-        candidates.append(Path(on_path))
-    for candidate in candidates:
-        if not candidate.exists():
-            continue
-        out = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
-        try:
-            major = int(out.strip().split()[-1].split(".")[0])
-        except (IndexError, ValueError):
-            continue
-        if major >= server_major:
-            return str(candidate)
-    raise RuntimeError(f"no pg_dump for PostgreSQL {server_major} found")
-
-
 def dump_schema(schema_name: str, target: Path) -> None:
-    db = connection.settings_dict
-    cmd = [pg_dump_binary(), "--format=custom", f"--schema={schema_name}", f"--file={target}"]
-    if db.get("HOST"):
-        cmd.append(f"--host={db['HOST']}")
-    if db.get("PORT"):
-        cmd.append(f"--port={db['PORT']}")
-    if db.get("USER"):
-        cmd.append(f"--username={db['USER']}")
-    cmd.append(db["NAME"])
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+    schemas.run_pg_dump("--format=custom", f"--schema={schema_name}", f"--file={target}")
 
 
 def remove_tenant(tenant: Tenant, *, reason: str = "", actor: User | None = None) -> TenantArchive:

@@ -67,7 +67,7 @@ class Command(MigrateSchemasCommand):
             self.stdout.write(
                 f"{len(pairs) - len(todo)} of {len(pairs)} tenant schemas are up to date; migrating {len(todo)}."
             )
-        progress = Progress(len(todo), self.stdout, label="migrate ")
+        progress = Progress(len(todo), self.stdout if verbosity >= 1 else None, label="migrate ")
         batch = 1 if executor.codename == "standard" else 8
         for start in range(0, len(todo), batch):
             chunk = todo[start : start + batch]
