@@ -1,0 +1,178 @@
+"""Reading a beneficiary list (xlsx or csv) into validated rows, with django-import-export's
+format readers. No database access here: the dry run against the database is in services."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from import_export.formats.base_formats import CSV, XLSX
+
+from apps.core.errors import DomainError, ValidationFailed
+
+from .identity import Person, build_person
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+FIRST_DATA_LINE = 2  # line 1 is the header, as the operator sees it in a spreadsheet
+
+# Column names an operator may use, normalised (lower case, words separated by one space).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan"),
+    "kk": ("kk", "no kk", "nomor kk", "no kartu keluarga", "nomor kartu keluarga"),
+    "name": ("nama", "nama lengkap", "nama penerima", "name"),
+    "address": ("alamat", "address"),
+    "rt": ("rt", "no rt"),
+    "rw": ("rw", "no rw"),
+    "household_income": (
+        "penghasilan",
+        "penghasilan rumah tangga",
+        "penghasilan per bulan",
+        "penghasilan rumah tangga per bulan",
+        "income",
+    ),
+}
+REQUIRED_COLUMNS = ("nik", "name", "rt", "rw")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+    who: str = ""  # masked NIK when the NIK itself was readable
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code, "message": self.message, "who": self.who}
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    line: int
+    person: Person
+
+
+@dataclass
+class ParsedFile:
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    row_count: int = 0
+
+
+def _normalise_header(value: object) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).split())
+
+
+def _column_map(headers: list[object]) -> dict[str, int]:
+    aliases = {alias: key for key, names in COLUMNS.items() for alias in names}
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        key = aliases.get(_normalise_header(header))
+        if key and key not in found:
+            found[key] = index
+    return found
+
+
+def _read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[object]]]:
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationFailed(_("Berkas terlalu besar (maks. 5 MB)."), code="file_too_large")
+    name = file_name.lower()
+    try:
+        if name.endswith(".xlsx"):
+            if not content.startswith(b"PK\x03\x04"):
+                raise ValidationFailed(_("Berkas bukan xlsx yang valid."), code="unreadable_file")
+            dataset = XLSX().create_dataset(content)
+        elif name.endswith(".csv"):
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252", errors="replace")
+            first_line = text.split("\n", 1)[0]
+            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+            dataset = CSV().create_dataset(text, delimiter=delimiter)
+        else:
+            raise ValidationFailed(_("Format berkas harus .xlsx atau .csv."), code="unsupported_format")
+    except DomainError:
+        raise
+    except StopIteration:
+        raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
+    except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
+        raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
+    headers = list(dataset.headers or [])
+    return headers, [list(row) for row in dataset]
+
+
+def _blank(values: list[object]) -> bool:
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+
+
+def parse_file(file_name: str, content: bytes, *, family_target: bool) -> ParsedFile:
+    """Rows that are well formed and unique within the file, and an error per bad row.
+
+    `family_target`: the program counts families (No. KK required, one row per No. KK).
+    Raises ValidationFailed when the file as a whole is unusable.
+    """
+    headers, table = _read_table(file_name, content)
+    columns = _column_map(headers)
+    missing = [key for key in REQUIRED_COLUMNS if key not in columns]
+    if family_target and "kk" not in columns:
+        missing.append("kk")
+    if missing:
+        names = ", ".join(
+            COLUMNS[key][0].upper() if key in ("nik", "kk", "rt", "rw") else COLUMNS[key][0] for key in missing
+        )
+        raise ValidationFailed(
+            _("Kolom wajib tidak ada: %(columns)s.") % {"columns": names}, code="missing_columns", columns=missing
+        )
+    result = ParsedFile()
+    seen_nik: dict[str, int] = {}
+    seen_kk: dict[str, int] = {}
+    for offset, values in enumerate(table):
+        line = FIRST_DATA_LINE + offset
+        if _blank(values):
+            continue
+        result.row_count += 1
+        if result.row_count > MAX_IMPORT_ROWS:
+            raise ValidationFailed(
+                _("Terlalu banyak baris (maks. %(max)d).") % {"max": MAX_IMPORT_ROWS}, code="too_many_rows"
+            )
+        cells = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
+        try:
+            person = build_person(
+                nik=cells.get("nik"),
+                kk=cells.get("kk") or "",
+                name=cells.get("name"),
+                address=cells.get("address") or "",
+                rw=cells.get("rw"),
+                rt=cells.get("rt"),
+                household_income=cells.get("household_income"),
+            )
+        except DomainError as exc:
+            result.errors.append(RowError(line, exc.code, str(exc.message)))
+            continue
+        if family_target and not person.kk_hash:
+            result.errors.append(
+                RowError(line, "kk_required", _("No. KK wajib untuk program sasaran keluarga."), person.nik_masked)
+            )
+            continue
+        if person.nik_hash in seen_nik:
+            message = _("Baris duplikat: NIK yang sama sudah ada di baris %(line)d.") % {
+                "line": seen_nik[person.nik_hash]
+            }
+            result.errors.append(RowError(line, "duplicate_row", message, person.nik_masked))
+            continue
+        if family_target and person.kk_hash in seen_kk:
+            message = _("Baris duplikat: No. KK yang sama sudah ada di baris %(line)d.") % {
+                "line": seen_kk[person.kk_hash]
+            }
+            result.errors.append(RowError(line, "duplicate_row", message, person.nik_masked))
+            continue
+        seen_nik[person.nik_hash] = line
+        if person.kk_hash:
+            seen_kk.setdefault(person.kk_hash, line)
+        result.rows.append(ParsedRow(line, person))
+    if result.row_count == 0:
+        raise ValidationFailed(_("Berkas tidak berisi baris data."), code="empty_file")
+    return result

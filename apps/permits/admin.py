@@ -1,0 +1,196 @@
+"""Django admin for kelurahan staff. Workflow changes go through services (admin actions), never
+by editing fields; the NIK shows masked only, and a 16-digit search term is matched by digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.core.errors import DomainError
+
+from . import crypto, nik, policy, services
+from .models import OssConfig, Permit, PermitEvent, PermitSequence, SandboxNib, SlaRule
+
+
+class StaffRoleAdmin(admin.ModelAdmin[Any]):
+    """Open to the kelurahan's staff roles (admin, staf, lurah) as well as superusers."""
+
+    def _officer(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and (user.is_superuser or policy.is_staff_officer(user) or policy.is_lurah(user))
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._officer(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+
+class ReadOnlyAdmin(StaffRoleAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PermitEventInline(admin.TabularInline[PermitEvent, Permit]):
+    model = PermitEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "actor_role", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+
+def _run_step(step: str, label: Any) -> Any:
+    def run(modeladmin: PermitAdmin, request: HttpRequest, queryset: QuerySet[Permit]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        done = 0
+        for permit in queryset.order_by("pk"):
+            try:
+                services.take_step(permit, actor, step)
+                done += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{permit.business_name}: {exc.message}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("%(n)d permohonan: %(label)s.") % {"n": done, "label": label})
+
+    run.__name__ = f"action_{step}"
+    return admin.action(description=label)(run)
+
+
+@admin.register(Permit)
+class PermitAdmin(ReadOnlyAdmin):
+    list_display = ["number_or_id", "business_name", "owner_name", "nik_masked", "status", "kbli_code", "due_flag"]
+    list_filter = ["status", "risk_level", "kbli_code"]
+    search_fields = ["business_name", "owner_name", "number", "nib"]
+    search_help_text = _("Cari nama usaha, pemilik, nomor izin, NIB atau NIK lengkap (dicocokkan tersandi).")
+    ordering = ["due_at", "-created_at"]
+    inlines = [PermitEventInline]
+    exclude = ["nik_digest", "nik_ciphertext"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "due_at",
+        "applicant",
+        "created_by",
+        "rt",
+        "owner_name",
+        "nik_masked",
+        "business_name",
+        "kbli_code",
+        "kbli_title",
+        "risk_level",
+        "address",
+        "lat",
+        "lng",
+        "capital",
+        "workers",
+        "products",
+        "ktp_scan",
+        "premises_photo",
+        "nib",
+        "nib_business_name",
+        "number",
+        "issued_at",
+        "revoked_at",
+        "submitted_at",
+    ]
+    actions = [_run_step("verify", _("Verifikasi")), _run_step("issue", _("Terbitkan izin"))]
+
+    @admin.display(description=_("nomor"), ordering="number")
+    def number_or_id(self, obj: Permit) -> str:
+        return obj.number or f"#{obj.pk}"
+
+    @admin.display(description=_("batas waktu"), ordering="due_at")
+    def due_flag(self, obj: Permit) -> str:
+        if obj.due_at is None:
+            return "—"
+        when = timezone.localtime(obj.due_at).strftime("%d-%m-%Y %H:%M")
+        if obj.is_overdue():
+            return format_html('<strong style="color:#c62828">{} ({})</strong>', when, _("terlambat"))
+        return when
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Permit], search_term: str
+    ) -> tuple[QuerySet[Permit], bool]:
+        value = nik.normalize(search_term)
+        if len(value) == 16 and value.isdigit():
+            return queryset.filter(nik_digest=crypto.nik_digest(value)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)  # lets staff run the actions; every field is read-only
+
+
+@admin.register(PermitEvent)
+class PermitEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "permit", "action", "actor", "actor_role", "reason"]
+    list_filter = ["action", "actor_role"]
+    search_fields = ["permit__business_name", "permit__number", "reason"]
+
+
+@admin.register(SlaRule)
+class SlaRuleAdmin(StaffRoleAdmin):
+    list_display = ["status", "days"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._officer(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+
+@admin.register(PermitSequence)
+class PermitSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["year", "last_value"]
+
+
+@admin.register(OssConfig)
+class OssConfigAdmin(StaffRoleAdmin):
+    list_display = ["mode", "base_url", "timeout_seconds", "simulate_timeout"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser and not OssConfig.objects.exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(SandboxNib)
+class SandboxNibAdmin(StaffRoleAdmin):
+    list_display = ["nib", "business_name", "kbli_codes", "status", "issued_on"]
+    search_fields = ["nib", "business_name"]
+    exclude = ["nik_digest"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._officer(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)

@@ -1,0 +1,263 @@
+"""Izin usaha mikro: the permit, its event log, SLA rules, numbering and the OSS adapter set-up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import workflow
+
+# Micro business: capital at most Rp1 billion excluding land and buildings (PP 7/2021 art. 35).
+MICRO_CAPITAL_MAX = 1_000_000_000
+# A point must lie inside Indonesia's bounding box (with a small margin).
+LAT_MIN, LAT_MAX = -11.5, 6.5
+LNG_MIN, LNG_MAX = 94.5, 141.5
+
+
+def upload_to(instance: Permit, filename: str) -> str:
+    # Stored with the tenant's default storage (MEDIA_ROOT/<schema>/...); the random UUID keeps
+    # paths unguessable. The service chooses `filename` from the sniffed type, never the client.
+    return f"permits/{instance.uuid}/{filename}"
+
+
+class Permit(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = workflow.DRAFT, _("Draf")
+        SUBMITTED = workflow.SUBMITTED, _("Menunggu rekomendasi RT/RW")
+        RECOMMENDED = workflow.RECOMMENDED, _("Menunggu verifikasi petugas")
+        VERIFIED = workflow.VERIFIED, _("Menunggu persetujuan lurah")
+        APPROVED = workflow.APPROVED, _("Disetujui, menunggu terbit")
+        ISSUED = workflow.ISSUED, _("Terbit")
+        RETURNED = workflow.RETURNED, _("Dikembalikan untuk dilengkapi")
+        REJECTED = workflow.REJECTED, _("Ditolak")
+        WITHDRAWN = workflow.WITHDRAWN, _("Ditarik pemohon")
+        REVOKED = workflow.REVOKED, _("Dicabut")
+
+    class Risk(models.TextChoices):
+        RENDAH = "rendah", _("Rendah")
+        MENENGAH_RENDAH = "menengah_rendah", _("Menengah rendah")
+        MENENGAH_TINGGI = "menengah_tinggi", _("Menengah tinggi")
+        TINGGI = "tinggi", _("Tinggi")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="permits", verbose_name=_("pemohon")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("dibuat oleh")
+    )
+    rt = models.ForeignKey(
+        "rtrw.RukunTetangga",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="permits",
+        verbose_name=_("RT pemohon"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status_reason = models.TextField(_("alasan"), blank=True)
+    status_changed_at = models.DateTimeField(_("status berubah"), default=timezone.now)
+    due_at = models.DateTimeField(_("batas waktu"), null=True, blank=True, db_index=True)
+
+    owner_name = models.CharField(_("nama pemilik"), max_length=150)
+    nik_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    nik_ciphertext = models.TextField(editable=False)
+    nik_masked = models.CharField(_("NIK"), max_length=16, editable=False)
+
+    business_name = models.CharField(_("nama usaha"), max_length=150)
+    kbli_code = models.CharField(_("KBLI"), max_length=5)
+    kbli_title = models.CharField(_("judul KBLI"), max_length=255)
+    risk_level = models.CharField(_("tingkat risiko"), max_length=16, choices=Risk.choices)
+    address = models.CharField(_("alamat usaha"), max_length=255, blank=True)
+    lat = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
+    capital = models.BigIntegerField(_("modal usaha (Rp)"))
+    workers = models.PositiveIntegerField(_("jumlah tenaga kerja"))
+    products = models.TextField(_("produk/jasa"), blank=True)
+    ktp_scan = models.FileField(_("scan KTP"), upload_to=upload_to, blank=True, max_length=200)
+    ktp_scan_type = models.CharField(max_length=32, blank=True, editable=False)
+    premises_photo = models.FileField(_("foto tempat usaha"), upload_to=upload_to, blank=True, max_length=200)
+    premises_photo_type = models.CharField(max_length=32, blank=True, editable=False)
+
+    nib = models.CharField(_("NIB"), max_length=13, blank=True)
+    nib_business_name = models.CharField(_("nama usaha di OSS"), max_length=200, blank=True)
+    nib_checked_at = models.DateTimeField(null=True, blank=True)
+
+    number = models.CharField(_("nomor izin"), max_length=64, unique=True, null=True, blank=True)
+    issued_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    issued_at = models.DateTimeField(_("tanggal terbit"), null=True, blank=True)
+    verification_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("tanggal dicabut"), null=True, blank=True)
+
+    submitted_at = models.DateTimeField(_("diajukan"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("izin usaha mikro")
+        verbose_name_plural = _("izin usaha mikro")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=workflow.STATUSES), name="permit_status_known"),
+            models.CheckConstraint(
+                condition=Q(capital__gte=0, capital__lte=MICRO_CAPITAL_MAX), name="permit_capital_micro"
+            ),
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
+                | Q(lat__gte=LAT_MIN, lat__lte=LAT_MAX, lng__gte=LNG_MIN, lng__lte=LNG_MAX),
+                name="permit_location_in_indonesia",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[workflow.ISSUED, workflow.REVOKED])
+                | Q(number__isnull=False, verification_token__isnull=False, issued_at__isnull=False),
+                name="permit_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=workflow.REVOKED) | Q(revoked_at__isnull=False), name="permit_revoked_has_date"
+            ),
+            models.CheckConstraint(condition=Q(kbli_code__regex=r"^\d{5}$"), name="permit_kbli_5_digits"),
+            models.UniqueConstraint(fields=["issued_year", "sequence"], name="permit_sequence_once_per_year"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number or _('Permohonan')} — {self.business_name}"
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.due_at is not None and (now or timezone.now()) > self.due_at
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in workflow.WAITING
+
+
+class PermitEvent(models.Model):
+    """One change of a permit: who, when, why. Written by services only; never edited."""
+
+    class Role(models.TextChoices):
+        APPLICANT = "pemohon", _("pemohon")
+        STAFF = "petugas", _("petugas kelurahan")
+        KETUA_RT = "ketua_rt", _("ketua RT")
+        KETUA_RW = "ketua_rw", _("ketua RW")
+        LURAH = "lurah", _("lurah")
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Dibuat")
+        UPDATE = "update", _("Diubah")
+        SUBMIT = "submit", _("Diajukan")
+        RECOMMEND = "recommend", _("Direkomendasikan RT/RW")
+        VERIFY = "verify", _("Diverifikasi petugas")
+        APPROVE = "approve", _("Disetujui lurah")
+        ISSUE = "issue", _("Diterbitkan")
+        RETURN = "return", _("Dikembalikan untuk dilengkapi")
+        REJECT = "reject", _("Ditolak")
+        RESUBMIT = "resubmit", _("Diajukan ulang")
+        WITHDRAW = "withdraw", _("Ditarik pemohon")
+        REVOKE = "revoke", _("Dicabut")
+        NIB = "nib", _("NIB dicatat")
+
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    actor_role = models.CharField(_("sebagai"), max_length=32, blank=True, choices=Role.choices)
+    reason = models.TextField(_("alasan/catatan"), blank=True)
+    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("riwayat izin")
+        verbose_name_plural = _("riwayat izin")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.permit_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SlaRule(models.Model):
+    """Days allowed for one waiting step in this kelurahan (defaults in workflow.DEFAULT_SLA_DAYS)."""
+
+    status = models.CharField(
+        _("langkah"),
+        max_length=16,
+        unique=True,
+        choices=[(s.value, s.label) for s in Permit.Status if s.value in workflow.WAITING],
+    )
+    days = models.PositiveSmallIntegerField(_("batas hari"))
+
+    class Meta:
+        verbose_name = _("batas waktu layanan")
+        verbose_name_plural = _("batas waktu layanan")
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1, days__lte=365), name="sla_days_range")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.days}"
+
+
+class PermitSequence(models.Model):
+    """The last permit number used in a year (row-locked when a permit is issued)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nomor urut izin")
+        verbose_name_plural = _("nomor urut izin")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class OssConfig(models.Model):
+    """How this kelurahan reaches OSS for NIB lookup/registration: the sandbox, or an HTTP API."""
+
+    class Mode(models.TextChoices):
+        SANDBOX = "sandbox", _("Sandbox (lokal)")
+        HTTP = "http", _("HTTP API")
+
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SANDBOX)
+    base_url = models.URLField(_("URL dasar API"), blank=True)
+    api_token = models.CharField(_("token API"), max_length=255, blank=True)
+    timeout_seconds = models.FloatField(_("batas waktu (detik)"), default=10.0)
+    simulate_timeout = models.BooleanField(
+        _("simulasikan batas waktu habis"), default=False, help_text=_("Hanya sandbox: setiap panggilan gagal.")
+    )
+
+    class Meta:
+        verbose_name = _("konfigurasi OSS")
+        verbose_name_plural = _("konfigurasi OSS")
+
+    def __str__(self) -> str:
+        return str(self.get_mode_display())
+
+
+class SandboxNib(models.Model):
+    """What the sandbox OSS knows: NIBs registered through it (or seeded by staff)."""
+
+    nib = models.CharField(max_length=13, unique=True)
+    nik_digest = models.CharField(max_length=64, db_index=True, blank=True)
+    business_name = models.CharField(max_length=200)
+    kbli_codes = models.JSONField(default=list)
+    status = models.CharField(max_length=16, default="aktif")
+    issued_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("NIB sandbox")
+        verbose_name_plural = _("NIB sandbox")
+
+    def __str__(self) -> str:
+        return f"{self.nib} {self.business_name}"

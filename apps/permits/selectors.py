@@ -1,0 +1,66 @@
+"""Reads of permits: what a user may see, what awaits them, what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import policy, workflow
+from .models import Permit, PermitEvent
+
+
+def visible_permits(user: Any) -> QuerySet[Permit]:
+    """Applicants see theirs; RT/RW heads their RT's; staff and the lurah all of this tenant's."""
+    base = Permit.objects.select_related("applicant", "rt__rw")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return base.none()
+    if policy.is_staff_officer(user) or policy.is_lurah(user):
+        return base
+    return base.filter(Q(applicant=user) | Q(created_by=user) | Q(rt__ketua=user) | Q(rt__rw__ketua=user)).distinct()
+
+
+def visible_events(user: Any) -> QuerySet[PermitEvent]:
+    permits = visible_permits(user).values("pk")
+    return PermitEvent.objects.filter(permit__in=permits).select_related("actor", "permit")
+
+
+def available_actions(permit: Permit, user: Any) -> list[str]:
+    """The workflow steps `user` may take on `permit` now, in workflow order."""
+    actions = []
+    for step in workflow.STEPS.values():
+        if permit.status in step.sources and policy.acts_as(user, workflow.actor_for(step, permit.status), permit):
+            actions.append(step.action)
+    return actions
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    permit: Permit
+    overdue: bool
+    mine: bool  # awaiting this user's action
+
+
+def _mine(user: Any, permit: Permit) -> bool:
+    who = workflow.RESPONSIBLE.get(permit.status)
+    return who in workflow.OFFICIAL and who is not None and policy.acts_as(user, who, permit) is not None
+
+
+def work_queue(user: Any, *, now: datetime | None = None, everything: bool = False) -> list[QueueItem]:
+    """Waiting permits sorted by due date (earliest first).
+
+    By default only what awaits `user` (an RT/RW head: recommendations for their RT; staff:
+    verification and issuing; the lurah: approvals). With `everything`, staff and the lurah
+    see the whole pipeline, including what waits on others, to chase overdue work.
+    """
+    now = now or timezone.now()
+    waiting = visible_permits(user).filter(status__in=[s for s in workflow.WAITING if s != workflow.RETURNED])
+    items = []
+    for permit in waiting.order_by("due_at", "id"):
+        mine = _mine(user, permit)
+        if mine or (everything and (policy.is_staff_officer(user) or policy.is_lurah(user))):
+            items.append(QueueItem(permit, permit.is_overdue(now), mine))
+    return items

@@ -1,0 +1,86 @@
+"""The permit workflow as data: states, steps, who takes each step. No Django import.
+
+    draft ─submit→ submitted ─recommend→ recommended ─verify→ verified ─approve→ approved ─issue→ issued
+                     │ (RT/RW head)          │ (staff)            │ (lurah)            (staff)   │
+                     └── return / reject by whoever must act at that step ──┘        revoke (lurah)
+    returned ─resubmit→ submitted;  draft/submitted/recommended/verified/returned ─withdraw→ withdrawn
+
+Staff = admin_kelurahan or staf_opd. Whoever acts on a step may instead return the permit for
+completion or reject it (both with a reason). Only the applicant withdraws, and only before a
+decision (approval or rejection). Nobody takes an official step on their own permit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+RECOMMENDED = "recommended"
+VERIFIED = "verified"
+APPROVED = "approved"
+ISSUED = "issued"
+RETURNED = "returned"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+REVOKED = "revoked"
+
+STATUSES = (DRAFT, SUBMITTED, RECOMMENDED, VERIFIED, APPROVED, ISSUED, RETURNED, REJECTED, WITHDRAWN, REVOKED)
+# Statuses in which someone has to act, with an SLA clock running.
+WAITING = (SUBMITTED, RECOMMENDED, VERIFIED, APPROVED, RETURNED)
+# No further step except revocation of an issued permit.
+CLOSED = (REJECTED, WITHDRAWN, REVOKED)
+# Days allowed per waiting status unless the tenant (SlaRule) or settings.PERMITS_SLA_DAYS say otherwise.
+DEFAULT_SLA_DAYS = {SUBMITTED: 3, RECOMMENDED: 5, VERIFIED: 3, APPROVED: 2, RETURNED: 14}
+
+
+class Actor(StrEnum):
+    APPLICANT = "applicant"  # the permit's applicant only
+    APPLICANT_OR_STAFF = "applicant_or_staff"  # the applicant, or staff acting on their behalf
+    RT_RW = "rt_rw"  # ketua RT or ketua RW of the applicant's RT
+    STAFF = "staff"  # admin_kelurahan / staf_opd
+    LURAH = "lurah"
+
+
+# Who has to act next in each waiting status.
+RESPONSIBLE = {
+    DRAFT: Actor.APPLICANT_OR_STAFF,
+    SUBMITTED: Actor.RT_RW,
+    RECOMMENDED: Actor.STAFF,
+    VERIFIED: Actor.LURAH,
+    APPROVED: Actor.STAFF,
+    RETURNED: Actor.APPLICANT_OR_STAFF,
+    ISSUED: Actor.LURAH,
+}
+OFFICIAL = (Actor.RT_RW, Actor.STAFF, Actor.LURAH)
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    actor: Actor | None  # None: whoever is RESPONSIBLE for the current status
+    reason_required: bool = False
+
+
+SUBMIT = Step("submit", (DRAFT,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
+RECOMMEND = Step("recommend", (SUBMITTED,), RECOMMENDED, Actor.RT_RW)
+VERIFY = Step("verify", (RECOMMENDED,), VERIFIED, Actor.STAFF)
+APPROVE = Step("approve", (VERIFIED,), APPROVED, Actor.LURAH)
+ISSUE = Step("issue", (APPROVED,), ISSUED, Actor.STAFF)
+RETURN = Step("return", (SUBMITTED, RECOMMENDED, VERIFIED), RETURNED, None, reason_required=True)
+REJECT = Step("reject", (SUBMITTED, RECOMMENDED, VERIFIED), REJECTED, None, reason_required=True)
+RESUBMIT = Step("resubmit", (RETURNED,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
+WITHDRAW = Step("withdraw", (DRAFT, SUBMITTED, RECOMMENDED, VERIFIED, RETURNED), WITHDRAWN, Actor.APPLICANT)
+REVOKE = Step("revoke", (ISSUED,), REVOKED, Actor.LURAH, reason_required=True)
+
+STEPS = {s.action: s for s in (SUBMIT, RECOMMEND, VERIFY, APPROVE, ISSUE, RETURN, REJECT, RESUBMIT, WITHDRAW, REVOKE)}
+
+
+def actor_for(step: Step, status: str) -> Actor:
+    """Who may take `step` while the permit is in `status`."""
+    if step.actor is not None:
+        return step.actor
+    return RESPONSIBLE.get(status, Actor.STAFF)

@@ -1,0 +1,193 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.accounts.models import User
+from apps.core.errors import DomainError
+
+from . import services
+from .models import (
+    ApiKey,
+    Category,
+    CategoryAttribute,
+    Opd,
+    Report,
+    ReportFollower,
+    ReportPhoto,
+    ReportSettings,
+    ReportUpdate,
+    SlaReminder,
+)
+
+
+@admin.register(ReportSettings)
+class ReportSettingsAdmin(admin.ModelAdmin[ReportSettings]):
+    list_display = ["__str__", "allow_anonymous", "reopen_days", "max_distance_km"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ReportSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReportSettings | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ReportSettings, form: Any, change: bool) -> None:
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Opd)
+class OpdAdmin(admin.ModelAdmin[Opd]):
+    list_display = ["name", "code", "contact", "email", "active"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["staff"]
+
+
+class CategoryAttributeInline(admin.StackedInline[CategoryAttribute, Category]):
+    model = CategoryAttribute
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ["name", "code", "unit", "agency", "sla_hours", "escalation_hours", "active", "order"]
+    list_filter = ["unit", "active"]
+    search_fields = ["name", "code", "keywords"]
+    inlines = [CategoryAttributeInline]
+
+    @admin.display(description=gettext_lazy("penanggung jawab"))
+    def agency(self, obj: Category) -> str:
+        return obj.agency_name
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
+    """Keys are made by the service: the raw key is shown once, only its digest is stored."""
+
+    list_display = ["name", "prefix", "contact_email", "active", "created_at", "last_used_at"]
+    fields = ["name", "contact_email", "active"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, raw = services.create_api_key(name=obj.name, contact_email=obj.contact_email)
+        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        messages.warning(
+            request,
+            _("Kunci API untuk %(name)s: %(key)s — simpan sekarang, tidak ditampilkan lagi.")
+            % {"name": key.name, "key": raw},
+        )
+
+
+class ReportUpdateInline(admin.TabularInline[ReportUpdate, Report]):
+    model = ReportUpdate
+    extra = 0
+    fields = readonly_fields = ("created_at", "actor_label", "from_status", "to_status", "note")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReportPhotoInline(admin.TabularInline[ReportPhoto, Report]):
+    model = ReportPhoto
+    extra = 0
+    fields = readonly_fields = ("image", "content_type", "size")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReportFollowerInline(admin.TabularInline[ReportFollower, Report]):
+    model = ReportFollower
+    extra = 0
+    fields = readonly_fields = ("user", "supporter", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _bulk(
+    action: Callable[[Report, User], Report], label: str | Promise
+) -> Callable[[Any, HttpRequest, QuerySet[Report]], None]:
+    def run(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        done = 0
+        for report in queryset:
+            try:
+                action(report, request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                messages.error(request, f"{report.code}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(n)d laporan diperbarui.") % {"n": done})
+
+    run.short_description = label  # type: ignore[attr-defined]
+    run.__name__ = f"bulk_{action.__name__}"
+    return run
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin[Report]):
+    """Status changes go through the services (admin actions here, buttons on the report page)."""
+
+    list_display = ["code", "category", "status", "support_count", "source", "created_at", "status_changed_at"]
+    list_filter = ["status", "category", "source"]
+    search_fields = ["code", "description", "address"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "code",
+        "category",
+        "description",
+        "attributes",
+        "status",
+        "status_changed_at",
+        "status_notes",
+        "lat",
+        "lng",
+        "address",
+        "reporter",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "source",
+        "api_key",
+        "media_url",
+        "support_count",
+        "duplicate_of",
+        "assignee",
+        "resolved_at",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["account_id", "device_id"]
+    inlines = [ReportUpdateInline, ReportPhotoInline, ReportFollowerInline]
+    actions = [
+        _bulk(services.verify, gettext_lazy("Verifikasi laporan terpilih")),
+        _bulk(services.start_work, gettext_lazy("Tandai sedang dikerjakan")),
+        _bulk(services.close, gettext_lazy("Tutup laporan yang sudah selesai")),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+
+@admin.register(SlaReminder)
+class SlaReminderAdmin(admin.ModelAdmin[SlaReminder]):
+    list_display = ["report", "level", "stage_started_at", "sent_at", "recipients"]
+    list_filter = ["level"]
+    readonly_fields = ["report", "level", "stage_started_at", "sent_at", "recipients"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

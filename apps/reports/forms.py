@@ -1,0 +1,87 @@
+"""Forms of the laporan warga pages. They parse input; services decide what is valid."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from .models import Report
+from .selectors import ReportFilter, active_categories
+
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](?:\[\])?$")
+
+
+def category_choices(blank: str) -> list[tuple[str, str]]:
+    return [("", blank), *((c.code, c.name) for c in active_categories())]
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=_("Kategori"), choices=())
+    description = forms.CharField(
+        label=_("Uraian masalah"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("Contoh: lubang besar di depan warung")}),
+    )
+    address = forms.CharField(
+        label=_("Patokan lokasi (opsional)"),
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": _("Contoh: depan Masjid Al-Ikhlas")}),
+    )
+    lat = forms.CharField(required=False, widget=forms.HiddenInput)
+    lng = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, anonymous: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(str(_("— pilih kategori —")))  # type: ignore[attr-defined]
+        if anonymous:
+            self.fields["contact_name"] = forms.CharField(label=_("Nama (opsional)"), required=False, max_length=150)
+            self.fields["contact_phone"] = forms.CharField(
+                label=_("Nomor HP (opsional, tidak ditampilkan)"), required=False, max_length=30
+            )
+
+
+def attribute_answers(data: QueryDict) -> dict[str, list[str]]:
+    """`attribute[code]` fields (the Open311 naming) as {code: [values]}."""
+    answers: dict[str, list[str]] = {}
+    for key in data:
+        match = ATTRIBUTE_KEY.match(key)
+        if match:
+            answers.setdefault(match.group(1), []).extend(v for v in data.getlist(key) if v != "")
+    return answers
+
+
+STATUS_CHOICES = [
+    ("", _("Semua status")),
+    ("open", _("Masih terbuka")),
+    ("closed", _("Sudah ditutup")),
+    *Report.Status.choices,
+]
+
+
+class FilterForm(forms.Form):
+    category = forms.ChoiceField(label=_("Kategori"), required=False, choices=())
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    date_from = forms.DateField(label=_("Dari tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Sampai tanggal"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(str(_("Semua kategori")))  # type: ignore[attr-defined]
+
+    def to_filter(self) -> ReportFilter:
+        """The valid part of the filters (an invalid field is ignored and shown as an error)."""
+        if not self.is_bound:
+            return ReportFilter()
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return ReportFilter(
+            category=data.get("category") or "",
+            status=data.get("status") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )

@@ -1,0 +1,448 @@
+"""Laporan warga (citizen reports): categories and who handles them, reports with their public
+timeline, followers, photos, SLA reminders sent, Open311 API keys and per-kelurahan settings.
+
+Every table lives in the tenant's own schema (apps.reports is a tenant-only app).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.rtrw.models import RukunTetangga, RukunWarga
+
+
+class ReportSettings(models.Model):
+    """How this kelurahan runs laporan warga (one row per tenant, id 1)."""
+
+    allow_anonymous = models.BooleanField(
+        _("izinkan laporan tanpa akun"),
+        default=False,
+        help_text=_("Warga yang belum masuk boleh melapor (kontak opsional, tidak pernah ditampilkan)."),
+    )
+    reopen_days = models.PositiveSmallIntegerField(
+        _("batas buka kembali (hari)"),
+        default=14,
+        help_text=_("Pelapor boleh membuka kembali laporan sampai sekian hari setelah selesai ditangani."),
+    )
+    max_distance_km = models.DecimalField(
+        _("jarak maksimum dari pusat kelurahan (km)"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+        help_text=_("Lokasi laporan yang lebih jauh dari ini ditolak (0 = tidak dibatasi)."),
+    )
+
+    class Meta:
+        verbose_name = _("pengaturan laporan warga")
+        verbose_name_plural = _("pengaturan laporan warga")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="reports_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Pengaturan laporan warga"))
+
+
+class Opd(models.Model):
+    """An Organisasi Perangkat Daerah of the city (Dinas PUPR, DLH, ...), as this kelurahan knows it.
+
+    OPDs belong to the kota tenant, but pages and services here never hop schemas, and
+    forwarding a report to the kota through a public-schema handoff is out of scope. So each
+    kelurahan keeps this small reference table of the city's OPDs (name, contact, e-mail) in
+    its own schema, and lists the people who act for an OPD *in this kelurahan* (`staff`,
+    accounts of this schema, typically with the Staf OPD role). Categories routed to an OPD
+    notify those staff; the OPD's contact and e-mail are shown to kelurahan staff.
+    """
+
+    code = models.SlugField(_("kode"), max_length=32, unique=True)
+    name = models.CharField(_("nama"), max_length=150)
+    contact = models.CharField(_("kontak"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="report_opds", verbose_name=_("petugas")
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("OPD")
+        verbose_name_plural = _("OPD")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A kind of problem (an Open311 *service*) and the unit that must handle it, with its SLA."""
+
+    class Unit(models.TextChoices):
+        RT = "rt", _("RT")
+        RW = "rw", _("RW")
+        KELURAHAN = "kelurahan", _("Kelurahan")
+        OPD = "opd", _("OPD kota")
+
+    code = models.SlugField(_("kode layanan"), max_length=50, unique=True, help_text=_("service_code Open311"))
+    name = models.CharField(_("nama"), max_length=100)
+    description = models.CharField(_("keterangan"), max_length=500, blank=True)
+    group = models.CharField(_("kelompok"), max_length=100, blank=True)
+    keywords = models.CharField(_("kata kunci"), max_length=200, blank=True, help_text=_("Dipisah koma"))
+    unit = models.CharField(_("unit penanggung jawab"), max_length=16, choices=Unit.choices, default=Unit.KELURAHAN)
+    rt = models.ForeignKey(
+        RukunTetangga, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("RT")
+    )
+    rw = models.ForeignKey(
+        RukunWarga, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("RW")
+    )
+    opd = models.ForeignKey(
+        Opd, null=True, blank=True, on_delete=models.PROTECT, related_name="categories", verbose_name=_("OPD")
+    )
+    sla_hours = models.PositiveIntegerField(
+        _("SLA (jam)"), default=72, help_text=_("Unit diingatkan bila laporan tidak bergerak selama ini.")
+    )
+    escalation_hours = models.PositiveIntegerField(
+        _("eskalasi ke lurah (jam)"), default=168, help_text=_("Lurah diberi tahu bila laporan diam selama ini.")
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kategori laporan")
+        verbose_name_plural = _("kategori laporan")
+        ordering = ["order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sla_hours__gt=0), name="reports_category_sla_positive"),
+            models.CheckConstraint(
+                condition=Q(escalation_hours__gt=F("sla_hours")), name="reports_category_escalation_after_sla"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(unit="rt", rt__isnull=False, rw__isnull=True, opd__isnull=True)
+                    | Q(unit="rw", rt__isnull=True, rw__isnull=False, opd__isnull=True)
+                    | Q(unit="kelurahan", rt__isnull=True, rw__isnull=True, opd__isnull=True)
+                    | Q(unit="opd", rt__isnull=True, rw__isnull=True, opd__isnull=False)
+                ),
+                name="reports_category_unit_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Form-level twin of the unit constraint, so admin shows a message instead of a 500."""
+        from django.core.exceptions import ValidationError
+
+        needed = {self.Unit.RT: "rt", self.Unit.RW: "rw", self.Unit.OPD: "opd"}.get(self.Unit(self.unit))
+        errors: dict[str, str] = {}
+        for field in ("rt", "rw", "opd"):
+            value = getattr(self, f"{field}_id")
+            if field == needed and value is None:
+                errors[field] = str(_("Pilih unit penanggung jawab untuk jenis unit ini."))
+            elif field != needed and value is not None:
+                errors[field] = str(_("Kosongkan: jenis unit yang dipilih bukan ini."))
+        if self.escalation_hours is not None and self.sla_hours is not None and self.escalation_hours <= self.sla_hours:
+            errors["escalation_hours"] = str(_("Batas eskalasi harus lebih lama dari SLA."))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def agency_name(self) -> str:
+        """The responsible unit's public name (Open311 agency_responsible)."""
+        if self.unit == self.Unit.RT and self.rt is not None:
+            return str(self.rt)
+        if self.unit == self.Unit.RW and self.rw is not None:
+            return str(self.rw)
+        if self.unit == self.Unit.OPD and self.opd is not None:
+            return self.opd.name
+        return str(_("Kelurahan"))
+
+    @property
+    def sla(self) -> timedelta:
+        return timedelta(hours=self.sla_hours)
+
+    @property
+    def escalation(self) -> timedelta:
+        return timedelta(hours=self.escalation_hours)
+
+
+class CategoryAttribute(models.Model):
+    """An extra question of a category (an Open311 service definition attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("Teks singkat")
+        NUMBER = "number", _("Angka")
+        DATETIME = "datetime", _("Tanggal dan jam")
+        TEXT = "text", _("Teks panjang")
+        SINGLE = "singlevaluelist", _("Pilih satu")
+        MULTI = "multivaluelist", _("Pilih beberapa")
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    code = models.SlugField(_("kode"), max_length=50)
+    description = models.CharField(_("pertanyaan"), max_length=255)
+    datatype = models.CharField(_("jenis"), max_length=20, choices=Datatype.choices, default=Datatype.STRING)
+    datatype_description = models.CharField(_("petunjuk isian"), max_length=255, blank=True)
+    required = models.BooleanField(_("wajib"), default=False)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+    values = models.JSONField(
+        _("pilihan"), default=list, blank=True, help_text=_('Untuk daftar pilihan: [{"key": "...", "name": "..."}]')
+    )
+
+    class Meta:
+        verbose_name = _("pertanyaan tambahan")
+        verbose_name_plural = _("pertanyaan tambahan")
+        ordering = ["category", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="reports_attribute_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}.{self.code}"
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in (self.Datatype.SINGLE, self.Datatype.MULTI)
+
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+
+class ApiKey(models.Model):
+    """An integrator's key for Open311 POST requests. Only a SHA-256 digest is stored."""
+
+    name = models.CharField(_("nama integrator"), max_length=150)
+    contact_email = models.EmailField(_("e-mail kontak"), blank=True)
+    prefix = models.CharField(_("awalan"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("kunci API Open311")
+        verbose_name_plural = _("kunci API Open311")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+STATUSES = ["open", "verified", "in_progress", "resolved", "closed", "duplicate", "not_responsible", "reopened"]
+
+
+class Report(models.Model):
+    """One citizen report. `code` is its public id (Open311 service_request_id)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Baru")
+        VERIFIED = "verified", _("Terverifikasi")
+        IN_PROGRESS = "in_progress", _("Sedang dikerjakan")
+        RESOLVED = "resolved", _("Selesai ditangani")
+        CLOSED = "closed", _("Ditutup")
+        DUPLICATE = "duplicate", _("Duplikat")
+        NOT_RESPONSIBLE = "not_responsible", _("Bukan wewenang")
+        REOPENED = "reopened", _("Dibuka kembali")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Situs")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+        DEMO = "demo", _("Contoh")
+
+    # Statuses in which someone still has to act: the SLA clock runs, Open311 says "open".
+    ACTIVE = (Status.OPEN, Status.VERIFIED, Status.IN_PROGRESS, Status.REOPENED)
+
+    code = models.CharField(_("nomor laporan"), max_length=16, unique=True, editable=False)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: reports_near_idx starts with category.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("kategori"), db_index=False
+    )
+    description = models.TextField(_("uraian"), max_length=2000)
+    attributes = models.JSONField(_("jawaban tambahan"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    status_changed_at = models.DateTimeField(_("status sejak"), default=timezone.now)
+    status_notes = models.CharField(_("catatan status"), max_length=500, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField(_("alamat/patokan"), max_length=255, blank=True)
+    # Personal data: never shown on public pages, in the public API or in Open311 responses.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_filed",
+        verbose_name=_("pelapor"),
+    )
+    contact_name = models.CharField(_("nama kontak"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("e-mail kontak"), blank=True)
+    contact_phone = models.CharField(_("HP kontak"), max_length=30, blank=True)
+    source = models.CharField(_("sumber"), max_length=16, choices=Source.choices, default=Source.WEB)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    account_id = models.CharField(max_length=100, blank=True)
+    device_id = models.CharField(max_length=100, blank=True)
+    media_url = models.URLField(_("URL media"), max_length=500, blank=True)
+    support_count = models.PositiveIntegerField(_("dukungan"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("duplikat dari"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_taken",
+        verbose_name=_("dikerjakan oleh"),
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("dilaporkan"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("diperbarui"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("laporan warga")
+        verbose_name_plural = _("laporan warga")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Duplicate suggestions: category + status, then the bounding box on lat/lng.
+            models.Index(fields=["category", "status", "lat", "lng"], name="reports_near_idx"),
+            models.Index(fields=["status", "status_changed_at"], name="reports_stage_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=STATUSES), name="reports_report_status_valid"),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True, lng__isnull=True)
+                | Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
+                name="reports_report_point_valid",
+            ),
+            models.CheckConstraint(condition=Q(lat__isnull=False) | ~Q(address=""), name="reports_report_has_location"),
+            models.CheckConstraint(
+                condition=Q(status="duplicate", duplicate_of__isnull=False)
+                | (~Q(status="duplicate") & Q(duplicate_of__isnull=True)),
+                name="reports_report_duplicate_has_original",
+            ),
+            models.CheckConstraint(condition=~Q(duplicate_of=F("id")), name="reports_report_not_own_duplicate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.category}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def open311_status(self) -> str:
+        return "open" if self.is_active else "closed"
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+
+class ReportPhoto(models.Model):
+    """A photo of a report, stored in the tenant's own storage folder and served by a view."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("foto"), upload_to="laporan/%Y/%m/", max_length=200)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("foto laporan")
+        verbose_name_plural = _("foto laporan")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png"]), name="reports_photo_type_valid"
+            ),
+            models.CheckConstraint(condition=Q(size__lte=5 * 1024 * 1024), name="reports_photo_max_5mb"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report.code} / {self.uuid}"
+
+
+class ReportFollower(models.Model):
+    """Someone who gets the report's public updates: the reporter, "saya juga" supporters, staff."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_followed")
+    supporter = models.BooleanField(_("ikut melapor (saya juga)"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pengikut laporan")
+        verbose_name_plural = _("pengikut laporan")
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="reports_follow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.report.code}"
+
+
+class ReportUpdate(models.Model):
+    """One entry of a report's public timeline (a status change or a note).
+
+    `actor_label` is what the public sees ("Pelapor", "RT 01/RW 01", "Kelurahan"), never a name.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("perkembangan laporan")
+        verbose_name_plural = _("perkembangan laporan")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report.code}: {self.from_status} → {self.to_status}"
+
+    @property
+    def to_status_label(self) -> str:
+        return str(Report.Status(self.to_status).label) if self.to_status else ""
+
+
+class SlaReminder(models.Model):
+    """A reminder or escalation sent for a report's current stage; recorded so it is sent once.
+
+    A stage starts at the report's `status_changed_at`: when the status moves on and stalls
+    again, that is a new stage with its own reminders.
+    """
+
+    class Level(models.TextChoices):
+        REMINDER = "reminder", _("Pengingat ke unit")
+        ESCALATION = "escalation", _("Eskalasi ke lurah")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sla_reminders")
+    level = models.CharField(max_length=16, choices=Level.choices)
+    stage_started_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("pengingat SLA")
+        verbose_name_plural = _("pengingat SLA")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "level", "stage_started_at"], name="reports_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report.code} {self.level} {self.stage_started_at:%Y-%m-%d %H:%M}"

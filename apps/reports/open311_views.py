@@ -1,0 +1,338 @@
+"""Open311 GeoReport v2 for this kelurahan, at /open311/v2/ (JSON and XML).
+
+- Format: a `.json`/`.xml` suffix, else the `format` parameter, else `Accept:
+  application/json`, else XML (the spec's required format).
+- jurisdiction_id is optional (one jurisdiction per host); when given it must be this
+  tenant's slug, host name or Kemendagri code, or the answer is 404.
+- POST requests needs an `api_key` (ApiKey of this tenant: a key of another kelurahan is
+  unknown here). Reports are created at once, so the answer carries the service_request_id;
+  it also carries the report's `token`, which tokens/{token} resolves.
+- Internal statuses map onto open (open, verified, in progress, reopened) and closed
+  (resolved, closed, duplicate, not responsible); status_notes carries the latest public note.
+- Errors: a list of {code, description} with the matching 4xx status.
+- Responses never contain the reporter's name, e-mail, phone, account or device.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from apps.core.errors import DomainError
+from apps.tenancy.models import Tenant
+
+from . import open311_format as wire
+from . import selectors, services
+from .models import Category, Report
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](?:\[\])?$")
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _format(request: HttpRequest, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    asked = (request.GET.get("format") or request.POST.get("format") or "").lower()
+    if asked:
+        return asked
+    if "application/json" in request.headers.get("Accept", ""):
+        return "json"
+    return "xml"
+
+
+def _render(fmt: str, kind: str, document: Any, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return HttpResponse(wire.to_json(document), content_type=wire.JSON, status=status)
+    return HttpResponse(wire.to_xml(kind, document), content_type=wire.XML, status=status)
+
+
+def _error(fmt: str, status: int, description: str) -> HttpResponse:
+    return _render(fmt if fmt in wire.FORMATS else "xml", "errors", wire.errors((status, description)), status)
+
+
+def _tenant(request: HttpRequest) -> Tenant:
+    return request.tenant  # type: ignore[attr-defined]
+
+
+def _check_jurisdiction(request: HttpRequest) -> None:
+    given = (request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or "").strip().lower()
+    if not given:
+        return
+    tenant = _tenant(request)
+    known = {tenant.slug.lower(), request.get_host().split(":")[0].lower(), (tenant.region_id or "").lower()}
+    domain = tenant.get_primary_domain()
+    if domain is not None:
+        known.add(domain.domain.lower())
+    if given not in known:
+        raise Open311Error(404, _("jurisdiction_id “%(id)s” tidak dikenal di sini.") % {"id": given[:60]})
+
+
+def open311_view(methods: tuple[str, ...]) -> Any:
+    """Format negotiation, allowed methods, jurisdiction check and spec-shaped errors."""
+
+    def decorate(view: Any) -> Any:
+        @csrf_exempt
+        def wrapped(request: HttpRequest, fmt: str | None = None, **kwargs: Any) -> HttpResponse:
+            chosen = _format(request, fmt)
+            if chosen not in wire.FORMATS:
+                return _error("xml", 400, _("Format “%(f)s” tidak didukung (json atau xml).") % {"f": chosen[:10]})
+            if request.method not in methods:
+                response = _error(chosen, 405, _("Metode %(m)s tidak didukung.") % {"m": request.method})
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                _check_jurisdiction(request)
+                return view(request, chosen, **kwargs)
+            except Open311Error as exc:
+                return _error(chosen, exc.status, exc.description)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def _service_notice(category: Category) -> str:
+    return _("Target tanggapan %(hours)d jam oleh %(unit)s.") % {
+        "hours": category.sla_hours,
+        "unit": category.agency_name,
+    }
+
+
+def _service(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": category.attributes.exists(),
+        "type": "realtime",
+        "keywords": category.keywords,
+        "group": category.group,
+    }
+
+
+def _request_item(request: HttpRequest, report: Report) -> dict[str, Any]:
+    category = report.category
+    photo = report.photos.order_by("id").first()
+    media = (
+        request.build_absolute_uri(reverse("reports:photo", args=[photo.uuid]))
+        if photo is not None
+        else report.media_url or None
+    )
+    expected = report.status_changed_at + category.sla if report.is_active else None
+    return {
+        "service_request_id": report.code,
+        "status": report.open311_status,
+        "status_notes": report.status_notes or None,
+        "service_name": category.name,
+        "service_code": category.code,
+        "description": report.description,
+        "agency_responsible": category.agency_name,
+        "service_notice": _service_notice(category),
+        "requested_datetime": timezone.localtime(report.created_at),
+        "updated_datetime": timezone.localtime(report.updated_at),
+        "expected_datetime": timezone.localtime(expected) if expected else None,
+        "address": report.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": float(report.lat) if report.lat is not None else None,
+        "long": float(report.lng) if report.lng is not None else None,
+        "media_url": media,
+    }
+
+
+def _category(code: str) -> Category:
+    category = selectors.active_categories().filter(code=code).first()
+    if category is None:
+        raise Open311Error(404, _("service_code “%(code)s” tidak dikenal.") % {"code": code[:50]})
+    return category
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@open311_view(("GET",))
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    tenant = _tenant(request)
+    changed = Category.objects.aggregate(latest=Max("updated_at"))["latest"] or tenant.created_at
+    changeset = timezone.localtime(changed)
+    document = {
+        "changeset": changeset,
+        "contact": _("%(name)s — laporan warga: %(url)s")
+        % {"name": tenant.name, "url": request.build_absolute_uri(reverse("reports:list"))},
+        "key_service": _("Minta api_key kepada admin kelurahan (admin → Kunci API Open311)."),
+        "max_requests": MAX_REQUESTS,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": request.build_absolute_uri(reverse("open311:discovery").removesuffix("discovery")),
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return _render(fmt, "discovery", document)
+
+
+@open311_view(("GET",))
+def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    categories = selectors.active_categories().prefetch_related("attributes")
+    return _render(fmt, "services", [_service(c) for c in categories])
+
+
+@open311_view(("GET",))
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    category = _category(code)
+    attributes = [
+        {
+            "variable": True,
+            "code": a.code,
+            "datatype": a.datatype,
+            "required": a.required,
+            "datatype_description": a.datatype_description or None,
+            "order": a.order,
+            "description": a.description,
+            "values": [{"key": v.get("key"), "name": v.get("name")} for v in a.values or [] if isinstance(v, dict)],
+        }
+        for a in category.attributes.order_by("order", "id")
+    ]
+    return _render(fmt, "service_definition", {"service_code": category.code, "attributes": attributes})
+
+
+@open311_view(("GET", "POST"))
+def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, fmt)
+    return _search(request, fmt)
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = request.POST
+    raw_key = (data.get("api_key") or "").strip()
+    if not raw_key:
+        raise Open311Error(400, _("api_key wajib diisi untuk membuat laporan."))
+    api_key = services.authenticate_api_key(raw_key)
+    if api_key is None:
+        raise Open311Error(403, _("api_key tidak valid."))
+    code = (data.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, _("service_code wajib diisi."))
+    if not Category.objects.filter(code=code, active=True).exists():
+        raise Open311Error(400, _("service_code “%(code)s” tidak dikenal.") % {"code": code[:50]})
+    attributes: dict[str, list[str]] = {}
+    for key in data:
+        match = _ATTRIBUTE_KEY.match(key)
+        if match:
+            attributes.setdefault(match.group(1), []).extend(data.getlist(key))
+    address = (data.get("address_string") or data.get("address_id") or "").strip()
+    name = " ".join(p for p in ((data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()) if p)
+    try:
+        report = services.submit_report(
+            category=code,
+            description=data.get("description") or "",
+            lat=data.get("lat"),
+            lng=data.get("long"),
+            address=address,
+            contact_name=name,
+            contact_email=data.get("email") or "",
+            contact_phone=data.get("phone") or "",
+            attributes=attributes,
+            source=Report.Source.OPEN311,
+            api_key=api_key,
+            account_id=data.get("account_id") or "",
+            device_id=data.get("device_id") or "",
+            media_url=data.get("media_url") or "",
+            require_point=False,
+        )
+    except DomainError as exc:
+        raise Open311Error(400, str(exc.message)) from None
+    document = [
+        {
+            "service_request_id": report.code,
+            "token": str(report.token),
+            "service_notice": _service_notice(report.category),
+            "account_id": report.account_id or None,
+        }
+    ]
+    return _render(fmt, "requests", document, status=201)
+
+
+def _comma_list(request: HttpRequest, name: str) -> list[str]:
+    return [item.strip() for item in (request.GET.get(name) or "").split(",") if item.strip()]
+
+
+def _search(request: HttpRequest, fmt: str) -> HttpResponse:
+    reports = Report.objects.select_related("category__rt__rw", "category__rw", "category__opd").order_by(
+        "-created_at", "-id"
+    )
+    ids = _comma_list(request, "service_request_id")
+    if ids:  # the spec: this overrides every other parameter
+        reports = reports.filter(code__in=[i.upper() for i in ids])
+        return _render(fmt, "requests", [_request_item(request, r) for r in reports[:MAX_REQUESTS]])
+    codes = _comma_list(request, "service_code")
+    if codes:
+        reports = reports.filter(category__code__in=codes)
+    dates = {}
+    for name in ("start_date", "end_date"):
+        value = request.GET.get(name, "").strip()
+        if value:
+            parsed = wire.parse_iso(value)
+            if parsed is None:
+                raise Open311Error(400, _("%(name)s harus tanggal ISO 8601 dengan zona waktu.") % {"name": name})
+            dates[name] = parsed
+    end = dates.get("end_date") or timezone.now()
+    start = dates.get("start_date") or end - DEFAULT_WINDOW
+    if start > end:
+        raise Open311Error(400, _("start_date harus sebelum end_date."))
+    reports = reports.filter(created_at__gte=start, created_at__lte=end)
+    statuses = {s.lower() for s in _comma_list(request, "status")}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, _("status harus open atau closed."))
+    if statuses == {"open"}:
+        reports = reports.filter(status__in=Report.ACTIVE)
+    elif statuses == {"closed"}:
+        reports = reports.exclude(status__in=Report.ACTIVE)
+    return _render(fmt, "requests", [_request_item(request, r) for r in reports[:MAX_REQUESTS]])
+
+
+@open311_view(("GET",))
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    report = Report.objects.select_related("category").filter(code=request_id.upper()).first()
+    if report is None:
+        raise Open311Error(404, _("service_request_id “%(id)s” tidak ditemukan.") % {"id": request_id[:20]})
+    return _render(fmt, "requests", [_request_item(request, report)])
+
+
+@open311_view(("GET",))
+def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    try:
+        value = uuid.UUID(token)
+    except ValueError:
+        value = None
+    report = Report.objects.filter(token=value).first() if value else None
+    if report is None:
+        raise Open311Error(404, _("Token “%(token)s” tidak ditemukan.") % {"token": token[:40]})
+    return _render(fmt, "requests", [{"service_request_id": report.code, "token": str(report.token)}])

@@ -1,0 +1,279 @@
+"""HTMX pages of laporan warga (phone first): file a report, follow it, the public map and list,
+and the staff queue. Public pages show no reporter's personal data; handlers see the contact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.models import User
+from apps.core.errors import DomainError
+
+from . import selectors, services
+from .forms import FilterForm, ReportForm, attribute_answers
+from .models import Category, Report, ReportPhoto
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if request.user.is_authenticated else None
+
+
+def _report(code: str) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("category__rt__rw", "category__rw", "category__opd", "duplicate_of"),
+        code=code.upper(),
+    )
+
+
+# --- public list, map, GeoJSON ------------------------------------------------------------
+
+
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    reports = selectors.public_reports(form.to_filter())
+    page = Paginator(reports, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "reports/_results.html" if request.htmx else "reports/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_GET
+def report_map(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    return render(request, "reports/map.html", {"form": form, "query": request.GET.urlencode()})
+
+
+@require_GET
+def report_geojson(request: HttpRequest) -> JsonResponse:
+    form = FilterForm(request.GET or None)
+    return JsonResponse(selectors.geojson(selectors.public_reports(form.to_filter())))
+
+
+@require_GET
+def photo(request: HttpRequest, uuid: UUID) -> FileResponse:
+    """Photos are served from this tenant's storage, so no other host can reach them."""
+    item = get_object_or_404(ReportPhoto, uuid=uuid)
+    try:
+        handle = item.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=item.content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def new_report(request: HttpRequest) -> HttpResponse:
+    settings = selectors.report_settings()
+    user = _user(request)
+    if user is None and not settings.allow_anonymous:
+        messages.info(request, _("Masuk dulu untuk membuat laporan."))
+        return redirect_to_login(request.get_full_path())
+    form = ReportForm(request.POST or None, anonymous=user is None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.submit_report(
+                    category=data["category"],
+                    description=data["description"],
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    address=data["address"],
+                    photos=request.FILES.getlist("photos"),
+                    reporter=user,
+                    contact_name=data.get("contact_name", ""),
+                    contact_phone=data.get("contact_phone", ""),
+                    attributes=attribute_answers(request.POST),
+                    source=Report.Source.WEB,
+                )
+            except DomainError as exc:
+                field = str(exc.details.get("field", ""))
+                form.add_error(field if field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("Laporan %(code)s terkirim. Terima kasih!") % {"code": report.code})
+                return redirect("reports:detail", code=report.code)
+        status = 422
+    category = Category.objects.filter(code=request.POST.get("category", "")).first()
+    context = {
+        "form": form,
+        "tenant_lat": getattr(request.tenant, "lat", None),  # type: ignore[attr-defined]
+        "tenant_lng": getattr(request.tenant, "lng", None),  # type: ignore[attr-defined]
+        "attributes": category.attributes.all() if category else [],
+        "answers": attribute_answers(request.POST),
+        "max_photos": services.MAX_PHOTOS,
+    }
+    return render(request, "reports/new.html", context, status=status)
+
+
+@require_GET
+def similar(request: HttpRequest) -> HttpResponse:
+    """HTMX: open reports of the chosen category within 250 m of the chosen point."""
+    category = Category.objects.filter(code=request.GET.get("category", ""), active=True).first()
+    nearby: list[selectors.Nearby] = []
+    if category is not None:
+        try:
+            point = services.parse_point(request.GET.get("lat"), request.GET.get("lng"))
+        except DomainError:
+            point = None
+        if point is not None:
+            nearby = selectors.nearby_open_reports(category, point[0], point[1])
+    return render(request, "reports/_similar.html", {"nearby": nearby, "category": category})
+
+
+@require_GET
+def attribute_fields(request: HttpRequest) -> HttpResponse:
+    """HTMX: the chosen category's extra questions."""
+    category = Category.objects.filter(code=request.GET.get("category", ""), active=True).first()
+    attributes = category.attributes.all() if category else []
+    return render(request, "reports/_attributes.html", {"attributes": attributes, "answers": {}})
+
+
+# --- one report ---------------------------------------------------------------------------
+
+
+def _actions(report: Report) -> list[tuple[str, Any]]:
+    """The handler buttons that make sense in the report's status."""
+    s = Report.Status
+    table: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("verify", gettext_lazy("Verifikasi"), (s.OPEN, s.REOPENED)),
+        ("start", gettext_lazy("Kerjakan"), (s.OPEN, s.VERIFIED, s.REOPENED)),
+        ("resolve", gettext_lazy("Selesai ditangani"), tuple(Report.ACTIVE)),
+        ("close", gettext_lazy("Tutup"), (s.RESOLVED,)),
+        ("not_responsible", gettext_lazy("Bukan wewenang"), (s.OPEN, s.VERIFIED, s.REOPENED)),
+        ("duplicate", gettext_lazy("Tandai duplikat"), (s.OPEN, s.VERIFIED, s.REOPENED)),
+        ("note", gettext_lazy("Tambah catatan"), tuple(s.values)),
+    ]
+    return [(key, label) for key, label, allowed in table if report.status in allowed]
+
+
+def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+    user = _user(request)
+    settings = selectors.report_settings()
+    is_reporter = user is not None and report.reporter_id == user.pk
+    can_reopen = (
+        is_reporter
+        and report.status in (Report.Status.RESOLVED, Report.Status.CLOSED)
+        and report.resolved_at is not None
+        and timezone.now() <= report.resolved_at + timedelta(days=settings.reopen_days)
+    )
+    handler = user is not None and selectors.can_handle(user, report)
+    return {
+        "report": report,
+        "timeline": selectors.timeline(report),
+        "photos": report.photos.all(),
+        "is_reporter": is_reporter,
+        "is_follower": user is not None and report.followers.filter(user=user).exists(),
+        "can_handle": handler,
+        "actions": _actions(report) if handler else [],
+        "can_reopen": can_reopen,
+        "reopen_days": settings.reopen_days,
+    }
+
+
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    report = _report(code)
+    return render(request, "reports/detail.html", _detail_context(request, report))
+
+
+@require_GET
+def live(request: HttpRequest, code: str) -> HttpResponse:
+    """HTMX polling target: the status and the timeline."""
+    report = _report(code)
+    return render(request, "reports/_live.html", _detail_context(request, report))
+
+
+@require_POST
+def me_too(request: HttpRequest, code: str) -> HttpResponse:
+    report = _report(code)
+    user = _user(request)
+    if user is None:
+        return redirect_to_login(reverse("reports:detail", args=[report.code]))
+    try:
+        services.me_too(report, user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Terima kasih. Anda ikut melaporkan dan akan menerima perkembangannya."))
+    return redirect("reports:detail", code=report.code)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, code: str) -> HttpResponse:
+    """A handler's action (verify, start, resolve, ...), or the reporter's close/reopen."""
+    report = _report(code)
+    action = request.POST.get("action", "")
+    try:
+        services.apply_action(
+            report,
+            _user(request),
+            action,
+            note=request.POST.get("note", ""),
+            original=request.POST.get("original", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        context = _detail_context(request, _report(code))
+        return render(request, "reports/detail.html", context, status=exc.status_code)
+    messages.success(request, _("Laporan diperbarui."))
+    return redirect("reports:detail", code=report.code)
+
+
+# --- mine and the staff queue -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    assert user is not None
+    reports = selectors.reports_of(user).order_by("-created_at")[:50]
+    return render(request, "reports/mine.html", {"reports": reports})
+
+
+@login_required
+@require_GET
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    assert user is not None
+    if not selectors.handles_any(user):
+        raise Http404
+    show = request.GET.get("status", "open")
+    reports = selectors.reports_handled_by(user).select_related("category")
+    if show == "open":
+        reports = reports.filter(status__in=Report.ACTIVE).order_by("status_changed_at")
+    elif show in Report.Status.values:
+        reports = reports.filter(status=show).order_by("-updated_at")
+    else:
+        reports = reports.order_by("-updated_at")
+    now = timezone.now()
+    rows = [
+        {"report": r, "overdue": r.is_active and r.status_changed_at + r.category.sla <= now} for r in reports[:200]
+    ]
+    return render(
+        request,
+        "reports/staff.html",
+        {"rows": rows, "show": show, "statuses": Report.Status.choices},
+    )

@@ -1,0 +1,101 @@
+"""KotaKitaPay fixtures: people in Kelurahan Mojorejo (tenant A) and ledger helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection, transaction
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
+from apps.payments import services
+from apps.payments.models import Account, JournalEntry
+from apps.tenancy.models import Tenant
+from tests.conftest import PASSWORD
+
+PAYMENT_TABLES = [
+    "payments_gatewaynotification",
+    "payments_reconciliationmismatch",
+    "payments_reconciliationrun",
+    "payments_sandboxtransaction",
+    "payments_gatewaycharge",
+    "payments_paymentrequest",
+    "payments_posting",
+    "payments_journalentry",
+    "payments_account",
+]
+
+
+@dataclass
+class People:
+    joko: User
+    sri: User
+    andi: User
+    joko_wallet: Account
+    andi_wallet: Account
+    shop: Account
+
+
+def make_people(prefix: str = "") -> People:
+    joko = create_user(username=f"{prefix}joko", full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
+    sri = create_user(username=f"{prefix}sri", full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
+    andi = create_user(username=f"{prefix}andi", full_name="Andi", roles=[Role.WARGA], password=PASSWORD)
+    return People(
+        joko=joko,
+        sri=sri,
+        andi=andi,
+        joko_wallet=services.ensure_wallet(joko),
+        andi_wallet=services.ensure_wallet(andi),
+        shop=services.open_merchant_account(sri, "Pecel Madiun Bu Sri"),
+    )
+
+
+@pytest.fixture
+def in_a(tenant_a: Tenant, db: None) -> Iterator[Tenant]:
+    """Run the test body inside Kelurahan Mojorejo's schema (rolled back afterwards)."""
+    with tenant_a:
+        yield tenant_a
+
+
+@pytest.fixture
+def people(in_a: Tenant) -> People:
+    return make_people()
+
+
+def key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def fund(account: Account, amount: int) -> JournalEntry:
+    return services.top_up(account, amount, reference="test", idempotency_key=key())
+
+
+def balances() -> dict[str, int]:
+    return dict(Account.objects.values_list("code", "balance"))
+
+
+def check_deferred_now() -> None:
+    """Fire every deferred constraint now (inside a test's never-committed transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def wipe_payments(tenant: Tenant, usernames: list[str]) -> None:
+    """Remove committed payments data and the given users from a tenant (tests only).
+
+    The ledger refuses DELETE by trigger; `session_replication_role = replica` (superuser only)
+    switches triggers off for this one transaction.
+    """
+    with tenant, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for table in PAYMENT_TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+        users = User.objects.filter(username__in=usernames)
+        for user in users:
+            user.groups.clear()
+        cursor.execute("DELETE FROM accounts_user WHERE username = ANY(%s)", [usernames])

@@ -1,0 +1,116 @@
+"""SLA: a reminder to the unit exactly at the SLA, an escalation to the lurah at the second
+threshold, never twice; a new stage (status change) gets its own reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from apps.notifications.models import Message
+from apps.reports import services, tasks
+from apps.reports.models import Report, ReportSettings, SlaReminder
+from apps.tenancy.models import Tenant
+from tests.reports.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.get_fixed_timezone(7 * 60))
+
+
+def _messages(event: str) -> list[tuple[str, str]]:
+    return sorted(
+        Message.objects.filter(event=event, channel="in_app").values_list("recipient__username", "key")
+    )
+
+
+def test_reminder_exactly_at_the_sla_then_escalation_then_nothing_more(world: World) -> None:
+    report = world.file(world.jalan, now=T0)  # SLA 72 h, escalation 168 h, unit = Dinas PUPR
+    assert services.run_sla(T0 + timedelta(hours=72) - timedelta(seconds=1)) == services.SlaRun(0, 0, 0)
+    assert not SlaReminder.objects.exists()
+
+    assert services.run_sla(T0 + timedelta(hours=72)) == services.SlaRun(1, 0, 0)
+    reminders = _messages("reports.sla_reminder")
+    assert [user for user, _key in reminders] == [world.opd_staff.username]
+    assert services.run_sla(T0 + timedelta(hours=100)) == services.SlaRun(0, 0, 0)  # re-run: nothing new
+
+    assert services.run_sla(T0 + timedelta(hours=168) - timedelta(seconds=1)) == services.SlaRun(0, 0, 0)
+    assert services.run_sla(T0 + timedelta(hours=168)) == services.SlaRun(0, 1, 0)
+    assert [user for user, _key in _messages("reports.escalated")] == [world.lurah.username]
+    for hours in (168, 200, 1000):
+        assert services.run_sla(T0 + timedelta(hours=hours)) == services.SlaRun(0, 0, 0)
+    assert len(_messages("reports.sla_reminder")) == 1 and len(_messages("reports.escalated")) == 1
+    assert list(SlaReminder.objects.filter(report=report).values_list("level", flat=True).order_by("level")) == [
+        "escalation",
+        "reminder",
+    ]
+
+
+def test_a_status_change_starts_a_new_stage_with_its_own_clock(world: World) -> None:
+    report = world.file(world.keamanan, now=T0)  # SLA 24 h to the RT head, escalation 72 h
+    assert services.run_sla(T0 + timedelta(hours=24)).reminders == 1
+    assert _messages("reports.sla_reminder")[0][0] == world.ketua_rt.username
+    services.verify(report, world.ketua_rt, now=T0 + timedelta(hours=30))
+    # the verified stage started at +30 h: no escalation at +72 h, a new reminder at +54 h
+    assert services.run_sla(T0 + timedelta(hours=53)) == services.SlaRun(0, 0, 0)
+    assert services.run_sla(T0 + timedelta(hours=54)) == services.SlaRun(1, 0, 0)
+    assert services.run_sla(T0 + timedelta(hours=72)) == services.SlaRun(0, 0, 0)
+    assert services.run_sla(T0 + timedelta(hours=102)) == services.SlaRun(0, 1, 0)
+    assert SlaReminder.objects.filter(report=report).count() == 3
+
+
+def test_a_late_first_run_sends_the_reminder_and_the_escalation_once(world: World) -> None:
+    world.file(world.sampah, now=T0)  # 48 h / 120 h, unit = kelurahan (its admins)
+    assert services.run_sla(T0 + timedelta(days=30)) == services.SlaRun(1, 1, 0)
+    assert services.run_sla(T0 + timedelta(days=31)) == services.SlaRun(0, 0, 0)
+    assert {u for u, _k in _messages("reports.sla_reminder")} == {world.admin.username}
+
+
+def test_finished_reports_get_no_reminders(world: World) -> None:
+    for finish in ("resolve", "not_responsible"):
+        report = world.file(now=T0)
+        if finish == "resolve":
+            services.resolve(report, world.admin, "Sudah diangkut", now=T0 + timedelta(hours=1))
+        else:
+            services.mark_not_responsible(report, world.admin, "Bukan wilayah kami", now=T0 + timedelta(hours=1))
+    assert services.run_sla(T0 + timedelta(hours=500)).reminders == 0
+    assert not SlaReminder.objects.exists()
+
+
+def test_resolved_reports_close_after_the_reopen_window(world: World) -> None:
+    ReportSettings.objects.create(pk=1, reopen_days=7)
+    report = world.file(now=T0)
+    services.resolve(report, world.admin, "Beres", now=T0 + timedelta(days=1))
+    assert services.run_sla(T0 + timedelta(days=8)).closed == 0
+    assert services.run_sla(T0 + timedelta(days=8, seconds=1)).closed == 1
+    report.refresh_from_db()
+    assert report.status == Report.Status.CLOSED
+    assert report.updates.last().actor_label == "Sistem"  # type: ignore[union-attr]
+    assert services.run_sla(T0 + timedelta(days=9)).closed == 0
+
+
+def test_the_beat_job_fans_out_to_every_tenant_and_uses_timezone_now(
+    world: World, tenant_b: Tenant, monkeypatch: Any
+) -> None:
+    world.file(world.keamanan, now=T0)
+    seen: list[str] = []
+    real = services.run_sla
+
+    def spy(now: datetime | None = None) -> services.SlaRun:
+        from apps.core.db import connection
+
+        seen.append(connection.schema_name)
+        return real(now)
+
+    monkeypatch.setattr(services, "run_sla", spy)
+    with mock.patch("django.utils.timezone.now", return_value=T0 + timedelta(hours=25)):
+        queued = tasks.check_sla_everywhere.apply().get()
+    assert queued >= 3  # kota + two kelurahan (tests run tasks eagerly)
+    assert world.tenant.schema_name in seen and tenant_b.schema_name in seen
+    with world.tenant:
+        assert SlaReminder.objects.count() == 1
+    with tenant_b:
+        assert not SlaReminder.objects.exists()
