@@ -533,7 +533,8 @@ def render(report: Report) -> str:
     lines.append(
         "ours = activate_region() with a warm pool; migrate = CREATE SCHEMA + full django-tenants "
         "run_migrations; clone = django-tenants clone_schema() only (its faked migrate afterwards not timed); "
-        "empty-pool = activate_region() with no pooled schema (replays the cached template dump). Each timed call on a fresh DB session."
+        "empty-pool = activate_region() with no pooled schema (replays the cached template dump). "
+        "Each timed call on a fresh DB session."
     )
     if report.noop is not None:
         n = report.noop
