@@ -26,6 +26,8 @@ PAGES = [
     ("bansos/", "apps.aid.urls"),
     ("dompet/", "apps.payments.urls"),
     ("kas/", "apps.community.urls"),
+    ("pasar/", "apps.marketplace.urls"),
+    ("pengadaan/", "apps.procurement.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [
@@ -36,6 +38,8 @@ APIS = [
     ("aid/", "apps.aid.api.urls"),
     ("payments/", "apps.payments.api.urls"),
     ("community/", "apps.community.api.urls"),
+    ("marketplace/", "apps.marketplace.api.urls"),
+    ("procurement/", "apps.procurement.api.urls"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [

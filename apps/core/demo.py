@@ -65,6 +65,8 @@ DEMO_MODULES = [
     "apps.aid.demo",
     "apps.payments.demo",
     "apps.community.demo",
+    "apps.marketplace.demo",
+    "apps.procurement.demo",
 ]
 
 

@@ -61,6 +61,7 @@ _BOTH = [
 _PUBLIC_ONLY = [
     "django_tenants",
     "apps.tenancy",
+    "apps.discovery",
 ]
 _TENANT_ONLY = [
     "apps.rtrw",
@@ -71,6 +72,8 @@ _TENANT_ONLY = [
     "apps.aid",
     "apps.payments",
     "apps.community",
+    "apps.marketplace",
+    "apps.procurement",
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
