@@ -20,7 +20,8 @@ def category_choices(blank: str) -> list[tuple[str, str]]:
 
 
 class ReportForm(forms.Form):
-    category = forms.ChoiceField(label=_("Kategori"), choices=())
+    # A plain field: whether the category exists is the service's call (one clear message).
+    category = forms.CharField(label=_("Kategori"), max_length=50)
     description = forms.CharField(
         label=_("Uraian masalah"),
         max_length=2000,
@@ -37,7 +38,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, anonymous: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(str(_("— pilih kategori —")))  # type: ignore[attr-defined]
+        self.category_choices = category_choices(str(_("— pilih kategori —")))
         if anonymous:
             self.fields["contact_name"] = forms.CharField(label=_("Nama (opsional)"), required=False, max_length=150)
             self.fields["contact_phone"] = forms.CharField(

@@ -218,5 +218,19 @@ def geojson(reports: QuerySet[Report], *, limit: int = 2000) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def answers_for_display(report: Report) -> list[tuple[str, str]]:
+    """The extra answers as (question, answer) with list keys shown by their names."""
+    shown = []
+    questions = {a.code: a for a in report.category.attributes.all()}
+    for code, value in (report.attributes or {}).items():
+        question = questions.get(code)
+        values = value if isinstance(value, list) else [value]
+        if question is not None and question.is_list:
+            names = {str(v.get("key")): str(v.get("name")) for v in question.values or [] if isinstance(v, dict)}
+            values = [names.get(str(v), str(v)) for v in values]
+        shown.append((question.description if question else code, ", ".join(str(v) for v in values)))
+    return shown
+
+
 def timeline(report: Report) -> QuerySet[ReportUpdate]:
     return report.updates.order_by("created_at", "id")

@@ -254,10 +254,9 @@ def _people(report: Report) -> list[User]:
     return people
 
 
-def _announce(report: Report, update: ReportUpdate, actor: User | None, *, to_unit: bool = True) -> None:
-    recipients = _people(report)
-    if to_unit:
-        recipients += selectors.unit_staff(report.category)
+def _announce(report: Report, update: ReportUpdate, actor: User | None) -> None:
+    """A timeline entry goes to the reporter, the followers and the unit's staff, not to its author."""
+    recipients = _people(report) + selectors.unit_staff(report.category)
     recipients = [u for u in recipients if actor is None or u.pk != actor.pk]
     if update.to_status:
         title = _("Laporan %(code)s: %(status)s") % {"code": report.code, "status": update.to_status_label}

@@ -182,6 +182,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "report": report,
         "timeline": selectors.timeline(report),
         "photos": report.photos.all(),
+        "answers": selectors.answers_for_display(report),
         "is_reporter": is_reporter,
         "is_follower": user is not None and report.followers.filter(user=user).exists(),
         "can_handle": handler,
@@ -260,9 +261,9 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     assert user is not None
     if not selectors.handles_any(user):
         raise Http404
-    show = request.GET.get("status", "open")
+    show = request.GET.get("status", "active")
     reports = selectors.reports_handled_by(user).select_related("category")
-    if show == "open":
+    if show == "active":
         reports = reports.filter(status__in=Report.ACTIVE).order_by("status_changed_at")
     elif show in Report.Status.values:
         reports = reports.filter(status=show).order_by("-updated_at")

@@ -161,17 +161,13 @@ def _template_script(tenant_type: str) -> str | None:
     key = (tenant_type, fingerprint(tenant_type))
     if key not in _TEMPLATE_SCRIPTS:
         try:
-            dump = run_pg_dump(
-                f"--schema={template_schema(tenant_type)}", "--inserts", "--no-owner", "--no-privileges"
-            )
+            dump = run_pg_dump(f"--schema={template_schema(tenant_type)}", "--inserts", "--no-owner", "--no-privileges")
         except PgDumpUnavailable:
             return None
         # Keep plain SQL only: no psql meta-commands (\restrict), and no SET/set_config that
         # would change the session (search_path!) under django-tenants' feet.
         keep = [
-            line
-            for line in dump.splitlines()
-            if not line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config"))
+            line for line in dump.splitlines() if not line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config"))
         ]
         _TEMPLATE_SCRIPTS[key] = "\n".join(keep)
     return _TEMPLATE_SCRIPTS[key]

@@ -196,6 +196,7 @@ CELERY_TIMEZONE = "Asia/Jakarta"
 # Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},
+    "reports-sla": {"task": "reports.check_sla_everywhere", "schedule": 900.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------

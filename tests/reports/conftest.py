@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django.utils.functional import empty
 
 from apps.accounts.models import User
@@ -93,7 +92,10 @@ def make_world(tenant: Tenant) -> World:
 
     def person(name: str, role: Role) -> User:
         return create_user(
-            username=f"{name}-{short}", full_name=name.title(), email=f"{name}@{short}.id", roles=[role],
+            username=f"{name}-{short}",
+            full_name=name.title(),
+            email=f"{name}@{short}.id",
+            roles=[role],
             password=PASSWORD,
         )
 
@@ -176,7 +178,3 @@ def media(settings: Any, tmp_path: Path) -> Iterator[Path]:
     reset()
     yield tmp_path / "media"
     reset()
-
-
-def now() -> datetime:
-    return timezone.now()

@@ -151,7 +151,7 @@ class Open311Client:
         ):
             if value is not None:
                 form.append((name, value))
-        form += [(name, value) for name, value in optional.items()]
+        form += list(optional.items())
         for code, value in (attributes or {}).items():
             if isinstance(value, str):
                 form.append((f"attribute[{code}]", value))

@@ -19,7 +19,7 @@ def test_haversine_matches_the_ellipsoid_at_kelurahan_scale(north: float, east: 
     lat, lng = geo.offset(*MOJOREJO, north, east)
     ours = geo.haversine_m(*MOJOREJO, lat, lng)
     assert ours == pytest.approx((north**2 + east**2) ** 0.5, rel=2e-3)
-    assert ours == pytest.approx(geodesic(MOJOREJO, (lat, lng)).meters, rel=5e-3)
+    assert ours == pytest.approx(geodesic(MOJOREJO, (lat, lng)).meters, rel=6e-3)  # sphere vs WGS84
 
 
 def test_bounding_box_holds_the_whole_circle_and_little_more() -> None:
@@ -69,4 +69,6 @@ def test_xml_lists_use_the_spec_element_names() -> None:
     ).decode()
     assert "<attributes><attribute><code>x</code><values><value><key>1</key></value></values>" in definition
     errors = wire.to_xml("errors", wire.errors((400, "salah & <aneh>"))).decode()
-    assert "<errors><error><code>400</code><description>salah &amp; &lt;aneh&gt;</description></error></errors>" in errors
+    assert (
+        "<errors><error><code>400</code><description>salah &amp; &lt;aneh&gt;</description></error></errors>" in errors
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -48,12 +49,15 @@ def test_who_may_handle_which_category(world: World, category: str, allowed: lis
     for name in refused:
         report = world.file(getattr(world, category))
         actor: User = getattr(world, name)
-        for action in (services.verify, services.start_work):
-            error = _refused(report, lambda a=action: a(report, actor), Forbidden)  # type: ignore[misc]
-            assert error.code == "not_handler"
-        _refused(report, lambda: services.resolve(report, actor, "beres"), Forbidden)
-        _refused(report, lambda: services.mark_not_responsible(report, actor, "bukan"), Forbidden)
-        _refused(report, lambda: services.add_note(report, actor, "catatan"), Forbidden)
+        for action, args in (
+            (services.verify, ()),
+            (services.start_work, ()),
+            (services.resolve, ("beres",)),
+            (services.mark_not_responsible, ("bukan",)),
+            (services.add_note, ("catatan",)),
+        ):
+            error = _refused(report, functools.partial(action, report, actor, *args), Forbidden)
+            assert error.code == "not_handler", (name, action.__name__)
     for name in allowed:
         report = world.file(getattr(world, category))
         services.verify(report, getattr(world, name))

@@ -268,9 +268,7 @@ def test_internal_statuses_map_onto_open_and_closed(client_a: Client, world: Wor
     }
     for status, wire in expected.items():
         report = world.file(north=5)
-        Report.objects.filter(pk=report.pk).update(
-            status=status, duplicate_of=first if status == "duplicate" else None
-        )
+        Report.objects.filter(pk=report.pk).update(status=status, duplicate_of=first if status == "duplicate" else None)
         assert client.request(report.code)["status"] == wire, status
 
 

@@ -22,9 +22,7 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.get_fixed_timezone(7 * 60))
 
 
 def _messages(event: str) -> list[tuple[str, str]]:
-    return sorted(
-        Message.objects.filter(event=event, channel="in_app").values_list("recipient__username", "key")
-    )
+    return sorted(Message.objects.filter(event=event, channel="in_app").values_list("recipient__username", "key"))
 
 
 def test_reminder_exactly_at_the_sla_then_escalation_then_nothing_more(world: World) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -110,7 +111,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         category = services.resolve_category(request.query_params.get("category", ""))
         point = services.parse_point(request.query_params.get("lat"), request.query_params.get("lng"))
         if point is None:
-            raise ValidationFailed("lat/lng", code="missing_location")
+            raise ValidationFailed(_("Isi lat dan lng."), code="missing_location", field="location")
         found = selectors.nearby_open_reports(category, point[0], point[1])
         rows = [{"distance_m": round(n.distance_m, 1), "report": n.report} for n in found]
         return Response(NearbySerializer(rows, many=True, context={"request": request}).data)
