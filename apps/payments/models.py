@@ -386,6 +386,7 @@ class ReconciliationMismatch(models.Model):
         REFUND_MISMATCH = "refund_mismatch", _("Pengembalian dana berbeda")
         GATEWAY_STATUS = "gateway_status", _("Status di gateway berbeda")
         GATEWAY_UNREACHABLE = "gateway_unreachable", _("Gateway tidak bisa dihubungi")
+        NEEDS_ATTENTION = "needs_attention", _("Transaksi gateway perlu ditangani")
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="mismatches")
     kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)

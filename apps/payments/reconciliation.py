@@ -9,6 +9,8 @@
 * no account that may not go negative is negative;
 * every settled gateway charge has exactly its settlement entry, with the same amount; every
   entry booked from the gateway belongs to a settled charge; refunds booked equal refunds seen;
+  a charge flagged for attention (a gateway refund the wallet could no longer cover, a bill
+  paid twice) is reported until someone settles it;
 * with `ask_gateway`, the gateway's own status of recent charges equals ours.
 """
 
@@ -172,6 +174,8 @@ def _check_charges(run: ReconciliationRun, found: _Recorder, *, ask_gateway: boo
             found.add(Kind.ENTRY_WITHOUT_CHARGE, charge.order_id, "settled charge", charge.status)
         if entry is not None and entry.amount != charge.gross_amount:
             found.add(Kind.AMOUNT_MISMATCH, charge.order_id, charge.gross_amount, entry.amount)
+        if charge.needs_attention:
+            found.add(Kind.NEEDS_ATTENTION, charge.order_id, "", charge.status, charge.needs_attention)
         if entry is not None:
             reversed_total = sum(entry.reversals.values_list("amount", flat=True))
             if reversed_total < charge.refunded_amount:

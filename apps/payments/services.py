@@ -96,7 +96,7 @@ def clean_amount(value: Any, *, field: str = "amount") -> int:
     """A positive whole number of rupiah, at most PAYMENTS_MAX_AMOUNT."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
         value = int(value.strip())
     if not isinstance(value, int):
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount", field=field)

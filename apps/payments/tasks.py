@@ -92,8 +92,13 @@ def cancel_at_gateway(order_id: str) -> None:
 
 @shared_task(name="payments.refund_at_gateway", ignore_result=True, autoretry_for=(GatewayError,), max_retries=8)
 def refund_at_gateway(order_id: str, amount: int, refund_key: str, reason: str) -> None:
-    """Ask the gateway to return money we already refunded in the ledger."""
+    """Ask the gateway to return money we already refunded in the ledger, then take over its
+    status (partial_refund/refund) so reconciliation agrees; already booked, so no new entry."""
     charge = GatewayCharge.objects.filter(order_id=order_id).first()
     if charge is None:
         return
     get_gateway(charge.gateway).refund(order_id, amount, refund_key=refund_key, reason=reason or "refund")
+    try:
+        services.sync_charge_status(charge)
+    except DomainError as exc:
+        logger.warning("charge %s: status sync after refund failed: %s", order_id, exc.message)

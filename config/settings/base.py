@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import django_stubs_ext
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.embedded_db import database_config
@@ -197,6 +198,10 @@ CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},
     "reports-sla": {"task": "reports.check_sla_everywhere", "schedule": 900.0},
+    "payments-reconcile-daily": {
+        "task": "payments.reconcile_all_tenants",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from apps.payments.models import (
     SandboxTransaction,
 )
 from apps.payments.qris import Merchant, parse
+from apps.payments.reconciliation import reconcile
 from apps.tenancy.models import Tenant
 from tests.payments.conftest import People, balances, fund, key
 
@@ -228,6 +229,8 @@ def test_a_payment_request_paid_by_qris(people: People, django_capture_on_commit
     assert request.refunded_amount == 10_000 and charge.refunded_amount == 10_000
     sandbox = SandboxTransaction.objects.get(order_id=request.bill_number)
     assert sandbox.status == ChargeStatus.PARTIAL_REFUND and sandbox.refunded_amount == 10_000
+    assert charge.status == ChargeStatus.PARTIAL_REFUND  # taken over from the gateway, nothing booked twice
+    assert reconcile(triggered_by="test").status == "ok"
     # The gateway's partial_refund notification does not book it a second time.
     with django_capture_on_commit_callbacks(execute=True):
         services.receive_notification(signed(request.bill_number, "partial_refund", 25_000, refund_amount="10000.00"))
@@ -266,6 +269,8 @@ def test_gateway_refund_of_a_top_up_reverses_it_or_flags_it(
     assert topup.status == ChargeStatus.REFUND
     assert "tidak cukup" in topup.needs_attention  # the wallet was already spent: flagged
     assert JournalEntry.objects.filter(kind=EntryKind.REVERSAL).count() == 1
+    run = reconcile(triggered_by="test", ask_gateway=False)
+    assert list(run.mismatches.values_list("kind", "reference")) == [("needs_attention", topup.order_id)]
 
 
 class FakeMidtrans(BaseHTTPRequestHandler):
@@ -279,7 +284,7 @@ class FakeMidtrans(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
         FakeMidtrans.seen.append({"path": self.path, "headers": dict(self.headers), "body": body})
@@ -310,7 +315,7 @@ class FakeMidtrans(BaseHTTPRequestHandler):
         else:
             self._answer(500, {"status_code": "500", "status_message": "boom"})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         FakeMidtrans.seen.append({"path": self.path, "headers": dict(self.headers)})
         if "MISSING" in self.path:
             self._answer(200, {"status_code": "404", "status_message": "Transaction doesn't exist."})
@@ -370,3 +375,34 @@ def test_midtrans_adapter_speaks_the_core_api(midtrans: str) -> None:
         gateway.check_status("MISSING")  # 404 in the body
     with pytest.raises(GatewayError):
         MidtransGateway("http://127.0.0.1:9", "k", timeout=2).check_status("A")  # nothing listens
+
+
+def test_sandbox_can_notify_over_http_like_a_real_gateway(
+    people: People, topup: GatewayCharge, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    from apps.payments.tasks import deliver_sandbox_notification
+
+    settings.PAYMENTS_SANDBOX_NOTIFY_HTTP = True
+    sent: list[Any] = []
+
+    class Answer:
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *args: Any) -> None:
+            return None
+
+    def fake_urlopen(request: Any, timeout: float) -> Answer:
+        sent.append(request)
+        return Answer()
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    settle_at_sandbox(topup.order_id)
+    deliver_sandbox_notification(topup.order_id)
+    (request,) = sent
+    assert request.full_url.endswith("mojorejo.localhost:8000/api/v1/payments/gateway/notifications/")
+    body = json.loads(request.data)
+    assert body["transaction_status"] == "settlement" and body["gross_amount"] == "145000.00"
+    assert body["signature_key"] == signature_key(topup.order_id, "200", "145000.00", DEFAULT_SANDBOX_SERVER_KEY)

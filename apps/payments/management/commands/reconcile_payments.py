@@ -20,6 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=3, help="Ask the gateway about charges of the last N days")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        previous = connection.tenant
+        try:
+            total = self.reconcile_tenants(options)
+        finally:
+            connection.set_tenant(previous)
+        if total:
+            raise CommandError(f"{total} mismatch(es) found.")
+
+    def reconcile_tenants(self, options: dict[str, Any]) -> int:
         connection.set_schema_to_public()
         tenants = Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC).order_by("schema_name")
         if options["schema"]:
@@ -40,6 +49,4 @@ class Command(BaseCommand):
                         f"    {mismatch.kind} {mismatch.reference}: expected {mismatch.expected}, got {mismatch.actual}"
                     )
                 total += run.mismatch_count
-        connection.set_schema_to_public()
-        if total:
-            raise CommandError(f"{total} mismatch(es) found.")
+        return total
