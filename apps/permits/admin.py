@@ -1,5 +1,5 @@
 """Django admin for kelurahan staff. Workflow changes go through services (admin actions), never
-by editing fields; the NIK shows masked only, and a 16-digit search term is matched by digest."""
+by editing fields; the NIK shows masked only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import DomainError
 
-from . import crypto, nik, policy, services
+from . import policy, services
 from .models import OssConfig, Permit, PermitEvent, PermitSequence, SandboxNib, SlaRule
 
 
@@ -87,7 +87,8 @@ class PermitAdmin(ReadOnlyAdmin):
     list_display = ["number_or_id", "business_name", "owner_name", "nik_masked", "status", "kbli_code", "due_flag"]
     list_filter = ["status", "risk_level", "kbli_code"]
     search_fields = ["business_name", "owner_name", "number", "nib"]
-    search_help_text = _("Cari nama usaha, pemilik, nomor izin, NIB atau NIK lengkap (dicocokkan tersandi).")
+    # No search by NIK here: a search term travels in the URL. Staff use the API's find-by-nik (POST).
+    search_help_text = _("Cari nama usaha, pemilik, nomor izin atau NIB.")
     ordering = ["due_at", "-created_at"]
     inlines = [PermitEventInline]
     exclude = ["nik_digest", "nik_ciphertext"]
@@ -133,17 +134,6 @@ class PermitAdmin(ReadOnlyAdmin):
         if obj.is_overdue():
             return format_html('<strong style="color:#c62828">{} ({})</strong>', when, _("terlambat"))
         return when
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Permit], search_term: str
-    ) -> tuple[QuerySet[Permit], bool]:
-        value = nik.normalize(search_term)
-        if len(value) == 16 and value.isdigit():
-            return queryset.filter(nik_digest=crypto.nik_digest(value)), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._officer(request)  # lets staff run the actions; every field is read-only
 
 
 @admin.register(PermitEvent)

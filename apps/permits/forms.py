@@ -77,7 +77,7 @@ class PermitForm(forms.Form):
         self.fields["kbli_code"].widget.attrs.update(
             {
                 "hx-get": reverse("permits:kbli"),
-                "hx-trigger": "keyup changed delay:300ms, change",
+                "hx-trigger": "input changed delay:300ms, change",
                 "hx-target": "#kbli-hint",
             }
         )

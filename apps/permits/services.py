@@ -17,14 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,12 +109,17 @@ def _tenant_region_code() -> str:
 # --- input checks -------------------------------------------------------------------------
 
 
-@cache
-def _known_regencies() -> frozenset[str] | None:
-    from apps.tenancy.models import Region
+_regencies: frozenset[str] = frozenset()
 
-    codes = frozenset(Region.objects.filter(level=Region.Level.KABUPATEN_KOTA).values_list("code", flat=True))
-    return codes or None
+
+def _known_regencies() -> frozenset[str] | None:
+    """Kabupaten/kota codes of the national region list (public schema), read once per process."""
+    global _regencies
+    if not _regencies:
+        from apps.tenancy.models import Region
+
+        _regencies = frozenset(Region.objects.filter(level=Region.Level.KABUPATEN_KOTA).values_list("code", flat=True))
+    return _regencies or None
 
 
 def clean_nik(raw: str, *, today: date | None = None) -> str:
@@ -724,7 +727,8 @@ def revoke(permit: Permit | int, actor: User, reason: str, *, now: datetime | No
 
 
 def _nib_guard(permit: Permit | int, actor: User) -> Permit:
-    current = permit if isinstance(permit, Permit) else Permit.objects.filter(pk=permit).first()
+    pk = permit.pk if isinstance(permit, Permit) else permit
+    current = Permit.objects.select_related("applicant", "rt__rw").filter(pk=pk).first()  # fresh, not the caller's copy
     if current is None:
         raise NotFound(_("Permohonan izin tidak ditemukan."), code="permit_not_found")
     _authorize(current, actor, workflow.Actor.APPLICANT_OR_STAFF)
@@ -837,4 +841,4 @@ def find_by_nik(raw: str) -> list[Permit]:
     value = nik_rules.normalize(raw)
     if len(value) != 16 or not value.isdigit():
         return []
-    return list(Permit.objects.filter(Q(nik_digest=crypto.nik_digest(value))))
+    return list(Permit.objects.filter(nik_digest=crypto.nik_digest(value)).order_by("-created_at"))

@@ -87,7 +87,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def apply(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     staff = policy.is_staff_officer(user)
-    form = PermitForm(request.POST or None, request.FILES or None, staff=staff)
+    initial = {} if staff else {"owner_name": user.full_name}
+    form = PermitForm(request.POST or None, request.FILES or None, staff=staff, initial=initial)
     if not staff and Residency.objects.filter(user=user).exists():
         del form.fields["rt"]
     status = 200

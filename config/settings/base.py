@@ -198,6 +198,10 @@ CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},
     "reports-sla": {"task": "reports.check_sla_everywhere", "schedule": 900.0},
+    "permits-overdue-reminders": {
+        "task": "permits.remind_overdue_everywhere",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),
@@ -295,6 +299,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
+
+# Keys for personal data at rest (NIK). Set a long random value of its own in production:
+# derived from SECRET_KEY otherwise, so rotating SECRET_KEY would make stored NIKs unreadable.
+PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)

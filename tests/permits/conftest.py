@@ -160,7 +160,8 @@ def advance(permit: Permit, people: People, to: str, *, now: datetime | None = N
 
 def logged_in(tenant: Tenant, user: User) -> Client:
     client = client_for(tenant)
-    client.force_login(user)
+    with tenant:  # the user row and the session live in the tenant's schema
+        client.force_login(user)
     return client
 
 

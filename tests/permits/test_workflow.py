@@ -150,7 +150,9 @@ def test_steps_out_of_order_are_409_and_change_nothing(
         assert snapshot(permit) == before
 
 
-@pytest.mark.parametrize(("status", "action", "who"), [("submitted", "return", "ketua_rt"), ("issued", "revoke", "lurah")])
+@pytest.mark.parametrize(
+    ("status", "action", "who"), [("submitted", "return", "ketua_rt"), ("issued", "revoke", "lurah")]
+)
 def test_return_reject_revoke_need_a_reason(
     tenant_a: Tenant, people: People, status: str, action: str, who: str
 ) -> None:

@@ -158,6 +158,10 @@ class NibSerializer(serializers.Serializer[Any]):
     nib = serializers.CharField(max_length=20, help_text=_("13 digit"))
 
 
+class NikSearchSerializer(serializers.Serializer[Any]):
+    nik = serializers.CharField(write_only=True, max_length=24)
+
+
 class PermitEventSerializer(serializers.ModelSerializer[PermitEvent]):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor = serializers.SerializerMethodField()
@@ -188,7 +192,7 @@ class KbliSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     title = serializers.CharField()
     section = serializers.CharField()
-    risk = serializers.ChoiceField(choices=Permit.Risk.choices)
+    risk_level = serializers.ChoiceField(source="risk", choices=Permit.Risk.choices)
 
 
 class QueueItemSerializer(serializers.Serializer[Any]):

@@ -27,14 +27,15 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core.errors import NotFound, ValidationFailed
-from apps.permits import certificate, kbli, nik, selectors, services, workflow
+from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.permits import certificate, kbli, nik, policy, selectors, services, workflow
 from apps.permits.models import Permit, PermitEvent
 
 from .serializers import (
     ErrorSerializer,
     KbliSerializer,
     NibSerializer,
+    NikSearchSerializer,
     PermitCreateSerializer,
     PermitEventSerializer,
     PermitSerializer,
@@ -151,7 +152,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     step_withdraw = _step_action("withdraw")
     step_revoke = _step_action("revoke")
 
-    @extend_schema(responses={200: PermitEventSerializer(many=True), 404: ERRORS[404]})
+    @extend_schema(operation_id="permits_history", responses={200: PermitEventSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"])
     def events(self, request: Request, pk: str | None = None) -> Response:
         """Riwayat permohonan: siapa, kapan, mengapa."""
@@ -199,6 +200,16 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         updated = services.register_nib(permit, _user(request))
         return Response(PermitSerializer(updated, context={"request": request}).data)
 
+    @extend_schema(request=NikSearchSerializer, responses={200: PermitSerializer(many=True), 403: ERRORS[403]})
+    @action(detail=False, methods=["post"], url_path="find-by-nik", url_name="find-by-nik")
+    def find_by_nik(self, request: Request) -> Response:
+        """Petugas/lurah: cari izin menurut NIK lengkap (POST, agar NIK tidak pernah ada di URL)."""
+        if not (policy.is_staff_officer(request.user) or policy.is_lurah(request.user)):
+            raise Forbidden(_("Hanya petugas kelurahan dan lurah yang dapat mencari menurut NIK."), code="not_staff")
+        data = _valid(NikSearchSerializer(data=request.data))
+        found = services.find_by_nik(data["nik"])
+        return Response(PermitSerializer(found, many=True, context={"request": request}).data)
+
     @extend_schema(
         parameters=[OpenApiParameter("all", bool, description="Petugas/lurah: semua yang berjalan")],
         responses=QueueItemSerializer(many=True),
@@ -236,6 +247,7 @@ class PermitEventViewSet(viewsets.ReadOnlyModelViewSet[PermitEvent]):
 class KbliViewSet(viewsets.ViewSet):
     """Daftar KBLI 2020 untuk usaha mikro yang diterima (lihat apps/permits/data/README.md)."""
 
+    lookup_field = "code"
     lookup_value_regex = r"\d{5}"
 
     @extend_schema(
@@ -247,9 +259,9 @@ class KbliViewSet(viewsets.ViewSet):
         return Response(KbliSerializer(results, many=True).data)
 
     @extend_schema(responses={200: KbliSerializer, 404: ERRORS[404]})
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+    def retrieve(self, request: Request, code: str | None = None) -> Response:
         try:
-            entry = kbli.get(pk or "")
+            entry = kbli.get(code or "")
         except (kbli.InvalidKbli, kbli.UnknownKbli):
             raise NotFound(_("Kode KBLI tidak ada dalam daftar."), code="unknown_kbli") from None
         return Response(KbliSerializer(entry).data)
