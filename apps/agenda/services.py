@@ -83,6 +83,15 @@ def validate(data: EventInput) -> None:
         raise ValidationFailed(_("Tempat kegiatan wajib diisi."), code="place_required", field="place_name")
     if not data.organiser:
         raise ValidationFailed(_("Penyelenggara wajib diisi."), code="organiser_required", field="organiser")
+    for field, value, limit in (
+        ("title", data.title, 200),
+        ("place_name", data.place_name, 200),
+        ("organiser", data.organiser, 150),
+    ):
+        if len(value) > limit:
+            raise ValidationFailed(
+                _("Isian terlalu panjang (maks. %(max)d karakter).") % {"max": limit}, code="too_long", field=field
+            )
     if data.audience not in Audience.values:
         raise ValidationFailed(_("Sasaran kegiatan tidak dikenal."), code="invalid_audience", field="audience")
     if timezone.is_naive(data.starts_at) or timezone.is_naive(data.ends_at):

@@ -120,10 +120,8 @@ def event_new(request: HttpRequest) -> HttpResponse:
                     by=cast(User, request.user),
                 )
             except DomainError as exc:
-                form.add_error(
-                    cast(Any, exc.details.get("field")) if exc.details.get("field") in form.fields else None,
-                    str(exc.message),
-                )
+                field = exc.details.get("field")
+                form.add_error(field if field in form.fields else None, str(exc.message))
                 status = exc.status_code
             else:
                 return redirect("agenda:event", pk=event.pk)

@@ -23,7 +23,7 @@ from apps.core.errors import DomainError
 
 from . import services
 from .forms import ImportForm
-from .identity import Person, build_person
+from .identity import Person, build_person, check_kk
 from .importing import MAX_IMPORT_BYTES
 from .models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from .resources import DistributionResource
@@ -240,6 +240,15 @@ class BeneficiaryChangeForm(forms.ModelForm[Beneficiary]):
     class Meta:
         model = Beneficiary
         fields = ["name", "address", "rt", "household_income", "user", "new_kk"]
+
+    def clean_new_kk(self) -> str:
+        value = str(self.cleaned_data.get("new_kk") or "").strip()
+        if value:
+            try:
+                check_kk(value)
+            except DomainError as exc:
+                raise forms.ValidationError(str(exc.message)) from None
+        return value
 
 
 @admin.register(Beneficiary)

@@ -55,7 +55,9 @@ class PlanPeriodForm(forms.Form):
 
 class DistributeForm(forms.Form):
     distributed_on = forms.DateField(
-        label=_("Tanggal disalurkan"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Tanggal disalurkan"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     proof = forms.FileField(
         label=_("Foto bukti (JPEG/PNG/WebP, maks. 2 MB)"),

@@ -16,12 +16,13 @@ from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
@@ -80,6 +81,8 @@ def validate_program(data: ProgramInput, program: Program | None) -> tuple[list[
     name = " ".join(data.name.split())
     if not name:
         raise ValidationFailed(_("Nama program wajib diisi."), code="name_required", field="name")
+    if len(name) > 200:
+        raise ValidationFailed(_("Nama program terlalu panjang (maks. 200 karakter)."), code="too_long", field="name")
     if data.target_type not in TargetType.values:
         raise ValidationFailed(_("Sasaran program tidak dikenal."), code="invalid_target", field="target_type")
     if data.funding_source not in FundingSource.values:
@@ -247,7 +250,7 @@ def update_beneficiary(
 def _lock_key(text: str) -> None:
     """A transaction-scoped advisory lock (per schema and key), e.g. on a family's No. KK."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{connection.schema_name}:{text}"])  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{connection.schema_name}:{text}"])
 
 
 def check_eligibility(program: Program, beneficiary: Beneficiary, *, today: date) -> None:

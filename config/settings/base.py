@@ -303,6 +303,7 @@ LOGGING = {
 # Keys for personal data at rest (NIK). Set a long random value of its own in production:
 # derived from SECRET_KEY otherwise, so rotating SECRET_KEY would make stored NIKs unreadable.
 PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
+NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -111,3 +111,16 @@ def xlsx_file(rows: list[list[object]], header: list[str] | None = None) -> byte
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
+    """Proof photos written by tests go to a temporary folder, not the developer's media.
+    (django-tenants' storage caches its root and ignores a changed MEDIA_ROOT: drop the cache.)"""
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    storage.__dict__.pop("relative_media_root", None)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield
+    storage.__dict__.pop("relative_media_root", None)

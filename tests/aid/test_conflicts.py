@@ -197,9 +197,9 @@ def test_enrolment_api_reports_rule_breaches(
     assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate"
     excluded = staff_a.post("/api/v1/aid/enrolments/", {"program": pkh.pk, "beneficiary": beneficiary})
     assert excluded.status_code == 409 and excluded.json()["error"]["code"] == "excluded"
-    other = staff_a.post(
-        "/api/v1/aid/beneficiaries/", {"nik": make_nik(2), "name": "Paijo", "rw": 1, "rt": 2}
-    ).json()["id"]
+    other = staff_a.post("/api/v1/aid/beneficiaries/", {"nik": make_nik(2), "name": "Paijo", "rw": 1, "rt": 2}).json()[
+        "id"
+    ]
     full = staff_a.post("/api/v1/aid/enrolments/", {"program": blt.pk, "beneficiary": other})
     assert full.status_code == 409 and full.json()["error"]["code"] == "over_quota"
     with tenant_a:
@@ -233,7 +233,9 @@ def test_program_api_create_and_validation(staff_a: Client, tenant_a: Tenant, un
     )
     assert unknown.status_code == 422
     patched = staff_a.patch(f"/api/v1/aid/programs/{pkh}/", {"quota": 5}, content_type="application/json")
-    assert patched.status_code == 200 and patched.json()["quota"] == 5 and patched.json()["excludes"] == [blt.json()["id"]]
+    assert (
+        patched.status_code == 200 and patched.json()["quota"] == 5 and patched.json()["excludes"] == [blt.json()["id"]]
+    )
 
 
 def test_warga_cannot_use_bansos(client_a: Client, tenant_a: Tenant) -> None:

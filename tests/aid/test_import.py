@@ -76,7 +76,15 @@ def test_clean_xlsx_writes_all_rows_in_one_go(
     tenant_a: Tenant, units_a: dict[tuple[int, int], RukunTetangga], make_program: ProgramFactory
 ) -> None:
     rows: list[list[object]] = [
-        [int(make_nik(i, female=i % 2 == 0)), make_kk(i), f"Warga {i}", f"Jl. Uji {i}", (i % 3) + 1, (i % 2) + 1, 1_500_000]
+        [
+            int(make_nik(i, female=i % 2 == 0)),
+            make_kk(i),
+            f"Warga {i}",
+            f"Jl. Uji {i}",
+            (i % 3) + 1,
+            (i % 2) + 1,
+            1_500_000,
+        ]
         for i in range(1, 13)
     ]
     with tenant_a:
@@ -141,7 +149,12 @@ def test_expired_preview_cannot_be_confirmed(
     ],
 )
 def test_unusable_files_are_refused_whole(
-    tenant_a: Tenant, units_a: dict[tuple[int, int], RukunTetangga], make_program: ProgramFactory, name: str, content: bytes, code: str
+    tenant_a: Tenant,
+    units_a: dict[tuple[int, int], RukunTetangga],
+    make_program: ProgramFactory,
+    name: str,
+    content: bytes,
+    code: str,
 ) -> None:
     with tenant_a:
         program = make_program()
@@ -227,14 +240,19 @@ def test_admin_import_preview_and_confirm(
     assert refused.status_code == 422
     with tenant_a:
         _nothing_written()
-    ok = staff_a.post(url, {"program": program.pk, "file": SimpleUploadedFile("y.csv", csv_file([[make_nik(1), "", "A", "", 1, 1, ""]]))})
+    ok = staff_a.post(
+        url,
+        {"program": program.pk, "file": SimpleUploadedFile("y.csv", csv_file([[make_nik(1), "", "A", "", 1, 1, ""]]))},
+    )
     confirmed = staff_a.post(ok["Location"], {"confirm": "1"})
     assert confirmed.status_code == 302
     with tenant_a:
         assert Enrolment.objects.filter(program=program).count() == 1
 
 
-def test_import_api(staff_a: Client, tenant_a: Tenant, units_a: dict[tuple[int, int], RukunTetangga], make_program: ProgramFactory) -> None:
+def test_import_api(
+    staff_a: Client, tenant_a: Tenant, units_a: dict[tuple[int, int], RukunTetangga], make_program: ProgramFactory
+) -> None:
     with tenant_a:
         program = make_program(quota=2)
     response = staff_a.post(
@@ -249,3 +267,17 @@ def test_import_api(staff_a: Client, tenant_a: Tenant, units_a: dict[tuple[int, 
     with tenant_a:
         _nothing_written()
         assert Program.objects.get().enrolments.count() == 0
+
+
+def test_too_many_rows_are_refused_before_touching_the_database(
+    tenant_a: Tenant, units_a: dict[tuple[int, int], RukunTetangga], make_program: ProgramFactory
+) -> None:
+    from apps.aid.importing import MAX_IMPORT_ROWS
+
+    rows: list[list[object]] = [[make_nik(i + 1), "", f"W{i}", "", 1, 1, ""] for i in range(MAX_IMPORT_ROWS + 1)]
+    with tenant_a:
+        program = make_program()
+        with pytest.raises(ValidationFailed) as info:
+            services.preview_import(program, file_name="besar.csv", content=csv_file(rows), by=None)
+        assert info.value.code == "too_many_rows"
+        _nothing_written()

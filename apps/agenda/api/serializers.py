@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.agenda.models import Audience, Event
+
+
+class UnitNumberField(serializers.IntegerField):
+    """An RW or RT number (not a database id) in and out."""
+
+    def get_attribute(self, instance: Event) -> int | None:
+        if self.field_name == "rt":
+            return instance.rt.number if instance.rt else None
+        rw = instance.rw or (instance.rt.rw if instance.rt else None)
+        return rw.number if rw else None
 
 
 class EventSerializer(serializers.ModelSerializer[Event]):
@@ -13,10 +21,10 @@ class EventSerializer(serializers.ModelSerializer[Event]):
     Responses are in WIB (+07:00)."""
 
     audience = serializers.ChoiceField(choices=Audience.choices, default=Audience.PUBLIC)
-    rw = serializers.IntegerField(
+    rw = UnitNumberField(
         min_value=1, required=False, allow_null=True, help_text=_("Nomor RW, untuk kegiatan RW dan RT.")
     )
-    rt = serializers.IntegerField(
+    rt = UnitNumberField(
         min_value=1, required=False, allow_null=True, help_text=_("Nomor RT di RW tersebut, untuk kegiatan RT.")
     )
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
@@ -47,10 +55,3 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "updated_at",
         ]
         read_only_fields = ["id", "uuid", "unit_label", "sequence", "ical_uid", "created_at", "updated_at"]
-
-    def to_representation(self, instance: Event) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        rw = instance.rw or (instance.rt.rw if instance.rt else None)
-        data["rw"] = rw.number if rw else None
-        data["rt"] = instance.rt.number if instance.rt else None
-        return data

@@ -7,42 +7,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rtrw', '0001_initial'),
+        ("rtrw", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=200, verbose_name='judul')),
-                ('description', models.TextField(blank=True, verbose_name='keterangan')),
-                ('starts_at', models.DateTimeField(verbose_name='mulai')),
-                ('ends_at', models.DateTimeField(verbose_name='selesai')),
-                ('place_name', models.CharField(max_length=200, verbose_name='tempat')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='lintang')),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='bujur')),
-                ('organiser', models.CharField(max_length=150, verbose_name='penyelenggara')),
-                ('audience', models.CharField(choices=[('umum', 'Umum'), ('rw', 'Warga satu RW'), ('rt', 'Warga satu RT'), ('staf', 'Staf kelurahan')], default='umum', max_length=8, verbose_name='sasaran')),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rt', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='rtrw.rukuntetangga', verbose_name='RT')),
-                ('rw', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='rtrw.rukunwarga', verbose_name='RW')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=200, verbose_name="judul")),
+                ("description", models.TextField(blank=True, verbose_name="keterangan")),
+                ("starts_at", models.DateTimeField(verbose_name="mulai")),
+                ("ends_at", models.DateTimeField(verbose_name="selesai")),
+                ("place_name", models.CharField(max_length=200, verbose_name="tempat")),
+                (
+                    "lat",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="lintang"),
+                ),
+                (
+                    "lng",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="bujur"),
+                ),
+                ("organiser", models.CharField(max_length=150, verbose_name="penyelenggara")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("umum", "Umum"),
+                            ("rw", "Warga satu RW"),
+                            ("rt", "Warga satu RT"),
+                            ("staf", "Staf kelurahan"),
+                        ],
+                        default="umum",
+                        max_length=8,
+                        verbose_name="sasaran",
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rt",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="rtrw.rukuntetangga",
+                        verbose_name="RT",
+                    ),
+                ),
+                (
+                    "rw",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="rtrw.rukunwarga",
+                        verbose_name="RW",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kegiatan',
-                'verbose_name_plural': 'kegiatan',
-                'ordering': ['starts_at', 'id'],
-                'indexes': [models.Index(fields=['audience', 'starts_at'], name='agenda_even_audienc_570e64_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='agenda_event_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('audience__in', ['umum', 'staf']), ('rt__isnull', True), ('rw__isnull', True)), models.Q(('audience', 'rw'), ('rt__isnull', True), ('rw__isnull', False)), models.Q(('audience', 'rt'), ('rt__isnull', False), ('rw__isnull', True)), _connector='OR'), name='agenda_event_audience_unit'), models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lng__isnull', True)), models.Q(('lat__gte', -90), ('lat__isnull', False), ('lat__lte', 90), ('lng__gte', -180), ('lng__isnull', False), ('lng__lte', 180)), _connector='OR'), name='agenda_event_point')],
+                "verbose_name": "kegiatan",
+                "verbose_name_plural": "kegiatan",
+                "ordering": ["starts_at", "id"],
+                "indexes": [models.Index(fields=["audience", "starts_at"], name="agenda_even_audienc_570e64_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="agenda_event_ends_after_start"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("audience__in", ["umum", "staf"]), ("rt__isnull", True), ("rw__isnull", True)),
+                            models.Q(("audience", "rw"), ("rt__isnull", True), ("rw__isnull", False)),
+                            models.Q(("audience", "rt"), ("rt__isnull", False), ("rw__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="agenda_event_audience_unit",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("lat__isnull", True), ("lng__isnull", True)),
+                            models.Q(
+                                ("lat__gte", -90),
+                                ("lat__isnull", False),
+                                ("lat__lte", 90),
+                                ("lng__gte", -180),
+                                ("lng__isnull", False),
+                                ("lng__lte", 180),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="agenda_event_point",
+                    ),
+                ],
             },
         ),
     ]

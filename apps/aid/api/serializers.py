@@ -19,16 +19,25 @@ from apps.aid.models import (
 from apps.aid.nik import age_on
 
 
+class IdListField(serializers.ListField):
+    """Ids in, ids out; reads a many-to-many manager. Unknown ids are the service's to judge."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        if hasattr(data, "all"):
+            data = sorted(obj.pk for obj in data.all())
+        return super().to_representation(data)
+
+
 class ProgramSerializer(serializers.ModelSerializer[Program]):
     target_type = serializers.ChoiceField(choices=TargetType.choices)
     funding_source = serializers.ChoiceField(choices=FundingSource.choices)
-    allowed_rts = serializers.ListField(
+    allowed_rts = IdListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
         default=list,
         help_text=_("ID RT sasaran (lihat /api/v1/rt/); kosong = semua RT."),
     )
-    excludes = serializers.ListField(
+    excludes = IdListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
         default=list,
@@ -65,12 +74,6 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
         if count is None:
             count = obj.enrolments.filter(status=Enrolment.Status.ACTIVE).count()
         return int(count)
-
-    def to_representation(self, instance: Program) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["allowed_rts"] = sorted(instance.allowed_rts.values_list("pk", flat=True))
-        data["excludes"] = sorted(instance.excludes.values_list("pk", flat=True))
-        return data
 
 
 class BeneficiarySerializer(serializers.ModelSerializer[Beneficiary]):

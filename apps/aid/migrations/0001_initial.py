@@ -8,198 +8,418 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rtrw', '0001_initial'),
+        ("rtrw", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Beneficiary',
+            name="Beneficiary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nik_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('nik_masked', models.CharField(editable=False, max_length=16, verbose_name='NIK')),
-                ('kk_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('kk_masked', models.CharField(blank=True, editable=False, max_length=16, verbose_name='No. KK')),
-                ('birth_date', models.DateField(editable=False, verbose_name='tanggal lahir')),
-                ('sex', models.CharField(choices=[('L', 'Laki-laki'), ('P', 'Perempuan')], editable=False, max_length=1, verbose_name='jenis kelamin')),
-                ('name', models.CharField(max_length=150, verbose_name='nama')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='alamat')),
-                ('household_income', models.BigIntegerField(blank=True, null=True, verbose_name='penghasilan rumah tangga per bulan (Rp)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('rt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aid_beneficiaries', to='rtrw.rukuntetangga', verbose_name='RT')),
-                ('user', models.ForeignKey(blank=True, help_text='Untuk notifikasi penyaluran.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='aid_beneficiaries', to=settings.AUTH_USER_MODEL, verbose_name='akun pengguna')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("nik_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("nik_masked", models.CharField(editable=False, max_length=16, verbose_name="NIK")),
+                ("kk_hash", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ("kk_masked", models.CharField(blank=True, editable=False, max_length=16, verbose_name="No. KK")),
+                ("birth_date", models.DateField(editable=False, verbose_name="tanggal lahir")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("L", "Laki-laki"), ("P", "Perempuan")],
+                        editable=False,
+                        max_length=1,
+                        verbose_name="jenis kelamin",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nama")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="alamat")),
+                (
+                    "household_income",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="penghasilan rumah tangga per bulan (Rp)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "rt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="aid_beneficiaries",
+                        to="rtrw.rukuntetangga",
+                        verbose_name="RT",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Untuk notifikasi penyaluran.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="aid_beneficiaries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="akun pengguna",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'penerima bansos',
-                'verbose_name_plural': 'penerima bansos',
-                'ordering': ['name', 'id'],
+                "verbose_name": "penerima bansos",
+                "verbose_name_plural": "penerima bansos",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_key', models.CharField(editable=False, max_length=64)),
-                ('status', models.CharField(choices=[('aktif', 'Aktif'), ('dicabut', 'Dicabut')], default='aktif', max_length=16, verbose_name='status')),
-                ('source', models.CharField(choices=[('manual', 'Manual'), ('impor', 'Impor berkas'), ('api', 'API')], default='manual', max_length=16, verbose_name='sumber data')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('beneficiary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='aid.beneficiary')),
-                ('enrolled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("match_key", models.CharField(editable=False, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("aktif", "Aktif"), ("dicabut", "Dicabut")],
+                        default="aktif",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Manual"), ("impor", "Impor berkas"), ("api", "API")],
+                        default="manual",
+                        max_length=16,
+                        verbose_name="sumber data",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "beneficiary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="enrolments", to="aid.beneficiary"
+                    ),
+                ),
+                (
+                    "enrolled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kepesertaan',
-                'verbose_name_plural': 'kepesertaan',
-                'ordering': ['program', 'beneficiary__name'],
+                "verbose_name": "kepesertaan",
+                "verbose_name_plural": "kepesertaan",
+                "ordering": ["program", "beneficiary__name"],
             },
         ),
         migrations.CreateModel(
-            name='Distribution',
+            name="Distribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(help_text='Format TTTT-BB, mis. 2026-03', max_length=7, verbose_name='periode')),
-                ('amount', models.BigIntegerField(default=0, verbose_name='nilai (Rp)')),
-                ('status', models.CharField(choices=[('direncanakan', 'Direncanakan'), ('tersalurkan', 'Tersalurkan'), ('gagal', 'Gagal')], default='direncanakan', max_length=16, verbose_name='status')),
-                ('distributed_on', models.DateField(blank=True, null=True, verbose_name='tanggal disalurkan')),
-                ('proof', models.FileField(blank=True, upload_to=apps.aid.models.proof_upload_to, verbose_name='bukti foto')),
-                ('failure_reason', models.CharField(blank=True, max_length=255, verbose_name='alasan gagal')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='petugas')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='distributions', to='aid.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "period",
+                    models.CharField(help_text="Format TTTT-BB, mis. 2026-03", max_length=7, verbose_name="periode"),
+                ),
+                ("amount", models.BigIntegerField(default=0, verbose_name="nilai (Rp)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("direncanakan", "Direncanakan"), ("tersalurkan", "Tersalurkan"), ("gagal", "Gagal")],
+                        default="direncanakan",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("distributed_on", models.DateField(blank=True, null=True, verbose_name="tanggal disalurkan")),
+                (
+                    "proof",
+                    models.FileField(blank=True, upload_to=apps.aid.models.proof_upload_to, verbose_name="bukti foto"),
+                ),
+                ("failure_reason", models.CharField(blank=True, max_length=255, verbose_name="alasan gagal")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="petugas",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="distributions", to="aid.enrolment"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'penyaluran',
-                'verbose_name_plural': 'penyaluran',
-                'ordering': ['-period', 'enrolment__beneficiary__name', 'id'],
+                "verbose_name": "penyaluran",
+                "verbose_name_plural": "penyaluran",
+                "ordering": ["-period", "enrolment__beneficiary__name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('file_name', models.CharField(max_length=255, verbose_name='nama berkas')),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('row_count', models.PositiveIntegerField(default=0, verbose_name='jumlah baris')),
-                ('rows', models.JSONField(blank=True, default=list)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('pratinjau', 'Pratinjau'), ('dikonfirmasi', 'Dikonfirmasi'), ('dibatalkan', 'Dibatalkan')], default='pratinjau', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("file_name", models.CharField(max_length=255, verbose_name="nama berkas")),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("row_count", models.PositiveIntegerField(default=0, verbose_name="jumlah baris")),
+                ("rows", models.JSONField(blank=True, default=list)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pratinjau", "Pratinjau"),
+                            ("dikonfirmasi", "Dikonfirmasi"),
+                            ("dibatalkan", "Dibatalkan"),
+                        ],
+                        default="pratinjau",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'impor penerima',
-                'verbose_name_plural': 'impor penerima',
-                'ordering': ['-created_at'],
+                "verbose_name": "impor penerima",
+                "verbose_name_plural": "impor penerima",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='import_batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='enrolments', to='aid.importbatch'),
+            model_name="enrolment",
+            name="import_batch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="enrolments",
+                to="aid.importbatch",
+            ),
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='nama program')),
-                ('description', models.TextField(blank=True, verbose_name='keterangan')),
-                ('target_type', models.CharField(choices=[('individu', 'Perorangan'), ('kk', 'Keluarga (KK)'), ('rumah_tangga', 'Rumah tangga'), ('kelompok', 'Kelompok')], max_length=16, verbose_name='sasaran')),
-                ('funding_source', models.CharField(choices=[('apbn', 'APBN'), ('apbd', 'APBD'), ('dana_desa', 'Dana Desa/Kelurahan'), ('csr', 'CSR'), ('lainnya', 'Lainnya')], max_length=16, verbose_name='sumber dana')),
-                ('start_date', models.DateField(verbose_name='mulai')),
-                ('end_date', models.DateField(verbose_name='selesai')),
-                ('quota', models.PositiveIntegerField(verbose_name='kuota penerima')),
-                ('amount', models.BigIntegerField(default=0, verbose_name='nilai per penyaluran (Rp)')),
-                ('max_household_income', models.BigIntegerField(blank=True, null=True, verbose_name='penghasilan rumah tangga maksimum per bulan (Rp)')),
-                ('min_age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='usia minimum')),
-                ('max_age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='usia maksimum')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('allowed_rts', models.ManyToManyField(blank=True, help_text='Kosong: semua RT di kelurahan ini.', related_name='aid_programs', to='rtrw.rukuntetangga', verbose_name='RT sasaran')),
-                ('excludes', models.ManyToManyField(blank=True, help_text='Penerima program ini tidak boleh menerima program-program tersebut (berlaku dua arah).', to='aid.program', verbose_name='tidak boleh bersamaan dengan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="nama program")),
+                ("description", models.TextField(blank=True, verbose_name="keterangan")),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[
+                            ("individu", "Perorangan"),
+                            ("kk", "Keluarga (KK)"),
+                            ("rumah_tangga", "Rumah tangga"),
+                            ("kelompok", "Kelompok"),
+                        ],
+                        max_length=16,
+                        verbose_name="sasaran",
+                    ),
+                ),
+                (
+                    "funding_source",
+                    models.CharField(
+                        choices=[
+                            ("apbn", "APBN"),
+                            ("apbd", "APBD"),
+                            ("dana_desa", "Dana Desa/Kelurahan"),
+                            ("csr", "CSR"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=16,
+                        verbose_name="sumber dana",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="mulai")),
+                ("end_date", models.DateField(verbose_name="selesai")),
+                ("quota", models.PositiveIntegerField(verbose_name="kuota penerima")),
+                ("amount", models.BigIntegerField(default=0, verbose_name="nilai per penyaluran (Rp)")),
+                (
+                    "max_household_income",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="penghasilan rumah tangga maksimum per bulan (Rp)"
+                    ),
+                ),
+                ("min_age", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="usia minimum")),
+                ("max_age", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="usia maksimum")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "allowed_rts",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Kosong: semua RT di kelurahan ini.",
+                        related_name="aid_programs",
+                        to="rtrw.rukuntetangga",
+                        verbose_name="RT sasaran",
+                    ),
+                ),
+                (
+                    "excludes",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Penerima program ini tidak boleh menerima program-program tersebut (berlaku dua arah).",
+                        to="aid.program",
+                        verbose_name="tidak boleh bersamaan dengan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'program bansos',
-                'verbose_name_plural': 'program bansos',
-                'ordering': ['-start_date', 'name'],
+                "verbose_name": "program bansos",
+                "verbose_name_plural": "program bansos",
+                "ordering": ["-start_date", "name"],
             },
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='aid.program'),
+            model_name="importbatch",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="imports", to="aid.program"
+            ),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='aid.program'),
+            model_name="enrolment",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="enrolments", to="aid.program"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='beneficiary',
-            constraint=models.CheckConstraint(condition=models.Q(('household_income__isnull', True), ('household_income__gte', 0), _connector='OR'), name='aid_beneficiary_income_not_negative'),
+            model_name="beneficiary",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("household_income__isnull", True), ("household_income__gte", 0), _connector="OR"),
+                name="aid_beneficiary_income_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='beneficiary',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kk_hash', ''), ('kk_masked', '')), models.Q(models.Q(('kk_hash', ''), _negated=True), models.Q(('kk_masked', ''), _negated=True)), _connector='OR'), name='aid_beneficiary_kk_pair'),
+            model_name="beneficiary",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kk_hash", ""), ("kk_masked", "")),
+                    models.Q(models.Q(("kk_hash", ""), _negated=True), models.Q(("kk_masked", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="aid_beneficiary_kk_pair",
+            ),
         ),
         migrations.AddIndex(
-            model_name='distribution',
-            index=models.Index(fields=['period', 'status'], name='aid_distrib_period_d9ea06_idx'),
+            model_name="distribution",
+            index=models.Index(fields=["period", "status"], name="aid_distrib_period_d9ea06_idx"),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'period'), name='aid_distribution_once_per_period'),
+            model_name="distribution",
+            constraint=models.UniqueConstraint(fields=("enrolment", "period"), name="aid_distribution_once_per_period"),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.CheckConstraint(condition=models.Q(('period__regex', '^[0-9]{4}-(0[1-9]|1[0-2])$')), name='aid_distribution_period_format'),
+            model_name="distribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__regex", "^[0-9]{4}-(0[1-9]|1[0-2])$")),
+                name="aid_distribution_period_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='aid_distribution_amount_not_negative'),
+            model_name="distribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="aid_distribution_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'tersalurkan'), _negated=True), models.Q(('distributed_on__isnull', False), models.Q(('proof', ''), _negated=True)), _connector='OR'), name='aid_distributed_has_date_and_proof'),
+            model_name="distribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "tersalurkan"), _negated=True),
+                    models.Q(("distributed_on__isnull", False), models.Q(("proof", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="aid_distributed_has_date_and_proof",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distribution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'gagal'), _negated=True), models.Q(('failure_reason', ''), _negated=True), _connector='OR'), name='aid_failed_has_reason'),
+            model_name="distribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "gagal"), _negated=True),
+                    models.Q(("failure_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="aid_failed_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='aid_program_period'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))), name="aid_program_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('quota__gte', 1)), name='aid_program_quota_positive'),
+            model_name="program",
+            constraint=models.CheckConstraint(condition=models.Q(("quota__gte", 1)), name="aid_program_quota_positive"),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='aid_program_amount_not_negative'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="aid_program_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('max_household_income__isnull', True), ('max_household_income__gte', 0), _connector='OR'), name='aid_program_income_not_negative'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_household_income__isnull", True), ("max_household_income__gte", 0), _connector="OR"
+                ),
+                name="aid_program_income_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('min_age__isnull', True), ('max_age__isnull', True), ('max_age__gte', models.F('min_age')), _connector='OR'), name='aid_program_age_range'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_age__isnull", True),
+                    ("max_age__isnull", True),
+                    ("max_age__gte", models.F("min_age")),
+                    _connector="OR",
+                ),
+                name="aid_program_age_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('program', 'beneficiary'), name='aid_enrolment_once_per_program'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                fields=("program", "beneficiary"), name="aid_enrolment_once_per_program"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'aktif')), fields=('program', 'match_key'), name='aid_enrolment_active_key_once'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "aktif")),
+                fields=("program", "match_key"),
+                name="aid_enrolment_active_key_once",
+            ),
         ),
     ]
