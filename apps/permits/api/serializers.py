@@ -212,13 +212,3 @@ class VerificationSerializer(serializers.Serializer[Any]):
     revoked_at = serializers.DateTimeField(allow_null=True)
     owner = serializers.CharField(help_text=_("Nama pemilik tersamar"))
     kelurahan = serializers.CharField()
-
-
-class ErrorBodySerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    error = ErrorBodySerializer()
