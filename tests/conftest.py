@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from django.test import Client
 
 from apps.accounts.models import User
@@ -84,9 +86,11 @@ def tenant_b(tenants: TenantSet) -> Tenant:
 
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
-    """Requests and `with tenant:` blocks switch the connection's schema; undo that."""
+    """Requests and `with tenant:` blocks switch the connection's schema, and requests in
+    English switch the thread's language; undo both so no test depends on the one before."""
     yield
     connection.set_schema_to_public()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
