@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import translation
 from django.test import Client
+from django.utils import translation
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
