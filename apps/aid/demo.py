@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.nik import mask
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
 
 from . import services
 from .identity import Person, hash_number
 from .models import Beneficiary, Distribution, Enrolment, FundingSource, Program, TargetType
-from .nik import mask
 
 # name, female, birth date, RW, RT, household income per month, family number
 PEOPLE: list[tuple[str, bool, date, int, int, int, int]] = [

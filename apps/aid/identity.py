@@ -3,6 +3,10 @@
 The key is `settings.NIK_HMAC_KEY` when set, else SECRET_KEY. Changing it makes every stored
 hash unmatchable, so production should set NIK_HMAC_KEY once and never rotate it casually.
 A full NIK is never logged, stored, or put in an error message.
+
+Numbers are read as spreadsheet cells (`apps.core.nik.digits_of`): typed and imported input
+go through the same rules. A two-digit birth year whose 20YY date lies later this year is read
+as 19YY (someone about to turn 100), not refused.
 """
 
 from __future__ import annotations
@@ -12,39 +16,36 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import nik as nikmod
 from apps.core.errors import ValidationFailed
-
-from . import nik as nikmod
+from apps.core.personal_data import Derivation, PersonalDataKey
 
 _NIK_REASONS: dict[str, Promise] = {
     nikmod.EMPTY: _("NIK wajib diisi."),
-    nikmod.NOT_16_DIGITS: _("NIK harus 16 digit angka."),
-    nikmod.BAD_REGION: _("Kode wilayah pada NIK tidak dikenal."),
-    nikmod.BAD_BIRTH_DATE: _("Tanggal lahir pada NIK tidak valid."),
-    nikmod.BAD_SERIAL: _("Nomor urut pada NIK tidak valid."),
+    nikmod.FORMAT: _("NIK harus 16 digit angka."),
+    nikmod.REGION: _("Kode wilayah pada NIK tidak dikenal."),
+    nikmod.BIRTH_DATE: _("Tanggal lahir pada NIK tidak valid."),
+    nikmod.SERIAL: _("Nomor urut pada NIK tidak valid."),
 }
 _KK_REASONS: dict[str, Promise] = {
     nikmod.EMPTY: _("No. KK wajib diisi."),
-    nikmod.NOT_16_DIGITS: _("No. KK harus 16 digit angka."),
-    nikmod.BAD_REGION: _("Kode wilayah pada No. KK tidak dikenal."),
-    nikmod.BAD_BIRTH_DATE: _("No. KK tidak valid."),
-    nikmod.BAD_SERIAL: _("Nomor urut pada No. KK tidak valid."),
+    nikmod.FORMAT: _("No. KK harus 16 digit angka."),
+    nikmod.REGION: _("Kode wilayah pada No. KK tidak dikenal."),
+    nikmod.BIRTH_DATE: _("No. KK tidak valid."),
+    nikmod.SERIAL: _("Nomor urut pada No. KK tidak valid."),
 }
 
-
-def _key() -> str:
-    return str(getattr(settings, "NIK_HMAC_KEY", "") or settings.SECRET_KEY)
+# Stored hashes were made with Django's salted_hmac("kotakita.aid.<kind>", ...): keep it so.
+NUMBER_KEY = PersonalDataKey(setting="NIK_HMAC_KEY", namespace="kotakita.aid", derivation=Derivation.SALTED_HMAC)
 
 
 def hash_number(kind: str, number: str) -> str:
     """HMAC-SHA256 of a 16-digit number, separated by kind ("nik" / "kk")."""
-    return salted_hmac(f"kotakita.aid.{kind}", number, secret=_key(), algorithm="sha256").hexdigest()
+    return NUMBER_KEY.digest(number, purpose=kind)
 
 
 @dataclass(frozen=True)
@@ -85,16 +86,16 @@ class Person:
 
 def check_nik(raw: object) -> nikmod.NikInfo:
     try:
-        return nikmod.parse_nik(raw, today=timezone.localdate())
+        return nikmod.parse_nik(raw, today=timezone.localdate(), spreadsheet=True, past_century_if_future=True)
     except nikmod.InvalidNumber as exc:
-        raise ValidationFailed(_NIK_REASONS[exc.reason], code="invalid_nik", field="nik") from None
+        raise ValidationFailed(_NIK_REASONS[exc.code], code="invalid_nik", field="nik") from None
 
 
 def check_kk(raw: object) -> str:
     try:
-        return nikmod.parse_kk(raw)
+        return nikmod.parse_kk(raw, spreadsheet=True)
     except nikmod.InvalidNumber as exc:
-        raise ValidationFailed(_KK_REASONS[exc.reason], code="invalid_kk", field="kk") from None
+        raise ValidationFailed(_KK_REASONS[exc.code], code="invalid_kk", field="kk") from None
 
 
 def _whole_number(raw: object, field: str, label: Promise) -> int | None:

@@ -20,10 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, ValidationFailed
+from apps.core.nik import age_on, mask
+from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
 
@@ -40,15 +43,17 @@ from .models import (
     Program,
     TargetType,
 )
-from .nik import age_on, mask
 
 MAX_PROOF_BYTES = 2 * 1024 * 1024
 IMPORT_PREVIEW_TTL = timedelta(hours=24)
-# Magic bytes of the photo formats a phone camera or browser produces.
-_PHOTO_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "jpg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "png"),
-    (b"WEBP", 8, "webp"),  # RIFF....WEBP
+# The photo formats a phone camera or browser produces, judged by their magic bytes.
+PROOF_RULE = UploadRule(
+    field="proof",
+    allowed=(JPEG, PNG, WEBP),
+    max_bytes=MAX_PROOF_BYTES,
+    label=gettext_lazy("Foto bukti"),
+    too_large_code="proof_too_large",
+    wrong_type_code="proof_not_image",
 )
 
 
@@ -566,18 +571,9 @@ def check_proof(upload: UploadedFile[bytes] | None) -> tuple[bytes, str]:
     its magic bytes (the name and Content-Type sent by the client are not trusted)."""
     if upload is None:
         raise ValidationFailed(_("Foto bukti penyaluran wajib diunggah."), code="proof_required", field="proof")
-    if (upload.size or 0) > MAX_PROOF_BYTES:
-        raise ValidationFailed(_("Foto bukti maksimal 2 MB."), code="proof_too_large", field="proof")
-    upload.seek(0)
-    content = upload.read(MAX_PROOF_BYTES + 1)
-    if len(content) > MAX_PROOF_BYTES:
-        raise ValidationFailed(_("Foto bukti maksimal 2 MB."), code="proof_too_large", field="proof")
-    for signature, offset, extension in _PHOTO_SIGNATURES:
-        if content[offset : offset + len(signature)] == signature and (
-            extension != "webp" or content.startswith(b"RIFF")
-        ):
-            return content, extension
-    raise ValidationFailed(_("Foto bukti harus berupa JPEG, PNG atau WebP."), code="proof_not_image", field="proof")
+    checked = check_upload(upload, PROOF_RULE, keep_content=True)
+    assert checked.content is not None
+    return checked.content, checked.kind.extension
 
 
 def _locked_distribution(distribution: Distribution) -> Distribution:

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.personal_data import PersonalDataKey
+
 from . import workflow
 
 # Micro business: capital at most Rp1 billion excluding land and buildings (PP 7/2021 art. 35).
@@ -18,6 +20,9 @@ MICRO_CAPITAL_MAX = 1_000_000_000
 # A point must lie inside Indonesia's bounding box (with a small margin).
 LAT_MIN, LAT_MAX = -11.5, 6.5
 LNG_MIN, LNG_MAX = 94.5, 141.5
+# The NIK is kept as `NIK_KEY.digest(nik)` (lookups) and `NIK_KEY.encrypt(nik)`. Changing the
+# setting or the namespace makes every stored digest unmatchable and ciphertext unreadable.
+NIK_KEY = PersonalDataKey(setting="PERMITS_NIK_KEY", namespace="kotakita.permits.nik")
 
 
 def upload_to(instance: Permit, filename: str) -> str:

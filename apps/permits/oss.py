@@ -27,8 +27,10 @@ from typing import Any, Protocol
 
 from django.db import transaction
 
-from . import crypto, kbli, nik
-from .models import MICRO_CAPITAL_MAX, OssConfig, SandboxNib
+from apps.core import nik
+
+from . import kbli
+from .models import MICRO_CAPITAL_MAX, NIK_KEY, OssConfig, SandboxNib
 
 NIB_RE = re.compile(r"^\d{13}$")
 
@@ -122,8 +124,8 @@ class SandboxOssClient:
         self._maybe_time_out()
         errors: dict[str, str] = {}
         try:
-            nik.parse(application.nik)
-        except nik.InvalidNik:
+            nik.parse_nik(application.nik)
+        except nik.InvalidNumber:
             errors["nik"] = "NIK tidak valid."
         try:
             kbli.get(application.kbli_code)
@@ -137,7 +139,7 @@ class SandboxOssClient:
             errors["location"] = "Koordinat lokasi usaha wajib diisi."
         if errors:
             raise OssValidationError(errors)
-        digest = crypto.nik_digest(nik.normalize(application.nik))
+        digest = NIK_KEY.digest(nik.normalize(application.nik))
         with transaction.atomic():
             row = SandboxNib.objects.select_for_update().filter(nik_digest=digest).first()
             if row is None:

@@ -14,7 +14,6 @@ import logging
 import math
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -25,23 +24,27 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import nik as nik_rules
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.uploads import JPEG, PDF, PNG, CheckedUpload, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import Residency, RukunTetangga
 
-from . import crypto, files, kbli, oss, policy, workflow
-from . import nik as nik_rules
+from . import kbli, oss, policy, workflow
 from .models import (
     LAT_MAX,
     LAT_MIN,
     LNG_MAX,
     LNG_MIN,
     MICRO_CAPITAL_MAX,
+    NIK_KEY,
     Permit,
     PermitEvent,
     PermitSequence,
@@ -125,13 +128,14 @@ def _known_regencies() -> frozenset[str] | None:
 def clean_nik(raw: str, *, today: date | None = None) -> str:
     today = today or timezone.localdate()
     try:
-        info = nik_rules.parse(raw, today=today, known_regencies=_known_regencies())
-    except nik_rules.InvalidNik as exc:
+        info = nik_rules.parse_nik(raw, today=today, known_regencies=_known_regencies())
+    except nik_rules.InvalidNumber as exc:
         messages = {
-            "format": _("NIK harus 16 digit angka."),
-            "region": _("Kode wilayah pada NIK tidak valid."),
-            "birth_date": _("Tanggal lahir pada NIK tidak valid."),
-            "serial": _("Nomor urut pada NIK tidak valid."),
+            nik_rules.EMPTY: _("NIK harus 16 digit angka."),
+            nik_rules.FORMAT: _("NIK harus 16 digit angka."),
+            nik_rules.REGION: _("Kode wilayah pada NIK tidak valid."),
+            nik_rules.BIRTH_DATE: _("Tanggal lahir pada NIK tidak valid."),
+            nik_rules.SERIAL: _("Nomor urut pada NIK tidak valid."),
         }
         raise ValidationFailed(messages.get(exc.code, _("NIK tidak valid.")), code="invalid_nik", field="nik") from None
     if nik_rules.age_on(info.birth_date, today) < MIN_APPLICANT_AGE:
@@ -140,7 +144,7 @@ def clean_nik(raw: str, *, today: date | None = None) -> str:
             code="invalid_nik",
             field="nik",
         )
-    return nik_rules.normalize(raw)
+    return info.nik
 
 
 def clean_kbli(code: str) -> kbli.Kbli:
@@ -249,54 +253,37 @@ def clean_location(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
     return lat_d, lng_d
 
 
-@dataclass(frozen=True)
-class CheckedUpload:
-    content: File[Any]
-    kind: files.FileKind
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # 2 MB
 
 
-_UPLOAD_KINDS = {
-    "ktp_scan": (files.JPEG, files.PNG, files.PDF),
-    "premises_photo": (files.JPEG, files.PNG),
+def _upload_rule(field: str, label: Promise, allowed: tuple[FileKind, ...]) -> UploadRule:
+    return UploadRule(
+        field=field,
+        allowed=allowed,
+        max_bytes=MAX_UPLOAD_BYTES,
+        label=label,
+        too_large=gettext_lazy("%(label)s terlalu besar (%(mb).1f MB); paling besar %(limit)s."),
+        wrong_type=gettext_lazy("%(label)s harus berkas %(type_list)s (isi berkas diperiksa, bukan namanya)."),
+        empty=gettext_lazy("%(label)s kosong."),
+    )
+
+
+UPLOAD_RULES = {
+    "ktp_scan": _upload_rule("ktp_scan", gettext_lazy("Scan KTP"), (JPEG, PNG, PDF)),
+    "premises_photo": _upload_rule("premises_photo", gettext_lazy("Foto tempat usaha"), (JPEG, PNG)),
 }
 
 
 def clean_upload(upload: File[Any], field: str) -> CheckedUpload:
-    """Type by content (JPEG/PNG/PDF magic bytes), size at most 2 MB."""
-    label = _("Scan KTP") if field == "ktp_scan" else _("Foto tempat usaha")
-    size = upload.size or 0
-    if size > files.MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            _("%(label)s terlalu besar (%(mb).1f MB); paling besar 2 MB.") % {"label": label, "mb": size / 1048576},
-            code="file_too_large",
-            field=field,
-        )
-    if size == 0:
-        raise ValidationFailed(_("%(label)s kosong.") % {"label": label}, code="file_empty", field=field)
-    upload.seek(0)
-    head = upload.read(files.HEAD_BYTES)
-    upload.seek(0)
-    kind = files.sniff(head if isinstance(head, bytes) else head.encode())
-    allowed = _UPLOAD_KINDS[field]
-    if kind not in allowed:
-        names = "/".join(k.name.upper() for k in allowed)
-        raise ValidationFailed(
-            _("%(label)s harus berkas %(types)s (isi berkas diperiksa, bukan namanya).")
-            % {"label": label, "types": names},
-            code="file_type",
-            field=field,
-        )
-    assert kind is not None
-    return CheckedUpload(upload, kind)
+    """Type by content (KTP scan: JPEG/PNG/PDF, premises photo: JPEG/PNG), size at most 2 MB."""
+    return check_upload(upload, UPLOAD_RULES[field])
 
 
 def _store(permit: Permit, field: str, checked: CheckedUpload, saved: list[str]) -> str:
     """Save under a server-chosen name; return the replaced file's name (to delete after commit)."""
     old = getattr(permit, field).name or ""
     prefix = "ktp" if field == "ktp_scan" else "tempat-usaha"
-    getattr(permit, field).save(
-        f"{prefix}-{secrets.token_hex(8)}.{checked.kind.extension}", checked.content, save=False
-    )
+    getattr(permit, field).save(f"{prefix}-{secrets.token_hex(8)}.{checked.kind.extension}", checked.file, save=False)
     saved.append(getattr(permit, field).name)
     setattr(permit, f"{field}_type", checked.kind.content_type)
     return str(old)
@@ -528,8 +515,8 @@ def create_permit(
             max_length=150,
             min_length=2,
         ),
-        nik_digest=crypto.nik_digest(clean_nik_value),
-        nik_ciphertext=crypto.encrypt_nik(clean_nik_value),
+        nik_digest=NIK_KEY.digest(clean_nik_value),
+        nik_ciphertext=NIK_KEY.encrypt(clean_nik_value),
         nik_masked=nik_rules.mask(clean_nik_value),
         business_name=_clean_text(business_name, "business_name", _("Nama usaha"), max_length=150, min_length=3),
         kbli_code=entry.code,
@@ -589,10 +576,10 @@ def update_permit(permit: Permit | int, *, actor: User, now: datetime | None = N
             raw_nik = changes.get("nik")
             if raw_nik:
                 value = clean_nik(str(raw_nik), today=timezone.localdate(now))
-                digest = crypto.nik_digest(value)
+                digest = NIK_KEY.digest(value)
                 if digest != locked.nik_digest:
                     locked.nik_digest, locked.nik_masked = digest, nik_rules.mask(value)
-                    locked.nik_ciphertext = crypto.encrypt_nik(value)
+                    locked.nik_ciphertext = NIK_KEY.encrypt(value)
                     changed.append("nik")
             if changes.get("kbli_code") not in (None, "", locked.kbli_code):
                 entry = clean_kbli(str(changes["kbli_code"]))
@@ -789,7 +776,7 @@ def register_nib(permit: Permit | int, actor: User, *, now: datetime | None = No
     if current.nib:
         raise Conflict(_("Permohonan ini sudah memiliki NIB %(nib)s.") % {"nib": current.nib}, code="has_nib")
     application = oss.NibApplication(
-        nik=crypto.decrypt_nik(current.nik_ciphertext),
+        nik=NIK_KEY.decrypt(current.nik_ciphertext),
         owner_name=current.owner_name,
         business_name=current.business_name,
         kbli_code=current.kbli_code,
@@ -841,4 +828,4 @@ def find_by_nik(raw: str) -> list[Permit]:
     value = nik_rules.normalize(raw)
     if len(value) != 16 or not value.isdigit():
         return []
-    return list(Permit.objects.filter(nik_digest=crypto.nik_digest(value)).order_by("-created_at"))
+    return list(Permit.objects.filter(nik_digest=NIK_KEY.digest(value)).order_by("-created_at"))

@@ -15,11 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.core import nik
 from apps.core.errors import DomainError
 from apps.rtrw.models import Residency
 from apps.tenancy.models import Tenant
 
-from . import certificate, kbli, nik, policy, selectors, services, workflow
+from . import certificate, kbli, policy, selectors, services, workflow
 from .forms import NibForm, PermitForm
 from .models import Permit
 from .workflow import Actor

@@ -34,12 +34,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.uploads import JPEG, PNG, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
 
-from . import filetypes, geo, selectors
+from . import geo, selectors
 from .models import (
     ApiKey,
     Category,
@@ -56,6 +58,15 @@ logger = logging.getLogger(__name__)
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_RULE = UploadRule(
+    field="photos",
+    allowed=(JPEG, PNG),
+    max_bytes=MAX_PHOTO_BYTES,
+    too_large=gettext_lazy("Foto “%(name)s” lebih dari %(limit)s."),
+    wrong_type=gettext_lazy("Foto “%(name)s” bukan %(types)s."),
+    too_large_code="photo_too_large",
+    wrong_type_code="photo_type",
+)
 MAX_DESCRIPTION = 2000
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -195,7 +206,7 @@ def _check_attribute(attribute: CategoryAttribute, values: list[str]) -> Any:
 @dataclass(frozen=True)
 class _Photo:
     upload: UploadedFile[Any]
-    content_type: str
+    kind: FileKind
     size: int
 
 
@@ -208,24 +219,8 @@ def validate_photos(photos: Sequence[UploadedFile[Any]]) -> list[_Photo]:
         )
     checked = []
     for upload in photos:
-        size = upload.size or 0
-        if size > MAX_PHOTO_BYTES:
-            raise ValidationFailed(
-                _("Foto “%(name)s” lebih dari 5 MB.") % {"name": (upload.name or "")[:80]},
-                code="photo_too_large",
-                field="photos",
-            )
-        upload.seek(0)
-        head = upload.read(filetypes.HEADER_BYTES)
-        upload.seek(0)
-        mime = filetypes.sniff_image(head)
-        if size == 0 or mime is None:
-            raise ValidationFailed(
-                _("Foto “%(name)s” bukan JPEG atau PNG.") % {"name": (upload.name or "")[:80]},
-                code="photo_type",
-                field="photos",
-            )
-        checked.append(_Photo(upload, mime, size))
+        result = check_upload(upload, PHOTO_RULE)
+        checked.append(_Photo(upload, result.kind, result.size))
     return checked
 
 
@@ -233,9 +228,8 @@ def _save_photos(report: Report, photos: list[_Photo]) -> None:
     saved: list[ReportPhoto] = []
     try:
         for photo in photos:
-            record = ReportPhoto(report=report, content_type=photo.content_type, size=photo.size)
-            extension = filetypes.EXTENSIONS[photo.content_type]
-            record.image.save(f"{record.uuid.hex}.{extension}", photo.upload, save=True)
+            record = ReportPhoto(report=report, content_type=photo.kind.content_type, size=photo.size)
+            record.image.save(f"{record.uuid.hex}.{photo.kind.extension}", photo.upload, save=True)
             saved.append(record)
     except Exception:
         for record in saved:  # the transaction rolls the rows back; take the files with it

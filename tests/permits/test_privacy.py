@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from apps.notifications.models import Message
-from apps.permits import crypto, services
-from apps.permits.models import Permit, PermitEvent
+from apps.permits import services
+from apps.permits.models import NIK_KEY, Permit, PermitEvent
 from apps.tenancy.models import Tenant
 
 from .conftest import NIK, NIK_MASKED, People, advance, application, logged_in, submitted_permit
@@ -25,8 +25,8 @@ def test_nik_is_stored_encrypted_and_hashed_only(tenant_a: Tenant, people: Peopl
         row = Permit.objects.filter(pk=permit.pk).values().get()
         assert NIK not in str(row)
         assert row["nik_masked"] == NIK_MASKED
-        assert row["nik_digest"] == crypto.nik_digest(NIK) != crypto.nik_digest("3577035208850002")
-        assert crypto.decrypt_nik(row["nik_ciphertext"]) == NIK
+        assert row["nik_digest"] == NIK_KEY.digest(NIK) != NIK_KEY.digest("3577035208850002")
+        assert NIK_KEY.decrypt(row["nik_ciphertext"]) == NIK
         with connection.cursor() as cursor:
             cursor.execute("SELECT * FROM permits_permit")
             assert NIK not in str(cursor.fetchall())

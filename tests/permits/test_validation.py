@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from apps.core import uploads
 from apps.core.errors import Conflict, ValidationFailed
 from apps.notifications.models import Message
-from apps.permits import files, services
+from apps.permits import services
 from apps.permits.models import Permit, PermitEvent
 from apps.tenancy.models import Tenant
 
@@ -49,7 +50,7 @@ BAD = [
     ({"business_name": "  "}, "validation_failed", "business_name", "wajib diisi"),
     ({"ktp_scan": None}, "incomplete", None, "scan KTP"),
     (
-        {"ktp_scan": upload("besar.jpg", JPEG + b"\x00" * files.MAX_UPLOAD_BYTES)},
+        {"ktp_scan": upload("besar.jpg", JPEG + b"\x00" * services.MAX_UPLOAD_BYTES)},
         "file_too_large",
         "ktp_scan",
         "paling besar 2 MB",
@@ -109,8 +110,8 @@ def test_files_are_typed_by_content_not_by_name(tenant_a: Tenant, people: People
         assert permit.ktp_scan.name.startswith(f"permits/{permit.uuid}/ktp-")
         on_disk = stored_files(media_root)
         assert len(on_disk) == 2 and all(tenant_a.schema_name in p.parts for p in on_disk)
-        exactly_2mb = upload("ok.png", PNG + b"\x00" * (files.MAX_UPLOAD_BYTES - len(PNG)))
-        assert services.clean_upload(exactly_2mb, "premises_photo").kind == files.PNG
+        exactly_2mb = upload("ok.png", PNG + b"\x00" * (services.MAX_UPLOAD_BYTES - len(PNG)))
+        assert services.clean_upload(exactly_2mb, "premises_photo").kind == uploads.PNG
 
 
 def test_a_submitted_permit_cannot_be_edited(tenant_a: Tenant, people: People) -> None:
@@ -159,7 +160,7 @@ def test_api_bad_input_is_422_in_the_error_format(tenant_a: Tenant, people: Peop
     # a serializer-level problem is 422 too, never DRF's 400
     response = client.post("/api/v1/permits/", {"nik": "x"}, content_type="application/json")
     assert response.status_code == 422 and "business_name" in response.json()["error"]["details"]
-    oversized = application(ktp_scan=upload("big.jpg", JPEG + b"\x00" * files.MAX_UPLOAD_BYTES))
+    oversized = application(ktp_scan=upload("big.jpg", JPEG + b"\x00" * services.MAX_UPLOAD_BYTES))
     response = client.post("/api/v1/permits/", {**oversized, "submit": "true"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "file_too_large"
     with tenant_a:

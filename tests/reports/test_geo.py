@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from geopy.distance import geodesic
 
-from apps.reports import filetypes, geo
+from apps.core import uploads
+from apps.reports import geo
 from apps.reports import open311_format as wire
 
 MOJOREJO = (-7.637458, 111.534707)
@@ -39,16 +40,16 @@ def test_valid_point() -> None:
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF", filetypes.JPEG),
-        (b"\x89PNG\r\n\x1a\n\x00", filetypes.PNG),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", uploads.JPEG),
+        (b"\x89PNG\r\n\x1a\n\x00", uploads.PNG),
         (b"GIF89a\x00\x00", None),
         (b"%PDF-1.7", None),
         (b"<svg xml", None),
         (b"", None),
     ],
 )
-def test_sniff_image(head: bytes, expected: str | None) -> None:
-    assert filetypes.sniff_image(head) == expected
+def test_sniff_image(head: bytes, expected: uploads.FileKind | None) -> None:
+    assert uploads.sniff(head, (uploads.JPEG, uploads.PNG)) == expected
 
 
 def test_iso_dates_carry_a_zone_and_zone_less_input_is_refused() -> None:

@@ -16,7 +16,7 @@ from apps.aid.models import (
     Program,
     TargetType,
 )
-from apps.aid.nik import age_on
+from apps.core.nik import age_on
 
 
 class IdListField(serializers.ListField):

@@ -27,9 +27,10 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.core import nik
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
-from apps.permits import certificate, kbli, nik, policy, selectors, services, workflow
+from apps.permits import certificate, kbli, policy, selectors, services, workflow
 from apps.permits.models import Permit, PermitEvent
 
 from .serializers import (
