@@ -1,0 +1,34 @@
+"""Template filters of procurement pages: rupiah amounts, quantities, dictionary lookups."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from apps.procurement import rules
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value: int | str | None) -> str:
+    return rules.rupiah(int(value)) if value is not None and value != "" else "-"
+
+
+@register.filter
+def qty(value: Decimal | str | None) -> str:
+    if value is None or value == "":
+        return "-"
+    return rules.quantity_text(Decimal(str(value)))
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    if not hasattr(mapping, "get"):
+        return ""
+    found = mapping.get(key)
+    if found is None:
+        found = mapping.get(str(key), "")
+    return found
