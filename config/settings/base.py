@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "permits.remind_overdue_everywhere",
         "schedule": crontab(hour=7, minute=0),
     },
+    "community-reminders": {
+        "task": "community.send_reminders_everywhere",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 300.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -1,0 +1,40 @@
+"""Celery entry points of apps.community (tenant-aware; each runs in the schema it was queued in).
+
+Beat (outside this app, see the report): `community.send_reminders_everywhere` daily and
+`community.sync_qris_everywhere` every few minutes.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.tenancy.fanout import enqueue_in_every_tenant
+
+from . import services
+
+
+@shared_task(name="community.send_reminders", ignore_result=True)
+def send_reminders() -> dict[str, int]:
+    """In this tenant: settle QRIS payments, remind unpaid iuran (once per member per month),
+    remind missed arisan shares (once per round and member), pay out complete due rounds."""
+    synced = services.sync_pending_qris()
+    iuran = services.send_iuran_reminders()
+    arisan = services.send_arisan_reminders()
+    return {"synced": synced, "iuran": iuran, "arisan": arisan}
+
+
+@shared_task(name="community.send_reminders_everywhere", ignore_result=True)
+def send_reminders_everywhere() -> int:
+    """Beat entry point (public schema): queue `send_reminders` in every active tenant."""
+    return enqueue_in_every_tenant(send_reminders)
+
+
+@shared_task(name="community.sync_qris", ignore_result=True)
+def sync_qris() -> int:
+    """In this tenant: apply settled/expired QRIS charges to pending iuran and arisan shares."""
+    return services.sync_pending_qris()
+
+
+@shared_task(name="community.sync_qris_everywhere", ignore_result=True)
+def sync_qris_everywhere() -> int:
+    return enqueue_in_every_tenant(sync_qris)
