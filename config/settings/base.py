@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "permits.remind_overdue_everywhere",
         "schedule": crontab(hour=7, minute=0),
     },
+    "marketplace-sweep": {"task": "marketplace.sweep_everywhere", "schedule": 60.0},
     "community-reminders": {
         "task": "community.send_reminders_everywhere",
         "schedule": crontab(hour=8, minute=0),

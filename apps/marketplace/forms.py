@@ -1,0 +1,183 @@
+"""Forms of the marketplace pages: input shapes only; every rule is checked by services."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.payments import methods as payment_methods
+
+from .models import DeliveryMethod, ImportBatch, Shop
+
+WEEKDAYS = [
+    ("0", _("Senin")),
+    ("1", _("Selasa")),
+    ("2", _("Rabu")),
+    ("3", _("Kamis")),
+    ("4", _("Jumat")),
+    ("5", _("Sabtu")),
+    ("6", _("Minggu")),
+]
+
+
+class RupiahField(forms.CharField):
+    """Rupiah as typed ("25.000" or "25000"); the service checks the value."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+
+class ShopForm(forms.Form):
+    name = forms.CharField(label=_("Nama toko"), max_length=120)
+    description = forms.CharField(label=_("Deskripsi"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(label=_("Alamat"), max_length=255)
+    lat = forms.DecimalField(label=_("Lintang"), required=False, max_digits=9, decimal_places=6)
+    lng = forms.DecimalField(label=_("Bujur"), required=False, max_digits=9, decimal_places=6)
+    photo = forms.FileField(label=_("Foto toko (JPEG/PNG)"), required=False)
+    days = forms.MultipleChoiceField(
+        label=_("Hari buka"), choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    opens = forms.CharField(label=_("Jam buka"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.CharField(label=_("Jam tutup"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    offers_pickup = forms.BooleanField(label=_("Bisa diambil sendiri"), required=False, initial=True)
+    offers_hub_delivery = forms.BooleanField(label=_("Antar lewat hub kelurahan"), required=False)
+    offers_own_delivery = forms.BooleanField(label=_("Saya antar sendiri"), required=False)
+    own_delivery_fee = RupiahField(label=_("Ongkos antar sendiri (Rp)"), required=False, initial="0")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        hours: dict[str, list[str]] = {}
+        if data["days"] and (data["opens"] or data["closes"]):
+            hours = {day: [data["opens"], data["closes"]] for day in data["days"]}
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "address": data["address"],
+            "lat": data["lat"],
+            "lng": data["lng"],
+            "opening_hours": hours,
+            "offers_pickup": data["offers_pickup"],
+            "offers_hub_delivery": data["offers_hub_delivery"],
+            "offers_own_delivery": data["offers_own_delivery"],
+            "own_delivery_fee": data["own_delivery_fee"] or 0,
+        }
+
+    @classmethod
+    def initial_for(cls, shop: Shop) -> dict[str, Any]:
+        days = sorted(shop.opening_hours)
+        first = shop.opening_hours.get(days[0], ["", ""]) if days else ["", ""]
+        return {
+            "name": shop.name,
+            "description": shop.description,
+            "address": shop.address,
+            "lat": shop.lat,
+            "lng": shop.lng,
+            "days": days,
+            "opens": first[0],
+            "closes": first[1],
+            "offers_pickup": shop.offers_pickup,
+            "offers_hub_delivery": shop.offers_hub_delivery,
+            "offers_own_delivery": shop.offers_own_delivery,
+            "own_delivery_fee": str(shop.own_delivery_fee),
+        }
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Nama produk"), max_length=150)
+    description = forms.CharField(label=_("Deskripsi"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    categories = forms.CharField(
+        label=_("Kategori"),
+        required=False,
+        max_length=200,
+        help_text=_("Pisahkan dengan koma, mis. Makanan, Oleh-oleh"),
+    )
+    variant_name = forms.CharField(label=_("Varian (ukuran/rasa)"), required=False, max_length=100)
+    sku = forms.CharField(label=_("SKU (kode barang)"), max_length=64)
+    price = RupiahField(label=_("Harga (Rp)"))
+    stock = forms.CharField(
+        label=_("Stok"), max_length=10, initial="0", widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    photo = forms.FileField(label=_("Foto (JPEG/PNG)"), required=False)
+
+
+class ProductEditForm(forms.Form):
+    name = forms.CharField(label=_("Nama produk"), max_length=150)
+    description = forms.CharField(label=_("Deskripsi"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    categories = forms.CharField(label=_("Kategori"), required=False, max_length=200)
+    is_active = forms.BooleanField(label=_("Dijual"), required=False)
+    photo = forms.FileField(label=_("Tambah foto (JPEG/PNG)"), required=False)
+
+
+class VariantForm(forms.Form):
+    variant_name = forms.CharField(label=_("Varian"), required=False, max_length=100)
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    price = RupiahField(label=_("Harga (Rp)"))
+    stock = forms.CharField(label=_("Stok"), max_length=10, initial="0")
+
+
+class VariantEditForm(forms.Form):
+    variant = forms.IntegerField(widget=forms.HiddenInput)
+    price = RupiahField(label=_("Harga (Rp)"))
+    stock = forms.CharField(label=_("Stok di toko"), max_length=10)
+    is_active = forms.BooleanField(label=_("Dijual"), required=False)
+
+
+class CartAddForm(forms.Form):
+    variant = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Jumlah"), initial=1)
+
+
+class CheckoutForm(forms.Form):
+    address = forms.CharField(label=_("Alamat kirim"), required=False, max_length=255)
+    note = forms.CharField(label=_("Catatan untuk penjual"), required=False, max_length=255)
+    payment_method = forms.ChoiceField(label=_("Cara bayar"), widget=forms.RadioSelect)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, shops: list[Shop], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["payment_method"]).choices = [
+            (code, m.label) for code, m in payment_methods.METHODS.items()
+        ]
+        labels = dict(DeliveryMethod.choices)
+        for shop in shops:
+            self.fields[f"delivery_{shop.pk}"] = forms.ChoiceField(
+                label=_("Pengiriman dari %(shop)s") % {"shop": shop.name},
+                choices=[(m, labels[m]) for m in shop.delivery_methods()],
+            )
+        self.order_fields([*(f"delivery_{shop.pk}" for shop in shops), "address", "note", "payment_method"])
+
+    def deliveries(self, shops: list[Shop]) -> dict[int, str]:
+        return {shop.pk: self.cleaned_data[f"delivery_{shop.pk}"] for shop in shops}
+
+
+class PayForm(forms.Form):
+    method = forms.ChoiceField(label=_("Cara bayar"), widget=forms.RadioSelect)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
+            (code, m.label) for code, m in payment_methods.METHODS.items()
+        ]
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Nilai"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)], initial=5
+    )
+    comment = forms.CharField(label=_("Ulasan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    line = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Isi berkas"), choices=ImportBatch.Kind.choices, initial=ImportBatch.Kind.PRODUCTS)
+    file = forms.FileField(label=_("Berkas .xlsx atau .csv"))
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(label=_("Dari"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Sampai"), widget=forms.DateInput(attrs={"type": "date"}))

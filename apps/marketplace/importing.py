@@ -1,0 +1,261 @@
+"""Reading a product or stock file (xlsx or csv) with django-import-export's format readers
+into checked rows, one error per bad row. No database access: the checks against the shop's
+data and the writes are in services (preview_import / apply_import).
+
+Columns (header names are matched loosely; the export writes exactly these):
+  products: SKU, Produk, Varian, Harga, Stok, Kategori, Deskripsi, Aktif, Lokasi
+  stock:    SKU, Stok, Lokasi
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from import_export.formats.base_formats import CSV, XLSX
+
+from apps.core.errors import DomainError, ValidationFailed
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+FIRST_DATA_LINE = 2  # line 1 is the header, as the owner sees it in a spreadsheet
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sku": ("sku", "kode", "kode barang", "kode produk"),
+    "product": ("produk", "nama produk", "nama", "product", "name"),
+    "variant": ("varian", "nama varian", "variant", "ukuran"),
+    "price": ("harga", "harga rp", "price"),
+    "stock": ("stok", "jumlah", "stock", "qty"),
+    "categories": ("kategori", "category", "categories"),
+    "description": ("deskripsi", "keterangan", "description"),
+    "active": ("aktif", "dijual", "active"),
+    "location": ("lokasi", "kode lokasi", "location"),
+}
+REQUIRED = {"products": ("sku", "product", "price"), "stock": ("sku", "stock")}
+_SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_TRUE = {"1", "ya", "y", "yes", "true", "aktif", "dijual"}
+_FALSE = {"0", "tidak", "t", "no", "false", "nonaktif", "tidak aktif", "tidak dijual"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    sku: str
+    product: str = ""
+    variant: str = ""
+    price: int | None = None
+    stock: int | None = None
+    categories: list[str] = field(default_factory=list)
+    description: str = ""
+    active: bool | None = None
+    location: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ImportRow:
+        return cls(**{key: raw[key] for key in cls.__dataclass_fields__ if key in raw})
+
+
+@dataclass
+class ParsedFile:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    row_count: int = 0
+
+
+def _normalise_header(value: object) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).split())
+
+
+def _column_map(headers: list[object]) -> dict[str, int]:
+    aliases = {alias: key for key, names in COLUMNS.items() for alias in names}
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        key = aliases.get(_normalise_header(header))
+        if key and key not in found:
+            found[key] = index
+    return found
+
+
+def read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[object]]]:
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationFailed(_("Berkas terlalu besar (maks. 5 MB)."), code="file_too_large")
+    name = file_name.lower()
+    try:
+        if name.endswith(".xlsx"):
+            if not content.startswith(b"PK\x03\x04"):
+                raise ValidationFailed(_("Berkas bukan xlsx yang valid."), code="unreadable_file")
+            dataset = XLSX().create_dataset(content)
+        elif name.endswith(".csv"):
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252", errors="replace")
+            first_line = text.split("\n", 1)[0]
+            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+            dataset = CSV().create_dataset(text, delimiter=delimiter)
+        else:
+            raise ValidationFailed(_("Format berkas harus .xlsx atau .csv."), code="unsupported_format")
+    except DomainError:
+        raise
+    except StopIteration:
+        raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
+    except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
+        raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
+    return list(dataset.headers or []), [list(row) for row in dataset]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _number(value: object, *, what: str, positive: bool) -> int:
+    """Whole numbers as a spreadsheet holds them: 25000, 25000.0, "25.000", "Rp25.000"."""
+    if isinstance(value, bool):
+        raise ValueError(what)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(what)
+        number = int(value)
+    else:
+        text = _cell_text(value).lower().replace("rp", "").replace(" ", "")
+        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")
+        if text.endswith(",00"):
+            text = text[:-3]
+        if not re.fullmatch(r"-?\d+", text):
+            raise ValueError(what)
+        number = int(text)
+    if number < 0 or (positive and number == 0):
+        raise ValueError(what)
+    return number
+
+
+def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
+    sku = _cell_text(cells.get("sku"))
+    if not sku:
+        raise DomainError(_("SKU wajib diisi."), code="sku_required")
+    if not _SKU_RE.match(sku):
+        raise DomainError(_("SKU “%(sku)s” tidak valid.") % {"sku": sku[:64]}, code="invalid_sku")
+    stock: int | None = None
+    raw_stock = cells.get("stock")
+    if _cell_text(raw_stock):
+        try:
+            stock = _number(raw_stock, what="stock", positive=False)
+        except ValueError:
+            raise DomainError(
+                _("Stok harus bilangan bulat 0 atau lebih (tertulis “%(value)s”).")
+                % {"value": _cell_text(raw_stock)[:20]},
+                code="invalid_stock",
+            ) from None
+        if stock > 1_000_000:
+            raise DomainError(_("Stok terlalu besar."), code="invalid_stock")
+    location = _cell_text(cells.get("location")).lower()
+    if kind == "stock":
+        if stock is None:
+            raise DomainError(_("Stok wajib diisi."), code="stock_required")
+        return ImportRow(line=line, sku=sku, stock=stock, location=location)
+
+    product = _cell_text(cells.get("product"))
+    if not product:
+        raise DomainError(_("Nama produk wajib diisi."), code="product_required")
+    if len(product) > 150:
+        raise DomainError(_("Nama produk paling panjang 150 karakter."), code="product_too_long")
+    raw_price = cells.get("price")
+    try:
+        price = _number(raw_price, what="price", positive=True)
+    except ValueError:
+        raise DomainError(
+            _("Harga harus bilangan bulat rupiah lebih dari nol (tertulis “%(value)s”).")
+            % {"value": _cell_text(raw_price)[:20]},
+            code="invalid_price",
+        ) from None
+    if price > 100_000_000:
+        raise DomainError(_("Harga terlalu besar."), code="invalid_price")
+    active_text = _cell_text(cells.get("active")).lower()
+    active: bool | None = None
+    if active_text in _TRUE:
+        active = True
+    elif active_text in _FALSE:
+        active = False
+    elif active_text:
+        raise DomainError(_("Kolom Aktif harus “ya” atau “tidak”."), code="invalid_active")
+    variant = _cell_text(cells.get("variant"))[:100]
+    categories = [c.strip()[:80] for c in re.split(r"[,;]", _cell_text(cells.get("categories"))) if c.strip()]
+    return ImportRow(
+        line=line,
+        sku=sku,
+        product=product,
+        variant=variant,
+        price=price,
+        stock=stock,
+        categories=categories,
+        description=_cell_text(cells.get("description"))[:5000],
+        active=active,
+        location=location,
+    )
+
+
+def parse_import(file_name: str, content: bytes, *, kind: str) -> ParsedFile:
+    """Well-formed rows (SKU unique within the file) and one error per bad row; raises
+    ValidationFailed when the file as a whole is unusable."""
+    headers, table = read_table(file_name, content)
+    columns = _column_map(headers)
+    missing = [key for key in REQUIRED[kind] if key not in columns]
+    if missing:
+        raise ValidationFailed(
+            _("Kolom wajib tidak ada: %(columns)s.")
+            % {"columns": ", ".join(COLUMNS[k][0].upper() if k == "sku" else COLUMNS[k][0].title() for k in missing)},
+            code="missing_columns",
+            columns=missing,
+        )
+    result = ParsedFile()
+    seen: dict[tuple[str, str], int] = {}
+    for offset, values in enumerate(table):
+        line = FIRST_DATA_LINE + offset
+        if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
+            continue
+        result.row_count += 1
+        if result.row_count > MAX_IMPORT_ROWS:
+            raise ValidationFailed(
+                _("Terlalu banyak baris (maks. %(max)d).") % {"max": MAX_IMPORT_ROWS}, code="too_many_rows"
+            )
+        cells = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
+        try:
+            row = _row(kind, line, cells)
+        except DomainError as exc:
+            result.errors.append(RowError(line, exc.code, str(exc.message)))
+            continue
+        identity = (row.sku.lower(), row.location)
+        if identity in seen:
+            result.errors.append(
+                RowError(
+                    line,
+                    "duplicate_sku",
+                    _("SKU %(sku)s sudah ada di baris %(line)d.") % {"sku": row.sku, "line": seen[identity]},
+                )
+            )
+            continue
+        seen[identity] = line
+        result.rows.append(row)
+    return result

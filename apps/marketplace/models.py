@@ -1,0 +1,539 @@
+"""Pasar UMKM: shops, catalogue, stock per location, carts and reservations, orders, reviews.
+
+Stock follows Saleor's model: `Stock.quantity` is what physically sits at a location,
+`Stock.quantity_allocated` what placed orders hold of it (one `Allocation` row per order line
+and stock); a checkout takes time-boxed `Reservation`s that others' availability respects.
+What can be sold = quantity - allocated - others' unexpired reservations. The database
+refuses negative stock and over-allocation (CHECK constraints), whatever the code does.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import lifecycle
+
+# A point must lie inside Indonesia's bounding box (with a small margin).
+LAT_MIN, LAT_MAX = -11.5, 6.5
+LNG_MIN, LNG_MAX = 94.5, 141.5
+
+
+def shop_photo_upload_to(instance: Shop, filename: str) -> str:
+    # MEDIA_ROOT/<schema>/pasar/...; the service picks `filename` from the sniffed type.
+    return f"pasar/toko/{uuid.uuid4().hex}/{filename}"
+
+
+def product_photo_upload_to(instance: ProductPhoto, filename: str) -> str:
+    return f"pasar/produk/{uuid.uuid4().hex}/{filename}"
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", _("Ambil sendiri di toko")
+    HUB = "hub", _("Diantar lewat hub kelurahan")
+    OWN = "own", _("Diantar sendiri oleh penjual")
+
+
+class Shop(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shops", verbose_name=_("pemilik")
+    )
+    name = models.CharField(_("nama toko"), max_length=120)
+    slug = models.SlugField(_("alamat halaman"), max_length=140, unique=True)
+    description = models.TextField(_("deskripsi"), blank=True)
+    photo = models.FileField(_("foto"), upload_to=shop_photo_upload_to, blank=True, max_length=200)
+    photo_type = models.CharField(max_length=32, blank=True, editable=False)
+    address = models.CharField(_("alamat"), max_length=255)
+    lat = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # {"0": ["07:00", "14:00"], ...}: weekday (Monday = 0) -> opening and closing time.
+    opening_hours = models.JSONField(_("jam buka"), default=dict, blank=True)
+    offers_pickup = models.BooleanField(_("bisa diambil sendiri"), default=True)
+    offers_hub_delivery = models.BooleanField(_("antar lewat hub kelurahan"), default=False)
+    offers_own_delivery = models.BooleanField(_("antar sendiri"), default=False)
+    own_delivery_fee = models.BigIntegerField(_("ongkos antar sendiri (Rp)"), default=0)
+    # The shop's KotaKitaPay settlement account (apps.payments), opened with the shop.
+    payment_account = models.ForeignKey(
+        "payments.Account",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rekening penjualan"),
+    )
+    verified = models.BooleanField(_("terverifikasi petugas"), default=False)
+    verified_reason = models.CharField(_("dasar verifikasi"), max_length=255, blank=True)
+    verified_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(_("dibuka"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("toko")
+        verbose_name_plural = _("toko")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offers_pickup=True) | Q(offers_hub_delivery=True) | Q(offers_own_delivery=True),
+                name="marketplace_shop_some_delivery",
+            ),
+            models.CheckConstraint(condition=Q(own_delivery_fee__gte=0), name="marketplace_shop_fee_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
+                | Q(lat__gte=LAT_MIN, lat__lte=LAT_MAX, lng__gte=LNG_MIN, lng__lte=LNG_MAX),
+                name="marketplace_shop_location_in_indonesia",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def delivery_methods(self) -> list[str]:
+        offered = [
+            (self.offers_pickup, DeliveryMethod.PICKUP),
+            (self.offers_hub_delivery, DeliveryMethod.HUB),
+            (self.offers_own_delivery, DeliveryMethod.OWN),
+        ]
+        return [str(method) for on, method in offered if on]
+
+
+class StockLocation(models.Model):
+    """Where stock sits: a shop's own premises, or a hub (hubs come with the fulfillment work;
+    anything that holds goods can be one, identified by `code`)."""
+
+    class Kind(models.TextChoices):
+        SHOP = "shop", _("Toko")
+        HUB = "hub", _("Hub")
+
+    kind = models.CharField(_("jenis"), max_length=8, choices=Kind.choices)
+    code = models.SlugField(_("kode"), max_length=64, unique=True)
+    name = models.CharField(_("nama"), max_length=120)
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, null=True, blank=True, related_name="locations", verbose_name=_("toko")
+    )
+    address = models.CharField(_("alamat"), max_length=255, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lokasi stok")
+        verbose_name_plural = _("lokasi stok")
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="shop") & Q(shop__isnull=False)) | (Q(kind="hub") & Q(shop__isnull=True)),
+                name="marketplace_location_kind_matches_shop",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(_("nama"), max_length=80, unique=True)
+    slug = models.SlugField(max_length=90, unique=True)
+
+    class Meta:
+        verbose_name = _("kategori")
+        verbose_name_plural = _("kategori")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("toko"))
+    name = models.CharField(_("nama produk"), max_length=150)
+    description = models.TextField(_("deskripsi"), blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="products", verbose_name=_("kategori"))
+    is_active = models.BooleanField(_("dijual"), default=True)
+    # Folded text kept by the services (apps.marketplace.text): the name, variant names and
+    # categories for trigram matching; those plus the shop and description for full text.
+    search_name = models.CharField(max_length=400, editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("produk")
+        verbose_name_plural = _("produk")
+        ordering = ["name", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="marketplace_product_fts"),
+            GinIndex(fields=["search_name"], opclasses=["gin_trgm_ops"], name="marketplace_product_trgm"),
+            models.Index(fields=["shop", "is_active"], name="marketplace_product_shop"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductPhoto(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("foto"), upload_to=product_photo_upload_to, max_length=200)
+    content_type = models.CharField(max_length=32, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("foto produk")
+        verbose_name_plural = _("foto produk")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return str(self.file.name)
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants", verbose_name=_("produk"))
+    # Denormalised from product.shop: a SKU is unique within its shop.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("nama varian"), max_length=100, blank=True)
+    price = models.BigIntegerField(_("harga (Rp)"))
+    is_active = models.BooleanField(_("dijual"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("varian")
+        verbose_name_plural = _("varian")
+        ordering = ["product_id", "price", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="marketplace_variant_price_positive"),
+            models.CheckConstraint(condition=~Q(sku=""), name="marketplace_variant_sku_required"),
+            models.UniqueConstraint(fields=["shop", "sku"], name="marketplace_variant_sku_per_shop"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.name}" if self.name else self.product.name
+
+    @property
+    def label(self) -> str:
+        return self.name or str(_("Standar"))
+
+
+class Stock(models.Model):
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stocks")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="stocks")
+    quantity = models.IntegerField(_("jumlah fisik"), default=0)
+    quantity_allocated = models.IntegerField(_("dialokasikan ke pesanan"), default=0)
+
+    class Meta:
+        verbose_name = _("stok")
+        verbose_name_plural = _("stok")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="marketplace_stock_once_per_location"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="marketplace_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__gte=0) & Q(quantity_allocated__lte=F("quantity")),
+                name="marketplace_stock_allocation_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}@{self.location_id}: {self.quantity} ({self.quantity_allocated})"
+
+
+class Reservation(models.Model):
+    """Units a buyer's checkout holds for a while (RESERVATION_MINUTES); others cannot buy them."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    reserved_until = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reservasi stok")
+        verbose_name_plural = _("reservasi stok")
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "stock"], name="marketplace_reservation_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_reservation_positive"),
+        ]
+        indexes = [models.Index(fields=["stock", "reserved_until"], name="marketplace_reservation_stock")]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id}: {self.quantity} × {self.stock_id} until {self.reserved_until:%H:%M}"
+
+
+class CartItem(models.Model):
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("jumlah"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("isi keranjang")
+        verbose_name_plural = _("isi keranjang")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "variant"], name="marketplace_cart_once_per_variant"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_cart_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id}: {self.quantity} × {self.variant_id}"
+
+
+class Placement(models.Model):
+    """One checkout (form submit or API call): its idempotency key and the orders it made."""
+
+    key = models.CharField(_("kunci idempotensi"), max_length=250, unique=True)
+    request_hash = models.CharField(max_length=64)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkout")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Order(models.Model):
+    Status = lifecycle.Status
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="marketplace_orders", verbose_name=_("pembeli")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("toko"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=lifecycle.Status.choices, default=lifecycle.Status.AWAITING_PAYMENT
+    )
+    delivery_method = models.CharField(_("pengiriman"), max_length=8, choices=DeliveryMethod.choices)
+    delivery_address = models.CharField(_("alamat kirim"), max_length=255, blank=True)
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    payment_method = models.CharField(_("cara bayar"), max_length=16, blank=True)
+    subtotal = models.BigIntegerField(_("harga barang (Rp)"))
+    delivery_fee = models.BigIntegerField(_("ongkos kirim (Rp)"), default=0)
+    total = models.BigIntegerField(_("total (Rp)"))
+    plan = models.CharField(_("paket tenant"), max_length=32)
+    platform_fee_bps = models.PositiveIntegerField(_("biaya platform (basis poin)"))
+    platform_fee = models.BigIntegerField(_("biaya platform (Rp)"))
+    payment_request = models.ForeignKey(
+        "payments.PaymentRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tagihan"),
+    )
+    refunded_amount = models.BigIntegerField(_("dana dikembalikan (Rp)"), default=0)
+    expires_at = models.DateTimeField(_("batas bayar"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dipesan"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pesanan")
+        verbose_name_plural = _("pesanan")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=lifecycle.Status.values), name="marketplace_order_status"),
+            models.CheckConstraint(condition=Q(subtotal__gt=0), name="marketplace_order_subtotal_positive"),
+            models.CheckConstraint(condition=Q(delivery_fee__gte=0), name="marketplace_order_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("delivery_fee")), name="marketplace_order_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(platform_fee__gte=0) & Q(platform_fee__lte=F("subtotal")),
+                name="marketplace_order_platform_fee_within_subtotal",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("total")),
+                name="marketplace_order_refund_within_total",
+            ),
+            models.UniqueConstraint(fields=["placement", "shop"], name="marketplace_order_one_per_shop_per_checkout"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="marketplace_order_due"),
+            models.Index(fields=["shop", "status"], name="marketplace_order_shop"),
+            models.Index(fields=["buyer", "-created_at"], name="marketplace_order_buyer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"PS-{self.pk or 0:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in lifecycle.FINAL
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="order_lines")
+    product_name = models.CharField(max_length=150)
+    variant_name = models.CharField(max_length=100, blank=True)
+    sku = models.CharField(max_length=64)
+    unit_price = models.BigIntegerField(_("harga satuan (Rp)"))
+    quantity = models.PositiveIntegerField(_("jumlah"))
+    line_total = models.BigIntegerField(_("jumlah harga (Rp)"))
+
+    class Meta:
+        verbose_name = _("baris pesanan")
+        verbose_name_plural = _("baris pesanan")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="marketplace_line_price_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(line_total=F("unit_price") * F("quantity")), name="marketplace_line_total_adds_up"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+
+class Allocation(models.Model):
+    """Units of one stock row held for one order line (Saleor's allocation)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    released_at = models.DateTimeField(null=True, blank=True)  # cancelled/expired: back to stock
+    shipped_at = models.DateTimeField(null=True, blank=True)  # left the location
+    restocked_at = models.DateTimeField(null=True, blank=True)  # came back after a refund
+
+    class Meta:
+        verbose_name = _("alokasi stok")
+        verbose_name_plural = _("alokasi stok")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "stock"], name="marketplace_allocation_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(shipped_at__isnull=True),
+                name="marketplace_allocation_released_or_shipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × stock {self.stock_id}"
+
+
+class OrderEvent(models.Model):
+    """One change of an order: what, from which status to which, who and when. Never edited."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("tindakan"), max_length=24)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+    )
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("riwayat pesanan")
+        verbose_name_plural = _("riwayat pesanan")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(lifecycle.ACTION_LABELS.get(self.action, self.action))
+
+
+class Review(models.Model):
+    """A buyer's rating of a completed order: one per order line (product), one per order (shop)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reviews")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reviews")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rating = models.PositiveSmallIntegerField(_("nilai"))
+    comment = models.TextField(_("ulasan"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ulasan")
+        verbose_name_plural = _("ulasan")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="marketplace_review_1_to_5"),
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(line__isnull=False), name="marketplace_review_once_per_line"
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(line__isnull=True), name="marketplace_review_once_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.shop_id}/{self.product_id}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded product/stock file: validated rows kept for the preview, applied on confirm."""
+
+    class Kind(models.TextChoices):
+        PRODUCTS = "products", _("Produk dan stok")
+        STOCK = "stock", _("Stok saja")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Pratinjau")
+        APPLIED = "applied", _("Diterapkan")
+        DISCARDED = "discarded", _("Dibatalkan")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("nama berkas"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("impor produk")
+        verbose_name_plural = _("impor produk")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -1,0 +1,396 @@
+"""Marketplace reads: catalogue and search, availability, who sees which order,
+recommendations, verification, reports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import DatabaseError, connection, transaction
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+
+from . import lifecycle
+from .models import DeliveryMethod, Order, OrderLine, Product, Reservation, Review, Shop, Stock, Variant
+from .search import WordSimilar
+from .text import prefix_tsquery, query_words
+
+logger = logging.getLogger(__name__)
+Status = lifecycle.Status
+
+# See apps.discovery.selectors: catches one-letter typos ("kripik" ~ "keripik").
+WORD_SIMILARITY_THRESHOLD = 0.5
+
+
+# --- catalogue ----------------------------------------------------------------------------
+
+
+def _available_stock() -> Subquery:
+    """Units of a product that can still be sold (physical − allocated), summed over its
+    active variants and locations; reservations are not subtracted here (display only)."""
+    return Subquery(
+        Stock.objects.filter(variant__product=OuterRef("pk"), variant__is_active=True, location__is_active=True)
+        .values("variant__product")
+        .annotate(n=Sum(F("quantity") - F("quantity_allocated")))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _variant_price(aggregate: type[Min] | type[Max]) -> Subquery:
+    return Subquery(
+        Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+        .values("product")
+        .annotate(p=aggregate("price"))
+        .values("p")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def catalogue() -> QuerySet[Product]:
+    """Products on sale (active, in an active shop, with an active variant), with their price
+    range and units available."""
+    products: Any = Product.objects.filter(is_active=True, shop__is_active=True)
+    return (
+        products.annotate(
+            price_min=_variant_price(Min),
+            price_max=_variant_price(Max),
+            available=Coalesce(_available_stock(), 0),
+        )
+        .filter(price_min__isnull=False)
+        .select_related("shop")
+        .prefetch_related("photos")
+    )
+
+
+def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) -> list[Product]:
+    """Full text (simple config, prefix words) or trigram word similarity (typos), best first.
+
+    Both conditions are served by GIN indexes (tsvector and gin_trgm_ops), never a LIKE scan.
+    """
+    base: Any = catalogue()
+    if shop is not None:
+        base = base.filter(shop=shop)
+    words = query_words(query)
+    if not words:
+        return list(base.order_by("-created_at", "-id")[:limit])
+    text = " ".join(words)
+    tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config="simple")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
+        found = (
+            base.filter(Q(search_vector=tsquery) | WordSimilar("search_name", text))
+            .annotate(
+                rank=Greatest(
+                    SearchRank(F("search_vector"), tsquery),
+                    TrigramWordSimilarity(text, "search_name"),
+                    output_field=FloatField(),
+                )
+            )
+            .order_by("-rank", "price_min", "id")[:limit]
+        )
+        return list(found)
+
+
+def product_detail(pk: int) -> Product | None:
+    return (
+        Product.objects.filter(pk=pk, shop__is_active=True)
+        .select_related("shop", "shop__owner")
+        .prefetch_related(
+            "photos",
+            "categories",
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("price", "id")),
+        )
+        .first()
+    )
+
+
+def available_by_variant(variant_ids: Iterable[int], *, buyer: User | None = None) -> dict[int, int]:
+    """What each variant can still sell right now: physical − allocated − others' reservations."""
+    ids = list(variant_ids)
+    now = timezone.now()
+    reserved = Reservation.objects.filter(stock=OuterRef("pk"), reserved_until__gt=now)
+    if buyer is not None and buyer.is_authenticated:
+        reserved = reserved.exclude(buyer=buyer)
+    rows = (
+        Stock.objects.filter(variant_id__in=ids, location__is_active=True)
+        .annotate(
+            held=Coalesce(
+                Subquery(reserved.values("stock").annotate(n=Sum("quantity")).values("n")[:1]),
+                0,
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("variant_id", "quantity", "quantity_allocated", "held")
+    )
+    result = dict.fromkeys(ids, 0)
+    for variant_id, quantity, allocated, held in rows:
+        result[variant_id] += max(quantity - allocated - held, 0)
+    return result
+
+
+def shops_of(user: User) -> QuerySet[Shop]:
+    return Shop.objects.filter(owner=user).order_by("name", "id")
+
+
+def active_shops() -> QuerySet[Shop]:
+    return Shop.objects.filter(is_active=True).annotate(
+        rating=Avg("reviews__rating", filter=Q(reviews__line__isnull=True)),
+        rating_count=Count("reviews", filter=Q(reviews__line__isnull=True)),
+    )
+
+
+def is_open_now(shop: Shop, now: datetime | None = None) -> bool | None:
+    """None when the shop gave no opening hours."""
+    if not shop.opening_hours:
+        return None
+    local = timezone.localtime(now or timezone.now())
+    span = shop.opening_hours.get(str(local.weekday()))
+    if not span:
+        return False
+    return bool(span[0] <= local.strftime("%H:%M") < span[1])
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def verified_owner_ids(owner_ids: Iterable[int]) -> set[int]:
+    """Owners holding an issued izin usaha (or a NIB recorded on a permit that is not revoked,
+    rejected or withdrawn) in apps.permits.
+
+    Guarded: apps.permits is still changing, so the model and field names are looked up and
+    anything unexpected counts as "not verified" rather than an error."""
+    ids = {pk for pk in owner_ids if pk}
+    if not ids:
+        return set()
+    try:
+        permit_model = apps.get_model("permits", "Permit")
+    except LookupError:
+        return set()
+    names = {f.name for f in permit_model._meta.get_fields()}
+    owner_field = next((n for n in ("applicant", "owner", "user", "pemohon") if n in names), None)
+    if owner_field is None or "status" not in names:
+        return set()
+    valid = Q(status="issued")
+    if "nib" in names:
+        valid |= Q(nib__regex=r"^\d{13}$") & ~Q(status__in=["revoked", "rejected", "withdrawn", "draft"])
+    try:
+        with transaction.atomic():
+            found = permit_model.objects.filter(valid, **{f"{owner_field}__in": ids}).values_list(
+                f"{owner_field}_id", flat=True
+            )
+            return set(found)
+    except (DatabaseError, ValueError, TypeError) as exc:  # schema drift in apps.permits
+        logger.warning("permit lookup for verified badge failed: %s", exc)
+        return set()
+
+
+def verified_shop_ids(shops: Iterable[Shop]) -> set[int]:
+    """Shops that show the verified badge: marked by staff, or the owner has a permit/NIB."""
+    shops = list(shops)
+    by_permit = verified_owner_ids(s.owner_id for s in shops if not s.verified)
+    return {s.pk for s in shops if s.verified or s.owner_id in by_permit}
+
+
+def is_verified(shop: Shop) -> bool:
+    return shop.pk in verified_shop_ids([shop])
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def visible_orders(user: User) -> QuerySet[Order]:
+    """Buyers see theirs, shop owners their shops', staff all; couriers and hub operators see
+    orders on their way (handed to courier/hub or delivered, not pickup)."""
+    qs = Order.objects.select_related("shop", "buyer")
+    if user.is_staff:
+        return qs
+    mine = Q(buyer=user) | Q(shop__owner=user)
+    if user.has_role(Role.KURIR) or user.has_role(Role.OPERATOR_HUB):
+        mine |= Q(status__in=[Status.SHIPPED, Status.DELIVERED]) & ~Q(delivery_method=DeliveryMethod.PICKUP)
+    return qs.filter(mine)
+
+
+def order_detail(user: User, public_id: Any) -> Order | None:
+    return (
+        visible_orders(user)
+        .filter(public_id=public_id)
+        .select_related("payment_request", "shop__owner")
+        .prefetch_related("lines", "events__actor", "reviews")
+        .first()
+    )
+
+
+def available_actions(order: Order, user: User) -> list[str]:
+    from .services import order_roles
+
+    roles = order_roles(order, user)
+    return [action for action in lifecycle.MANUAL_ACTIONS if lifecycle.allowed(action, order.status, roles)]
+
+
+def reviewable_lines(order: Order, user: User) -> tuple[bool, list[Any]]:
+    """(may the shop be reviewed, lines not reviewed yet) for the buyer of a completed order."""
+    if order.buyer_id != user.pk or order.status != Status.COMPLETED:
+        return False, []
+    reviewed_lines = set(Review.objects.filter(order=order, line__isnull=False).values_list("line_id", flat=True))
+    shop_done = Review.objects.filter(order=order, line__isnull=True).exists()
+    return not shop_done, [line for line in order.lines.all() if line.pk not in reviewed_lines]
+
+
+# --- recommendations ----------------------------------------------------------------------
+
+
+def bought_together(product: Product, *, limit: int = 6) -> list[Product]:
+    """ "Sering dibeli bersama": products in the same checkouts as this one (across shops),
+    by how many checkouts had both, from real sales only."""
+    placements = Order.objects.filter(lines__product=product, status__in=lifecycle.SOLD).values("placement_id")
+    counts = (
+        OrderLine.objects.filter(order__placement_id__in=placements, order__status__in=lifecycle.SOLD)
+        .exclude(product=product)
+        .values("product_id")
+        .annotate(together=Count("order__placement_id", distinct=True))
+        .order_by("-together", "product_id")[: limit * 2]
+    )
+    ranked = [row["product_id"] for row in counts]
+    found = {p.pk: p for p in catalogue().filter(pk__in=ranked)}
+    return [found[pk] for pk in ranked if pk in found][:limit]
+
+
+def shops_near(user: User | None) -> list[Shop]:
+    """Shops of sellers in the buyer's RT first, then the rest of the RW ("dari RT/RW Anda")."""
+    if user is None or not user.is_authenticated:
+        return []
+    from apps.rtrw.models import Residency
+
+    home = Residency.objects.filter(user=user).select_related("rt").first()
+    if home is None:
+        return []
+    return list(
+        active_shops()
+        .filter(owner__residency__rt__rw_id=home.rt.rw_id)
+        .exclude(owner=user)
+        .annotate(
+            closeness=Case(
+                When(owner__residency__rt_id=home.rt_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .select_related("owner__residency__rt__rw")
+        .order_by("closeness", "name", "id")
+    )
+
+
+def products_of_shops(shops: Iterable[Shop], *, limit: int = 12) -> list[Product]:
+    ids = [s.pk for s in shops]
+    if not ids:
+        return []
+    order = Case(*(When(shop_id=pk, then=Value(i)) for i, pk in enumerate(ids)), output_field=IntegerField())
+    return list(catalogue().filter(shop_id__in=ids).annotate(shop_rank=order).order_by("shop_rank", "name")[:limit])
+
+
+def product_rating(product: Product) -> dict[str, Any]:
+    return Review.objects.filter(product=product).aggregate(avg=Avg("rating"), count=Count("id"))
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@dataclass
+class PayoutRow:
+    order: Order
+    settled_via: str
+    mdr: int
+    net: int
+
+
+@dataclass
+class PayoutReport:
+    shop: Shop
+    start: date
+    end: date
+    rows: list[PayoutRow] = field(default_factory=list)
+    subtotal: int = 0
+    delivery_fees: int = 0
+    total: int = 0
+    platform_fee: int = 0
+    mdr: int = 0
+    net: int = 0
+    via_wallet: int = 0  # net already in the shop's KotaKitaPay settlement account
+    cash_fee_due: int = 0  # platform fee on COD orders, still owed by the shop
+
+
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def payout_report(shop: Shop, start: date, end: date) -> PayoutReport:
+    """Completed orders of a shop in [start, end] (by completion date): what the buyer paid,
+    the platform's fee (the tenant plan's rate, fixed at ordering), the payment MDR taken by
+    KotaKitaPay, and the shop's net."""
+    since, until = _day_bounds(start, end)
+    report = PayoutReport(shop=shop, start=start, end=end)
+    orders = (
+        Order.objects.filter(shop=shop, status=Status.COMPLETED, completed_at__gte=since, completed_at__lt=until)
+        .select_related("buyer", "payment_request__paid_entry")
+        .order_by("completed_at", "id")
+    )
+    for order in orders:
+        request = order.payment_request
+        entry = request.paid_entry if request is not None else None
+        mdr = entry.fee if entry is not None else 0
+        cash = entry is None
+        net = order.total - order.platform_fee - mdr
+        report.rows.append(PayoutRow(order=order, settled_via="cod" if cash else "kotakitapay", mdr=mdr, net=net))
+        report.subtotal += order.subtotal
+        report.delivery_fees += order.delivery_fee
+        report.total += order.total
+        report.platform_fee += order.platform_fee
+        report.mdr += mdr
+        report.net += net
+        if cash:
+            report.cash_fee_due += order.platform_fee
+        else:
+            report.via_wallet += net
+    return report
+
+
+def platform_revenue(start: date, end: date) -> dict[str, Any]:
+    """Platform fees of completed orders in the period, per shop and in total."""
+    since, until = _day_bounds(start, end)
+    rows = (
+        Order.objects.filter(status=Status.COMPLETED, completed_at__gte=since, completed_at__lt=until)
+        .values("shop_id", "shop__name")
+        .annotate(orders=Count("id"), gross=Sum("subtotal"), fee=Sum("platform_fee"))
+        .order_by("-fee", "shop__name")
+    )
+    listed = list(rows)
+    return {"rows": listed, "fee": sum(r["fee"] for r in listed), "gross": sum(r["gross"] for r in listed)}

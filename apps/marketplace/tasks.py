@@ -1,0 +1,43 @@
+"""Celery entry points of the marketplace (tenant-aware: each runs in the schema it was queued in)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.tenancy.fanout import enqueue_in_every_tenant
+
+from . import feed, services
+
+
+@shared_task(name="marketplace.sync_listings", ignore_result=True)
+def sync_listings(product_ids: list[int]) -> tuple[int, int]:
+    """Re-publish products in the kota's public listing (queued after commit on changes)."""
+    return feed.sync(product_ids)
+
+
+@shared_task(name="marketplace.resync_listings", ignore_result=True)
+def resync_listings() -> tuple[int, int]:
+    return feed.resync_all()
+
+
+@shared_task(name="marketplace.sync_order_payment", ignore_result=True)
+def sync_order_payment(order_id: int) -> None:
+    """A payment request of an order changed (e.g. the gateway's QRIS settlement arrived)."""
+    services.sync_payment(order_id)
+
+
+@shared_task(name="marketplace.sweep", ignore_result=True)
+def sweep() -> dict[str, int]:
+    """This tenant's periodic work: expire unpaid orders (releasing their stock), drop expired
+    reservations, complete delivered orders nobody confirmed."""
+    return {
+        "expired": services.expire_due_orders(),
+        "reservations": services.delete_expired_reservations(),
+        "completed": services.complete_delivered(),
+    }
+
+
+@shared_task(name="marketplace.sweep_everywhere", ignore_result=True)
+def sweep_everywhere() -> int:
+    """Beat entry point (public schema): queue `sweep` in every active tenant."""
+    return enqueue_in_every_tenant(sweep)
