@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.files import File
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ValidationFailed
@@ -74,7 +75,7 @@ def type_names(kinds: Iterable[FileKind]) -> str:
     labels = [kind.label for kind in kinds]
     if len(labels) <= 1:
         return "".join(labels)
-    return f"{', '.join(labels[:-1])} atau {labels[-1]}"
+    return gettext("%(first)s atau %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 def type_list(kinds: Iterable[FileKind]) -> str:
