@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from apps.fulfillment.solver import (
     Hub,
@@ -16,8 +17,8 @@ from apps.fulfillment.solver import (
 )
 from apps.fulfillment.solver.matrix import PlanarProvider, TravelMatrix
 
-AUGERAT = "/work/shared/data/cvrp/augerat-a"
-MADIUN = "/work/shared/data/wilayah/kota-madiun-kelurahan.geojson"
+AUGERAT = str(Path(__file__).resolve().parent / "data" / "augerat-a")
+MADIUN = str(Path(__file__).resolve().parents[2] / "apps" / "tenancy" / "data" / "kota-madiun-kelurahan.geojson")
 WALK = 3.6  # km/h: one metre per second, so travel seconds == metres
 
 
