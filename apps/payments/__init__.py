@@ -2,15 +2,17 @@
 
 Map of the package:
 
-* `models.py` — accounts (kinds are extensible: `AccountKind` + `KIND_RULES`), immutable journal
+* `models.py` — accounts (kinds are extensible: `AccountKind` + `KIND_RULES` + `MOVE_RULES`;
+  `cash_clearing` is the counterpart of money held outside KotaKitaPay), immutable journal
   entries and postings, payment requests (bills), gateway charges, the notification log, the
   sandbox gateway's book, reconciliation runs and mismatches. The ledger's rules are enforced
   by PostgreSQL (migration 0002: balanced-entry constraint triggers, no UPDATE/DELETE/TRUNCATE
   of entries and postings, balance kept by the database, CHECK against overdraft).
-* `services.py` — every write: `top_up`, `pay`, `transfer`, `refund`, `payout`,
-  `reverse_entry`; bills (`create_payment_request`, `pay_request_with_wallet`, cash on delivery,
-  cancel, refund); QRIS top-ups (`start_top_up`); `receive_notification` (the gateway endpoint's
-  handler); the sandbox bank app (`sandbox_pay`).
+* `services.py` — every write: `top_up`, `pay`, `transfer`, `move` (internal movements between
+  the account kinds paired in `MOVE_RULES`, e.g. wallet <-> RT cash / arisan pool, RT cash <->
+  cash clearing), `refund`, `payout`, `reverse_entry`; bills (`create_payment_request`,
+  `pay_request_with_wallet`, cash on delivery, cancel, refund); QRIS top-ups (`start_top_up`);
+  `receive_notification` (the gateway endpoint's handler); the sandbox bank app (`sandbox_pay`).
 * `methods.py` — the `PaymentMethod` protocol the marketplace uses (wallet, QRIS, COD).
 * `qris.py` — the QRIS/EMVCo MPM codec (no Django); `gateways.py` — the gateway adapters
   (Midtrans over HTTP, local sandbox) and Midtrans signatures.

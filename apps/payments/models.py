@@ -10,7 +10,8 @@ The ledger's rules live in the database, not only here (migration 0002, RunSQL t
   amount to its account (and stores the result in `Posting.balance_after`); any other change of
   the balance is refused, and an account starts at zero;
 * an account that may not go negative (wallets, merchant settlement, fee revenue, RT cash,
-  arisan pools) has `allow_negative = false`, and a CHECK constraint refuses a negative balance.
+  arisan pools; see KIND_RULES) has `allow_negative = false`, and a CHECK constraint refuses a
+  negative balance.
 
 Sign convention: a posting's amount is what it adds to its account's balance. Money in a
 wallet is positive; the gateway clearing account goes negative by the money the gateway holds
@@ -39,6 +40,9 @@ class AccountKind(models.TextChoices):
     RT_CASH = "rt_cash", _("Kas RT")
     ARISAN_POOL = "arisan_pool", _("Dana arisan")
     LOAN_RECEIVABLE = "loan_receivable", _("Piutang pinjaman")
+    # Counterpart of money that enters or leaves outside KotaKitaPay (banknotes an RT treasurer
+    # holds): the physical-money twin of the gateway clearing account, so it may go negative.
+    CASH_CLEARING = "cash_clearing", _("Kliring kas tunai")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -50,7 +54,24 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.RT_CASH: False,
     AccountKind.ARISAN_POOL: False,
     AccountKind.LOAN_RECEIVABLE: True,
+    AccountKind.CASH_CLEARING: True,
 }
+
+# (source kind, destination kind) pairs `services.move` may post between; a new kind that
+# takes part in internal movements is added here too. Anything else is refused: merchant, fee,
+# gateway and loan accounts move only through their own services (pay, payout, top_up,
+# refund...), wallet -> wallet is `transfer`, and a cash clearing account only ever faces an
+# RT cash account (never a wallet or a pool directly).
+MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (AccountKind.WALLET, AccountKind.RT_CASH),  # iuran paid from a wallet
+        (AccountKind.RT_CASH, AccountKind.WALLET),  # RT expense paid to someone, iuran refund
+        (AccountKind.WALLET, AccountKind.ARISAN_POOL),  # arisan contribution
+        (AccountKind.ARISAN_POOL, AccountKind.WALLET),  # arisan payout to the winner, refund
+        (AccountKind.CASH_CLEARING, AccountKind.RT_CASH),  # cash received by the treasurer
+        (AccountKind.RT_CASH, AccountKind.CASH_CLEARING),  # cash spent by the treasurer
+    }
+)
 
 
 class Account(models.Model):

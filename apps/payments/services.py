@@ -7,6 +7,9 @@ same idempotency key):
     pay(payer, merchant_account, amount, fee, reference, idempotency_key)
                                                 wallet -> merchant settlement (+ platform fee)
     transfer(source, target, amount, *, idempotency_key)               wallet -> wallet
+    move(source, destination, amount, *, idempotency_key, reference)
+                        internal movement between ledger accounts of the kinds in MOVE_RULES
+                        (wallet <-> rt_cash, wallet <-> arisan_pool, rt_cash <-> cash_clearing)
     refund(payment, amount, *, idempotency_key)    partial/full reversal of a payment, pro rata
     payout(merchant_account, amount, *, idempotency_key)               merchant -> gateway clearing
     reverse_entry(entry, *, idempotency_key)       correction: the rest of an entry, reversed
@@ -65,6 +68,7 @@ from .gateways import (
 )
 from .models import (
     KIND_RULES,
+    MOVE_RULES,
     Account,
     AccountKind,
     ChargeStatus,
@@ -130,6 +134,10 @@ def fee_for(amount: int) -> int:
 def rupiah(amount: int) -> str:
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+
+
+def _kind_label(kind: str) -> str:
+    return str(dict(AccountKind.choices).get(kind, kind))
 
 
 def _require(account: Account, kinds: Sequence[str], message: Any) -> None:
@@ -495,6 +503,59 @@ def transfer(
         locked=locked,
         amount=amount,
         description=description or str(_("Transfer ke %(name)s") % {"name": target.owner or target.name}),
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def move(
+    source: Account,
+    destination: Account,
+    amount: int,
+    *,
+    idempotency_key: str,
+    reference: str,
+    memo: str = "",
+    actor: User | None = None,
+) -> JournalEntry:
+    """An internal movement: `amount` from `source` to `destination`, one TRANSFER entry.
+
+    Only between the kinds paired in `models.MOVE_RULES` (wallet <-> rt_cash, wallet <->
+    arisan_pool, rt_cash <-> cash_clearing, ...); any other pair raises `ValidationFailed`
+    (422, code "move_not_allowed"). Idempotent on the key: the same key with the same source,
+    destination, amount and reference returns the entry posted before; with any of them
+    changed it raises `Conflict` (409). `memo` is the entry's description (not part of the
+    fingerprint). A source that may not go negative and lacks the money raises `Conflict`
+    ("insufficient_funds"); a frozen account raises `Conflict` ("account_frozen").
+    """
+    amount = clean_amount(amount)
+    key = clean_key(idempotency_key)
+    if source.pk == destination.pk:
+        raise ValidationFailed(_("Akun asal dan tujuan sama."), code="same_account")
+    fingerprint = _fingerprint(
+        "move", source=source.public_id, destination=destination.public_id, amount=amount, reference=reference
+    )
+    locked = _lock([source, destination])
+    kinds = (locked[source.pk].kind, locked[destination.pk].kind)  # as stored, under the lock
+    if kinds not in MOVE_RULES:
+        raise ValidationFailed(
+            _("Pemindahan dana dari %(source)s ke %(destination)s tidak diizinkan.")
+            % {"source": _kind_label(kinds[0]), "destination": _kind_label(kinds[1])},
+            code="move_not_allowed",
+            source=str(source.public_id),
+            destination=str(destination.public_id),
+        )
+    if (replay := _replay(key, fingerprint)) is not None:
+        return replay
+    return _post(
+        EntryKind.TRANSFER,
+        [(source, -amount), (destination, amount)],
+        key=key,
+        fingerprint=fingerprint,
+        locked=locked,
+        amount=amount,
+        description=memo or str(_("Transfer ke %(name)s") % {"name": destination.owner or destination.name}),
+        reference=reference,
         actor=actor,
     )
 
