@@ -20,11 +20,11 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from . import services
 from .forms import ImportForm
 from .identity import Person, build_person, check_kk
-from .importing import MAX_IMPORT_BYTES
 from .models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from .resources import DistributionResource
 

@@ -3,18 +3,16 @@ format readers. No database access here: the dry run against the database is in 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.spreadsheets import column_map, read_table
 
 from .identity import Person, build_person
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000  # ~11 ms a row for the dry run and again for the confirm: keeps a request < 30 s
 FIRST_DATA_LINE = 2  # line 1 is the header, as the operator sees it in a spreadsheet
 
@@ -61,49 +59,6 @@ class ParsedFile:
     row_count: int = 0
 
 
-def _normalise_header(value: object) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).split())
-
-
-def _column_map(headers: list[object]) -> dict[str, int]:
-    aliases = {alias: key for key, names in COLUMNS.items() for alias in names}
-    found: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        key = aliases.get(_normalise_header(header))
-        if key and key not in found:
-            found[key] = index
-    return found
-
-
-def _read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[object]]]:
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationFailed(_("Berkas terlalu besar (maks. 5 MB)."), code="file_too_large")
-    name = file_name.lower()
-    try:
-        if name.endswith(".xlsx"):
-            if not content.startswith(b"PK\x03\x04"):
-                raise ValidationFailed(_("Berkas bukan xlsx yang valid."), code="unreadable_file")
-            dataset = XLSX().create_dataset(content)
-        elif name.endswith(".csv"):
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = content.decode("cp1252", errors="replace")
-            first_line = text.split("\n", 1)[0]
-            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-            dataset = CSV().create_dataset(text, delimiter=delimiter)
-        else:
-            raise ValidationFailed(_("Format berkas harus .xlsx atau .csv."), code="unsupported_format")
-    except DomainError:
-        raise
-    except StopIteration:
-        raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
-    except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
-        raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
-    headers = list(dataset.headers or [])
-    return headers, [list(row) for row in dataset]
-
-
 def _blank(values: list[object]) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
@@ -114,8 +69,8 @@ def parse_file(file_name: str, content: bytes, *, family_target: bool) -> Parsed
     `family_target`: the program counts families (No. KK required, one row per No. KK).
     Raises ValidationFailed when the file as a whole is unusable.
     """
-    headers, table = _read_table(file_name, content)
-    columns = _column_map(headers)
+    headers, table = read_table(file_name, content)
+    columns = column_map(headers, COLUMNS)
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
     if family_target and "kk" not in columns:
         missing.append("kk")

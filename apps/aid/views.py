@@ -22,11 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from . import selectors, services
 from .forms import DistributeForm, DistributionFilterForm, FailForm, ImportForm, PersonForm, PlanPeriodForm
 from .identity import build_person
-from .importing import MAX_IMPORT_BYTES
 from .models import Distribution, Enrolment, ImportBatch, Program
 from .resources import FORMATS, export_distributions
 

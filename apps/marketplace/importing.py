@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from import_export.formats.base_formats import CSV, XLSX
 
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.spreadsheets import column_map, read_table
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 FIRST_DATA_LINE = 2  # line 1 is the header, as the owner sees it in a spreadsheet
 
@@ -75,48 +74,6 @@ class ParsedFile:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     row_count: int = 0
-
-
-def _normalise_header(value: object) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).split())
-
-
-def _column_map(headers: list[object]) -> dict[str, int]:
-    aliases = {alias: key for key, names in COLUMNS.items() for alias in names}
-    found: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        key = aliases.get(_normalise_header(header))
-        if key and key not in found:
-            found[key] = index
-    return found
-
-
-def read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[object]]]:
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationFailed(_("Berkas terlalu besar (maks. 5 MB)."), code="file_too_large")
-    name = file_name.lower()
-    try:
-        if name.endswith(".xlsx"):
-            if not content.startswith(b"PK\x03\x04"):
-                raise ValidationFailed(_("Berkas bukan xlsx yang valid."), code="unreadable_file")
-            dataset = XLSX().create_dataset(content)
-        elif name.endswith(".csv"):
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = content.decode("cp1252", errors="replace")
-            first_line = text.split("\n", 1)[0]
-            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-            dataset = CSV().create_dataset(text, delimiter=delimiter)
-        else:
-            raise ValidationFailed(_("Format berkas harus .xlsx atau .csv."), code="unsupported_format")
-    except DomainError:
-        raise
-    except StopIteration:
-        raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
-    except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
-        raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
-    return list(dataset.headers or []), [list(row) for row in dataset]
 
 
 def _cell_text(value: object) -> str:
@@ -220,7 +177,7 @@ def parse_import(file_name: str, content: bytes, *, kind: str) -> ParsedFile:
     """Well-formed rows (SKU unique within the file) and one error per bad row; raises
     ValidationFailed when the file as a whole is unusable."""
     headers, table = read_table(file_name, content)
-    columns = _column_map(headers)
+    columns = column_map(headers, COLUMNS)
     missing = [key for key in REQUIRED[kind] if key not in columns]
     if missing:
         raise ValidationFailed(

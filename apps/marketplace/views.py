@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.core.spreadsheets import MAX_IMPORT_BYTES
 from apps.discovery import selectors as discovery
 from apps.payments import methods as payment_methods
 from apps.tenancy.models import Tenant
@@ -45,7 +46,6 @@ from .forms import (
     VariantEditForm,
     VariantForm,
 )
-from .importing import MAX_IMPORT_BYTES
 from .models import CartItem, ImportBatch, Order, Placement, Product, Reservation, Review, Shop, Stock, Variant
 
 

@@ -21,10 +21,10 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.aid import selectors, services
 from apps.aid.identity import build_person, check_nik, hash_number
-from apps.aid.importing import MAX_IMPORT_BYTES
 from apps.aid.models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from apps.aid.resources import FORMATS, export_distributions
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from .serializers import (
     BeneficiarySerializer,
