@@ -52,6 +52,7 @@ def _private_runtime_dir(base_dir: Path) -> None:
 
 def embedded_bin_dir() -> Path | None:
     """Directory of the embedded server's client binaries (pg_dump), if installed."""
+    _private_runtime_dir(Path(__file__).resolve().parent.parent)
     try:
         import pgserver
     except ImportError:
