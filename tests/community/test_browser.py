@@ -140,8 +140,8 @@ def test_treasurer_records_an_expense_and_a_warga_pays_iuran_on_phones(
         expect(page.get_by_test_id("entries")).to_contain_text("Kantong sampah")
         expect(page.get_by_test_id("entries").get_by_role("link", name="bukti")).to_be_visible()
         assert page.url.endswith(f"/kas/rt/{rt.pk}/")  # updated in place, no navigation
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.screenshot(path=str(results_dir(request.config) / "community-treasurer-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         session_keys.extend(c["value"] for c in context.cookies() if c["name"] == "sessionid")
     finally:
         context.close()
@@ -159,8 +159,8 @@ def test_treasurer_records_an_expense_and_a_warga_pays_iuran_on_phones(
         page.get_by_role("link", name="Laporan bulanan (transparan untuk warga)").click()
         expect(page.get_by_test_id("closing")).to_have_text("Rp75.000")
         expect(page.get_by_test_id("report-expenses")).to_contain_text("Kantong sampah")
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.screenshot(path=str(results_dir(request.config) / "community-report-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         session_keys.extend(c["value"] for c in context.cookies() if c["name"] == "sessionid")
     finally:
         context.close()

@@ -154,10 +154,11 @@ class GermanCredit:
 
 
 def default_path() -> Path:
-    """`$KOTAKITA_SHARED_DATA/credit/germancredit.csv`, else `<repo>/../shared/data/credit/...`."""
+    """`$KOTAKITA_SHARED_DATA/credit/germancredit.csv` if set, else the copy kept beside this module."""
     shared = os.environ.get("KOTAKITA_SHARED_DATA")
-    base = Path(shared) if shared else Path(__file__).resolve().parents[3].parent / "shared" / "data"
-    return base / "credit" / "germancredit.csv"
+    if shared:
+        return Path(shared) / "credit" / "germancredit.csv"
+    return Path(__file__).resolve().parent / "data" / "germancredit.csv"
 
 
 def _code(mapping: dict[str, float], value: str, column: str) -> float:
