@@ -205,9 +205,11 @@ def run_pg_dump(*args: str) -> str:
     """Run pg_dump against our database with `args`; returns its standard output."""
     db = connection.settings_dict
     cmd = [pg_dump_binary(), *args]
-    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
-        if db.get(key):
-            cmd.append(f"{option}={db[key]}")
+    # The embedded server is reached through a socket directory given as OPTIONS["host"].
+    host = db.get("HOST") or (db.get("OPTIONS") or {}).get("host")
+    for option, value in (("--host", host), ("--port", db.get("PORT")), ("--username", db.get("USER"))):
+        if value:
+            cmd.append(f"{option}={value}")
     cmd.append(db["NAME"])
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

@@ -6,6 +6,21 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def _trigram_index(table, index):
+    """Create the trigram index only where pg_trgm is installed (not on the embedded server)."""
+
+    def create(apps, schema_editor):
+        from apps.core.pg_extensions import trigram_index_sql
+
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            present = cursor.fetchone() is not None
+        if present:
+            schema_editor.execute(trigram_index_sql(table, 'search_name', index))
+
+    return create
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -42,8 +57,17 @@ class Migration(migrations.Migration):
                 'verbose_name': 'produk lintas kelurahan',
                 'verbose_name_plural': 'produk lintas kelurahan',
                 'ordering': ['name', 'id'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='discovery_listing_fts'), django.contrib.postgres.indexes.GinIndex(fields=['search_name'], name='discovery_listing_trgm', opclasses=['gin_trgm_ops']), models.Index(fields=['kota', 'in_stock', '-updated_at'], name='discovery_listing_kota')],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='discovery_listing_fts'), models.Index(fields=['kota', 'in_stock', '-updated_at'], name='discovery_listing_kota')],
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'product_ref'), name='discovery_listing_once_per_product'), models.CheckConstraint(condition=models.Q(('price__gt', 0), ('price_max__gte', models.F('price'))), name='discovery_listing_price_positive')],
             },
+        ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='listing',
+                    index=django.contrib.postgres.indexes.GinIndex(fields=['search_name'], name='discovery_listing_trgm', opclasses=['gin_trgm_ops']),
+                ),
+            ],
+            database_operations=[migrations.RunPython(_trigram_index('discovery_listing', 'discovery_listing_trgm'), migrations.RunPython.noop)],
         ),
     ]

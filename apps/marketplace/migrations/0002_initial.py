@@ -11,6 +11,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _trigram_index(table, index):
+    """Create the trigram index only where pg_trgm is installed (not on the embedded server)."""
+
+    def create(apps, schema_editor):
+        from apps.core.pg_extensions import trigram_index_sql
+
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            present = cursor.fetchone() is not None
+        if present:
+            schema_editor.execute(trigram_index_sql(table, 'search_name', index))
+
+    return create
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -387,9 +402,14 @@ class Migration(migrations.Migration):
             model_name='product',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='marketplace_product_fts'),
         ),
-        migrations.AddIndex(
-            model_name='product',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_name'], name='marketplace_product_trgm', opclasses=['gin_trgm_ops']),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='product',
+                    index=django.contrib.postgres.indexes.GinIndex(fields=['search_name'], name='marketplace_product_trgm', opclasses=['gin_trgm_ops']),
+                ),
+            ],
+            database_operations=[migrations.RunPython(_trigram_index('marketplace_product', 'marketplace_product_trgm'), migrations.RunPython.noop)],
         ),
         migrations.AddIndex(
             model_name='product',
