@@ -19,8 +19,12 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("akun/", include("apps.accounts.urls")),
     path("admin/", platform_admin_site.urls),
+    path("operator/tagihan/", include("apps.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include([*router.urls, *docs_urlpatterns(__name__)])),
+    path(
+        "api/v1/",
+        include([*router.urls, path("data/", include("apps.dataservice.api.urls")), *docs_urlpatterns(__name__)]),
+    ),
 ]
 if settings.DEBUG:
     urlpatterns += static(  # type: ignore[arg-type]

@@ -28,6 +28,10 @@ PAGES = [
     ("kas/", "apps.community.urls"),
     ("pasar/", "apps.marketplace.urls"),
     ("pengadaan/", "apps.procurement.urls"),
+    ("antar/", "apps.fulfillment.urls"),
+    ("pinjaman/", "apps.lending.urls"),
+    ("wawasan/", "apps.insights.urls"),
+    ("dasbor/", "apps.analytics.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [
@@ -40,6 +44,9 @@ APIS = [
     ("community/", "apps.community.api.urls"),
     ("marketplace/", "apps.marketplace.api.urls"),
     ("procurement/", "apps.procurement.api.urls"),
+    ("fulfillment/", "apps.fulfillment.api.urls"),
+    ("lending/", "apps.lending.api.urls"),
+    ("insights/", "apps.insights.api.urls"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [

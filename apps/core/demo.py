@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
@@ -52,6 +53,9 @@ def seed() -> list[DemoAccount]:
     for tenant in [kota, *(Tenant.objects.get(region_id=code) for code in KELURAHAN)]:
         _seed_apps(tenant)
     connection.set_schema_to_public()
+    for name in PUBLIC_DEMO_MODULES:
+        if (module := _optional_module(name)) is not None:
+            module.seed()
     return accounts
 
 
@@ -67,19 +71,31 @@ DEMO_MODULES = [
     "apps.community.demo",
     "apps.marketplace.demo",
     "apps.procurement.demo",
+    "apps.fulfillment.demo",
+    "apps.lending.demo",
+    "apps.insights.demo",
+    "apps.analytics.demo",
 ]
+# Platform-wide demo data (`seed()`, public schema), after every tenant has its own.
+PUBLIC_DEMO_MODULES = ["apps.billing.demo", "apps.dataservice.demo"]
 
 
 def _seed_apps(tenant: Tenant) -> None:
     for name in DEMO_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        with tenant:
-            module.seed(tenant)
+        module = _optional_module(name)
+        if module is not None:
+            with tenant:
+                module.seed(tenant)
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    """The demo module of a capability, or None while that capability has no demo data."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
 
 
 def _operator() -> DemoAccount:

@@ -63,6 +63,9 @@ _PUBLIC_ONLY = [
     "django_tenants",
     "apps.tenancy",
     "apps.discovery",
+    "apps.analytics",
+    "apps.dataservice",
+    "apps.billing",
 ]
 _TENANT_ONLY = [
     "apps.rtrw",
@@ -75,6 +78,9 @@ _TENANT_ONLY = [
     "apps.community",
     "apps.marketplace",
     "apps.procurement",
+    "apps.fulfillment",
+    "apps.lending",
+    "apps.insights",
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
@@ -212,6 +218,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Orders ready for delivery are batched per hub at each cut-off and routed.
+    "fulfillment-dispatch": {"task": "fulfillment.dispatch_due_everywhere", "schedule": 300.0},
+    # Auto-debit of instalments, arrears buckets, then batch scoring into pre-approved offers.
+    "lending-nightly": {"task": "lending.nightly_everywhere", "schedule": crontab(hour=1, minute=0)},
+    "lending-retrain": {"task": "lending.retrain_everywhere", "schedule": crontab(hour=3, minute=0, day_of_week=0)},
+    # Yesterday's facts of every tenant (and a window back, for late data) into the public schema.
+    "analytics-rollup": {"task": "analytics.rollup_everywhere", "schedule": crontab(hour=0, minute=30)},
+    "insights-forecast": {"task": "insights.forecast_everywhere", "schedule": crontab(hour=4, minute=0, day_of_week=1)},
+    "billing-monthly-invoices": {
+        "task": "billing.issue_invoices",
+        "schedule": crontab(hour=5, minute=0, day_of_month=1),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -309,6 +327,8 @@ LOGGING = {
 # Keys for personal data at rest (NIK). Set a long random value of its own in production:
 # derived from SECRET_KEY otherwise, so rotating SECRET_KEY would make stored NIKs unreadable.
 PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
+# Keys the anonymous entity keys of the public daily facts (apps.analytics.metrics.entity_key).
+ANALYTICS_ENTITY_KEY = env("ANALYTICS_ENTITY_KEY")
 NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.

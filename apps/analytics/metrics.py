@@ -1,0 +1,58 @@
+"""Names of the daily facts (`DailyFact.metric`) and the anonymous entity keys behind them.
+
+Producers and consumers (dashboards, apps.dataservice, apps.billing) share these names; add a
+metric here before producing it.
+
+A tenant app produces its facts in `apps/<app>/facts.py`:
+
+    def daily_facts(day: datetime.date) -> Iterable[FactRow]: ...
+
+run inside the tenant's schema by the roll-up (apps.analytics), which writes them to the public
+`DailyFact` table, replacing that tenant's rows for the day (so late data is corrected by
+running the day again). A producer reads only its own app's tables and must be deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+class Metric:
+    # metric name: (dimension, value, count, entities)
+    UMKM_ACTIVE = "umkm_active"  # KBLI 2-digit sector; shops open that day; -; shops
+    UMKM_NEW = "umkm_new"  # KBLI sector; shops created; -; shops
+    GMV = "gmv"  # product category slug; rupiah of paid orders; orders; shops
+    UNITS_SOLD = "units_sold"  # product category slug; units; order lines; shops
+    PLATFORM_FEES = "platform_fees"  # ""; rupiah of platform fees; orders; shops
+    PAYMENTS = "payments"  # ""; rupiah moved through KotaKitaPay; ledger entries; wallets
+    PERMITS_SUBMITTED = "permits_submitted"  # ""; applications; -; applicants
+    PERMITS_ISSUED = "permits_issued"  # ""; minutes from submission to issue; permits; applicants
+    PERMITS_OVERDUE = "permits_overdue"  # ""; permits past their step SLA at day end; -; applicants
+    REPORTS_OPENED = "reports_opened"  # report category; reports; -; reporters
+    REPORTS_RESOLVED = "reports_resolved"  # report category; minutes to resolve; reports; reporters
+    AID_DISTRIBUTED = "aid_distributed"  # program; rupiah value; distributions; beneficiaries
+    ACTIVE_RESIDENTS = "active_residents"  # ""; residents who did anything that day; -; residents
+    DELIVERIES = "deliveries"  # hub; metres driven; deliveries; couriers
+    DELIVERIES_ON_TIME = "deliveries_on_time"  # hub; on-time deliveries; deliveries; couriers
+    LOANS_OUTSTANDING = "loans_outstanding"  # ""; rupiah principal outstanding; loans; borrowers
+    LOANS_AT_RISK = "loans_at_risk"  # bucket "1-30"... ; rupiah outstanding in arrears; loans; borrowers
+
+
+@dataclass(frozen=True)
+class FactRow:
+    metric: str
+    value: int
+    count: int = 0
+    dimension: str = ""
+    entity_keys: frozenset[int] = field(default_factory=frozenset)
+
+
+def entity_key(kind: str, schema_name: str, pk: object) -> int:
+    """A stable 63-bit anonymous key of one entity (keyed, so it cannot be reversed by guessing)."""
+    secret = (getattr(settings, "ANALYTICS_ENTITY_KEY", "") or settings.SECRET_KEY).encode()
+    digest = hmac.new(secret, f"{kind}:{schema_name}:{pk}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
