@@ -19,18 +19,32 @@ What it measures, in one run (no database, no network):
     - **stock at every hub** (multi-depot VRPTW): a courier loads the goods at its own hub;
     - **stock at the order's hub** (pickup-and-delivery): the goods wait at the hub of the
       kelurahan the order lies in; the courier collects them there (2 minutes) first.
-  Each is solved with the selected backend and with the other one (same budget,
-  `--dispatch-budget`, default 20 s), and compared with two naive dispatches: every order its own
-  round trip from its kelurahan's hub, and first-come nearest-courier (greedy). Target: the
-  optimised plan drives >= 40 % less than the naive round trips. Wall time must stay within the
-  configured limit. The solvers minimise cost (metres x each courier's rupiah/km), not distance;
-  the table shows both. The naive round trips assume a courier at every hub for every order.
+  Each scenario is solved by both backends minimising **distance** (`Objective.DISTANCE`), the
+  quantity the target and both baselines measure, and once more by the selected backend with
+  the production default, **rupiah** (`Objective.COST`: metres x each courier's Rp/km), shown
+  as its own row and not used for the verdict. The budget per solve is `--dispatch-budget`,
+  by default the app's configured limit (`apps.fulfillment.conf.SOLVER_SECONDS`, i.e.
+  FULFILLMENT_SOLVER_SECONDS without a settings override), and covers model building too.
+  Baselines, measured on the same orders and matrix:
+    - naive: every order its own round trip from its kelurahan's hub (hub -> [hub pickup ->]
+      drop-off -> hub), as if a courier waited at every hub for every order; no capacity,
+      shift or slot limits. Identical in both scenarios;
+    - greedy: first-come nearest-courier with the same 20 couriers, in slot order, never
+      re-planned (`baselines.first_come_nearest_courier`).
+  Target: the selected distance-minimising plan serves every order and drives >= 40 % less
+  than naive, within the limit. Why the rupiah plan drives further: it moves work to the
+  cheapest vehicles (sepeda Rp 150/km, becak Rp 300/km, motor Rp 500/km) and accepts more
+  kilometres to do so. Seed 7, 10 s: with pickups at the order's hub it drives 240 km (-27 %
+  vs naive) for Rp 48,444, the distance plan 181 km (-45 %) for Rp 66,173; with stock at every
+  hub 187 km / Rp 43,686 vs 148 km / Rp 55,616. An operator who pays per kilometre whatever
+  the vehicle should solve with `Objective.DISTANCE`; one who pays each vehicle's own rate,
+  with the default `Objective.COST`.
 
 Ratios are computed within this run; nothing asserts absolute times. Seeded: same seed, same
 orders. Run from the repository root:
 
     .venv/bin/python bench/routing.py [--budget 5] [--instances A-n32-k5,A-n45-k6 | --instances 5]
-                                      [--dispatch-budget 20] [--orders 200] [--couriers 20]
+                                      [--dispatch-budget 10] [--orders 200] [--couriers 20]
                                       [--seed 7] [--skip-cvrp] [--skip-dispatch]
 
 Results are printed and written to bench/results/routing.json.
@@ -64,10 +78,12 @@ TARGET_LESS_THAN_NAIVE = 0.40
 
 sys.path.insert(0, str(BASE_DIR))
 
+from apps.fulfillment.conf import SOLVER_SECONDS  # noqa: E402  (a constant: no Django setup needed)
 from apps.fulfillment.solver import (  # noqa: E402
     Backend,
     HaversineProvider,
     Hub,
+    Objective,
     Order,
     Plan,
     Point,
@@ -195,6 +211,9 @@ class Scenario:
     problem: Problem
     hub_of: dict[str, str]  # order id -> its kelurahan's hub id
 
+    def hub_of_order(self, order: Order) -> str:
+        return self.hub_of[order.id]
+
 
 def make_scenarios(city: City, n_orders: int, n_couriers: int, seed: int) -> list[Scenario]:
     rng = random.Random(seed)
@@ -262,14 +281,16 @@ def run_dispatch(n_orders: int, n_couriers: int, budget: float, seed: int) -> li
     for scenario in make_scenarios(city, n_orders, n_couriers, seed):
         problem = scenario.problem
         matrix = HaversineProvider().matrix(problem.points())
-        naive = own_trips(problem, matrix, hub_of=lambda o, s=scenario: s.hub_of[o.id])
+        naive = own_trips(problem, matrix, hub_of=scenario.hub_of_order)
         greedy = first_come_nearest_courier(problem, matrix)
         plans: dict[str, dict[str, Any]] = {}
+        # The target is about distance, so both backends minimise distance; the production
+        # default (rupiah) is solved too, with the backend it would use, and shown next to them.
         for backend in SOLVERS:
-            cpu = time.process_time()
-            plan = solve(problem, SolveOptions(time_limit_s=budget, backend=backend, seed=seed), matrix=matrix)
-            plans[backend.value] = _plan_row(plan, matrix, problem) | {"cpu_s": time.process_time() - cpu}
-        selected = choose_backend(next(iter(plans.values()))["problem_type"]).value
+            plans[f"{backend.value}/distance"] = _solve_row(problem, matrix, backend, Objective.DISTANCE, budget, seed)
+        chosen = choose_backend(next(iter(plans.values()))["problem_type"])
+        plans[f"{chosen.value}/cost"] = _solve_row(problem, matrix, chosen, Objective.COST, budget, seed)
+        selected = f"{chosen.value}/distance"
         best = plans[selected]
         naive_km = naive.distance_m / 1000
         greedy_km = greedy.distance_m / 1000
@@ -280,29 +301,31 @@ def run_dispatch(n_orders: int, n_couriers: int, budget: float, seed: int) -> li
             f"{len(problem.hubs)} hubs, budget {budget:g} s"
         )
         print(
-            f"  {'plan':<34} {'km':>8} {'served':>7} {'vs naive':>9} {'cost Rp':>9} {'wall s':>7} {'within':>7} "
+            f"  {'plan':<40} {'km':>7} {'served':>7} {'vs naive':>9} {'cost Rp':>9} {'wall s':>7} {'within':>7} "
             f"{'CPU s':>6}"
         )
-        print(f"  {'naive: own round trip per order':<34} {naive_km:>8.1f} {len(naive.served):>7} {'':>9}")
+        print(f"  {'naive: own round trip per order':<40} {naive_km:>7.1f} {len(naive.served):>7} {'':>9}")
         print(
-            f"  {'greedy: first-come nearest courier':<34} {greedy_km:>8.1f} {len(greedy.served):>7} "
+            f"  {'greedy: first-come nearest courier':<40} {greedy_km:>7.1f} {len(greedy.served):>7} "
             f"{_less(greedy_km, naive_km):>9}"
         )
         for name, row in plans.items():
             tag = " (selected)" if name == selected else ""
             print(
-                f"  {'optimised ' + name + tag:<34} {row['distance_km']:>8.1f} {row['served']:>7} "
+                f"  {'optimised ' + name + tag:<40} {row['distance_km']:>7.1f} {row['served']:>7} "
                 f"{_less(row['distance_km'], naive_km):>9} {row['cost_rp']:>9,} {row['wall_s']:>7.1f} "
                 f"{'yes' if row['within_limit'] else 'NO':>7} {row['cpu_s']:>6.1f}"
                 + (f"  check errors: {row['check_errors']}" if row["check_errors"] else "")
             )
         less = 1 - best["distance_km"] / naive_km
-        verdict = "met" if less >= TARGET_LESS_THAN_NAIVE else "NOT met"
+        complete = best["served"] == len(problem.orders) and not best["check_errors"]
+        verdict = "met" if less >= TARGET_LESS_THAN_NAIVE and complete else "NOT met"
         print(
             f"  selected plan: {100 * less:.1f}% less distance than naive "
             f"(target >= {100 * TARGET_LESS_THAN_NAIVE:.0f}%: {verdict}), "
             f"{100 * (1 - best['distance_km'] / greedy_km):.1f}% less than greedy; "
-            f"{best['served']}/{len(problem.orders)} served in {best['wall_s']:.1f} s of {budget:g} s"
+            f"{best['served']}/{len(problem.orders)} served in {best['wall_s']:.1f} s of {budget:g} s "
+            f"({'within' if best['within_limit'] else 'OVER'} the limit)"
         )
         results.append(
             {
@@ -318,10 +341,19 @@ def run_dispatch(n_orders: int, n_couriers: int, budget: float, seed: int) -> li
                 "selected": selected,
                 "selected_less_than_naive": less,
                 "selected_less_than_greedy": 1 - best["distance_km"] / greedy_km,
-                "target_met": less >= TARGET_LESS_THAN_NAIVE,
+                "target_met": less >= TARGET_LESS_THAN_NAIVE and complete,
             }
         )
     return results
+
+
+def _solve_row(
+    problem: Problem, matrix: TravelMatrix, backend: Backend, objective: Objective, budget: float, seed: int
+) -> dict[str, Any]:
+    cpu = time.process_time()
+    options = SolveOptions(time_limit_s=budget, backend=backend, seed=seed, objective=objective)
+    plan = solve(problem, options, matrix=matrix)
+    return _plan_row(plan, matrix, problem) | {"objective": objective.value, "cpu_s": time.process_time() - cpu}
 
 
 def _load() -> str:
@@ -355,7 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--budget", type=float, default=5.0, help="seconds per CVRP instance and solver")
     parser.add_argument("--instances", help="comma-separated names, or N for the first N (default: all 27)")
-    parser.add_argument("--dispatch-budget", type=float, default=20.0, help="seconds per dispatch solve")
+    parser.add_argument(
+        "--dispatch-budget",
+        type=float,
+        default=SOLVER_SECONDS,
+        help=f"seconds per dispatch solve (default: the app's FULFILLMENT_SOLVER_SECONDS, {SOLVER_SECONDS:g})",
+    )
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--couriers", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
     name = "apps.billing"
     verbose_name = _("Tagihan tenant")
+
+    def ready(self) -> None:
+        from .receivers import tenant_saved
+
+        post_save.connect(tenant_saved, sender="tenancy.Tenant", dispatch_uid="billing-tenant-status")

@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class FulfillmentConfig(AppConfig):
     name = "apps.fulfillment"
     verbose_name = _("Antar barang")
+
+    def ready(self) -> None:
+        from apps.marketplace.models import OrderEvent
+
+        from .receivers import order_event_saved
+
+        post_save.connect(order_event_saved, sender=OrderEvent, dispatch_uid="fulfillment.order_event_saved")

@@ -19,6 +19,7 @@ from apps.fulfillment.solver import (
     check_plan,
     choose_backend,
     engine,
+    pyvrp_backend,
     solve,
 )
 from apps.fulfillment.solver.baselines import first_come_nearest_courier, own_trips
@@ -129,7 +130,7 @@ def test_pyvrp_failure_falls_back_to_ortools(monkeypatch: pytest.MonkeyPatch) ->
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated PyVRP failure")
 
-    monkeypatch.setattr(engine.pyvrp_backend, "solve", broken)
+    monkeypatch.setattr(pyvrp_backend, "solve", broken)
     problem = Problem([Hub("H", xy(0, 0))], [Order("o", Stop(xy(5, 5)), 1)], [vehicle()])
     matrix = planar(problem)
     plan = solve(problem, SolveOptions(time_limit_s=0.5, backend=Backend.PYVRP), matrix=matrix)

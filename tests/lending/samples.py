@@ -20,4 +20,5 @@ APPLICANT: dict[str, FeatureValue] = {
     "repay_on_time_ratio": None,
     "repay_max_dpd": None,
     "prior_loans_count": 0,
+    "wallet_active_days_3m": 20,
 }

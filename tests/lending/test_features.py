@@ -123,3 +123,14 @@ def test_engine_modules_do_not_import_django() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=ROOT)
+
+
+def test_wallet_feature_sentences_and_back_compat() -> None:
+    spec = UMKM_FEATURES.spec("wallet_active_days_3m")
+    assert spec.optional and spec.direction is Direction.RISK_DOWN
+    assert spec.sentence(float("nan")) == "Belum memiliki dompet KotaKitaPay"
+    assert spec.sentence(42.0) == "Dompet KotaKitaPay dipakai pada 42 dari 90 hari terakhir"
+    assert spec.reason_text(3.0, raises_risk=True).endswith("(masih tergolong jarang)")
+    # Rows stored before the wallet feature existed still build (missing -> NaN).
+    old = {k: v for k, v in APPLICANT.items() if k != "wallet_active_days_3m"}
+    assert np.isnan(UMKM_FEATURES.row(old)[UMKM_FEATURES.index("wallet_active_days_3m")])

@@ -59,3 +59,17 @@ def test_pipeline_learns_on_german_credit(german: GermanCredit) -> None:
     model = train_model(german.x, german.y, german.features, params, excluded_attributes=german.excluded)
     assert model.card.metrics["auc"] > 0.7
     assert model.card.excluded_attributes["personal_status_and_sex"].startswith("protected")
+
+
+def test_derived_affordability_columns(german: GermanCredit) -> None:
+    col = german.features.index
+    x = german.x
+    instalment = x[:, col("credit_amount")] / x[:, col("duration_months")]
+    assert np.allclose(x[:, col("monthly_instalment")], instalment)
+    assert np.allclose(x[:, col("disposable_income_proxy")], instalment / x[:, col("installment_rate_pct")])
+    assert german.features.name == "german-credit-v2"
+    assert german.features.spec("monthly_instalment").direction is Direction.UNKNOWN
+    v1 = load_german_credit(derived=False)
+    assert v1.features.name == "german-credit-v1"
+    assert "monthly_instalment" not in v1.features.names and len(v1.features) == len(german.features) - 2
+    assert np.array_equal(v1.x, x[:, : len(v1.features)], equal_nan=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from apps.lending.scoring import (
 from apps.lending.scoring.calibration import PD_MAX, PD_MIN, fit_calibrator, isotonic_fit
 from apps.lending.scoring.german import german_features
 from apps.lending.scoring.metrics import auc, stratified_folds
+from apps.lending.scoring.model import log_loss
 from apps.lending.scoring.policy import ColdStartPolicy
 
 from .conftest import SMALL
@@ -57,7 +59,7 @@ def test_monotone_constraints_hold_on_a_grid(umkm_model: ScoringModel, umkm_data
         else:
             assert (steps >= 0).all(), f"{spec.name}: PD fell with a worse value"
         checked += 1
-    assert checked == 13
+    assert checked == 14
 
 
 def test_monotone_learned_something(umkm_model: ScoringModel, umkm_data: Data) -> None:
@@ -250,3 +252,25 @@ def test_bad_training_input() -> None:
         train_model(x[:, :3], np.zeros(10), UMKM_FEATURES, SMALL)
     with pytest.raises(InsufficientOutcomesError):
         train_model(x, np.array([1] + [0] * 9), UMKM_FEATURES, SMALL)
+
+
+def test_round_count_is_chosen_on_held_out_folds(umkm_data: Data) -> None:
+    x, y = umkm_data
+    params = replace(SMALL, n_estimators=120, round_step=30)
+    assert params.round_grid() == [30, 60, 90, 120]
+    assert replace(params, n_estimators=100).round_grid() == [30, 60, 90, 100]
+    assert replace(params, select_rounds=False).round_grid() == [120]
+    model = train_model(x, y, UMKM_FEATURES, params)
+    rounds = model.card.metrics["rounds"]
+    assert rounds["grid"] == [30, 60, 90, 120] and len(rounds["log_loss"]) == 4
+    assert rounds["chosen"] == rounds["grid"][int(np.argmin(rounds["log_loss"]))]
+    assert model.n_rounds == rounds["chosen"]
+    fixed = train_model(x, y, UMKM_FEATURES, replace(params, select_rounds=False))
+    assert fixed.n_rounds == 120 and fixed.card.metrics["rounds"]["selected"] is False
+
+
+def test_log_loss_by_hand() -> None:
+    y = np.array([1, 0, 1])
+    margin = np.array([0.0, np.log(3.0), np.log(4.0)])
+    # p = 0.5, 0.75, 0.8 -> -(ln 0.5 + ln 0.25 + ln 0.8) / 3
+    assert log_loss(y, margin) == pytest.approx(-(np.log(0.5) + np.log(0.25) + np.log(0.8)) / 3)

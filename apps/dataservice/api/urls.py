@@ -1,5 +1,11 @@
 """Data-as-a-Service API, mounted under /api/v1/data/ on the platform site (config/urls_public.py)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import CatalogueView, QueryView, UsageView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("indicators/", CatalogueView.as_view(), name="data-indicators"),
+    path("query/", QueryView.as_view(), name="data-query"),
+    path("usage/", UsageView.as_view(), name="data-usage"),
+]

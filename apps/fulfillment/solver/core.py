@@ -19,6 +19,7 @@ import numpy as np
 
 from .matrix import IntMatrix, TravelMatrix
 from .model import (
+    Objective,
     Order,
     Point,
     Problem,
@@ -63,6 +64,7 @@ class Compiled:
     rejected: list[Unassigned]
     horizon: int
     problem_type: str
+    objective: Objective = Objective.COST
 
     def vehicle(self, v: int) -> Vehicle:
         return self.problem.vehicles[v]
@@ -83,10 +85,19 @@ class Compiled:
         locs = np.array([n.loc for n in self.nodes], dtype=np.int64)
         return self.travel[speed_class][np.ix_(locs, locs)]
 
+    def unit_cost(self, v: int) -> int:
+        """What one metre driven by vehicle `v` costs in the objective (millirupiah, or 1 metre)."""
+        return 1 if self.objective is Objective.DISTANCE else self.vehicle(v).cost_per_km
+
+    def fixed_cost(self, v: int) -> int:
+        """Rupiah the objective charges for using vehicle `v` at all (0 when minimising distance)."""
+        return 0 if self.objective is Objective.DISTANCE else self.vehicle(v).fixed_cost
+
     def penalty(self) -> int:
         """Cost of leaving an order out: more than serving it can ever cost, so serving wins."""
-        max_cpk = max((v.cost_per_km for v in self.problem.vehicles), default=1)
-        max_fixed = max((v.fixed_cost for v in self.problem.vehicles), default=0)
+        n = len(self.problem.vehicles)
+        max_cpk = max((self.unit_cost(v) for v in range(n)), default=1)
+        max_fixed = max((self.fixed_cost(v) for v in range(n)), default=0)
         max_d = int(self.matrix.distances_m.max()) if len(self.matrix.points) else 0
         return 10 * (4 * max_d * max(1, max_cpk) + 1000 * max_fixed) + 1000
 
@@ -205,7 +216,7 @@ def problem_type(problem: Problem, routable: Sequence[int]) -> str:
     return VRPTW
 
 
-def compile_problem(problem: Problem, matrix: TravelMatrix) -> Compiled:
+def compile_problem(problem: Problem, matrix: TravelMatrix, objective: Objective = Objective.COST) -> Compiled:
     vehicles = problem.vehicles
     speeds, vclass = speed_classes(vehicles)
     travel = [travel_matrix(matrix, s) for s in speeds]
@@ -274,6 +285,7 @@ def compile_problem(problem: Problem, matrix: TravelMatrix) -> Compiled:
         rejected=rejected,
         horizon=horizon,
         problem_type=problem_type(problem, list(candidates)),
+        objective=objective,
     )
 
 

@@ -17,29 +17,40 @@ Rule: **PyVRP for every problem type** (`cvrp`, `vrptw`, `pdp`); OR-Tools when a
 the fallback when PyVRP raises or returns no feasible solution (the remaining time goes to
 OR-Tools, and `Plan.notes` says so).
 
+Objective
+---------
+`SolveOptions.objective`: `Objective.COST` (default) minimises rupiah, metres x each courier's
+Rp/km plus fixed costs; `Objective.DISTANCE` minimises metres. Routes report both either way.
+With a mixed fleet the two differ a lot: the rupiah plan hands work to sepeda (Rp 150/km) and
+becak (Rp 300/km) and drives further than a motor (Rp 500/km) would (see the bench below).
+
 Evidence (`bench/routing.py`, both backends in the same run with the same budget, 2 shared
 cores; full numbers in bench/results/routing.json):
 
-* cvrp - Augerat A, 27 instances, 5 s each: PyVRP mean gap 0.10 %, max 0.69 %, 21/27 optimal;
-  OR-Tools (PATH_CHEAPEST_ARC + GLS) mean 1.40 %, max 4.60 %, 8/27 optimal. (On a busier
-  machine, load average ~5, PyVRP's mean was 0.12 %; OR-Tools' 1.96 %.)
+* cvrp - Augerat A, 27 instances, 5 s each, load average ~8 (each solve got ~1.9 of its 5
+  CPU-seconds): PyVRP mean gap 0.05 %, max 0.35 %, 20/27 optimal; OR-Tools (PATH_CHEAPEST_ARC
+  + GLS) mean 2.23 %, max 6.25 %, 3/27 optimal. In a busier run (~1.4 CPU-seconds per solve):
+  PyVRP 0.10 % / 1.19 %, OR-Tools 2.90 % / 6.25 %. With
+  PyVRP's default penalty start and update rate PyVRP had 0.10 % at ~4 CPU-seconds and
+  0.12-0.14 % on a busy machine (see `pyvrp_backend.initial_penalties`).
 * vrptw - Kota Madiun, 200 orders with 2-hour slots, 20 mixed multi-trip couriers at 20 hubs,
-  goods at every hub, 20 s: PyVRP 175.1 km / Rp 39,855, OR-Tools (PARALLEL_CHEAPEST_INSERTION +
-  GLS) 196.2 km / Rp 53,078; both 200/200 served. Same setting, seeds 1-3: PyVRP 162.9 / 166.5 /
-  168.9 km vs OR-Tools 176.7 / 186.7 / 188.5 km.
-* pdp - the same orders collected at their kelurahan's hub first, 20 s: PyVRP 223.3 km /
-  Rp 43,200, OR-Tools 269.4 km / Rp 50,808; both 200/200 served.
-* mixed random instances (development sweeps, not in the benchmark): 40 instances of 20-35
-  orders with windows, pairs, 3 hubs, multi-trip and fixed costs at 1 s each - PyVRP served 880
-  orders at Rp 255,934, OR-Tools 820 at Rp 268,620; 220 small instances from the tests'
-  generator at 0.2 s - PyVRP 1,163 orders served, OR-Tools 1,160. No plan from either broke a
-  constraint. On 40-order / 6-courier Madiun cases at 5 s the distances were mixed, but PyVRP's
-  cost (the objective) was lower in all 8.
+  goods at every hub, 10 s, minimising distance (same run): PyVRP 148.0 km, OR-Tools
+  (PARALLEL_CHEAPEST_INSERTION + GLS) 170.8 km; both 200/200 served. Orders of seed 1: 131.9
+  vs 149.4 km.
+* pdp - the same orders collected at their kelurahan's hub first, 10 s, minimising distance:
+  PyVRP 180.7 km, OR-Tools 199.7 km (seed 1: 169.8 vs 178.2 km); both 200/200 served.
+* mixed random instances (development sweeps before the penalty change, not in the
+  benchmark): 40 instances of 20-35 orders with windows, pairs, 3 hubs, multi-trip and fixed
+  costs at 1 s each - PyVRP served 880 orders at Rp 255,934, OR-Tools 820 at Rp 268,620; 220
+  small instances from the tests' generator at 0.2 s - PyVRP 1,163 orders served, OR-Tools
+  1,160. No plan from either broke a constraint.
 
 PyVRP 0.14 does support pickup-and-delivery (`Shipment`), so PD problems do not need OR-Tools.
-Known weak spot: with reloads (multi-trip couriers) PyVRP's plan for the vrptw case above is
-longer than its plan when every courier makes a single trip (about 174 vs 159 km for seed 7),
-although the multi-trip plans are a superset; it still beats OR-Tools there.
+Known weak spot (measured before the penalty change, rupiah objective, 20 s): with reloads
+(multi-trip couriers) PyVRP's plan for the vrptw case above was longer than its plan when every
+courier makes a single trip (about 174 vs 159 km for seed 7), although the multi-trip plans are
+a superset; it still beat OR-Tools there. Reload depots are only given to PyVRP when some order
+is loaded at the hub (pure pickup-delivery problems get none).
 """
 
 from __future__ import annotations
@@ -103,7 +114,7 @@ def solve(
         source = provider if provider is not None else HaversineProvider()
         matrix = source.matrix(problem.points(), timeout_s=MATRIX_SHARE * limit)
     _ensure_covers(matrix, problem)
-    compiled = compile_problem(problem, matrix)
+    compiled = compile_problem(problem, matrix, opts.objective)
     notes = list(matrix.notes)
     unassigned: list[Unassigned] = list(compiled.rejected)
 

@@ -271,14 +271,29 @@ class FirstSolution(StrEnum):
     PARALLEL_CHEAPEST_INSERTION = "PARALLEL_CHEAPEST_INSERTION"
 
 
+class Objective(StrEnum):
+    """What the search minimises. Routes always report both their metres and their rupiah.
+
+    * `COST` (default): rupiah, i.e. metres x each courier's `cost_per_km` plus fixed costs. A
+      mixed fleet then prefers cheap vehicles even where they drive further (a sepeda at
+      Rp 150/km may ride 3 km where a motor at Rp 500/km would ride 1 km).
+    * `DISTANCE`: total metres driven, whoever drives them (fixed costs and rates ignored);
+      what the dispatch benchmark's distance target and its naive baselines measure.
+    """
+
+    COST = "cost"
+    DISTANCE = "distance"
+
+
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """How to solve: the wall-clock limit for the whole call, the backend, and a seed."""
+    """How to solve: the wall-clock limit for the whole call, the backend, a seed, the objective."""
 
     time_limit_s: float = 10.0
     backend: Backend = Backend.AUTO
     seed: int = 0
     first_solution: FirstSolution = FirstSolution.AUTO
+    objective: Objective = Objective.COST
 
     def __post_init__(self) -> None:
         _require(

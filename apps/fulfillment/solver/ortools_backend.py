@@ -1,7 +1,8 @@
 """OR-Tools routing backend (the baseline, as the design card asks).
 
 Model:
-* one arc-cost matrix per cost class (metres × rupiah/km; an exact integer), registered with
+* one arc-cost matrix per cost class (metres × rupiah/km, or metres alone for
+  `Objective.DISTANCE`; an exact integer), registered with
   `RegisterTransitMatrix` so costs are evaluated in C++ (no Python callbacks in the search);
 * **load**: single-trip plain deliveries only → the classic CVRP capacity dimension (demand
   accumulated from 0). With pickup-delivery pairs or reloads the dimension carries the real
@@ -100,13 +101,13 @@ def solve(
     # Arc costs per cost class.
     dist = c.matrix.distances_m[np.ix_(locs, locs)]
     cost_index: dict[int, int] = {}
-    for v, vehicle in enumerate(vehicles):
-        cpk = vehicle.cost_per_km
+    for v in range(n_vehicles):
+        cpk = c.unit_cost(v)
         if cpk not in cost_index:
             cost_index[cpk] = routing.RegisterTransitMatrix(rows(dist * cpk))
         routing.SetArcCostEvaluatorOfVehicle(cost_index[cpk], v)
-        if vehicle.fixed_cost:
-            routing.SetFixedCostOfVehicle(vehicle.fixed_cost * 1000, v)
+        if c.fixed_cost(v):
+            routing.SetFixedCostOfVehicle(c.fixed_cost(v) * 1000, v)
 
     # Load.
     capacities = [v.capacity for v in vehicles]

@@ -2,5 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from .views import DemandForecastViewSet, ForecastRunViewSet
+
 router = DefaultRouter()
+router.register("forecasts", DemandForecastViewSet, basename="insights-forecast")
+router.register("runs", ForecastRunViewSet, basename="insights-run")
 urlpatterns = router.urls

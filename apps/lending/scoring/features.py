@@ -11,7 +11,7 @@ probability of default (PD) when everything else is equal:
 The directions become xgboost monotone constraints (`FeatureSet.monotone_constraints`), the
 scorecard's points follow them, and tests check them on a grid.
 
-UMKM features (`UMKM_FEATURES`), computed by the lending app (later) from the tenant's own
+UMKM features (`UMKM_FEATURES`), computed by the lending app from the tenant's own
 transaction data; the window is in the name:
 
 | name | unit | direction | meaning |
@@ -25,12 +25,17 @@ transaction data; the window is in the name:
 | cancellations_30d | count | up | cancelled orders in the last 30 days ("bulan ini") |
 | rating_avg | 1..5 | down | mean buyer rating; NaN = no rating yet |
 | rating_count | count | unknown | number of ratings (exposure; no a-priori direction) |
-| tenure_months | months | down | months since the shop's first sale on KotaKita |
+| tenure_months | months | down | whole months since the shop opened on KotaKita |
 | permit_level | 0/1/2 | down | business permit: 0 none, 1 NIB submitted, 2 NIB/izin active |
 | iuran_on_time_ratio | 0..1 | down | share of iuran/arisan dues paid on time, 12 months; NaN = none |
 | repay_on_time_ratio | 0..1 | down | share of past loan instalments paid on time; NaN = no past loan |
 | repay_max_dpd | days | up | worst days past due on past loans; NaN = no past loan |
 | prior_loans_count | count | unknown | number of past loans (any lender on KotaKita) |
+| wallet_active_days_3m | days | down | days of the last 90 with a KotaKitaPay wallet movement; NaN = no wallet |
+
+`apps/lending/features.py` computes these from a tenant's own data (orders, reviews, permits,
+iuran/arisan, wallet postings, the lending app's repayment records); its docstring gives the
+exact definitions.
 
 Protected attributes are never features: `refuse_protected` rejects names that denote gender or
 sex, religion, ethnicity or race, marital status, or nationality (in English and Bahasa
@@ -343,6 +348,7 @@ class UmkmFeatures(TypedDict, total=False):
     repay_on_time_ratio: float | None
     repay_max_dpd: int | None
     prior_loans_count: int
+    wallet_active_days_3m: int | None
 
 
 def _gmv_trend(v: float) -> str:
@@ -402,6 +408,12 @@ def _repay_dpd(v: float) -> str:
         return "Belum ada riwayat pinjaman sebelumnya"
     n = _int(v)
     return "Tidak pernah terlambat membayar cicilan" if n <= 0 else f"Pernah terlambat membayar cicilan hingga {n} hari"
+
+
+def _wallet_days(v: float) -> str:
+    if _missing(v):
+        return "Belum memiliki dompet KotaKitaPay"
+    return f"Dompet KotaKitaPay dipakai pada {_int(v)} dari 90 hari terakhir"
 
 
 UMKM_FEATURES = FeatureSet(
@@ -487,7 +499,7 @@ UMKM_FEATURES = FeatureSet(
             "Lama berjualan di KotaKita",
             "bulan",
             Direction.RISK_DOWN,
-            "Months since the shop's first sale on KotaKita.",
+            "Whole months since the shop opened on KotaKita.",
             lambda v: f"Sudah {_int(v)} bulan berjualan di KotaKita",
             low_note="masih tergolong baru",
         ),
@@ -534,6 +546,16 @@ UMKM_FEATURES = FeatureSet(
             Direction.UNKNOWN,
             "Number of past loans on KotaKita (no a-priori direction).",
             lambda v: f"{_int(v)} pinjaman sebelumnya di KotaKita",
+        ),
+        FeatureSpec(
+            "wallet_active_days_3m",
+            "Hari aktif dompet KotaKitaPay (90 hari)",
+            "hari",
+            Direction.RISK_DOWN,
+            "Days of the last 90 with at least one KotaKitaPay wallet movement; missing when no wallet.",
+            _wallet_days,
+            optional=True,
+            low_note="masih tergolong jarang",
         ),
     ),
 )

@@ -34,6 +34,8 @@ def synthetic_umkm(n: int, seed: int = 0) -> tuple[npt.NDArray[np.float64], npt.
     prior = rng.poisson(0.6, n).astype(np.float64)
     on_time = np.where(prior > 0, rng.beta(12, 1, n), nan)
     dpd = np.where(prior > 0, np.where(rng.random(n) < 0.6, 0.0, np.round(rng.exponential(15, n))), nan)
+    # Drawn last so that the columns above stay the same for a given seed as before this feature.
+    wallet = np.where(rng.random(n) < 0.2, nan, np.minimum(rng.binomial(90, np.clip(weeks * 0.5, 0.02, 1.0)), 90))
 
     z = (
         -2.6
@@ -49,6 +51,7 @@ def synthetic_umkm(n: int, seed: int = 0) -> tuple[npt.NDArray[np.float64], npt.
         - 2.5 * np.nan_to_num(iuran - 0.8)
         - 4.0 * np.nan_to_num(on_time - 0.9)
         + 0.03 * np.nan_to_num(dpd)
+        - 0.01 * np.nan_to_num(wallet - 30)
         + rng.normal(0, 0.3, n)
     )
     y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(np.int64)
@@ -69,6 +72,7 @@ def synthetic_umkm(n: int, seed: int = 0) -> tuple[npt.NDArray[np.float64], npt.
         "repay_on_time_ratio": on_time,
         "repay_max_dpd": dpd,
         "prior_loans_count": prior,
+        "wallet_active_days_3m": wallet.astype(np.float64),
     }
     x = np.column_stack([columns[name] for name in UMKM_FEATURES.names]).astype(np.float64)
     return x, y

@@ -1,0 +1,135 @@
+"""Operator console (platform admin): integrators, their API keys and metered usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.errors import DomainError
+from apps.tenancy.admin import platform_admin_site
+
+from . import services
+from .indicators import FAMILY_LABELS, Family
+from .models import ApiKey, Partner, UsageDay
+
+
+class ApiKeyForm(forms.ModelForm[ApiKey]):
+    scopes = forms.MultipleChoiceField(
+        label=_("Cakupan"),
+        choices=[(f.value, f"{f.value} — {FAMILY_LABELS[f]}") for f in Family],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    region_prefixes = forms.CharField(
+        label=_("Wilayah yang diizinkan"), help_text=_("Kode Kemendagri dipisah koma, mis. 35.77 atau 35.77.03.1001")
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["partner", "name", "scopes", "region_prefixes", "per_minute", "per_day", "expires_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["region_prefixes"] = ", ".join(self.instance.region_prefixes)
+
+    def clean_scopes(self) -> list[str]:
+        try:
+            return services.clean_scopes(list(self.cleaned_data["scopes"]))
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+    def clean_region_prefixes(self) -> list[str]:
+        try:
+            return services.clean_region_prefixes(self.cleaned_data["region_prefixes"].split(","))
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+
+class ApiKeyInline(admin.TabularInline[ApiKey, Partner]):
+    model = ApiKey
+    fields = ("name", "prefix", "scopes", "region_prefixes", "per_minute", "per_day", "expires_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Partner, site=platform_admin_site)
+class PartnerAdmin(admin.ModelAdmin[Partner]):
+    list_display = ["name", "contact_email", "active", "created_at"]
+    search_fields = ["name", "contact_email"]
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey, site=platform_admin_site)
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
+    form = ApiKeyForm
+    list_display = ["prefix", "partner", "name", "scopes", "region_prefixes", "per_minute", "per_day", "status"]
+    list_filter = ["partner"]
+    search_fields = ["prefix", "name", "partner__name"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("status"))
+    def status(self, obj: ApiKey) -> str:
+        if obj.revoked_at is not None:
+            return gettext("dicabut")
+        return gettext("aktif") if obj.is_usable() else gettext("kedaluwarsa")
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        key, raw = services.create_api_key(
+            partner=data["partner"],
+            name=data["name"],
+            scopes=data["scopes"],
+            region_prefixes=data["region_prefixes"],
+            per_minute=data["per_minute"],
+            per_day=data["per_day"],
+            expires_at=data["expires_at"],
+        )
+        obj.pk = key.pk
+        obj.prefix = key.prefix
+        obj.key_hash = key.key_hash
+        # Shown this once; only its digest is stored.
+        messages.warning(
+            request, gettext("Simpan kunci ini sekarang, kunci tidak akan ditampilkan lagi: %(key)s") % {"key": raw}
+        )
+
+    @admin.action(description=_("Cabut kunci terpilih"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            services.revoke_api_key(key)
+        messages.success(request, gettext("%(n)s kunci dicabut.") % {"n": queryset.count()})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: usage rows stay for billing
+
+
+@admin.register(UsageDay, site=platform_admin_site)
+class UsageDayAdmin(admin.ModelAdmin[UsageDay]):
+    list_display = ["day", "api_key", "requests", "rows", "cells", "suppressed_cells", "throttled"]
+    list_filter = ["day", "api_key__partner"]
+    search_fields = ["api_key__prefix", "api_key__partner__name"]
+    date_hierarchy = "day"
+    list_select_related = ["api_key__partner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

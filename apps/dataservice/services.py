@@ -1,0 +1,352 @@
+"""Writes of the Data-as-a-Service: integrators and their keys, metering, and releasing the
+cells of a query under k-anonymity (primary + complementary suppression per table, and the
+differencing auditor across requests)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.analytics.privacy import DEFAULT_K, Cell, Key, QueryAuditor, Reason, Released, protect_table
+from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.tenancy import regions
+from apps.tenancy.models import Region
+
+from . import audit, selectors
+from .indicators import Family
+from .models import ApiKey, Partner
+
+KEY_PREFIX = "kkd_"
+PREFIX_LENGTH = 12
+DEFAULT_PER_MINUTE = 60
+DEFAULT_PER_DAY = 5000
+
+
+def k_threshold() -> int:
+    return int(getattr(settings, "DATASERVICE_K", DEFAULT_K))
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- integrators and keys ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def ensure_partner(*, name: str, contact_email: str = "") -> Partner:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Nama mitra wajib diisi."), code="missing_name", field="name")
+    partner, _created = Partner.objects.get_or_create(name=name[:150], defaults={"contact_email": contact_email})
+    return partner
+
+
+def clean_scopes(scopes: list[str]) -> list[str]:
+    known = {f.value for f in Family}
+    cleaned = sorted({s.strip() for s in scopes if s.strip()})
+    unknown = [s for s in cleaned if s not in known]
+    if unknown or not cleaned:
+        raise ValidationFailed(
+            _("Cakupan harus diisi dengan satu atau lebih dari: %(known)s.") % {"known": ", ".join(sorted(known))},
+            code="invalid_scopes",
+            field="scopes",
+            unknown=unknown,
+        )
+    return cleaned
+
+
+def clean_region_prefixes(prefixes: list[str]) -> list[str]:
+    cleaned: set[str] = set()
+    for raw in prefixes:
+        if not raw.strip():
+            continue
+        try:
+            code = regions.normalize(raw)
+        except regions.InvalidRegionCode:
+            raise ValidationFailed(
+                _("Kode wilayah '%(value)s' tidak valid.") % {"value": raw[:40]}, code="invalid_region", field="regions"
+            ) from None
+        cleaned.add(code)
+    if not cleaned:
+        raise ValidationFailed(_("Isi paling sedikit satu kode wilayah."), code="missing_regions", field="regions")
+    known = set(Region.objects.filter(code__in=cleaned).values_list("code", flat=True))
+    if missing := sorted(cleaned - known):
+        raise ValidationFailed(
+            _("Wilayah tidak dikenal: %(codes)s.") % {"codes": ", ".join(missing)},
+            code="unknown_region",
+            field="regions",
+        )
+    return sorted(cleaned)
+
+
+@transaction.atomic
+def create_api_key(
+    *,
+    partner: Partner,
+    name: str,
+    scopes: list[str],
+    region_prefixes: list[str],
+    per_minute: int = DEFAULT_PER_MINUTE,
+    per_day: int = DEFAULT_PER_DAY,
+    expires_at: datetime.datetime | None = None,
+    raw_key: str | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key; the raw key is returned once, only its digest is stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Nama kunci wajib diisi."), code="missing_name", field="name")
+    if per_minute < 1 or per_day < 1:
+        raise ValidationFailed(_("Kuota harus paling sedikit 1."), code="invalid_quota", field="per_minute")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(_("Tanggal kedaluwarsa harus di masa depan."), code="invalid_expiry", field="expires_at")
+    if raw_key is not None and (len(raw_key) < 24 or not raw_key.startswith(KEY_PREFIX)):
+        raise ValidationFailed(
+            _("Kunci harus diawali %(prefix)s dan paling sedikit 24 karakter.") % {"prefix": KEY_PREFIX},
+            code="invalid_key",
+            field="raw_key",
+        )
+    fields = {
+        "partner": partner,
+        "name": name[:100],
+        "scopes": clean_scopes(scopes),
+        "region_prefixes": clean_region_prefixes(region_prefixes),
+        "per_minute": per_minute,
+        "per_day": per_day,
+        "expires_at": expires_at,
+    }
+    for _attempt in range(3):
+        raw = raw_key or f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                key = ApiKey.objects.create(prefix=raw[:PREFIX_LENGTH], key_hash=_digest(raw), **fields)
+        except IntegrityError:
+            if raw_key is not None:
+                raise Conflict(_("Kunci API ini sudah ada."), code="duplicate_key") from None
+            continue
+        return key, raw
+    raise Conflict(_("Gagal membuat kunci unik, coba lagi."), code="duplicate_key")
+
+
+@transaction.atomic
+def revoke_api_key(api_key: ApiKey) -> ApiKey:
+    """Idempotent: a revoked key stays revoked at its first revocation time."""
+    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+class KeyProblem(StrEnum):
+    MISSING = "missing"
+    INVALID = "invalid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+def authenticate(raw: str) -> tuple[ApiKey | None, KeyProblem | None]:
+    """The key behind `raw`, or why there is none. Compared in constant time."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None, KeyProblem.MISSING
+    key = ApiKey.objects.select_related("partner").filter(prefix=raw[:PREFIX_LENGTH]).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)):
+        return None, KeyProblem.INVALID
+    if key.revoked_at is not None or not key.partner.active:
+        return None, KeyProblem.REVOKED
+    now = timezone.now()
+    if key.expires_at is not None and key.expires_at <= now:
+        return None, KeyProblem.EXPIRED
+    if key.last_used_at is None or now - key.last_used_at > datetime.timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key, None
+
+
+def authorize(api_key: ApiKey, query: selectors.Query) -> None:
+    """403 unless the key's scopes hold the indicator's family and its regions hold the query's."""
+    family = query.indicator.family.value
+    if family not in api_key.scopes:
+        raise Forbidden(
+            _("Kunci API ini tidak mempunyai cakupan '%(family)s'.") % {"family": family},
+            code="scope_denied",
+            required_scope=family,
+        )
+    if not region_allowed(api_key, query.region):
+        raise Forbidden(
+            _("Kunci API ini tidak diizinkan membaca wilayah %(code)s.") % {"code": query.region},
+            code="region_denied",
+            allowed=list(api_key.region_prefixes),
+        )
+
+
+def region_allowed(api_key: ApiKey, code: str) -> bool:
+    return any(code == p or code.startswith(p + ".") for p in api_key.region_prefixes)
+
+
+# --- metering -----------------------------------------------------------------------------------
+
+
+def record_usage(
+    api_key: ApiKey,
+    *,
+    requests: int = 0,
+    rows: int = 0,
+    cells: int = 0,
+    suppressed: int = 0,
+    throttled: int = 0,
+    day: datetime.date | None = None,
+) -> None:
+    """Add to the key's usage of `day` (today, local time) in one atomic upsert."""
+    day = day or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO dataservice_usageday "
+            "(api_key_id, day, requests, rows, cells, suppressed_cells, throttled) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (api_key_id, day) DO UPDATE SET "
+            "requests = dataservice_usageday.requests + EXCLUDED.requests, "
+            "rows = dataservice_usageday.rows + EXCLUDED.rows, "
+            "cells = dataservice_usageday.cells + EXCLUDED.cells, "
+            "suppressed_cells = dataservice_usageday.suppressed_cells + EXCLUDED.suppressed_cells, "
+            "throttled = dataservice_usageday.throttled + EXCLUDED.throttled",
+            [api_key.pk, day, requests, rows, cells, suppressed, throttled],
+        )
+
+
+# --- releasing a query ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    period_start: datetime.date
+    period_end: datetime.date
+    region_code: str
+    region_name: str
+    dimension: str
+    value: float | int | None
+    entities: int | None
+    suppressed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    query: selectors.Query
+    k: int
+    rows: list[ResultRow]
+
+    @property
+    def released_cells(self) -> int:
+        return sum(1 for r in self.rows if not r.suppressed)
+
+    @property
+    def suppressed_cells(self) -> int:
+        return sum(1 for r in self.rows if r.suppressed)
+
+
+def _protect(cells: list[Cell], forced: dict[Key, Reason], k: int) -> list[Released]:
+    """`protect_table` with some cells suppressed up front (refused by the auditor).
+
+    A refused cell is passed on with one of its entities only, so the table sees it as
+    suppressed and protects the residual of its parent; a refused root is left out (the
+    children then only protect each other). Children here are leaves.
+    """
+    table = []
+    for cell in cells:
+        if cell.key in forced:
+            if cell.key == ():
+                continue
+            if cell.entities:
+                cell = replace(cell, entities=frozenset([min(cell.entities, key=repr)]))
+        table.append(cell)
+    by_key = {r.key: r for r in protect_table(table, k)}
+    return [
+        Released(c.key, None, None, suppressed=True, reason=forced[c.key]) if c.key in forced else by_key[c.key]
+        for c in cells
+    ]
+
+
+def _release_table(
+    table: selectors.Table, auditor: QueryAuditor, store: audit.DbAuditStore, requester: str, k: int
+) -> list[Released]:
+    forced: dict[Key, Reason] = {}
+    while True:
+        decisions = _protect(table.cells, forced, k)
+        mark = store.mark()
+        refusal: tuple[Key, Reason] | None = None
+        for cell, decision in zip(table.cells, decisions, strict=True):
+            if decision.suppressed:
+                continue
+            if store.holds(cell.measure, cell.entities):
+                continue  # the same population again: nothing new to derive
+            seen = Cell(table.where[cell.key], cell.value, cell.entities, cell.measure)
+            verdict = auditor.request(requester, seen)
+            if not verdict.released:
+                refusal = (cell.key, verdict.reason or Reason.DIFFERENCING)
+                break
+        if refusal is None:
+            return decisions
+        # Forget this pass's records and protect the table again without the refused cell.
+        store.rollback(mark)
+        forced[refusal[0]] = refusal[1]
+
+
+def _plain(value: float | None) -> float | int | None:
+    if value is None or math.isnan(value):
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def run_query(api_key: ApiKey, query: selectors.Query) -> QueryResult:
+    """The query's cells as they may be released to `api_key`'s integrator, recording what is
+    released so that later requests cannot difference it."""
+    authorize(api_key, query)
+    k = k_threshold()
+    tables = selectors.build_tables(query)
+    requester = api_key.partner.requester
+    released: list[list[Released]] = []
+    with transaction.atomic():
+        audit.lock(requester)
+        measures = {cell.measure for table in tables for cell in table.cells}
+        store = audit.DbAuditStore(requester, measures, api_key)
+        auditor = QueryAuditor(store, k=k)
+        for table in tables:
+            released.append(_release_table(table, auditor, store, requester, k))
+        store.flush()
+    names = selectors.region_names(code for t in tables for code, _dim in t.where.values())
+    rows = []
+    for table, decisions in zip(tables, released, strict=True):
+        for cell, decision in zip(table.cells, decisions, strict=True):
+            region_code, dimension = table.where[cell.key]
+            rows.append(
+                ResultRow(
+                    period_start=table.period_start,
+                    period_end=table.period_end,
+                    region_code=region_code,
+                    region_name=names.get(region_code, ""),
+                    dimension=dimension,
+                    value=None if decision.suppressed else _plain(decision.value),
+                    entities=decision.n,
+                    suppressed=decision.suppressed,
+                    reason=decision.reason.value if decision.reason else None,
+                )
+            )
+    return QueryResult(query, k, rows)
+
+
+def get_key(prefix: str) -> ApiKey:
+    key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
+    if key is None:
+        raise NotFound(_("Kunci API tidak ditemukan."), code="key_not_found")
+    return key
