@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "apps.analytics"
     verbose_name = _("Analitik")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -40,6 +40,15 @@ class Metric:
     DELIVERIES_ON_TIME = "deliveries_on_time"  # hub; on-time deliveries; deliveries; couriers
     LOANS_OUTSTANDING = "loans_outstanding"  # ""; rupiah principal outstanding; loans; borrowers
     LOANS_AT_RISK = "loans_at_risk"  # bucket "1-30"... ; rupiah outstanding in arrears; loans; borrowers
+    # Added by the dashboards (apps.analytics):
+    AID_ENROLLED = "aid_enrolled"  # program; active enrolments at day end; -; beneficiaries
+    RESIDENTS_REGISTERED = "residents_registered"  # ""; accounts at day end; -; -
+
+
+# Metrics whose value is a number of distinct entities: several producers may emit the same
+# (metric, dimension) (e.g. each app reports the residents active in it) and the roll-up merges
+# them by the union of their entity keys, so one resident active in two apps counts once.
+DISTINCT_METRICS = frozenset({Metric.ACTIVE_RESIDENTS})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,444 @@
+"""What the lurah and kota dashboards show, computed from the roll-ups and cached.
+
+Indicators are derived from an `Aggregate` (selectors); a value of None means no fact of the
+metrics behind it exists for the period ("belum ada data"), which is different from 0.
+Cache keys carry the tenant, the period, the indicator and the tenant's facts version
+(bumped by every roll-up), and the cache itself prefixes every key with the schema.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.errors import ValidationFailed
+from apps.tenancy.models import Tenant
+
+from . import selectors
+from .metrics import Metric
+from .selectors import Aggregate, Period
+from .services import facts_version
+
+CACHE_SECONDS = 60 * 60
+MAX_DAYS = 366 * 3
+GEOJSON = Path(settings.BASE_DIR) / "apps" / "tenancy" / "data" / "kota-madiun-kelurahan.geojson"
+
+
+def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
+    return None if not den else num / den * scale
+
+
+def _stock(agg: Aggregate, metric: str) -> int:
+    return agg.stock_end.get((metric, ""), 0)
+
+
+def _growth(agg: Aggregate) -> float | None:
+    start = agg.stock_start.get((Metric.UMKM_ACTIVE, ""))
+    end = agg.stock_end.get((Metric.UMKM_ACTIVE, ""))
+    if not start or end is None:
+        return None
+    return (end - start) / start * 100
+
+
+def _at_risk(agg: Aggregate) -> int:
+    total = agg.stock_end.get((Metric.LOANS_AT_RISK, ""))
+    if total is not None:
+        return total
+    return sum(v for (m, _d), v in agg.stock_end.items() if m == Metric.LOANS_AT_RISK)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str | Promise
+    unit: str  # count | rupiah | percent | days | hours
+    group: str | Promise
+    needs: tuple[str, ...]  # metrics without which the value is "belum ada data"
+    compute: Callable[[Aggregate], float | None]
+    higher_is_better: bool = True
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "umkm_active",
+        gettext_lazy("UMKM aktif"),
+        "count",
+        gettext_lazy("UMKM"),
+        (Metric.UMKM_ACTIVE,),
+        lambda a: _stock(a, Metric.UMKM_ACTIVE),
+    ),
+    Indicator(
+        "umkm_growth", gettext_lazy("Pertumbuhan UMKM"), "percent", gettext_lazy("UMKM"), (Metric.UMKM_ACTIVE,), _growth
+    ),
+    Indicator(
+        "umkm_new",
+        gettext_lazy("UMKM baru"),
+        "count",
+        gettext_lazy("UMKM"),
+        (Metric.UMKM_ACTIVE,),
+        lambda a: a.flow(Metric.UMKM_NEW)[0],
+    ),
+    Indicator(
+        "gmv",
+        gettext_lazy("Nilai transaksi (GMV)"),
+        "rupiah",
+        gettext_lazy("Pasar"),
+        (Metric.GMV,),
+        lambda a: a.flow(Metric.GMV)[0],
+    ),
+    Indicator(
+        "transactions",
+        gettext_lazy("Transaksi"),
+        "count",
+        gettext_lazy("Pasar"),
+        (Metric.GMV,),
+        lambda a: a.flow(Metric.GMV)[1],
+    ),
+    Indicator(
+        "payments",
+        gettext_lazy("Pembayaran KotaKitaPay"),
+        "rupiah",
+        gettext_lazy("Pasar"),
+        (Metric.PAYMENTS,),
+        lambda a: a.flow(Metric.PAYMENTS)[0],
+    ),
+    Indicator(
+        "permits_submitted",
+        gettext_lazy("Izin diajukan"),
+        "count",
+        gettext_lazy("Perizinan"),
+        (Metric.PERMITS_SUBMITTED, Metric.PERMITS_ISSUED),
+        lambda a: a.flow(Metric.PERMITS_SUBMITTED)[0],
+    ),
+    Indicator(
+        "permits_issued",
+        gettext_lazy("Izin terbit"),
+        "count",
+        gettext_lazy("Perizinan"),
+        (Metric.PERMITS_SUBMITTED, Metric.PERMITS_ISSUED),
+        lambda a: a.flow(Metric.PERMITS_ISSUED)[1],
+    ),
+    Indicator(
+        "permit_days",
+        gettext_lazy("Rata-rata lama terbit izin"),
+        "days",
+        gettext_lazy("Perizinan"),
+        (Metric.PERMITS_ISSUED,),
+        lambda a: _ratio(*a.flow(Metric.PERMITS_ISSUED), scale=1 / 1440),
+        higher_is_better=False,
+    ),
+    Indicator(
+        "permits_overdue",
+        gettext_lazy("Izin melewati SLA"),
+        "count",
+        gettext_lazy("Perizinan"),
+        (Metric.PERMITS_SUBMITTED, Metric.PERMITS_ISSUED, Metric.PERMITS_OVERDUE),
+        lambda a: _stock(a, Metric.PERMITS_OVERDUE),
+        higher_is_better=False,
+    ),
+    Indicator(
+        "reports_opened",
+        gettext_lazy("Laporan warga masuk"),
+        "count",
+        gettext_lazy("Laporan warga"),
+        (Metric.REPORTS_OPENED, Metric.REPORTS_RESOLVED),
+        lambda a: a.flow(Metric.REPORTS_OPENED)[0],
+        higher_is_better=False,
+    ),
+    Indicator(
+        "reports_resolved",
+        gettext_lazy("Laporan selesai"),
+        "count",
+        gettext_lazy("Laporan warga"),
+        (Metric.REPORTS_OPENED, Metric.REPORTS_RESOLVED),
+        lambda a: a.flow(Metric.REPORTS_RESOLVED)[1],
+    ),
+    Indicator(
+        "resolve_hours",
+        gettext_lazy("Rata-rata waktu penyelesaian"),
+        "hours",
+        gettext_lazy("Laporan warga"),
+        (Metric.REPORTS_RESOLVED,),
+        lambda a: _ratio(*a.flow(Metric.REPORTS_RESOLVED), scale=1 / 60),
+        higher_is_better=False,
+    ),
+    Indicator(
+        "aid_distributed",
+        gettext_lazy("Bansos tersalurkan"),
+        "rupiah",
+        gettext_lazy("Bansos"),
+        (Metric.AID_DISTRIBUTED, Metric.AID_ENROLLED),
+        lambda a: a.flow(Metric.AID_DISTRIBUTED)[0],
+    ),
+    Indicator(
+        "aid_coverage",
+        gettext_lazy("Cakupan bansos (penerima tersalurkan / terdaftar)"),
+        "percent",
+        gettext_lazy("Bansos"),
+        (Metric.AID_ENROLLED,),
+        lambda a: _ratio(a.distinct.get(Metric.AID_DISTRIBUTED, 0), _stock(a, Metric.AID_ENROLLED), 100),
+    ),
+    Indicator(
+        "active_residents",
+        gettext_lazy("Warga aktif"),
+        "count",
+        gettext_lazy("Partisipasi"),
+        (Metric.ACTIVE_RESIDENTS, Metric.RESIDENTS_REGISTERED),
+        lambda a: a.distinct.get(Metric.ACTIVE_RESIDENTS, 0),
+    ),
+    Indicator(
+        "participation",
+        gettext_lazy("Partisipasi warga"),
+        "percent",
+        gettext_lazy("Partisipasi"),
+        (Metric.RESIDENTS_REGISTERED,),
+        lambda a: _ratio(a.distinct.get(Metric.ACTIVE_RESIDENTS, 0), _stock(a, Metric.RESIDENTS_REGISTERED), 100),
+    ),
+    Indicator(
+        "deliveries",
+        gettext_lazy("Pengiriman"),
+        "count",
+        gettext_lazy("Pengiriman"),
+        (Metric.DELIVERIES,),
+        lambda a: a.flow(Metric.DELIVERIES)[1],
+    ),
+    Indicator(
+        "on_time",
+        gettext_lazy("Pengiriman tepat waktu"),
+        "percent",
+        gettext_lazy("Pengiriman"),
+        (Metric.DELIVERIES,),
+        lambda a: _ratio(a.flow(Metric.DELIVERIES_ON_TIME)[0], a.flow(Metric.DELIVERIES)[1], 100),
+    ),
+    Indicator(
+        "loans_outstanding",
+        gettext_lazy("Pinjaman beredar"),
+        "rupiah",
+        gettext_lazy("Pinjaman"),
+        (Metric.LOANS_OUTSTANDING,),
+        lambda a: _stock(a, Metric.LOANS_OUTSTANDING),
+    ),
+    Indicator(
+        "par",
+        gettext_lazy("Portofolio berisiko (PAR)"),
+        "percent",
+        gettext_lazy("Pinjaman"),
+        (Metric.LOANS_OUTSTANDING,),
+        lambda a: _ratio(_at_risk(a), _stock(a, Metric.LOANS_OUTSTANDING), 100),
+        higher_is_better=False,
+    ),
+)
+BY_KEY = {ind.key: ind for ind in INDICATORS}
+# Indicators a kota can paint on its map (comparable between kelurahan of different sizes too).
+MAP_INDICATORS = (
+    "umkm_active",
+    "umkm_growth",
+    "gmv",
+    "transactions",
+    "reports_opened",
+    "resolve_hours",
+    "permit_days",
+    "aid_coverage",
+    "participation",
+    "on_time",
+    "par",
+)
+
+
+def value_of(ind: Indicator, agg: Aggregate) -> float | None:
+    if not any(metric in agg.metrics for metric in ind.needs):
+        return None
+    return ind.compute(agg)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return _("belum ada data")
+    if unit == "rupiah":
+        return "Rp" + f"{round(value):,}".replace(",", ".")
+    if unit == "percent":
+        return f"{value:.1f}".replace(".", ",") + "%"
+    if unit in ("days", "hours"):
+        number = f"{value:.1f}".replace(".", ",")
+        return (_("%(n)s hari") if unit == "days" else _("%(n)s jam")) % {"n": number}
+    return f"{round(value):,}".replace(",", ".")
+
+
+# --- the period filter ----------------------------------------------------------------------
+
+PRESETS: dict[str, tuple[str | Promise, int | None]] = {
+    "7h": (gettext_lazy("7 hari"), 7),
+    "30h": (gettext_lazy("30 hari"), 30),
+    "90h": (gettext_lazy("90 hari"), 90),
+    "1t": (gettext_lazy("1 tahun"), 365),
+    "tahun-ini": (gettext_lazy("Tahun ini"), None),
+}
+DEFAULT_PRESET = "30h"
+
+
+def parse_period(params: Any, today: datetime.date | None = None) -> tuple[Period, str]:
+    """From GET (`dari`, `sampai` as YYYY-MM-DD, or `rentang` = a preset); raises ValidationFailed."""
+    today = today or timezone.localdate()
+    raw_from, raw_to = (params.get("dari") or "").strip(), (params.get("sampai") or "").strip()
+    preset = (params.get("rentang") or "").strip()
+    if raw_from or raw_to:
+        try:
+            start = datetime.date.fromisoformat(raw_from) if raw_from else today - datetime.timedelta(days=29)
+            end = datetime.date.fromisoformat(raw_to) if raw_to else today
+        except ValueError as exc:
+            raise ValidationFailed(_("Tanggal harus berformat TTTT-BB-HH, mis. 2026-03-01."), code="bad_date") from exc
+        preset = ""
+    else:
+        preset = preset or DEFAULT_PRESET
+        if preset not in PRESETS:
+            raise ValidationFailed(_("Rentang waktu tidak dikenal."), code="bad_preset")
+        days = PRESETS[preset][1]
+        end = today
+        start = datetime.date(today.year, 1, 1) if days is None else today - datetime.timedelta(days=days - 1)
+    if start > end:
+        raise ValidationFailed(_("Tanggal awal harus sebelum tanggal akhir."), code="bad_range")
+    if end > today:
+        raise ValidationFailed(_("Tanggal akhir tidak boleh di masa depan."), code="future_date")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationFailed(_("Rentang paling panjang 3 tahun."), code="range_too_long")
+    return Period(start, end), preset
+
+
+# --- the pages' data ----------------------------------------------------------------------
+
+CHART_METRICS = (Metric.GMV, Metric.UMKM_ACTIVE, Metric.REPORTS_OPENED, Metric.ACTIVE_RESIDENTS)
+
+
+def _kpis(agg: Aggregate) -> list[dict[str, Any]]:
+    rows = []
+    for ind in INDICATORS:
+        value = value_of(ind, agg)
+        rows.append(
+            {
+                "key": ind.key,
+                "label": str(ind.label),
+                "group": str(ind.group),
+                "unit": ind.unit,
+                "value": value,
+                "text": fmt(value, ind.unit),
+            }
+        )
+    return rows
+
+
+def _series_rows(raw: dict[str, list[tuple[datetime.date, int, int]]]) -> dict[str, list[tuple[str, int]]]:
+    return {metric: [(d.isoformat(), v) for d, v, _c in points] for metric, points in raw.items()}
+
+
+def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
+    key = f"analytics:lurah:{tenant.pk}:{facts_version(tenant.pk)}:{period.start}:{period.end}"
+    data: dict[str, Any] | None = cache.get(key)
+    if data is None:
+        agg = selectors.combined([tenant.pk], period)
+        data = {
+            "kpis": _kpis(agg),
+            "series": _series_rows(selectors.series([tenant.pk], period, CHART_METRICS)),
+            "bucket": selectors.bucket_of(period),
+            "reports_by_category": [(dim, v) for dim, v, _c in agg.breakdown(Metric.REPORTS_OPENED)],
+            "gmv_by_category": [(dim, v) for dim, v, _c in agg.breakdown(Metric.GMV)],
+            "umkm_by_sector": [(dim, v) for dim, v, _c in agg.breakdown(Metric.UMKM_ACTIVE)],
+            "aid_by_program": [(dim, v) for dim, v, _c in agg.breakdown(Metric.AID_DISTRIBUTED)],
+        }
+        cache.set(key, data, CACHE_SECONDS)
+    return data
+
+
+def children_of(kota: Tenant) -> list[Tenant]:
+    """The kota's own kelurahan (Tenant.parent), never anyone else's."""
+    return list(
+        Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN)
+        .exclude(status=Tenant.Status.SUSPENDED)
+        .select_related("region")
+        .order_by("name")
+    )
+
+
+def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
+    if indicator not in MAP_INDICATORS:
+        raise ValidationFailed(_("Indikator tidak dikenal."), code="bad_indicator")
+    children = children_of(kota)
+    ids = [c.pk for c in children]
+    key = f"analytics:kota:{kota.pk}:{facts_version(kota.pk)}:{period.start}:{period.end}:{','.join(map(str, ids))}"
+    data: dict[str, Any] | None = cache.get(key)
+    if data is None:
+        union: dict[str, int] = {}
+        per = selectors.aggregates(ids, period, union=union)
+        total = selectors.combined(ids, period, parts=per, union=union)
+        rows = []
+        for child in children:
+            agg = per[child.pk]
+            values = {ind.key: value_of(ind, agg) for ind in INDICATORS}
+            rows.append({"name": child.name, "code": str(child.region_id), "values": values})
+        data = {
+            "kpis": _kpis(total),
+            "rows": rows,
+            "series": _series_rows(selectors.series(ids, period, CHART_METRICS)),
+            "bucket": selectors.bucket_of(period),
+            "reports_by_category": [(dim, v) for dim, v, _c in total.breakdown(Metric.REPORTS_OPENED)],
+            "gmv_by_category": [(dim, v) for dim, v, _c in total.breakdown(Metric.GMV)],
+            "umkm_by_sector": [(dim, v) for dim, v, _c in total.breakdown(Metric.UMKM_ACTIVE)],
+            "aid_by_program": [(dim, v) for dim, v, _c in total.breakdown(Metric.AID_DISTRIBUTED)],
+        }
+        cache.set(key, data, CACHE_SECONDS)
+    ind = BY_KEY[indicator]
+    return {**data, "indicator": ind, "choropleth": choropleth(data["rows"], ind)}
+
+
+PALETTE = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+NO_DATA = "#cccccc"
+
+
+@lru_cache(maxsize=1)
+def _polygons() -> dict[str, dict[str, Any]]:
+    with GEOJSON.open(encoding="utf-8") as fh:
+        collection = json.load(fh)
+    return {f["properties"]["kode"]: f for f in collection["features"]}
+
+
+def choropleth(rows: list[dict[str, Any]], ind: Indicator) -> dict[str, Any]:
+    """GeoJSON of the kelurahan polygons with the indicator's value and a fill colour (quintiles)."""
+    values = sorted(v for r in rows if (v := r["values"][ind.key]) is not None)
+    polygons = _polygons()
+    features = []
+    for row in rows:
+        shape = polygons.get(row["code"])
+        if shape is None:
+            continue
+        value = row["values"][ind.key]
+        if value is None:
+            colour = NO_DATA
+        else:
+            # Position among the kelurahan with data: 0 = lowest, 1 = highest (one alone: middle).
+            rank = sum(1 for v in values if v < value) / (len(values) - 1) if len(values) > 1 else 0.5
+            step = min(int(rank * len(PALETTE)), len(PALETTE) - 1)
+            colour = PALETTE[step if ind.higher_is_better else len(PALETTE) - 1 - step]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shape["geometry"],
+                "properties": {
+                    "kode": row["code"],
+                    "nama": row["name"],
+                    "nilai": fmt(value, ind.unit),
+                    "warna": colour,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,138 @@
+"""The dashboard as a report: CSV, xlsx (openpyxl) and PDF (reportlab), from the same cached data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .dashboards import INDICATORS
+from .selectors import Period
+
+Row = list[str | int | float | None]
+
+
+def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple[str, list[str], list[Row]]]:
+    """(section title, header, rows) of the report, shared by the three formats."""
+    yield (
+        title,
+        [_("Kelompok"), _("Indikator"), _("Nilai"), _("Angka")],
+        [
+            [k["group"], k["label"], k["text"], None if k["value"] is None else round(k["value"], 2)]
+            for k in data["kpis"]
+        ],
+    )
+    if data.get("rows"):
+        header = [_("Kelurahan"), _("Kode wilayah")] + [str(ind.label) for ind in INDICATORS]
+        yield (
+            _("Perbandingan kelurahan"),
+            header,
+            [
+                [r["name"], r["code"]]
+                + [None if r["values"][ind.key] is None else round(r["values"][ind.key], 2) for ind in INDICATORS]
+                for r in data["rows"]
+            ],
+        )
+    for key, label in (
+        ("reports_by_category", _("Laporan warga per kategori")),
+        ("gmv_by_category", _("GMV per kategori produk (Rp)")),
+        ("umkm_by_sector", _("UMKM aktif per sektor KBLI")),
+        ("aid_by_program", _("Bansos tersalurkan per program (Rp)")),
+    ):
+        if data.get(key):
+            yield label, [_("Rincian"), _("Nilai")], [[dim, v] for dim, v in data[key]]
+    daily = data["series"]
+    dates = sorted({d for points in daily.values() for d, _v in points})
+    if dates:
+        lookup = {m: dict(points) for m, points in daily.items()}
+        metrics = list(daily)
+        yield (
+            _("Deret waktu (%(bucket)s)") % {"bucket": data["bucket"]},
+            [_("Tanggal"), *metrics],
+            [[d] + [lookup[m].get(d) for m in metrics] for d in dates],
+        )
+
+
+def heading(tenant_name: str, period: Period) -> str:
+    return _("Dasbor %(name)s, %(start)s s.d. %(end)s") % {
+        "name": tenant_name,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+
+
+def to_csv(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([heading(tenant_name, period)])
+    for title, header, rows in sections(_("Ringkasan"), period, data):
+        writer.writerow([])
+        writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows(["" if c is None else c for c in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def to_xlsx(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
+    book = Workbook()
+    first = True
+    for title, header, rows in sections(_("Ringkasan"), period, data):
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        first = False
+        sheet.title = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
+        sheet.append([heading(tenant_name, period)])
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, title=heading(tenant_name, period)
+    )
+    styles = getSampleStyleSheet()
+    story: list[Any] = [Paragraph(heading(tenant_name, period), styles["Title"])]
+    for title, header, rows in sections(_("Ringkasan"), period, data):
+        if len(header) > 6:  # the wide comparison: name plus the map indicators only
+            keep = [0] + [
+                2 + i
+                for i, ind in enumerate(INDICATORS)
+                if ind.key in ("umkm_active", "gmv", "reports_opened", "participation")
+            ]
+            header = [header[i] for i in keep]
+            rows = [[row[i] for i in keep] for row in rows]
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(title, styles["Heading3"]))
+        body = [[Paragraph(str(h), styles["BodyText"]) for h in header]]
+        body += [["" if c is None else str(c) for c in row] for row in rows[:400]]
+        table = Table(body, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0fe")),
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("FONTSIZE", (0, 1), (-1, -1), 8),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(table)
+    doc.build(story)
+    return out.getvalue()
