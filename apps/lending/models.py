@@ -1,1 +1,453 @@
-from django.db import models  # noqa: F401
+"""Micro-lending data (Apache Fineract's loan model, see ../shared/docs/specs.md).
+
+Lender (BPR, koperasi, BUMD) -> LoanProduct -> Offer (pre-approved, from batch scoring) ->
+Application (from an offer or direct; scored by a CreditAssessment) -> officer decision ->
+Loan (disbursed into the borrower's KotaKitaPay wallet) -> Instalment rows (schedule.py) ->
+LoanTransaction rows (disbursement, repayments, auto-debits, prepayments, penalties,
+write-off, recovery) -> LoanEvent (the audit trail: who did what, when).
+
+Money is integer rupiah. Ledger side (apps.payments): every lender has a `loan_receivable`
+account (negative by the principal its borrowers owe through KotaKitaPay) and a
+`lender_income` account (interest, fees, penalties). A disbursement moves receivable -> wallet;
+a repayment moves its principal part wallet -> receivable and the rest wallet -> income.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .schedule import Amortization, InterestMethod
+
+
+class LenderKind(models.TextChoices):
+    BPR = "bpr", _("BPR")
+    KOPERASI = "koperasi", _("Koperasi")
+    BUMD = "bumd", _("BUMD")
+
+
+class Lender(models.Model):
+    name = models.CharField(_("nama"), max_length=120, unique=True)
+    kind = models.CharField(_("jenis"), max_length=16, choices=LenderKind.choices)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("petugas"), related_name="lending_lenders", blank=True
+    )
+    receivable_account = models.OneToOneField(
+        "payments.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("akun piutang pinjaman")
+    )
+    income_account = models.OneToOneField(
+        "payments.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("akun pendapatan pinjaman")
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lembaga pemberi pinjaman")
+        verbose_name_plural = _("lembaga pemberi pinjaman")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LoanProduct(models.Model):
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="products", verbose_name=_("lembaga"))
+    name = models.CharField(_("nama produk"), max_length=120)
+    interest_method = models.CharField(
+        _("metode bunga"),
+        max_length=24,
+        choices=[(InterestMethod.FLAT.value, _("Flat")), (InterestMethod.DECLINING_BALANCE.value, _("Menurun"))],
+        default=InterestMethod.DECLINING_BALANCE.value,
+    )
+    amortization = models.CharField(
+        _("angsuran"),
+        max_length=24,
+        choices=[
+            (Amortization.EQUAL_INSTALLMENTS.value, _("Angsuran sama")),
+            (Amortization.EQUAL_PRINCIPAL.value, _("Pokok sama")),
+        ],
+        default=Amortization.EQUAL_INSTALLMENTS.value,
+    )
+    min_amount = models.BigIntegerField(_("plafon minimum (Rp)"))
+    max_amount = models.BigIntegerField(_("plafon maksimum (Rp)"))
+    min_tenor_months = models.PositiveSmallIntegerField(_("tenor minimum (bulan)"))
+    max_tenor_months = models.PositiveSmallIntegerField(_("tenor maksimum (bulan)"))
+    annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
+    disbursement_fee_amount = models.BigIntegerField(_("biaya provisi (Rp)"), default=0)
+    disbursement_fee_percent = models.DecimalField(
+        _("biaya provisi (%)"), max_digits=6, decimal_places=4, default=Decimal(0)
+    )
+    grace_principal_months = models.PositiveSmallIntegerField(_("masa tenggang pokok (bulan)"), default=0)
+    grace_interest_months = models.PositiveSmallIntegerField(_("masa tenggang bunga (bulan)"), default=0)
+    # Fineract's overdue-instalment charge: once per instalment still unpaid `penalty_grace_days`
+    # after its due date, `penalty_percent` of what is unpaid on it.
+    penalty_percent = models.DecimalField(_("denda (%)"), max_digits=6, decimal_places=4, default=Decimal(0))
+    penalty_grace_days = models.PositiveSmallIntegerField(_("toleransi denda (hari)"), default=3)
+    # Standing instruction: may the auto-debit take less than the whole amount due?
+    allow_partial_debit = models.BooleanField(_("potong sebagian bila saldo kurang"), default=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("produk pinjaman")
+        verbose_name_plural = _("produk pinjaman")
+        ordering = ["lender", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "name"], name="lending_product_unique_name"),
+            models.CheckConstraint(
+                condition=Q(min_amount__gt=0) & Q(max_amount__gte=F("min_amount")), name="lending_product_amounts"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_tenor_months__gte=1) & Q(max_tenor_months__gte=F("min_tenor_months")),
+                name="lending_product_tenors",
+            ),
+            models.CheckConstraint(condition=Q(annual_rate__gte=0), name="lending_product_rate"),
+            models.CheckConstraint(
+                condition=Q(disbursement_fee_amount__gte=0)
+                & Q(disbursement_fee_percent__gte=0)
+                & Q(penalty_percent__gte=0),
+                name="lending_product_fees",
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_interest_months__lte=F("grace_principal_months"))
+                & Q(grace_principal_months__lt=F("min_tenor_months")),
+                name="lending_product_grace",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.lender})"
+
+
+class ModelKind(models.TextChoices):
+    SCORECARD = "scorecard", _("Kartu skor aturan")
+    XGBOOST = "xgboost", _("Model statistik (xgboost)")
+
+
+class CreditModelVersion(models.Model):
+    """What decides a lender's applications: the rule-based scorecard or a trained model."""
+
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="model_versions", verbose_name=_("lembaga")
+    )
+    kind = models.CharField(_("jenis"), max_length=16, choices=ModelKind.choices)
+    version = models.CharField(_("versi"), max_length=120)
+    training_data_sha256 = models.CharField(_("sidik data latih"), max_length=64, blank=True)
+    n_rows = models.PositiveIntegerField(_("jumlah hasil pelunasan"), default=0)
+    n_defaults = models.PositiveIntegerField(_("jumlah gagal bayar"), default=0)
+    params = models.JSONField(_("parameter"), default=dict, blank=True)
+    metrics = models.JSONField(_("metrik"), default=dict, blank=True)
+    card = models.JSONField(_("kartu model"), default=dict, blank=True)
+    model_json = models.BinaryField(_("model tersimpan"), blank=True, default=b"")
+    is_active = models.BooleanField(_("aktif"), default=False)
+    note = models.TextField(_("catatan"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("versi model kredit")
+        verbose_name_plural = _("versi model kredit")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "version"], name="lending_model_unique_version"),
+            models.UniqueConstraint(
+                fields=["lender"], condition=Q(is_active=True), name="lending_model_one_active_per_lender"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lender}: {self.version}"
+
+
+class Method(models.TextChoices):
+    SCORECARD = "scorecard", _("Kartu skor aturan")
+    MODEL = "model", _("Model statistik")
+
+
+class CreditAssessment(models.Model):
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="assessments")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField(_("per tanggal"))
+    features = models.JSONField(_("fitur"), default=dict)
+    method = models.CharField(_("metode"), max_length=16, choices=Method.choices)
+    model_version = models.ForeignKey(
+        CreditModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    pd = models.FloatField(_("peluang gagal bayar"))
+    band = models.CharField(_("kelas risiko"), max_length=1)
+    score = models.IntegerField(_("skor"), null=True, blank=True)
+    contributions = models.JSONField(_("kontribusi fitur"), default=list)
+    reasons = models.JSONField(_("alasan"), default=list)
+    note = models.TextField(_("catatan metode"))
+    applicant_text = models.TextField(_("penjelasan untuk pemohon"))
+    offer_limit = models.BigIntegerField(_("plafon yang disarankan"), default=0)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penilaian kredit")
+        verbose_name_plural = _("penilaian kredit")
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(pd__gte=0) & Q(pd__lte=1), name="lending_assessment_pd")]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} {self.band} ({self.pd:.3f})"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Tersedia")
+    ACCEPTED = "accepted", _("Diajukan")
+    SUPERSEDED = "superseded", _("Diganti penawaran baru")
+    EXPIRED = "expired", _("Kedaluwarsa")
+
+
+class Offer(models.Model):
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="offers")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="offers")
+    limit = models.BigIntegerField(_("plafon"))
+    tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
+    annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
+    monthly_instalment = models.BigIntegerField(_("perkiraan cicilan per bulan"))
+    as_of = models.DateField(_("tanggal penilaian"))
+    expires_on = models.DateField(_("berlaku sampai"))
+    status = models.CharField(_("status"), max_length=16, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penawaran pinjaman")
+        verbose_name_plural = _("penawaran pinjaman")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "applicant", "as_of"], name="lending_offer_one_per_day"),
+            models.UniqueConstraint(
+                fields=["lender", "applicant"], condition=Q(status="open"), name="lending_offer_one_open"
+            ),
+            models.CheckConstraint(condition=Q(limit__gt=0) & Q(tenor_months__gte=1), name="lending_offer_terms"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} Rp{self.limit:,} / {self.tenor_months} bln"
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Menunggu keputusan")
+    APPROVED = "approved", _("Disetujui")
+    REJECTED = "rejected", _("Ditolak")
+    WITHDRAWN = "withdrawn", _("Dibatalkan pemohon")
+    DISBURSED = "disbursed", _("Sudah dicairkan")
+
+
+class Application(models.Model):
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="applications")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications")
+    offer = models.OneToOneField(Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="application")
+    assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="applications")
+    amount = models.BigIntegerField(_("jumlah pinjaman"))
+    tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
+    annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
+    purpose = models.CharField(_("keperluan"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    decision_reason = models.TextField(_("alasan keputusan"), blank=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("diajukan"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pengajuan pinjaman")
+        verbose_name_plural = _("pengajuan pinjaman")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(tenor_months__gte=1), name="lending_application_terms"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("applicant")), name="lending_application_not_self_decided"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.applicant} Rp{self.amount:,}"
+
+
+class LoanStatus(models.TextChoices):
+    ACTIVE = "active", _("Berjalan")
+    CLOSED = "closed", _("Lunas")
+    WRITTEN_OFF = "written_off", _("Dihapusbukukan")
+
+
+class Loan(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
+    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
+    wallet = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="+")
+    principal = models.BigIntegerField(_("pokok"))
+    annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
+    tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
+    interest_method = models.CharField(_("metode bunga"), max_length=24)
+    amortization = models.CharField(_("angsuran"), max_length=24)
+    grace_principal_months = models.PositiveSmallIntegerField(default=0)
+    grace_interest_months = models.PositiveSmallIntegerField(default=0)
+    disbursement_fee = models.BigIntegerField(_("biaya provisi"), default=0)
+    disbursed_on = models.DateField(_("tanggal pencairan"))
+    status = models.CharField(_("status"), max_length=16, choices=LoanStatus.choices, default=LoanStatus.ACTIVE)
+    standing_instruction = models.BooleanField(_("potong otomatis dari dompet"), default=True)
+    principal_outstanding = models.BigIntegerField(_("sisa pokok"))
+    days_past_due = models.PositiveIntegerField(_("hari tunggakan"), default=0)
+    bucket = models.CharField(_("kelompok tunggakan"), max_length=8, default="0")
+    max_days_past_due = models.PositiveIntegerField(_("tunggakan terlama (hari)"), default=0)
+    written_off_amount = models.BigIntegerField(_("pokok dihapusbukukan"), default=0)
+    recovered_amount = models.BigIntegerField(_("pemulihan"), default=0)
+    closed_on = models.DateField(_("tanggal ditutup"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pinjaman")
+        verbose_name_plural = _("pinjaman")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal__gt=0)
+                & Q(principal_outstanding__gte=0)
+                & Q(principal_outstanding__lte=F("principal")),
+                name="lending_loan_principal",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovered_amount__gte=0) & Q(recovered_amount__lte=F("written_off_amount")),
+                name="lending_loan_recovery",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pinjaman #{self.pk} {self.borrower}"
+
+
+class Instalment(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("angsuran ke"))
+    due_date = models.DateField(_("jatuh tempo"))
+    principal = models.BigIntegerField(_("pokok"))
+    interest = models.BigIntegerField(_("bunga"))
+    fee = models.BigIntegerField(_("biaya"), default=0)
+    penalty = models.BigIntegerField(_("denda"), default=0)
+    paid_principal = models.BigIntegerField(default=0)
+    paid_interest = models.BigIntegerField(default=0)
+    paid_fee = models.BigIntegerField(default=0)
+    paid_penalty = models.BigIntegerField(default=0)
+    penalty_charged_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(_("lunas pada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("angsuran")
+        verbose_name_plural = _("angsuran")
+        ordering = ["loan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="lending_instalment_unique_number"),
+            models.CheckConstraint(
+                condition=Q(paid_principal__gte=0, paid_principal__lte=F("principal"))
+                & Q(paid_interest__gte=0, paid_interest__lte=F("interest"))
+                & Q(paid_fee__gte=0, paid_fee__lte=F("fee"))
+                & Q(paid_penalty__gte=0, paid_penalty__lte=F("penalty")),
+                name="lending_instalment_not_overpaid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}/{self.number}"
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.interest + self.fee + self.penalty
+
+    @property
+    def paid(self) -> int:
+        return self.paid_principal + self.paid_interest + self.paid_fee + self.paid_penalty
+
+    @property
+    def unpaid(self) -> int:
+        return self.total - self.paid
+
+
+class TransactionKind(models.TextChoices):
+    DISBURSEMENT = "disbursement", _("Pencairan")
+    REPAYMENT = "repayment", _("Pembayaran angsuran")
+    AUTO_DEBIT = "auto_debit", _("Potong otomatis")
+    PREPAYMENT = "prepayment", _("Pelunasan dipercepat")
+    PENALTY = "penalty", _("Denda keterlambatan")
+    WRITE_OFF = "write_off", _("Hapus buku")
+    RECOVERY = "recovery", _("Pemulihan")
+
+
+class LoanTransaction(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transactions")
+    kind = models.CharField(_("jenis"), max_length=16, choices=TransactionKind.choices)
+    on_date = models.DateField(_("tanggal"))
+    amount = models.BigIntegerField(_("jumlah"))
+    principal = models.BigIntegerField(default=0)
+    interest = models.BigIntegerField(default=0)
+    fee = models.BigIntegerField(default=0)
+    penalty = models.BigIntegerField(default=0)
+    # The part that prepaid principal (plus deferred interest at payoff) after instalment
+    # `after_instalment`: replayed through schedule.prepay to rebuild the current schedule.
+    prepaid = models.BigIntegerField(_("pelunasan dipercepat"), default=0)
+    after_instalment = models.PositiveSmallIntegerField(null=True, blank=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200, unique=True)
+    entries = models.ManyToManyField("payments.JournalEntry", related_name="+", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transaksi pinjaman")
+        verbose_name_plural = _("transaksi pinjaman")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0)
+                & Q(principal__gte=0)
+                & Q(interest__gte=0)
+                & Q(fee__gte=0)
+                & Q(penalty__gte=0),
+                name="lending_transaction_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} Rp{self.amount:,}"
+
+
+class LoanEvent(models.Model):
+    """The audit trail: every step of an application and a loan, with who and when."""
+
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="events")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    loan = models.ForeignKey(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("peristiwa"), max_length=40)
+    message = models.CharField(_("keterangan"), max_length=255)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("catatan audit pinjaman")
+        verbose_name_plural = _("catatan audit pinjaman")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

@@ -43,6 +43,8 @@ class AccountKind(models.TextChoices):
     # Counterpart of money that enters or leaves outside KotaKitaPay (banknotes an RT treasurer
     # holds): the physical-money twin of the gateway clearing account, so it may go negative.
     CASH_CLEARING = "cash_clearing", _("Kliring kas tunai")
+    # A lender's income from loans (interest, fees, penalties) collected from borrowers' wallets.
+    LENDER_INCOME = "lender_income", _("Pendapatan pinjaman")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -55,6 +57,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.ARISAN_POOL: False,
     AccountKind.LOAN_RECEIVABLE: True,
     AccountKind.CASH_CLEARING: True,
+    AccountKind.LENDER_INCOME: False,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -70,6 +73,9 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.ARISAN_POOL, AccountKind.WALLET),  # arisan payout to the winner, refund
         (AccountKind.CASH_CLEARING, AccountKind.RT_CASH),  # cash received by the treasurer
         (AccountKind.RT_CASH, AccountKind.CASH_CLEARING),  # cash spent by the treasurer
+        (AccountKind.LOAN_RECEIVABLE, AccountKind.WALLET),  # loan disbursement (apps.lending)
+        (AccountKind.WALLET, AccountKind.LOAN_RECEIVABLE),  # principal repaid or recovered
+        (AccountKind.WALLET, AccountKind.LENDER_INCOME),  # interest, fees and penalties paid
     }
 )
 
