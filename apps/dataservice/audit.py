@@ -9,15 +9,18 @@ with cells that difference each other.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 
 from django.db import connection
+from django.db.models import Q
 
 from apps.analytics.privacy import AuditRecord
 
 from .models import ApiKey, ReleasedCell
+from .selectors import period_of_measure
 
 KEY_SEPARATOR = "|"
 
@@ -28,6 +31,26 @@ def lock(requester: str) -> None:
     key = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def released_periods(requester: str, indicator_codes: Iterable[str]) -> set[tuple[datetime.date, datetime.date]]:
+    """The period buckets in which cells of these indicators were already released to
+    `requester` (read from the measures of its `ReleasedCell`s)."""
+    codes = list(indicator_codes)
+    if not codes:
+        return set()
+    prefixes = Q()
+    for code in codes:
+        prefixes |= Q(measure__startswith=f"{code}{KEY_SEPARATOR}")
+    measures = (
+        ReleasedCell.objects.filter(requester=requester).filter(prefixes).values_list("measure", flat=True).distinct()
+    )
+    periods = set()
+    for measure in measures:
+        period = period_of_measure(measure)
+        if period is not None:
+            periods.add(period)
+    return periods
 
 
 class DbAuditStore:

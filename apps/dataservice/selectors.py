@@ -19,7 +19,7 @@ from apps.core.errors import DomainError
 from apps.tenancy import regions
 from apps.tenancy.models import Region
 
-from .indicators import BY_CODE, FactRow, Indicator, compute
+from .indicators import BY_CODE, INDICATORS, FactRow, Indicator, compute
 from .models import ApiKey, UsageDay
 
 GRANULARITIES = ("day", "week", "month")
@@ -180,6 +180,32 @@ def measure_of(query: Query, dimension: str, start: datetime.date, end: datetime
     """What a cell measures, for the auditor: the same indicator, dimension value and period
     bucket, whatever region and breakdown the request that released it used."""
     return f"{query.indicator.code}|{dimension or '*'}|{start.isoformat()}|{end.isoformat()}"
+
+
+def period_of_measure(measure: str) -> tuple[datetime.date, datetime.date] | None:
+    """The period bucket of a `measure_of` string (None when it does not end in two dates)."""
+    parts = measure.rsplit("|", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return datetime.date.fromisoformat(parts[1]), datetime.date.fromisoformat(parts[2])
+    except ValueError:
+        return None
+
+
+def related_indicators(indicator: Indicator) -> list[str]:
+    """Codes of the indicators computed from one of `indicator`'s metrics (itself included):
+    their values can be combined (gmv = avg_price x units_sold), so their periods are audited
+    together."""
+    mine = set(indicator.metrics)
+    return sorted(i.code for i in INDICATORS if mine & set(i.metrics))
+
+
+def overlaps_other_period(
+    first: datetime.date, last: datetime.date, released: Iterable[tuple[datetime.date, datetime.date]]
+) -> bool:
+    """Whether first..last overlaps a released period without being that very period."""
+    return any(start <= last and first <= end and (start, end) != (first, last) for start, end in released)
 
 
 def build_tables(query: Query) -> list[Table]:

@@ -308,27 +308,53 @@ def _plain(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
+# A bucket overlapping a period already released at another granularity (see run_query).
+PERIOD_OVERLAP = "period_overlap"
+
+
+def _withheld(table: selectors.Table) -> list[Released]:
+    return [Released(cell.key, None, None, suppressed=True) for cell in table.cells]
+
+
 def run_query(api_key: ApiKey, query: selectors.Query) -> QueryResult:
     """The query's cells as they may be released to `api_key`'s integrator, recording what is
-    released so that later requests cannot difference it."""
+    released so that later requests cannot difference it.
+
+    The auditor compares cells of one period bucket only. So that nothing is lost between
+    buckets, the periods in which an integrator has been released cells of a metric stay
+    pairwise equal or disjoint: a bucket that overlaps an already released period of another
+    length (a day inside a released week, a week across a released month, whichever came
+    first) is withheld whole (`period_overlap`), for every indicator sharing a metric with
+    this one. Then no combination of released cells spans two buckets, and per-bucket
+    auditing covers every difference (week minus its released days cannot be formed).
+    """
     authorize(api_key, query)
     k = k_threshold()
     tables = selectors.build_tables(query)
     requester = api_key.partner.requester
     released: list[list[Released]] = []
+    overlapping: set[int] = set()
     with transaction.atomic():
         audit.lock(requester)
+        periods = audit.released_periods(requester, selectors.related_indicators(query.indicator))
         measures = {cell.measure for table in tables for cell in table.cells}
         store = audit.DbAuditStore(requester, measures, api_key)
         auditor = QueryAuditor(store, k=k)
-        for table in tables:
+        for i, table in enumerate(tables):
+            if selectors.overlaps_other_period(table.period_start, table.period_end, periods):
+                overlapping.add(i)
+                released.append(_withheld(table))
+                continue
             released.append(_release_table(table, auditor, store, requester, k))
         store.flush()
     names = selectors.region_names(code for t in tables for code, _dim in t.where.values())
     rows = []
-    for table, decisions in zip(tables, released, strict=True):
+    for i, (table, decisions) in enumerate(zip(tables, released, strict=True)):
         for cell, decision in zip(table.cells, decisions, strict=True):
             region_code, dimension = table.where[cell.key]
+            reason = decision.reason.value if decision.reason else None
+            if i in overlapping:
+                reason = PERIOD_OVERLAP
             rows.append(
                 ResultRow(
                     period_start=table.period_start,
@@ -339,7 +365,7 @@ def run_query(api_key: ApiKey, query: selectors.Query) -> QueryResult:
                     value=None if decision.suppressed else _plain(decision.value),
                     entities=decision.n,
                     suppressed=decision.suppressed,
-                    reason=decision.reason.value if decision.reason else None,
+                    reason=reason,
                 )
             )
     return QueryResult(query, k, rows)

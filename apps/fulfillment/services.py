@@ -39,6 +39,7 @@ from apps.marketplace.models import Allocation, DeliveryMethod, Order, Stock, Va
 from apps.notifications.services import notify
 
 from . import conf, solver
+from .external import CacheSandboxStore
 from .models import (
     Batch,
     ConsignmentMovement,
@@ -989,18 +990,23 @@ def matrix_provider() -> solver.MatrixProvider:
     return solver.HaversineProvider()
 
 
+# Per-tenant client configuration only (the service area): the sandbox's quotes and bookings
+# live in the shared cache store, so every process and worker sees the same ones.
 _GATEWAYS: dict[str, external.CourierGateway] = {}
 
 
 def gateway() -> external.CourierGateway:
-    """The external courier API for this tenant (the sandbox until a real adapter is configured)."""
+    """The external courier API for this tenant (the sandbox until a real adapter is configured),
+    its state in Django's cache (Redis in deployments): shared by the web process and workers."""
     schema = connection.schema_name
     found = _GATEWAYS.get(schema)
     if found is None:
         area = tenant_area()
         center = solver.Point(area[0], area[1]) if area else solver.Point(-7.629454, 111.527267)
         radius = area[2] if area else 15_000.0
-        found = external.SandboxCourierGateway(area=external.ServiceArea.circle(center, radius), prefix="SBX")
+        found = external.SandboxCourierGateway(
+            area=external.ServiceArea.circle(center, radius), prefix="SBX", store=CacheSandboxStore()
+        )
         _GATEWAYS[schema] = found
     return found
 

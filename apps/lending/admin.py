@@ -35,7 +35,7 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Lender)
 class LenderAdmin(ReadOnlyAdmin):
-    list_display = ["name", "kind", "is_active", "receivable_account", "income_account"]
+    list_display = ["name", "kind", "is_active", "receivable_account", "income_account", "loss_account"]
     filter_horizontal = ["officers"]
 
 

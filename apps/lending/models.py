@@ -8,8 +8,12 @@ write-off, recovery) -> LoanEvent (the audit trail: who did what, when).
 
 Money is integer rupiah. Ledger side (apps.payments): every lender has a `loan_receivable`
 account (negative by the principal its borrowers owe through KotaKitaPay) and a
-`lender_income` account (interest, fees, penalties). A disbursement moves receivable -> wallet;
-a repayment moves its principal part wallet -> receivable and the rest wallet -> income.
+`lender_income` account (interest, fees, penalties) and a `loan_loss` account (credit losses:
+negative by the principal written off less what was recovered). A disbursement moves
+receivable -> wallet; a repayment moves its principal part wallet -> receivable and the rest
+wallet -> income; a write-off moves the principal outstanding loss -> receivable (so the
+receivable stays minus the principal outstanding of the active loans); a recovery moves
+wallet -> loss.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class Lender(models.Model):
     )
     income_account = models.OneToOneField(
         "payments.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("akun pendapatan pinjaman")
+    )
+    loss_account = models.OneToOneField(
+        "payments.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("akun kerugian kredit")
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)

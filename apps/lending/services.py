@@ -4,8 +4,8 @@ Life cycle (Fineract): application (from an offer or direct, scored at submissio
 decision (approve / reject with reason; only the lender's officers, never the applicant) ->
 disbursement into the applicant's KotaKitaPay wallet (receivable -> wallet, then the
 disbursement fee wallet -> lender income) -> instalments (schedule.py) -> repayments (manual,
-early/partial, or the nightly standing-instruction auto-debit) -> closed, or written off and
-later recovered.
+early/partial, or the nightly standing-instruction auto-debit) -> closed, or written off (the
+principal outstanding moves loss -> receivable) and later recovered (wallet -> loss).
 
 Repayment allocation (Fineract's "penalties, fees, interest, principal" order): oldest due
 instalment first, within it penalty -> fee -> interest -> principal. What is left after every
@@ -168,7 +168,8 @@ def schedule_error(exc: sched.ScheduleError) -> ValidationFailed:
 
 @transaction.atomic
 def open_lender(*, name: str, kind: str, officers: Iterable[User] = (), actor: User | None = None) -> Lender:
-    """A lender with its two ledger accounts (receivable, income). Idempotent on the name."""
+    """A lender with its three ledger accounts (receivable, income, credit losses). Idempotent on
+    the name."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Nama lembaga wajib diisi."), code="name_required", field="name")
@@ -187,7 +188,14 @@ def open_lender(*, name: str, kind: str, officers: Iterable[User] = (), actor: U
             name=_("Pendapatan pinjaman %(name)s") % {"name": name},
             code=f"lender:{slug}:income",
         )
-        existing = Lender.objects.create(name=name, kind=kind, receivable_account=receivable, income_account=income)
+        loss = payments.open_account(
+            AccountKind.LOAN_LOSS,
+            name=_("Kerugian kredit %(name)s") % {"name": name},
+            code=f"lender:{slug}:loss",
+        )
+        existing = Lender.objects.create(
+            name=name, kind=kind, receivable_account=receivable, income_account=income, loss_account=loss
+        )
         _event(existing, "lender_opened", _("Lembaga dibuka."), actor=actor)
     for officer in officers:
         add_officer(existing, officer, actor=actor)
@@ -1021,6 +1029,9 @@ def update_arrears(loan: Loan, as_of: dt.date) -> Loan:
 
 @transaction.atomic
 def write_off(loan: Loan, officer: User, *, reason: str, on_date: dt.date | None = None) -> Loan:
+    """Write an active loan off: its principal outstanding becomes a credit loss, in the loan book
+    and in the ledger (loss -> receivable, idempotency key per loan), in one transaction. A loan
+    already written off is returned as it is (nothing moves again)."""
     loan = _lock_loan(loan)
     require_officer(officer, loan.lender)
     text = _reason(reason, required=True)
@@ -1030,20 +1041,37 @@ def write_off(loan: Loan, officer: User, *, reason: str, on_date: dt.date | None
         raise Conflict(_("Hanya pinjaman berjalan yang dapat dihapusbukukan."), code="loan_not_active")
     on_date = on_date or today()
     amount = loan.principal_outstanding
+    key = f"lending:writeoff:{loan.pk}"
+    entries: list[Any] = []
+    if amount:
+        # The principal no borrower will repay leaves the receivable (which is minus the
+        # principal outstanding) for the lender's credit losses: loss -> receivable.
+        entries.append(
+            payments.move(
+                loan.lender.loss_account,
+                loan.lender.receivable_account,
+                amount,
+                idempotency_key=key,
+                reference=f"pinjaman-{loan.pk}",
+                memo=_("Hapus buku pinjaman #%(id)s") % {"id": loan.pk},
+                actor=officer,
+            )
+        )
     loan.written_off_amount = amount
     loan.principal_outstanding = 0
     loan.status = LoanStatus.WRITTEN_OFF
     loan.closed_on = on_date
     loan.save(update_fields=["written_off_amount", "principal_outstanding", "status", "closed_on"])
-    LoanTransaction.objects.create(
+    tx = LoanTransaction.objects.create(
         loan=loan,
         kind=TransactionKind.WRITE_OFF,
         on_date=on_date,
         amount=amount,
         principal=amount,
-        idempotency_key=f"lending:writeoff:{loan.pk}",
+        idempotency_key=key,
         actor=officer,
     )
+    tx.entries.set(entries)
     _event(
         loan.lender,
         "loan_written_off",
@@ -1059,7 +1087,9 @@ def write_off(loan: Loan, officer: User, *, reason: str, on_date: dt.date | None
 def recover(
     loan: Loan, amount: Any, *, actor: User, idempotency_key: str, on_date: dt.date | None = None
 ) -> LoanTransaction:
-    """A recovery repayment on a written-off loan, from the borrower's wallet to the receivable."""
+    """A recovery repayment on a written-off loan: from the borrower's wallet to the lender's
+    credit-loss account (reducing the loss recognised at the write-off; the receivable no longer
+    holds that principal). At most what was written off and not yet recovered."""
     key = clean_key(idempotency_key)
     amount = clean_rupiah(amount, field="amount")
     loan = _lock_loan(loan)
@@ -1079,7 +1109,7 @@ def recover(
     on_date = on_date or today()
     entry = payments.move(
         loan.wallet,
-        loan.lender.receivable_account,
+        loan.lender.loss_account,
         amount,
         idempotency_key=key,
         reference=f"pinjaman-{loan.pk}",

@@ -45,6 +45,10 @@ class AccountKind(models.TextChoices):
     CASH_CLEARING = "cash_clearing", _("Kliring kas tunai")
     # A lender's income from loans (interest, fees, penalties) collected from borrowers' wallets.
     LENDER_INCOME = "lender_income", _("Pendapatan pinjaman")
+    # A lender's credit losses: principal written off (charged from here into the receivable, so
+    # the balance goes negative by the loss recognised) and recoveries paid back into it from the
+    # borrower's wallet (reducing the loss). Accumulates the expense, so it may go negative.
+    LOAN_LOSS = "loan_loss", _("Kerugian kredit (hapus buku)")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -58,6 +62,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.LOAN_RECEIVABLE: True,
     AccountKind.CASH_CLEARING: True,
     AccountKind.LENDER_INCOME: False,
+    AccountKind.LOAN_LOSS: True,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -74,8 +79,10 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.CASH_CLEARING, AccountKind.RT_CASH),  # cash received by the treasurer
         (AccountKind.RT_CASH, AccountKind.CASH_CLEARING),  # cash spent by the treasurer
         (AccountKind.LOAN_RECEIVABLE, AccountKind.WALLET),  # loan disbursement (apps.lending)
-        (AccountKind.WALLET, AccountKind.LOAN_RECEIVABLE),  # principal repaid or recovered
+        (AccountKind.WALLET, AccountKind.LOAN_RECEIVABLE),  # principal repaid
         (AccountKind.WALLET, AccountKind.LENDER_INCOME),  # interest, fees and penalties paid
+        (AccountKind.LOAN_LOSS, AccountKind.LOAN_RECEIVABLE),  # principal written off (apps.lending)
+        (AccountKind.WALLET, AccountKind.LOAN_LOSS),  # recovery on a written-off loan
     }
 )
 

@@ -170,3 +170,98 @@ def test_concurrent_requests_cannot_both_pass_the_auditor(committed: None, tenan
         DailyFact.objects.filter(pk__in=[f.pk for f in made]).delete()
         ReleasedCell.objects.filter(requester=partner.requester).delete()
         partner.delete()
+
+
+# --- mixing granularities ---------------------------------------------------------------------
+
+KELURAHAN = "35.77.03.1001"
+MON, SUN = datetime.date(2026, 1, 5), datetime.date(2026, 1, 11)
+
+
+def _a_week_with_one_lone_day(facts: Facts) -> list[int]:
+    """Six shops sell Monday to Saturday, one other shop alone on Sunday: the week has 7 shops
+    (released), Sunday 1 (suppressed). Returns the lone shop's key."""
+    shops, lone = entity_keys(6), entity_keys(1)
+    for offset in range(6):
+        facts.add(KELURAHAN, Metric.GMV, 1_000_000 + offset, shops, count=6, day=MON + datetime.timedelta(days=offset))
+    facts.add(KELURAHAN, Metric.GMV, 424_242, lone, count=2, day=SUN)
+    return lone
+
+
+def _period(**params: str) -> dict[str, str]:
+    return {"indicator": "gmv", "region": KELURAHAN, **params}
+
+
+@pytest.mark.django_db
+def test_a_week_then_its_days_cannot_isolate_the_suppressed_day(key: tuple[ApiKey, str], facts: Facts) -> None:
+    """Week minus the six released days would be Sunday: one shop's sales."""
+    _api_key, raw = key
+    _a_week_with_one_lone_day(facts)
+    week = get(api(raw), **_period(granularity="week", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    assert week["results"][0]["value"] == 6_424_257 and week["results"][0]["entities"] == 7
+    days = get(api(raw), **_period(granularity="day", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    assert len(days["results"]) == 7 and days["suppressed_cells"] == 7
+    assert {r["reason"] for r in days["results"]} == {"period_overlap"}
+    assert all(r["value"] is None and r["entities"] is None for r in days["results"])
+    # Another indicator of the same metric (orders, avg_price) is held to the same periods.
+    orders = get(api(raw), **_period(indicator="orders", granularity="day", **{"from": "2026-01-10"})).json()
+    assert {r["reason"] for r in orders["results"] if r["period_start"] <= "2026-01-11"} == {"period_overlap"}
+    # So is the kecamatan through its region breakdown (the kelurahan's day is a cell there).
+    kecamatan = get(
+        api(raw), indicator="gmv", region="35.77.03", breakdown="region", granularity="day", **{"from": "2026-01-10"}
+    ).json()
+    assert all(r["suppressed"] for r in kecamatan["results"] if r["period_start"] <= "2026-01-11")
+    # Asking for the week again is fine; so is the month after it (January overlaps the week).
+    again = get(api(raw), **_period(granularity="week", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    assert again["results"][0]["value"] == week["results"][0]["value"]
+    month = get(api(raw), **_period()).json()["results"][0]
+    assert month["reason"] == "period_overlap"
+
+
+@pytest.mark.django_db
+def test_days_then_their_week_cannot_isolate_the_suppressed_day(key: tuple[ApiKey, str], facts: Facts) -> None:
+    _api_key, raw = key
+    _a_week_with_one_lone_day(facts)
+    days = get(api(raw), **_period(granularity="day", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    by_day = {r["period_start"]: r for r in days["results"]}
+    assert by_day["2026-01-05"]["value"] == 1_000_000 and by_day["2026-01-10"]["value"] == 1_000_005
+    assert by_day["2026-01-11"]["reason"] == "below_k"
+    week = get(api(raw), **_period(granularity="week", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    assert week["results"][0] == week["results"][0] | {"value": None, "suppressed": True, "reason": "period_overlap"}
+    assert "424242" not in str(week) and "6424257" not in str(week)
+    # A different integrator may read the week (once it has read no day of it).
+    other = services.ensure_partner(name="Peneliti Mingguan")
+    _other_key, other_raw = services.create_api_key(
+        partner=other, name="m", scopes=["commerce"], region_prefixes=["35.77"], per_minute=100, per_day=100
+    )
+    theirs = get(api(other_raw), **_period(granularity="week", **{"from": "2026-01-05", "to": "2026-01-11"})).json()
+    assert theirs["results"][0]["value"] == 6_424_257
+
+
+@pytest.mark.django_db
+def test_a_month_and_its_weeks_are_not_mixed_but_separate_periods_are(key: tuple[ApiKey, str], facts: Facts) -> None:
+    _api_key, raw = key
+    shops, lone = entity_keys(6), entity_keys(1)
+    for day in (datetime.date(2026, 2, 2), datetime.date(2026, 2, 9), datetime.date(2026, 3, 2)):
+        facts.add(KELURAHAN, Metric.GMV, 2_000_000, shops, count=6, day=day)
+    facts.add(KELURAHAN, Metric.GMV, 313_131, lone, count=1, day=datetime.date(2026, 2, 16))
+    facts.add(KELURAHAN, Metric.UNITS_SOLD, 50, shops, count=6, day=datetime.date(2026, 2, 2))
+    february = get(api(raw), **_period(**{"from": "2026-02-01", "to": "2026-02-28"})).json()["results"][0]
+    assert february["value"] == 4_313_131 and february["entities"] == 7
+    # Weeks of February (Jan 26 - Mar 1) all overlap the released month.
+    weeks = get(api(raw), **_period(granularity="week", **{"from": "2026-02-01", "to": "2026-02-28"})).json()
+    assert len(weeks["results"]) == 5 and {r["reason"] for r in weeks["results"]} == {"period_overlap"}
+    # Weeks that lie wholly in March are released, and then the month of March is not.
+    march = get(api(raw), **_period(granularity="week", **{"from": "2026-03-02", "to": "2026-03-29"})).json()
+    assert [r["value"] for r in march["results"]] == [2_000_000, 0, 0, 0]
+    assert (
+        get(api(raw), **_period(**{"from": "2026-03-01", "to": "2026-03-31"})).json()["results"][0]["reason"]
+        == "period_overlap"
+    )
+    # Months that touch no released week are still months; another metric keeps its own periods.
+    april = get(api(raw), **_period(**{"from": "2026-04-01", "to": "2026-04-30"})).json()["results"][0]
+    assert april == april | {"value": 0, "suppressed": False}
+    units = get(
+        api(raw), **_period(indicator="units_sold", granularity="day", **{"from": "2026-02-02", "to": "2026-02-02"})
+    ).json()
+    assert units["results"][0]["value"] == 50 and not units["results"][0]["suppressed"]

@@ -187,3 +187,37 @@ def test_frozen_account_is_refused(people: People) -> None:
     with pytest.raises(Conflict) as exc:
         services.move(people.joko_wallet, cash, 1_000, idempotency_key=key(), reference="test")
     assert exc.value.code == "account_frozen"
+
+
+def test_loan_loss_moves_only_in_its_two_lending_pairs(people: People) -> None:
+    """A lender's credit-loss account: charged into the receivable at a write-off, credited from
+    a wallet by a recovery; may go negative (it accumulates the loss); nothing else moves it."""
+    loss = services.open_account(AccountKind.LOAN_LOSS, name="Kerugian kredit BPR")
+    receivable = services.open_account(AccountKind.LOAN_RECEIVABLE, name="Piutang BPR")
+    income = services.open_account(AccountKind.LENDER_INCOME, name="Pendapatan BPR")
+    cash = rt_cash()
+    assert loss.kind == AccountKind.LOAN_LOSS and loss.allow_negative is True
+    assert {pair for pair in MOVE_RULES if AccountKind.LOAN_LOSS in pair} == {
+        (AccountKind.LOAN_LOSS, AccountKind.LOAN_RECEIVABLE),
+        (AccountKind.WALLET, AccountKind.LOAN_LOSS),
+    }
+    fund(people.joko_wallet, 50_000)
+    services.move(receivable, people.joko_wallet, 100_000, idempotency_key=key(), reference="pinjaman-1")
+    services.move(loss, receivable, 100_000, idempotency_key=key(), reference="pinjaman-1")  # write-off
+    services.move(people.joko_wallet, loss, 30_000, idempotency_key=key(), reference="pinjaman-1")  # recovery
+    got = balances()
+    assert (got[receivable.code], got[loss.code], got[people.joko_wallet.code]) == (0, -70_000, 120_000)
+    before = balances()
+    for source, destination in [
+        (receivable, loss),
+        (loss, people.joko_wallet),
+        (loss, income),
+        (income, loss),
+        (cash, loss),
+        (loss, cash),
+    ]:
+        with pytest.raises(ValidationFailed) as exc:
+            services.move(source, destination, 1_000, idempotency_key=key(), reference="test")
+        assert exc.value.code == "move_not_allowed"
+    assert balances() == before
+    assert_ledger_sound()

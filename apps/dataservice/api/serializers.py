@@ -33,7 +33,7 @@ class ResultRowSerializer(serializers.Serializer[Any]):
     entities = serializers.IntegerField(allow_null=True, help_text="Jumlah entitas berbeda di balik nilai")
     suppressed = serializers.BooleanField()
     reason = serializers.CharField(
-        allow_null=True, help_text="below_k, complement, differencing atau individual_disclosure"
+        allow_null=True, help_text="below_k, complement, differencing, individual_disclosure atau period_overlap"
     )
 
 

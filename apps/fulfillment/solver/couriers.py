@@ -2,8 +2,8 @@
 
 `CourierGateway` is what dispatch code talks to when an order goes to a third-party courier
 (GoSend / GrabExpress / Lalamove style): `quote` → `book` (idempotent by key) → `track` →
-optionally `cancel`. Real adapters wrap HTTP APIs; `SandboxCourierGateway` is in-memory and
-deterministic (injected clock), for development, demos and tests:
+optionally `cancel`. Real adapters wrap HTTP APIs; `SandboxCourierGateway` is deterministic
+(injected clock), for development, demos and tests:
 
 * price from distance: base fare + per-km rate over the haversine distance × detour, rounded up
   to Rp 500, never below the minimum fare; a quote is valid for `quote_ttl_s`;
@@ -17,18 +17,25 @@ deterministic (injected clock), for development, demos and tests:
 * `cancel` is allowed until the parcel is picked up (idempotent); afterwards `CannotCancel`;
 * `fail_next(n)` makes the next n calls raise `CourierUnavailable`, like a flaky remote API.
 
+Like a remote API, the sandbox keeps nothing that matters in the client object: quotes,
+bookings, idempotency keys and the id sequence live in a `SandboxStore` (JSON-serialisable
+dicts under string keys). `MemorySandboxStore` (the default) keeps them in this process; a
+store shared by several processes (the Django app's cache store) lets a booking made by one
+process be tracked or cancelled by any other, and makes idempotent booking hold across them.
+
 Money is integer rupiah. Times are seconds from the injected clock (`time.time` by default).
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from .geo import Polygon, haversine_m, in_any
 from .model import Point
@@ -152,9 +159,124 @@ class ServiceArea:
         return self.center is not None and haversine_m(self.center, point) <= self.radius_m
 
 
-@dataclass
+JSONDict = dict[str, Any]
+
+
+class SandboxStore(Protocol):
+    """Where a `SandboxCourierGateway` keeps its state: the "remote side" of the sandbox.
+
+    Keys are short strings chosen by the gateway (`quote:<id>`, `booking:<id>`,
+    `cancel:<id>`, `key:<idempotency key>`, and the counter `seq`); values are
+    JSON-serialisable dicts (the store may serialise them: callers never rely on getting the
+    same object back). Every gateway sharing one store sees the same quotes and bookings, so a
+    store shared between processes behaves like one remote API. `add` and `incr` must be
+    atomic for everyone sharing the store: idempotent booking and unique ids rely on them
+    under concurrency. A backend failure should surface as `CourierUnavailable` (transient,
+    which callers already retry), not as a backend-specific exception.
+    """
+
+    def get(self, key: str) -> JSONDict | None:
+        """The value stored under `key`; None when there is none."""
+        ...
+
+    def set(self, key: str, value: JSONDict) -> None:
+        """Store `value` under `key`, replacing any previous value."""
+        ...
+
+    def add(self, key: str, value: JSONDict) -> bool:
+        """Atomically store `value` under `key` only if the key is absent; True if it was stored."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Forget `key` (nothing happens when it is absent)."""
+        ...
+
+    def incr(self, key: str) -> int:
+        """Atomically add one to the counter under `key` (an absent counter is 0) and return the
+        new value. Counters use their own keys, never ones holding dicts."""
+        ...
+
+
+class MemorySandboxStore:
+    """`SandboxStore` in this process's memory (thread-safe). Values go through JSON on the way
+    in and out, as with a remote store, so no caller ever shares state by reference."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> JSONDict | None:
+        with self._lock:
+            raw = self._data.get(key)
+        return None if raw is None else dict(json.loads(raw))
+
+    def set(self, key: str, value: JSONDict) -> None:
+        raw = json.dumps(value)
+        with self._lock:
+            self._data[key] = raw
+
+    def add(self, key: str, value: JSONDict) -> bool:
+        raw = json.dumps(value)
+        with self._lock:
+            if key in self._data:
+                return False
+            self._data[key] = raw
+            return True
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            value = self._counters.get(key, 0) + 1
+            self._counters[key] = value
+            return value
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """The stored keys that start with `prefix`, sorted (for tests and debugging)."""
+        with self._lock:
+            return sorted(k for k in self._data if k.startswith(prefix))
+
+
+def quote_to_json(quote: Quote) -> JSONDict:
+    request = quote.request
+    return {
+        "id": quote.id,
+        "pickup": [request.pickup.lat, request.pickup.lng],
+        "dropoff": [request.dropoff.lat, request.dropoff.lng],
+        "weight": request.weight,
+        "reference": request.reference,
+        "price": quote.price,
+        "distance_m": quote.distance_m,
+        "pickup_eta_s": quote.pickup_eta_s,
+        "delivery_eta_s": quote.delivery_eta_s,
+        "expires_at": quote.expires_at,
+    }
+
+
+def quote_from_json(raw: JSONDict) -> Quote:
+    pickup, dropoff = raw["pickup"], raw["dropoff"]
+    return Quote(
+        id=str(raw["id"]),
+        request=QuoteRequest(
+            pickup=Point(float(pickup[0]), float(pickup[1])),
+            dropoff=Point(float(dropoff[0]), float(dropoff[1])),
+            weight=int(raw["weight"]),
+            reference=str(raw["reference"]),
+        ),
+        price=int(raw["price"]),
+        distance_m=int(raw["distance_m"]),
+        pickup_eta_s=int(raw["pickup_eta_s"]),
+        delivery_eta_s=int(raw["delivery_eta_s"]),
+        expires_at=float(raw["expires_at"]),
+    )
+
+
+@dataclass(frozen=True)
 class _BookingState:
-    booking: Booking
+    booking: Booking  # as booked (allocating), or as cancelled
     quote: Quote
     cancelled_at: float | None = None
 
@@ -173,11 +295,8 @@ class SandboxCourierGateway:
     quote_ttl_s: int = 300
     clock: Callable[[], float] = time.time
     prefix: str = "SBX"
-    _quotes: dict[str, Quote] = field(default_factory=dict)
-    _bookings: dict[str, _BookingState] = field(default_factory=dict)
-    _by_key: dict[str, str] = field(default_factory=dict)
-    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _failures: int = 0
+    store: SandboxStore = field(default_factory=MemorySandboxStore)
+    _failures: int = 0  # `fail_next`: an outage as this client sees it (not shared via the store)
 
     # -- behaving like a remote API
 
@@ -190,7 +309,7 @@ class SandboxCourierGateway:
             raise CourierUnavailable("courier API unavailable (503), retry later")
 
     def _next_id(self, kind: str) -> str:
-        return f"{self.prefix}-{kind}-{next(self._seq):06d}"
+        return f"{self.prefix}-{kind}-{self.store.incr('seq'):06d}"
 
     # -- API
 
@@ -219,24 +338,21 @@ class SandboxCourierGateway:
             delivery_eta_s=pickup_eta + ride,
             expires_at=self.clock() + self.quote_ttl_s,
         )
-        self._quotes[quote.id] = quote
+        self.store.set(f"quote:{quote.id}", quote_to_json(quote))
         return quote
 
     def book(self, quote_id: str, *, idempotency_key: str) -> Booking:
         self._remote_call()
         if not idempotency_key:
             raise IdempotencyConflict("an idempotency key is required")
-        existing = self._by_key.get(idempotency_key)
-        if existing is not None:
-            state = self._bookings[existing]
-            if state.quote.id != quote_id:
-                raise IdempotencyConflict(
-                    f"key {idempotency_key!r} was used for quote {state.quote.id}, not {quote_id}"
-                )
-            return self._current(state)
-        quote = self._quotes.get(quote_id)
-        if quote is None:
+        key = f"key:{idempotency_key}"
+        claimed = self.store.get(key)
+        if claimed is not None:
+            return self._replay(claimed, quote_id, idempotency_key)
+        raw_quote = self.store.get(f"quote:{quote_id}")
+        if raw_quote is None:
             raise UnknownQuote(f"no quote {quote_id!r}")
+        quote = quote_from_json(raw_quote)
         if self.clock() > quote.expires_at:
             raise QuoteExpired(f"quote {quote_id} expired; ask for a new one")
         booking = Booking(
@@ -247,9 +363,29 @@ class SandboxCourierGateway:
             status=CourierStatus.ALLOCATING,
             created_at=self.clock(),
         )
-        self._bookings[booking.id] = _BookingState(booking, quote)
-        self._by_key[idempotency_key] = booking.id
-        return booking
+        # The booking is written before the key points at it, so whoever reads the key finds it;
+        # the key is claimed atomically, so of concurrent calls with one key exactly one books.
+        record = {
+            "id": booking.id,
+            "quote": quote_to_json(quote),
+            "idempotency_key": idempotency_key,
+            "price": booking.price,
+            "created_at": booking.created_at,
+        }
+        self.store.set(f"booking:{booking.id}", record)
+        if self.store.add(key, {"booking": booking.id, "quote": quote.id}):
+            return booking
+        self.store.delete(f"booking:{booking.id}")  # lost the race: another call booked with this key
+        claimed = self.store.get(key)
+        if claimed is None:
+            raise CourierUnavailable("courier API could not settle the booking, retry later")
+        return self._replay(claimed, quote_id, idempotency_key)
+
+    def _replay(self, claimed: JSONDict, quote_id: str, idempotency_key: str) -> Booking:
+        """The answer to a booking whose idempotency key is already taken."""
+        if claimed["quote"] != quote_id:
+            raise IdempotencyConflict(f"key {idempotency_key!r} was used for quote {claimed['quote']}, not {quote_id}")
+        return self._current(self._state(str(claimed["booking"])))
 
     def track(self, booking_id: str) -> Tracking:
         self._remote_call()
@@ -266,32 +402,41 @@ class SandboxCourierGateway:
 
     def cancel(self, booking_id: str, *, reason: str = "") -> Booking:
         self._remote_call()
-        state = self._state(booking_id)
-        booking = self._current(state)
+        booking = self._current(self._state(booking_id))
         if booking.status is CourierStatus.CANCELLED:
             return booking
         if booking.status not in (CourierStatus.ALLOCATING, CourierStatus.PICKING_UP):
             raise CannotCancel(f"booking {booking_id} is {booking.status.value}; it can no longer be cancelled")
-        state.cancelled_at = self.clock()
-        state.booking = Booking(
-            id=booking.id,
-            quote_id=booking.quote_id,
-            idempotency_key=booking.idempotency_key,
-            price=booking.price,
-            status=CourierStatus.CANCELLED,
-            created_at=booking.created_at,
-            driver=booking.driver,
-            cancel_reason=reason,
-        )
-        return state.booking
+        # The first cancellation wins; a concurrent one returns the same cancelled booking.
+        self.store.add(f"cancel:{booking_id}", {"at": self.clock(), "reason": reason, "driver": booking.driver})
+        return self._current(self._state(booking_id))
 
     # -- simulation
 
     def _state(self, booking_id: str) -> _BookingState:
-        state = self._bookings.get(booking_id)
-        if state is None:
+        raw = self.store.get(f"booking:{booking_id}")
+        if raw is None:
             raise UnknownBooking(f"no booking {booking_id!r}")
-        return state
+        quote = quote_from_json(raw["quote"])
+        booking = Booking(
+            id=str(raw["id"]),
+            quote_id=quote.id,
+            idempotency_key=str(raw["idempotency_key"]),
+            price=int(raw["price"]),
+            status=CourierStatus.ALLOCATING,
+            created_at=float(raw["created_at"]),
+        )
+        cancelled = self.store.get(f"cancel:{booking_id}")
+        if cancelled is None:
+            return _BookingState(booking, quote)
+        driver = cancelled.get("driver")
+        cancelled_booking = replace(
+            booking,
+            status=CourierStatus.CANCELLED,
+            driver=None if driver is None else str(driver),
+            cancel_reason=str(cancelled.get("reason", "")),
+        )
+        return _BookingState(cancelled_booking, quote, cancelled_at=float(cancelled["at"]))
 
     def _milestones(self, state: _BookingState) -> list[tuple[CourierStatus, float]]:
         t0 = state.booking.created_at

@@ -11,15 +11,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_reconciliation_needs_attention'),
+        ("payments", "0003_reconciliation_needs_attention"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='account',
-            name='kind',
-            field=models.CharField(choices=[('wallet', 'Dompet warga'), ('merchant', 'Rekening penjualan'), ('platform_fee', 'Pendapatan biaya layanan'), ('gateway_clearing', 'Kliring gateway pembayaran'), ('rt_cash', 'Kas RT'), ('arisan_pool', 'Dana arisan'), ('loan_receivable', 'Piutang pinjaman'), ('cash_clearing', 'Kliring kas tunai')], max_length=32, verbose_name='jenis'),
+            model_name="account",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("wallet", "Dompet warga"),
+                    ("merchant", "Rekening penjualan"),
+                    ("platform_fee", "Pendapatan biaya layanan"),
+                    ("gateway_clearing", "Kliring gateway pembayaran"),
+                    ("rt_cash", "Kas RT"),
+                    ("arisan_pool", "Dana arisan"),
+                    ("loan_receivable", "Piutang pinjaman"),
+                    ("cash_clearing", "Kliring kas tunai"),
+                ],
+                max_length=32,
+                verbose_name="jenis",
+            ),
         ),
     ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.fulfillment import services
 from apps.fulfillment.models import Batch, Delivery, Route, RouteStop, RoutingJob
 from apps.fulfillment.solver import Point
-from apps.fulfillment.solver.couriers import SandboxCourierGateway, ServiceArea
+from apps.fulfillment.solver.couriers import MemorySandboxStore, SandboxCourierGateway, ServiceArea
 
 from .conftest import HUB_POINT, World, new_delivery
 
@@ -107,7 +107,7 @@ def test_unservable_order_keeps_the_solvers_reason_and_goes_external(world: Worl
     assert done.external_count == 1 and done.unassigned_count == 1
     # Running again books nothing twice.
     services.run_routing_job(job.pk, gateway=api)
-    assert len(api._bookings) == 1
+    assert isinstance(api.store, MemorySandboxStore) and len(api.store.keys("booking:")) == 1
 
 
 def test_external_refusal_sends_the_order_back_to_pending_with_reasons(world: World) -> None:
