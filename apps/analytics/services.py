@@ -28,7 +28,7 @@ from .models import DailyFact
 
 logger = logging.getLogger(__name__)
 
-# Modules with `daily_facts(day)`; a module that does not exist (an app not built yet) is skipped.
+# Modules with `daily_facts(day)`; a module that does not exist is skipped (an app may have no facts).
 PRODUCER_MODULES = (
     "apps.accounts.facts",
     "apps.marketplace.facts",
