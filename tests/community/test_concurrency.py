@@ -3,21 +3,19 @@ of the same arisan round move money exactly once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
 
 from apps.community import selectors, services
 from apps.community.models import ArisanGroup, ArisanRound, IuranPayment
-from apps.core.errors import Conflict
 from apps.payments import services as pay
 from apps.payments.models import JournalEntry
 from apps.payments.reconciliation import unbalanced_entries, verify_balances
 from tests.community.conftest import World, make_world, wipe_community
+from tests.concurrency import race
 from tests.conftest import TenantSet
 
 RW = 29
@@ -41,37 +39,6 @@ def committed_world(tenants: TenantSet, committed: None) -> Iterator[World]:
         wipe_community(tenants.a, USERNAMES, RW)
 
 
-def _race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list[BaseException]]:
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], str]) -> None:
-        try:
-            with tenant:
-                start.wait()
-                try:
-                    outcome = job()
-                except Conflict as exc:
-                    outcome = exc.code
-                with lock:
-                    outcomes[outcome] += 1
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_racing_payments_of_one_month_pay_it_once(committed_world: World, tenants: TenantSet) -> None:
     w = committed_world
     with tenants.a:
@@ -84,7 +51,7 @@ def test_racing_payments_of_one_month_pay_it_once(committed_world: World, tenant
     def in_cash() -> str:
         return services.record_iuran_cash(w.rt1.book, w.joko, "2026-03", actor=w.rt1.treasurer).status
 
-    outcomes, errors = _race(tenants.a, [by_wallet(n) for n in range(6)] + [in_cash, in_cash])
+    outcomes, errors = race(tenants.a, [by_wallet(n) for n in range(6)] + [in_cash, in_cash])
     assert not errors, errors
     assert outcomes == Counter({"paid": 1, "already_paid": 7})
     with tenants.a:
@@ -123,7 +90,7 @@ def test_racing_payouts_of_one_round_pay_the_winner_once(committed_world: World,
     def payout() -> str:
         return str(services.pay_out(ArisanRound.objects.get(pk=round1.pk), actor=w.sri).status)
 
-    outcomes, errors = _race(tenants.a, [payout] * 6)
+    outcomes, errors = race(tenants.a, [payout] * 6)
     assert not errors, errors
     assert outcomes == Counter({"paid_out": 6})  # the late ones see it paid and return it
     with tenants.a:

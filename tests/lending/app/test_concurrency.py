@@ -4,20 +4,18 @@ prepays principal), the wallet never goes negative and the ledger stays balanced
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection, transaction
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict
 from apps.lending import services
 from apps.lending.models import Loan, LoanTransaction
 from apps.payments.models import Account, JournalEntry
 from apps.payments.reconciliation import unbalanced_entries, verify_balances
+from tests.concurrency import race
 from tests.conftest import TenantSet
 from tests.payments.conftest import wipe_payments
 
@@ -51,37 +49,6 @@ def committed_world(tenants: TenantSet, committed: None) -> Iterator[World]:
         _wipe(tenants)
 
 
-def _race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list[BaseException]]:
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], str]) -> None:
-        try:
-            with tenant:
-                start.wait()
-                try:
-                    outcome = job()
-                except Conflict as exc:
-                    outcome = exc.code
-                with lock:
-                    outcomes[outcome] += 1
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_racing_disbursements_disburse_once(committed_world: World, tenants: TenantSet) -> None:
     w = committed_world
     with tenants.a:
@@ -93,7 +60,7 @@ def test_racing_disbursements_disburse_once(committed_world: World, tenants: Ten
         services.disburse(application, w.officer)
         return "ok"
 
-    outcomes, errors = _race(tenants.a, [disburse] * 4)
+    outcomes, errors = race(tenants.a, [disburse] * 4)
     assert not errors, errors
     assert outcomes == Counter({"ok": 1, "already_disbursed": 3})
     with tenants.a:
@@ -124,7 +91,7 @@ def test_racing_auto_debit_and_repayment_never_overdraw(committed_world: World, 
         services.repay(loan, amount, actor=w.sri, idempotency_key=f"{PREFIX}repay", on_date=day)
         return "repaid"
 
-    outcomes, errors = _race(tenants.a, [debit, debit, repay, repay])
+    outcomes, errors = race(tenants.a, [debit, debit, repay, repay])
     assert not errors, errors
     with tenants.a:
         loan.refresh_from_db()
