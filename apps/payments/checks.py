@@ -37,8 +37,9 @@ def check_payment_gateway(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if gateway not in GATEWAYS:
         return [
             Error(
-                f"PAYMENTS_GATEWAY is {gateway or 'not set'!r}: set it to 'midtrans' (or 'sandbox' on a staging site).",
-                hint="Production never falls back to the sandbox gateway.",
+                f"PAYMENTS_GATEWAY={gateway!r} is unknown." if gateway else "PAYMENTS_GATEWAY is not set.",
+                hint="Set it to 'midtrans' (with its keys), or 'sandbox' on a staging site: production never "
+                "falls back to the sandbox.",
                 id=_id("E100"),
             )
         ]

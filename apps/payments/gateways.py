@@ -49,6 +49,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.roles import Role
 from apps.core.errors import Conflict, DomainError, NotFound
 
 from . import qris
@@ -429,6 +430,4 @@ def may_use_sandbox(user: Any) -> bool:
         return False
     if settings.DEBUG:
         return True
-    from apps.accounts.roles import Role
-
     return bool(user.is_superuser or user.has_role(Role.ADMIN))
