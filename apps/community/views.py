@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
-from apps.payments.gateways import sandbox_enabled
+from apps.payments.gateways import may_use_sandbox
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
 
@@ -515,7 +515,7 @@ def iuran_qris(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     charge = payment.charge
     context.update(
         qr=qr_svg(charge.qr_string, label=charge.order_id) if charge else "",
-        sandbox=sandbox_enabled(),
+        sandbox=may_use_sandbox(request.user),
         status=payment.status,
         title=_("Iuran %(month)s") % {"month": month_label(payment.month)},
         back=reverse("community:home"),
@@ -770,7 +770,7 @@ def contribution_qris(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     charge = contribution.charge
     context.update(
         qr=qr_svg(charge.qr_string, label=charge.order_id) if charge else "",
-        sandbox=sandbox_enabled(),
+        sandbox=may_use_sandbox(request.user),
         status=contribution.status,
         title=_("Setoran arisan %(name)s putaran %(n)s") % {"name": group.name, "n": contribution.round.number},
         back=reverse("community:arisan", args=[group.pk]),

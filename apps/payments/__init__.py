@@ -21,11 +21,17 @@ Map of the package:
   follow-ups); `management/commands/reconcile_payments.py`.
 * `views.py` + `templates/payments/` — pages under /dompet/; `api/` — /api/v1/payments/.
 
-Settings read (all optional): PAYMENTS_GATEWAY ("sandbox" | "midtrans"),
-PAYMENTS_SANDBOX_SERVER_KEY, PAYMENTS_SANDBOX_NOTIFY_HTTP, MIDTRANS_BASE_URL,
-MIDTRANS_SERVER_KEY, PAYMENTS_CONFIRM_NOTIFICATIONS (ask the gateway before applying a
-notification, default True), PAYMENTS_FEE_BPS (platform fee on payments, default 30 = 0.3%),
-PAYMENTS_MAX_AMOUNT (per movement, default Rp100.000.000), PAYMENTS_QRIS_GUID.
+Settings (read from the environment in config/settings/base.py; checked at start-up by
+`checks.py`, ids kotakita.E100-E105/W100-W101): PAYMENTS_GATEWAY ("midtrans" | "sandbox"; no
+default in production), MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_IS_PRODUCTION,
+MIDTRANS_BASE_URL (overrides the URL MIDTRANS_IS_PRODUCTION picks), PAYMENTS_ALLOW_SANDBOX
+(the sandbox outside DEBUG: a staging site, SANDBOX banner on every page),
+PAYMENTS_SANDBOX_SERVER_KEY (required then), PAYMENTS_SANDBOX_NOTIFY_HTTP,
+PAYMENTS_CONFIRM_NOTIFICATIONS (ask the gateway before applying a notification, default True;
+only DEBUG or the sandbox may turn it off), PAYMENTS_FEE_BPS (platform fee on payments, default
+30 = 0.3%), PAYMENTS_MAX_AMOUNT (per movement, default Rp100.000.000), PAYMENTS_QRIS_GUID.
+`intake.py` guards the anonymous notification endpoint (64 KB cap, digest-only logging of
+unsigned bodies, throttle scope "gateway_notification").
 
 Idempotency keys are one namespace per tenant; callers prefix theirs (the API uses
 "api:<user id>:<key>", pages "web:<user id>:<key>", the gateway "gateway:<order id>:...").

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "apps.payments"
     verbose_name = _("KotaKitaPay")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the gateway configuration checks

@@ -8,7 +8,7 @@ from apps.accounts.models import User
 from apps.tenancy.models import Tenant
 
 from . import services
-from .gateways import DEFAULT_SANDBOX_SERVER_KEY, notification_body, sandbox_enabled
+from .gateways import notification_body, sandbox_enabled
 from .models import Account, GatewayCharge, PaymentRequest
 
 TOP_UP = 150_000
@@ -40,15 +40,11 @@ def _top_up(wallet: Account, joko: User) -> None:
         services.top_up(wallet, TOP_UP, reference="demo", idempotency_key="demo:pak-joko:topup")
         return
     charge = services.start_top_up(wallet, TOP_UP, actor=joko)
-    tx = services.sandbox_gateway().pay(charge.order_id)
-    # Notify now, in-process (the demo must not depend on a running worker).
-    services.receive_notification(notification_body(tx, "200", _sandbox_key()), remote_addr="127.0.0.1")
-
-
-def _sandbox_key() -> str:
-    from django.conf import settings
-
-    return str(getattr(settings, "PAYMENTS_SANDBOX_SERVER_KEY", DEFAULT_SANDBOX_SERVER_KEY))
+    sandbox = services.sandbox_gateway()
+    tx = sandbox.pay(charge.order_id)
+    # Notify now, in-process (the demo must not depend on a running worker), signed with the
+    # key the sandbox itself uses here (the environment's, or the dev key under DEBUG).
+    services.receive_notification(notification_body(tx, "200", sandbox.server_key), remote_addr="127.0.0.1")
 
 
 def _bill(shop: Account, sri: User, reference: str, amount: int, description: str) -> PaymentRequest:

@@ -8,20 +8,26 @@
         def cancel(self, order_id: str) -> GatewayStatus
         def refund(self, order_id: str, amount: int, *, refund_key: str, reason: str) -> GatewayStatus
 
-`get_gateway()` returns the configured one (settings.PAYMENTS_GATEWAY: "sandbox" by default,
-or "midtrans"). Notifications of either are signed the Midtrans way and checked with
+`get_gateway()` returns the configured one (settings.PAYMENTS_GATEWAY: "midtrans" or
+"sandbox"; local/test settings default to the sandbox, production has no default). The
+sandbox is only handed out where it is allowed (`sandbox_permitted`: DEBUG, or a declared
+staging site with PAYMENTS_ALLOW_SANDBOX), so a misconfigured production fails closed even when
+no system check ran. Notifications of either are signed the Midtrans way and checked with
 `verify_signature` (see `signature_key`).
 
 * `MidtransGateway` speaks the Midtrans Core API over HTTP (urllib, no extra dependency):
   POST {base}/v2/charge with payment_type "qris", GET {base}/v2/{order_id}/status,
   POST {base}/v2/{order_id}/cancel, POST {base}/v2/{order_id}/refund; HTTP Basic auth with the
   server key; `X-Override-Notification` points Midtrans at the tenant's own notification URL.
-  Settings: MIDTRANS_BASE_URL (default the Midtrans sandbox), MIDTRANS_SERVER_KEY.
+  Status answers that carry a signature_key are checked like notifications.
+  Settings: MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_IS_PRODUCTION (picks the base
+  URL), MIDTRANS_BASE_URL (overrides it).
 * `SandboxGateway` is a local stand-in used by the demo and the tests: it keeps its own book
   (`SandboxTransaction`), renders the charge as a dynamic QRIS with our codec, and its "bank
   app" page (`/dompet/sandbox/`) pays a QRIS charge and then sends the notification signed
   exactly like Midtrans to our endpoint (in-process by default, or over HTTP to the same site
-  with settings.PAYMENTS_SANDBOX_NOTIFY_HTTP). Server key: settings.PAYMENTS_SANDBOX_SERVER_KEY.
+  with settings.PAYMENTS_SANDBOX_NOTIFY_HTTP). Server key: settings.PAYMENTS_SANDBOX_SERVER_KEY;
+  the public development key below only under DEBUG (`sandbox_server_key`).
 """
 
 from __future__ import annotations
@@ -39,9 +45,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.roles import Role
 from apps.core.errors import Conflict, DomainError, NotFound
 
 from . import qris
@@ -49,8 +57,11 @@ from .models import ChargeStatus, SandboxTransaction
 
 logger = logging.getLogger(__name__)
 
+# Public (it is in the source): it signs play money on a developer's machine and nothing else.
 DEFAULT_SANDBOX_SERVER_KEY = "SB-KotaKita-sandbox-server-key"
 DEFAULT_MIDTRANS_BASE_URL = "https://api.sandbox.midtrans.com"
+MIDTRANS_PRODUCTION_BASE_URL = "https://api.midtrans.com"
+GATEWAYS = ("midtrans", "sandbox")
 NOTIFICATION_PATH = "/api/v1/payments/gateway/notifications/"
 
 
@@ -240,7 +251,15 @@ class MidtransGateway:
         return _status_from_body(self._call("POST", "/v2/charge", body, headers), charge.order_id)
 
     def check_status(self, order_id: str) -> GatewayStatus:
-        return _status_from_body(self._call("GET", f"/v2/{urllib.parse.quote(order_id)}/status"), order_id)
+        payload = self._call("GET", f"/v2/{urllib.parse.quote(order_id)}/status")
+        # The answer is what money moves on: it must be about this order and, when Midtrans
+        # signs it (it does for transactions it knows), signed with our server key.
+        if str(payload.get("order_id") or order_id) != order_id:
+            raise GatewayError(_("Jawaban gateway untuk order lain."))
+        if "signature_key" in payload and not verify_signature({**payload, "order_id": order_id}, self.server_key):
+            logger.warning("midtrans status of %s: signature_key does not match our server key", order_id[:50])
+            raise GatewayError(_("Tanda tangan jawaban gateway tidak sah."))
+        return _status_from_body(payload, order_id)
 
     def cancel(self, order_id: str) -> GatewayStatus:
         return _status_from_body(self._call("POST", f"/v2/{urllib.parse.quote(order_id)}/cancel"), order_id)
@@ -350,17 +369,65 @@ def notification_body(tx: SandboxTransaction, status_code: str, server_key: str)
     return body
 
 
+def configured_gateway() -> str:
+    """The gateway settings.PAYMENTS_GATEWAY names ("" when none is configured)."""
+    return str(getattr(settings, "PAYMENTS_GATEWAY", "") or "").strip().lower()
+
+
+def midtrans_base_url() -> str:
+    explicit = str(getattr(settings, "MIDTRANS_BASE_URL", "") or "")
+    if explicit:
+        return explicit
+    live = bool(getattr(settings, "MIDTRANS_IS_PRODUCTION", False))
+    return MIDTRANS_PRODUCTION_BASE_URL if live else DEFAULT_MIDTRANS_BASE_URL
+
+
+def sandbox_permitted() -> bool:
+    """May the sandbox gateway run here: on a developer's machine, or a declared staging site."""
+    return bool(settings.DEBUG or getattr(settings, "PAYMENTS_ALLOW_SANDBOX", False))
+
+
+def sandbox_server_key() -> str:
+    """The key the sandbox signs with: from the settings (environment), else the public
+    development key, but only under DEBUG; anywhere else a missing key is a refusal."""
+    key = str(getattr(settings, "PAYMENTS_SANDBOX_SERVER_KEY", "") or "")
+    if key:
+        return key
+    if settings.DEBUG:
+        return DEFAULT_SANDBOX_SERVER_KEY
+    raise ImproperlyConfigured("PAYMENTS_SANDBOX_SERVER_KEY is required to run the payments sandbox outside DEBUG.")
+
+
 def get_gateway(name: str | None = None) -> Gateway:
-    chosen = name or getattr(settings, "PAYMENTS_GATEWAY", "sandbox")
+    chosen = name or configured_gateway()
     if chosen == "midtrans":
-        return MidtransGateway(
-            getattr(settings, "MIDTRANS_BASE_URL", DEFAULT_MIDTRANS_BASE_URL),
-            getattr(settings, "MIDTRANS_SERVER_KEY", ""),
-        )
+        return MidtransGateway(midtrans_base_url(), str(getattr(settings, "MIDTRANS_SERVER_KEY", "") or ""))
     if chosen == "sandbox":
-        return SandboxGateway(getattr(settings, "PAYMENTS_SANDBOX_SERVER_KEY", DEFAULT_SANDBOX_SERVER_KEY))
+        if not sandbox_permitted():
+            logger.error("payments sandbox requested but not allowed here (set PAYMENTS_GATEWAY=midtrans)")
+            raise GatewayError(_("Gateway pembayaran belum dikonfigurasi."), code="gateway_not_configured")
+        try:
+            return SandboxGateway(sandbox_server_key())
+        except ImproperlyConfigured as exc:
+            logger.error("payments sandbox: %s", exc)
+            raise GatewayError(_("Gateway pembayaran belum dikonfigurasi."), code="gateway_not_configured") from exc
+    if not chosen:
+        raise GatewayError(_("Gateway pembayaran belum dikonfigurasi."), code="gateway_not_configured")
     raise GatewayError(_("Gateway pembayaran “%(name)s” tidak dikenal.") % {"name": chosen})
 
 
 def sandbox_enabled() -> bool:
-    return getattr(settings, "PAYMENTS_GATEWAY", "sandbox") == "sandbox"
+    """Is the sandbox the active gateway here (and allowed to be)? Who may use its bank app is
+    `apps.payments.services.may_use_sandbox`."""
+    return configured_gateway() == "sandbox" and sandbox_permitted()
+
+
+def may_use_sandbox(user: Any) -> bool:
+    """Who may open the sandbox "bank app" (which settles charges with play money): anyone on
+    a developer's machine (DEBUG); on a staging site only the kelurahan's admins and platform
+    staff (superusers). Everyone else must not even see that it exists (404)."""
+    if not sandbox_enabled() or not getattr(user, "is_authenticated", False):
+        return False
+    if settings.DEBUG:
+        return True
+    return bool(user.is_superuser or user.has_role(Role.ADMIN))

@@ -42,7 +42,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -54,7 +54,7 @@ from apps.accounts.models import User
 from apps.core.db import connection as tenant_connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-from . import qris
+from . import intake, qris
 from .gateways import (
     ChargeRequest,
     Gateway,
@@ -62,8 +62,10 @@ from .gateways import (
     GatewayStatus,
     SandboxGateway,
     get_gateway,
+    may_use_sandbox,
     parse_amount,
     refunded_total,
+    sandbox_enabled,
     verify_signature,
 )
 from .models import (
@@ -996,22 +998,25 @@ class ForgedNotification(Forbidden):
     code = "invalid_signature"
 
 
-def receive_notification(body: Any, *, remote_addr: str | None = None) -> GatewayNotification:
-    """Handle one gateway notification: check it, apply it once and only forwards, log it.
+def receive_notification(body: Any, *, remote_addr: str | None = None, raw: bytes | None = None) -> GatewayNotification:
+    """Handle one gateway notification: check it, confirm it with the gateway, apply it once
+    and only forwards, log it.
 
-    Malformed → ValidationFailed (422), forged → ForgedNotification (403), unknown order →
-    NotFound (404), wrong amount → Conflict (409), gateway unreachable while confirming →
-    GatewayError (503, the gateway retries). Each of those changes nothing but leaves a
-    `rejected` log row. Duplicates and stale (backward) notifications are logged and answered
-    200 so the gateway stops retrying.
+    Malformed → ValidationFailed (422), forged → ForgedNotification (403): nothing is stored,
+    only a log line with the body's digest (`intake.log_refused`; the endpoint is anonymous).
+    Once the signature checks out: unknown order → NotFound (404), wrong amount → Conflict
+    (409), gateway unreachable or vague while confirming → GatewayError (503, the gateway
+    retries); each of those changes nothing but leaves a `rejected` row. Duplicates and stale
+    (backward) notifications are stored and answered 200 so the gateway stops retrying.
     """
     signature_ok = False
     try:
-        fields = _notification_fields(body)
+        _require_fields(body)
         gateway = get_gateway()
-        signature_ok = verify_signature(fields, gateway.server_key)
-        if not signature_ok:
+        if not verify_signature(body, gateway.server_key):
             raise ForgedNotification(_("Tanda tangan notifikasi tidak sah."))
+        signature_ok = True
+        fields = _notification_fields(body)
         with transaction.atomic():
             charge, outcome = _apply_notification(fields, gateway)
             return GatewayNotification.objects.create(
@@ -1027,17 +1032,20 @@ def receive_notification(body: Any, *, remote_addr: str | None = None) -> Gatewa
                 payload=_loggable(body),
             )
     except DomainError as exc:
-        raw = body if isinstance(body, dict) else {}
-        known = GatewayCharge.objects.filter(order_id=str(raw.get("order_id", ""))[:50]).first() if raw else None
+        if not signature_ok:
+            intake.log_refused(body, raw, remote_addr, exc)
+            raise
+        signed = cast(dict[str, Any], body)
+        known = GatewayCharge.objects.filter(order_id=str(signed["order_id"])[:50]).first()
         GatewayNotification.objects.create(
-            order_id=str(raw.get("order_id", ""))[:100],
-            transaction_status=str(raw.get("transaction_status", ""))[:32],
-            status_code=str(raw.get("status_code", ""))[:8],
-            gross_amount=str(raw.get("gross_amount", ""))[:32],
-            signature_valid=signature_ok,
+            order_id=str(signed["order_id"])[:100],
+            transaction_status=str(signed.get("transaction_status", ""))[:32],
+            status_code=str(signed["status_code"])[:8],
+            gross_amount=str(signed["gross_amount"])[:32],
+            signature_valid=True,
             outcome=GatewayNotification.Outcome.REJECTED,
             reason=str(exc.message)[:255],
-            charge=known if signature_ok else None,
+            charge=known,
             remote_addr=remote_addr,
             payload=_loggable(body),
         )
@@ -1055,7 +1063,8 @@ def _loggable(body: Any) -> dict[str, Any]:
     return {"raw": repr(body)[:2000]}
 
 
-def _notification_fields(body: Any) -> dict[str, Any]:
+def _require_fields(body: Any) -> dict[str, Any]:
+    """The shape a signature can be checked on (nothing of it is trusted yet)."""
     if not isinstance(body, dict):
         raise ValidationFailed(_("Notifikasi harus berupa objek JSON."), code="malformed_notification")
     missing = [name for name in REQUIRED_NOTIFICATION_FIELDS if not isinstance(body.get(name), str) or not body[name]]
@@ -1065,6 +1074,11 @@ def _notification_fields(body: Any) -> dict[str, Any]:
             code="malformed_notification",
             missing=missing,
         )
+    return body
+
+
+def _notification_fields(body: Any) -> dict[str, Any]:
+    body = _require_fields(body)
     if body["transaction_status"] not in ChargeStatus.values or body["transaction_status"] == ChargeStatus.CREATED:
         raise ValidationFailed(
             _("Status transaksi “%(status)s” tidak dikenal.") % {"status": body["transaction_status"][:32]},
@@ -1075,19 +1089,35 @@ def _notification_fields(body: Any) -> dict[str, Any]:
     return body
 
 
+def must_confirm(gateway: Gateway) -> bool:
+    """Ask the gateway before applying a signed notification? Always with a real gateway
+    outside DEBUG: PAYMENTS_CONFIRM_NOTIFICATIONS=False only counts for the sandbox or DEBUG."""
+    if _setting("PAYMENTS_CONFIRM_NOTIFICATIONS", True):
+        return True
+    return not (settings.DEBUG or gateway.name == "sandbox")
+
+
 def _confirmed(fields: dict[str, Any], gateway: Gateway, *, confirm: bool) -> tuple[str, str, int, str]:
-    """(status, fraud status, refunded total, note), asking the gateway when configured to."""
+    """(status, fraud status, refunded total, note): the gateway's own word when we ask it."""
     status = str(fields["transaction_status"])
     fraud = str(fields.get("fraud_status") or "")
     gross = parse_amount(fields["gross_amount"]) or 0
     refunded = refunded_total(fields, gross)
-    if not confirm or not _setting("PAYMENTS_CONFIRM_NOTIFICATIONS", True):
+    if not confirm or not must_confirm(gateway):
         return status, fraud, refunded, ""
     answer: GatewayStatus = gateway.check_status(str(fields["order_id"]))
-    if answer.transaction_status and answer.transaction_status != status:
+    if answer.transaction_status not in ChargeStatus.values or answer.transaction_status == ChargeStatus.CREATED:
+        # No clear answer: apply nothing; 503 makes the gateway notify again later.
+        raise GatewayError(_("Gateway tidak memastikan status transaksi."), code="status_unconfirmed")
+    if answer.gross_amount != gross:
+        raise Conflict(
+            _("Jumlah menurut gateway (%(got)s) berbeda dengan notifikasi.") % {"got": answer.gross_amount},
+            code="amount_mismatch",
+        )
+    if answer.transaction_status != status:
         note = f"confirmed by gateway: {answer.transaction_status} (notified {status})"
         return answer.transaction_status, answer.fraud_status, answer.refunded_amount, note
-    return status, fraud or answer.fraud_status, max(refunded, answer.refunded_amount), ""
+    return status, answer.fraud_status or fraud, max(refunded, answer.refunded_amount), ""
 
 
 def _apply_notification(
@@ -1222,9 +1252,11 @@ def sync_charge_status(charge: GatewayCharge) -> GatewayNotification:
 
 
 def sandbox_gateway() -> SandboxGateway:
-    gateway = get_gateway()
-    if not isinstance(gateway, SandboxGateway):
+    """The sandbox, where it is the active gateway and allowed to be; 404 anywhere else."""
+    if not sandbox_enabled():
         raise NotFound(_("Sandbox pembayaran tidak aktif di situs ini."), code="sandbox_disabled")
+    gateway = get_gateway("sandbox")
+    assert isinstance(gateway, SandboxGateway)
     return gateway
 
 
@@ -1248,8 +1280,11 @@ def sandbox_payment_for(payload: str) -> tuple[qris.QrisPayload, SandboxTransact
 
 
 @transaction.atomic
-def sandbox_pay(order_id: str) -> SandboxTransaction:
-    """The payer's bank app pays a QRIS charge; the gateway then notifies us (after commit)."""
+def sandbox_pay(order_id: str, *, actor: User | None = None) -> SandboxTransaction:
+    """The payer's bank app pays a QRIS charge; the gateway then notifies us (after commit).
+    With an actor (a page or API call), only one `may_use_sandbox` allows: 404 for the rest."""
+    if actor is not None and not may_use_sandbox(actor):
+        raise NotFound(_("Sandbox pembayaran tidak aktif di situs ini."), code="sandbox_disabled")
     tx = sandbox_gateway().pay(order_id)
     from .tasks import deliver_sandbox_notification
 

@@ -28,7 +28,7 @@ from apps.accounts.roles import Role
 from apps.core.errors import DomainError
 
 from . import qris, selectors, services
-from .gateways import sandbox_enabled
+from .gateways import may_use_sandbox
 from .models import Account, AccountKind, GatewayCharge, PaymentRequest
 
 PAGE_SIZE = 20
@@ -104,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "account": wallet,
         "shops": selectors.merchant_accounts_of(user),
         "is_merchant": _is_merchant(user),
-        "sandbox": sandbox_enabled(),
+        "sandbox": may_use_sandbox(user),
     }
     return render(request, "payments/home.html", context)
 
@@ -245,7 +245,7 @@ def topup_detail(request: HttpRequest, order_id: str) -> HttpResponse:
         "charge": charge,
         "wallet": wallet,
         "qr": qr_svg(charge.qr_string, label=charge.order_id),
-        "sandbox": sandbox_enabled(),
+        "sandbox": may_use_sandbox(_user(request)),
     }
     return render(request, "payments/topup_detail.html", context)
 
@@ -330,7 +330,7 @@ def _request_context(request: HttpRequest, bill: PaymentRequest) -> dict[str, An
     is_owner = bill.merchant.owner_id == user.pk or user.is_staff
     wallet = Account.objects.filter(owner=user, kind=AccountKind.WALLET).first()
     sandbox_link = ""
-    if sandbox_enabled():
+    if may_use_sandbox(user):
         sandbox_link = format_html("{}?{}", reverse("payments:sandbox"), _query(qr=bill.qris_payload))
     return {
         "bill": bill,
@@ -451,12 +451,12 @@ def scan(request: HttpRequest) -> HttpResponse:
 # --- the sandbox gateway's bank app -------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "POST"])  # no login redirect: for anyone not allowed it does not exist
 def sandbox(request: HttpRequest) -> HttpResponse:
     """Plays the payer's bank/e-wallet app against the local sandbox gateway: read a QRIS,
-    show what it asks for, pay it. The gateway then notifies KotaKitaPay, signed like Midtrans."""
-    if not sandbox_enabled():
+    show what it asks for, pay it. The gateway then notifies KotaKitaPay, signed like Midtrans.
+    It exists only where the sandbox is the gateway, for DEBUG or staff: 404 for everyone else."""
+    if not may_use_sandbox(_user(request)):
         raise Http404
     payload = (request.POST.get("payload") or request.GET.get("qr") or "").strip()
     context: dict[str, Any] = {"payload": payload}
@@ -470,7 +470,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
             context.update(parsed=parsed, tx=tx)
             if request.method == "POST" and request.POST.get("action") == "pay":
                 try:
-                    services.sandbox_pay(tx.order_id)
+                    services.sandbox_pay(tx.order_id, actor=_user(request))
                 except DomainError as exc:
                     status = _fail(request, exc)
                 else:

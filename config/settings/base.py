@@ -333,3 +333,21 @@ NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)
+
+# --- Payments gateway (apps.payments; checks in apps/payments/checks.py, ids kotakita.E1xx) ----
+# PAYMENTS_GATEWAY: "midtrans" (real money) or "sandbox" (the local stand-in, play money). No
+# default here: local/test settings choose "sandbox", production must say which (E100).
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY")
+MIDTRANS_SERVER_KEY = env("MIDTRANS_SERVER_KEY")
+MIDTRANS_CLIENT_KEY = env("MIDTRANS_CLIENT_KEY")
+# true: api.midtrans.com (live money); false: api.sandbox.midtrans.com. MIDTRANS_BASE_URL wins
+# when set (tests point it at a local fake).
+MIDTRANS_IS_PRODUCTION = env_bool("MIDTRANS_IS_PRODUCTION", False)
+MIDTRANS_BASE_URL = env("MIDTRANS_BASE_URL") or (
+    "https://api.midtrans.com" if MIDTRANS_IS_PRODUCTION else "https://api.sandbox.midtrans.com"
+)
+# The sandbox outside DEBUG only on a declared staging site (every page then says SANDBOX),
+# signed with a key from the environment, never the development key in the source.
+PAYMENTS_ALLOW_SANDBOX = env_bool("PAYMENTS_ALLOW_SANDBOX", False)
+PAYMENTS_SANDBOX_SERVER_KEY = env("PAYMENTS_SANDBOX_SERVER_KEY")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.payments.context_processors.sandbox")  # type: ignore[index]

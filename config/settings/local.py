@@ -7,3 +7,6 @@ DEBUG = env_bool("DEBUG", True)
 KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# --- Payments: the local sandbox gateway unless told otherwise (apps/payments/checks.py) -------
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "sandbox")

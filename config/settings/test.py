@@ -15,3 +15,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/
 TENANT_SCHEMA_POOL_REFILL = False  # tests fill the pool explicitly where they need it
 # The real-worker test reads task results back from Redis.
 CELERY_RESULT_BACKEND = env("REDIS_URL") or None
+
+# --- Payments: tests run against the sandbox gateway, declared like a staging site, with the ---
+# public development key (tests sign notifications with apps.payments.gateways' constant).
+PAYMENTS_GATEWAY = "sandbox"
+PAYMENTS_ALLOW_SANDBOX = True
+PAYMENTS_SANDBOX_SERVER_KEY = "SB-KotaKita-sandbox-server-key"

@@ -1,5 +1,8 @@
-"""KotaKitaPay end to end: a merchant shows a QRIS bill, a warga pays it in the sandbox bank
-app on a phone, the gateway's signed notification arrives, and the merchant's page turns paid."""
+"""KotaKitaPay end to end: a merchant shows a QRIS bill, it is paid in the sandbox bank app on
+a phone, the gateway's signed notification arrives, and the merchant's page turns paid.
+
+The sandbox bank app plays the payer's bank; outside DEBUG (tests, staging) only staff may open
+it, so the kelurahan admin plays the payer here."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ pytestmark = [
 
 MERCHANT = "browser-bu-sri"
 WARGA = "warga-mojorejo"  # made by tests/conftest.py's tenants fixture
+BANK = "admin"  # the kelurahan admin (tenant activation): staff, may use the sandbox bank app
 
 
 def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
@@ -35,8 +39,8 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     wipe_payments(tenants.a, [MERCHANT])
     with tenants.a:
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[MERCHANT, WARGA]).delete()
-        AccessAttempt.objects.filter(username__in=[MERCHANT, WARGA]).delete()
+        AccessLog.objects.filter(username__in=[MERCHANT, WARGA, BANK]).delete()
+        AccessAttempt.objects.filter(username__in=[MERCHANT, WARGA, BANK]).delete()
     connection.set_schema_to_public()
 
 
@@ -100,13 +104,13 @@ def test_warga_pays_a_bill_with_the_sandbox_qris_and_the_merchant_sees_it_paid(
     payload = page.get_by_test_id("qris-payload").text_content().strip()
     assert payload.startswith("000201010212") and "Pecel Madiun Bu Sri" in payload
 
-    # Pak warga, on his phone, pastes the QRIS into the sandbox bank app and pays.
+    # The payer, on a phone, pastes the QRIS into the sandbox bank app and pays.
     phone = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True)
     phone.set_default_timeout(20_000)
     phone.route("**/*", _local_only)
     warga = phone.new_page()
     try:
-        _sign_in(warga, server, WARGA)
+        _sign_in(warga, server, BANK)
         warga.goto(server.url("mojorejo.localhost", "/dompet/sandbox/"))
         warga.get_by_test_id("sandbox-payload").fill(payload)
         warga.get_by_test_id("sandbox-check").click()

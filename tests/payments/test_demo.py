@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -39,3 +40,32 @@ def test_seed_skips_kota_tenants_and_missing_people(tenants: object) -> None:
     with kota:
         demo.seed(kota)
         assert not Account.objects.exists()
+
+
+LOCAL = {
+    "DEBUG": True,
+    "PAYMENTS_GATEWAY": "sandbox",
+    "PAYMENTS_ALLOW_SANDBOX": False,
+    "PAYMENTS_SANDBOX_SERVER_KEY": "",
+}
+# A real gateway configured (unreachable here): the seed must never call it.
+REAL = {
+    "DEBUG": False,
+    "PAYMENTS_GATEWAY": "midtrans",
+    "MIDTRANS_SERVER_KEY": "k",
+    "MIDTRANS_BASE_URL": "http://127.0.0.1:9",
+}
+
+
+@pytest.mark.parametrize("config", [LOCAL, REAL], ids=["local-settings", "real-gateway"])
+def test_seed_works_with_local_settings_and_never_calls_a_real_gateway(
+    in_a: Tenant, tenants: object, config: dict[str, object]
+) -> None:
+    create_user(username="bu-sri", full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM])
+    joko = create_user(username="pak-joko", full_name="Joko Santoso", roles=[Role.WARGA])
+    with override_settings(**config):
+        demo.seed(in_a)
+        demo.seed(in_a)
+    assert services.ensure_wallet(joko).balance == demo.TOP_UP - demo.PAID_BILL[1]
+    sandboxed = GatewayCharge.objects.filter(wallet__owner=joko, status="settlement").count()
+    assert sandboxed == (1 if config is LOCAL else 0)

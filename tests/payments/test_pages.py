@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
 from apps.payments import services
-from apps.payments.models import EntryKind, JournalEntry, PaymentRequest
-from tests.payments.conftest import People, fund, key
+from apps.payments.models import EntryKind, JournalEntry, PaymentRequest, SandboxTransaction
+from tests.conftest import PASSWORD
+from tests.payments.conftest import People, balances, fund, key
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +31,15 @@ def joko(people: People) -> Client:
 def sri(people: People) -> Client:
     client = Client(HTTP_HOST="mojorejo.localhost")
     client.force_login(people.sri)
+    return client
+
+
+@pytest.fixture
+def staff(people: People) -> Client:
+    """A kelurahan admin: on a staging site the only kind of user who may use the sandbox bank app."""
+    admin = create_user(username="admin-kel", full_name="Admin", roles=[Role.ADMIN], password=PASSWORD)
+    client = Client(HTTP_HOST="mojorejo.localhost")
+    client.force_login(admin)
     return client
 
 
@@ -106,26 +118,50 @@ def test_shop_bill_and_payment_by_wallet(joko: Client, sri: Client, people: Peop
 
 
 def test_sandbox_bank_app_pays_a_bill(
-    joko: Client, sri: Client, people: People, django_capture_on_commit_callbacks: Callable[..., Any]
+    staff: Client, sri: Client, people: People, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     bill = services.create_payment_request(people.shop, 21_000, description="Pecel", actor=people.sri)
-    checked = joko.get("/dompet/sandbox/", {"qr": bill.qris_payload}).content.decode()
+    checked = staff.get("/dompet/sandbox/", {"qr": bill.qris_payload}).content.decode()
     assert "Pecel Madiun Bu Sri" in checked and "Rp21.000" in checked and 'data-testid="sandbox-pay"' in checked
+    assert 'data-testid="sandbox-banner"' in checked  # the sandbox is on: every page says so
     with django_capture_on_commit_callbacks(execute=True):
-        paid = joko.post("/dompet/sandbox/", {"payload": bill.qris_payload, "action": "pay"})
+        paid = staff.post("/dompet/sandbox/", {"payload": bill.qris_payload, "action": "pay"})
     assert paid.status_code == 302
     bill.refresh_from_db()
     assert bill.status == PaymentRequest.Status.PAID and bill.paid_method == "qris"
     assert ">Lunas<" in sri.get(f"/dompet/tagihan/{bill.public_id}/status/").content.decode()
 
 
-def test_sandbox_names_what_is_wrong_with_a_qris(joko: Client, people: People) -> None:
+def test_sandbox_names_what_is_wrong_with_a_qris(staff: Client, people: People) -> None:
     bill = services.create_payment_request(people.shop, 21_000, actor=people.sri)
     broken = bill.qris_payload[:-4] + "0000"
-    response = joko.post("/dompet/sandbox/", {"payload": broken, "action": "check"})
+    response = staff.post("/dompet/sandbox/", {"payload": broken, "action": "check"})
     assert response.status_code == 422 and "CRC" in response.content.decode()
-    cut = joko.post("/dompet/sandbox/", {"payload": bill.qris_payload[:40], "action": "check"})
+    cut = staff.post("/dompet/sandbox/", {"payload": bill.qris_payload[:40], "action": "check"})
     assert cut.status_code == 422 and "terpotong" in cut.content.decode()
+
+
+def test_a_resident_cannot_find_the_sandbox_bank_app_on_a_staging_site(
+    joko: Client, client_a: Client, people: People, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    # The attack that worked: a warga "pays" his own top-up in the sandbox bank app.
+    charge = services.start_top_up(people.joko_wallet, 100_000_000, actor=people.joko)
+    before = balances()
+    page = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
+    assert "/dompet/sandbox/" not in page  # no link to it either
+    with django_capture_on_commit_callbacks(execute=True):
+        for client in (joko, client_a):  # signed-in warga, anonymous visitor
+            assert client.get("/dompet/sandbox/", {"qr": charge.qr_string}).status_code == 404
+            paid = client.post("/dompet/sandbox/", {"payload": charge.qr_string, "action": "pay"})
+            assert paid.status_code == 404
+    assert SandboxTransaction.objects.get(order_id=charge.order_id).status == "pending"
+    assert balances() == before and JournalEntry.objects.filter(kind=EntryKind.TOP_UP).count() == 0
+
+
+def test_under_debug_anyone_signed_in_may_use_the_sandbox(joko: Client, people: People, settings: Any) -> None:
+    settings.DEBUG = True
+    bill = services.create_payment_request(people.shop, 21_000, actor=people.sri)
+    assert joko.get("/dompet/sandbox/", {"qr": bill.qris_payload}).status_code == 200
 
 
 def test_top_up_page_shows_a_qris_and_its_status(joko: Client, people: People) -> None:

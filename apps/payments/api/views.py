@@ -19,12 +19,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Forbidden, ValidationFailed
-from apps.payments import methods, selectors, services
+from apps.payments import intake, methods, selectors, services
 from apps.payments.models import (
     Account,
     AccountKind,
@@ -280,19 +281,32 @@ class ReconciliationRunViewSet(viewsets.ReadOnlyModelViewSet[ReconciliationRun])
 class GatewayNotificationView(APIView):
     """Payment gateway notifications (Midtrans format). No login: the signature_key is checked.
 
-    200 when applied, a duplicate, or stale (out of order); 4xx when malformed (422), forged
-    (403), for an unknown order (404) or with a wrong amount (409) — those change nothing and
-    are logged; 503 when the gateway could not confirm the status (it will retry)."""
+    200 when applied, a duplicate, or stale (out of order); 4xx when too large (413), malformed
+    (422), forged (403), for an unknown order (404) or with a wrong amount (409) — those change
+    nothing; 503 when the gateway could not confirm the status (it will retry). Only signed
+    bodies are stored; an unsigned or forged one leaves a log line with its sha256 digest."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_scope = intake.THROTTLE_SCOPE
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # The project's default throttles, with the scoped one in the form that tolerates a
+        # scope without a configured rate (the rate is the deployment's choice).
+        kept = [cls() for cls in self.throttle_classes if not issubclass(cls, ScopedRateThrottle)]
+        return [*kept, intake.GatewayNotificationThrottle()]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        raw = request._request.body  # read ourselves: a broken body must be logged, not bounced
+        if intake.request_too_large(request):
+            raise intake.too_large()
+        # Read ourselves, at most one byte past the cap: a broken body must be logged, not bounced.
+        raw = request._request.read(intake.MAX_NOTIFICATION_BYTES + 1)
+        if len(raw) > intake.MAX_NOTIFICATION_BYTES:
+            raise intake.too_large()
         try:
             body: Any = json.loads(raw.decode("utf-8") or "null")
         except (UnicodeDecodeError, ValueError):
             body = raw[:2000].decode("utf-8", "replace")
-        log = services.receive_notification(body, remote_addr=request.META.get("REMOTE_ADDR"))
+        log = services.receive_notification(body, remote_addr=request.META.get("REMOTE_ADDR"), raw=raw)
         return Response({"status": "ok", "outcome": log.outcome, "transaction_status": log.transaction_status})
