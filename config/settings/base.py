@@ -324,12 +324,19 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
-# Keys for personal data at rest (NIK). Set a long random value of its own in production:
-# derived from SECRET_KEY otherwise, so rotating SECRET_KEY would make stored NIKs unreadable.
+# --- Personal-data keys (secrets helper) ---------------------------------------------------
+# Long random secrets of their own, never SECRET_KEY (apps.core.personal_data): rotating
+# SECRET_KEY must not make stored NIKs unreadable. Permits NIK encryption + lookup digests:
+# PERMITS_NIK_KEYS = "new,old,..." (first encrypts, all decrypt; then reencrypt_personal_data);
+# PERMITS_NIK_KEY is the older single-key form, still read when the list is empty.
+PERMITS_NIK_KEYS = env_list("PERMITS_NIK_KEYS")
 PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
 # Keys the anonymous entity keys of the public daily facts (apps.analytics.metrics.entity_key).
 ANALYTICS_ENTITY_KEY = env("ANALYTICS_ENTITY_KEY")
-NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
+NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries (hash only: see README)
+# DEV ONLY: with no key set, SECRET_KEY stands in. Switched on by the local and test settings.
+PERSONAL_DATA_DEV_KEYS = False
+# --- end personal-data keys ----------------------------------------------------------------
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)

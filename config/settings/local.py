@@ -7,3 +7,5 @@ DEBUG = env_bool("DEBUG", True)
 KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
+PERSONAL_DATA_DEV_KEYS = True

@@ -1,12 +1,17 @@
-"""Production: everything from the environment; refuses to start without a real secret."""
+"""Production: everything from the environment; refuses to start without real secrets."""
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Before base: with no DATABASE_URL, base would start the embedded development PostgreSQL.
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("Set DATABASE_URL for production (the embedded database is for development only).")
+
+from config.secrets_policy import personal_data_key_problems, secret_key_problems
+
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, env, env_bool
-
-if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("Set SECRET_KEY for production.")
 
 DEBUG = False
 KOTAKITA_URL_SCHEME = env("KOTAKITA_URL_SCHEME", "https")
@@ -19,3 +24,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# --- Secrets (secrets helper): refuse to start rather than run with weak or shared keys ----
+PERSONAL_DATA_DEV_KEYS = False  # never derive personal-data keys from SECRET_KEY here
+_secret_problems = secret_key_problems(SECRET_KEY) + personal_data_key_problems(globals(), SECRET_KEY)
+if _secret_problems:
+    raise ImproperlyConfigured("Production secrets: " + " ".join(_secret_problems))
+# --- end secrets ---------------------------------------------------------------------------

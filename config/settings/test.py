@@ -15,3 +15,5 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/
 TENANT_SCHEMA_POOL_REFILL = False  # tests fill the pool explicitly where they need it
 # The real-worker test reads task results back from Redis.
 CELERY_RESULT_BACKEND = env("REDIS_URL") or None
+# DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
+PERSONAL_DATA_DEV_KEYS = True
