@@ -115,3 +115,20 @@ def check_privacy_headers(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if PERMISSIONS_POLICY_MIDDLEWARE not in settings.MIDDLEWARE or not getattr(settings, "PERMISSIONS_POLICY", None):
         problems.append("No Permissions-Policy header (PERMISSIONS_POLICY and its middleware).")
     return [Error(problem, id="kotakita.E507") for problem in problems]
+
+
+@register(Tags.security, deploy=True)
+def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend" and settings.EMAIL_HOST in {
+        "localhost",
+        "127.0.0.1",
+        "",
+    }:
+        return [
+            Warning(
+                "E-mail goes to an SMTP server on localhost: password resets and notifications are likely lost.",
+                hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD).",
+                id="kotakita.W502",
+            )
+        ]
+    return []

@@ -14,7 +14,9 @@ from types import ModuleType
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
-from apps.accounts.demo_lock import DEMO_PASSWORD, demo_allowed, demo_seeding, mark_demo
+from apps.accounts.demo_lock import DEMO_PASSWORD as DEMO_PASSWORD
+from apps.accounts.demo_lock import demo_allowed as demo_allowed
+from apps.accounts.demo_lock import demo_seeding, mark_demo
 from apps.accounts.models import User
 from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user

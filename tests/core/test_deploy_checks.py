@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "PERMITS_NIK_KEYS": "nik-current-Qm7Xr2Vt9Lp4Zc8Wk1Hs6Ny3Bd5Jf0Gu,nik-previous-Ae4Rb8Tc2Yd6Uf1Ig5Oh9Pj3Kl7Zx",
     "NIK_HMAC_KEY": "aid-hmac-Wd3Ft7Gy1Hu5Ji9Ko2Lp6Zq4Xr8Cs0Vb",
     "ANALYTICS_ENTITY_KEY": "analytics-Mn2Bv6Cx0Zl4Kj8Hg3Fd7Sa1Qw5Er9Ty",
+    "EMAIL_HOST": "smtp.kotakita.example",
 }
 
 
@@ -182,3 +183,11 @@ def test_the_checks_are_registered_for_deploy_only() -> None:
     plain = {check.__name__ for check in registry.registry.get_checks(include_deployment_checks=False)}
     ours = {"check_debug", "check_allowed_hosts", "check_secret_key", "check_personal_data_keys"}
     assert ours <= deploy and not ours & plain
+
+
+def test_w502_smtp_on_localhost(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "localhost"
+    assert ids(checks.check_email()) == {"kotakita.W502"}
+    settings.EMAIL_HOST = "smtp.kotakita.example"
+    assert checks.check_email() == []

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from csp.middleware import CSPMiddleware
+from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import Client
 
 from config.security_headers import origin_of
@@ -39,17 +42,11 @@ def test_pages_carry_the_security_headers(client_a: Client, settings: Any) -> No
 
 
 def test_a_template_may_use_the_nonce(rf: Any) -> None:
-    from django.template import Context, Template
-
-    from csp.middleware import CSPMiddleware
-
     request = rf.get("/")
     middleware = CSPMiddleware(lambda r: None)  # type: ignore[arg-type, return-value]
     middleware.process_request(request)
     html = Template('<script nonce="{{ request.csp_nonce }}">1</script>').render(Context({"request": request}))
     nonce = re.search(r'nonce="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-    from django.http import HttpResponse
-
     header = middleware.process_response(request, HttpResponse(html))["Content-Security-Policy"]
     assert f"'nonce-{nonce}'" in directives(header)["script-src"]
 
