@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.urls import URLPattern, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -21,7 +22,10 @@ def docs_urlpatterns(urlconf: str) -> list[URLPattern]:
         ),
         path(
             "redoc/",
-            SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+            # Redoc runs its search index in a worker made from a blob: URL.
+            csp_update({"worker-src": ["'self'", "blob:"]})(
+                SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny])
+            ),
             name="api-redoc",
         ),
     ]

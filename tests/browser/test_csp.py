@@ -28,6 +28,7 @@ def test_pages_work_under_the_policy(tenants: TenantSet, server: LiveServer, pag
     # the language switch submits on change through static/js/kotakita.js
     page.locator("select[name=language]").select_option("en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_load_state("load")  # the handler is attached by a script at the end of <body>
     page.locator("select[name=language]").select_option("id")
     expect(page.locator("html")).to_have_attribute("lang", "id")
 
