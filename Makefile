@@ -6,7 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HOST ?= 0.0.0.0
+# Only this machine can reach `make run`; `HOST=0.0.0.0 make run` opens it to the network.
+HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install lint messages stop-db worker bench clean-data

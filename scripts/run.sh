@@ -2,7 +2,7 @@
 # Start KotaKita with the demo tenants: migrate (skips what is current), seed, serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-host=${1:-0.0.0.0}
+host=${1:-${HOST:-127.0.0.1}}  # loopback unless told otherwise (HOST=0.0.0.0 make run)
 port=${2:-8000}
 py=.venv/bin/python
 

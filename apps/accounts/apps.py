@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     verbose_name = _("Akun dan peran")
+
+    def ready(self) -> None:
+        from . import demo_lock
+
+        demo_lock.connect()  # users created by seed_demo are marked as demo accounts

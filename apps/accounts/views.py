@@ -32,7 +32,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     address=data["address"],
                 )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="apps.accounts.backends.ModelBackend")
                 messages.success(request, _("Selamat datang, %(name)s!") % {"name": user})
                 return redirect("core:home")
         except ValidationError as exc:

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
-from django.conf import settings
+from apps.core.personal_data import secret_setting
 
 
 class Metric:
@@ -62,6 +62,6 @@ class FactRow:
 
 def entity_key(kind: str, schema_name: str, pk: object) -> int:
     """A stable 63-bit anonymous key of one entity (keyed, so it cannot be reversed by guessing)."""
-    secret = (getattr(settings, "ANALYTICS_ENTITY_KEY", "") or settings.SECRET_KEY).encode()
+    secret = secret_setting("ANALYTICS_ENTITY_KEY").encode()  # never SECRET_KEY outside development
     digest = hmac.new(secret, f"{kind}:{schema_name}:{pk}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") >> 1

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = _("Inti")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the kotakita.E5xx deploy checks

@@ -1,6 +1,8 @@
 """Demo data on real Kota Madiun regions, so `make run` shows KotaKita working.
 
 Idempotent: running it again changes nothing. Each capability adds its own demo data here.
+Only with DEBUG on: the accounts share a published password, and they are refused outside DEBUG
+(apps.accounts.demo_lock).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from types import ModuleType
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
+from apps.accounts.demo_lock import DEMO_PASSWORD as DEMO_PASSWORD
+from apps.accounts.demo_lock import demo_allowed as demo_allowed
+from apps.accounts.demo_lock import demo_seeding, mark_demo
 from apps.accounts.models import User
 from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user
@@ -20,8 +25,6 @@ from apps.tenancy import services
 from apps.tenancy.models import Tenant
 
 from .db import connection
-
-DEMO_PASSWORD = "KotaKita-Demo-2026"  # noqa: S105 - printed on the console on purpose
 
 KOTA = "35.77"  # Kota Madiun
 KELURAHAN = {
@@ -39,7 +42,18 @@ class DemoAccount:
     token: str = ""
 
 
+class DemoRefused(RuntimeError):
+    """Seeding the demo (known passwords and keys) outside DEBUG."""
+
+
 def seed() -> list[DemoAccount]:
+    if not demo_allowed():
+        raise DemoRefused("The demo data (published passwords and API keys) is only seeded with DEBUG on.")
+    with demo_seeding():  # every user created meanwhile is a demo account
+        return _seed()
+
+
+def _seed() -> list[DemoAccount]:
     connection.set_schema_to_public()
     services.ensure_public_tenant()
     accounts = [_operator()]
@@ -108,6 +122,7 @@ def _operator() -> DemoAccount:
         operator.is_superuser = True
         operator.save(update_fields=["is_staff", "is_superuser"])
         operator.groups.add(Group.objects.get_or_create(name=FRANCHISE_OPERATOR)[0])
+    mark_demo(operator)  # also when seeded before demo accounts were marked
     token, _ = Token.objects.get_or_create(user=operator)
     return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", token.key)
 
@@ -126,10 +141,13 @@ def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAcco
         if not admin.has_usable_password():
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
+            mark_demo(admin)
         for username, role, name in people:
             user = User.objects.filter(username=username).first() or create_user(
                 username=username, full_name=name, roles=[role], password=DEMO_PASSWORD, email=f"{username}@example.id"
             )
+            if username != "admin":  # the tenant's own admin is a demo account only if we set its password
+                mark_demo(user)
             token = ""
             if role == Role.INTEGRATOR:
                 token = Token.objects.get_or_create(user=user)[0].key

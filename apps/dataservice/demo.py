@@ -7,7 +7,8 @@ DEBUG on (local demo) the key is the known `DEMO_KEY`, so the API can be tried a
         "http://localhost:8000/api/v1/data/query/?indicator=gmv&region=35.77&breakdown=region"
 
 Without DEBUG a random key is made and not shown: create a usable one with
-`manage.py create_data_api_key`.
+`manage.py create_data_api_key`. The known key is refused outside DEBUG even when a database
+seeded in development is run in production.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .models import ApiKey
 
 PARTNER = "Bappeda Kota Madiun"
 KEY_NAME = "demo"
-DEMO_KEY = "kkd_demo-bappeda-madiun-2026"
+DEMO_KEY = services.DEMO_KEY  # refused by services.authenticate outside DEBUG
 
 
 def seed() -> None:

@@ -30,6 +30,9 @@ KEY_PREFIX = "kkd_"
 PREFIX_LENGTH = 12
 DEFAULT_PER_MINUTE = 60
 DEFAULT_PER_DAY = 5000
+# The published key of the local demo (apps.dataservice.demo): works only with DEBUG on, even if
+# a database seeded in development ends up in production.
+DEMO_KEY = "kkd_demo-bappeda-madiun-2026"
 
 
 def k_threshold() -> int:
@@ -110,6 +113,10 @@ def create_api_key(
         raise ValidationFailed(_("Kuota harus paling sedikit 1."), code="invalid_quota", field="per_minute")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed(_("Tanggal kedaluwarsa harus di masa depan."), code="invalid_expiry", field="expires_at")
+    if raw_key == DEMO_KEY and not settings.DEBUG:
+        raise ValidationFailed(
+            _("Kunci demo hanya boleh dipakai dalam mode pengembangan."), code="demo_key", field="raw_key"
+        )
     if raw_key is not None and (len(raw_key) < 24 or not raw_key.startswith(KEY_PREFIX)):
         raise ValidationFailed(
             _("Kunci harus diawali %(prefix)s dan paling sedikit 24 karakter.") % {"prefix": KEY_PREFIX},
@@ -162,6 +169,8 @@ def authenticate(raw: str) -> tuple[ApiKey | None, KeyProblem | None]:
         return None, KeyProblem.MISSING
     key = ApiKey.objects.select_related("partner").filter(prefix=raw[:PREFIX_LENGTH]).first()
     if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)):
+        return None, KeyProblem.INVALID
+    if not settings.DEBUG and hmac.compare_digest(raw, DEMO_KEY):
         return None, KeyProblem.INVALID
     if key.revoked_at is not None or not key.partner.active:
         return None, KeyProblem.REVOKED

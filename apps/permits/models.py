@@ -21,8 +21,9 @@ MICRO_CAPITAL_MAX = 1_000_000_000
 LAT_MIN, LAT_MAX = -11.5, 6.5
 LNG_MIN, LNG_MAX = 94.5, 141.5
 # The NIK is kept as `NIK_KEY.digest(nik)` (lookups) and `NIK_KEY.encrypt(nik)`. Changing the
-# setting or the namespace makes every stored digest unmatchable and ciphertext unreadable.
-NIK_KEY = PersonalDataKey(setting="PERMITS_NIK_KEY", namespace="kotakita.permits.nik")
+# namespace makes every stored digest unmatchable and ciphertext unreadable; keys are rotated by
+# putting the new one first in PERMITS_NIK_KEYS, then `manage.py reencrypt_personal_data`.
+NIK_KEY = PersonalDataKey(setting="PERMITS_NIK_KEY", namespace="kotakita.permits.nik", list_setting="PERMITS_NIK_KEYS")
 
 
 def upload_to(instance: Permit, filename: str) -> str:

@@ -139,9 +139,10 @@ class SandboxOssClient:
             errors["location"] = "Koordinat lokasi usaha wajib diisi."
         if errors:
             raise OssValidationError(errors)
-        digest = NIK_KEY.digest(nik.normalize(application.nik))
+        value = nik.normalize(application.nik)
+        digest = NIK_KEY.digest(value)
         with transaction.atomic():
-            row = SandboxNib.objects.select_for_update().filter(nik_digest=digest).first()
+            row = SandboxNib.objects.select_for_update().filter(nik_digest__in=NIK_KEY.digests(value)).first()
             if row is None:
                 row = SandboxNib.objects.create(
                     nib=self._new_nib(),

@@ -576,9 +576,8 @@ def update_permit(permit: Permit | int, *, actor: User, now: datetime | None = N
             raw_nik = changes.get("nik")
             if raw_nik:
                 value = clean_nik(str(raw_nik), today=timezone.localdate(now))
-                digest = NIK_KEY.digest(value)
-                if digest != locked.nik_digest:
-                    locked.nik_digest, locked.nik_masked = digest, nik_rules.mask(value)
+                if locked.nik_digest not in NIK_KEY.digests(value):  # any key: rotation may be under way
+                    locked.nik_digest, locked.nik_masked = NIK_KEY.digest(value), nik_rules.mask(value)
                     locked.nik_ciphertext = NIK_KEY.encrypt(value)
                     changed.append("nik")
             if changes.get("kbli_code") not in (None, "", locked.kbli_code):
@@ -828,4 +827,4 @@ def find_by_nik(raw: str) -> list[Permit]:
     value = nik_rules.normalize(raw)
     if len(value) != 16 or not value.isdigit():
         return []
-    return list(Permit.objects.filter(nik_digest=NIK_KEY.digest(value)).order_by("-created_at"))
+    return list(Permit.objects.filter(nik_digest__in=NIK_KEY.digests(value)).order_by("-created_at"))

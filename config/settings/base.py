@@ -7,9 +7,12 @@ from pathlib import Path
 
 import django_stubs_ext
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from config.embedded_db import database_config
+from config.security_headers import PERMISSIONS_POLICY as _PERMISSIONS_POLICY
+from config.security_headers import origin_of
 
 # Lets ModelAdmin[Model] and friends be subscripted at run time as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -236,7 +239,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that refuses demo accounts outside DEBUG (apps.accounts.demo_lock).
+    "apps.accounts.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -281,6 +285,36 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 MAP_TILES_URL = env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 
+# --- Security headers (secrets helper) -----------------------------------------------------
+# Content-Security-Policy (django-csp 4): scripts only from our own origin (vendored, never a
+# CDN) or an inline block carrying the per-request nonce `{{ request.csp_nonce }}`; no inline
+# event handlers (static/js/kotakita.js wires `data-autosubmit` / `data-confirm` instead).
+# Styles keep 'unsafe-inline': Leaflet's generated markup and htmx's indicator <style> carry
+# inline styles, as do a few templates; style injection cannot run script. Images: ours, data:
+# (Leaflet, Pico icons), the map tile host and CSP_IMG_SRC (e.g. a media/storage host).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "apps.core.middleware.PermissionsPolicyMiddleware"
+)
+CSP_IMG_SRC = env_list("CSP_IMG_SRC")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *filter(None, [origin_of(MAP_TILES_URL)]), *CSP_IMG_SRC],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The tile server needs the origin as Referer (OpenStreetMap's usage policy); no paths leak.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+PERMISSIONS_POLICY = dict(_PERMISSIONS_POLICY)
+# --- end security headers ------------------------------------------------------------------
+
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "KotaKita <noreply@kotakita.id>")
@@ -289,7 +323,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "KotaKita <noreply@kotakita.id>")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so unauthenticated calls get 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.TokenAuthentication",  # refuses demo tokens outside DEBUG
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -309,6 +343,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Two choice sets named like others elsewhere: named here so the schema (and `check --deploy
+# --fail-level WARNING`, which builds it) has no collision warnings.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
+    "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
+}
 
 # --- Security defaults (tightened further in production) -----------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -324,12 +364,19 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
-# Keys for personal data at rest (NIK). Set a long random value of its own in production:
-# derived from SECRET_KEY otherwise, so rotating SECRET_KEY would make stored NIKs unreadable.
+# --- Personal-data keys (secrets helper) ---------------------------------------------------
+# Long random secrets of their own, never SECRET_KEY (apps.core.personal_data): rotating
+# SECRET_KEY must not make stored NIKs unreadable. Permits NIK encryption + lookup digests:
+# PERMITS_NIK_KEYS = "new,old,..." (first encrypts, all decrypt; then reencrypt_personal_data);
+# PERMITS_NIK_KEY is the older single-key form, still read when the list is empty.
+PERMITS_NIK_KEYS = env_list("PERMITS_NIK_KEYS")
 PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
 # Keys the anonymous entity keys of the public daily facts (apps.analytics.metrics.entity_key).
 ANALYTICS_ENTITY_KEY = env("ANALYTICS_ENTITY_KEY")
-NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
+NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries (hash only: see README)
+# DEV ONLY: with no key set, SECRET_KEY stands in. Switched on by the local and test settings.
+PERSONAL_DATA_DEV_KEYS = False
+# --- end personal-data keys ----------------------------------------------------------------
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)

@@ -10,3 +10,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 
 # --- Payments: the local sandbox gateway unless told otherwise (apps/payments/checks.py) -------
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "sandbox")
+# DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
+PERSONAL_DATA_DEV_KEYS = True

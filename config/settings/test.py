@@ -21,3 +21,5 @@ CELERY_RESULT_BACKEND = env("REDIS_URL") or None
 PAYMENTS_GATEWAY = "sandbox"
 PAYMENTS_ALLOW_SANDBOX = True
 PAYMENTS_SANDBOX_SERVER_KEY = "SB-KotaKita-sandbox-server-key"
+# DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
+PERSONAL_DATA_DEV_KEYS = True

@@ -137,6 +137,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
     context.route("**/*", only_local)
     page = context.new_page()
+    violations = watch_csp(page)
     try:
         yield page
     finally:
@@ -146,3 +147,29 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
             with contextlib.suppress(Exception):  # best effort, never mask the real failure
                 page.screenshot(path=str(results_dir(request.config) / f"{name}-failure.png"), full_page=True)
         context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
+# Blocked on purpose and handled by the page: Redoc's bundle shows Redocly's logo from their CDN
+# and hides it when it fails to load. We never load from a CDN.
+EXPECTED_BLOCKED = ("https://cdn.redoc.ly/",)
+
+
+def is_csp_violation(text: str) -> bool:
+    """Chromium reports a blocked script, style, image, handler or frame on the console."""
+    if any(f"'{url}" in text for url in EXPECTED_BLOCKED):
+        return False
+    return text.startswith("Refused to") or "Content Security Policy" in text
+
+
+def watch_csp(page: Any) -> list[str]:
+    """Every CSP violation the page reports, with its URL; the `page` fixture fails on any."""
+    violations: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and is_csp_violation(message.text):
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return violations

@@ -19,7 +19,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.payments import services
 from apps.payments.models import Account, GatewayNotification, PaymentRequest
-from tests.browser.conftest import PHONE, LiveServer, results_dir
+from tests.browser.conftest import PHONE, LiveServer, results_dir, watch_csp
 from tests.conftest import PASSWORD, TenantSet
 from tests.payments.conftest import wipe_payments
 
@@ -109,6 +109,7 @@ def test_warga_pays_a_bill_with_the_sandbox_qris_and_the_merchant_sees_it_paid(
     phone.set_default_timeout(20_000)
     phone.route("**/*", _local_only)
     warga = phone.new_page()
+    violations = watch_csp(warga)
     try:
         _sign_in(warga, server, BANK)
         warga.goto(server.url("mojorejo.localhost", "/dompet/sandbox/"))
@@ -124,6 +125,7 @@ def test_warga_pays_a_bill_with_the_sandbox_qris_and_the_merchant_sees_it_paid(
         session_keys.extend(c["value"] for c in phone.cookies() if c["name"] == "sessionid")
     finally:
         phone.close()
+    assert not violations, violations
 
     # Bu Sri's open page polls (HTMX) and shows the bill paid.
     expect(page.get_by_test_id("request-status")).to_have_text("Lunas", timeout=20_000)

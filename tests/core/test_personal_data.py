@@ -98,3 +98,31 @@ def test_a_ciphertext_needs_its_key(settings: Any) -> None:
     with pytest.raises(ValueError, match="cannot be decrypted") as info:
         NIK_KEY.decrypt(token)
     assert token not in str(info.value)
+
+
+def test_outside_development_there_is_no_fallback_to_secret_key(settings: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.analytics.metrics import entity_key
+
+    settings.PERSONAL_DATA_DEV_KEYS = False
+    settings.PERMITS_NIK_KEYS, settings.PERMITS_NIK_KEY, settings.NIK_HMAC_KEY = [], "", ""
+    settings.ANALYTICS_ENTITY_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="PERMITS_NIK_KEYS"):
+        NIK_KEY.encrypt(NIK)
+    with pytest.raises(ImproperlyConfigured, match="NIK_HMAC_KEY"):
+        hash_number("nik", NIK)
+    with pytest.raises(ImproperlyConfigured, match="ANALYTICS_ENTITY_KEY"):
+        entity_key("user", "mojorejo", 1)
+    settings.ANALYTICS_ENTITY_KEY = "analytics-key-for-tests"
+    assert entity_key("user", "mojorejo", 1) != entity_key("user", "mojorejo", 2)
+
+
+def test_the_key_list_wins_over_the_single_key(settings: Any) -> None:
+    settings.PERMITS_NIK_KEY = "single-key"
+    token = NIK_KEY.encrypt(NIK)
+    settings.PERMITS_NIK_KEYS = ["list-key", "single-key"]
+    assert NIK_KEY.master() == "list-key" and NIK_KEY.decrypt(token) == NIK and not NIK_KEY.is_current(token)
+    assert NIK_KEY.digests(NIK)[1] == PersonalDataKey(setting="PERMITS_NIK_KEY", namespace=NIK_KEY.namespace).digest(
+        NIK
+    )

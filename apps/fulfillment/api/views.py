@@ -69,6 +69,7 @@ class HubViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
 
 class CourierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Courier]):
+    queryset = Courier.objects.none()  # the model for the API schema; get_queryset() filters
     serializer_class = CourierSerializer
 
     def get_queryset(self) -> QuerySet[Courier]:
@@ -79,6 +80,8 @@ class CourierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Delivery]):
     """Staff and hub operators see every delivery; couriers their own; buyers and shops theirs."""
+
+    queryset = Delivery.objects.none()  # the model for the API schema; get_queryset() filters
 
     serializer_class = DeliverySerializer
     lookup_field = "code"
@@ -152,6 +155,7 @@ class PingViewSet(viewsets.ViewSet):
 
 
 class RoutingJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[RoutingJob]):
+    queryset = RoutingJob.objects.none()  # the model for the API schema; get_queryset() filters
     serializer_class = RoutingJobSerializer
 
     def get_queryset(self) -> QuerySet[RoutingJob]:

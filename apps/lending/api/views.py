@@ -74,6 +74,7 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 @extend_schema(tags=["lending"])
 class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[LoanProduct]):
+    queryset = LoanProduct.objects.none()  # the model for the API schema; get_queryset() filters
     serializer_class = ProductSerializer
 
     def get_queryset(self) -> QuerySet[LoanProduct]:
@@ -96,6 +97,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 @extend_schema(tags=["lending"])
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Application]):
     """Applications to your lenders, each with its credit assessment (score, band, reasons)."""
+
+    queryset = Application.objects.none()  # the model for the API schema; get_queryset() filters
 
     serializer_class = ApplicationSerializer
 
@@ -136,6 +139,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 @extend_schema(tags=["lending"])
 class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Loan]):
+    queryset = Loan.objects.none()  # the model for the API schema; get_queryset() filters
     serializer_class = LoanSerializer
 
     def get_queryset(self) -> QuerySet[Loan]:
