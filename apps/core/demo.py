@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from django.db.models import Q
+from django.utils import timezone
 
+from apps.accounts.api_tokens import active_tokens, issue_token
 from apps.accounts.models import User
 from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user
@@ -108,8 +110,19 @@ def _operator() -> DemoAccount:
         operator.is_superuser = True
         operator.save(update_fields=["is_staff", "is_superuser"])
         operator.groups.add(Group.objects.get_or_create(name=FRANCHISE_OPERATOR)[0])
-    token, _ = Token.objects.get_or_create(user=operator)
-    return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", token.key)
+    return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", _demo_token(operator))
+
+
+DEMO_TOKEN_NAME = "demo"
+
+
+def _demo_token(user: User) -> str:
+    """A new API key to print, once: only the digest is stored, so a re-run that finds a live
+    demo token prints nothing (revoke it at /akun/token/ to get a fresh one)."""
+    live = active_tokens(user).filter(name=DEMO_TOKEN_NAME).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    return "" if live.exists() else issue_token(user, DEMO_TOKEN_NAME).key
 
 
 def _tenant(code: str) -> Tenant:
@@ -132,7 +145,7 @@ def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAcco
             )
             token = ""
             if role == Role.INTEGRATOR:
-                token = Token.objects.get_or_create(user=user)[0].key
+                token = _demo_token(user)
             made.append(DemoAccount(tenant.url(), str(role.label), user.username, token))
     return made
 
