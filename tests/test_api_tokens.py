@@ -12,7 +12,6 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 from apps.accounts import api_tokens
@@ -182,7 +181,9 @@ def test_password_forms_revoke_tokens(tenant_a: Tenant) -> None:
     assert not _works(tenant_a, key_change) and not _works(tenant_a, key_set)
     key = _live_key(tenant_a)
     with tenant_a:
-        form2 = SetPasswordForm(User.objects.get(username="warga-mojorejo"), {"new_password1": PASSWORD, "new_password2": PASSWORD})
+        form2 = SetPasswordForm(
+            User.objects.get(username="warga-mojorejo"), {"new_password1": PASSWORD, "new_password2": PASSWORD}
+        )
         assert form2.is_valid(), form2.errors
         form2.save()
     assert not _works(tenant_a, key)
@@ -207,7 +208,9 @@ def test_admin_password_change_and_disable_revoke_tokens(tenant_a: Tenant) -> No
 
 def test_changepassword_command_revokes_tokens(tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     key = _live_key(tenant_a)
-    monkeypatch.setattr("django.contrib.auth.management.commands.changepassword.getpass.getpass", lambda *a, **k: "Xy-Baru-2027!")
+    monkeypatch.setattr(
+        "django.contrib.auth.management.commands.changepassword.getpass.getpass", lambda *a, **k: "Xy-Baru-2027!"
+    )
     with tenant_a:
         call_command("changepassword", "warga-mojorejo", stdout=None)
     assert not _works(tenant_a, key)
@@ -228,7 +231,10 @@ def test_saves_that_keep_the_password_keep_the_tokens(tenant_a: Tenant) -> None:
     assert _works(tenant_a, key)
     assert _works(tenant_a, nokey)
     # signing in (which may re-hash the password) keeps the tokens too
-    assert client_for(tenant_a).post("/akun/masuk/", {"username": "warga-mojorejo", "password": PASSWORD}).status_code == 302
+    assert (
+        client_for(tenant_a).post("/akun/masuk/", {"username": "warga-mojorejo", "password": PASSWORD}).status_code
+        == 302
+    )
     assert _works(tenant_a, key)
 
 
@@ -280,9 +286,7 @@ def test_legacy_clear_text_keys_move_over_and_the_table_goes(tenant_a: Tenant, t
         )
         assert move_legacy_tokens(connection, tenant_a.schema_name) == 1
         assert move_legacy_tokens(connection, tenant_a.schema_name) == 0  # nothing left: idempotent
-        cursor.execute(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'authtoken_token'"
-        )
+        cursor.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'authtoken_token'")
         assert [row[0] for row in cursor.fetchall()] == [tenant_b.schema_name]
         cursor.execute(f'SELECT count(*) FROM "{tenant_a.schema_name}".django_migrations WHERE app = %s', ["authtoken"])
         assert cursor.fetchone()[0] == 0  # type: ignore[index]

@@ -63,7 +63,9 @@ def test_activation_link_ignores_the_operators_host(operator: User, tenants: Ten
     client = Client(HTTP_HOST="localhost:6666", HTTP_X_FORWARDED_HOST="penyerang.example")
     client.force_login(operator)
     response = client.post(
-        "/api/v1/tenants/", {"code": "35.77.01.1007", "admin_email": "lurah@kanigoro.id"}, content_type="application/json"
+        "/api/v1/tenants/",
+        {"code": "35.77.01.1007", "admin_email": "lurah@kanigoro.id"},
+        content_type="application/json",
     )
     assert response.status_code == 201, response.content
     assert response.json()["set_password_url"].startswith("http://kanigoro.localhost:8000/akun/sandi/")

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -103,7 +102,10 @@ def test_login_form_is_limited_per_address_with_a_429_page(rates: Any, tenant_a:
     _assert_429(page)
     assert "Terlalu banyak permintaan" in page.content.decode()
     assert a.get("/akun/masuk/").status_code == 200  # the form itself still shows
-    assert client_for(tenant_b).post("/akun/masuk/", {"username": "warga-pandean", "password": PASSWORD}).status_code == 302
+    assert (
+        client_for(tenant_b).post("/akun/masuk/", {"username": "warga-pandean", "password": PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_open311_posts_are_limited(rates: Any, tenant_a: Tenant) -> None:

@@ -29,7 +29,7 @@ def move_legacy_tokens(connection: Any, schema: str) -> int:
             return 0
         days = int(getattr(settings, "API_TOKEN_TTL_DAYS", 0) or 0)
         cursor.execute(
-            f"INSERT INTO {quote(schema)}.accounts_apitoken"  # noqa: S608 - quoted identifiers only
+            f"INSERT INTO {quote(schema)}.accounts_apitoken"
             " (user_id, name, prefix, digest, created_at, expires_at)"
             " SELECT user_id, %s, left(key, 8), encode(sha256(convert_to(key, 'UTF8')), 'hex'), created,"
             " CASE WHEN %s > 0 THEN now() + make_interval(days => %s) END"

@@ -135,6 +135,6 @@ def api_tokens_page(request: HttpRequest) -> HttpResponse:
         "tokens": api_tokens.active_tokens(user),
         "issued": issued,
         "now": timezone.now(),
-        "ttl_days": api_tokens.ttl().days if api_tokens.ttl() else 0,
+        "ttl_days": lifetime.days if (lifetime := api_tokens.ttl()) else 0,
     }
     return render(request, "accounts/api_tokens.html", context, status=status)

@@ -113,14 +113,16 @@ def _operator() -> DemoAccount:
     return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", _demo_token(operator))
 
 
-DEMO_TOKEN_NAME = "demo"
+DEMO_TOKEN_NAME = "demo"  # noqa: S105 - a label, not a secret
 
 
 def _demo_token(user: User) -> str:
     """A new API key to print, once: only the digest is stored, so a re-run that finds a live
     demo token prints nothing (revoke it at /akun/token/ to get a fresh one)."""
-    live = active_tokens(user).filter(name=DEMO_TOKEN_NAME).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    live = (
+        active_tokens(user)
+        .filter(name=DEMO_TOKEN_NAME)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
     )
     return "" if live.exists() else issue_token(user, DEMO_TOKEN_NAME).key
 

@@ -311,7 +311,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env("THROTTLE_ANON", "60/min"),  # API calls without credentials, per address
     "user": env("THROTTLE_USER", "600/min"),  # API calls per signed-in user
-    "login": env("THROTTLE_LOGIN", "10/min"),  # sign-in form POSTs, per address
+    "login": env("THROTTLE_LOGIN", "20/min"),  # sign-in form POSTs, per address
     "token": env("THROTTLE_TOKEN", "20/hour"),  # API token issue/renewal, per user or address
     "open311": env("THROTTLE_OPEN311", "30/hour"),  # Open311 POST requests, per address
     "gateway_notification": env("THROTTLE_GATEWAY_NOTIFICATION", "300/min"),  # payment callbacks

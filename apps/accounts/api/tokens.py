@@ -80,17 +80,22 @@ class ObtainTokenView(APIView):
         responses={200: IssuedTokenSerializer},
     )
     def post(self, request: Request) -> Response:
-        username = str(request.data.get("username") or "").strip()
-        password = str(request.data.get("password") or "")
+        data: Any = request.data
+        username = str(data.get("username") or "").strip()
+        password = str(data.get("password") or "")
         if not username or not password:
             raise exceptions.ValidationError(
-                {name: [_("Wajib diisi.")] for name, value in (("username", username), ("password", password)) if not value}
+                {
+                    name: [_("Wajib diisi.")]
+                    for name, value in (("username", username), ("password", password))
+                    if not value
+                }
             )
         # The Django request: django-axes counts failures per username and address.
         user = authenticate(request._request, username=username, password=password)
         if not isinstance(user, User) or not user.is_active:
             raise exceptions.AuthenticationFailed(_("Nama pengguna atau kata sandi salah."))
-        name = str(request.data.get("name") or _("Masuk lewat API"))[: api_tokens.NAME_MAX_LENGTH]
+        name = str(data.get("name") or _("Masuk lewat API"))[: api_tokens.NAME_MAX_LENGTH]
         return Response(_issued(api_tokens.issue_token(user, name)))
 
 
