@@ -1,14 +1,13 @@
 from csp.decorators import csp_update
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 
 
-def docs_urlpatterns(urlconf: str) -> list[URLPattern]:
-    """Token sign-in, the OpenAPI schema of `urlconf`, Swagger UI and Redoc (no CDN: sidecar)."""
+def docs_urlpatterns(urlconf: str) -> list[URLPattern | URLResolver]:
+    """Token sign-in and API tokens, the OpenAPI schema of `urlconf`, Swagger UI and Redoc (no CDN: sidecar)."""
     return [
-        path("auth/token/", obtain_auth_token, name="api-token"),
+        path("", include("apps.accounts.api.urls")),
         path(
             "schema/",
             SpectacularAPIView.as_view(urlconf=urlconf, permission_classes=[AllowAny]),

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
@@ -85,10 +85,10 @@ def test_api_lists_only_the_tenants_own_rows(client_a: Client, client_b: Client,
 
 def test_token_of_a_does_not_authenticate_on_b(tenant_a: Tenant, tenant_b: Tenant) -> None:
     with tenant_a:
-        token = Token.objects.create(user=User.objects.get(username="warga-mojorejo"))
-    on_a = client_for(tenant_a).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = issue_token(User.objects.get(username="warga-mojorejo")).key
+    on_a = client_for(tenant_a).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert on_a.status_code == 200 and on_a.json()["username"] == "warga-mojorejo"
-    on_b = client_for(tenant_b).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    on_b = client_for(tenant_b).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert on_b.status_code == 401
     assert on_b.json()["error"]["code"] == "authentication_failed"
 

@@ -10,3 +10,4 @@ class AccountsConfig(AppConfig):
         from . import demo_lock
 
         demo_lock.connect()  # users created by seed_demo are marked as demo accounts
+        from . import checks, signals  # noqa: F401 - registers the deploy checks and receivers

@@ -7,7 +7,7 @@ such a database (or a copy of it) ever run without DEBUG, none of them may sign 
   and so do the known demo usernames seeded before this existed;
 - the sign-in backend (`apps.accounts.backends.ModelBackend`) refuses those users, on sign-in and
   on every request of an existing session, and refuses the demo password for any account;
-- the API token authentication (`apps.accounts.authentication.TokenAuthentication`) refuses
+- the API token authentication (`apps.accounts.authentication.ApiTokenAuthentication`) refuses
   their tokens.
 """
 

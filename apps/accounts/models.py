@@ -27,3 +27,32 @@ class User(AbstractUser):
     def role_names(self) -> list[str]:
         labels = dict(Role.choices)
         return [str(labels.get(name, name)) for name in self.groups.values_list("name", flat=True)]
+
+
+class ApiToken(models.Model):
+    """An API key of one user, stored as a SHA-256 digest: the secret is shown once, at issue.
+
+    The key a client sends (`Authorization: Token <key>`) starts with `prefix`, which finds the
+    row; the digest of the whole key proves it. Keys copied from DRF's old clear-text table keep
+    their 40-hex form (prefix = its first 8 characters) until they expire.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("pengguna"))
+    name = models.CharField(_("nama"), max_length=100, blank=True)
+    prefix = models.CharField(_("awalan"), max_length=PREFIX_LENGTH, db_index=True)
+    digest = models.CharField(_("sidik SHA-256"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("dibuat"))
+    last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True)
+    # Null only when API_TOKEN_TTL_DAYS is 0 (no expiry, flagged by the deploy check).
+    expires_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})" if self.name else f"{self.prefix}…"

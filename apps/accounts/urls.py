@@ -5,20 +5,12 @@ from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("masuk/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("masuk/", views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("daftar/", views.register, name="register"),
     path("profil/", views.profile, name="profile"),
-    path(
-        "lupa-sandi/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("token/", views.api_tokens_page, name="api_tokens"),
+    path("lupa-sandi/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "lupa-sandi/terkirim/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

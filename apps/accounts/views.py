@@ -1,13 +1,23 @@
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apps.core.api.throttling import hit, retry_after
 from apps.core.errors import DomainError
+from apps.tenancy.models import Tenant
 
+from . import api_tokens
 from .forms import RegistrationForm
 from .services import register_resident
 
@@ -46,3 +56,85 @@ def profile(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     return render(request, "accounts/profile.html")
+
+
+# --- sign-in rate limit, reset links from the configured domain, API token page -------------
+
+
+def _too_many(request: HttpRequest, wait: float) -> HttpResponse:
+    response = render(request, "accounts/throttled.html", {"wait_seconds": retry_after(wait)}, status=429)
+    response["Retry-After"] = retry_after(wait)
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in form, plus a per-address limit on POSTs (on top of django-axes,
+    which locks one username+address pair: this stops one address trying many usernames)."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = hit(request, "login")
+        if wait is not None:
+            return _too_many(request, wait)
+        return super().post(request, *args, **kwargs)
+
+
+def site_link_parts(tenant: Tenant) -> tuple[str, str]:
+    """(scheme, host[:port]) of the tenant's configured primary domain, never the request's Host."""
+    parts = urlsplit(tenant.url("/"))
+    return parts.scheme, parts.netloc
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset e-mail links to the tenant's own domain (KOTAKITA_URL_SCHEME/PORT), whatever
+    Host or X-Forwarded-Host the request carried: a forged host must not receive the token."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        tenant: Tenant = self.request.tenant  # type: ignore[attr-defined]
+        scheme, netloc = site_link_parts(tenant)
+        self.domain_override = netloc
+        self.extra_email_context = {"protocol": scheme, "domain": netloc, "site_name": tenant.name}
+        return super().form_valid(form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens_page(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: list, issue (the key is shown once, here), renew, revoke."""
+    user: Any = request.user
+    issued: api_tokens.IssuedToken | None = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action in {"create", "renew"}:
+            wait = hit(request, "token")
+            if wait is not None:
+                return _too_many(request, wait)
+        try:
+            if action == "create":
+                issued = api_tokens.issue_token(user, request.POST.get("name", ""))
+            elif action == "renew":
+                issued = api_tokens.renew_token(user, request.POST.get("token", ""))
+            elif action == "revoke":
+                api_tokens.revoke_token(user, request.POST.get("token", ""))
+                messages.success(request, _("Token dicabut."))
+                return redirect("accounts:api_tokens")
+            else:
+                messages.error(request, _("Tindakan tidak dikenal."))
+                status = 400
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            status = exc.status_code
+    context = {
+        "tokens": api_tokens.active_tokens(user),
+        "issued": issued,
+        "now": timezone.now(),
+        "ttl_days": lifetime.days if (lifetime := api_tokens.ttl()) else 0,
+    }
+    return render(request, "accounts/api_tokens.html", context, status=status)

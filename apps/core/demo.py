@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from django.db.models import Q
+from django.utils import timezone
 
+from apps.accounts.api_tokens import active_tokens, issue_token
 from apps.accounts.demo_lock import DEMO_PASSWORD as DEMO_PASSWORD
 from apps.accounts.demo_lock import demo_allowed as demo_allowed
 from apps.accounts.demo_lock import demo_seeding, mark_demo
@@ -123,8 +125,21 @@ def _operator() -> DemoAccount:
         operator.save(update_fields=["is_staff", "is_superuser"])
         operator.groups.add(Group.objects.get_or_create(name=FRANCHISE_OPERATOR)[0])
     mark_demo(operator)  # also when seeded before demo accounts were marked
-    token, _ = Token.objects.get_or_create(user=operator)
-    return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", token.key)
+    return DemoAccount(services.platform_url("/admin/"), "operator waralaba", "operator", _demo_token(operator))
+
+
+DEMO_TOKEN_NAME = "demo"  # noqa: S105 - a label, not a secret
+
+
+def _demo_token(user: User) -> str:
+    """A new API key to print, once: only the digest is stored, so a re-run that finds a live
+    demo token prints nothing (revoke it at /akun/token/ to get a fresh one)."""
+    live = (
+        active_tokens(user)
+        .filter(name=DEMO_TOKEN_NAME)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    )
+    return "" if live.exists() else issue_token(user, DEMO_TOKEN_NAME).key
 
 
 def _tenant(code: str) -> Tenant:
@@ -150,7 +165,7 @@ def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAcco
                 mark_demo(user)
             token = ""
             if role == Role.INTEGRATOR:
-                token = Token.objects.get_or_create(user=user)[0].key
+                token = _demo_token(user)
             made.append(DemoAccount(tenant.url(), str(role.label), user.username, token))
     return made
 

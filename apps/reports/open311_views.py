@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core.api import throttling
 from apps.core.errors import DomainError
 from apps.tenancy.models import Tenant
 
@@ -37,6 +38,8 @@ from .models import Category, Report
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
+# POSTs (new reports) per client address and tenant; reads use no scope.
+OPEN311_THROTTLE_SCOPE = "open311"
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](?:\[\])?$")
 
 
@@ -98,6 +101,10 @@ def open311_view(methods: tuple[str, ...]) -> Any:
                 response = _error(chosen, 405, _("Metode %(m)s tidak didukung.") % {"m": request.method})
                 response["Allow"] = ", ".join(methods)
                 return response
+            if request.method == "POST" and (wait := throttling.hit(request, OPEN311_THROTTLE_SCOPE)) is not None:
+                response = _error(chosen, 429, _("Terlalu banyak laporan dari alamat ini. Coba lagi nanti."))
+                response["Retry-After"] = throttling.retry_after(wait)
+                return response
             try:
                 _check_jurisdiction(request)
                 return view(request, chosen, **kwargs)
@@ -106,6 +113,8 @@ def open311_view(methods: tuple[str, ...]) -> Any:
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__
+        if "POST" in methods:  # read by the deploy check that every used scope has a rate
+            wrapped.throttle_scope = OPEN311_THROTTLE_SCOPE  # type: ignore[attr-defined]
         return wrapped
 
     return decorate

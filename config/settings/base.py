@@ -57,7 +57,6 @@ _BOTH = [
     "django.contrib.messages",
     "django.contrib.admin",
     "rest_framework",
-    "rest_framework.authtoken",
     "axes",
     "apps.core",
     "apps.accounts",
@@ -322,8 +321,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "KotaKita <noreply@kotakita.id>")
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first so unauthenticated calls get 401 with WWW-Authenticate.
-        "apps.accounts.authentication.TokenAuthentication",  # refuses demo tokens outside DEBUG
+        # Token first so unauthenticated calls get 401 with WWW-Authenticate. Hashed,
+        # expiring keys (apps.accounts.api_tokens), same `Authorization: Token <key>` header.
+        "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -331,8 +331,29 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
+
+# --- API tokens and rate limits (h-tokens) ---------------------------------------------------
+# Days a new API token lives; 0 = never expires (the deploy check warns, kotakita.W300).
+API_TOKEN_TTL_DAYS = int(env("API_TOKEN_TTL_DAYS", "30"))
+# Counted per tenant (the cache KEY_FUNCTION prefixes the schema); see apps.core.api.throttling.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "apps.core.api.throttling.AnonThrottle",
+    "apps.core.api.throttling.UserThrottle",
+    "apps.core.api.throttling.ScopeThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env("THROTTLE_ANON", "60/min"),  # API calls without credentials, per address
+    "user": env("THROTTLE_USER", "600/min"),  # API calls per signed-in user
+    "login": env("THROTTLE_LOGIN", "20/min"),  # sign-in form POSTs, per address
+    "token": env("THROTTLE_TOKEN", "20/hour"),  # API token issue/renewal, per user or address
+    "open311": env("THROTTLE_OPEN311", "30/hour"),  # Open311 POST requests, per address
+    "gateway_notification": env("THROTTLE_GATEWAY_NOTIFICATION", "300/min"),  # payment callbacks
+}
+# Proxies in front of the app whose X-Forwarded-For is trusted for the client address; with
+# 0 the header is ignored (it is the client's to forge) and REMOTE_ADDR counts.
+REST_FRAMEWORK["NUM_PROXIES"] = int(env("THROTTLE_NUM_PROXIES", "0"))
+# --- end h-tokens ------------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "KotaKita API",
     "DESCRIPTION": "API KotaKita untuk operator waralaba, kelurahan, kota dan integrator.",

@@ -1,5 +1,7 @@
 """Test suite: fast hashing, eager Celery by default, mail kept in memory."""
 
+from typing import cast
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -11,7 +13,9 @@ KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
 CELERY_TASK_ALWAYS_EAGER = True
 TENANT_SCHEMA_POOL_SIZE = int(env("TENANT_SCHEMA_POOL_SIZE", "2"))
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}  # noqa: F405
+# High limits everywhere; the throttle tests lower them with override_settings.
+_RATES = cast("dict[str, str]", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(_RATES, "10000/min")  # noqa: F405
 TENANT_SCHEMA_POOL_REFILL = False  # tests fill the pool explicitly where they need it
 # The real-worker test reads task results back from Redis.
 CELERY_RESULT_BACKEND = env("REDIS_URL") or None

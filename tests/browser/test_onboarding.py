@@ -13,9 +13,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection, transaction
-from rest_framework.authtoken.models import Token
 
-from apps.accounts.models import User
+from apps.accounts.models import ApiToken, User
 from apps.accounts.services import create_user
 from apps.tenancy.models import Tenant, TenantArchive
 from apps.tenancy.services import remove_tenant
@@ -59,7 +58,7 @@ def _remove_operator(session_keys: list[str]) -> None:
     with transaction.atomic():
         user.groups.clear()
         user.user_permissions.clear()
-        Token.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
         LogEntry.objects.filter(user=user).delete()
         with connection.cursor() as cursor:
             cursor.execute(f'DELETE FROM "{User._meta.db_table}" WHERE id = %s', [user.pk])

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.api_tokens import issue_token
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.marketplace.models import Order, Stock
@@ -22,8 +22,7 @@ BASE = "/api/v1/marketplace"
 @pytest.fixture
 def bumdes(market: Market, tenant_a: Tenant) -> Client:
     user = create_user(username="bumdes-api", full_name="BUMDes Mojorejo", roles=[Role.INTEGRATOR])
-    token = Token.objects.create(user=user)
-    return client_for(tenant_a, HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client_for(tenant_a, HTTP_AUTHORIZATION=f"Token {issue_token(user).key}")
 
 
 def post(client: Client, path: str, body: dict[str, Any], key: str | None = "k-1") -> Any:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
 from apps.reports import services
 from apps.reports.models import Report
@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _auth(client: Client, user: User) -> dict[str, str]:
-    token, _created = Token.objects.get_or_create(user=user)
-    return {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {issue_token(user).key}"}
 
 
 def test_categories_are_public(client_a: Client, world: World) -> None:

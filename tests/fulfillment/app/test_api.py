@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -25,8 +25,7 @@ BASE = "/api/v1/fulfillment"
 
 
 def api(world: World, user: User) -> Client:
-    token, _created = Token.objects.get_or_create(user=user)
-    return client_for(world.tenant, HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client_for(world.tenant, HTTP_AUTHORIZATION=f"Token {issue_token(user).key}")
 
 
 def post(client: Client, path: str, body: dict[str, Any]) -> Any:
@@ -91,8 +90,8 @@ def test_deliveries_are_scoped_to_who_may_see_them(world: World, tenant_b: Tenan
     assert api(world, world.other).get(f"{BASE}/jobs/").status_code == 403
     with tenant_b:  # the same code on another kelurahan's host: unknown there
         staff_b = create_user(username="staf-b", roles=[Role.ADMIN])
-        token = Token.objects.create(user=staff_b)
-    client_b = client_for(tenant_b, HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = issue_token(staff_b).key
+    client_b = client_for(tenant_b, HTTP_AUTHORIZATION=f"Token {key}")
     assert client_b.get(f"{BASE}/deliveries/{delivery.code}/").status_code == 404
     assert client_b.get(f"{BASE}/hubs/").json()["count"] == 0
 
