@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = _("Inti")
+
+    def ready(self) -> None:
+        from apps.core import input_checks  # noqa: F401  (registers the start-up checks)
