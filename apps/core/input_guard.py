@@ -21,11 +21,13 @@ API paths (/api/) answer with the usual JSON error body, other paths with a shor
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
@@ -37,6 +39,7 @@ from apps.core.text import clean_text
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
 
+logger = logging.getLogger(__name__)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 DEFAULT_MAX_REQUEST_BYTES = 30 * 1024 * 1024
 
@@ -147,3 +150,11 @@ class InputGuardMiddleware:
         except InputRefused as refused:
             return refusal(request, refused.status, refused.code, refused.message)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A value the database refused (DataError: a number past its column's range) that no
+        check caught is bad input, not a server fault: 422 (the API's handler does the same)."""
+        if isinstance(exception, DataError):
+            logger.warning("DataError answered as 422: %s", exception)
+            return refusal(request, 422, "out_of_range", _("Ada nilai di luar jangkauan yang bisa disimpan."))
+        return None

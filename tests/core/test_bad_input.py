@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -118,6 +120,30 @@ def test_out_of_range_coordinates_are_422(client_a: Client, world: World, lat: s
     client_a.force_login(world.warga)
     assert client_a.post("/laporan/baru/", data).status_code == 422
     assert not Report.objects.exists()
+
+
+def test_whole_numbers_past_bigint_are_400(client_a: Client, world: World) -> None:
+    body = json.dumps({**_report_data(world), "lat": 10**30})
+    error = _error(client_a.post("/api/v1/reports/", body, content_type="application/json", **_auth(world.warga)), 400)
+    assert "terlalu besar" in str(error["message"])
+    assert not Report.objects.exists()
+
+
+def test_a_value_the_database_refuses_is_422_not_500(rf: Any) -> None:
+    """The safety net behind every check: DataError (e.g. an amount past bigint in a form
+    field) is bad input."""
+    from django.db import DataError
+
+    from apps.core.api.errors import exception_handler
+    from apps.core.input_guard import InputGuardMiddleware
+
+    api = exception_handler(DataError("bigint out of range"), {})
+    assert api is not None and api.status_code == 422 and api.data["error"]["code"] == "out_of_range"
+    page = InputGuardMiddleware(lambda request: HttpResponse()).process_exception(
+        rf.post("/kas/"), DataError("bigint out of range")
+    )
+    assert page is not None and page.status_code == 422 and "jangkauan" in page.content.decode()
+    assert InputGuardMiddleware(lambda request: HttpResponse()).process_exception(rf.get("/"), KeyError()) is None
 
 
 def test_huge_page_number_is_a_4xx(client_a: Client, world: World) -> None:
@@ -235,3 +261,4 @@ def test_clean_text_helpers() -> None:
     assert clean_data({"a\x01": ["b\x02", {"c": "d\x1b"}, 1, None]}) == {"a": ["b", {"c": "d"}, 1, None]}
     assert json_depth([[{"a": [1]}]]) == 4 and json_depth(3) == 0
     assert loads('{"x": " a\\u0001 "}') == {"x": " a "}
+    assert loads(str(2**63 - 1)) == 2**63 - 1

@@ -1,5 +1,6 @@
 """DRF parsers that refuse what the stock ones turn into a 500 or let through.
 
+- Whole numbers beyond the bigint range (the database refused them: a 500).
 - JSON nested deeper than `KOTAKITA_MAX_JSON_DEPTH` (default 32): the stock parser recursed
   until RecursionError, a 500.
 - NaN, Infinity and numbers that overflow to infinity (1e400): no field can hold them.
@@ -71,11 +72,23 @@ def _nul() -> ParseError:
     return ParseError(_("Permintaan berisi karakter NUL yang tidak diizinkan."))
 
 
+# The widest whole number any column holds (PostgreSQL bigint); past it the database refused
+# the value with a DataError, a 500.
+BIGINT_MAX = 2**63 - 1
+
+
+def _bounded_int(text: str) -> int:
+    number = int(text)
+    if abs(number) > BIGINT_MAX:
+        raise ValueError(_("Angka %(n)s… terlalu besar.") % {"n": text[:20]})
+    return number
+
+
 def parse_json(text: str | bytes) -> Any:
     """JSON the project accepts, with its strings cleaned (`clean_text`); JSONRefused with a
     Bahasa Indonesia message otherwise. For views that read a body themselves."""
     try:
-        data = json.loads(text, parse_constant=_not_finite, parse_float=_finite_float)
+        data = json.loads(text, parse_constant=_not_finite, parse_float=_finite_float, parse_int=_bounded_int)
     except RecursionError:
         raise _too_deep() from None
     except ValueError as exc:  # UnicodeDecodeError included
