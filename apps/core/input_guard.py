@@ -15,7 +15,8 @@ Then request.GET and (for form posts) request.POST are replaced by copies passed
 posts) gets text without the control characters XML 1.0 forbids. JSON and the form bodies DRF
 parses itself (PUT/PATCH, url-encoded) are cleaned by `apps.core.api.parsers`.
 
-API paths (/api/) answer with the usual JSON error body, other paths with a short plain page.
+API paths (/api/, *.json, or Accept: application/json) answer with the usual JSON error body,
+other paths with a short plain Bahasa Indonesia page.
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ def max_request_bytes() -> int:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    path = request.path_info
+    return (
+        path.startswith("/api/")
+        or path.endswith(".json")  # Open311's JSON format
+        or "application/json" in request.headers.get("Accept", "")
+    )
 
 
 def refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

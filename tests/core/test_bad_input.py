@@ -56,6 +56,7 @@ def test_nul_in_query_string_is_400_even_anonymously(client_a: Client, world: Wo
     assert page.status_code == 400 and "NUL" in page.content.decode() and page["Content-Type"].startswith("text/html")
     assert client_a.get("/laporan/%00/").status_code == 400  # in the path
     assert client_a.get("/open311/v2/requests.xml?service_code=%00").status_code == 400
+    _error(client_a.get("/open311/v2/requests.json?service_code=%00"), 400, "nul_byte")
 
 
 def test_nul_in_idempotency_key_is_400_and_nothing_written(client_a: Client, world: World) -> None:
