@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the kotakita.E5xx deploy checks
+        from apps.core import input_checks  # noqa: F401  (registers the start-up checks)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV, XLSX
 
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.text import clean_text
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -59,4 +60,9 @@ def read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[
         raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
     except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
         raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
-    return list(dataset.headers or []), [list(row) for row in dataset]
+    # Imported text is user text too: without the characters XML 1.0 and PostgreSQL refuse.
+    return [_clean(h) for h in dataset.headers or []], [[_clean(cell) for cell in row] for row in dataset]
+
+
+def _clean(value: object) -> object:
+    return clean_text(value) if isinstance(value, str) else value

@@ -8,19 +8,29 @@ Bahasa Indonesia messages and error codes) and calls `check_upload`, which raise
 - `%(label)s`: the rule's label ("Foto bukti"), `%(name)s`: the uploaded file's name (80 chars),
 - `%(limit)s`: the limit ("2 MB"), `%(mb).1f`: the file's size in MB,
 - `%(types)s`: the allowed kinds as a sentence ("JPEG, PNG atau WebP"),
-  `%(type_list)s`: the same with slashes ("JPEG/PNG/PDF").
+  `%(type_list)s`: the same with slashes ("JPEG/PNG/PDF"),
+- `%(megapixels)s`: the pixel limit of images in megapixels ("40").
+
+Images (JPEG, PNG, WebP) are then opened with Pillow, which reads only their header: one that
+Pillow cannot parse is refused as unreadable, and one declaring more than
+`KOTAKITA_MAX_IMAGE_PIXELS` pixels (a decompression bomb: a few KB that decode to gigabytes)
+is refused before any pixel is decoded.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from struct import error as struct_error
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
 from apps.core.errors import ValidationFailed
 
@@ -42,6 +52,9 @@ PNG = FileKind("png", "image/png", "png", "PNG")
 WEBP = FileKind("webp", "image/webp", "webp", "WebP")
 PDF = FileKind("pdf", "application/pdf", "pdf", "PDF")
 KINDS = (JPEG, PNG, WEBP, PDF)
+IMAGES = (JPEG, PNG, WEBP)
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 
 # (kind, ((offset, bytes), ...)): every part must match.
 _SIGNATURES: tuple[tuple[FileKind, tuple[tuple[int, bytes], ...]], ...] = (
@@ -85,6 +98,12 @@ def type_list(kinds: Iterable[FileKind]) -> str:
 
 TOO_LARGE = _("%(label)s maksimal %(limit)s.")
 WRONG_TYPE = _("%(label)s harus berupa %(types)s.")
+TOO_MANY_PIXELS = _("%(label)s terlalu besar: paling banyak %(megapixels)s megapiksel.")
+UNREADABLE = _("%(label)s rusak atau bukan gambar %(types)s yang bisa dibaca.")
+
+
+def max_image_pixels() -> int:
+    return int(getattr(settings, "KOTAKITA_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS))
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,10 @@ class UploadRule:
     too_large_code: str = "file_too_large"
     wrong_type_code: str = "file_type"
     empty_code: str = "file_empty"
+    too_many_pixels: str | Promise = TOO_MANY_PIXELS
+    unreadable: str | Promise = UNREADABLE
+    too_many_pixels_code: str = "image_too_large"
+    unreadable_code: str = "image_unreadable"
 
 
 @dataclass(frozen=True)
@@ -121,6 +144,7 @@ def check_upload(upload: File[Any], rule: UploadRule, *, keep_content: bool = Fa
         "limit": describe_size(rule.max_bytes),
         "types": type_names(rule.allowed),
         "type_list": type_list(rule.allowed),
+        "megapixels": f"{max_image_pixels() / 1_000_000:g}",
     }
 
     def refuse(template: str | Promise, code: str, size: int) -> ValidationFailed:
@@ -151,4 +175,36 @@ def check_upload(upload: File[Any], rule: UploadRule, *, keep_content: bool = Fa
     kind = sniff(content[:HEAD_BYTES], rule.allowed)
     if kind is None:
         raise refuse(rule.wrong_type, rule.wrong_type_code, size)
+    if kind in IMAGES:
+        problem = image_problem(upload, kind)
+        if problem == "pixels":
+            raise refuse(rule.too_many_pixels, rule.too_many_pixels_code, size)
+        if problem == "unreadable":
+            raise refuse(rule.unreadable, rule.unreadable_code, size)
     return CheckedUpload(upload, kind, size, content if keep_content else None)
+
+
+def image_problem(upload: File[Any], kind: FileKind) -> str | None:
+    """Says "pixels" when the image declares more than `KOTAKITA_MAX_IMAGE_PIXELS` pixels,
+    "unreadable" when Pillow cannot parse it as `kind`, else None. Pillow's `open` reads the
+    header only; `verify` walks the chunks (checksums) without decoding pixels. The file is
+    left at its start."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Our own limit decides below; Pillow's warning between its limits is noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=[PILLOW_FORMATS[kind]]) as image:
+                width, height = image.size
+                if width <= 0 or height <= 0:
+                    return "unreadable"
+                if width * height > max_image_pixels():
+                    return "pixels"
+                image.verify()
+    except Image.DecompressionBombError:
+        return "pixels"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct_error):
+        return "unreadable"
+    finally:
+        upload.seek(0)
+    return None

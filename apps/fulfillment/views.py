@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.api.parsers import parse_json
 from apps.core.errors import DomainError
 from apps.marketplace.models import Order
 
@@ -128,8 +129,8 @@ def courier_ping(request: HttpRequest) -> HttpResponse:
     data: dict[str, Any]
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
+            data = parse_json(request.body or b"{}")
+        except ValueError:  # JSONRefused too: deep, non-finite or NUL
             data = {}
         if not isinstance(data, dict):
             data = {}

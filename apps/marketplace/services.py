@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import uploads
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.notifications.services import notify
@@ -194,6 +195,19 @@ def _photo(upload: UploadedFile[Any]) -> tuple[str, str]:
     upload.seek(0)
     for signature, mime, extension in _IMAGE_SIGNATURES:
         if head.startswith(signature):
+            # The shared checker's Pillow pass: decompression bombs and unparseable images.
+            problem = uploads.image_problem(upload, uploads.JPEG if extension == "jpg" else uploads.PNG)
+            if problem == "pixels":
+                raise ValidationFailed(
+                    _("Foto terlalu besar: paling banyak %(megapixels)s megapiksel.")
+                    % {"megapixels": f"{uploads.max_image_pixels() / 1_000_000:g}"},
+                    code="image_too_large",
+                    field="photo",
+                )
+            if problem == "unreadable":
+                raise ValidationFailed(
+                    _("Foto rusak atau bukan gambar JPEG/PNG yang bisa dibaca."), code="image_unreadable", field="photo"
+                )
             return f"foto.{extension}", mime
     raise ValidationFailed(_("Foto harus JPEG atau PNG."), code="photo_type", field="photo")
 

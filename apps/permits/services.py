@@ -213,6 +213,10 @@ def _to_decimal(value: Any, field: str) -> Decimal:
         ) from None
     if not number.is_finite():
         raise ValidationFailed(_("Koordinat lokasi harus berupa angka."), code="invalid_location", field=field)
+    if abs(number) > 1000:  # quantizing 1e308 to 6 places would overflow Decimal (a 500)
+        raise ValidationFailed(
+            _("Titik lokasi berada di luar wilayah Indonesia."), code="invalid_location", field=field
+        )
     return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 

@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2 wire formats: XML and JSON documents, ISO 8601 dates. No Django here.
+"""Open311 GeoReport v2 wire formats: XML and JSON documents, ISO 8601 dates. No Django here
+(apps.core.text is plain Python).
 
 Documents are plain Python values (dicts, lists, str, numbers, bools, None, datetimes). In
 XML a list becomes a wrapper element holding one child per item, named by `ITEM_TAGS`
@@ -11,6 +12,8 @@ import json
 from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
+
+from apps.core.text import clean_text
 
 JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"
@@ -60,7 +63,9 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return iso(value) or ""
-    return str(value)
+    # Rows stored before input was cleaned may hold characters XML 1.0 forbids: one of them
+    # would make the whole document ill-formed for every client.
+    return clean_text(str(value))
 
 
 def _fill(parent: Element, value: Any, tag: str) -> None:

@@ -92,7 +92,8 @@ def _to_decimal(value: object, field: str) -> Decimal:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("Koordinat lokasi tidak valid."), code="invalid_location", field=field) from None
-    if not number.is_finite():
+    # Far past any coordinate: quantizing 1e308 to 6 places overflows Decimal (a 500 before).
+    if not number.is_finite() or abs(number) > 1000:
         raise ValidationFailed(_("Koordinat lokasi tidak valid."), code="invalid_location", field=field)
     return number.quantize(Decimal("0.000001"))
 

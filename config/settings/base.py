@@ -419,3 +419,21 @@ MIDTRANS_BASE_URL = env("MIDTRANS_BASE_URL") or (
 PAYMENTS_ALLOW_SANDBOX = env_bool("PAYMENTS_ALLOW_SANDBOX", False)
 PAYMENTS_SANDBOX_SERVER_KEY = env("PAYMENTS_SANDBOX_SERVER_KEY")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.payments.context_processors.sandbox")  # type: ignore[index]
+
+# --- Input limits: bad input is a 4xx, never a 500 (apps.core.input_guard, api.parsers, uploads)
+# Largest body other than multipart (JSON, url-encoded forms); larger → 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+# Largest multipart body (files included); larger → 413 before anything is read.
+KOTAKITA_MAX_REQUEST_BYTES = int(env("KOTAKITA_MAX_REQUEST_BYTES", str(30 * 1024 * 1024)))
+# Deepest JSON nesting the API parses; deeper → 400.
+KOTAKITA_MAX_JSON_DEPTH = int(env("KOTAKITA_MAX_JSON_DEPTH", "32"))
+# Largest image (width × height) an upload may declare; larger (decompression bombs) → 422.
+KOTAKITA_MAX_IMAGE_PIXELS = int(env("KOTAKITA_MAX_IMAGE_PIXELS", str(40_000_000)))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1, "apps.core.input_guard.InputGuardMiddleware"
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "apps.core.api.parsers.SafeJSONParser",
+    "apps.core.api.parsers.SafeFormParser",
+    "apps.core.api.parsers.SafeMultiPartParser",
+]

@@ -21,11 +21,10 @@ from apps.payments import services as pay
 from apps.payments.models import Account, JournalEntry, Posting
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
+from tests.images import JPEG, PNG  # noqa: F401  (imported by the tests) real images for Pillow
 from tests.payments.conftest import wipe_payments
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @dataclass

@@ -15,6 +15,7 @@ from apps.core import uploads
 from apps.core.errors import ValidationFailed
 from apps.permits.services import UPLOAD_RULES
 from apps.reports.services import PHOTO_RULE
+from tests import images
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -86,19 +87,51 @@ RULE = uploads.UploadRule(
 
 
 def test_an_accepted_upload_comes_back_rewound() -> None:
-    file = upload("x.bin", PNG + b"\x00" * 100)
+    file = upload("x.bin", images.PNG + b"\x00" * 100)
     checked = uploads.check_upload(file, RULE)
-    assert (checked.kind, checked.size, checked.content, checked.file) == (uploads.PNG, len(PNG) + 100, None, file)
+    size = len(images.PNG) + 100
+    assert (checked.kind, checked.size, checked.content, checked.file) == (uploads.PNG, size, None, file)
     assert file.read(4) == b"\x89PNG"  # at its start again
-    kept = uploads.check_upload(upload("x", WEBP), RULE, keep_content=True)
-    assert kept.kind == uploads.WEBP and kept.content == WEBP
+    kept = uploads.check_upload(upload("x", images.WEBP), RULE, keep_content=True)
+    assert kept.kind == uploads.WEBP and kept.content == images.WEBP
 
 
 def test_the_limit_is_inclusive() -> None:
-    exactly = JPEG + b"\x00" * (2 * MB - len(JPEG))
+    exactly = images.JPEG + b"\x00" * (2 * MB - len(images.JPEG))
     assert uploads.check_upload(upload("ok.jpg", exactly), RULE, keep_content=True).content == exactly
     error = refusal(upload("big.jpg", exactly + b"\x00"), RULE)
     assert (error.code, error.message) == ("file_too_large", "Foto maksimal 2 MB.")
+
+
+def test_decompression_bombs_are_refused_by_pixel_count(settings: Any) -> None:
+    bomb = images.png_bomb(20_000, 20_000)  # 400 megapixels in ~40 KB
+    error = refusal(upload("bom.png", bomb), RULE)
+    assert (error.code, error.message) == ("image_too_large", "Foto terlalu besar: paling banyak 40 megapiksel.")
+    settings.KOTAKITA_MAX_IMAGE_PIXELS = 4  # the limit is the setting: 2 × 2 passes, 3 × 2 does not
+    assert uploads.check_upload(upload("a.png", images.image("PNG", 2, 2)), RULE).kind == uploads.PNG
+    assert refusal(upload("b.jpg", images.image("JPEG", 3, 2)), RULE).code == "image_too_large"
+    settings.KOTAKITA_MAX_IMAGE_PIXELS = 10**12  # past Pillow's own bomb limit: still refused
+    assert refusal(upload("bom.png", bomb), RULE).code == "image_too_large"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PNG + b"\x00" * 64,  # right magic bytes, nothing behind them
+        JPEG + b"\x00" * 64,
+        WEBP + b"\x00" * 64,
+        images.PNG[:40],  # cut short
+        images.PNG[:-20] + b"\x00" * 20,  # broken checksum / IEND
+    ],
+)
+def test_images_pillow_cannot_parse_are_refused(content: bytes) -> None:
+    error = refusal(upload("x.png", content), RULE)
+    assert error.code == "image_unreadable"
+    assert error.message == "Foto rusak atau bukan gambar JPEG, PNG atau WebP yang bisa dibaca."
+
+
+def test_pdfs_are_not_opened_as_images() -> None:
+    assert uploads.check_upload(upload("k.pdf", PDF), UPLOAD_RULES["ktp_scan"]).kind == uploads.PDF
 
 
 class LyingSize(File[bytes]):
@@ -154,7 +187,7 @@ def test_aid_proof_photo(content: bytes, code: str, message: str) -> None:
 
 
 def test_aid_proof_kinds() -> None:
-    for content, extension in ((JPEG, "jpg"), (PNG, "png"), (WEBP, "webp")):
+    for content, extension in ((images.JPEG, "jpg"), (images.PNG, "png"), (images.WEBP, "webp")):
         assert uploads.check_upload(upload("b", content), PROOF_RULE).kind.extension == extension
 
 
@@ -190,7 +223,7 @@ def test_permits_uploads(field: str, content: bytes, code: str, message: str) ->
 
 def test_permits_kinds() -> None:
     assert uploads.check_upload(upload("k", PDF), UPLOAD_RULES["ktp_scan"]).kind == uploads.PDF
-    assert uploads.check_upload(upload("k", PNG), UPLOAD_RULES["premises_photo"]).kind == uploads.PNG
+    assert uploads.check_upload(upload("k", images.PNG), UPLOAD_RULES["premises_photo"]).kind == uploads.PNG
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,10 @@ from apps.accounts.services import create_user
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.marketplace import selectors, services
 from apps.marketplace.models import Product, Shop, Stock, StockLocation, Variant
+from tests.images import PNG
 from tests.marketplace.conftest import Market, product
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_an_umkm_owner_opens_a_shop_with_its_own_location_and_settlement_account(market: Market) -> None:

@@ -10,6 +10,7 @@ from django.db import connection
 from apps.marketplace import services
 from apps.marketplace.models import ImportBatch, Review
 from apps.tenancy.models import Tenant
+from tests.images import PNG
 from tests.marketplace.conftest import Market, key, make_market, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +27,7 @@ def _fill_every_table(market: Market) -> dict[str, object]:
         services.transition(order, action, actor=market.sri)
     services.transition(order, "complete", actor=market.joko)
     services.add_review(order, market.joko, rating=5, comment="Renyah")
-    services.add_photo(
-        market.nasi.product, market.sri, SimpleUploadedFile("n.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")
-    )
+    services.add_photo(market.nasi.product, market.sri, SimpleUploadedFile("n.png", PNG, "image/png"))
     services.preview_import(market.pecel, market.sri, file_name="p.csv", content=CSV, kind=ImportBatch.Kind.PRODUCTS)
     return {"order": order.public_id, "shop": market.pecel.slug, "product": market.keripik.product_id}
 

@@ -19,6 +19,7 @@ from apps.marketplace.models import ImportBatch, Order, Product, Shop, Stock, Va
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
+from tests.images import PNG
 from tests.marketplace.conftest import Market, key, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_an_owner_opens_a_shop_and_adds_a_product_through_the_forms(market: Mark
     )
     assert negative.status_code == 422 and "Harga harus lebih dari nol" in negative.content.decode()
     assert not Product.objects.filter(shop=shop).exists()
-    png = SimpleUploadedFile("kopi.png", b"\x89PNG\r\n\x1a\n" + bytes(40), content_type="image/png")
+    png = SimpleUploadedFile("kopi.png", PNG, content_type="image/png")
     added = owner.post(
         f"/pasar/toko/{shop.slug}/produk/baru/",
         {

@@ -23,6 +23,7 @@ from apps.permits.models import Permit
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD, client_for
+from tests.images import JPEG  # real images: uploads are opened with Pillow
 
 # Kota Madiun (35.77), Kec. Taman (03), a woman born 12 Aug 1985 (12 + 40 = 52), serial 0001.
 NIK = "3577035208850001"
@@ -32,7 +33,6 @@ LAT, LNG = "-7.637500", "111.534700"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200 + b"\xff\xd9"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

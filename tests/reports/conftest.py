@@ -21,9 +21,7 @@ from apps.reports.models import Category, Opd, Report
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+from tests.images import JPEG, PNG  # real images: uploads are opened with Pillow
 
 
 def png(name: str = "foto.png", size: int | None = None) -> SimpleUploadedFile:

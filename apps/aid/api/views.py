@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from apps.aid import selectors, services
 from apps.aid.identity import build_person, check_nik, hash_number
 from apps.aid.models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from apps.aid.resources import FORMATS, export_distributions
+from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
@@ -229,7 +229,7 @@ class DistributionViewSet(
 
     serializer_class = DistributionSerializer
     permission_classes = [IsAidStaff]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     def get_queryset(self) -> QuerySet[Distribution]:
         params = self.request.query_params
@@ -311,7 +311,7 @@ class ImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBat
 
     serializer_class = ImportBatchSerializer
     permission_classes = [IsAidStaff]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [SafeMultiPartParser, SafeFormParser, SafeJSONParser]
     lookup_field = "uuid"
     lookup_url_kwarg = "pk"
     lookup_value_regex = "[0-9a-fA-F-]{36}"

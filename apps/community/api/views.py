@@ -19,7 +19,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -35,6 +34,7 @@ from apps.community.models import (
     IuranPayment,
     month_label,
 )
+from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.payments import services as pay
@@ -104,7 +104,7 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
     """RT cash books the user may read (their RT; the RTs they keep; staff: all)."""
 
     serializer_class = CashBookSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     def get_queryset(self) -> QuerySet[CashBook]:
         if getattr(self, "swagger_fake_view", False):

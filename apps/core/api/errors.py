@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -13,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -26,6 +30,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(
             error_body("validation_failed", _("Data tidak valid."), details),
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, DataError):
+        # The database refused a value (a number past its column's range, say) that no check
+        # before it caught: the input was bad, the services' atomic blocks wrote nothing.
+        logger.warning("DataError answered as 422: %s", exc)
+        return Response(
+            error_body("out_of_range", _("Ada nilai di luar jangkauan yang bisa disimpan.")),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if isinstance(exc, Http404):

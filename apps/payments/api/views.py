@@ -7,15 +7,16 @@ another tenant's id 422 in a body and 404 in a path: nothing is changed in any o
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +25,9 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.api.parsers import parse_json
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.text import clean_text
 from apps.payments import intake, methods, selectors, services
 from apps.payments.models import (
     Account,
@@ -300,13 +303,16 @@ class GatewayNotificationView(APIView):
     def post(self, request: Request) -> Response:
         if intake.request_too_large(request):
             raise intake.too_large()
-        # Read ourselves, at most one byte past the cap: a broken body must be logged, not bounced.
-        raw = request._request.read(intake.MAX_NOTIFICATION_BYTES + 1)
-        if len(raw) > intake.MAX_NOTIFICATION_BYTES:
+        try:
+            raw = request._request.body  # read ourselves: a broken body must be logged, not bounced
+        except RawPostDataException:  # a form post, already parsed by apps.core.input_guard
+            raise ParseError(_("Notifikasi harus berupa JSON.")) from None
+        if len(raw) > intake.MAX_NOTIFICATION_BYTES:  # a body sent without Content-Length
             raise intake.too_large()
         try:
-            body: Any = json.loads(raw.decode("utf-8") or "null")
-        except (UnicodeDecodeError, ValueError):
-            body = raw[:2000].decode("utf-8", "replace")
+            body: Any = parse_json(raw.decode("utf-8") or "null")
+        except ValueError:  # UnicodeDecodeError and JSONRefused (too deep, NaN, NUL) too
+            # Logged as text: without the characters the database and XML cannot hold.
+            body = clean_text(raw[:2000].decode("utf-8", "replace"))
         log = services.receive_notification(body, remote_addr=request.META.get("REMOTE_ADDR"), raw=raw)
         return Response({"status": "ok", "outcome": log.outcome, "transaction_status": log.transaction_status})

@@ -244,7 +244,9 @@ def test_photo_proof_is_checked_by_content(world: World) -> None:
     fake = SimpleUploadedFile("foto.jpg", b"not an image at all", content_type="image/jpeg")
     with pytest.raises(ValidationFailed):
         services.mark_delivered(delivery, actor=world.andi, photo=fake)
-    png = SimpleUploadedFile("x.txt", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="text/plain")
+    from tests.images import PNG
+
+    png = SimpleUploadedFile("x.txt", PNG, content_type="text/plain")
     done = services.mark_delivered(delivery, actor=world.andi, photo=png)
     assert done.proof_kind == "photo" and done.proof_photo.name.endswith(".png")
 
