@@ -7,5 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Inti")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the kotakita.E5xx deploy checks
         from apps.core import input_checks  # noqa: F401  (registers the start-up checks)
+
+        from . import checks  # noqa: F401 - registers the kotakita.E5xx deploy checks
