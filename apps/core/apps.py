@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = _("Inti")
+
+    def ready(self) -> None:
+        # File storage: deploy checks, and each app's `files.py` registering its private files.
+        from apps.core.files import checks  # noqa: F401
+
+        autodiscover_modules("files")
