@@ -3,6 +3,7 @@ file field of the tenant apps is either public or a registered private file."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,26 @@ def test_every_tenant_file_field_is_public_or_registered_private() -> None:
         else:
             assert field.storage is private, f"{label} uses neither the public nor the private storage"
             assert for_model(model, field.name) is not None, f"{label} is private but has no can_view rule"
+
+
+def test_copy_legacy_media_moves_old_layout_into_the_private_storage(
+    tenant_a: Tenant, media_root: Path, permit_and_people: tuple[Any, User, User]
+) -> None:
+    from django.core.management import call_command
+
+    permit, staff, _neighbour = permit_and_people
+    legacy = media_root / tenant_a.schema_name / "permits" / "lama" / "ktp-lama.png"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(PNG)
+    with tenant_a:
+        type(permit).objects.filter(pk=permit.pk).update(ktp_scan="permits/lama/ktp-lama.png")
+        url = private_url(type(permit).objects.get(pk=permit.pk), "ktp_scan")
+    client = logged_in(tenant_a, staff)
+    assert client.get(url).status_code == 404  # not where the new storage looks
+    out = io.StringIO()
+    call_command("copy_legacy_media", "--delete", stdout=out)
+    assert "1 file(s) copied" in out.getvalue()
+    assert not legacy.exists()
+    assert (media_root / "private" / tenant_a.schema_name / "permits" / "lama" / "ktp-lama.png").read_bytes() == PNG
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG  # type: ignore[attr-defined]

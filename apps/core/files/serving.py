@@ -34,8 +34,10 @@ def accel_mode() -> str:
 def _headers(response: HttpResponseBase, kind: str, content_type: str, filename: str) -> HttpResponseBase:
     response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"
-    # An uploaded file is never a page: no scripts, no frames, even if a browser tried.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    # Uploads are sniffed to images or PDF; still, none may ever act as a page. (No CSP on PDFs:
+    # browsers' built-in viewers refuse to open a PDF under `default-src 'none'`/`sandbox`.)
+    if content_type != "application/pdf":
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     if filename:
         response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "public, max-age=86400" if kind == PUBLIC else "private, no-store"

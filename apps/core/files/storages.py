@@ -146,7 +146,6 @@ class TenantS3Storage(S3Storage):
         options.setdefault("default_acl", "private")
         options.setdefault("file_overwrite", False)
         options.setdefault("querystring_auth", True)
-        options.setdefault("querystring_expire", 300)
         super().__init__(**options)
         if self.default_acl not in (None, "private"):
             raise ImproperlyConfigured("KotaKita S3 storages must keep objects private.")
