@@ -1,7 +1,5 @@
 """URLs of the platform site (BASE_DOMAIN): the franchise operator's console and API."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
@@ -26,7 +24,4 @@ urlpatterns = [
         include([*router.urls, path("data/", include("apps.dataservice.api.urls")), *docs_urlpatterns(__name__)]),
     ),
 ]
-if settings.DEBUG:
-    urlpatterns += static(  # type: ignore[arg-type]
-        settings.MEDIA_URL, document_root=settings.MEDIA_ROOT
-    )
+# No /media/ here: the platform host serves no tenant's files (apps.core.files).

@@ -1,7 +1,5 @@
 """URLs of a kelurahan or kota tenant (<slug>.BASE_DOMAIN)."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
@@ -65,7 +63,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_patterns)),
 ]
-if settings.DEBUG:
-    urlpatterns += static(  # type: ignore[arg-type]
-        settings.MEDIA_URL, document_root=settings.MEDIA_ROOT
-    )
+# Stored files: /media/<name> (public, this tenant's prefix) and /berkas/... (private, checked).
+# Never a static route over MEDIA_ROOT, in DEBUG neither (apps.core.files).
+urlpatterns += [path("", include("apps.core.files.urls"))]

@@ -20,6 +20,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.files import private_url
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from . import services
@@ -357,7 +358,7 @@ class DistributionAdmin(ExportMixin, admin.ModelAdmin[Distribution]):
     def proof_link(self, obj: Distribution) -> str:
         if not obj.proof:
             return "-"
-        return format_html('<a href="{}" target="_blank">{}</a>', reverse("aid:proof", args=[obj.pk]), _("Lihat"))
+        return format_html('<a href="{}" target="_blank">{}</a>', private_url(obj, "proof"), _("Lihat"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # planned from the program page or the API; status changes there too

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import private_storage
 from apps.rtrw.models import RukunTetangga
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -207,7 +208,7 @@ class Distribution(models.Model):
     amount = models.BigIntegerField(_("nilai (Rp)"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
     distributed_on = models.DateField(_("tanggal disalurkan"), null=True, blank=True)
-    proof = models.FileField(_("bukti foto"), upload_to=proof_upload_to, blank=True)
+    proof = models.FileField(_("bukti foto"), upload_to=proof_upload_to, storage=private_storage, blank=True)
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -13,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.files.views import serve_registered
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from . import selectors, services
@@ -311,16 +311,9 @@ def fail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_required
-def proof(request: HttpRequest, pk: int) -> FileResponse:
-    """The proof photo, to staff only (media files are not linked publicly)."""
-    distribution = get_object_or_404(Distribution, pk=pk)
-    if not distribution.proof:
-        raise Http404
-    content_type = mimetypes.guess_type(distribution.proof.name or "")[0] or "application/octet-stream"
-    response = FileResponse(distribution.proof.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def proof(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The proof photo (older link form): the same gate as /berkas/ (apps.aid.files)."""
+    return serve_registered(request, get_object_or_404(Distribution, pk=pk), "proof")
 
 
 @require_GET

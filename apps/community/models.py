@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import private_storage
 from apps.payments.models import Account, GatewayCharge, JournalEntry
 from apps.rtrw.models import RukunTetangga
 
@@ -117,7 +118,7 @@ EXPENSE_CATEGORIES = (
 
 
 def receipt_upload_to(instance: CashBookEntry, filename: str) -> str:
-    # The name is chosen by the service; the storage puts it under MEDIA_ROOT/<schema>/.
+    # The name is chosen by the service; the storage puts it under the private <schema>/ prefix.
     return f"kas/rt-{instance.cash_book_id}/{timezone.localdate():%Y/%m}/{filename}"
 
 
@@ -150,7 +151,9 @@ class CashBookEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    receipt = models.FileField(_("bukti"), upload_to=receipt_upload_to, blank=True, max_length=200)
+    receipt = models.FileField(
+        _("bukti"), upload_to=receipt_upload_to, storage=private_storage, blank=True, max_length=200
+    )
     receipt_type = models.CharField(_("jenis bukti"), max_length=40, blank=True)
     journal_entry = models.OneToOneField(
         JournalEntry, verbose_name=_("jurnal"), on_delete=models.PROTECT, related_name="community_line"

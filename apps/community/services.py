@@ -26,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -274,7 +273,7 @@ def _line(
         line.save()
     except Exception:
         if line.receipt.name:
-            default_storage.delete(line.receipt.name)
+            line.receipt.storage.delete(line.receipt.name)
         raise
     return line
 

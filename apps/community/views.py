@@ -13,8 +13,8 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.files import private_url
+from apps.core.files.views import serve_registered
 from apps.payments.gateways import may_use_sandbox
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
@@ -418,7 +420,7 @@ def report_pdf(request: HttpRequest, rt_id: int, month: str) -> HttpResponse:
     book, data = _report(request, rt_id, month)
 
     def receipt_url(line: CashBookEntry) -> str:
-        return request.build_absolute_uri(reverse("community:receipt", args=[line.public_id]))
+        return request.build_absolute_uri(private_url(line, "receipt"))
 
     body = exports.report_pdf(data, tenant_name=_tenant(request).name, receipt_url=receipt_url)
     response = HttpResponse(body, content_type="application/pdf")
@@ -438,19 +440,10 @@ def report_xlsx(request: HttpRequest, rt_id: int, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def receipt(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
-    """A receipt, for whoever may read the RT's report (never a public media URL)."""
+def receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+    """A receipt (older link form): the same gate as /berkas/ (apps.community.files)."""
     line = get_object_or_404(CashBookEntry.objects.select_related("cash_book__rt__rw"), public_id=public_id)
-    if not line.receipt or not policy.can_view_books(_user(request), line.cash_book.rt):
-        raise Http404
-    name = line.receipt.name or ""
-    handle = default_storage.open(name, "rb")
-    ext = name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, content_type=line.receipt_type or "application/octet-stream")
-    response["Content-Disposition"] = f'inline; filename="bukti-{line.pk}.{ext}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return serve_registered(request, line, "receipt")
 
 
 # --- iuran (members) ------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import private_storage
+
 LAT_MIN, LAT_MAX = -11.5, 6.5
 LNG_MIN, LNG_MAX = 94.5, 141.5
 
@@ -291,7 +293,9 @@ class Delivery(models.Model):
     fail_reason = models.CharField(_("alasan gagal"), max_length=255, blank=True)
     otp_hash = models.CharField(max_length=64, editable=False)
     otp_attempts = models.PositiveSmallIntegerField(default=0)
-    proof_photo = models.FileField(_("foto bukti"), upload_to=proof_upload_to, blank=True, max_length=200)
+    proof_photo = models.FileField(
+        _("foto bukti"), upload_to=proof_upload_to, storage=private_storage, blank=True, max_length=200
+    )
     proof_kind = models.CharField(_("jenis bukti"), max_length=8, blank=True)  # "otp" / "photo"
     eta = models.DateTimeField(_("perkiraan tiba"), null=True, blank=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import public_storage
+
 from . import lifecycle
 
 # A point must lie inside Indonesia's bounding box (with a small margin).
@@ -27,7 +29,7 @@ LNG_MIN, LNG_MAX = 94.5, 141.5
 
 
 def shop_photo_upload_to(instance: Shop, filename: str) -> str:
-    # MEDIA_ROOT/<schema>/pasar/...; the service picks `filename` from the sniffed type.
+    # Public storage, key <schema>/pasar/...; the service picks `filename` from the sniffed type.
     return f"pasar/toko/{uuid.uuid4().hex}/{filename}"
 
 
@@ -48,7 +50,9 @@ class Shop(models.Model):
     name = models.CharField(_("nama toko"), max_length=120)
     slug = models.SlugField(_("alamat halaman"), max_length=140, unique=True)
     description = models.TextField(_("deskripsi"), blank=True)
-    photo = models.FileField(_("foto"), upload_to=shop_photo_upload_to, blank=True, max_length=200)
+    photo = models.FileField(
+        _("foto"), upload_to=shop_photo_upload_to, storage=public_storage, blank=True, max_length=200
+    )
     photo_type = models.CharField(max_length=32, blank=True, editable=False)
     address = models.CharField(_("alamat"), max_length=255)
     lat = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -189,7 +193,7 @@ class Product(models.Model):
 
 class ProductPhoto(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("foto"), upload_to=product_photo_upload_to, max_length=200)
+    file = models.FileField(_("foto"), upload_to=product_photo_upload_to, storage=public_storage, max_length=200)
     content_type = models.CharField(max_length=32, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
 
 from . import workflow
@@ -27,7 +28,7 @@ NIK_KEY = PersonalDataKey(setting="PERMITS_NIK_KEY", namespace="kotakita.permits
 
 
 def upload_to(instance: Permit, filename: str) -> str:
-    # Stored with the tenant's default storage (MEDIA_ROOT/<schema>/...); the random UUID keeps
+    # Private storage, key <schema>/permits/...; the random UUID keeps
     # paths unguessable. The service chooses `filename` from the sniffed type, never the client.
     return f"permits/{instance.uuid}/{filename}"
 
@@ -86,9 +87,11 @@ class Permit(models.Model):
     capital = models.BigIntegerField(_("modal usaha (Rp)"))
     workers = models.PositiveIntegerField(_("jumlah tenaga kerja"))
     products = models.TextField(_("produk/jasa"), blank=True)
-    ktp_scan = models.FileField(_("scan KTP"), upload_to=upload_to, blank=True, max_length=200)
+    ktp_scan = models.FileField(_("scan KTP"), upload_to=upload_to, storage=private_storage, blank=True, max_length=200)
     ktp_scan_type = models.CharField(max_length=32, blank=True, editable=False)
-    premises_photo = models.FileField(_("foto tempat usaha"), upload_to=upload_to, blank=True, max_length=200)
+    premises_photo = models.FileField(
+        _("foto tempat usaha"), upload_to=upload_to, storage=private_storage, blank=True, max_length=200
+    )
     premises_photo_type = models.CharField(max_length=32, blank=True, editable=False)
 
     nib = models.CharField(_("NIB"), max_length=13, blank=True)

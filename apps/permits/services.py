@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +32,7 @@ from apps.accounts.roles import Role
 from apps.core import nik as nik_rules
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.files import private_storage
 from apps.core.uploads import JPEG, PDF, PNG, CheckedUpload, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import Residency, RukunTetangga
@@ -296,7 +296,7 @@ def _store(permit: Permit, field: str, checked: CheckedUpload, saved: list[str])
 def _discard(names: Iterable[str]) -> None:
     for name in names:
         if name:
-            default_storage.delete(name)
+            private_storage().delete(name)  # both permit files are private
 
 
 # --- who and what -------------------------------------------------------------------------

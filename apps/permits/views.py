@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core import nik
 from apps.core.errors import DomainError
+from apps.core.files.views import serve_registered
 from apps.rtrw.models import Residency
 from apps.tenancy.models import Tenant
 
@@ -262,21 +264,12 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     permit = _visible_or_404(request, pk)
     if kind not in ("ktp", "tempat-usaha"):
         raise Http404
-    field = permit.ktp_scan if kind == "ktp" else permit.premises_photo
-    content_type = permit.ktp_scan_type if kind == "ktp" else permit.premises_photo_type
-    if not field:
-        raise Http404
-    with field.open("rb") as handle:
-        data = handle.read()
-    response = HttpResponse(data, content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Older link form: the same gate as /berkas/ (apps.permits.files).
+    return serve_registered(request, permit, "ktp_scan" if kind == "ktp" else "premises_photo")
 
 
 @login_required

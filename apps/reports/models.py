@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.files import public_storage
 from apps.rtrw.models import RukunTetangga, RukunWarga
 
 
@@ -353,7 +354,8 @@ class ReportPhoto(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(_("foto"), upload_to="laporan/%Y/%m/", max_length=200)
+    # Public storage: Open311 publishes the media_url of public reports, so anyone may fetch them.
+    image = models.FileField(_("foto"), upload_to="laporan/%Y/%m/", storage=public_storage, max_length=200)
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

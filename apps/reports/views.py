@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.files.serving import serve_field
 
 from . import selectors, services
 from .forms import FilterForm, ReportForm, attribute_answers
@@ -66,16 +68,11 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def photo(request: HttpRequest, uuid: UUID) -> FileResponse:
-    """Photos are served from this tenant's storage, so no other host can reach them."""
+def photo(request: HttpRequest, uuid: UUID) -> HttpResponseBase:
+    """Photos are public files served from this tenant's prefix, so no other host reaches them
+    (apps.core.files: streamed, accel header, or a presigned redirect on S3)."""
     item = get_object_or_404(ReportPhoto, uuid=uuid)
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return serve_field(item.image, content_type=item.content_type)
 
 
 # --- filing -------------------------------------------------------------------------------

@@ -273,12 +273,44 @@ STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+# --- File storage (apps.core.files) --------------------------------------------------------
+# Two storages, each keyed <schema>/<name>: "public" (shop, product, report photos) and
+# "private" (KTP scans, receipts, proofs; also "default", so anything unclassified is private).
+# Both are served only by Django views on the tenant's own host (never a static /media/ tree).
+# KOTAKITA_STORAGE: "local" (MEDIA_ROOT/public/<schema>/, MEDIA_ROOT/private/<schema>/) or "s3"
+# (any S3-compatible store through django-storages; objects always private, public files are
+# redirects to short-lived presigned URLs). The two buckets may be the same bucket.
+KOTAKITA_STORAGE = env("KOTAKITA_STORAGE", "local").strip().lower()
+# How local files leave: "" Django streams them, "nginx" X-Accel-Redirect to
+# KOTAKITA_FILE_ACCEL_PREFIX + "<public|private>/<schema>/<name>", "sendfile" X-Sendfile.
+KOTAKITA_FILE_ACCEL = env("KOTAKITA_FILE_ACCEL", "").strip().lower()
+KOTAKITA_FILE_ACCEL_PREFIX = env("KOTAKITA_FILE_ACCEL_PREFIX", "/_berkas/")
+AWS_STORAGE_BUCKET_NAME_PUBLIC = env("AWS_STORAGE_BUCKET_NAME_PUBLIC")
+AWS_STORAGE_BUCKET_NAME_PRIVATE = env("AWS_STORAGE_BUCKET_NAME_PRIVATE")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME") or None
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
+AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE") or None  # "path" for most self-hosted stores
+AWS_QUERYSTRING_EXPIRE = int(env("AWS_QUERYSTRING_EXPIRE", "300"))  # presigned URL lifetime (s)
+AWS_DEFAULT_ACL = None  # bucket policy decides; our storages force "private" on each object
+_FILES = "apps.core.files.storages."
+_FILE_BACKENDS = (
+    (_FILES + "PublicS3Storage", _FILES + "PrivateS3Storage")
+    if KOTAKITA_STORAGE == "s3"
+    else (_FILES + "PublicFileSystemStorage", _FILES + "PrivateFileSystemStorage")
+)
+_FILE_OPTIONS: dict[str, dict[str, object]] = {
+    "public": {"bucket_name": AWS_STORAGE_BUCKET_NAME_PUBLIC} if KOTAKITA_STORAGE == "s3" else {},
+    "private": {"bucket_name": AWS_STORAGE_BUCKET_NAME_PRIVATE} if KOTAKITA_STORAGE == "s3" else {},
+}
 STORAGES = {
-    # Files are stored under MEDIA_ROOT/<schema>/ so tenants never share a path.
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "default": {"BACKEND": _FILE_BACKENDS[1], "OPTIONS": _FILE_OPTIONS["private"]},
+    "private": {"BACKEND": _FILE_BACKENDS[1], "OPTIONS": _FILE_OPTIONS["private"]},
+    "public": {"BACKEND": _FILE_BACKENDS[0], "OPTIONS": _FILE_OPTIONS["public"]},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# --- end file storage -------------------------------------------------------------------------
 
 # Map tiles are fetched by the visitor's browser; kelurahan may point this at a local cache.
 MAP_TILES_URL = env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

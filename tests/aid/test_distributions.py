@@ -74,7 +74,7 @@ def test_distribute_then_repeat_is_a_noop_and_notifies_once(
     assert first.status_code == 200, first.content
     body = first.json()
     assert body["status"] == "tersalurkan" and body["distributed_on"] == today and body["officer_name"]
-    assert body["proof_url"] == f"/bansos/penyaluran/{pk}/bukti/"
+    assert body["proof_url"] == f"/berkas/aid/distribution/{pk}/proof/"  # the gated private-file route
     before = _state(tenant_a, pk)
     again = staff_a.post(url, {"distributed_on": today, "proof": _photo()})
     assert again.status_code == 200 and _state(tenant_a, pk) == before  # same photo kept, nothing new

@@ -76,7 +76,7 @@ def test_uploads_are_stored_in_the_tenants_own_folder(
         name = issued_in_a.ktp_scan.name
         path_a = Path(default_storage.path(name))
         assert default_storage.exists(name)
-    assert media_root / tenant_a.schema_name in path_a.parents
+    assert media_root / "private" / tenant_a.schema_name in path_a.parents  # KTP scans are private files
     with tenant_b:
         assert not default_storage.exists(name)
         assert Path(default_storage.path(name)) != path_a

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -16,6 +15,7 @@ from apps.aid.models import (
     Program,
     TargetType,
 )
+from apps.core.files import private_url
 from apps.core.nik import age_on
 
 
@@ -181,8 +181,8 @@ class DistributionSerializer(serializers.ModelSerializer[Distribution]):
         return str(obj.officer) if obj.officer else None
 
     def get_proof_url(self, obj: Distribution) -> str | None:
-        """Staff-only URL that streams the photo (media files are never linked directly)."""
-        return reverse("aid:proof", args=[obj.pk]) if obj.proof else None
+        """Staff-only URL that sends the photo (private files are never linked directly)."""
+        return private_url(obj, "proof") or None
 
 
 class DistributeSerializer(serializers.Serializer[Any]):

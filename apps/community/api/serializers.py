@@ -23,6 +23,7 @@ from apps.community.models import (
     IuranSchedule,
     month_label,
 )
+from apps.core.files import private_url
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -85,7 +86,7 @@ class CashEntrySerializer(serializers.ModelSerializer[CashBookEntry]):
         if not obj.receipt:
             return None
         request = self.context.get("request")
-        path = f"/kas/bukti/{obj.public_id}/"
+        path = private_url(obj, "receipt")
         return request.build_absolute_uri(path) if request is not None else path
 
     def get_voided(self, obj: CashBookEntry) -> bool:

@@ -1,0 +1,18 @@
+"""Private files of aid distributions (registered with apps.core.files)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.core.files import register_private
+
+from .models import Distribution
+from .services import is_aid_staff
+
+
+def can_view_proof(user: Any, distribution: Distribution) -> bool:
+    """A hand-over photo shows a beneficiary: kelurahan staff only (as all bansos data)."""
+    return is_aid_staff(user) and bool(getattr(user, "is_active", False))
+
+
+register_private(Distribution, "proof", can_view_proof, filename_stem="bukti-bansos")
