@@ -1,11 +1,16 @@
 """Demo data on real Kota Madiun regions, so `make run` shows KotaKita working.
 
 Idempotent: running it again changes nothing. Each capability adds its own demo data here.
+A schema whose demo is complete at SEED_VERSION is skipped (a `DemoSeed` row in the public
+schema, written only after all of that schema's modules finished), so a second `make run`
+spends well under a second here; `force=True` (`seed_demo --force`) runs every module again.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -17,9 +22,15 @@ from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy import services
-from apps.tenancy.models import Tenant
+from apps.tenancy.models import DemoSeed, Tenant
 
 from .db import connection
+
+logger = logging.getLogger(__name__)
+
+# Bump when a demo module adds data that existing demo databases should get on their next boot.
+SEED_VERSION = 2
+PUBLIC_MARKER = "public"
 
 DEMO_PASSWORD = "KotaKita-Demo-2026"  # noqa: S105 - printed on the console on purpose
 
@@ -39,9 +50,13 @@ class DemoAccount:
     token: str = ""
 
 
-def seed() -> list[DemoAccount]:
+def seed(*, force: bool = False, notes: list[str] | None = None) -> list[DemoAccount]:
+    """Seed what is missing and return the demo accounts; `notes` gets one line per thing
+    worth telling whoever runs it (e.g. the day the antar demo is planned for)."""
+    notes = notes if notes is not None else []
     connection.set_schema_to_public()
     services.ensure_public_tenant()
+    done = set() if force else set(DemoSeed.objects.filter(version=SEED_VERSION).values_list("schema_name", flat=True))
     accounts = [_operator()]
     kota = _tenant(KOTA)
     accounts += _users(
@@ -51,12 +66,23 @@ def seed() -> list[DemoAccount]:
         tenant = _tenant(code)
         accounts += _kelurahan_people(tenant)
     for tenant in [kota, *(Tenant.objects.get(region_id=code) for code in KELURAHAN)]:
-        _seed_apps(tenant)
+        if tenant.schema_name in done:
+            _refresh_apps(tenant, notes)
+        else:
+            _seed_apps(tenant, notes)
+            _mark(tenant.schema_name)
     connection.set_schema_to_public()
-    for name in PUBLIC_DEMO_MODULES:
-        if (module := _optional_module(name)) is not None:
-            module.seed()
+    if PUBLIC_MARKER not in done:
+        for name in PUBLIC_DEMO_MODULES:
+            if (module := _optional_module(name)) is not None:
+                module.seed()
+        _mark(PUBLIC_MARKER)
     return accounts
+
+
+def _mark(schema_name: str) -> None:
+    connection.set_schema_to_public()
+    DemoSeed.objects.update_or_create(schema_name=schema_name, defaults={"version": SEED_VERSION})
 
 
 # Each capability seeds its own demo data: a module with `seed(tenant)`, idempotent, called
@@ -80,12 +106,30 @@ DEMO_MODULES = [
 PUBLIC_DEMO_MODULES = ["apps.billing.demo", "apps.dataservice.demo"]
 
 
-def _seed_apps(tenant: Tenant) -> None:
+def _seed_apps(tenant: Tenant, notes: list[str]) -> None:
     for name in DEMO_MODULES:
         module = _optional_module(name)
         if module is not None:
+            started = time.perf_counter()
             with tenant:
-                module.seed(tenant)
+                note = module.seed(tenant)
+            logger.debug("demo %s for %s: %.2f s", name, tenant.schema_name, time.perf_counter() - started)
+            if isinstance(note, str) and note:
+                notes.append(note)
+
+
+def _refresh_apps(tenant: Tenant, notes: list[str]) -> None:
+    """A complete demo whose time-bound parts went stale (e.g. yesterday's courier route) is
+    topped up: modules with `needs_refresh(tenant)` are seeded again when it says so."""
+    for name in DEMO_MODULES:
+        module = _optional_module(name)
+        if module is None or not hasattr(module, "needs_refresh"):
+            continue
+        with tenant:
+            if module.needs_refresh(tenant):
+                note = module.seed(tenant)
+                if isinstance(note, str) and note:
+                    notes.append(note)
 
 
 def _optional_module(name: str) -> ModuleType | None:

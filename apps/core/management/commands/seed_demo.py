@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from apps.core import demo
 
@@ -8,8 +8,16 @@ from apps.core import demo
 class Command(BaseCommand):
     help = "Create the Kota Madiun demo tenants and one account per role (idempotent)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Run every demo module again, even where the demo is complete."
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        accounts = demo.seed()
+        notes: list[str] = []
+        accounts = demo.seed(force=bool(options["force"]), notes=notes)
+        for note in notes:
+            self.stdout.write(f"  {note}")
         self.stdout.write(
             self.style.SUCCESS("\nKotaKita demo is ready. Password for every account: " + demo.DEMO_PASSWORD)
         )
