@@ -60,11 +60,13 @@ def seed(*, force: bool = False, notes: list[str] | None = None) -> list[DemoAcc
     accounts = [_operator()]
     kota = _tenant(KOTA)
     accounts += _users(
-        kota, [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")]
+        kota,
+        [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")],
+        complete=kota.schema_name in done,
     )
     for code in KELURAHAN:
         tenant = _tenant(code)
-        accounts += _kelurahan_people(tenant)
+        accounts += _kelurahan_people(tenant, complete=tenant.schema_name in done)
     for tenant in [kota, *(Tenant.objects.get(region_id=code) for code in KELURAHAN)]:
         if tenant.schema_name in done:
             _refresh_apps(tenant, notes)
@@ -163,7 +165,15 @@ def _tenant(code: str) -> Tenant:
     return services.activate_region(code, refill_pool=False).tenant
 
 
-def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAccount]:
+def _users(tenant: Tenant, people: list[tuple[str, Role, str]], *, complete: bool = False) -> list[DemoAccount]:
+    if complete:  # made by an earlier, complete seed: only list them (one query for the tokens)
+        with tenant:
+            integrators = [username for username, role, _name in people if role == Role.INTEGRATOR]
+            tokens = dict(Token.objects.filter(user__username__in=integrators).values_list("user__username", "key"))
+        return [
+            DemoAccount(tenant.url(), str(role.label), username, tokens.get(username, ""))
+            for username, role, _n in people
+        ]
     made = []
     with tenant:
         admin = User.objects.get(username="admin")
@@ -181,7 +191,7 @@ def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAcco
     return made
 
 
-def _kelurahan_people(tenant: Tenant) -> list[DemoAccount]:
+def _kelurahan_people(tenant: Tenant, *, complete: bool = False) -> list[DemoAccount]:
     short = tenant.slug.split("-")[0]
     people = [
         ("admin", Role.ADMIN, f"Admin {tenant.name}"),
@@ -195,7 +205,9 @@ def _kelurahan_people(tenant: Tenant) -> list[DemoAccount]:
         ("bpr-madiun", Role.PETUGAS_LKM, "Hendra (BPR Kota Madiun)"),
         ("bumdes-api", Role.INTEGRATOR, "Integrasi BUMD"),
     ]
-    accounts = _users(tenant, people)
+    accounts = _users(tenant, people, complete=complete)
+    if complete:
+        return accounts
     with tenant:
         for rw_number in (1, 2, 3):
             rw, _ = RukunWarga.objects.get_or_create(number=rw_number)

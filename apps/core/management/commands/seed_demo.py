@@ -7,6 +7,9 @@ from apps.core import demo
 
 class Command(BaseCommand):
     help = "Create the Kota Madiun demo tenants and one account per role (idempotent)."
+    # `make run` runs the checks in `migrate` just before; running them again here (they load
+    # every URLconf and model) would add seconds to each boot.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
