@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from django.shortcuts import render
 
 from apps.core.db import connection
 from apps.tenancy.models import Tenant
