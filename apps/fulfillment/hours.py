@@ -4,7 +4,7 @@ ask here, so an order is only offered hub delivery when some hub opens within a 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -15,9 +15,9 @@ LOOKAHEAD_DAYS = 8  # a hub closed every day of the coming week is treated as ne
 _TIME_FORMAT = "%H:%M"
 
 
-def _at(day: object, text: str) -> datetime:
+def _at(day: date, text: str) -> datetime:
     moment = datetime.strptime(text, _TIME_FORMAT).time()
-    return timezone.make_aware(datetime.combine(day, moment))  # type: ignore[arg-type]
+    return timezone.make_aware(datetime.combine(day, moment))
 
 
 def open_span(hub: Hub, after: datetime, *, min_length: timedelta = timedelta(0)) -> tuple[datetime, datetime] | None:
@@ -62,6 +62,6 @@ def describe(moment: datetime, now: datetime | None = None) -> str:
     return f"{formats.date_format(local, 'l, j F')} {clock}"
 
 
-def day_label(day: object) -> str:
+def day_label(day: date) -> str:
     """ "Senin, 7 Desember 2026" in the active language."""
     return str(formats.date_format(day, "l, j F Y"))
