@@ -14,4 +14,5 @@ if [ -n "${CELERY_BROKER_URL:-${REDIS_URL:-}}" ]; then
   trap 'kill $! 2>/dev/null || true' EXIT
 fi
 echo "KotaKita: http://localhost:${port}/  ·  http://mojorejo.localhost:${port}/  (Ctrl+C to stop)"
-exec $py manage.py runserver "${host}:${port}"
+# migrate ran the system checks a moment ago: skip them again (seconds on every boot).
+exec $py manage.py runserver --skip-checks "${host}:${port}"

@@ -6,6 +6,7 @@ The NIK and No. KK are synthetic (valid in shape for Kota Madiun, serial numbers
 
 from __future__ import annotations
 
+import logging
 import struct
 import zlib
 from datetime import date
@@ -22,6 +23,8 @@ from apps.tenancy.models import Tenant
 from . import services
 from .identity import Person, hash_number
 from .models import Beneficiary, Distribution, Enrolment, FundingSource, Program, TargetType
+
+logger = logging.getLogger(__name__)
 
 # name, female, birth date, RW, RT, household income per month, family number
 PEOPLE: list[tuple[str, bool, date, int, int, int, int]] = [
@@ -149,8 +152,8 @@ def seed(tenant: Tenant) -> None:
                 continue
             try:
                 services.enrol(program, beneficiaries[index], by=admin)
-            except DomainError:
-                continue  # someone changed the demo rules by hand; leave it
+            except DomainError as exc:  # someone changed the demo rules by hand: say so, go on
+                logger.warning("aid demo: %s not enrolled in %s: %s", beneficiaries[index], program, exc.message)
     if admin is None:
         return
     months = [today.month - 1, today.month] if today.month > 1 else [today.month]

@@ -3,11 +3,16 @@
 Idempotent: running it again changes nothing. Each capability adds its own demo data here.
 Only with DEBUG on: the accounts share a published password, and they are refused outside DEBUG
 (apps.accounts.demo_lock).
+A schema whose demo is complete at SEED_VERSION is skipped (a `DemoSeed` row in the public
+schema, written only after all of that schema's modules finished), so a second `make run`
+spends well under a second here; `force=True` (`seed_demo --force`) runs every module again.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -24,9 +29,15 @@ from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy import services
-from apps.tenancy.models import Tenant
+from apps.tenancy.models import DemoSeed, Tenant
 
 from .db import connection
+
+logger = logging.getLogger(__name__)
+
+# Bump when a demo module adds data that existing demo databases should get on their next boot.
+SEED_VERSION = 2
+PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun
 KELURAHAN = {
@@ -48,31 +59,47 @@ class DemoRefused(RuntimeError):
     """Seeding the demo (known passwords and keys) outside DEBUG."""
 
 
-def seed() -> list[DemoAccount]:
+def seed(*, force: bool = False, notes: list[str] | None = None) -> list[DemoAccount]:
+    """Seed what is missing and return the demo accounts; `notes` gets one line per thing
+    worth telling whoever runs it (e.g. the day the antar demo is planned for)."""
     if not demo_allowed():
         raise DemoRefused("The demo data (published passwords and API keys) is only seeded with DEBUG on.")
     with demo_seeding():  # every user created meanwhile is a demo account
-        return _seed()
+        return _seed(force=force, notes=notes if notes is not None else [])
 
 
-def _seed() -> list[DemoAccount]:
+def _seed(*, force: bool, notes: list[str]) -> list[DemoAccount]:
     connection.set_schema_to_public()
     services.ensure_public_tenant()
+    done = set() if force else set(DemoSeed.objects.filter(version=SEED_VERSION).values_list("schema_name", flat=True))
     accounts = [_operator()]
     kota = _tenant(KOTA)
     accounts += _users(
-        kota, [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")]
+        kota,
+        [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")],
+        complete=kota.schema_name in done,
     )
     for code in KELURAHAN:
         tenant = _tenant(code)
-        accounts += _kelurahan_people(tenant)
+        accounts += _kelurahan_people(tenant, complete=tenant.schema_name in done)
     for tenant in [kota, *(Tenant.objects.get(region_id=code) for code in KELURAHAN)]:
-        _seed_apps(tenant)
+        if tenant.schema_name in done:
+            _refresh_apps(tenant, notes)
+        else:
+            _seed_apps(tenant, notes)
+            _mark(tenant.schema_name)
     connection.set_schema_to_public()
-    for name in PUBLIC_DEMO_MODULES:
-        if (module := _optional_module(name)) is not None:
-            module.seed()
+    if PUBLIC_MARKER not in done:
+        for name in PUBLIC_DEMO_MODULES:
+            if (module := _optional_module(name)) is not None:
+                module.seed()
+        _mark(PUBLIC_MARKER)
     return accounts
+
+
+def _mark(schema_name: str) -> None:
+    connection.set_schema_to_public()
+    DemoSeed.objects.update_or_create(schema_name=schema_name, defaults={"version": SEED_VERSION})
 
 
 # Each capability seeds its own demo data: a module with `seed(tenant)`, idempotent, called
@@ -96,12 +123,30 @@ DEMO_MODULES = [
 PUBLIC_DEMO_MODULES = ["apps.billing.demo", "apps.dataservice.demo"]
 
 
-def _seed_apps(tenant: Tenant) -> None:
+def _seed_apps(tenant: Tenant, notes: list[str]) -> None:
     for name in DEMO_MODULES:
         module = _optional_module(name)
         if module is not None:
+            started = time.perf_counter()
             with tenant:
-                module.seed(tenant)
+                note = module.seed(tenant)
+            logger.debug("demo %s for %s: %.2f s", name, tenant.schema_name, time.perf_counter() - started)
+            if isinstance(note, str) and note:
+                notes.append(note)
+
+
+def _refresh_apps(tenant: Tenant, notes: list[str]) -> None:
+    """A complete demo whose time-bound parts went stale (e.g. yesterday's courier route) is
+    topped up: modules with `needs_refresh(tenant)` are seeded again when it says so."""
+    for name in DEMO_MODULES:
+        module = _optional_module(name)
+        if module is None or not hasattr(module, "needs_refresh"):
+            continue
+        with tenant:
+            if module.needs_refresh(tenant):
+                note = module.seed(tenant)
+                if isinstance(note, str) and note:
+                    notes.append(note)
 
 
 def _optional_module(name: str) -> ModuleType | None:
@@ -149,7 +194,15 @@ def _tenant(code: str) -> Tenant:
     return services.activate_region(code, refill_pool=False).tenant
 
 
-def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAccount]:
+def _users(tenant: Tenant, people: list[tuple[str, Role, str]], *, complete: bool = False) -> list[DemoAccount]:
+    if complete:  # made by an earlier, complete seed: only list them (one query for the tokens)
+        with tenant:
+            integrators = [username for username, role, _name in people if role == Role.INTEGRATOR]
+            tokens = dict(Token.objects.filter(user__username__in=integrators).values_list("user__username", "key"))
+        return [
+            DemoAccount(tenant.url(), str(role.label), username, tokens.get(username, ""))
+            for username, role, _n in people
+        ]
     made = []
     with tenant:
         admin = User.objects.get(username="admin")
@@ -170,7 +223,7 @@ def _users(tenant: Tenant, people: list[tuple[str, Role, str]]) -> list[DemoAcco
     return made
 
 
-def _kelurahan_people(tenant: Tenant) -> list[DemoAccount]:
+def _kelurahan_people(tenant: Tenant, *, complete: bool = False) -> list[DemoAccount]:
     short = tenant.slug.split("-")[0]
     people = [
         ("admin", Role.ADMIN, f"Admin {tenant.name}"),
@@ -184,7 +237,9 @@ def _kelurahan_people(tenant: Tenant) -> list[DemoAccount]:
         ("bpr-madiun", Role.PETUGAS_LKM, "Hendra (BPR Kota Madiun)"),
         ("bumdes-api", Role.INTEGRATOR, "Integrasi BUMD"),
     ]
-    accounts = _users(tenant, people)
+    accounts = _users(tenant, people, complete=complete)
+    if complete:
+        return accounts
     with tenant:
         for rw_number in (1, 2, 3):
             rw, _ = RukunWarga.objects.get_or_create(number=rw_number)

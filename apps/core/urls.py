@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("peta/batas-kelurahan.geojson", views.map_boundaries, name="map_boundaries"),
 ]

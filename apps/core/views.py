@@ -1,5 +1,11 @@
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from apps.core.db import connection
 from apps.tenancy.models import Tenant
@@ -33,3 +39,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "schema": connection.schema_name})
+
+
+# The Kota Madiun kelurahan polygons (BPS/Kemendagri, see apps/tenancy/data/README.md): also the
+# base layer every map falls back to when its tiles cannot load (static/js/basemap.js).
+BOUNDARIES = Path(settings.BASE_DIR) / "apps" / "tenancy" / "data" / "kota-madiun-kelurahan.geojson"
+
+
+@cache
+def _boundaries() -> bytes:
+    return BOUNDARIES.read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 3600)
+def map_boundaries(request: HttpRequest) -> HttpResponse:
+    """Kelurahan boundaries as GeoJSON (properties: kode, nama, lat, lng); public data."""
+    return HttpResponse(_boundaries(), content_type="application/geo+json")

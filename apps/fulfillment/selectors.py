@@ -62,6 +62,20 @@ def navigation_url(lat: object, lng: object) -> str:
     return "https://www.google.com/maps/dir/?" + urlencode({"api": "1", "destination": f"{lat},{lng}"})
 
 
+def courier_schedule_day(courier: Courier, today: date | None = None) -> date:
+    """The day the courier page shows: today when the courier has stops today, else the next
+    day with planned stops (e.g. at night, tomorrow's route), else today."""
+    today = today or timezone.localdate()
+    upcoming = (
+        RouteStop.objects.filter(route__courier=courier, route__day__gte=today)
+        .exclude(delivery__status=Delivery.Status.CANCELLED)
+        .order_by("route__day")
+        .values_list("route__day", flat=True)
+        .first()
+    )
+    return upcoming or today
+
+
 def courier_day(courier: Courier, day: date | None = None) -> list[StopView]:
     """The courier's stops of the day in route order (cancelled deliveries left out)."""
     day = day or timezone.localdate()

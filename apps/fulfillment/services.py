@@ -38,7 +38,7 @@ from apps.marketplace.lifecycle import Status as OrderStatus
 from apps.marketplace.models import Allocation, DeliveryMethod, Order, Stock, Variant
 from apps.notifications.services import notify
 
-from . import conf, solver
+from . import conf, hours, solver
 from .external import CacheSandboxStore
 from .models import (
     Batch,
@@ -203,7 +203,7 @@ def create_hub(
     volume = _whole(capacity_volume_l, field="capacity_volume_l", label=_("Kapasitas volume"))
     weight = _whole(capacity_weight_kg, field="capacity_weight_kg", label=_("Kapasitas berat"))
     slots = _whole(capacity_slots, field="capacity_slots", label=_("Kapasitas slot"))
-    hours = market.clean_opening_hours(opening_hours)
+    opening = market.clean_opening_hours(opening_hours)
     cutoffs = clean_times(cutoff_times if cutoff_times is not None else conf.get("DEFAULT_CUTOFFS"), field="cutoff")
     location = market.create_hub(code=code, name=name, address=address, lat=lat_d, lng=lng_d, actor=actor)
     hub = Hub.objects.create(
@@ -217,7 +217,7 @@ def create_hub(
         capacity_volume_l=volume,
         capacity_weight_kg=weight,
         capacity_slots=slots,
-        opening_hours=hours,
+        opening_hours=opening,
         cutoff_times=cutoffs,
     )
     people = list(operators)
@@ -628,9 +628,7 @@ def create_delivery(
         list(Hub.objects.select_for_update().filter(is_active=True).order_by("pk").values_list("pk", flat=True))
         picked = nearest_hubs([(float(drop_lat), float(drop_lng))], [weight], hub_slots(now))[0]
         if picked is None:
-            raise Conflict(
-                _("Tidak ada hub buka yang menjangkau alamat ini dan masih punya tempat."), code="no_hub_available"
-            )
+            raise _no_hub(now)
         hub = Hub.objects.get(pk=picked)
     if window_start is None:
         window_start = next_cutoff(hub, now)
@@ -662,6 +660,23 @@ def create_delivery(
         _("Pesanan akan diantar lewat %(hub)s. Kode lacak: %(code)s.") % {"hub": hub.name, "code": delivery.code},
     )
     return delivery
+
+
+def _no_hub(now: datetime) -> Conflict:
+    """The seller's "Kirim lewat hub" refusal, naming when the next hub opens if none is open."""
+    message = _("Tidak ada hub buka yang menjangkau alamat ini dan masih punya tempat.")
+    upcoming = hours.next_opening(now)
+    if upcoming is None:
+        return Conflict(message, code="no_hub_available")
+    hub, opens_at = upcoming
+    if opens_at <= now:
+        return Conflict(message, code="no_hub_available")
+    when = hours.describe(opens_at, now)
+    message = _("Hub belum buka. %(hub)s buka lagi %(when)s; kirim lewat hub mulai jam itu.") % {
+        "hub": hub.name,
+        "when": when,
+    }
+    return Conflict(message, code="no_hub_available", opens_at=opens_at.isoformat(), hub=hub.code)
 
 
 # --- dispatch -----------------------------------------------------------------------------

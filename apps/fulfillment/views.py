@@ -20,7 +20,7 @@ from apps.core.api.parsers import parse_json
 from apps.core.errors import DomainError
 from apps.marketplace.models import Order
 
-from . import selectors, services
+from . import hours, selectors, services
 from .models import Courier, Delivery, Hub, RoutingJob
 
 
@@ -54,7 +54,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _route_context(courier: Courier) -> dict[str, Any]:
-    stops = selectors.courier_day(courier)
+    day = selectors.courier_schedule_day(courier)
+    stops = selectors.courier_day(courier, day)
     points = [
         {"lat": float(v.stop.lat), "lng": float(v.stop.lng), "label": f"{v.stop.seq}. {v.delivery.code}"} for v in stops
     ]
@@ -62,6 +63,8 @@ def _route_context(courier: Courier) -> dict[str, Any]:
     return {
         "courier": courier,
         "stops": stops,
+        "schedule_day": hours.day_label(day),
+        "schedule_is_today": day == timezone.localdate(),
         "map_data": json.dumps({"hub": [float(hub.lat), float(hub.lng)], "stops": points}),
     }
 

@@ -7,18 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db.models import QuerySet, Sum
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.analytics.forecasting import GrowthInsight, growth_insights, material_needs
 from apps.marketplace.models import Category, Shop
 
 from . import services
 from .models import DemandForecast, ForecastRun, MaterialRecipe
+
+if TYPE_CHECKING:  # pandas and the forecasting package load only on the pages that compute with them
+    from apps.analytics.forecasting import GrowthInsight
 
 RECENT_WEEKS = 8
 
@@ -128,6 +129,10 @@ def hub_plan(run: ForecastRun, *, hub_delivery_only: bool) -> tuple[list[date], 
 
 def sector_growth(weeks: int = 13) -> list[GrowthInsight]:
     """Fast-growing categories over the last `weeks` weeks of sales (all shops)."""
+    import pandas as pd
+
+    from apps.analytics.forecasting import growth_insights
+
     origin = services.current_week()
     history = services.weekly_history(origin, weeks=weeks + 52)
     if history.empty:
@@ -157,6 +162,10 @@ class MaterialNeed:
 def material_plan(run: ForecastRun) -> tuple[list[date], list[MaterialNeed], list[str]]:
     """Raw materials the forecast weeks need (forecast x recipes), with cost where priced.
     Returns weeks, needs and the categories with forecasts but no recipe."""
+    import pandas as pd
+
+    from apps.analytics.forecasting import material_needs
+
     sums = list(
         DemandForecast.objects.filter(run=run, category__isnull=False)
         .values("category_id", "category__name", "week")

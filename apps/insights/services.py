@@ -7,9 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.db.models.functions import TruncWeek
@@ -21,8 +20,10 @@ from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.marketplace import lifecycle
 from apps.marketplace.models import Category, OrderLine, Product, Shop
 
-from . import engine
 from .models import DemandForecast, ForecastRun, MaterialRecipe
+
+if TYPE_CHECKING:  # engine and pandas load only where a forecast runs, not in every web process
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +31,24 @@ HISTORY_WEEKS = 156  # three years: two seasonal lags and then some
 NO_CATEGORY = 0
 
 
+def _monday(day: date) -> date:
+    # Same as engine.monday, kept here so reading the week does not load pandas.
+    return day - timedelta(days=day.weekday())
+
+
 def current_week(today: date | None = None) -> date:
-    return engine.monday(today or timezone.localdate())
+    return _monday(today or timezone.localdate())
 
 
 def clean_week(value: Any) -> date:
     if isinstance(value, date):
-        return engine.monday(value)
+        return _monday(value)
     text = str(value or "").strip()
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(_("Minggu harus berupa tanggal TTTT-BB-HH."), code="bad_week") from None
-    return engine.monday(day)
+    return _monday(day)
 
 
 def primary_categories() -> dict[int, int]:
@@ -55,6 +61,8 @@ def primary_categories() -> dict[int, int]:
 def weekly_history(origin: date, weeks: int = HISTORY_WEEKS) -> pd.DataFrame:
     """Units sold per (shop, category) and week (Monday, local time) before `origin`, from
     orders that count as sales. Columns: series ("shop:category"), shop, category, week, demand."""
+    import pandas as pd
+
     tz = timezone.get_current_timezone()
     end = timezone.make_aware(datetime.combine(origin, time.min), tz)
     start = end - timedelta(weeks=weeks)
@@ -104,6 +112,8 @@ def run_forecast(
     )
     if run.status == ForecastRun.Status.DONE and not force:
         return RunOutcome(run, computed=False)
+    from . import engine
+
     history = weekly_history(origin)
     result = engine.weekly_forecast(history.drop(columns=["shop", "category"]), origin)
     shops = set(Shop.objects.filter(is_active=True).values_list("pk", flat=True))

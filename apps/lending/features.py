@@ -52,9 +52,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db.models import Avg, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Extract, Floor, TruncDate
 from django.utils import timezone
@@ -75,6 +74,9 @@ from apps.permits.models import Permit
 from apps.rtrw.models import Residency
 
 from .scoring import UMKM_FEATURES
+
+if TYPE_CHECKING:  # pandas (~0.3 s) loads only where a frame is built, not in every web process
+    import pandas as pd
 
 __all__ = ["FEATURE_COLUMNS", "RepaymentRecord", "extract_all", "extract_features"]
 
@@ -326,6 +328,8 @@ def _frame(
     *,
     opened_only: bool = True,
 ) -> pd.DataFrame:
+    import pandas as pd
+
     w = _Window.of(as_of)
     if opened_only:
         shops = shops.filter(created_at__lt=w.end)

@@ -6,6 +6,7 @@ both shops) with reviews. Idempotent: fixed SKUs and idempotency keys, nothing i
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from apps.accounts.models import User
@@ -17,6 +18,8 @@ from apps.tenancy.models import Tenant
 
 from . import feed, lifecycle, services
 from .models import Order, Placement, Review, Shop, Variant
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "KotaKita-Demo-2026"  # the password apps.core.demo gives every demo account  # noqa: S105
 
@@ -177,7 +180,8 @@ def _completed_order(buyer: User, items: list[tuple[str, int]], *, key: str, pay
             delivery="own",
             address="Jl. Mojorejo Gg. II No. 3",
         )
-    except Conflict:  # e.g. the wallet is short in this tenant: pay cash instead
+    except Conflict as exc:  # e.g. the wallet is short in this tenant: pay cash instead
+        logger.info("marketplace demo: %s paid cash instead: %s", key, exc.message)
         result = services.place_and_pay(
             buyer,
             wanted,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.payments import methods as payment_methods
 
+from . import services
 from .models import DeliveryMethod, ImportBatch, Shop
 
 WEEKDAYS = [
@@ -20,6 +23,12 @@ WEEKDAYS = [
     ("5", _("Sabtu")),
     ("6", _("Minggu")),
 ]
+
+
+def _describe(moment: datetime, now: datetime) -> str:
+    from apps.fulfillment import hours  # only reached when hub delivery is offered (see services)
+
+    return hours.describe(moment, now)
 
 
 class RupiahField(forms.CharField):
@@ -142,11 +151,23 @@ class CheckoutForm(forms.Form):
         cast(forms.ChoiceField, self.fields["payment_method"]).choices = [
             (code, m.label) for code, m in payment_methods.METHODS.items()
         ]
-        labels = dict(DeliveryMethod.choices)
+        labels: dict[str, str] = {str(k): str(v) for k, v in DeliveryMethod.choices}
+        if any(DeliveryMethod.HUB in shop.delivery_methods() for shop in shops):
+            now = timezone.now()
+            opens = services.hub_delivery_opens(now)
+            if opens is not None and opens > now:
+                labels[DeliveryMethod.HUB] = _("%(method)s — Dikirim lewat hub mulai %(when)s") % {
+                    "method": labels[DeliveryMethod.HUB],
+                    "when": _describe(opens, now),
+                }
+        else:
+            opens = None
         for shop in shops:
+            # Hub delivery is only offered while some hub can take the order (see hub_delivery_opens).
+            methods = [m for m in shop.delivery_methods() if m != DeliveryMethod.HUB or opens is not None]
             self.fields[f"delivery_{shop.pk}"] = forms.ChoiceField(
                 label=_("Pengiriman dari %(shop)s") % {"shop": shop.name},
-                choices=[(m, labels[m]) for m in shop.delivery_methods()],
+                choices=[(m, labels[m]) for m in methods],
             )
         self.order_fields([*(f"delivery_{shop.pk}" for shop in shops), "address", "note", "payment_method"])
 

@@ -819,6 +819,20 @@ class PlacementResult:
     replayed: bool = False
 
 
+def hub_delivery_opens(now: datetime | None = None) -> datetime | None:
+    """When a hub can first take a hub-delivery order placed at `now`: `now` when a hub is
+    open, its next opening when all are closed (later today or its next open day), None when
+    no active hub opens within a week (then hub delivery is not offered at all)."""
+    from django.apps import apps as django_apps
+
+    if not django_apps.is_installed("apps.fulfillment"):
+        return None
+    from apps.fulfillment import hours  # fulfillment builds on marketplace: imported here, not at the top
+
+    found = hours.next_opening(now)
+    return None if found is None else found[1]
+
+
 def _delivery_fee(shop: Shop, method: str) -> int:
     if method == DeliveryMethod.OWN:
         return shop.own_delivery_fee
@@ -921,6 +935,13 @@ def place_orders(
         if method != DeliveryMethod.PICKUP and not address:
             raise ValidationFailed(_("Alamat kirim wajib diisi."), code="address_required", field="address")
         methods_by_shop[shop_id] = method
+    if DeliveryMethod.HUB in methods_by_shop.values() and hub_delivery_opens() is None:
+        # No hub opens within a week: never take (or charge) an order it cannot deliver.
+        raise ValidationFailed(
+            _("Saat ini tidak ada hub yang bisa mengantar; pilih cara kirim lain."),
+            code="hub_unavailable",
+            field="delivery",
+        )
 
     # Write the orders first, then take the stock locks: the rows stay locked until commit,
     # so only the allocation itself runs while other buyers of the same stock wait.

@@ -209,3 +209,20 @@ class TenantArchive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name} ({self.created_at:%Y-%m-%d})"
+
+
+class DemoSeed(models.Model):
+    """`manage.py seed_demo` bookkeeping: one row per schema whose demo data is complete at
+    `version`. Written only after every demo module of that schema has finished, so an
+    interrupted seed is redone (the modules are idempotent) and a complete one is skipped."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    version = models.PositiveIntegerField()
+    seeded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("data demo")
+        verbose_name_plural = _("data demo")
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} v{self.version}"

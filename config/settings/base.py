@@ -313,6 +313,9 @@ STORAGES = {
 # --- end file storage -------------------------------------------------------------------------
 
 # Map tiles are fetched by the visitor's browser; kelurahan may point this at a local cache.
+# --- offline maps (h-demo): a self-hosted tile server works too (e.g.
+# MAP_TILES_URL=http://tiles.local/{z}/{x}/{y}.png). Empty (MAP_TILES_URL=) means no tiles: maps
+# show the kelurahan boundaries only, as they do whenever tiles fail to load (static/js/basemap.js).
 MAP_TILES_URL = env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 

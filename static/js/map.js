@@ -5,6 +5,6 @@
   var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);
   if (isNaN(lat) || isNaN(lng)) { el.remove(); return; }
   var map = L.map(el).setView([lat, lng], parseInt(el.dataset.zoom || "15", 10));
-  L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+  KotaKitaBasemap.add(map, el);
   L.marker([lat, lng]).addTo(map).bindPopup(el.dataset.label || "");
 })();

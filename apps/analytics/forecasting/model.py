@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import xgboost as xgb
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 from .features import Design, ForecastConfig, OriginArrays, Panel, build_panel, design, feature_names, origin_arrays
 
@@ -48,6 +51,8 @@ class ForecastModel:
 
 
 def _regressor(config: ForecastConfig) -> xgb.XGBRegressor:
+    import xgboost as xgb  # lazily: web processes import this package but never fit
+
     return xgb.XGBRegressor(
         objective=config.objective,
         n_estimators=config.n_estimators,

@@ -58,12 +58,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from . import ortools_backend, pyvrp_backend
 from .core import CVRP, PDP, VRPTW, Compiled, build_routes, compile_problem
 from .errors import MatrixError
 from .matrix import HaversineProvider, MatrixProvider, TravelMatrix
 from .model import Backend, Plan, Problem, Reason, Route, SolveOptions, Unassigned
+
+if TYPE_CHECKING:  # the backends load OR-Tools/PyVRP, so only a routing call imports them (not web processes)
+    from . import ortools_backend
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +153,8 @@ def solve(
 
 
 def _run(compiled: Compiled, backend: Backend, budget: float, opts: SolveOptions) -> ortools_backend.BackendResult:
+    from . import ortools_backend, pyvrp_backend
+
     if backend is Backend.PYVRP:
         try:
             return pyvrp_backend.solve(compiled, budget, seed=opts.seed)

@@ -34,11 +34,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import xgboost as xgb
 
 from .bands import BAND_LABELS, DEFAULT_BANDS, BandPolicy
 from .calibration import Calibrator, fit_calibrator, resolve_method
@@ -47,6 +46,9 @@ from .errors import InsufficientOutcomesError, ModelIntegrityError, ScoringError
 from .features import FeatureSet
 from .metrics import auc, calibration_report, stratified_folds
 from .policy import DEFAULT_POLICY, ColdStartPolicy, LenderOutcomes
+
+if TYPE_CHECKING:  # xgboost (with scipy/sklearn) loads only where a model is trained or scored
+    import xgboost as xgb
 
 __all__ = [
     "ScoringModel",
@@ -138,10 +140,18 @@ def train_booster(
 ) -> xgb.Booster:
     """One booster on (x, y) with the feature set's monotone constraints (`rounds` defaults to
     `params.n_estimators`)."""
+    import xgboost as xgb
+
     dtrain = xgb.DMatrix(x, label=y, feature_names=list(features.names), nthread=params.nthread)
     xgb_params = params.xgb_params(features)
     xgb_params["seed"] = params.seed + seed_offset
     return xgb.train(xgb_params, dtrain, num_boost_round=params.n_estimators if rounds is None else rounds)
+
+
+def _xgb_version() -> str:
+    import xgboost as xgb
+
+    return str(xgb.__version__)
 
 
 def _margin(booster: xgb.Booster, x: FloatArray, rounds: int | None = None) -> FloatArray:
@@ -187,6 +197,8 @@ class ScoringModel:
     def contributions(self, x: npt.ArrayLike) -> FloatArray:
         """(n, d + 1): per-feature contributions to the margin, last column the bias (TreeSHAP)."""
         xx = self.features.check_matrix(x)
+        import xgboost as xgb
+
         dm = xgb.DMatrix(xx, feature_names=list(self.features.names))
         return np.asarray(self.booster.predict(dm, pred_contribs=True), dtype=np.float64)
 
@@ -284,7 +296,7 @@ def train_model(
         data_source=data_source,
         excluded_attributes=dict(excluded_attributes or {}),
         notes=list(notes or []),
-        library_versions={"xgboost": xgb.__version__, "numpy": np.__version__},
+        library_versions={"xgboost": _xgb_version(), "numpy": np.__version__},
     ).sealed(sha256_bytes(raw))
     return ScoringModel(booster=booster, calibrator=calibrator, features=features, card=card, bands=bands)
 
@@ -328,6 +340,8 @@ def load_model(directory: str | Path, features: FeatureSet, *, nthread: int = 1)
         raise ModelIntegrityError(
             "feature_mismatch", f"model {card.version} was trained on {card.feature_set!r}, not {features.name!r}"
         )
+    import xgboost as xgb
+
     booster = xgb.Booster()
     booster.load_model(bytearray(raw))
     booster.set_param({"nthread": nthread})

@@ -5,7 +5,7 @@
   function num(value) { var n = parseFloat(value); return isNaN(n) ? null : n; }
   function base(el, zoom) {
     var map = L.map(el).setView([num(el.dataset.lat) || -7.63, num(el.dataset.lng) || 111.53], zoom);
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map); }
+    KotaKitaBasemap.add(map, el);
     return map;
   }
   function text(tag, value) { var node = document.createElement(tag); node.textContent = value; return node; }

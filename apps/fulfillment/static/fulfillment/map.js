@@ -5,7 +5,7 @@
   if (el && typeof L !== "undefined") {
     var data = JSON.parse(el.dataset.map || "{}");
     map = L.map(el);
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+    KotaKitaBasemap.add(map, el);
     var bounds = [];
     if (data.hub) { L.circleMarker(data.hub, { radius: 8, color: "#333" }).addTo(map).bindPopup("Hub"); bounds.push(data.hub); }
     (data.stops || []).forEach(function (s) { L.marker([s.lat, s.lng]).addTo(map).bindPopup(s.label); bounds.push([s.lat, s.lng]); });

@@ -9,7 +9,7 @@
   var start = null;
   if (latInput.value && lngInput.value) start = [parseFloat(latInput.value), parseFloat(lngInput.value)];
   var map = L.map(el).setView(start || centre, start ? 17 : 16);
-  L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+  KotaKitaBasemap.add(map, el);
   var marker = null;
   function place(latlng) {
     latInput.value = latlng.lat.toFixed(6);

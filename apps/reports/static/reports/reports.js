@@ -4,7 +4,7 @@
   if (typeof L === "undefined") return;
 
   function num(value) { var n = parseFloat(value); return isNaN(n) ? null : n; }
-  function tiles(map, el) { L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map); }
+  function tiles(map, el) { KotaKitaBasemap.add(map, el); }
 
   // --- picker on the new-report form ---
   var picker = document.getElementById("picker");

@@ -46,7 +46,11 @@ class Command(MigrateSchemasCommand):
         executor = get_executor(codename=options.get("executor"))(args, options)
 
         if sync_public:
-            executor.run_migrations(tenants=["public"])
+            connection.set_schema_to_public()
+            if schemas.public_outdated():
+                executor.run_migrations(tenants=["public"])
+            elif options["verbosity"] >= 1:
+                self.stdout.write("public schema is up to date.")
             connection.set_schema_to_public()
             ensure_public_tenant()
         if sync_tenant:
