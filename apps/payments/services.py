@@ -697,9 +697,11 @@ def refund(
 
 
 def _refund_at_gateway_later(order_id: str, amount: int, refund_key: str, reason: str) -> None:
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import refund_at_gateway
 
-    transaction.on_commit(lambda: refund_at_gateway.delay(order_id, amount, refund_key, reason))
+    enqueue_on_commit(refund_at_gateway, order_id, amount, refund_key, reason)
 
 
 @transaction.atomic
@@ -825,9 +827,11 @@ def _cancel_open_charges(request: PaymentRequest) -> None:
 
 
 def _cancel_at_gateway_later(order_id: str) -> None:
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import cancel_at_gateway
 
-    transaction.on_commit(lambda: cancel_at_gateway.delay(order_id))
+    enqueue_on_commit(cancel_at_gateway, order_id)
 
 
 @transaction.atomic
@@ -1251,9 +1255,11 @@ def sandbox_payment_for(payload: str) -> tuple[qris.QrisPayload, SandboxTransact
 def sandbox_pay(order_id: str) -> SandboxTransaction:
     """The payer's bank app pays a QRIS charge; the gateway then notifies us (after commit)."""
     tx = sandbox_gateway().pay(order_id)
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import deliver_sandbox_notification
 
-    transaction.on_commit(lambda: deliver_sandbox_notification.delay(order_id))
+    enqueue_on_commit(deliver_sandbox_notification, order_id)
     return tx
 
 
