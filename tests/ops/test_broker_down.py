@@ -15,7 +15,7 @@ import pytest
 import redis
 from django.core.cache import caches
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from apps.accounts.models import User
@@ -107,9 +107,7 @@ def test_a_paid_order_answers_success_and_is_committed_with_redis_down(
         # the e-mail to the seller is stored and waits for the every-minute delivery sweep
         waiting = Message.objects.filter(recipient=market.sri, event="marketplace.order_paid", channel="email")
         assert waiting.filter(status=Message.Status.PENDING).exists()
-    assert any(
-        "notifications.deliver_message" in r.getMessage() for r in caplog.records if r.name == "apps.core.tasks"
-    )
+    assert any("notifications.deliver_message" in r.getMessage() for r in caplog.records if r.name == "apps.core.tasks")
 
 
 def test_the_dashboard_serves_when_the_cache_is_down(
@@ -142,3 +140,25 @@ def test_the_login_lockout_does_not_use_the_cache(tenants: TenantSet, redis_serv
             client.post("/akun/masuk/", {"username": "admin", "password": "salah"})
         locked = client.post("/akun/masuk/", {"username": "admin", "password": PASSWORD})
     assert locked.status_code == 429
+
+
+def test_the_paid_data_quota_fails_closed_with_503_when_redis_is_down(
+    redis_server: RedisServer, tenants: TenantSet, db: None
+) -> None:
+    """The Data-as-a-Service quota is a paid limit: with Redis down it refuses (503, Retry-After)
+    rather than letting every request through; with Redis up the same key is served."""
+    from apps.dataservice import services as dataservice
+    from tests.dataservice.conftest import ALL_SCOPES
+
+    partner = dataservice.ensure_partner(name="Bappeda Ops", contact_email="ops@uji.id")
+    _key, raw = dataservice.create_api_key(
+        partner=partner, name="ops", scopes=ALL_SCOPES, region_prefixes=["35.77"], per_minute=100, per_day=1000
+    )
+    client = Client(HTTP_HOST="localhost", HTTP_X_API_KEY=raw, raise_request_exception=False)
+    with override_settings(REDIS_URL=redis_server.url, CACHES=redis_caches(redis_server.url)):
+        assert client.get("/api/v1/data/indicators/").status_code == 200
+        redis_server.stop()
+        refused = client.get("/api/v1/data/indicators/")
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "30"
+    assert refused.json()["error"]["code"] == "service_unavailable"
