@@ -30,6 +30,7 @@ def worker(committed: None) -> Iterator[None]:
         task_always_eager=False,
         broker_url=redis_url,
         task_default_queue=queue,
+        task_routes={"*": {"queue": queue}},  # the project routes tasks to shared queue names
         broker_connection_retry_on_startup=False,
     )
     try:
@@ -40,6 +41,7 @@ def worker(committed: None) -> Iterator[None]:
             task_always_eager=saved["task_always_eager"],
             broker_url=saved["broker_url"],
             task_default_queue=saved["task_default_queue"],
+            task_routes=saved["task_routes"],
         )
 
 

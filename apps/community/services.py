@@ -534,9 +534,10 @@ def _cancel_pending_iuran(member: User, month: date) -> None:
 
 
 def _cancel_charge_later(order_id: str) -> None:
+    from apps.core.tasks import enqueue_on_commit
     from apps.payments.tasks import cancel_at_gateway
 
-    transaction.on_commit(lambda: cancel_at_gateway.delay(order_id))
+    enqueue_on_commit(cancel_at_gateway, order_id)
 
 
 def _iuran_text(book: CashBook, member: User, month: date) -> str:

@@ -8,10 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Inti")
 
     def ready(self) -> None:
-        from apps.core import input_checks  # noqa: F401  (registers the start-up checks)
+        from django.core.signals import got_request_exception
 
-        from . import checks  # noqa: F401 - registers the kotakita.E5xx deploy checks
-        # File storage: deploy checks, and each app's `files.py` registering its private files.
-        from apps.core.files import checks  # noqa: F401
+        # Start-up and deploy checks: input limits, security settings (E5xx), Celery (ops).
+        from apps.core import checks, input_checks, ops_checks  # noqa: F401
+        from apps.core.files import checks as file_checks  # noqa: F401
 
+        from .unavailable import remember_unavailable
+
+        # Each app's `files.py` registers its private files.
         autodiscover_modules("files")
+        # A database or Redis outage answers 503 instead of 500 (apps.core.unavailable).
+        got_request_exception.connect(remember_unavailable, dispatch_uid="kotakita-unavailable")

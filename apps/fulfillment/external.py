@@ -2,7 +2,8 @@
 
 `SandboxCourierGateway` (pure, in `solver/couriers.py`) keeps its quotes, bookings, idempotency
 keys and id sequence in a `SandboxStore`. `CacheSandboxStore` puts them in
-`django.core.cache` — Redis when REDIS_URL is set, so a booking made by a Celery worker can be
+the strict `state` cache alias (never the degrading default: a lost booking must be an error,
+not a silent miss) — Redis when REDIS_URL is set, so a booking made by a Celery worker can be
 tracked or cancelled from the web process or another worker, and survives restarts. Cache keys
 carry the current tenant's schema (the project's KEY_FUNCTION), so each tenant has its own
 sandbox "account": a booking made in one kelurahan is unknown in another. Without Redis the
@@ -35,7 +36,7 @@ class CacheSandboxStore:
     atomic increment. Keys live under `namespace` for `timeout` seconds (defaults: `NAMESPACE`,
     `TIMEOUT_S`, read when the store is made)."""
 
-    def __init__(self, namespace: str | None = None, *, timeout: int | None = None, alias: str = "default") -> None:
+    def __init__(self, namespace: str | None = None, *, timeout: int | None = None, alias: str = "state") -> None:
         self.namespace = NAMESPACE if namespace is None else namespace
         self.timeout = TIMEOUT_S if timeout is None else timeout
         self.alias = alias

@@ -698,6 +698,8 @@ def dispatch_due(now: datetime | None = None) -> list[int]:
     cut-off join the batch (one per hub per cut-off), and a routing job is queued after
     commit. Idempotent: running it twice makes no second batch nor job. Jobs left queued or
     running for STALE_JOB_MINUTES (their worker died) are queued again; they are safe to rerun."""
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import run_routing_job as routing_task
 
     now = now or timezone.now()
@@ -730,13 +732,15 @@ def dispatch_due(now: datetime | None = None) -> list[int]:
     ).exclude(pk__in=job_ids)
     job_ids.extend(stale.order_by("pk").values_list("pk", flat=True))  # a worker died: run them again
     for job_id in job_ids:
-        transaction.on_commit(lambda job_id=job_id: routing_task.delay(job_id))  # type: ignore[misc]
+        enqueue_on_commit(routing_task, job_id)
     return job_ids
 
 
 @transaction.atomic
 def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJob | None:
     """Staff/hub operator: close a batch for the hub right now (e.g. rush hour) and route it."""
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import run_routing_job as routing_task
 
     _require_operator(hub, actor)
@@ -751,7 +755,7 @@ def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJ
     Delivery.objects.bulk_update(due, ["batch", "status", "updated_at"])
     job, _created = RoutingJob.objects.get_or_create(batch=batch)
     job_id = job.pk
-    transaction.on_commit(lambda: routing_task.delay(job_id))
+    enqueue_on_commit(routing_task, job_id)
     return job
 
 

@@ -159,10 +159,12 @@ def request_forecast(actor: User) -> None:
     """A staff member asks for this week's forecast again (queued after commit)."""
     if not actor.is_staff:
         raise Forbidden(_("Hanya petugas yang bisa menghitung ulang perkiraan."), code="not_staff")
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import forecast
 
     week = current_week().isoformat()
-    transaction.on_commit(lambda: forecast.delay(week, force=True, actor_id=actor.pk))
+    enqueue_on_commit(forecast, week, force=True, actor_id=actor.pk)
 
 
 # --- recipes ------------------------------------------------------------------------------

@@ -302,13 +302,15 @@ def recover(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def score_now(request: HttpRequest) -> HttpResponse:
     """On demand: queue batch scoring for the officer's lenders (after commit)."""
+    from apps.core.tasks import publish
+
     from . import tasks
 
     lender_ids: list[int] = [lender.pk for lender in _officer_lenders(request)]
 
     def enqueue() -> None:
         for pk in lender_ids:
-            tasks.score.delay(None, pk)
+            publish(tasks.score, None, pk)
 
     transaction.on_commit(enqueue)
     messages.success(request, _("Penilaian ulang dijalankan; penawaran baru muncul setelah selesai."))

@@ -17,6 +17,8 @@ from apps.payments.models import PaymentRequest
 def payment_request_saved(sender: Any, instance: PaymentRequest, created: bool, **kwargs: Any) -> None:
     if created or instance.status != PaymentRequest.Status.PAID or not instance.reference.startswith("order:"):
         return
+    from apps.core.tasks import publish
+
     from .models import Order
     from .tasks import sync_order_payment
 
@@ -25,6 +27,6 @@ def payment_request_saved(sender: Any, instance: PaymentRequest, created: bool, 
     def queue() -> None:
         order_id = Order.objects.filter(payment_request_id=request_id).values_list("pk", flat=True).first()
         if order_id is not None:
-            sync_order_payment.delay(order_id)
+            publish(sync_order_payment, order_id)
 
     transaction.on_commit(queue)

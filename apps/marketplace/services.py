@@ -35,6 +35,7 @@ from apps.accounts.roles import Role
 from apps.core import uploads
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.tasks import enqueue_on_commit
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -1620,4 +1621,4 @@ def queue_listing_sync(product_ids: Iterable[int]) -> None:
         return
     from .tasks import sync_listings
 
-    transaction.on_commit(lambda: sync_listings.delay(ids))
+    enqueue_on_commit(sync_listings, ids)

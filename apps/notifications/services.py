@@ -54,6 +54,8 @@ def notify(
     back with it. The same `key` for the same recipient and channel is stored once, so a
     retried service call never notifies twice. Delivery starts after commit.
     """
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import deliver_message
 
     now = timezone.now()
@@ -83,7 +85,8 @@ def notify(
                 created.append(message)
     pending = [m.pk for m in created if m.status == Message.Status.PENDING]
     if pending:
-        transaction.on_commit(lambda: [deliver_message.delay(pk) for pk in pending])
+        for pk in pending:
+            enqueue_on_commit(deliver_message, pk)
     return created
 
 

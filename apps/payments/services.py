@@ -699,9 +699,11 @@ def refund(
 
 
 def _refund_at_gateway_later(order_id: str, amount: int, refund_key: str, reason: str) -> None:
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import refund_at_gateway
 
-    transaction.on_commit(lambda: refund_at_gateway.delay(order_id, amount, refund_key, reason))
+    enqueue_on_commit(refund_at_gateway, order_id, amount, refund_key, reason)
 
 
 @transaction.atomic
@@ -827,9 +829,11 @@ def _cancel_open_charges(request: PaymentRequest) -> None:
 
 
 def _cancel_at_gateway_later(order_id: str) -> None:
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import cancel_at_gateway
 
-    transaction.on_commit(lambda: cancel_at_gateway.delay(order_id))
+    enqueue_on_commit(cancel_at_gateway, order_id)
 
 
 @transaction.atomic
@@ -1286,9 +1290,11 @@ def sandbox_pay(order_id: str, *, actor: User | None = None) -> SandboxTransacti
     if actor is not None and not may_use_sandbox(actor):
         raise NotFound(_("Sandbox pembayaran tidak aktif di situs ini."), code="sandbox_disabled")
     tx = sandbox_gateway().pay(order_id)
+    from apps.core.tasks import enqueue_on_commit
+
     from .tasks import deliver_sandbox_notification
 
-    transaction.on_commit(lambda: deliver_sandbox_notification.delay(order_id))
+    enqueue_on_commit(deliver_sandbox_notification, order_id)
     return tx
 
 

@@ -210,14 +210,15 @@ def _kota_tenant_of(region: Region) -> Tenant | None:
 
 def _after_activation(tenant: Tenant, admin: User, refill_pool: bool) -> None:
     from apps.accounts.tasks import send_set_password_email
+    from apps.core.tasks import publish
 
     from .tasks import refill_schema_pool
 
     if admin.email:
         with tenant:  # the task is queued in, and runs in, the new tenant's schema
-            send_set_password_email.delay(admin.pk)
+            publish(send_set_password_email, admin.pk)
     if refill_pool and settings.TENANT_SCHEMA_POOL_REFILL:
-        refill_schema_pool.delay(tenant.tenant_type)
+        publish(refill_schema_pool, tenant.tenant_type)
 
 
 # --- status -------------------------------------------------------------------------------

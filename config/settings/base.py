@@ -143,6 +143,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# --- ops: a database or Redis outage answers 503 + Retry-After (apps.core.unavailable) --------
+# First, before django-tenants' TenantMainMiddleware, which queries the database.
+MIDDLEWARE.insert(0, "apps.core.unavailable.ServiceUnavailableMiddleware")
+SERVICE_UNAVAILABLE_RETRY_AFTER = int(env("SERVICE_UNAVAILABLE_RETRY_AFTER", "30"))
+# --- end ops: 503 ---------------------------------------------------------------------------
+
 ROOT_URLCONF = "config.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
@@ -172,24 +178,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# --- ops: caches that survive a Redis outage ----------------------------------------------
+# "default" is for what can be recomputed (dashboards, facts versions): with Redis down a read
+# is a miss and a write is dropped (apps.core.cache.DegradingRedisCache), so pages still serve.
+# "state" is strict (raises): for data that is not a cache, e.g. the courier sandbox's bookings,
+# where a silent miss would be a wrong answer. Every key carries the tenant's schema
+# (KEY_FUNCTION), so one kelurahan never reads another's.
+_CACHE_KEYS = {
+    "KEY_FUNCTION": "django_tenants.cache.make_key",
+    "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+}
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Every key carries the tenant's schema, so one kelurahan never reads another's.
-            "KEY_FUNCTION": "django_tenants.cache.make_key",
-            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        }
+        "default": {"BACKEND": "apps.core.cache.DegradingRedisCache", "LOCATION": REDIS_URL, **_CACHE_KEYS},
+        "state": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, **_CACHE_KEYS},
     }
 else:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_FUNCTION": "django_tenants.cache.make_key",
-            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        }
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", **_CACHE_KEYS},
+        "state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state", **_CACHE_KEYS},
     }
+# --- end ops: caches ------------------------------------------------------------------------
 
 # With no broker configured tasks run in-process, so a newcomer needs no Redis.
 CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL", REDIS_URL)
@@ -202,6 +211,93 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Jakarta"
+# --- ops: Celery queues, time limits and broker robustness (see docs/operations.md) --------
+# Five queues so a 10-second route solve, the weekly retraining and the every-minute sweeps
+# never wait behind each other; each gets its own worker group (deploy/). Every task is routed
+# here by name (tests/test_operations_celery.py fails on a task that is not).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+_QUEUE_TASKS = {
+    "default": [  # short, user-facing: a person is waiting for the e-mail, the payment, the job
+        "accounts.send_set_password_email",
+        "notifications.deliver_message",
+        "marketplace.sync_order_payment",
+        "marketplace.sync_listings",
+        "payments.deliver_sandbox_notification",
+        "payments.cancel_at_gateway",
+        "payments.refund_at_gateway",
+        "tenancy.run_activation_job",
+    ],
+    "routing": ["fulfillment.run_routing_job"],
+    "scoring": ["lending.score", "lending.nightly", "lending.retrain", "insights.forecast"],
+    "bulk": [
+        "analytics.rollup_tenant_recent",
+        "analytics.rollup_today",
+        "billing.issue_invoices",
+        "payments.reconcile",
+        "marketplace.resync_listings",
+        "tenancy.refill_schema_pool",
+    ],
+    "sweeps": [  # beat jobs and their per-tenant fan-out: frequent, small
+        "notifications.deliver_due",
+        "notifications.deliver_due_everywhere",
+        "reports.check_sla",
+        "reports.check_sla_everywhere",
+        "permits.remind_overdue",
+        "permits.remind_overdue_everywhere",
+        "marketplace.sweep",
+        "marketplace.sweep_everywhere",
+        "community.send_reminders",
+        "community.send_reminders_everywhere",
+        "community.sync_qris",
+        "community.sync_qris_everywhere",
+        "fulfillment.dispatch_due",
+        "fulfillment.dispatch_due_everywhere",
+        "payments.reconcile_all_tenants",
+        "lending.nightly_everywhere",
+        "lending.retrain_everywhere",
+        "analytics.rollup_everywhere",
+        "insights.forecast_everywhere",
+    ],
+}
+KOTAKITA_CELERY_QUEUES = list(_QUEUE_TASKS)
+CELERY_TASK_ROUTES = {name: {"queue": queue} for queue, names in _QUEUE_TASKS.items() for name in names}
+# Time limits: the soft one raises SoftTimeLimitExceeded in the task (it can mark its job
+# interrupted), the hard one kills the process, which then is replaced. Seconds.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+_TIME_LIMITS = {  # name: (soft, hard)
+    "fulfillment.run_routing_job": (60, 90),  # the solver's own budget is FULFILLMENT_SOLVER_SECONDS (10)
+    "lending.retrain": (1500, 1800),
+    "lending.score": (600, 900),
+    "lending.nightly": (600, 900),
+    "insights.forecast": (600, 900),
+    "analytics.rollup_tenant_recent": (600, 900),
+    "billing.issue_invoices": (600, 900),
+    "payments.reconcile": (300, 420),
+    "marketplace.resync_listings": (300, 420),
+    "tenancy.refill_schema_pool": (300, 420),
+    "tenancy.run_activation_job": (1500, 1800),  # resumable: a timed-out job is marked interrupted
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in _TIME_LIMITS.items()
+}
+KOTAKITA_CELERY_LONGEST_TIME_LIMIT = max([CELERY_TASK_TIME_LIMIT, *(hard for _soft, hard in _TIME_LIMITS.values())])
+# Redis redelivers a message not acknowledged within the visibility timeout (acks_late: a task
+# is acknowledged when it ends). It must be longer than the longest hard limit, or a long task
+# still running would be handed to a second worker. A task whose worker process dies is
+# requeued at once (REJECT_ON_WORKER_LOST); the timeout matters only when a whole worker host
+# is lost. Checked at start-up (kotakita.E600).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", str(KOTAKITA_CELERY_LONGEST_TIME_LIMIT + 300))),
+    "socket_connect_timeout": 5,  # an unreachable Redis fails a publish fast instead of hanging a request
+}
+# Never give up on the broker: at start-up, and after a Redis restart under a running worker.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost broker connection, running acks_late tasks are cancelled (and so redelivered)
+# rather than finished with an acknowledgement that can no longer be sent. Tasks are idempotent.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# --- end ops: Celery -------------------------------------------------------------------------
 # Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
+from apps.core.tasks import enqueue_on_commit
 from apps.tenancy import services
 from apps.tenancy.models import ActivationJob, Region, Tenant
 from apps.tenancy.tasks import run_activation_job
@@ -118,12 +118,12 @@ class ActivationJobViewSet(
         data = ActivationJobSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.create_activation_job(data.validated_data["scope"], actor=_actor(request))
-        transaction.on_commit(lambda: run_activation_job.delay(job.pk))
+        enqueue_on_commit(run_activation_job, job.pk)
         return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: ActivationJobSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
         job = self.get_object()
-        transaction.on_commit(lambda: run_activation_job.delay(job.pk))
+        enqueue_on_commit(run_activation_job, job.pk)
         return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
