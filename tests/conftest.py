@@ -45,10 +45,34 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
 
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+        problem = _server_problem()
+    if problem:
+        pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         teardown_databases(config, verbosity=0)
+
+
+def _server_problem() -> str | None:
+    """Search, exclusion constraints and archives behave the same on every server, or the
+    suite stops here: it never silently tests a degraded KotaKita."""
+    from apps.core import pg_extensions
+
+    missing = pg_extensions.unavailable(connection) + pg_extensions.not_installed(connection)
+    if missing:
+        return pg_extensions.missing_message(sorted(set(missing)), pg_extensions.server_version(connection))
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`-n 2 --dist loadgroup`) each worker has its own test database
+    (config/embedded_db.py suffixes TEST_DATABASE_NAME with the worker id); the browser and
+    real-worker tests, heavy and timing-sensitive, still run one after another on one worker."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(scope="session")

@@ -125,6 +125,7 @@ def test_admin_of_a_sees_only_a(client_a: Client, client_b: Client) -> None:
     assert client_b.get("/admin/accounts/user/").status_code == 302
 
 
+@pytest.mark.redis
 def test_cache_keys_are_scoped_per_tenant(tenant_a: Tenant, tenant_b: Tenant) -> None:
     key = f"dashboard:umkm-count:{uuid.uuid4().hex}"  # the cache may be a shared Redis
     with tenant_a:

@@ -28,7 +28,7 @@ def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, 
     archive = services.remove_tenant(tenant, reason="Uji")
     dump = Path(archive.path)
     assert dump.exists() and dump.stat().st_size == archive.size_bytes > 0
-    pg_restore = Path(schemas.pg_dump_binary()).with_name("pg_restore")
+    pg_restore = schemas.pg_restore_binary()
     restored = subprocess.run([str(pg_restore), "--data-only", "-f", "-", str(dump)], capture_output=True, text=True)
     assert "arsip-warga" in restored.stdout  # the archive holds the tenant's rows
     assert not schema_exists(tenant.schema_name)

@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Greatest
 
-from apps.core import pg_extensions
 from apps.marketplace.search import WordSimilar
 from apps.marketplace.text import prefix_tsquery, query_words
 from apps.tenancy.models import Tenant
@@ -31,14 +30,6 @@ def search(kota: Tenant, query: str, *, limit: int = 60) -> list[Listing]:
         return list(base.order_by("-in_stock", "-updated_at", "id")[:limit])
     text = " ".join(words)
     tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config="simple")
-    if not pg_extensions.installed("pg_trgm"):
-        # No pg_trgm (the embedded development server): full text only, no typo tolerance.
-        plain = (
-            base.filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-in_stock", "-rank", "price", "id")[:limit]
-        )
-        return list(plain)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
         found = (

@@ -35,7 +35,6 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core import pg_extensions
 
 from . import lifecycle
 from .models import DeliveryMethod, Order, OrderLine, Product, Reservation, Review, Shop, Stock, Variant
@@ -103,14 +102,6 @@ def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) ->
         return list(base.order_by("-created_at", "-id")[:limit])
     text = " ".join(words)
     tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config="simple")
-    if not pg_extensions.installed("pg_trgm"):
-        # No pg_trgm (the embedded development server): full text only, no typo tolerance.
-        plain = (
-            base.filter(search_vector=tsquery)
-            .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-rank", "price_min", "id")[:limit]
-        )
-        return list(plain)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
         found = (

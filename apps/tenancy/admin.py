@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import AdminSite
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
@@ -122,7 +122,11 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
     @admin.action(description=_("Arsipkan lalu hapus tenant terpilih"))
     def remove(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
         for tenant in list(queryset):
-            archive = services.remove_tenant(tenant, reason=_("Dihapus operator"), actor=request.user)  # type: ignore[arg-type]
+            try:
+                archive = services.remove_tenant(tenant, reason=_("Dihapus operator"), actor=request.user)  # type: ignore[arg-type]
+            except services.ArchiveUnavailable as exc:
+                self.message_user(request, f"{exc.message} {exc.details['reason']}", level=messages.ERROR)
+                return
             self.message_user(
                 request, _("%(name)s diarsipkan ke %(path)s") % {"name": tenant.name, "path": archive.path}
             )

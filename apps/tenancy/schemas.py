@@ -27,7 +27,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_tenant_types, schema_exists
 
 from apps.core.db import connection
-from config.embedded_db import embedded_bin_dir
+from config.embedded_db import binary_major, embedded_bin_dir
 
 from .models import PooledSchema, Tenant
 
@@ -170,7 +170,8 @@ def _template_script(tenant_type: str) -> str | None:
     if key not in _TEMPLATE_SCRIPTS:
         try:
             dump = run_pg_dump(f"--schema={template_schema(tenant_type)}", "--inserts", "--no-owner", "--no-privileges")
-        except PgDumpUnavailable:
+        except PgDumpUnavailable as exc:
+            logger.warning("schema clone falls back to clone_schema (slow): %s", exc)
             return None
         # Keep plain SQL only: no psql meta-commands (\restrict), and no SET/set_config that
         # would change the session (search_path!) under django-tenants' feet.
@@ -182,31 +183,54 @@ def _template_script(tenant_type: str) -> str | None:
 
 
 class PgDumpUnavailable(RuntimeError):
-    pass
+    """No pg_dump/pg_restore of the server's major version: archives are refused (a dump
+    written by another major version is not reliably restorable on this server)."""
 
 
-def pg_dump_binary() -> str:
-    """A pg_dump at least as new as the server (older ones refuse to dump)."""
+def pg_client_binary(name: str) -> str:
+    """`name` (pg_dump or pg_restore) from the same PostgreSQL major version as the server.
+
+    Looked up in KOTAKITA_PG_BIN_DIR when set (and only there), else the embedded server's
+    binaries, /usr/lib/postgresql/<major>/bin (Debian/Ubuntu keep every version side by side)
+    and PATH. A newer pg_dump would write archives the server's own pg_restore cannot read,
+    an older one refuses to dump: only an exact major match is used.
+    """
     server_major = connection.pg_version // 10000
+    override = settings.KOTAKITA_PG_BIN_DIR
     candidates: list[Path] = []
-    bin_dir = embedded_bin_dir()
-    if bin_dir:
-        candidates.append(bin_dir / "pg_dump")
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
-    on_path = shutil.which("pg_dump")
-    if on_path:
-        candidates.append(Path(on_path))
+    if override:
+        candidates.append(Path(override) / name)
+    else:
+        bin_dir = embedded_bin_dir()
+        if bin_dir:
+            candidates.append(bin_dir / name)
+        candidates.append(Path("/usr/lib/postgresql") / str(server_major) / "bin" / name)
+        on_path = shutil.which(name)
+        if on_path:
+            candidates.append(Path(on_path))
+    seen: list[str] = []
     for candidate in candidates:
         if not candidate.exists():
             continue
-        out = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False).stdout
-        try:
-            major = int(out.strip().split()[-1].split(".")[0])
-        except (IndexError, ValueError):
-            continue
-        if major >= server_major:
+        major = binary_major(candidate)
+        if major == server_major:
             return str(candidate)
-    raise PgDumpUnavailable(f"no pg_dump for PostgreSQL {server_major} found")
+        seen.append(f"{candidate} (PostgreSQL {major if major is not None else '?'})")
+    found = "; found " + ", ".join(seen) if seen else ""
+    where = f"KOTAKITA_PG_BIN_DIR={override}" if override else "the embedded server, /usr/lib/postgresql or PATH"
+    raise PgDumpUnavailable(
+        f"No {name} from PostgreSQL {server_major} (the database server's version) in {where}{found}. "
+        f"Install postgresql-client-{server_major} or set KOTAKITA_PG_BIN_DIR to the bin directory of "
+        f"PostgreSQL {server_major}."
+    )
+
+
+def pg_dump_binary() -> str:
+    return pg_client_binary("pg_dump")
+
+
+def pg_restore_binary() -> str:
+    return pg_client_binary("pg_restore")
 
 
 def run_pg_dump(*args: str) -> str:

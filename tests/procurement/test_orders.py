@@ -62,9 +62,12 @@ def test_no_pdf_before_the_order(tenant_a: Tenant, people: People) -> None:
 def test_delivery_date_between_order_and_today(tenant_a: Tenant, people: People) -> None:
     with tenant_a:
         purchase = advance(people, "ordered")
-        for day in (timezone.now() + timedelta(days=1), timezone.now() - timedelta(days=30)):
+        # Jakarta's date, as the service judges it: between 17:00 and 24:00 UTC the UTC date of
+        # "tomorrow" is still Jakarta's today.
+        today = timezone.localdate()
+        for day in (today + timedelta(days=1), today - timedelta(days=30)):
             with pytest.raises(ValidationFailed) as caught:
-                services.mark_delivered(purchase, people.umkm_b, delivered_on=day.date().isoformat())
+                services.mark_delivered(purchase, people.umkm_b, delivered_on=day.isoformat())
             assert caught.value.code == "invalid_date"
         assert PurchaseRequest.objects.get(pk=purchase.pk).status == "ordered"
 

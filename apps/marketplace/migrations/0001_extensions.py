@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db import migrations
 
-from apps.core.pg_extensions import install_if_available
+from apps.core import pg_extensions
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    # Absent on the embedded server (pgserver): search then works without typo tolerance.
-    for name in ("pg_trgm", "unaccent"):
-        install_if_available(schema_editor.connection, name)
+    # Every supported server has them (contrib; the embedded server ships it): a server
+    # without them is refused here with a message saying what to install.
+    pg_extensions.install(schema_editor.connection, "pg_trgm", "unaccent")
 
 
 class Migration(migrations.Migration):

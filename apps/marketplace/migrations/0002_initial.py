@@ -12,16 +12,12 @@ from django.db import migrations, models
 
 
 def _trigram_index(table, index):
-    """Create the trigram index only where pg_trgm is installed (not on the embedded server)."""
+    """The trigram index (pg_trgm is installed by 0001_extensions on every server)."""
 
     def create(apps, schema_editor):
         from apps.core.pg_extensions import trigram_index_sql
 
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            present = cursor.fetchone() is not None
-        if present:
-            schema_editor.execute(trigram_index_sql(table, 'search_name', index))
+        schema_editor.execute(trigram_index_sql(table, 'search_name', index))
 
     return create
 

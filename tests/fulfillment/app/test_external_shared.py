@@ -38,7 +38,7 @@ from apps.tenancy.models import Tenant
 
 from .conftest import BUYER_POINT, HUB_POINT, SHOP_POINT, World, new_delivery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.redis]  # runs on Django's cache: Redis in CI's Redis step
 
 AREA = ServiceArea.circle(Point(*HUB_POINT), 15_000)  # Mojorejo and Pandean both inside
 SHOP = Point(*SHOP_POINT)

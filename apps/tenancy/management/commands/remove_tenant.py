@@ -24,5 +24,8 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(region=region).first()
         if tenant is None:
             raise CommandError(f"{region} is not a tenant.")
-        archive = services.remove_tenant(tenant, reason=options["reason"])
+        try:
+            archive = services.remove_tenant(tenant, reason=options["reason"])
+        except services.ArchiveUnavailable as exc:
+            raise CommandError(f"{exc.message} {exc.details['reason']}") from exc
         self.stdout.write(self.style.SUCCESS(f"Archived to {archive.path} ({archive.size_bytes} bytes), removed."))
