@@ -27,12 +27,14 @@ def worker(committed: None) -> Iterator[None]:
     from celery.contrib.testing.worker import start_worker
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    saved = {k: app.conf.get(k) for k in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")}
+    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue", "task_routes")
+    saved = {k: app.conf.get(k) for k in keys}
     app.conf.update(
         task_always_eager=False,
         broker_url=redis_url,
         result_backend=redis_url,
         task_default_queue=queue,
+        task_routes={"*": {"queue": queue}},  # the project routes tasks to shared queue names
         broker_connection_retry_on_startup=False,
     )
     try:
@@ -44,6 +46,7 @@ def worker(committed: None) -> Iterator[None]:
             broker_url=saved["broker_url"],
             result_backend=saved["result_backend"],
             task_default_queue=saved["task_default_queue"],
+            task_routes=saved["task_routes"],
         )
 
 
