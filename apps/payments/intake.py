@@ -11,13 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, cast
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from apps.core.errors import DomainError
 
@@ -62,18 +59,6 @@ def log_refused(body: Any, raw: bytes | None, remote_addr: str | None, exc: Doma
         str(order_id)[:50] if isinstance(order_id, str | int) else "-",
     )
 
-
-class GatewayNotificationThrottle(ScopedRateThrottle):
-    """The view's `throttle_scope` rate, once one is configured in
-    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]; until then it lets every call through (a plain
-    ScopedRateThrottle would raise ImproperlyConfigured, a 500, for a scope without a rate)."""
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        rates = cast(dict[str, str | None], api_settings.DEFAULT_THROTTLE_RATES or {})
-        if getattr(view, self.scope_attr, None) not in rates:
-            return True
-        self.THROTTLE_RATES = rates  # read now: override_settings in tests and reloads apply
-        return super().allow_request(request, view)
 
 
 def request_too_large(request: Request) -> bool:

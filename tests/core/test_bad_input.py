@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
 from apps.core.api.parsers import json_depth, loads
 from apps.core.text import clean_data, clean_text
@@ -28,8 +28,7 @@ CONTROL = "\x01\x0b\x1f\ufffe"
 
 
 def _auth(user: User) -> dict[str, str]:
-    token, _created = Token.objects.get_or_create(user=user)
-    return {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {issue_token(user).key}"}
 
 
 def _error(response: object, status: int, code: str | None = None) -> dict[str, object]:

@@ -107,4 +107,4 @@ def test_demo_api_tokens_are_refused_without_debug(demo_people: dict[str, str], 
     assert response.json()["error"]["message"] == "Akun demo hanya dapat dipakai dalam mode pengembangan."
     # nor can a new token be had with the demo password
     got = client_a.post("/api/v1/auth/token/", {"username": "bumdes-api", "password": DEMO_PASSWORD})
-    assert got.status_code == 400 and "token" not in got.json()
+    assert got.status_code == 401 and "token" not in got.json()

@@ -37,7 +37,8 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder(tenants: TenantSet, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+def recorder(tenants: TenantSet, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Recorder:
+    settings.DEBUG = True  # the demo is only seeded with DEBUG on (apps.accounts.demo_lock)
     rec = Recorder()
     module = ModuleType(FAKE)
     module.seed = rec.seed  # type: ignore[attr-defined]

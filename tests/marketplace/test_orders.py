@@ -271,6 +271,12 @@ def test_who_may_take_which_step(market: Market) -> None:
 
 
 def test_a_courier_delivers_hub_orders(market: Market) -> None:
+    from apps.fulfillment import services as fulfillment  # hub delivery needs a hub that can take it
+
+    staff = create_user(username="admin-hub", roles=[Role.ADMIN])
+    fulfillment.create_hub(
+        actor=staff, code="hub-test", name="Hub Mojorejo", lat=market.tenant.lat, lng=market.tenant.lng
+    )
     services.update_shop(market.pecel, market.sri, offers_hub_delivery=True)
     order = place(market, [(market.nasi, 1)], delivery="hub", address="Gg. II")[0]
     assert order.delivery_fee == 5_000

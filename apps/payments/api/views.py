@@ -20,7 +20,6 @@ from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
@@ -291,13 +290,9 @@ class GatewayNotificationView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    # Its own rate (THROTTLE_GATEWAY_NOTIFICATION) instead of the anonymous one
+    # (apps.core.api.throttling.ScopeThrottle; check kotakita.E301 requires the rate).
     throttle_scope = intake.THROTTLE_SCOPE
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # The project's default throttles, with the scoped one in the form that tolerates a
-        # scope without a configured rate (the rate is the deployment's choice).
-        kept = [cls() for cls in self.throttle_classes if not issubclass(cls, ScopedRateThrottle)]
-        return [*kept, intake.GatewayNotificationThrottle()]
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
 from apps.core.db import connection
 from apps.fulfillment import external, services
@@ -75,7 +75,7 @@ def test_the_apps_gateway_keeps_the_sandbox_in_the_cache(in_a: Tenant, namespace
     key = f"antar-{uuid.uuid4().hex}"
     quote = api.quote(QuoteRequest(SHOP, HOME, reference="ABC"))
     booking = api.book(quote.id, idempotency_key=key)
-    assert cache.get(f"{namespace}:booking:{booking.id}") is not None  # in Django's cache, tenant-scoped
+    assert caches["state"].get(f"{namespace}:booking:{booking.id}") is not None  # in Django's cache, tenant-scoped
 
     services._GATEWAYS.clear()  # the process restarted (or this is another one)
     fresh = services.gateway()
@@ -266,7 +266,7 @@ def test_an_unreachable_store_is_a_transient_courier_error(in_a: Tenant, monkeyp
     def down(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionRefusedError("connection refused")
 
-    monkeypatch.setattr(caches["default"], "get", down)
+    monkeypatch.setattr(caches["state"], "get", down)
     with pytest.raises(CourierUnavailable):
         SandboxCourierGateway(area=AREA, store=store).track("SBX-B-000001")
 

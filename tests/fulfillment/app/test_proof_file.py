@@ -15,12 +15,11 @@ from apps.fulfillment import services
 from apps.fulfillment.models import Delivery
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
+from tests.images import PNG
 
 from .conftest import World, new_delivery, signed_in
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 
 @pytest.fixture(autouse=True)
