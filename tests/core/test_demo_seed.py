@@ -68,7 +68,8 @@ def test_a_complete_seed_is_skipped_and_force_runs_it_again(recorder: Recorder, 
     recorder.seeded.clear()
     again = demo.seed()
     assert recorder.seeded == []  # nothing to do
-    assert [(a.site, a.username, a.token) for a in again] == [(a.site, a.username, a.token) for a in accounts]
+    # the same accounts; API keys are only shown by the run that made them (stored hashed)
+    assert [(a.site, a.username) for a in again] == [(a.site, a.username) for a in accounts]
     demo.seed(force=True)
     assert recorder.seeded == _schemas(tenants)
 
