@@ -29,6 +29,7 @@ from apps.core.errors import DomainError
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 from apps.discovery import selectors as discovery
 from apps.payments import methods as payment_methods
+from apps.payments.gateways import may_use_sandbox
 from apps.tenancy.models import Tenant
 
 from . import lifecycle, resources, selectors, services
@@ -684,6 +685,7 @@ def order_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if order.status == lifecycle.Status.AWAITING_PAYMENT and order.buyer_id == user.pk
         else None,
         "qr": qr,
+        "sandbox": may_use_sandbox(user),
         "may_review_shop": may_review_shop,
         "lines_to_review": lines_to_review,
         "review_form": ReviewForm(),
