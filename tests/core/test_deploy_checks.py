@@ -29,6 +29,19 @@ PRODUCTION_ENV = {
     "NIK_HMAC_KEY": "aid-hmac-Wd3Ft7Gy1Hu5Ji9Ko2Lp6Zq4Xr8Cs0Vb",
     "ANALYTICS_ENTITY_KEY": "analytics-Mn2Bv6Cx0Zl4Kj8Hg3Fd7Sa1Qw5Er9Ty",
     "EMAIL_HOST": "smtp.kotakita.example",
+    # The broker (W600); nothing is contacted by the checks.
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    # A real payment gateway (kotakita.E1xx), production keys.
+    "PAYMENTS_GATEWAY": "midtrans",
+    "MIDTRANS_SERVER_KEY": "Mid-server-Zq4Xr8Cs0VbWd3Ft7Gy1Hu5Ji9Ko2Lp6",
+    "MIDTRANS_CLIENT_KEY": "Mid-client-Kj8Hg3Fd7Sa1Qw5Er9TyMn2Bv6Cx0Zl4",
+    "MIDTRANS_IS_PRODUCTION": "true",
+    # Files on an S3-compatible store (kotakita.E2xx): local disk is a warning in production.
+    "KOTAKITA_STORAGE": "s3",
+    "AWS_STORAGE_BUCKET_NAME_PUBLIC": "kotakita-public",
+    "AWS_STORAGE_BUCKET_NAME_PRIVATE": "kotakita-private",
+    "AWS_ACCESS_KEY_ID": "kotakita-files",
+    "AWS_SECRET_ACCESS_KEY": "s3-secret-Ty5Er9Qw1Sa7Fd3Hg8Kj4Zl0Cx6Bv2Mn",
 }
 
 
