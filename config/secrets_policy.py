@@ -37,11 +37,11 @@ def secret_key_problems(secret_key: str) -> list[str]:
 
 def personal_data_keys(values: Mapping[str, object]) -> dict[str, list[str]]:
     """The masters each personal-data setting holds (PERMITS_NIK_KEY counts for the list)."""
-    permits = _as_list(values.get("PERMITS_NIK_KEYS")) or _as_list([values.get("PERMITS_NIK_KEY") or ""])
+    permits = as_list(values.get("PERMITS_NIK_KEYS")) or as_list([values.get("PERMITS_NIK_KEY") or ""])
     return {
         "PERMITS_NIK_KEYS": permits,
-        "NIK_HMAC_KEY": _as_list([values.get("NIK_HMAC_KEY") or ""]),
-        "ANALYTICS_ENTITY_KEY": _as_list([values.get("ANALYTICS_ENTITY_KEY") or ""]),
+        "NIK_HMAC_KEY": as_list([values.get("NIK_HMAC_KEY") or ""]),
+        "ANALYTICS_ENTITY_KEY": as_list([values.get("ANALYTICS_ENTITY_KEY") or ""]),
     }
 
 
@@ -67,7 +67,8 @@ def personal_data_key_problems(values: Mapping[str, object], secret_key: str) ->
     return problems
 
 
-def _as_list(value: object) -> list[str]:
+def as_list(value: object) -> list[str]:
+    """A setting given as a list or as comma-separated text, blanks dropped."""
     if isinstance(value, str):
         items: Sequence[object] = value.split(",")
     elif isinstance(value, list | tuple):

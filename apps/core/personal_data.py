@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -42,6 +41,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
 
+from config.secrets_policy import as_list
+
 
 class Derivation(Enum):
     HKDF = "hkdf"
@@ -51,17 +52,6 @@ class Derivation(Enum):
 @cache
 def _hkdf(master: bytes, salt: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(master)
-
-
-def _as_list(value: object) -> list[str]:
-    """A setting given as a list or as comma-separated text, blanks dropped."""
-    if isinstance(value, str):
-        items: Sequence[object] = value.split(",")
-    elif isinstance(value, list | tuple):
-        items = value
-    else:
-        items = []
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 def dev_keys_allowed() -> bool:
@@ -92,7 +82,7 @@ class PersonalDataKey:
 
     def masters(self) -> list[str]:
         """Every configured master, the current one (for new writes) first."""
-        if self.list_setting and (keys := _as_list(getattr(settings, self.list_setting, ""))):
+        if self.list_setting and (keys := as_list(getattr(settings, self.list_setting, ""))):
             return keys
         if single := str(getattr(settings, self.setting, "") or ""):
             return [single]
