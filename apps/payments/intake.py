@@ -60,7 +60,6 @@ def log_refused(body: Any, raw: bytes | None, remote_addr: str | None, exc: Doma
     )
 
 
-
 def request_too_large(request: Request) -> bool:
     """Decided on the declared length, before a byte of the body is read."""
     try:
