@@ -27,7 +27,14 @@ def worker(committed: None) -> Iterator[None]:
     from celery.contrib.testing.worker import start_worker
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue", "task_routes")
+    keys = (
+        "task_always_eager",
+        "broker_url",
+        "result_backend",
+        "task_default_queue",
+        "task_routes",
+        "broker_connection_retry_on_startup",
+    )
     saved = {k: app.conf.get(k) for k in keys}
     app.conf.update(
         task_always_eager=False,
@@ -47,6 +54,7 @@ def worker(committed: None) -> Iterator[None]:
             result_backend=saved["result_backend"],
             task_default_queue=saved["task_default_queue"],
             task_routes=saved["task_routes"],
+            broker_connection_retry_on_startup=saved["broker_connection_retry_on_startup"],
         )
 
 
