@@ -268,6 +268,7 @@ def test_writes_answer_423_while_archiving_and_reads_go_on(tenants: TenantSet, c
         assert api.status_code == 423 and api.json()["error"]["code"] == "tenant_archiving"
         page = client.post("/laporan/", {})
         assert page.status_code == 423 and "sedang diarsipkan" in page.content.decode()
+        assert b'data-testid="archiving"' in page.content
         assert client.get("/open311/v2/services.json").status_code == 200
     finally:
         Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.ACTIVE)

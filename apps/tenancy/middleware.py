@@ -21,7 +21,7 @@ def _archiving_response(request: HttpRequest, name: str) -> HttpResponse:
     message = _("%(name)s sedang diarsipkan: data tidak bisa diubah saat ini.") % {"name": name}
     if request.path.startswith(("/api/", "/open311/")):
         return JsonResponse(error_body("tenant_archiving", message), status=423)
-    return render(request, "tenancy/suspended.html", {"message": message}, status=423)
+    return render(request, "tenancy/archiving.html", {"message": message}, status=423)
 
 
 class TenantStatusMiddleware:

@@ -7,6 +7,7 @@ commands and tests all call these.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,29 @@ def lock_out_writers(schema_name: str) -> None:
         cursor.execute("SET LOCAL lock_timeout = 0")
 
 
+def cancel_waiting_writers() -> None:
+    """Cancel the statements waiting on our locks, just before the commit that drops the schema.
+
+    Once the schema is gone, a waiter would look its table name up again through its
+    search_path ("<schema>, public"): for an app that has tables in both schemas (accounts,
+    sessions...) that is the public table, and the write would land there. Cancelled, the
+    statement fails instead ("canceling statement due to user request"), and its request is
+    answered 423 by TenantStatusMiddleware. Only a statement issued in the microseconds between
+    this and the commit could slip through, by a request that started before the tenant was
+    marked "archiving" and has not written anything during the whole dump.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+
+
+# Retried as a whole (nothing is kept from a failed attempt): a deadlock with a writer while
+# taking the locks, and a full shared lock table (DROP SCHEMA locks every object of ~90 tables).
+_RETRYABLE = frozenset({"40P01", "53200"})
+_RETRY_DELAYS = (1.0, 3.0, 9.0)
+
+
 def _set_status(tenant: Tenant, status: str) -> None:
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
@@ -327,7 +351,7 @@ def remove_tenant(
     tenant.status = previous  # the archive records the status to restore
     written: archives.WrittenArchive | None = None
     try:
-        for attempt in range(3):
+        for attempt in range(len(_RETRY_DELAYS) + 1):
             try:
                 with transaction.atomic():
                     Tenant.objects.select_for_update().get(pk=tenant.pk)  # holds off new public rows
@@ -349,13 +373,16 @@ def remove_tenant(
                     for label, lookup in reversed(archives.PUBLIC_ROWS):
                         if label not in archives.KEPT_ON_REMOVAL:
                             archives.public_rows(tenant, label, lookup).delete()
+                    cancel_waiting_writers()
                 break
             except OperationalError as exc:
                 if written is not None:
                     written.path.unlink(missing_ok=True)
                     written = None
-                if getattr(exc.__cause__, "sqlstate", "") != "40P01" or attempt == 2:  # deadlock_detected
+                if getattr(exc.__cause__, "sqlstate", "") not in _RETRYABLE or attempt == len(_RETRY_DELAYS):
                     raise
+                logger.warning("removal of %s retried: %s", tenant.schema_name, exc)
+                time.sleep(_RETRY_DELAYS[attempt])
     except BaseException:
         if written is not None:
             written.path.unlink(missing_ok=True)
