@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0001_initial'),
+        ("billing", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tenantstatusevent',
-            name='status',
-            field=models.CharField(choices=[('active', 'Aktif'), ('suspended', 'Ditangguhkan'), ('archiving', 'Sedang diarsipkan')], max_length=16, verbose_name='status'),
+            model_name="tenantstatusevent",
+            name="status",
+            field=models.CharField(
+                choices=[("active", "Aktif"), ("suspended", "Ditangguhkan"), ("archiving", "Sedang diarsipkan")],
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
     ]

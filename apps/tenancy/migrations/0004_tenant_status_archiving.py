@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0003_demo_seed_marker'),
+        ("tenancy", "0003_demo_seed_marker"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tenant',
-            name='status',
-            field=models.CharField(choices=[('active', 'Aktif'), ('suspended', 'Ditangguhkan'), ('archiving', 'Sedang diarsipkan')], default='active', max_length=16, verbose_name='status'),
+            model_name="tenant",
+            name="status",
+            field=models.CharField(
+                choices=[("active", "Aktif"), ("suspended", "Ditangguhkan"), ("archiving", "Sedang diarsipkan")],
+                default="active",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
     ]
