@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connections
 from django.test import Client
 from django_tenants.utils import schema_exists
@@ -203,6 +203,8 @@ def test_corrupted_archive_is_refused(tenants: TenantSet, committed: None, stora
     truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(RestoreRefused, match="Corrupted archive"):
         restore_archive(truncated)
+    with pytest.raises(CommandError, match="Corrupted archive"):
+        call_command("restore_tenant", str(truncated))
     assert not schema_exists(tenant.schema_name)
     assert not Tenant.objects.filter(region_id="35.77.02.1003").exists()
 
