@@ -1,8 +1,10 @@
-"""Removal archives a tenant's schema with pg_dump, which reads committed data only."""
+"""Removal archives a tenant's schema with pg_dump (inside the archive tarball), which reads
+committed data only. The archive format and restore: tests/test_backup.py."""
 
 from __future__ import annotations
 
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,11 @@ def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, 
     with tenant:
         User.objects.create(username="arsip-warga", email="warga@josenan.id")
     archive = services.remove_tenant(tenant, reason="Uji")
-    dump = Path(archive.path)
-    assert dump.exists() and dump.stat().st_size == archive.size_bytes > 0
+    tarball = Path(archive.path)
+    assert tarball.exists() and tarball.stat().st_size == archive.size_bytes > 0
+    with tarfile.open(tarball) as tar:
+        tar.extract("schema.dump", archive_dir / "x", filter="data")
+    dump = archive_dir / "x" / "schema.dump"
     pg_restore = schemas.pg_restore_binary()
     restored = subprocess.run([str(pg_restore), "--data-only", "-f", "-", str(dump)], capture_output=True, text=True)
     assert "arsip-warga" in restored.stdout  # the archive holds the tenant's rows
@@ -43,7 +48,7 @@ def test_removal_keeps_everything_when_the_dump_fails(
 ) -> None:
     tenant = services.activate_region("35.77.03.1008").tenant
 
-    def broken_dump(schema_name: str, target: Path) -> None:
+    def broken_dump(schema_name: str, target: Path, snapshot: str = "") -> None:
         raise RuntimeError("pg_dump failed: no space left")
 
     monkeypatch.setattr(services, "dump_schema", broken_dump)

@@ -62,6 +62,8 @@ class Tenant(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Aktif")
         SUSPENDED = "suspended", _("Ditangguhkan")
+        # Being removed (services.remove_tenant): reads are served, writes answer 423.
+        ARCHIVING = "archiving", _("Sedang diarsipkan")
 
     # Schemas are created by apps.tenancy.provisioning (from a pre-built pool or a clone
     # of the type's template), never by django-tenants' save().
@@ -104,6 +106,10 @@ class Tenant(TenantMixin):
     @property
     def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
+
+    @property
+    def is_archiving(self) -> bool:
+        return self.status == self.Status.ARCHIVING
 
     def url(self, path: str = "/") -> str:
         domain = self.get_primary_domain()
@@ -182,7 +188,8 @@ class ActivationJob(models.Model):
 
 
 class TenantArchive(models.Model):
-    """The dump of a removed tenant's schema, written before the schema was dropped."""
+    """The archive of a removed tenant (apps.tenancy.archives: schema dump, public rows and
+    files in one tar.gz), written before the schema was dropped."""
 
     code = models.CharField(max_length=13)
     name = models.CharField(max_length=150)

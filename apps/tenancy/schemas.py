@@ -235,19 +235,30 @@ def pg_restore_binary() -> str:
 
 def run_pg_dump(*args: str) -> str:
     """Run pg_dump against our database with `args`; returns its standard output."""
-    db = connection.settings_dict
-    cmd = [pg_dump_binary(), *args]
-    # The embedded server is reached through a socket directory given as OPTIONS["host"].
-    host = db.get("HOST") or (db.get("OPTIONS") or {}).get("host")
-    for option, value in (("--host", host), ("--port", db.get("PORT")), ("--username", db.get("USER"))):
-        if value:
-            cmd.append(f"{option}={value}")
-    cmd.append(db["NAME"])
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    cmd = [pg_dump_binary(), *args, *connection_args()]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=client_env(), check=False)
     if result.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
     return result.stdout
+
+
+def connection_args(database_option: str = "") -> list[str]:
+    """Host, port, user and database of our connection as libpq client options (pg_dump,
+    pg_restore, psql). `database_option` (e.g. "--dbname") names the database, else it is the
+    last positional argument."""
+    db = connection.settings_dict
+    # The embedded server is reached through a socket directory given as OPTIONS["host"].
+    host = db.get("HOST") or (db.get("OPTIONS") or {}).get("host")
+    args = []
+    for option, value in (("--host", host), ("--port", db.get("PORT")), ("--username", db.get("USER"))):
+        if value:
+            args.append(f"{option}={value}")
+    args.append(f"{database_option}={db['NAME']}" if database_option else str(db["NAME"]))
+    return args
+
+
+def client_env() -> dict[str, str]:
+    return {**os.environ, "PGPASSWORD": connection.settings_dict.get("PASSWORD") or ""}
 
 
 def drop_schema(name: str) -> None:

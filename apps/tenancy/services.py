@@ -6,14 +6,14 @@ commands and tests all call these.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, set_password_path
+from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from apps.core.progress import Progress
 
-from . import regions, schemas
+from . import archives, regions, schemas
 from .models import ActivationJob, Domain, Plan, Region, Tenant, TenantArchive, absolute_url
 
 logger = logging.getLogger(__name__)
@@ -256,9 +257,10 @@ class ArchiveUnavailable(DomainError):
     code = "archive_unavailable"
 
 
-def dump_schema(schema_name: str, target: Path) -> None:
+def dump_schema(schema_name: str, target: Path, snapshot: str = "") -> None:
+    extra = [f"--snapshot={snapshot}"] if snapshot else []
     try:
-        schemas.run_pg_dump("--format=custom", f"--schema={schema_name}", f"--file={target}")
+        schemas.run_pg_dump("--format=custom", f"--schema={schema_name}", f"--file={target}", *extra)
     except schemas.PgDumpUnavailable as exc:
         raise ArchiveUnavailable(
             _("Arsip tenant tidak bisa dibuat: pg_dump untuk versi PostgreSQL server ini tidak ditemukan."),
@@ -266,35 +268,129 @@ def dump_schema(schema_name: str, target: Path) -> None:
         ) from exc
 
 
-def remove_tenant(tenant: Tenant, *, reason: str = "", actor: User | None = None) -> TenantArchive:
-    """Archive the tenant's schema to a dump, then drop it with the tenant's rows.
+# How long removal waits for write transactions already running in the tenant's schema.
+REMOVAL_LOCK_TIMEOUT = "60s"
 
-    The dump is written and checked before anything is deleted; if it fails nothing changes.
+
+def lock_out_writers(schema_name: str) -> None:
+    """Inside the caller's transaction: wait until every write transaction on the schema's
+    tables has committed or aborted, and block new ones until the caller commits.
+
+    `EXCLUSIVE` conflicts with the `ROW EXCLUSIVE` lock every INSERT/UPDATE/DELETE takes, so
+    the LOCK waits for writers in flight and queues later ones, while plain reads (`ACCESS
+    SHARE`, which is also all pg_dump takes) go on. Holding it until the schema is dropped in
+    the same transaction means no write can land between the dump and the drop: a request that
+    passed the "archiving" check just before it was set waits here and then fails (answered
+    423 by TenantStatusMiddleware), it is never acknowledged. A deadlock with a writer that
+    already locked some table aborts one side; removal retries the whole step.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            [schema_name],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SET LOCAL lock_timeout = '{REMOVAL_LOCK_TIMEOUT}'")
+        if tables:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+        cursor.execute("SET LOCAL lock_timeout = 0")
+
+
+def cancel_waiting_writers() -> None:
+    """Cancel the statements waiting on our locks, just before the commit that drops the schema.
+
+    Once the schema is gone, a waiter would look its table name up again through its
+    search_path ("<schema>, public"): for an app that has tables in both schemas (accounts,
+    sessions...) that is the public table, and the write would land there. Cancelled, the
+    statement fails instead ("canceling statement due to user request"), and its request is
+    answered 423 by TenantStatusMiddleware. Only a statement issued in the microseconds between
+    this and the commit could slip through, by a request that started before the tenant was
+    marked "archiving" and has not written anything during the whole dump.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+
+
+# Retried as a whole (nothing is kept from a failed attempt): a deadlock with a writer while
+# taking the locks, and a full shared lock table (DROP SCHEMA locks every object of ~90 tables).
+_RETRYABLE = frozenset({"40P01", "53200"})
+_RETRY_DELAYS = (1.0, 3.0, 9.0)
+
+
+def _set_status(tenant: Tenant, status: str) -> None:
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    tenant.status = status
+
+
+def remove_tenant(
+    tenant: Tenant, *, reason: str = "", actor: User | None = None, progress: archives.Progress | None = None
+) -> TenantArchive:
+    """Archive the tenant (schema dump, public rows, files: `archives.write_archive`), then
+    drop its schema, delete its public rows and its files.
+
+    1. The status becomes "archiving" (committed): new writes answer 423, reads go on.
+    2. One transaction locks writers out (`lock_out_writers`), writes the archive, records
+       it, deletes the public rows and drops the schema. If anything fails nothing is
+       deleted and the tenant gets its previous status back.
+    3. After the commit the stored files are deleted (they are in the archive).
     """
     if tenant.is_public:
         raise ValidationFailed(_("Situs platform tidak bisa dihapus."))
-    archive_dir = Path(settings.TENANT_ARCHIVE_DIR)
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
-    target = archive_dir / f"{tenant.schema_name}-{stamp}.dump"
-    dump_schema(tenant.schema_name, target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    with transaction.atomic():
-        archive = TenantArchive.objects.create(
-            code=tenant.region_id or "",
-            name=tenant.name,
-            schema_name=tenant.schema_name,
-            tenant_type=tenant.tenant_type,
-            path=str(target),
-            size_bytes=target.stat().st_size,
-            sha256=digest,
-            removed_by=actor if actor and actor.pk else None,
-            reason=reason.strip(),
-        )
-        Tenant.objects.filter(parent=tenant).update(parent=None)
-        schemas.drop_schema(tenant.schema_name)
-        Tenant.objects.filter(pk=tenant.pk).delete()
-    logger.info("tenant %s archived to %s and removed by %s", tenant.schema_name, target, actor)
+    connection.set_schema_to_public()  # tenant rows are written from public only
+    previous = Tenant.objects.get(pk=tenant.pk).status
+    if previous == Tenant.Status.ARCHIVING:
+        raise Conflict(_("%(name)s sedang diarsipkan.") % {"name": tenant.name}, code="tenant_archiving")
+    _set_status(tenant, Tenant.Status.ARCHIVING)
+    tenant.status = previous  # the archive records the status to restore
+    written: archives.WrittenArchive | None = None
+    try:
+        for attempt in range(len(_RETRY_DELAYS) + 1):
+            try:
+                with transaction.atomic():
+                    Tenant.objects.select_for_update().get(pk=tenant.pk)  # holds off new public rows
+                    lock_out_writers(tenant.schema_name)
+                    written = archives.write_archive(tenant, progress=progress, dump=dump_schema)
+                    archive = TenantArchive.objects.create(
+                        code=tenant.region_id or "",
+                        name=tenant.name,
+                        schema_name=tenant.schema_name,
+                        tenant_type=tenant.tenant_type,
+                        path=str(written.path),
+                        size_bytes=written.size_bytes,
+                        sha256=written.sha256,
+                        removed_by=actor if actor and actor.pk else None,
+                        reason=reason.strip(),
+                    )
+                    Tenant.objects.filter(parent=tenant).update(parent=None)
+                    schemas.drop_schema(tenant.schema_name)
+                    for label, lookup in reversed(archives.PUBLIC_ROWS):
+                        if label not in archives.KEPT_ON_REMOVAL:
+                            archives.public_rows(tenant, label, lookup).delete()
+                    cancel_waiting_writers()
+                break
+            except OperationalError as exc:
+                if written is not None:
+                    written.path.unlink(missing_ok=True)
+                    written = None
+                if getattr(exc.__cause__, "sqlstate", "") not in _RETRYABLE or attempt == len(_RETRY_DELAYS):
+                    raise
+                logger.warning("removal of %s retried: %s", tenant.schema_name, exc)
+                time.sleep(_RETRY_DELAYS[attempt])
+    except BaseException:
+        if written is not None:
+            written.path.unlink(missing_ok=True)
+        _set_status(tenant, previous)
+        raise
+    assert written is not None
+    archives.delete_stored_files(tenant)
+    logger.info("tenant %s archived to %s and removed by %s", tenant.schema_name, written.path, actor)
     return archive
 
 

@@ -126,6 +126,12 @@ INSTALLED_APPS.insert(0, "apps.tenancy")
 TENANT_SCHEMA_POOL_SIZE = int(env("TENANT_SCHEMA_POOL_SIZE", "3"))
 # Where a removed tenant's schema dump is written before its schema is dropped.
 TENANT_ARCHIVE_DIR = Path(env("TENANT_ARCHIVE_DIR", str(BASE_DIR / ".data" / "archives")))
+# --- tenant backups (h-backup): `manage.py backup_tenants` writes one archive per active tenant
+# (the format restore_tenant reads) into TENANT_BACKUP_DIR/<YYYY-MM-DD>/ and deletes dated
+# folders older than TENANT_BACKUP_KEEP_DAYS. Copy the folder off the machine.
+TENANT_BACKUP_DIR = Path(env("TENANT_BACKUP_DIR", str(BASE_DIR / ".data" / "backups")))
+TENANT_BACKUP_KEEP_DAYS = int(env("TENANT_BACKUP_KEEP_DAYS", "14"))
+# --- end tenant backups
 
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",

@@ -34,6 +34,7 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
         pytest.skip("systemd-analyze is not installed here: the units are checked where systemd is")
     folder = rendered_units(tmp_path)
     names = ["kotakita-web.service", "kotakita-beat.service", "kotakita.target"]
+    names += ["kotakita-backup.service", "kotakita-backup.timer"]
     names += [f"kotakita-worker@{queue}.service" for queue in settings.KOTAKITA_CELERY_QUEUES]
     result = subprocess.run(
         [analyze, "verify", "--man=no", *[f"./{name}" for name in names]],
@@ -89,3 +90,13 @@ def test_the_gunicorn_config_loads_with_values_from_the_environment() -> None:
     assert values["workers"] == "3" and values["threads"] == "6" and values["timeout"] == "45"
     assert values["worker_class"] == "gthread" and values["wsgi_app"] == "config.wsgi:application"
     assert values["forwarded_allow_ips"] == "['127.0.0.1']"
+
+
+def test_the_backup_runs_nightly_as_a_oneshot() -> None:
+    service = (UNITS / "kotakita-backup.service").read_text()
+    timer = (UNITS / "kotakita-backup.timer").read_text()
+    assert "Type=oneshot" in service and "ExecStart=/opt/kotakita/scripts/backup.sh" in service
+    assert "EnvironmentFile=/etc/kotakita/kotakita.env" in service
+    assert re.search(r"^OnCalendar=", timer, re.M) and "Persistent=true" in timer
+    assert "Wants=kotakita-backup.timer" in (UNITS / "kotakita.target").read_text()
+    assert os.access(ROOT / "scripts" / "backup.sh", os.X_OK)

@@ -9,7 +9,7 @@ from apps.tenancy.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Archive a tenant's schema to a dump, then remove the tenant."
+    help = "Archive a tenant (schema dump, public rows, files) to one tar.gz, then remove the tenant."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("code")
@@ -28,4 +28,8 @@ class Command(BaseCommand):
             archive = services.remove_tenant(tenant, reason=options["reason"])
         except services.ArchiveUnavailable as exc:
             raise CommandError(f"{exc.message} {exc.details['reason']}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Archived to {archive.path} ({archive.size_bytes} bytes), removed."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Archived to {archive.path} ({archive.size_bytes} bytes, sha256 {archive.sha256}), removed."
+            )
+        )

@@ -1,0 +1,263 @@
+"""Restore a tenant from its archive (apps.tenancy.archives) into an empty schema.
+
+Order, and what is undone when a step fails (no half tenant is ever left behind):
+
+1. unpack and verify every member's sha256 against the manifest (a corrupted archive is
+   refused before anything is touched);
+2. refuse a live target: the schema, a tenant of the region, the subdomain or a domain exist;
+3. the schema: `pg_restore` (server's major version) turns the dump into SQL, `psql` runs it
+   in ONE transaction (`--single-transaction`, stop on the first error), renamed to the new
+   schema when restoring `--as` another code; row counts are then checked against the manifest
+   (on mismatch the schema is dropped);
+4. in one database transaction: the tenant row, domains and the other public rows, and the
+   stored files; if any of it fails the transaction rolls back, the files written so far are
+   deleted and the schema is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import serializers
+from django.core.files import File
+from django.db import transaction
+from django_tenants.utils import schema_exists
+
+from apps.analytics.models import DailyFact
+from apps.billing.models import Invoice, InvoiceLine, TenantStatusEvent
+from apps.billing.services import record_status
+from apps.core.db import connection
+from apps.discovery.models import Listing
+
+from . import archives, regions, schemas, services
+from .models import DemoSeed, Domain, Region, Tenant
+
+Progress = archives.Progress
+
+
+class RestoreRefused(Exception):
+    """The archive is corrupted, or the target is not empty: nothing was changed."""
+
+
+def _objects(opened: archives.OpenedArchive, label: str) -> list[Any]:
+    return [item.object for item in serializers.deserialize("json", opened.public_json(label))]
+
+
+def rename_schema_in_sql(sql: str, old: str, new: str) -> str:
+    """Rename the schema in pg_restore's SQL, everywhere except inside COPY data (row values
+    that happen to contain the old name are data and stay as they are)."""
+    if old == new:
+        return sql
+    pattern = re.compile(rf"\b{re.escape(old)}\b")
+    out: list[str] = []
+    in_copy = False
+    for line in sql.splitlines(keepends=True):
+        if in_copy:
+            in_copy = line.rstrip("\n") != "\\."
+            out.append(line)
+            continue
+        if line.startswith("COPY ") and line.rstrip().endswith("FROM stdin;"):
+            in_copy = True
+        out.append(pattern.sub(new, line))
+    return "".join(out)
+
+
+def restore_schema(dump: Path, old_schema: str, new_schema: str) -> None:
+    """Recreate the dumped schema as `new_schema`, all or nothing."""
+    converted = subprocess.run(
+        [schemas.pg_restore_binary(), "--no-owner", "--no-privileges", "--file=-", str(dump)],
+        capture_output=True,
+        env=schemas.client_env(),
+        check=False,
+    )
+    if converted.returncode != 0:
+        raise RuntimeError(f"pg_restore failed: {converted.stderr.decode(errors='replace').strip()}")
+    sql = rename_schema_in_sql(converted.stdout.decode(), old_schema, new_schema)
+    psql = schemas.pg_client_binary("psql")
+    cmd = [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"]
+    result = subprocess.run(
+        [*cmd, *schemas.connection_args("--dbname")],
+        input=sql.encode(),
+        capture_output=True,
+        env=schemas.client_env(),
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed restoring {new_schema}: {result.stderr.decode(errors='replace').strip()}")
+
+
+def _refuse_live_target(schema: str, region: Region, slug: str, domains: Iterable[str]) -> None:
+    if schema_exists(schema):
+        raise RestoreRefused(f"Schema {schema} already exists: restore only into an empty schema.")
+    if Tenant.objects.filter(region=region).exists() or Tenant.objects.filter(schema_name=schema).exists():
+        raise RestoreRefused(f"{region} is already a tenant: remove it first or restore with --as CODE.")
+    if Tenant.objects.filter(slug=slug).exists():
+        raise RestoreRefused(f"The subdomain {slug} belongs to another tenant: restore with --as CODE.")
+    taken = sorted(Domain.objects.filter(domain__in=list(domains)).values_list("domain", flat=True))
+    if taken:
+        raise RestoreRefused(f"Domain(s) {', '.join(taken)} belong to another tenant: restore with --as CODE.")
+
+
+def restore_archive(path: Path, *, as_code: str = "", progress: Progress | None = None) -> Tenant:
+    """Restore the archive at `path` (under the region `as_code` when given); returns the tenant."""
+    note = progress or (lambda message: None)
+    connection.set_schema_to_public()  # tenant rows are written from public only
+    folder = Path(tempfile.mkdtemp(prefix="kotakita-restore-"))
+    try:
+        note("verify")
+        try:
+            opened = archives.read_archive(Path(path), folder, progress=progress)
+        except archives.ArchiveError as exc:
+            raise RestoreRefused(f"Corrupted archive, nothing restored: {exc}") from exc
+        return _restore(opened, as_code, note)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _restore(opened: archives.OpenedArchive, as_code: str, note: Progress) -> Tenant:
+    manifest = opened.manifest
+    if manifest["server_version_num"] // 10000 > connection.pg_version // 10000:
+        raise RestoreRefused(
+            f"The archive was written by PostgreSQL {manifest['server_version']}, newer than this server."
+        )
+    [archived_tenant] = _objects(opened, "tenancy.tenant")
+    renamed = bool(as_code) and services.get_region(as_code).code != manifest["code"]
+    region = services.get_region(as_code or manifest["code"])
+    schema = regions.schema_name_for(region.code) if renamed else manifest["schema"]
+    base = settings.KOTAKITA_BASE_DOMAIN
+    archived_domains = _objects(opened, "tenancy.domain")
+    if renamed:
+        slug = services.propose_slug(region)
+        domains = {f"{slug}.{base}": True}
+    else:
+        slug = archived_tenant.slug
+        domains = {d.domain: d.is_primary for d in archived_domains}
+    _refuse_live_target(schema, region, slug, domains)
+
+    note("schema")
+    restore_schema(opened.dump, manifest["schema"], schema)
+    written: list[tuple[str, str]] = []
+    tenant: Tenant | None = None
+    try:
+        counts = archives.schema_table_counts(schema)
+        if counts != manifest["counts"]["schema"]:
+            diff = {t: (counts.get(t), n) for t, n in manifest["counts"]["schema"].items() if counts.get(t) != n}
+            raise RuntimeError(f"restored row counts differ from the manifest: {diff}")
+        with transaction.atomic():
+            note("public rows")
+            tenant = _restore_public_rows(opened, archived_tenant, region, schema, slug, domains, renamed)
+            note("files")
+            with tenant:
+                for kind, storage in archives.storages_by_kind().items():
+                    for name in opened.files(kind):
+                        with opened.file_path(kind, name).open("rb") as stream:
+                            saved = storage.save(name, File(stream, name=name))
+                        written.append((kind, saved))
+                        if saved != name:
+                            raise RuntimeError(f"{kind} file {name} already existed (stored as {saved})")
+    except BaseException:
+        if tenant is not None and written:
+            with tenant:
+                storages = archives.storages_by_kind()
+                for kind, name in written:
+                    storages[kind].delete(name)
+        schemas.drop_schema(schema)
+        raise
+    note(f"restored {tenant.schema_name}")
+    return tenant
+
+
+def _restore_public_rows(
+    opened: archives.OpenedArchive,
+    archived: Tenant,
+    region: Region,
+    schema: str,
+    slug: str,
+    domains: dict[str, bool],
+    renamed: bool,
+) -> Tenant:
+    manifest = opened.manifest
+    old_code, old_host = manifest["code"], f"{manifest['slug']}.{settings.KOTAKITA_BASE_DOMAIN}"
+    new_host = f"{slug}.{settings.KOTAKITA_BASE_DOMAIN}"
+    tenant = archived
+    tenant.pk = None
+    tenant.schema_name, tenant.region, tenant.slug, tenant.status = schema, region, slug, manifest["status"]
+    if renamed:
+        tenant.name = services._region_display_name(region)
+        tenant.lat, tenant.lng = region.lat, region.lng
+    if tenant.tenant_type == Tenant.Type.KELURAHAN:
+        kota = services._kota_tenant_of(region)
+        tenant.parent = kota
+    else:
+        tenant.parent = None
+    tenant.save()
+    if tenant.tenant_type == Tenant.Type.KOTA:
+        Tenant.objects.filter(tenant_type=Tenant.Type.KELURAHAN, region__code__startswith=f"{region.code}.").update(
+            parent=tenant
+        )
+    for domain, primary in domains.items():
+        Domain.objects.create(domain=domain, tenant=tenant, is_primary=primary)
+
+    def code_of(value: str) -> str:
+        if renamed and (value == old_code or value.startswith(f"{old_code}.")):
+            return region.code + value[len(old_code) :]
+        return value
+
+    facts = _objects(opened, "analytics.dailyfact")
+    for fact in facts:
+        fact.pk, fact.tenant, fact.region_code = None, tenant, code_of(fact.region_code)
+    DailyFact.objects.bulk_create(facts)
+    listings = _objects(opened, "discovery.listing")
+    live = set(Tenant.objects.values_list("pk", flat=True))
+    for listing in listings:
+        listing.pk, listing.tenant, listing.tenant_name = None, tenant, tenant.name
+        if listing.kota_id not in live:
+            listing.kota = tenant.parent
+        for name in ("url", "shop_url", "photo_url"):
+            setattr(listing, name, getattr(listing, name).replace(f"//{old_host}", f"//{new_host}"))
+    Listing.objects.bulk_create(listings)
+    # Saving the tenant recorded its status; the archived history replaces that, then the
+    # current status is appended again if it differs from the last archived one.
+    TenantStatusEvent.objects.filter(tenant=tenant).delete()
+    events = _objects(opened, "billing.tenantstatusevent")
+    for event in events:
+        event.pk, event.tenant = None, tenant
+    TenantStatusEvent.objects.bulk_create(events)
+    record_status(tenant)
+    if not renamed:
+        _relink_invoices(opened, tenant)
+    for seed in _objects(opened, "tenancy.demoseed"):
+        DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
+    return tenant
+
+
+def _relink_invoices(opened: archives.OpenedArchive, tenant: Tenant) -> None:
+    """Invoices outlive a removed tenant (their FK is SET_NULL): relink the ones still there,
+    bring back the ones that are gone. Under `--as` they stay with their own region (they are
+    billing records of the original one)."""
+    new_pk: dict[int, int] = {}
+    for invoice in _objects(opened, "billing.invoice"):
+        existing = Invoice.objects.filter(pk=invoice.pk).first()
+        if existing is not None:
+            if existing.tenant_id is None:
+                Invoice.objects.filter(pk=existing.pk).update(tenant=tenant)
+            continue
+        old = invoice.pk
+        invoice.pk, invoice.tenant = None, tenant
+        if invoice.replaces_id is not None:
+            invoice.replaces_id = new_pk.get(invoice.replaces_id, invoice.replaces_id)
+            if not Invoice.objects.filter(pk=invoice.replaces_id).exists():
+                invoice.replaces = None
+        invoice.save()
+        new_pk[old] = invoice.pk
+    lines = [line for line in _objects(opened, "billing.invoiceline") if line.invoice_id in new_pk]
+    for line in lines:
+        line.pk, line.invoice_id = None, new_pk[line.invoice_id]
+    InvoiceLine.objects.bulk_create(lines)
