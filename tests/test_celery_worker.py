@@ -42,6 +42,7 @@ def worker(committed: None) -> Iterator[None]:
             broker_url=saved["broker_url"],
             task_default_queue=saved["task_default_queue"],
             task_routes=saved["task_routes"],
+            broker_connection_retry_on_startup=saved["broker_connection_retry_on_startup"],
         )
 
 

@@ -22,6 +22,14 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+def scrub_personal_data(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """NIK/No. KK, phone numbers and e-mails out of every rendered line (e.g. a query string in
+    request_started, a task's return value), with the same patterns as Sentry's scrubber."""
+    from apps.observability.sentry import scrub_text
+
+    return {key: scrub_text(value) if isinstance(value, str) else value for key, value in event_dict.items()}
+
+
 def _renderer(fmt: str) -> Any:
     if fmt == "json":
         return structlog.processors.JSONRenderer()
@@ -34,6 +42,7 @@ def formatter_options(fmt: str) -> dict[str, Any]:
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            scrub_personal_data,
             _renderer(fmt),
         ],
         "foreign_pre_chain": SHARED_PROCESSORS,

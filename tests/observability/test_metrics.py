@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -44,7 +45,8 @@ def test_scrape_with_token_and_values_that_move(test_urls: None, client_a: Clien
     assert value(before, "kotakita_outbox_schemas_scanned") >= 2
 
     home = {"tenant_type": "kelurahan", "view": "core:home", "method": "GET", "status": "200"}
-    task = {"task": "tests.observability.echo", "queue": "default", "state": "success"}
+    name = "accounts.send_set_password_email"
+    task = {"task": name, "queue": settings.CELERY_TASK_ROUTES[name]["queue"], "state": "success"}
     client_a.get("/")
     client_a.get("/_test/queue")
     with tenant_a:
@@ -61,7 +63,7 @@ def test_scrape_with_token_and_values_that_move(test_urls: None, client_a: Clien
     view = {"tenant_type": "kelurahan", "view": "core:home"}
     assert value(after, "kotakita_http_db_queries_sum", **view) > value(before, "kotakita_http_db_queries_sum", **view)
     assert value(after, "kotakita_http_request_duration_seconds_count", **view) >= 1
-    assert value(after, "kotakita_celery_task_duration_seconds_count", task=task["task"], queue="default") >= 1
+    assert value(after, "kotakita_celery_task_duration_seconds_count", task=name, queue=task["queue"]) >= 1
     pending = "kotakita_outbox_pending"
     assert value(after, pending, tenant_type="kelurahan") > value(before, pending, tenant_type="kelurahan")
     # django-prometheus' own request metrics are there too.

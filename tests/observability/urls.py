@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import structlog
-from celery import shared_task
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from apps.accounts.models import User
+from apps.accounts.tasks import send_set_password_email
 from config.urls_tenant import urlpatterns as tenant_urlpatterns
-
-logger = structlog.get_logger("tests.observability")
-
-
-@shared_task(name="tests.observability.echo")
-def echo(word: str) -> str:
-    logger.info("echo_task_ran", word=word)
-    return word
 
 
 def queue_task(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"result": echo.delay("halo").get()})
+    """Queues a real, harmless task (an e-mail to the locmem outbox); eager in tests."""
+    admin = User.objects.get(username="admin")
+    result = send_set_password_email.delay(admin.pk)
+    return JsonResponse({"task_id": result.id})
 
 
 def boom(request: HttpRequest) -> JsonResponse:
