@@ -40,11 +40,7 @@ def test_empty_pool_is_not_ready(client_a: Client) -> None:
     PooledSchema.objects.filter(tenant_type="kelurahan").delete()  # rolled back with the test
     status, body = readyz(client_a)
     assert status == 503 and body["status"] == "unavailable"
-    assert body["checks"]["schema_pool"] == {
-        "ok": False,
-        "error": body["checks"]["schema_pool"]["error"],
-        "ms": body["checks"]["schema_pool"]["ms"],
-    }
+    assert body["checks"]["schema_pool"]["ok"] is False
     assert "kelurahan" in body["checks"]["schema_pool"]["error"]
     assert body["checks"]["database"]["ok"]
 

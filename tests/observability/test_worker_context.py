@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -21,6 +22,17 @@ def test_worker_task_logs_carry_the_queuing_request_id(
     worker: None,  # noqa: F811
     json_logs: list[dict[str, Any]],
 ) -> None:
+    # A test worker may set the root logger to ERROR (celery.contrib.testing): keep ours at INFO.
+    tasks_logger = logging.getLogger("kotakita.tasks")
+    saved_level = tasks_logger.level
+    tasks_logger.setLevel(logging.INFO)
+    try:
+        run_and_check(tenants, json_logs)
+    finally:
+        tasks_logger.setLevel(saved_level)
+
+
+def run_and_check(tenants: TenantSet, json_logs: list[dict[str, Any]]) -> None:
     with tenants.a:
         admin = User.objects.get(username="admin")
         structlog.contextvars.bind_contextvars(request_id="req-worker-0001", tenant_schema=tenants.a.schema_name)
