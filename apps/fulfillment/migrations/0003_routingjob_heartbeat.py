@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfillment', '0002_file_storage_public_private'),
+        ("fulfillment", "0002_file_storage_public_private"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='routingjob',
-            name='heartbeat_at',
+            model_name="routingjob",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0003_demo_seed_marker'),
+        ("tenancy", "0003_demo_seed_marker"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activationjob',
-            name='heartbeat_at',
+            model_name="activationjob",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
