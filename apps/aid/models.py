@@ -244,6 +244,19 @@ class Distribution(models.Model):
         return f"{self.enrolment} — {self.period}"
 
 
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Menunggu")
+    RUNNING = "running", _("Berjalan")
+    DONE = "done", _("Selesai")
+    FAILED = "failed", _("Gagal")
+
+
+def import_upload_to(instance: ImportBatch, filename: str) -> str:
+    # A random name: never the operator's file name (it may carry a person's name).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"aid/impor/{uuid.uuid4().hex}.{extension}"
+
+
 class ImportBatch(models.Model):
     """An uploaded beneficiary list waiting for the operator's confirmation.
 
@@ -270,6 +283,15 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # --- the dry run as a background job (aid.run_import_preview, `bulk` queue) ---------------
+    # The upload is kept (private storage) until the preview is computed, so a rerun of the
+    # job after a worker died can start again from the file; it is deleted once done.
+    upload = models.FileField(upload_to=import_upload_to, storage=private_storage, blank=True)
+    job_state = models.CharField(_("status proses"), max_length=8, choices=JobState.choices, default=JobState.DONE)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    job_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("impor penerima")
@@ -282,3 +304,11 @@ class ImportBatch(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.errors)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.job_state in (JobState.QUEUED, JobState.RUNNING)
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 * self.progress_done // self.progress_total if self.progress_total else 0

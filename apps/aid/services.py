@@ -8,7 +8,6 @@ that two operators cannot overfill a program or slip a person into two exclusive
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
 
 from .identity import Person, check_kk, hash_number
-from .importing import ParsedRow, RowError, parse_file
+from .importing import ParsedRow, RowError
 from .models import (
     FAMILY_TARGETS,
     PERIOD_REGEX,
@@ -40,6 +39,7 @@ from .models import (
     Enrolment,
     FundingSource,
     ImportBatch,
+    JobState,
     Program,
     TargetType,
 )
@@ -436,25 +436,13 @@ def _rows_of(batch: ImportBatch) -> list[ParsedRow]:
     return [ParsedRow(item["line"], Person.from_json(item["person"])) for item in batch.rows]
 
 
-@transaction.atomic
 def preview_import(program: Program, *, file_name: str, content: bytes, by: User | None) -> ImportBatch:
-    """Dry run: read the file, try every row against the database inside a transaction that is
-    rolled back, and stage the result for the operator's confirmation. No beneficiary,
-    enrolment or distribution is written."""
-    parsed = parse_file(file_name, content, family_target=program.is_family_target)
-    with transaction.atomic():
-        rehearsal = _apply_rows(program, parsed.rows, by=by, batch=None)
-        transaction.set_rollback(True)
-    errors = sorted([*parsed.errors, *rehearsal], key=lambda e: e.line)
-    return ImportBatch.objects.create(
-        program=program,
-        file_name=file_name[:255],
-        file_sha256=hashlib.sha256(content).hexdigest(),
-        row_count=parsed.row_count,
-        rows=[{"line": row.line, "person": row.person.to_json()} for row in parsed.rows],
-        errors=[error.to_json() for error in errors],
-        created_by=by,
-    )
+    """Dry run: store the file and queue the job that tries every row against the database
+    (rolled back) and stages the result for the operator's confirmation (apps.aid.jobs). No
+    beneficiary, enrolment or distribution is written. Without a broker it runs at once."""
+    from .jobs import start_import
+
+    return start_import(program, file_name=file_name, content=content, by=by)
 
 
 def confirm_import(batch: ImportBatch, *, by: User | None) -> ImportBatch:
@@ -467,6 +455,8 @@ def confirm_import(batch: ImportBatch, *, by: User | None) -> ImportBatch:
             return batch  # a double submit: already done, nothing more to write
         if batch.status == ImportBatch.Status.DISCARDED:
             raise Conflict(_("Impor ini sudah dibatalkan. Unggah ulang berkasnya."), code="import_discarded")
+        if batch.job_state != JobState.DONE:
+            raise Conflict(_("Pratinjau belum selesai diproses. Tunggu sebentar."), code="import_not_ready")
         if batch.errors:
             raise ValidationFailed(
                 _("Masih ada %(count)d baris bermasalah. Perbaiki berkas lalu unggah ulang.")
@@ -505,7 +495,12 @@ def discard_import(batch: ImportBatch, *, by: User | None) -> ImportBatch:
         raise Conflict(_("Impor ini sudah dikonfirmasi."), code="import_confirmed")
     batch.status = ImportBatch.Status.DISCARDED
     batch.rows = []
-    batch.save(update_fields=["status", "rows"])
+    name = batch.upload.name
+    batch.upload.name = ""
+    batch.save(update_fields=["status", "rows", "upload"])
+    if name:  # the upload of a preview still being computed: the job stops at its next claim
+        storage = batch.upload.storage
+        transaction.on_commit(lambda: storage.delete(name))
     return batch
 
 

@@ -187,7 +187,10 @@ def _batch(uuid: UUID) -> ImportBatch:
 @require_GET
 @staff_required
 def import_preview(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    return render(request, "aid/import_preview.html", {"batch": _batch(uuid)})
+    """The preview, or the job's progress bar while the dry run is running; the bar polls this
+    view (HTMX, every 2 s) and is replaced by the preview once the job is done."""
+    template = "aid/_import_preview.html" if _is_htmx(request) else "aid/import_preview.html"
+    return render(request, template, {"batch": _batch(uuid)})
 
 
 @require_POST

@@ -219,6 +219,9 @@ class RoutingJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    # Written at each step of a run; the stale-job sweep (apps.jobs) requeues a running job
+    # whose heartbeat is older than JOBS_ROUTING_STALE_SECONDS (its worker was killed).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("tugas perutean")

@@ -851,12 +851,17 @@ def _start_job(job_id: int) -> RoutingJob | None:
             return None
         job.status = RoutingJob.Status.RUNNING
         job.attempts += 1
-        job.started_at = timezone.now()
+        job.started_at = job.heartbeat_at = timezone.now()
         job.finished_at = None
         job.error = ""
-        job.save(update_fields=["status", "attempts", "started_at", "finished_at", "error"])
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "finished_at", "error"])
         Batch.objects.filter(pk=job.batch_id).update(status=Batch.Status.ROUTING)
         return job
+
+
+def _heartbeat(job_id: int) -> None:
+    """This run is alive (the stale-job sweep requeues a running job whose heartbeat stopped)."""
+    RoutingJob.objects.filter(pk=job_id, status=RoutingJob.Status.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def run_routing_job(
@@ -879,6 +884,7 @@ def run_routing_job(
     )
     try:
         problem, clock, couriers, aside = build_problem(batch, deliveries, now)
+        _heartbeat(job_id)
         limit = float(conf.get("SOLVER_SECONDS"))
         started = walltime.perf_counter()
         matrix = matrix_provider().matrix(problem.points(), timeout_s=limit / 4)
@@ -891,6 +897,7 @@ def run_routing_job(
             matrix=matrix,
         )
         wall_ms = int((walltime.perf_counter() - started) * 1000)
+        _heartbeat(job_id)
         problems = solver.check_plan(problem, plan, matrix)
         if problems:  # never write a plan that breaks a capacity, window or shift
             raise RuntimeError("; ".join(problems[:5]))

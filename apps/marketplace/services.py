@@ -42,7 +42,7 @@ from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
 
 from . import conf, lifecycle
-from .importing import ImportRow, parse_import
+from .importing import ImportRow
 from .models import (
     LAT_MAX,
     LAT_MIN,
@@ -1508,30 +1508,16 @@ def _resolve_rows(shop: Shop, kind: str, rows: list[ImportRow]) -> tuple[list[di
     return valid, errors
 
 
-@transaction.atomic
 def preview_import(shop: Shop, actor: User, *, file_name: str, content: bytes, kind: str) -> ImportBatch:
-    """Dry run: read and check the file, keep the rows for the preview. No product, variant or
-    stock changes until `apply_import`."""
+    """Dry run: store the file and queue the job that reads and checks it, keeping the rows for
+    the preview (apps.marketplace.import_jobs). No product, variant or stock changes until
+    `apply_import`. Without a broker the job runs at once."""
+    from .import_jobs import start_preview
+
     _require_shop_manager(shop, actor)
     if kind not in ImportBatch.Kind.values:
         raise ValidationFailed(_("Jenis impor tidak dikenal."), code="unknown_kind")
-    parsed = parse_import(file_name, content, kind=kind)
-    valid, errors = _resolve_rows(shop, kind, parsed.rows)
-    all_errors = sorted([e.to_json() for e in parsed.errors] + errors, key=lambda e: e["line"])
-    return ImportBatch.objects.create(
-        shop=shop,
-        kind=kind,
-        file_name=str(file_name)[:200],
-        rows=valid,
-        errors=all_errors,
-        row_count=parsed.row_count,
-        summary={
-            "create": sum(1 for r in valid if r["action"] == "create"),
-            "update": sum(1 for r in valid if r["action"] == "update"),
-            "errors": len(all_errors),
-        },
-        created_by=actor,
-    )
+    return start_preview(shop, actor, file_name=file_name, content=content, kind=kind)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from apps.tenancy.fanout import enqueue_in_every_tenant
 
-from . import feed, services
+from . import feed, import_jobs, services
 
 
 @shared_task(name="marketplace.sync_listings", ignore_result=True)
@@ -41,3 +41,15 @@ def sweep() -> dict[str, int]:
 def sweep_everywhere() -> int:
     """Beat entry point (public schema): queue `sweep` in every active tenant."""
     return enqueue_in_every_tenant(sweep)
+
+
+@shared_task(name="marketplace.run_import_preview", ignore_result=True)
+def run_import_preview(batch_id: int) -> None:
+    """Read and check an uploaded product/stock file (`bulk` queue); see import_jobs."""
+    import_jobs.run_preview(batch_id)
+
+
+@shared_task(name="marketplace.run_import_apply", ignore_result=True)
+def run_import_apply(batch_id: int, actor_id: int) -> None:
+    """Apply a confirmed product/stock import in one transaction (`bulk` queue); see import_jobs."""
+    import_jobs.run_apply(batch_id, actor_id)

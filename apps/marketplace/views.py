@@ -32,7 +32,7 @@ from apps.payments import methods as payment_methods
 from apps.payments.gateways import may_use_sandbox
 from apps.tenancy.models import Tenant
 
-from . import lifecycle, resources, selectors, services
+from . import import_jobs, lifecycle, resources, selectors, services
 from .forms import (
     WEEKDAYS,
     CartAddForm,
@@ -384,7 +384,9 @@ def import_preview(request: HttpRequest, slug: str, batch: uuid.UUID) -> HttpRes
     if request.method == "POST":
         try:
             if request.POST.get("confirm"):
-                found = services.apply_import(found, _user(request))
+                found = import_jobs.start_apply(found, _user(request))
+                if found.in_progress:  # queued: the page shows the job's progress until it is done
+                    return redirect("marketplace:import_preview", slug=shop.slug, batch=found.uuid)
                 messages.success(
                     request,
                     _("Impor selesai: %(created)d baru, %(updated)d diperbarui.")
@@ -396,6 +398,12 @@ def import_preview(request: HttpRequest, slug: str, batch: uuid.UUID) -> HttpRes
             return redirect("marketplace:shop", slug=shop.slug)
         except DomainError as exc:
             status = _fail(request, exc)
+    if request.headers.get("HX-Request") and request.method == "GET":  # the progress bar polling
+        if found.in_progress:
+            return render(request, "marketplace/_import_job.html", {"shop": shop, "batch": found})
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"  # the job ended: reload to show the preview or the result
+        return done
     return render(request, "marketplace/import_preview.html", {"shop": shop, "batch": found}, status=status)
 
 

@@ -177,6 +177,9 @@ class ActivationJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written after every region while running; the stale-job sweep (apps.jobs) requeues a
+    # running job whose heartbeat is older than JOBS_ACTIVATION_STALE_SECONDS (worker killed).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("aktivasi massal")

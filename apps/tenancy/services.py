@@ -418,7 +418,8 @@ def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | Non
     """Activate every code of the job that is not a tenant yet; safe to run again after a stop."""
     job.status = ActivationJob.Status.RUNNING
     job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat_at"])
     active = set(Tenant.objects.filter(region_id__in=job.codes).values_list("region_id", flat=True))
     todo = [code for code in job.codes if code not in active]
     job.done = len(active)
@@ -434,7 +435,8 @@ def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | Non
                 job.failed[code] = str(exc.message)
                 ok, note = False, f"{code}: {exc.message}"
             job.done += int(ok)
-            job.save(update_fields=["done", "failed"])
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["done", "failed", "heartbeat_at"])
             progress.step(ok, note)
     except BaseException:
         job.status = ActivationJob.Status.INTERRUPTED

@@ -68,6 +68,7 @@ _PUBLIC_ONLY = [
     "apps.analytics",
     "apps.dataservice",
     "apps.billing",
+    "apps.jobs",  # h-jobs: stale-job sweep and repair of lost after-commit work (no models)
 ]
 _TENANT_ONLY = [
     "apps.rtrw",
@@ -242,6 +243,11 @@ _QUEUE_TASKS = {
         "payments.reconcile",
         "marketplace.resync_listings",
         "tenancy.refill_schema_pool",
+        # --- jobs (h-jobs): imports as background jobs, repair of lost after-commit work ---
+        "aid.run_import_preview",
+        "marketplace.run_import_preview",
+        "marketplace.run_import_apply",
+        # --- end jobs ---
     ],
     "sweeps": [  # beat jobs and their per-tenant fan-out: frequent, small
         "notifications.deliver_due",
@@ -263,6 +269,12 @@ _QUEUE_TASKS = {
         "lending.retrain_everywhere",
         "analytics.rollup_everywhere",
         "insights.forecast_everywhere",
+        # --- jobs (h-jobs): stale-job detection by heartbeat and repair sweeps ---
+        "jobs.requeue_stale",
+        "jobs.requeue_stale_tenant",
+        "jobs.repair_everywhere",
+        "jobs.repair_tenant",
+        # --- end jobs ---
     ],
 }
 KOTAKITA_CELERY_QUEUES = list(_QUEUE_TASKS)
@@ -283,6 +295,11 @@ _TIME_LIMITS = {  # name: (soft, hard)
     "marketplace.resync_listings": (300, 420),
     "tenancy.refill_schema_pool": (300, 420),
     "tenancy.run_activation_job": (1500, 1800),  # resumable: a timed-out job is marked interrupted
+    # --- jobs (h-jobs) ---
+    "aid.run_import_preview": (1500, 1800),  # ~11 ms a row; resumable chunk by chunk
+    "marketplace.run_import_preview": (600, 900),
+    "marketplace.run_import_apply": (1500, 1800),  # one transaction; a rerun waits, then finds it applied
+    # --- end jobs ---
 }
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in _TIME_LIMITS.items()
@@ -304,6 +321,13 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # rather than finished with an acknowledgement that can no longer be sent. Tasks are idempotent.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # --- end ops: Celery -------------------------------------------------------------------------
+# --- jobs (h-jobs): a running job whose heartbeat is older than this is stale (its worker was
+# killed): the sweep marks it failed-retryable and queues it again (apps/jobs/stale.py).
+# Routing must exceed its task's hard limit (kotakita.E900) so a live run is never doubled.
+JOBS_ACTIVATION_STALE_SECONDS = int(env("JOBS_ACTIVATION_STALE_SECONDS", "600"))
+JOBS_ROUTING_STALE_SECONDS = int(env("JOBS_ROUTING_STALE_SECONDS", "120"))
+JOBS_IMPORT_STALE_SECONDS = int(env("JOBS_IMPORT_STALE_SECONDS", "300"))
+# --- end jobs -----------------------------------------------------------------------------
 # Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},
@@ -334,6 +358,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "billing.issue_invoices",
         "schedule": crontab(hour=5, minute=0, day_of_month=1),
     },
+    # --- jobs (h-jobs): stale jobs by heartbeat, and repair of work lost while the broker was down
+    "jobs-requeue-stale": {"task": "jobs.requeue_stale", "schedule": 120.0},
+    "jobs-repair": {"task": "jobs.repair_everywhere", "schedule": 900.0},
+    # --- end jobs ---
 }
 
 # --- Auth ---------------------------------------------------------------------------------

@@ -259,6 +259,10 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "row_errors",
             "created_at",
             "confirmed_at",
+            "job_state",  # the dry run is a background job: poll until "done" (or "failed")
+            "progress_done",
+            "progress_total",
+            "job_error",
         ]
         read_only_fields = fields
 

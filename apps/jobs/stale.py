@@ -1,0 +1,86 @@
+"""Stale-job detection by heartbeat.
+
+A job that runs writes `heartbeat_at` while it works (ActivationJob after every region,
+RoutingJob at each step, the bansos ImportBatch after every chunk). A worker killed with
+SIGKILL, OOM or a lost host cannot mark its job failed, so the job would stay `running` for
+ever. This sweep (beat, `sweeps` queue) finds running jobs whose heartbeat is older than a
+threshold longer than the task's hard time limit, marks them failed-retryable and queues them
+again. Reruns are safe: an activation job skips regions already activated (`--resume JOB`), a
+routing job that already succeeded is a no-op and an unfinished one left nothing behind, an
+import preview continues after its last committed chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.tasks import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+STALE_DEFAULTS = {"ACTIVATION": 600, "ROUTING": 120, "IMPORT": 300}  # seconds, see settings
+
+
+def threshold(kind: str) -> timedelta:
+    """JOBS_<KIND>_STALE_SECONDS: no heartbeat for this long means the worker is gone."""
+    return timedelta(seconds=int(getattr(settings, f"JOBS_{kind}_STALE_SECONDS", STALE_DEFAULTS[kind])))
+
+
+@transaction.atomic
+def requeue_stale_activation_jobs() -> list[int]:
+    """Public schema: running activation jobs whose worker is gone → interrupted, queued again."""
+    from apps.tenancy.models import ActivationJob
+    from apps.tenancy.tasks import run_activation_job
+
+    cutoff = timezone.now() - threshold("ACTIVATION")
+    stale = list(
+        ActivationJob.objects.select_for_update(skip_locked=True)
+        .filter(status=ActivationJob.Status.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .order_by("pk")
+    )
+    for job in stale:
+        logger.warning("activation job %s: no heartbeat since %s, queued again", job.pk, job.heartbeat_at)
+        job.status = ActivationJob.Status.INTERRUPTED
+        job.save(update_fields=["status"])
+        enqueue_on_commit(run_activation_job, job.pk)
+    return [job.pk for job in stale]
+
+
+@transaction.atomic
+def requeue_stale_routing_jobs() -> list[int]:
+    """Current tenant: running routing jobs whose worker is gone → failed (retryable), queued again."""
+    from apps.fulfillment.models import RoutingJob
+    from apps.fulfillment.tasks import run_routing_job
+
+    cutoff = timezone.now() - threshold("ROUTING")
+    stale = list(
+        RoutingJob.objects.select_for_update(skip_locked=True)
+        .filter(status=RoutingJob.Status.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .order_by("pk")
+    )
+    for job in stale:
+        logger.warning("routing job %s: no heartbeat since %s, queued again", job.pk, job.heartbeat_at)
+        job.status = RoutingJob.Status.FAILED
+        job.error = f"stale: no heartbeat since {job.heartbeat_at or job.started_at:%Y-%m-%d %H:%M:%S%z}"
+        job.save(update_fields=["status", "error"])
+        enqueue_on_commit(run_routing_job, job.pk)
+    return [job.pk for job in stale]
+
+
+def requeue_stale_imports() -> list[int]:
+    """Current tenant: bansos and product import jobs whose worker is gone (see apps.aid.jobs,
+    apps.marketplace.import_jobs); returns the batch ids, bansos first."""
+    from apps.aid.jobs import requeue_stale as requeue_aid
+    from apps.marketplace.import_jobs import requeue_stale as requeue_products
+
+    after = threshold("IMPORT")
+    return [*requeue_aid(after), *requeue_products(after)]

@@ -1,0 +1,37 @@
+"""Beat entry points of job housekeeping (`sweeps` queue). The *_everywhere tasks run in the
+public schema and fan out one per-tenant task into every active tenant."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.tenancy.fanout import enqueue_in_every_tenant
+
+from . import repair, stale
+
+
+@shared_task(name="jobs.requeue_stale_tenant", ignore_result=True)
+def requeue_stale_tenant() -> dict[str, list[int]]:
+    """This tenant's routing jobs and import previews whose worker died: queued again."""
+    return {"routing": stale.requeue_stale_routing_jobs(), "imports": stale.requeue_stale_imports()}
+
+
+@shared_task(name="jobs.requeue_stale", ignore_result=True)
+def requeue_stale() -> int:
+    """Beat (every 2 minutes): activation jobs here, then the per-tenant jobs everywhere."""
+    stale.requeue_stale_activation_jobs()
+    return enqueue_in_every_tenant(requeue_stale_tenant)
+
+
+@shared_task(name="jobs.repair_tenant", ignore_result=True)
+def repair_tenant() -> dict[str, object]:
+    """This tenant's lost after-commit work: listings (bounded batch) and daily facts."""
+    listings = repair.repair_listings()
+    days = repair.repair_facts()
+    return {"listings": listings.todo, "fact_days": [day.isoformat() for day in days]}
+
+
+@shared_task(name="jobs.repair_everywhere", ignore_result=True)
+def repair_everywhere() -> int:
+    """Beat (every 15 minutes): queue `repair_tenant` in every active tenant."""
+    return enqueue_in_every_tenant(repair_tenant)
