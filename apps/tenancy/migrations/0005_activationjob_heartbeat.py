@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenancy", "0003_demo_seed_marker"),
+        ("tenancy", "0004_tenant_status_archiving"),
     ]
 
     operations = [
