@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -39,12 +40,20 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1500  # long enough (tens of seconds) to be killed in the middle
 
 
+def _database_url(db: dict[str, Any]) -> str:
+    """The test database for a worker process: over TCP, or the embedded server's socket dir."""
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):  # as config.embedded_db builds it (the socket's default port)
+        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def _start_worker(broker: str) -> subprocess.Popen[bytes]:
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": _database_url(db),
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
