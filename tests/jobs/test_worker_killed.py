@@ -42,9 +42,10 @@ ROWS = 1500  # long enough (tens of seconds) to be killed in the middle
 
 def _database_url(db: dict[str, Any]) -> str:
     """The test database for a worker process: over TCP, or the embedded server's socket dir."""
+    socket_dir = db.get("OPTIONS", {}).get("host", "")
+    if socket_dir:  # the embedded server, as config.embedded_db builds its URL
+        return f"postgresql://{db['USER']}@/{db['NAME']}?host={socket_dir}"
     host = db["HOST"] or "127.0.0.1"
-    if host.startswith("/"):  # as config.embedded_db builds it (the socket's default port)
-        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
     return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
