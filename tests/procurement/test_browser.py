@@ -107,6 +107,9 @@ def test_umkm_quotes_and_staff_award_on_a_phone(
     _fits_the_phone(page)
     page.screenshot(path=str(shots / "procurement-open-phone.png"), full_page=True)
     page.get_by_test_id("quote-link").click()
+    # htmx wires the live total once its script has run: type after the page has loaded, as a
+    # person does (typing into a half-loaded page fired no preview under load).
+    page.wait_for_load_state("load")
     prices = page.get_by_test_id("price-input")
     prices.nth(0).fill("40000")
     prices.nth(1).fill("1000")
