@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -33,19 +34,25 @@ def threshold(kind: str) -> timedelta:
     return timedelta(seconds=int(getattr(settings, f"JOBS_{kind}_STALE_SECONDS", STALE_DEFAULTS[kind])))
 
 
+def _running_without_heartbeat(model: Any, kind: str) -> list[Any]:
+    """Running jobs of `model` (a `status`, `heartbeat_at`, `started_at` row) whose heartbeat is
+    older than the kind's threshold, locked (skipping rows another sweep holds)."""
+    cutoff = timezone.now() - threshold(kind)
+    return list(
+        model.objects.select_for_update(skip_locked=True)
+        .filter(status=model.Status.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .order_by("pk")
+    )
+
+
 @transaction.atomic
 def requeue_stale_activation_jobs() -> list[int]:
     """Public schema: running activation jobs whose worker is gone → interrupted, queued again."""
     from apps.tenancy.models import ActivationJob
     from apps.tenancy.tasks import run_activation_job
 
-    cutoff = timezone.now() - threshold("ACTIVATION")
-    stale = list(
-        ActivationJob.objects.select_for_update(skip_locked=True)
-        .filter(status=ActivationJob.Status.RUNNING)
-        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
-        .order_by("pk")
-    )
+    stale = _running_without_heartbeat(ActivationJob, "ACTIVATION")
     for job in stale:
         logger.warning("activation job %s: no heartbeat since %s, queued again", job.pk, job.heartbeat_at)
         job.status = ActivationJob.Status.INTERRUPTED
@@ -60,13 +67,7 @@ def requeue_stale_routing_jobs() -> list[int]:
     from apps.fulfillment.models import RoutingJob
     from apps.fulfillment.tasks import run_routing_job
 
-    cutoff = timezone.now() - threshold("ROUTING")
-    stale = list(
-        RoutingJob.objects.select_for_update(skip_locked=True)
-        .filter(status=RoutingJob.Status.RUNNING)
-        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
-        .order_by("pk")
-    )
+    stale = _running_without_heartbeat(RoutingJob, "ROUTING")
     for job in stale:
         logger.warning("routing job %s: no heartbeat since %s, queued again", job.pk, job.heartbeat_at)
         job.status = RoutingJob.Status.FAILED
