@@ -9,8 +9,13 @@ template) and 80-99 (unreserved) are templates holding their own TLV sub-fields.
 ends with tag 63: a CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor)
 over the UTF-8 bytes of everything up to and including "6304", as 4 uppercase hex digits.
 
-Errors are `QrisError` with a stable `code` (for translated UI messages), the `tag` and
-`position` involved, and an English message naming the fault.
+Errors are `QrisError` with a stable `code` (one of `ERROR_CODES`, for translated UI messages
+and API error bodies), the `tag` and `position` involved (and the `template` a nested field sits
+in), and an English message naming the fault. The parser raises nothing else: any text in gives a
+`QrisPayload` or a `QrisError`.
+
+EMVCo lengths run from 01 to 99: a field with length 00 is refused when parsing (it could not be
+encoded again) and the encoder refuses empty or longer values.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
+    "ERROR_CODES",
     "QRIS_GUID",
     "Merchant",
     "QrisError",
     "QrisPayload",
     "crc16_ccitt_false",
     "encode",
+    "encode_template",
     "generate_dynamic",
     "generate_static",
     "parse",
@@ -78,15 +85,67 @@ _AMOUNT = re.compile(r"^(?:0|[1-9][0-9]*)(?:\.[0-9]{1,2})?$")
 _CRITERIA = frozenset({"UMI", "UKE", "UME", "UBE", "URE"})
 
 
-class QrisError(ValueError):
-    """A payload or a field that breaks the QRIS/EMVCo rules; the message names the fault."""
+# Every fault the codec names, with what it means. `QrisError.code` is always one of these keys
+# (a test holds the codec to it), so callers can translate each one and clients can branch on it.
+ERROR_CODES: dict[str, str] = {
+    "not_text": "the payload is not text",
+    "empty": "the payload is empty",
+    "bad_character": "the payload holds a character that cannot be encoded as UTF-8",
+    "truncated": "a field is cut short: its tag and length are incomplete or its length runs past the end",
+    "bad_tag": "a tag is not two digits",
+    "bad_length": "a length is not two digits",
+    "zero_length": "a field declares length 00; EMVCo lengths run from 01 to 99",
+    "empty_value": "the encoder was given an empty value",
+    "value_too_long": "a value is longer than a two-digit length (99) or its field allows",
+    "duplicate_tag": "a tag or a template's sub-tag appears twice",
+    "format_not_first": "the payload format indicator (tag 00) is not the first field",
+    "bad_format": "the payload format indicator (tag 00) is not 01",
+    "bad_initiation": "the point of initiation method (tag 01) is not 11 or 12",
+    "missing_tag": "a mandatory tag is missing",
+    "crc_not_last": "the CRC (tag 63) is not the last field",
+    "bad_crc_format": "the CRC (tag 63) is not 4 hex digits",
+    "crc_mismatch": "the CRC does not match the content",
+    "bad_mcc": "the merchant category code (tag 52) is not 4 digits",
+    "bad_currency": "the transaction currency (tag 53) is not 3 digits, or not 360 for QRIS",
+    "bad_amount": "the transaction amount (tag 54) is not a positive number with at most 2 decimals",
+    "bad_tip": "the tip indicator (tag 55) is not 01, 02 or 03",
+    "bad_country": "the country code (tag 58) is not 2 letters, or not ID for QRIS",
+    "name_length": "the merchant name (tag 59) is longer than 25 characters",
+    "city_length": "the merchant city (tag 60) is longer than 15 characters",
+    "not_ascii": "a merchant field is not printable ASCII",
+    "bad_criteria": "the merchant criteria is not UMI, UKE, UME, UBE or URE",
+    "bad_pan": "the merchant PAN is not 1-19 digits",
+    "bad_merchant_id": "the merchant id is not 1-15 characters",
+    "bad_nmid": "the national merchant id is not 1-15 characters",
+    "bad_guid": "the merchant GUID is not 1-32 characters",
+    "bad_postal_code": "the postal code is longer than 10 characters",
+    "bad_bill_number": "the bill number (tag 62 sub-tag 01) is not 1-25 printable characters",
+}
 
-    def __init__(self, code: str, message: str, *, tag: str | None = None, position: int | None = None) -> None:
+
+class QrisError(ValueError):
+    """A payload or a field that breaks the QRIS/EMVCo rules; the message names the fault.
+
+    `template` is set when the fault sits inside a template (tags 26-51, 62, 64, 80-99); `tag`
+    is then the sub-tag when one could be read."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        tag: str | None = None,
+        position: int | None = None,
+        template: str | None = None,
+    ) -> None:
+        if code not in ERROR_CODES:  # a programming error, not a payload fault
+            raise AssertionError(f"unknown QRIS error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
         self.tag = tag
         self.position = position
+        self.template = template
 
 
 def tag_name(tag: str) -> str:
@@ -118,12 +177,29 @@ def crc_hex(data: bytes | str) -> str:
     return f"{crc16_ccitt_false(data):04X}"
 
 
+def _encodable(text: str) -> bool:
+    """False for lone surrogates, the only str content UTF-8 cannot carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- encoding -----------------------------------------------------------------------------
 
 
 def tlv(tag: str, value: str) -> str:
-    if not re.fullmatch(r"[0-9]{2}", tag):
-        raise QrisError("bad_tag", f"tag {tag!r} is not two digits", tag=tag)
+    """One field. Refuses what no parser could read back: an empty value (length 00), a value
+    past 99 characters, or one that is not encodable UTF-8 (the CRC runs over UTF-8 bytes)."""
+    if not isinstance(tag, str) or not re.fullmatch(r"[0-9]{2}", tag):
+        raise QrisError("bad_tag", f"tag {tag!r} is not two digits")
+    if not isinstance(value, str):
+        raise QrisError("not_text", f"tag {tag} ({tag_name(tag)}) has a value that is not text", tag=tag)
+    if not _encodable(value):
+        raise QrisError(
+            "bad_character", f"tag {tag} ({tag_name(tag)}) holds a character that is not valid UTF-8", tag=tag
+        )
     if not value:
         raise QrisError("empty_value", f"tag {tag} ({tag_name(tag)}) has an empty value", tag=tag)
     if len(value) > 99:
@@ -134,9 +210,31 @@ def tlv(tag: str, value: str) -> str:
 
 
 def encode(fields: Iterable[tuple[str, str]]) -> str:
-    """Root fields in the given order, then tag 63 with the CRC over all of it."""
-    body = "".join(tlv(tag, value) for tag, value in fields if tag != "63") + "6304"
+    """Root fields in the given order, then tag 63 with the CRC over all of it.
+    A tag given twice is refused: the parser would refuse the payload it makes."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for tag, value in fields:
+        if tag == "63":
+            continue
+        if tag in seen:
+            raise QrisError("duplicate_tag", f"tag {tag} ({tag_name(tag)}) is given twice", tag=tag)
+        seen.add(tag)
+        parts.append(tlv(tag, value))
+    body = "".join(parts) + "6304"
     return body + crc_hex(body)
+
+
+def encode_template(sub_fields: Iterable[tuple[str, str]]) -> str:
+    """A template's value (tags 26-51, 62, 64, 80-99) from its sub-fields, with the same rules."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for tag, value in sub_fields:
+        if tag in seen:
+            raise QrisError("duplicate_tag", f"sub-tag {tag} is given twice", tag=tag)
+        seen.add(tag)
+        parts.append(tlv(tag, value))
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -329,8 +427,9 @@ class QrisPayload:
         return self.additional.get(ADDITIONAL_REFERENCE_LABEL, "")
 
 
-def _split(text: str, *, where: str, offset: int) -> list[tuple[str, str, int]]:
-    """TLV triples (tag, value, absolute position) of `text`; raises on any framing fault."""
+def _split(text: str, *, where: str, offset: int, template: str | None = None) -> list[tuple[str, str, int]]:
+    """TLV triples (tag, value, absolute position) of `text`; raises on any framing fault.
+    `template` is the enclosing template's tag when `text` is a template's value."""
     items: list[tuple[str, str, int]] = []
     i = 0
     while i < len(text):
@@ -344,18 +443,31 @@ def _split(text: str, *, where: str, offset: int) -> list[tuple[str, str, int]]:
                 "a tag and its length need 4",
                 tag=left[:2] if named else None,
                 position=pos,
+                template=template,
             )
         tag, length = text[i : i + 2], text[i + 2 : i + 4]
         if not tag.isdigit() or not tag.isascii():
-            raise QrisError("bad_tag", f"{where}: tag {tag!r} at position {pos} is not two digits", position=pos)
+            raise QrisError(
+                "bad_tag", f"{where}: tag {tag!r} at position {pos} is not two digits", position=pos, template=template
+            )
         if not length.isdigit() or not length.isascii():
             raise QrisError(
                 "bad_length",
                 f"{where}: tag {tag} at position {pos} has length {length!r}, not two digits",
                 tag=tag,
                 position=pos,
+                template=template,
             )
         size = int(length)
+        if size == 0:
+            raise QrisError(
+                "zero_length",
+                f"{where}: tag {tag} ({tag_name(tag)}) at position {pos} has length 00; "
+                "EMVCo lengths run from 01 to 99",
+                tag=tag,
+                position=pos,
+                template=template,
+            )
         end = i + 4 + size
         if end > len(text):
             raise QrisError(
@@ -364,6 +476,7 @@ def _split(text: str, *, where: str, offset: int) -> list[tuple[str, str, int]]:
                 f"which runs past the end ({len(text) - i - 4} character(s) left)",
                 tag=tag,
                 position=pos,
+                template=template,
             )
         items.append((tag, text[i + 4 : end], pos))
         i = end
@@ -383,6 +496,8 @@ def parse(payload: str, *, strict: bool = True) -> QrisPayload:
     payload = payload.strip()
     if not payload:
         raise QrisError("empty", "payload is empty")
+    if not _encodable(payload):
+        raise QrisError("bad_character", "payload holds a character that is not valid UTF-8 (a lone surrogate)")
     items = _split(payload, where="payload", offset=0)
 
     fields: dict[str, str] = {}
@@ -412,6 +527,13 @@ def parse(payload: str, *, strict: bool = True) -> QrisPayload:
     for tag in QRIS_MANDATORY if strict else EMV_MANDATORY:
         if tag not in fields:
             raise QrisError("missing_tag", f"mandatory tag {tag} ({tag_name(tag)}) is missing", tag=tag)
+    if items[0][0] != "00":
+        raise QrisError(
+            "format_not_first",
+            f"tag 00 (payload format indicator) must be the first field, not tag {items[0][0]}",
+            tag="00",
+            position=fields_position(items, "00"),
+        )
     if fields["00"] != FORMAT_INDICATOR:
         raise QrisError("bad_format", f"tag 00 (payload format indicator) must be 01, got {fields['00']!r}", tag="00")
     if "01" in fields and fields["01"] not in (STATIC, DYNAMIC):
@@ -425,16 +547,25 @@ def parse(payload: str, *, strict: bool = True) -> QrisPayload:
     for tag, value, pos in items:
         if tag in TEMPLATE_TAGS:
             sub: dict[str, str] = {}
-            for sub_tag, sub_value, sub_pos in _split(value, where=f"tag {tag} ({tag_name(tag)})", offset=pos + 4):
+            where = f"tag {tag} ({tag_name(tag)})"
+            for sub_tag, sub_value, sub_pos in _split(value, where=where, offset=pos + 4, template=tag):
                 if sub_tag in sub:
                     raise QrisError(
-                        "duplicate_tag", f"tag {tag} has sub-tag {sub_tag} twice", tag=tag, position=sub_pos
+                        "duplicate_tag",
+                        f"{where} has sub-tag {sub_tag} twice",
+                        tag=sub_tag,
+                        position=sub_pos,
+                        template=tag,
                     )
                 sub[sub_tag] = sub_value
             templates[tag] = sub
 
     _check_values(fields, templates, strict=strict)
     return QrisPayload(payload=payload, fields=fields, templates=templates)
+
+
+def fields_position(items: list[tuple[str, str, int]], tag: str) -> int | None:
+    return next((pos for item_tag, _value, pos in items if item_tag == tag), None)
 
 
 def _check_values(fields: dict[str, str], templates: dict[str, dict[str, str]], *, strict: bool) -> None:

@@ -82,6 +82,7 @@ from .models import (
     Posting,
     SandboxTransaction,
 )
+from .scanning import read_qris
 
 logger = logging.getLogger(__name__)
 
@@ -1267,10 +1268,7 @@ def sandbox_gateway() -> SandboxGateway:
 def sandbox_payment_for(payload: str) -> tuple[qris.QrisPayload, SandboxTransaction]:
     """Read a scanned/pasted QRIS and find the sandbox charge it belongs to (its bill number)."""
     sandbox_gateway()
-    try:
-        parsed = qris.parse(payload)
-    except qris.QrisError as exc:
-        raise ValidationFailed(qris_error_message(exc), code=f"qris_{exc.code}", tag=exc.tag or "") from exc
+    parsed = read_qris(payload)
     tx = SandboxTransaction.objects.filter(order_id=parsed.bill_number).first() if parsed.bill_number else None
     if tx is None:
         raise NotFound(
@@ -1296,18 +1294,3 @@ def sandbox_pay(order_id: str, *, actor: User | None = None) -> SandboxTransacti
 
     enqueue_on_commit(deliver_sandbox_notification, order_id)
     return tx
-
-
-QRIS_MESSAGES: dict[str, Any] = {
-    "crc_mismatch": _("CRC salah: kode QRIS rusak atau diubah."),
-    "truncated": _("Kode QRIS terpotong: panjang sebuah tag melewati akhir kode."),
-    "missing_tag": _("Kode QRIS tidak lengkap: tag wajib tidak ada."),
-    "empty": _("Kode QRIS kosong."),
-}
-
-
-def qris_error_message(exc: qris.QrisError) -> str:
-    """A translated message for the UI, naming the tag, with the codec's detail after it."""
-    base = QRIS_MESSAGES.get(exc.code, _("Kode QRIS tidak valid."))
-    tag = str(_(" (tag %(tag)s)") % {"tag": exc.tag}) if exc.tag else ""
-    return f"{base}{tag} — {exc.message}"

@@ -27,7 +27,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
 
-from . import qris, selectors, services
+from . import scanning, selectors, services
 from .gateways import may_use_sandbox
 from .models import Account, AccountKind, GatewayCharge, PaymentRequest
 
@@ -435,15 +435,10 @@ def confirm_cash(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def scan(request: HttpRequest) -> HttpResponse:
     """A warga pastes (or scans) a bill's QRIS: open that bill to pay it from the wallet."""
-    payload = request.POST.get("payload", "").strip()
     try:
-        bill_number = qris.parse(payload).bill_number
-    except qris.QrisError as exc:
-        messages.error(request, services.qris_error_message(exc))
-        return redirect("payments:home")
-    bill = PaymentRequest.objects.filter(bill_number=bill_number).first() if bill_number else None
-    if bill is None:
-        messages.error(request, _("QRIS ini bukan tagihan KotaKitaPay di kelurahan ini."))
+        bill = scanning.payment_request_for_qris(request.POST.get("payload", "").strip())
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
         return redirect("payments:home")
     return redirect("payments:request", public_id=bill.public_id)
 

@@ -138,7 +138,9 @@ def test_any_dynamic_payload_round_trips(amount: int, bill: str, name: str) -> N
 
 
 def _rebuild(fields: list[tuple[str, str]]) -> str:
-    return qris.encode(fields)
+    """Fields as given (even a tag twice, which `qris.encode` refuses) with a correct CRC."""
+    body = "".join(qris.tlv(tag, value) for tag, value in fields) + "6304"
+    return body + qris.crc_hex(body)
 
 
 def _fields(payload: str) -> list[tuple[str, str]]:

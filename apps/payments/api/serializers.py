@@ -168,6 +168,11 @@ class PaymentRequestInput(serializers.Serializer[Any]):
     reference = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
 
 
+class ScanInput(serializers.Serializer[Any]):
+    # EMVCo caps a payload at 512 characters; a longer one is refused before parsing.
+    payload = serializers.CharField(max_length=512, help_text=_("Isi kode QRIS yang dipindai atau ditempel"))
+
+
 class PayRequestInput(serializers.Serializer[Any]):
     method = serializers.CharField(help_text=_("wallet, qris atau cod"))
 

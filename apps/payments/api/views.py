@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -25,9 +25,10 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.api.parsers import parse_json
+from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, ValidationFailed
 from apps.core.text import clean_text
-from apps.payments import intake, methods, selectors, services
+from apps.payments import intake, methods, scanning, selectors, services
 from apps.payments.models import (
     Account,
     AccountKind,
@@ -51,6 +52,7 @@ from .serializers import (
     ReconciliationRunSerializer,
     RefundInput,
     RequestRefundInput,
+    ScanInput,
     StatementLineSerializer,
     TopUpInput,
     TransferInput,
@@ -236,6 +238,25 @@ class PaymentRequestViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vi
             merchant, data["amount"], description=data["description"], reference=data["reference"], actor=user
         )
         return Response(PaymentRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ScanInput,
+        responses={
+            200: PaymentRequestSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="QRIS ini bukan tagihan di kelurahan ini."),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="Kode QRIS rusak: `code` menamai kesalahannya (`qris_crc_mismatch`, "
+                "`qris_zero_length`, `qris_truncated`, ...), `details` memuat tag dan posisinya.",
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def scan(self, request: Request) -> Response:
+        """The bill a scanned or pasted QRIS belongs to, so the payer can then pay it."""
+        data = _input(ScanInput, request.data)
+        bill = scanning.payment_request_for_qris(data["payload"])
+        return Response(PaymentRequestSerializer(bill).data)
 
     @extend_schema(request=PayRequestInput, responses=PaymentRequestSerializer, parameters=[IDEMPOTENCY_HEADER])
     @action(detail=True, methods=["post"])
