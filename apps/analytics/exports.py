@@ -12,9 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
 from .dashboards import INDICATORS
 from .selectors import Period
@@ -107,8 +108,8 @@ def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
     doc = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, title=heading(tenant_name, period)
     )
-    styles = getSampleStyleSheet()
-    story: list[Any] = [Paragraph(heading(tenant_name, period), styles["Title"])]
+    sheet = styles()
+    story: list[Any] = [paragraph(heading(tenant_name, period), sheet["Title"])]
     for title, header, rows in sections(_("Ringkasan"), period, data):
         if len(header) > 6:  # the wide comparison: name plus the map indicators only
             keep = [0] + [
@@ -119,8 +120,8 @@ def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
             header = [header[i] for i in keep]
             rows = [[row[i] for i in keep] for row in rows]
         story.append(Spacer(1, 4 * mm))
-        story.append(Paragraph(title, styles["Heading3"]))
-        body = [[Paragraph(str(h), styles["BodyText"]) for h in header]]
+        story.append(paragraph(title, sheet["Heading3"]))
+        body = [[paragraph(str(h), sheet["BodyText"]) for h in header]]
         body += [["" if c is None else str(c) for c in row] for row in rows[:400]]
         table = Table(body, repeatRows=1)
         table.setStyle(
@@ -128,11 +129,13 @@ def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
                 [
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0fe")),
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                    ("FONTNAME", (0, 0), (-1, 0), BOLD),
                     ("FONTSIZE", (0, 1), (-1, -1), 8),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
             )
         )
         story.append(table)
-    doc.build(story)
+    doc.build(story, canvasmaker=DocumentCanvas)
     return out.getvalue()

@@ -26,12 +26,13 @@ def rupiah(amount: int) -> str:
 def render_invoice(invoice: Invoice) -> bytes:
     try:
         from reportlab.lib.pagesizes import A4
-        from reportlab.pdfgen import canvas
+
+        from apps.core.pdf import DocumentCanvas
     except ImportError:  # pragma: no cover - reportlab is in requirements/base.txt
         raise PdfUnavailable(_("PDF belum dapat dibuat: pustaka reportlab tidak terpasang.")) from None
     buffer = io.BytesIO()
     with translation.override("id"):
-        pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
+        pdf = DocumentCanvas(buffer, pagesize=A4, pageCompression=0)
         _draw(pdf, A4, invoice)
         pdf.showPage()
         pdf.save()
@@ -40,24 +41,25 @@ def render_invoice(invoice: Invoice) -> bytes:
 
 def _draw(pdf: Any, size: tuple[float, float], invoice: Invoice) -> None:
     from reportlab.lib.units import cm
-    from reportlab.lib.utils import simpleSplit
+
+    from apps.core.pdf import BOLD, REGULAR, split_lines
 
     width, height = size
     left, right = 2 * cm, width - 2 * cm
     pdf.setTitle(f"Tagihan {invoice.number}")
     pdf.setAuthor("KotaKita")
     y = height - 2.2 * cm
-    pdf.setFont("Helvetica-Bold", 16)
+    pdf.setFont(BOLD, 16)
     pdf.drawString(left, y, "KotaKita")
     pdf.drawRightString(right, y, _("TAGIHAN"))
     y -= 0.7 * cm
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     pdf.drawRightString(right, y, invoice.number)
     status = {"issued": _("BELUM DIBAYAR"), "paid": _("LUNAS"), "void": _("BATAL")}[invoice.status]
     y -= 0.5 * cm
-    pdf.setFont("Helvetica-Bold", 10)
+    pdf.setFont(BOLD, 10)
     pdf.drawRightString(right, y, status)
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     y -= 1.0 * cm
     rows = [
         (_("Kepada"), f"{invoice.tenant_name} ({invoice.region_code})"),
@@ -75,31 +77,31 @@ def _draw(pdf: Any, size: tuple[float, float], invoice: Invoice) -> None:
         pdf.drawString(left + 4 * cm, y, f": {value}")
         y -= 0.5 * cm
     y -= 0.5 * cm
-    pdf.setFont("Helvetica-Bold", 10)
+    pdf.setFont(BOLD, 10)
     pdf.drawString(left, y, _("Uraian"))
     pdf.drawRightString(right, y, _("Jumlah"))
     y -= 0.2 * cm
     pdf.line(left, y, right, y)
     y -= 0.5 * cm
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     for line in invoice.lines.all():
-        parts = simpleSplit(line.description, "Helvetica", 10, right - left - 4 * cm)
+        parts = split_lines(line.description, REGULAR, 10, right - left - 4 * cm)
         pdf.drawRightString(right, y, rupiah(line.amount))
         for part in parts:
             pdf.drawString(left, y, part)
             y -= 0.5 * cm
     pdf.line(left, y + 0.3 * cm, right, y + 0.3 * cm)
     y -= 0.2 * cm
-    pdf.setFont("Helvetica-Bold", 11)
+    pdf.setFont(BOLD, 11)
     pdf.drawString(left, y, _("Total"))
     pdf.drawRightString(right, y, rupiah(invoice.total))
     y -= 1.0 * cm
-    pdf.setFont("Helvetica", 8)
+    pdf.setFont(REGULAR, 8)
     note = _(
         "Langganan diprorata per hari aktif dan dibulatkan ke rupiah terdekat (setengah ke atas), "
         "sekali per baris. Bagian biaya transaksi dihitung dari biaya platform pasar UMKM yang tercatat."
     )
-    for part in simpleSplit(note, "Helvetica", 8, right - left):
+    for part in split_lines(note, REGULAR, 8, right - left):
         pdf.drawString(left, y, part)
         y -= 0.4 * cm
     if invoice.status == Invoice.Status.VOID and invoice.void_reason:

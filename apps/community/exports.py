@@ -21,9 +21,10 @@ def _title(report: MonthlyReport) -> str:
 def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -36,10 +37,12 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
         title=_title(report),
         author="KotaKita",
     )
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    sheet = styles()
+    small = sheet["BodyText"].clone("small", fontSize=8, leading=10)
     grid = TableStyle(
         [
+            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+            ("FONTNAME", (0, 0), (-1, 0), BOLD),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
@@ -47,9 +50,9 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
             ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
         ]
     )
-    story: list[Any] = [Paragraph(escape(_title(report)), styles["Title"])]
+    story: list[Any] = [paragraph(_title(report), sheet["Title"])]
     if tenant_name:
-        story.append(Paragraph(escape(tenant_name), styles["Normal"]))
+        story.append(paragraph(tenant_name, sheet["Normal"]))
     story.append(Paragraph(_("Dicetak %(when)s") % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, small))
     story.append(Spacer(1, 5 * mm))
 
@@ -63,7 +66,7 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
     ]
     table = Table([[_("Ringkasan"), ""], *summary], colWidths=[110 * mm, 50 * mm])
     table.setStyle(grid)
-    story += [table, Spacer(1, 5 * mm), Paragraph(_("Pemasukan per kategori"), styles["Heading3"])]
+    story += [table, Spacer(1, 5 * mm), Paragraph(_("Pemasukan per kategori"), sheet["Heading3"])]
     rows = [[_("Kategori"), _("Jumlah")]] + [[c.label, rupiah(c.total)] for c in report.income_by_category]
     if len(rows) == 1:
         rows.append([_("Tidak ada pemasukan."), ""])
@@ -71,7 +74,7 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
     table.setStyle(grid)
     story.append(table)
 
-    story += [Spacer(1, 5 * mm), Paragraph(_("Pengeluaran"), styles["Heading3"])]
+    story += [Spacer(1, 5 * mm), Paragraph(_("Pengeluaran"), sheet["Heading3"])]
     rows = [[_("Tanggal"), _("Keterangan"), _("Kategori"), _("Bukti"), _("Jumlah")]]
     for line in report.expenses:
         proof = _("ada") if line.receipt else _("tanpa bukti")
@@ -80,8 +83,8 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
         rows.append(
             [
                 line.occurred_on.isoformat(),
-                Paragraph(escape(line.description), small),
-                Paragraph(escape(line.get_category_display()), small),
+                paragraph(line.description, small),
+                paragraph(line.get_category_display(), small),
                 Paragraph(str(proof), small),
                 rupiah(line.amount),
             ]
@@ -93,12 +96,12 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
     story.append(table)
 
     if report.incomes:
-        story += [Spacer(1, 5 * mm), Paragraph(_("Pemasukan selain iuran"), styles["Heading3"])]
+        story += [Spacer(1, 5 * mm), Paragraph(_("Pemasukan selain iuran"), sheet["Heading3"])]
         rows = [[_("Tanggal"), _("Keterangan"), _("Kategori"), _("Jumlah")]]
         rows += [
             [
                 x.occurred_on.isoformat(),
-                Paragraph(escape(x.description), small),
+                paragraph(x.description, small),
                 x.get_category_display(),
                 rupiah(x.amount),
             ]
@@ -108,17 +111,17 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
         table.setStyle(grid)
         story.append(table)
 
-    story += [Spacer(1, 5 * mm), Paragraph(_("Iuran bulan ini"), styles["Heading3"])]
+    story += [Spacer(1, 5 * mm), Paragraph(_("Iuran bulan ini"), sheet["Heading3"])]
     story.append(
         Paragraph(
             _("%(paid)s dari %(all)s rumah sudah membayar; iuran diterima bulan ini %(total)s.")
             % {"paid": len(report.iuran_paid_names), "all": report.households, "total": rupiah(report.iuran_total)},
-            styles["Normal"],
+            sheet["Normal"],
         )
     )
     if report.iuran_paid_names:
-        story.append(Paragraph(escape(", ".join(report.iuran_paid_names)), small))
-    doc.build(story)
+        story.append(paragraph(", ".join(report.iuran_paid_names), small))
+    doc.build(story, canvasmaker=DocumentCanvas)
     return buffer.getvalue()
 
 

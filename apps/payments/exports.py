@@ -15,9 +15,10 @@ from .services import rupiah
 def statement_pdf(account: Account, headers: list[str], rows: list[list[Any]], *, tenant_name: str = "") -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -30,11 +31,11 @@ def statement_pdf(account: Account, headers: list[str], rows: list[list[Any]], *
         title=_("Mutasi %(name)s") % {"name": account.name},
         author="KotaKitaPay",
     )
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    sheet = styles()
+    small = sheet["BodyText"].clone("small", fontSize=8, leading=10)
     story: list[Any] = [
-        Paragraph(_("Mutasi rekening KotaKitaPay"), styles["Title"]),
-        Paragraph(
+        paragraph(_("Mutasi rekening KotaKitaPay"), sheet["Title"]),
+        paragraph(
             _("%(name)s · %(kind)s · saldo %(balance)s · dicetak %(when)s")
             % {
                 "name": account.name,
@@ -42,35 +43,37 @@ def statement_pdf(account: Account, headers: list[str], rows: list[list[Any]], *
                 "balance": rupiah(account.balance),
                 "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
             },
-            styles["Normal"],
+            sheet["Normal"],
         ),
     ]
     if tenant_name:
-        story.append(Paragraph(tenant_name, styles["Normal"]))
+        story.append(paragraph(tenant_name, sheet["Normal"]))
     story.append(Spacer(1, 6 * mm))
 
     def money(value: Any) -> str:
         return rupiah(int(value)) if value not in ("", None) else ""
 
-    body = [[Paragraph(str(h), small) for h in headers]]
+    body = [[paragraph(str(h), small) for h in headers]]
     for when, kind, description, reference, out, into, balance in rows:
         body.append(
             [
                 when,
-                Paragraph(str(kind), small),
-                Paragraph(str(description), small),
-                Paragraph(str(reference), small),
+                paragraph(str(kind), small),
+                paragraph(str(description), small),
+                paragraph(str(reference), small),
                 money(out),
                 money(into),
                 money(balance),
             ]
         )
     if len(body) == 1:
-        body.append(["", "", Paragraph(_("Belum ada transaksi."), small), "", "", "", ""])
+        body.append(["", "", paragraph(_("Belum ada transaksi."), small), "", "", "", ""])
     table = Table(body, repeatRows=1, colWidths=[28 * mm, 28 * mm, 80 * mm, 50 * mm, 28 * mm, 28 * mm, 30 * mm])
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("FONTNAME", (0, 0), (-1, 0), BOLD),
                 ("FONTSIZE", (0, 0), (-1, -1), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
@@ -80,5 +83,5 @@ def statement_pdf(account: Account, headers: list[str], rows: list[list[Any]], *
         )
     )
     story.append(table)
-    doc.build(story)
+    doc.build(story, canvasmaker=DocumentCanvas)
     return buffer.getvalue()

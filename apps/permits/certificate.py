@@ -13,9 +13,9 @@ from PIL import Image
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.lib.utils import ImageReader, simpleSplit
-from reportlab.pdfgen import canvas
+from reportlab.lib.utils import ImageReader
 
+from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, split_lines
 from apps.tenancy.models import Tenant
 
 from . import workflow
@@ -70,7 +70,7 @@ def render_certificate(permit: Permit, tenant: Tenant) -> bytes:
     url = verification_url(permit, tenant)
     buffer = io.BytesIO()
     with translation.override("id"):
-        _draw(canvas.Canvas(buffer, pagesize=A4, pageCompression=0), permit, tenant, url)
+        _draw(DocumentCanvas(buffer, pagesize=A4, pageCompression=0), permit, tenant, url)
     return buffer.getvalue()
 
 
@@ -82,27 +82,27 @@ def _draw(pdf: Any, permit: Permit, tenant: Tenant, url: str) -> None:
     pdf.setSubject(permit.business_name)
 
     y = height - 2.2 * cm
-    pdf.setFont("Helvetica-Bold", 13)
+    pdf.setFont(BOLD, 13)
     if tenant.parent is not None:
         pdf.drawCentredString(width / 2, y, f"PEMERINTAH {tenant.parent.name.upper()}")
         y -= 0.6 * cm
     pdf.drawCentredString(width / 2, y, tenant.name.upper())
     y -= 0.5 * cm
-    pdf.setFont("Helvetica", 9)
+    pdf.setFont(REGULAR, 9)
     pdf.drawCentredString(width / 2, y, f"Kode wilayah {tenant.region_id or '-'}")
     y -= 0.35 * cm
     pdf.setLineWidth(1.5)
     pdf.line(left, y, right, y)
 
     y -= 1.3 * cm
-    pdf.setFont("Helvetica-Bold", 16)
+    pdf.setFont(BOLD, 16)
     pdf.drawCentredString(width / 2, y, "IZIN USAHA MIKRO")
     y -= 0.6 * cm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(REGULAR, 11)
     pdf.drawCentredString(width / 2, y, f"Nomor: {permit.number}")
 
     y -= 1.2 * cm
-    pdf.setFont("Helvetica", 10.5)
+    pdf.setFont(REGULAR, 10.5)
     pdf.drawString(left, y, f"Lurah {tenant.name.removeprefix('Kelurahan ')} memberikan Izin Usaha Mikro kepada:")
     y -= 0.8 * cm
 
@@ -124,8 +124,8 @@ def _draw(pdf: Any, permit: Permit, tenant: Tenant, url: str) -> None:
     label_width = 5.2 * cm
     value_width = right - left - label_width
     for label, value in rows:
-        lines = simpleSplit(value or "-", "Helvetica", 10.5, value_width)[:4]
-        pdf.setFont("Helvetica", 10.5)
+        lines = split_lines(value or "-", REGULAR, 10.5, value_width)[:4]
+        pdf.setFont(REGULAR, 10.5)
         pdf.drawString(left, y, label)
         pdf.drawString(left + label_width - 0.4 * cm, y, ":")
         for line in lines:
@@ -138,8 +138,8 @@ def _draw(pdf: Any, permit: Permit, tenant: Tenant, url: str) -> None:
         "Izin ini berlaku selama usaha dijalankan sesuai data di atas. Keabsahannya dapat diperiksa "
         "dengan memindai kode QR atau membuka alamat di bawahnya."
     )
-    pdf.setFont("Helvetica", 9.5)
-    for line in simpleSplit(note, "Helvetica", 9.5, right - left):
+    pdf.setFont(REGULAR, 9.5)
+    for line in split_lines(note, REGULAR, 9.5, right - left):
         pdf.drawString(left, y, line)
         y -= 0.45 * cm
 
@@ -147,29 +147,29 @@ def _draw(pdf: Any, permit: Permit, tenant: Tenant, url: str) -> None:
     qr_y = 3.2 * cm
     pdf.drawImage(ImageReader(qr_image(url)), left, qr_y, width=QR_SIZE, height=QR_SIZE)
     pdf.linkURL(url, (left, qr_y, left + QR_SIZE, qr_y + QR_SIZE), relative=0)
-    pdf.setFont("Helvetica", 7.5)
+    pdf.setFont(REGULAR, 7.5)
     pdf.drawString(left, qr_y - 0.4 * cm, url)
 
     # Signature block, bottom right.
     sign_x = right - 6.5 * cm
-    pdf.setFont("Helvetica", 10.5)
+    pdf.setFont(REGULAR, 10.5)
     pdf.drawString(sign_x, qr_y + QR_SIZE - 0.2 * cm, f"Ditetapkan tanggal {issued}")
     pdf.drawString(sign_x, qr_y + QR_SIZE - 0.7 * cm, f"Lurah {tenant.name.removeprefix('Kelurahan ')}")
-    pdf.setFont("Helvetica-Bold", 10.5)
+    pdf.setFont(BOLD, 10.5)
     pdf.drawString(sign_x, qr_y + 0.3 * cm, _approver(permit) or "-")
-    pdf.setFont("Helvetica", 8)
+    pdf.setFont(REGULAR, 8)
     pdf.drawString(sign_x, qr_y - 0.1 * cm, "Ditandatangani secara elektronik melalui KotaKita")
 
     if permit.status == workflow.REVOKED and permit.revoked_at is not None:
         pdf.saveState()
         pdf.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.35))
-        pdf.setFont("Helvetica-Bold", 72)
+        pdf.setFont(BOLD, 72)
         pdf.translate(width / 2, height / 2)
         pdf.rotate(35)
         pdf.drawCentredString(0, 0, "DICABUT")
         pdf.restoreState()
         pdf.setFillColor(colors.Color(0.7, 0.1, 0.1))
-        pdf.setFont("Helvetica-Bold", 10)
+        pdf.setFont(BOLD, 10)
         revoked = date_format(timezone.localtime(permit.revoked_at), "j F Y")
         pdf.drawCentredString(width / 2, 1.6 * cm, f"Izin ini DICABUT pada {revoked}.")
 

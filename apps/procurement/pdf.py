@@ -27,12 +27,13 @@ class PdfUnavailable(DomainError):
 def render_order(order: PurchaseOrder, tenant: Tenant) -> bytes:
     try:
         from reportlab.lib.pagesizes import A4
-        from reportlab.pdfgen import canvas
+
+        from apps.core.pdf import DocumentCanvas
     except ImportError:  # pragma: no cover - reportlab is installed in every environment we ship
         raise PdfUnavailable(_("PDF belum dapat dibuat: pustaka reportlab tidak terpasang.")) from None
     buffer = io.BytesIO()
     with translation.override("id"):
-        pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
+        pdf = DocumentCanvas(buffer, pagesize=A4, pageCompression=0)
         _draw(pdf, A4, order, tenant)
         pdf.showPage()
         pdf.save()
@@ -41,7 +42,8 @@ def render_order(order: PurchaseOrder, tenant: Tenant) -> bytes:
 
 def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Tenant) -> None:
     from reportlab.lib.units import cm
-    from reportlab.lib.utils import simpleSplit
+
+    from apps.core.pdf import BOLD, REGULAR, split_lines
 
     width, height = size
     left, right = 2 * cm, width - 2 * cm
@@ -51,13 +53,13 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
     pdf.setAuthor(tenant.name)
 
     y = height - 2.2 * cm
-    pdf.setFont("Helvetica-Bold", 14)
+    pdf.setFont(BOLD, 14)
     pdf.drawCentredString(width / 2, y, tenant.name.upper())
     y -= 0.8 * cm
-    pdf.setFont("Helvetica-Bold", 16)
+    pdf.setFont(BOLD, 16)
     pdf.drawCentredString(width / 2, y, "SURAT PESANAN")
     y -= 0.6 * cm
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     pdf.drawCentredString(width / 2, y, f"Nomor: {order.number}")
     y -= 1.0 * cm
 
@@ -72,26 +74,26 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
         ("Tanggal kirim", purchase.delivery_date.strftime("%d-%m-%Y")),
     ]
     for label, value in facts:
-        pdf.setFont("Helvetica-Bold", 10)
+        pdf.setFont(BOLD, 10)
         pdf.drawString(left, y, label)
-        pdf.setFont("Helvetica", 10)
-        lines = simpleSplit(str(value), "Helvetica", 10, right - left - 4 * cm) or [""]
-        for line in lines:
-            pdf.drawString(left + 4 * cm, y, line)
+        pdf.setFont(REGULAR, 10)
+        lines = split_lines(str(value), REGULAR, 10, right - left - 4 * cm) or [""]
+        for text in lines:
+            pdf.drawString(left + 4 * cm, y, text)
             y -= 0.5 * cm
     y -= 0.4 * cm
 
     columns = [left, left + 0.9 * cm, left + 8.6 * cm, left + 11.2 * cm, left + 14.0 * cm]
-    pdf.setFont("Helvetica-Bold", 9)
+    pdf.setFont(BOLD, 9)
     for x, title in zip(columns, ("No", "Uraian", "Jumlah", "Harga satuan", "Jumlah harga"), strict=True):
         pdf.drawString(x, y, title)
     y -= 0.2 * cm
     pdf.line(left, y, right, y)
     y -= 0.45 * cm
-    pdf.setFont("Helvetica", 9)
+    pdf.setFont(REGULAR, 9)
     for index, line in enumerate(quote.lines.select_related("item").order_by("item__position"), start=1):
         item = line.item
-        description = simpleSplit(item.description, "Helvetica", 9, 7.4 * cm) or [""]
+        description = split_lines(item.description, REGULAR, 9, 7.4 * cm) or [""]
         pdf.drawString(columns[0], y, str(index))
         pdf.drawString(columns[2], y, f"{rules.quantity_text(item.quantity)} {item.unit}")
         pdf.drawString(columns[3], y, rules.rupiah(line.unit_price))
@@ -101,30 +103,30 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
             y -= 0.45 * cm
         if y < 6 * cm:
             pdf.showPage()
-            pdf.setFont("Helvetica", 9)
+            pdf.setFont(REGULAR, 9)
             y = height - 2 * cm
     pdf.line(left, y + 0.25 * cm, right, y + 0.25 * cm)
     y -= 0.3 * cm
-    pdf.setFont("Helvetica-Bold", 10)
+    pdf.setFont(BOLD, 10)
     pdf.drawString(columns[3], y, "Total")
     pdf.drawString(columns[4], y, rules.rupiah(order.amount))
     y -= 1.2 * cm
 
-    pdf.setFont("Helvetica", 9)
-    for line in simpleSplit(
+    pdf.setFont(REGULAR, 9)
+    for note in split_lines(
         "Pembayaran dilakukan setelah barang diterima, sebesar nilai barang yang diterima. "
         "Surat pesanan ini diterbitkan melalui KotaKita.",
-        "Helvetica",
+        REGULAR,
         9,
         right - left,
     ):
-        pdf.drawString(left, y, line)
+        pdf.drawString(left, y, note)
         y -= 0.45 * cm
     y -= 1.0 * cm
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(REGULAR, 10)
     pdf.drawString(right - 6 * cm, y, f"{tenant.name}, {issued}")
     y -= 0.5 * cm
     pdf.drawString(right - 6 * cm, y, "Pejabat pemesan,")
     y -= 2.0 * cm
-    pdf.setFont("Helvetica-Bold", 10)
+    pdf.setFont(BOLD, 10)
     pdf.drawString(right - 6 * cm, y, str(order.issued_by))
