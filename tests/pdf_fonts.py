@@ -63,7 +63,7 @@ def assert_fonts_embedded(pdf: bytes) -> list[str]:
             assert base not in BASE_14, f"page {number}: base-14 font {base} is not embedded"
             descriptor_holder = font
             if font.get("/Subtype") == "/Type0":
-                descriptor_holder = _resolve(font["/DescendantFonts"][0])
+                descriptor_holder = _resolve(_resolve(font["/DescendantFonts"])[0])
             descriptor = _resolve(descriptor_holder.get("/FontDescriptor"))
             assert descriptor is not None, f"page {number}: font {base} has no font descriptor"
             assert "/FontFile2" in descriptor, f"page {number}: font {base} is not embedded (no FontFile2)"

@@ -532,7 +532,7 @@ def parse(payload: str, *, strict: bool = True) -> QrisPayload:
             "format_not_first",
             f"tag 00 (payload format indicator) must be the first field, not tag {items[0][0]}",
             tag="00",
-            position=fields_position(items, "00"),
+            position=_position_of(items, "00"),
         )
     if fields["00"] != FORMAT_INDICATOR:
         raise QrisError("bad_format", f"tag 00 (payload format indicator) must be 01, got {fields['00']!r}", tag="00")
@@ -564,7 +564,7 @@ def parse(payload: str, *, strict: bool = True) -> QrisPayload:
     return QrisPayload(payload=payload, fields=fields, templates=templates)
 
 
-def fields_position(items: list[tuple[str, str, int]], tag: str) -> int | None:
+def _position_of(items: list[tuple[str, str, int]], tag: str) -> int | None:
     return next((pos for item_tag, _value, pos in items if item_tag == tag), None)
 
 

@@ -16,6 +16,7 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, split_lines
+from apps.core.pdf.pdfa import to_pdfa_2b
 from apps.tenancy.models import Tenant
 
 from . import workflow
@@ -71,7 +72,8 @@ def render_certificate(permit: Permit, tenant: Tenant) -> bytes:
     buffer = io.BytesIO()
     with translation.override("id"):
         _draw(DocumentCanvas(buffer, pagesize=A4, pageCompression=0), permit, tenant, url)
-    return buffer.getvalue()
+    # A certificate is kept for as long as the business runs: archive format (see pdfa.py).
+    return to_pdfa_2b(buffer.getvalue())
 
 
 def _draw(pdf: Any, permit: Permit, tenant: Tenant, url: str) -> None:

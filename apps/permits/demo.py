@@ -49,7 +49,16 @@ def seed(tenant: Tenant) -> None:
     ]
     plans: list[tuple[str, str, str, int, int, int, list[tuple[Callable[..., Permit], User]]]] = [
         # (business, KBLI, products, capital, workers, submitted days ago, steps taken a day apart)
-        ("Pecel Madiun Bu Sri", "56102", "Nasi pecel, peyek kacang, rempeyek teri", 25_000_000, 2, 20, issue_all),
+        # The products in Aksara Jawa too: the certificate PDF embeds Noto Sans Javanese to print them.
+        (
+            "Pecel Madiun Bu Sri",
+            "56102",
+            "Nasi pecel (ꦱꦼꦒꦥꦼꦕꦼꦭ꧀), peyek kacang, rempeyek teri",
+            25_000_000,
+            2,
+            20,
+            issue_all,
+        ),
         ("Sambal Pecel Bu Sri", "10772", "Sambal pecel kemasan 250 g dan 500 g", 15_000_000, 1, 6, issue_all[:2]),
         ("Keripik Tempe Bu Sri", "10794", "Keripik tempe original dan pedas", 8_000_000, 1, 5, []),
     ]
