@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -127,3 +128,21 @@ def test_dashboard_report_pdf_prints_any_name() -> None:
     period = Period(datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
     body = to_pdf(f"Kota {MIXED_NAME}", period, data)
     assert_prints(body, f"Kota {MIXED_NAME}", f"Kelurahan {JAVANESE}")
+
+
+def test_every_pdf_builder_uses_the_shared_fonts() -> None:
+    """A new builder that imports reportlab must draw through apps.core.pdf, never Helvetica."""
+    apps_dir = Path(pdf.__file__).resolve().parents[2]
+    builders = []
+    for path in sorted(apps_dir.rglob("*.py")):
+        text = path.read_text()
+        if "reportlab" not in text or path.is_relative_to(pdf.FONT_DIR.parent):
+            continue
+        builders.append(path.relative_to(apps_dir).as_posix())
+        assert "apps.core.pdf" in text, path
+        for banned in ("Helvetica", "canvas.Canvas(", "getSampleStyleSheet", "simpleSplit"):
+            assert banned not in text, (path, banned)
+        if "doc.build(" in text:
+            assert "canvasmaker=DocumentCanvas" in text, path
+    assert {"permits/certificate.py", "procurement/pdf.py", "billing/pdf.py", "payments/exports.py"} <= set(builders)
+    assert {"community/exports.py", "analytics/exports.py"} <= set(builders)

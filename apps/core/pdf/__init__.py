@@ -77,6 +77,12 @@ _ALIASES = {
     "Helvetica-BoldOblique": BOLD,
     "Times-Roman": REGULAR,
     "Times-Bold": BOLD,
+    "Times-Italic": REGULAR,
+    "Times-BoldItalic": BOLD,
+    "Courier": REGULAR,
+    "Courier-Bold": BOLD,
+    "Courier-Oblique": REGULAR,
+    "Courier-BoldOblique": BOLD,
 }
 
 # Aksara Jawa; ZWNJ/ZWJ inside a Javanese run stay with it (they join or break its clusters).
