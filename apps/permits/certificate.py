@@ -16,7 +16,6 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, split_lines
-from apps.core.pdf.pdfa import to_pdfa_2b
 from apps.tenancy.models import Tenant
 
 from . import workflow
@@ -73,6 +72,9 @@ def render_certificate(permit: Permit, tenant: Tenant) -> bytes:
     with translation.override("id"):
         _draw(DocumentCanvas(buffer, pagesize=A4, pageCompression=0), permit, tenant, url)
     # A certificate is kept for as long as the business runs: archive format (see pdfa.py).
+    # Imported here: pikepdf (qpdf) loads only in a process that prints a certificate.
+    from apps.core.pdf.pdfa import to_pdfa_2b
+
     return to_pdfa_2b(buffer.getvalue())
 
 
