@@ -133,13 +133,13 @@ def run_once(
                     ),
                     code="idempotency_key_reused",
                 ) from None
-            return Outcome(first.status_code, first.body, replayed=True)
+            return Outcome(first.status_code, json.loads(first.body) if first.body else None, replayed=True)
         status, body = action()
         if not 200 <= status < 300:
             record.delete()
             return Outcome(status, body, replayed=False)
         record.status_code = status
-        record.body = json.loads(json.dumps(body, cls=JSONEncoder))
+        record.body = json.dumps(body, cls=JSONEncoder, ensure_ascii=False)
         record.save(update_fields=["status_code", "body"])
         return Outcome(status, body, replayed=False)
 

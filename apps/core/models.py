@@ -21,7 +21,8 @@ class IdempotencyRecord(models.Model):
     # sha256 of method, path and canonical body: the same key with another request is a 409.
     fingerprint = models.CharField(_("sidik permintaan"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status HTTP"))
-    body = models.JSONField(_("jawaban"), null=True, blank=True)
+    # JSON text, not jsonb: jsonb reorders keys, and a replay must be the same body byte for byte.
+    body = models.TextField(_("jawaban"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
 
     class Meta:

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('scope', models.CharField(max_length=100, verbose_name='operasi')),
                 ('fingerprint', models.CharField(max_length=64, verbose_name='sidik permintaan')),
                 ('status_code', models.PositiveSmallIntegerField(verbose_name='status HTTP')),
-                ('body', models.JSONField(blank=True, null=True, verbose_name='jawaban')),
+                ('body', models.TextField(blank=True, verbose_name='jawaban')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='dibuat')),
             ],
             options={
