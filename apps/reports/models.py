@@ -262,7 +262,8 @@ class Report(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("kategori"), db_index=False
     )
-    description = models.TextField(_("uraian"), max_length=2000)
+    # Open311 allows up to 4,000 characters and makes it optional (services.MAX_DESCRIPTION).
+    description = models.TextField(_("uraian"), max_length=4000, blank=True)
     attributes = models.JSONField(_("jawaban tambahan"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     status_changed_at = models.DateTimeField(_("status sejak"), default=timezone.now)

@@ -2,14 +2,22 @@
 
 - Format: a `.json`/`.xml` suffix, else the `format` parameter, else `Accept:
   application/json`, else XML (the spec's required format).
-- jurisdiction_id is optional (one jurisdiction per host); when given it must be this
-  tenant's slug, host name or Kemendagri code, or the answer is 404.
+- jurisdiction_id is optional (one jurisdiction per host). This tenant's jurisdiction_id is
+  its primary domain (e.g. mojorejo.kotakita.id, shown in discovery); its slug, the host name
+  and its Kemendagri code are accepted as aliases. Any other value answers 404.
 - POST requests needs an `api_key` (ApiKey of this tenant: a key of another kelurahan is
-  unknown here). Reports are created at once, so the answer carries the service_request_id;
-  it also carries the report's `token`, which tokens/{token} resolves.
+  unknown here), in the form body or the query string. Reports are created at once, so the
+  answer carries the service_request_id; it also carries the report's `token`, which
+  tokens/{token} resolves. `description` is optional, up to 4,000 characters. An
+  `Idempotency-Key` header makes a retry replay the first answer (apps.core.idempotency).
+- GET requests: start_date/end_date are inclusive at the precision datetimes are shown
+  (seconds). Answers hold at most MAX_REQUESTS items in a stable order — requested_datetime
+  newest first, then the newest filed — and `page` (1, 2, …) reads further with the same
+  filters; a page shorter than max_requests is the last.
 - Internal statuses map onto open (open, verified, in progress, reopened) and closed
   (resolved, closed, duplicate, not responsible); status_notes carries the latest public note.
-- Errors: a list of {code, description} with the matching 4xx status.
+- Errors: a list of {code, description} with the matching 4xx status (unknown service_code,
+  request, token or jurisdiction: 404; bad api_key: 403; reused Idempotency-Key: 409).
 - Responses never contain the reporter's name, e-mail, phone, account or device.
 """
 
@@ -21,19 +29,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core import idempotency
 from apps.core.api import throttling
-from apps.core.errors import DomainError
+from apps.core.errors import Conflict, DomainError
 from apps.tenancy.models import Tenant
 
 from . import open311_format as wire
 from . import selectors, services
-from .models import Category, Report
+from .models import ApiKey, Category, Report
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
@@ -73,6 +82,12 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
 
 def _tenant(request: HttpRequest) -> Tenant:
     return request.tenant  # type: ignore[attr-defined]
+
+
+def jurisdiction_id(request: HttpRequest) -> str:
+    """The id this kelurahan answers to: its primary domain (the host name when it has none)."""
+    domain = _tenant(request).get_primary_domain()
+    return domain.domain.lower() if domain is not None else request.get_host().split(":")[0].lower()
 
 
 def _check_jurisdiction(request: HttpRequest) -> None:
@@ -193,6 +208,13 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         % {"name": tenant.name, "url": request.build_absolute_uri(reverse("reports:list"))},
         "key_service": _("Minta api_key kepada admin kelurahan (admin → Kunci API Open311)."),
         "max_requests": MAX_REQUESTS,
+        "jurisdiction_id": jurisdiction_id(request),
+        "paging": _(
+            "GET requests: paling banyak max_requests laporan per halaman, terbaru dulu (requested_datetime, "
+            "lalu yang terakhir dibuat). Parameter page=2, 3, … dengan filter yang sama membaca berikutnya; "
+            "halaman yang kurang dari max_requests adalah yang terakhir. start_date dan end_date inklusif "
+            "sampai detik."
+        ),
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -240,7 +262,8 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
-    raw_key = (data.get("api_key") or "").strip()
+    # Many clients send api_key in the query string even on POST; the spec's examples use the body.
+    raw_key = (data.get("api_key") or request.GET.get("api_key") or "").strip()
     if not raw_key:
         raise Open311Error(400, _("api_key wajib diisi untuk membuat laporan."))
     api_key = services.authenticate_api_key(raw_key)
@@ -249,58 +272,91 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     code = (data.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, _("service_code wajib diisi."))
-    if not Category.objects.filter(code=code, active=True).exists():
-        raise Open311Error(400, _("service_code “%(code)s” tidak dikenal.") % {"code": code[:50]})
-    attributes: dict[str, list[str]] = {}
-    for key in data:
-        match = _ATTRIBUTE_KEY.match(key)
-        if match:
-            attributes.setdefault(match.group(1), []).extend(data.getlist(key))
-    address = (data.get("address_string") or data.get("address_id") or "").strip()
-    name = " ".join(p for p in ((data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()) if p)
     try:
-        report = services.submit_report(
-            category=code,
-            description=data.get("description") or "",
-            lat=data.get("lat"),
-            lng=data.get("long"),
-            address=address,
-            contact_name=name,
-            contact_email=data.get("email") or "",
-            contact_phone=data.get("phone") or "",
-            attributes=attributes,
-            source=Report.Source.OPEN311,
-            api_key=api_key,
-            account_id=data.get("account_id") or "",
-            device_id=data.get("device_id") or "",
-            media_url=data.get("media_url") or "",
-            require_point=False,
+        key = idempotency.clean_key(request.headers.get(idempotency.HEADER))
+        outcome = idempotency.run_once(
+            owner=f"open311:{api_key.pk}",
+            key=key,
+            scope="open311.requests",
+            # The format and where api_key travelled do not change what is asked for.
+            request_fingerprint=idempotency.fingerprint("POST", "open311/v2/requests", _without_key(data)),
+            action=lambda: (201, _submit(data, code, api_key)),
         )
+    except Conflict as exc:
+        raise Open311Error(409, str(exc.message)) from None
     except DomainError as exc:
         raise Open311Error(400, str(exc.message)) from None
-    document = [
+    response = _render(fmt, "requests", outcome.body, status=outcome.status)
+    if outcome.replayed:
+        response[idempotency.REPLAYED_HEADER] = "true"
+    return response
+
+
+def _without_key(data: QueryDict) -> dict[str, list[str]]:
+    return {name: data.getlist(name) for name in data if name not in ("api_key", "format")}
+
+
+def _submit(data: QueryDict, code: str, api_key: ApiKey) -> list[dict[str, Any]]:
+    if not Category.objects.filter(code=code, active=True).exists():
+        # The spec's examples answer an unknown service_code with 404.
+        raise Open311Error(404, _("service_code “%(code)s” tidak dikenal.") % {"code": code[:50]})
+    attributes: dict[str, list[str]] = {}
+    for name in data:
+        match = _ATTRIBUTE_KEY.match(name)
+        if match:
+            attributes.setdefault(match.group(1), []).extend(data.getlist(name))
+    address = (data.get("address_string") or data.get("address_id") or "").strip()
+    name = " ".join(p for p in ((data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()) if p)
+    report = services.submit_report(
+        category=code,
+        description=data.get("description") or "",
+        lat=data.get("lat"),
+        lng=data.get("long"),
+        address=address,
+        contact_name=name,
+        contact_email=data.get("email") or "",
+        contact_phone=data.get("phone") or "",
+        attributes=attributes,
+        source=Report.Source.OPEN311,
+        api_key=api_key,
+        account_id=data.get("account_id") or "",
+        device_id=data.get("device_id") or "",
+        media_url=data.get("media_url") or "",
+        require_point=False,
+        require_description=False,
+    )
+    return [
         {
             "service_request_id": report.code,
             "token": str(report.token),
-            "service_notice": _service_notice(report.category),
+            "service_notice": str(_service_notice(report.category)),
             "account_id": report.account_id or None,
         }
     ]
-    return _render(fmt, "requests", document, status=201)
 
 
 def _comma_list(request: HttpRequest, name: str) -> list[str]:
     return [item.strip() for item in (request.GET.get(name) or "").split(",") if item.strip()]
 
 
+def _page(request: HttpRequest) -> int:
+    raw = (request.GET.get("page") or "1").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise Open311Error(400, _("page harus bilangan bulat 1 atau lebih."))
+    return int(raw)
+
+
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
+    # A stable order, so that `page` neither repeats nor skips: the id breaks ties in a second.
     reports = Report.objects.select_related("category__rt__rw", "category__rw", "category__opd").order_by(
         "-created_at", "-id"
     )
+    page = _page(request)
+    window = slice((page - 1) * MAX_REQUESTS, page * MAX_REQUESTS)
     ids = _comma_list(request, "service_request_id")
     if ids:  # the spec: this overrides every other parameter
         reports = reports.filter(code__in=[i.upper() for i in ids])
-        return _render(fmt, "requests", [_request_item(request, r) for r in reports[:MAX_REQUESTS]])
+        return _render(fmt, "requests", [_request_item(request, r) for r in reports[window]])
     codes = _comma_list(request, "service_code")
     if codes:
         reports = reports.filter(category__code__in=codes)
@@ -311,12 +367,14 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
             parsed = wire.parse_iso(value)
             if parsed is None:
                 raise Open311Error(400, _("%(name)s harus tanggal ISO 8601 dengan zona waktu.") % {"name": name})
-            dates[name] = parsed
-    end = dates.get("end_date") or timezone.now()
+            # Datetimes are shown to the second: compare at that precision, both ends inclusive,
+            # so a report shown as 10:00:05 is inside end_date=10:00:05 and start_date=10:00:05.
+            dates[name] = parsed.replace(microsecond=0)
+    end = dates.get("end_date") or timezone.now().replace(microsecond=0)
     start = dates.get("start_date") or end - DEFAULT_WINDOW
     if start > end:
         raise Open311Error(400, _("start_date harus sebelum end_date."))
-    reports = reports.filter(created_at__gte=start, created_at__lte=end)
+    reports = reports.filter(created_at__gte=start, created_at__lt=end + timedelta(seconds=1))
     statuses = {s.lower() for s in _comma_list(request, "status")}
     if statuses - {"open", "closed"}:
         raise Open311Error(400, _("status harus open atau closed."))
@@ -324,7 +382,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
         reports = reports.filter(status__in=Report.ACTIVE)
     elif statuses == {"closed"}:
         reports = reports.exclude(status__in=Report.ACTIVE)
-    return _render(fmt, "requests", [_request_item(request, r) for r in reports[:MAX_REQUESTS]])
+    return _render(fmt, "requests", [_request_item(request, r) for r in reports[window]])
 
 
 @open311_view(("GET",))

@@ -138,16 +138,16 @@ def test_post_request_needs_a_valid_api_key(o311: Open311Client, world: World, a
     assert "budi" not in text.lower() and "0812" not in text and "akun-77" not in text
 
 
-def test_unknown_or_missing_service_code_is_400_and_nothing_is_created(
+def test_unknown_service_code_is_404_missing_is_400_and_nothing_is_created(
     o311: Open311Client, world: World, api_key: str
 ) -> None:
     lat, lng = (float(v) for v in world.point())
-    for code in ("tidak-ada", None):
+    for code, status in (("tidak-ada", 404), (None, 400)):  # the spec's examples: unknown → 404
         with pytest.raises(Open311Error) as caught:
             o311.create_request(api_key=api_key, service_code=code, lat=lat, long=lng, description="x")
-        assert caught.value.status == 400
+        assert caught.value.status == status
         [error] = caught.value.errors
-        assert error["code"] == 400 and "service_code" in error["description"]
+        assert error["code"] == status and "service_code" in error["description"]
     assert not Report.objects.exists()
 
 

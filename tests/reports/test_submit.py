@@ -61,7 +61,7 @@ def test_photo_type_is_decided_by_magic_bytes_not_the_name(world: World, media: 
         ({"category": "tidak-ada"}, "unknown_category"),
         ({"category": ""}, "missing_category"),
         ({"description": "   "}, "missing_description"),
-        ({"description": "x" * 2001}, "description_too_long"),
+        ({"description": "x" * 4001}, "description_too_long"),
         ({"photos": "oversized"}, "photo_too_large"),
         ({"photos": "gif"}, "photo_type"),
         ({"photos": "pdf-named-png"}, "photo_type"),

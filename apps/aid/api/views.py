@@ -22,8 +22,10 @@ from apps.aid import selectors, services
 from apps.aid.identity import build_person, check_nik, hash_number
 from apps.aid.models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from apps.aid.resources import FORMATS, export_distributions
+from apps.core import idempotency
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
 from .serializers import (
@@ -145,6 +147,8 @@ class BeneficiaryViewSet(
             qs = qs.filter(name__icontains=q)
         return qs
 
+    @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
+    @idempotent("aid.beneficiary")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = BeneficiarySerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -194,6 +198,8 @@ class EnrolmentViewSet(
             qs = qs.filter(status=value)
         return qs
 
+    @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
+    @idempotent("aid.enrolment")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = EnrolmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -237,6 +243,8 @@ class DistributionViewSet(
             program=params.get("program"), period=params.get("period", ""), status=params.get("status", "")
         )
 
+    @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
+    @idempotent("aid.distribution")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = DistributionSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -24,9 +24,11 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import idempotency
 from apps.core.api.parsers import parse_json
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.core.text import clean_text
 from apps.payments import intake, methods, scanning, selectors, services
 from apps.payments.models import (
@@ -183,6 +185,7 @@ class RefundView(APIView):
 
 class PayoutView(APIView):
     @extend_schema(request=PayoutInput, responses={201: EntrySerializer}, parameters=[IDEMPOTENCY_HEADER])
+    @idempotent("payments.payout")
     def post(self, request: Request) -> Response:
         data = _input(PayoutInput, request.data)
         user = _user(request)
@@ -204,7 +207,8 @@ class TopUpViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[GatewayCha
             return GatewayCharge.objects.none()
         return selectors.top_ups_of(_user(self.request))
 
-    @extend_schema(request=TopUpInput, responses={201: ChargeSerializer})
+    @extend_schema(request=TopUpInput, responses={201: ChargeSerializer}, parameters=[idempotency.OPENAPI_PARAMETER])
+    @idempotent("payments.top_up")
     def create(self, request: Request) -> Response:
         data = _input(TopUpInput, request.data)
         user = _user(request)
@@ -229,7 +233,12 @@ class PaymentRequestViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vi
         selectors.parse_public_id(self.kwargs.get("id"), what=_("Tagihan"))
         return super().get_object()
 
-    @extend_schema(request=PaymentRequestInput, responses={201: PaymentRequestSerializer})
+    @extend_schema(
+        request=PaymentRequestInput,
+        responses={201: PaymentRequestSerializer},
+        parameters=[idempotency.OPENAPI_PARAMETER],
+    )
+    @idempotent("payments.payment_request")
     def create(self, request: Request) -> Response:
         data = _input(PaymentRequestInput, request.data)
         user = _user(request)

@@ -26,10 +26,11 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core import nik
+from apps.core import idempotency, nik
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.permits import certificate, kbli, policy, selectors, services, workflow
 from apps.permits.models import Permit, PermitEvent
 
@@ -121,7 +122,12 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(status=wanted)
         return qs
 
-    @extend_schema(request=PermitCreateSerializer, responses={201: PermitSerializer, **ERRORS})
+    @extend_schema(
+        request=PermitCreateSerializer,
+        responses={201: PermitSerializer, **ERRORS},
+        parameters=[idempotency.OPENAPI_PARAMETER],
+    )
+    @idempotent("permits.create")
     def create(self, request: Request) -> Response:
         """Ajukan permohonan (multipart untuk berkas). `submit=true` langsung mengajukan."""
         data = _valid(PermitCreateSerializer(data=request.data))

@@ -25,8 +25,10 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from apps.accounts.models import User
+from apps.core import idempotency
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.procurement import pdf, policy, selectors, services, workflow
 from apps.procurement.models import Award, PurchaseOrder, PurchaseRequest, Quote
 
@@ -120,8 +122,11 @@ class PurchaseRequestViewSet(
         return Response(PurchaseRequestSerializer(fresh, context={"request": request}).data, status=code)
 
     @extend_schema(
-        request=PurchaseRequestCreateSerializer, responses={201: PurchaseRequestSerializer, **ERRORS, **UNAVAILABLE}
+        request=PurchaseRequestCreateSerializer,
+        responses={201: PurchaseRequestSerializer, **ERRORS, **UNAVAILABLE},
+        parameters=[idempotency.OPENAPI_PARAMETER],
     )
+    @idempotent("procurement.request")
     def create(self, request: Request) -> Response:
         """Petugas (admin, staf OPD, lurah) membuat permintaan; `publish=true` langsung mengumumkan."""
         if not policy.is_staff(request.user):  # before validating: the role decides first
@@ -148,8 +153,10 @@ class PurchaseRequestViewSet(
     @extend_schema(
         request=ProcurementQuoteInputSerializer,
         responses={200: ProcurementQuoteSerializer, 201: ProcurementQuoteSerializer, **ERRORS, **UNAVAILABLE},
+        parameters=[idempotency.OPENAPI_PARAMETER],
     )
     @action(detail=True, methods=["post"])
+    @idempotent("procurement.quote")
     def quote(self, request: Request, pk: str | None = None) -> Response:
         """UMKM yang memenuhi syarat mengajukan (201) atau merevisi (200) penawarannya sebelum batas waktu."""
         purchase = self.get_object()

@@ -99,7 +99,7 @@ class ReportCreateSerializer(serializers.Serializer[Any]):
     """Multipart (with photos) or JSON. Validation of meaning is the service's job."""
 
     category = serializers.CharField(help_text="Kode kategori (service_code)")
-    description = serializers.CharField(max_length=2000)
+    description = serializers.CharField(max_length=4000)
     lat = serializers.FloatField(required=False, allow_null=True)
     lng = serializers.FloatField(required=False, allow_null=True)
     address = serializers.CharField(required=False, allow_blank=True, max_length=255)

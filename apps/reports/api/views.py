@@ -14,8 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core import idempotency
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.errors import ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.reports import selectors, services
 from apps.reports.models import Category, Report
 
@@ -79,7 +81,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Http404
         return report
 
-    @extend_schema(request=ReportCreateSerializer, responses={201: ReportSerializer})
+    @extend_schema(
+        request=ReportCreateSerializer, responses={201: ReportSerializer}, parameters=[idempotency.OPENAPI_PARAMETER]
+    )
+    @idempotent("reports.create")
     def create(self, request: Request) -> Response:
         data = ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

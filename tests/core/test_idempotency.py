@@ -1,0 +1,127 @@
+"""The shared Idempotency-Key mechanism (apps.core.idempotency): request fingerprints, key
+rules, replay and refusal through a DRF endpoint, and the header in the OpenAPI schema of
+every creating POST that uses it. Concurrency: tests/core/test_idempotency_concurrency.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
+from django.test import Client
+
+from apps.accounts.models import User
+from apps.core import idempotency
+from apps.core.errors import ValidationFailed
+from apps.core.models import IdempotencyRecord
+from apps.payments.models import GatewayCharge
+from apps.tenancy.models import Tenant
+from tests.conftest import client_for
+
+# Creating POSTs that use the shared mechanism (the header is optional there); payments'
+# own money moves keep their required header.
+SHARED = [
+    "/api/v1/payments/topups/",
+    "/api/v1/payments/payment-requests/",
+    "/api/v1/payments/payouts/",
+    "/api/v1/reports/",
+    "/api/v1/permits/",
+    "/api/v1/aid/beneficiaries/",
+    "/api/v1/aid/enrolments/",
+    "/api/v1/aid/distributions/",
+    "/api/v1/procurement/requests/",
+    "/api/v1/procurement/requests/{id}/quote/",
+]
+
+
+def test_fingerprint_ignores_key_order_and_form_spelling_but_not_content() -> None:
+    a = idempotency.fingerprint("POST", "/x/", {"amount": 5, "note": {"b": 1, "a": 2}})
+    assert a == idempotency.fingerprint("post", "/x/", {"note": {"a": 2, "b": 1}, "amount": 5})
+    assert a != idempotency.fingerprint("POST", "/x/", {"amount": 6, "note": {"b": 1, "a": 2}})
+    assert a != idempotency.fingerprint("POST", "/y/", {"amount": 5, "note": {"b": 1, "a": 2}})
+    form = QueryDict("b=2&a=1&a=3")
+    assert idempotency.fingerprint("POST", "/x/", form) == idempotency.fingerprint(
+        "POST", "/x/", QueryDict("a=1&a=3&b=2")
+    )
+    assert idempotency.fingerprint("POST", "/x/", form) != idempotency.fingerprint(
+        "POST", "/x/", QueryDict("a=3&a=1&b=2")
+    )
+    one = SimpleUploadedFile("a.png", b"first")
+    same = SimpleUploadedFile("a.png", b"first")
+    other = SimpleUploadedFile("a.png", b"other")
+    assert idempotency.fingerprint("POST", "/x/", {"f": one}) == idempotency.fingerprint("POST", "/x/", {"f": same})
+    assert idempotency.fingerprint("POST", "/x/", {"f": one}) != idempotency.fingerprint("POST", "/x/", {"f": other})
+    assert one.read() == b"first"  # the upload is rewound for the view
+
+
+@pytest.mark.parametrize("raw", ["k" * 201, "kunci dengan\tTAB", "kunci-é"])
+def test_malformed_keys_are_refused(raw: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        idempotency.clean_key(raw)
+    assert caught.value.code == "invalid_idempotency_key"
+
+
+def test_blank_key_means_no_key() -> None:
+    assert idempotency.clean_key(None) is None
+    assert idempotency.clean_key("  ") is None
+    assert idempotency.clean_key(" abc-123 ") == "abc-123"
+
+
+@pytest.mark.django_db
+def test_every_creating_post_documents_the_header(client_a: Client) -> None:
+    paths = client_a.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for path in SHARED:
+        parameters = paths[path]["post"].get("parameters", [])
+        header = [p for p in parameters if p["name"] == idempotency.HEADER]
+        assert header and header[0]["in"] == "header", path
+
+
+def _topup(client: Client, amount: int, key: str | None, **headers: str) -> Any:
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return client.post(
+        "/api/v1/payments/topups/", json.dumps({"amount": amount}), content_type="application/json", **extra, **headers
+    )
+
+
+@pytest.fixture
+def in_a(tenant_a: Tenant, db: None) -> Iterator[Tenant]:
+    with tenant_a:
+        yield tenant_a
+
+
+def test_replay_refusal_and_retry_after_failure_through_the_api(tenant_a: Tenant, in_a: Tenant) -> None:
+    user = User.objects.create(username="idem-warga")
+    client = client_for(tenant_a)
+    client.force_login(user)
+
+    first = _topup(client, 25_000, "isi-1")
+    assert first.status_code == 201
+    again = _topup(client, 25_000, "isi-1")
+    assert (again.status_code, again.content) == (201, first.content)
+    assert again["Idempotency-Replayed"] == "true"
+    assert GatewayCharge.objects.filter(wallet__owner=user).count() == 1
+
+    refused = _topup(client, 30_000, "isi-1")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "idempotency_key_reused"
+    assert "Idempotency-Key" in refused.json()["error"]["message"]
+
+    # Keys belong to their user: someone else's "isi-1" is another key.
+    other = User.objects.create(username="idem-tetangga")
+    theirs = client_for(tenant_a)
+    theirs.force_login(other)
+    assert _topup(theirs, 30_000, "isi-1").status_code == 201
+    assert GatewayCharge.objects.count() == 2
+
+    # A refused request keeps no record, so the same key works once the input is fixed.
+    assert _topup(client, -1, "isi-2").status_code == 422
+    assert not IdempotencyRecord.objects.filter(key="isi-2").exists()
+    assert _topup(client, 10_000, "isi-2").status_code == 201
+    assert _topup(client, 10_000, "k" * 201).status_code == 422
+    # Without a key each POST is a new charge, as before.
+    assert _topup(client, 10_000, None).status_code == 201
+    assert _topup(client, 10_000, None).status_code == 201
+    assert GatewayCharge.objects.filter(wallet__owner=user).count() == 4
