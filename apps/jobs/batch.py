@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import DomainError
+from apps.core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +90,6 @@ def store_upload(batch: BackgroundJob, file_name: str, content: bytes, run: Call
         run(batch.pk)
         batch.refresh_from_db()
     else:
-        from apps.core.tasks import enqueue_on_commit
-
         enqueue_on_commit(task, batch.pk)
 
 
