@@ -161,8 +161,12 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
         return render(request, "admin/aid/program/import.html", context, status=status)
 
     def import_preview_view(self, request: HttpRequest, uuid: UUID) -> HttpResponse:
-        """Preview; POST confirms (re-validated, all rows or none) or discards."""
+        """Preview; POST confirms (re-validated, all rows or none) or discards. While the dry
+        run or the confirm runs as a job, the page polls its progress (HTMX, every 2 s) and
+        reloads once it is done."""
         batch = get_object_or_404(ImportBatch.objects.select_related("program"), uuid=uuid)
+        if request.method == "GET" and request.headers.get("HX-Request"):
+            return self._import_progress(request, batch)
         status = 200
         error = ""
         if request.method == "POST":
@@ -176,10 +180,12 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
                 batch.refresh_from_db()
                 error, status = str(exc.message), exc.status_code
             else:
+                if batch.status != ImportBatch.Status.CONFIRMED:  # queued: this page polls the job
+                    return redirect("admin:aid_program_import_preview", uuid=batch.uuid)
                 messages.success(
                     request,
                     _("%(count)d penerima disimpan ke %(program)s.")
-                    % {"count": batch.row_count, "program": batch.program},
+                    % {"count": batch.saved_count, "program": batch.program},
                 )
                 return HttpResponseRedirect(
                     reverse("admin:aid_enrolment_changelist") + f"?program__id__exact={batch.program_id}"
@@ -192,6 +198,14 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
             "confirm_error": error,
         }
         return render(request, "admin/aid/program/import_preview.html", context, status=status)
+
+    def _import_progress(self, request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+        """The progress bar's poll: the bar again while the job runs, else a reload of the page."""
+        if batch.in_progress:
+            return render(request, "admin/aid/program/_import_job.html", {"batch": batch})
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"
+        return done
 
 
 # --- Beneficiaries ----------------------------------------------------------------------

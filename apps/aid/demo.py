@@ -22,7 +22,7 @@ from apps.tenancy.models import Tenant
 
 from . import services
 from .identity import Person, hash_number
-from .models import Beneficiary, Distribution, Enrolment, FundingSource, Program, TargetType
+from .models import Beneficiary, Distribution, Enrolment, FundingSource, ImportBatch, Program, TargetType
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,17 @@ def tiny_png() -> bytes:
     )
 
 
-def _person(region: str, index: int) -> Person:
-    name, female, born, rw, rt, income, family = PEOPLE[index]
+def _numbers(region: str, index: int) -> tuple[str, str]:
+    """The synthetic NIK and No. KK of PEOPLE[index]."""
+    _name, female, born, _rw, _rt, _income, family = PEOPLE[index]
     day = born.day + 40 if female else born.day
     nik = f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{9000 + index + 1:04d}"
-    kk = f"{region}0101{20 + family % 5:02d}{9100 + family:04d}"
+    return nik, f"{region}0101{20 + family % 5:02d}{9100 + family:04d}"
+
+
+def _person(region: str, index: int) -> Person:
+    name, female, born, rw, rt, income, _family = PEOPLE[index]
+    nik, kk = _numbers(region, index)
     return Person(
         nik_hash=hash_number("nik", nik),
         nik_masked=mask(nik),
@@ -154,6 +160,7 @@ def seed(tenant: Tenant) -> None:
                 services.enrol(program, beneficiaries[index], by=admin)
             except DomainError as exc:  # someone changed the demo rules by hand: say so, go on
                 logger.warning("aid demo: %s not enrolled in %s: %s", beneficiaries[index], program, exc.message)
+    _stage_import(region, sembako, admin)
     if admin is None:
         return
     months = [today.month - 1, today.month] if today.month > 1 else [today.month]
@@ -175,3 +182,17 @@ def seed(tenant: Tenant) -> None:
             handed = min(today, date(today.year, month, 15))
             photo = SimpleUploadedFile("bukti.png", tiny_png(), content_type="image/png")
             services.mark_distributed(distribution, by=admin, distributed_on=handed, proof=photo)
+
+
+def _stage_import(region: str, program: Program, admin: User | None) -> None:
+    """A checked beneficiary list waiting for the operator's confirm (Bansos → Impor): the
+    confirm runs as a job with a progress bar, like the dry run before it."""
+    if ImportBatch.objects.filter(program=program).exists():
+        return
+    lines = ["NIK,No KK,Nama,Alamat,RT,RW,Penghasilan"]
+    for index in range(3):  # BLT families, not yet in Sembako RT
+        name, _female, _born, rw, rt, income, _family = PEOPLE[index]
+        nik, kk = _numbers(region, index)
+        lines.append(f"{nik},{kk},{name},Jl. Demo RT {rt:02d}/RW {rw:02d} No. {index + 1},{rt},{rw},{income}")
+    content = ("\n".join(lines) + "\n").encode()
+    services.preview_import(program, file_name="contoh-impor-sembako.csv", content=content, by=admin)

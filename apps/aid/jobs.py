@@ -1,49 +1,59 @@
-"""Beneficiary imports as background jobs: the upload request stores the file and queues the
-dry run on the `bulk` queue; the job reads the file, rehearses every row against the database
-in chunks and records progress, a heartbeat and the row errors on the ImportBatch. The page
-polls the batch (HTMX, every 2 s) until the preview is ready.
+"""Beneficiary imports as background jobs (`bulk` queue), both steps: the dry run after the
+upload and the write after the operator's confirm. The page polls the batch (HTMX, every 2 s)
+for the progress bar until the job is done; without a broker (CELERY_TASK_ALWAYS_EAGER: `make
+run`, tests) both run inside the request. The shared claim/progress/stale machinery is in
+apps.jobs.batch.
 
-Resumable: the dry run writes nothing but the batch (each chunk's rehearsal is rolled back),
-so a rerun (a redelivered task, the stale-job sweep) recomputes it from the stored file and
-cannot duplicate anything; the batch's rows and errors are replaced in one save at the end. The
-confirm stays one atomic, idempotent write (services.confirm_import).
+Preview (phase `preview`): the job reads the stored file and checks every row against the
+database, a chunk at a time, by the rules of `services.enrol` (apps.aid.import_writer); it
+writes nothing but the batch, so a rerun recomputes it from the file and cannot duplicate
+anything.
+
+Confirm (phase `apply`): all rows or none, as the operator was promised. The job first checks
+every row again against the database as it is now (read only, chunk by chunk); if any row
+fails, nothing is written and the batch goes back to a preview showing the new row errors.
+Then it writes the rows a chunk at a time (apps.aid.import_writer), each chunk in its own
+transaction together with the batch's resume point `rows_written`: a killed or redelivered run
+continues after the last committed chunk and never writes a row twice, and two runs at once
+are serialised on the batch row. A row that became invalid in the seconds between the check
+and its chunk (another operator enrolled the person elsewhere) is skipped and reported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from celery import current_app
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.db import connection
-from apps.core.errors import DomainError
+from apps.core.errors import Conflict, ValidationFailed
 from apps.core.tasks import enqueue_on_commit
+from apps.jobs import batch as job
 
-from .importing import RowError, check_file, parse_file
-from .models import ImportBatch, JobState, Program
+from .identity import Person
+from .import_writer import ChunkWriter
+from .importing import ParsedRow, RowError, check_file, parse_file
+from .models import ImportBatch, JobPhase, JobState, Program
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 250  # one commit of progress and errors per chunk: a heartbeat every few seconds
+CHUNK_ROWS = 250  # one commit of progress (and, on confirm, of rows) per chunk: a heartbeat every few seconds
+WRITE_ATTEMPTS = 3  # a chunk retried when someone created one of its people at the same moment
+IMPORT_PREVIEW_TTL = timedelta(hours=24)
+
+
+# --- Preview --------------------------------------------------------------------------------
 
 
 def start_import(program: Program, *, file_name: str, content: bytes, by: User | None) -> ImportBatch:
     """Store the upload and queue its dry run. Whole-file problems (unreadable, columns missing,
-    too many rows) are refused here, at once; row problems are found by the job.
+    too many rows) are refused here, at once; row problems are found by the job."""
+    from .tasks import run_import_preview
 
-    Without a broker (CELERY_TASK_ALWAYS_EAGER: `make run`, tests) the dry run runs right here,
-    in the request, as it did before it became a job."""
     check_file(file_name, content, family_target=program.is_family_target)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -51,165 +61,212 @@ def start_import(program: Program, *, file_name: str, content: bytes, by: User |
             file_name=file_name[:255],
             file_sha256=hashlib.sha256(content).hexdigest(),
             created_by=by,
+            job_phase=JobPhase.PREVIEW,
             job_state=JobState.QUEUED,
             heartbeat_at=timezone.now(),  # "queued since": the stale sweep requeues a lost message
         )
-        batch.upload.save(file_name or "impor.csv", ContentFile(content), save=True)
-        if current_app.conf.task_always_eager:
-            run_preview(batch.pk)
-            batch.refresh_from_db()
-        else:
-            from .tasks import run_import_preview
-
-            enqueue_on_commit(run_import_preview, batch.pk)
+        job.store_upload(batch, file_name, content, run_preview, run_import_preview)
     return batch
 
 
-def _claim(batch_id: int) -> ImportBatch | None:
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("program").filter(pk=batch_id).first()
-        if batch is None or batch.job_state == JobState.DONE or batch.status != ImportBatch.Status.PREVIEW:
-            return None  # gone, finished by an earlier run, or discarded: nothing to do
-        alive = batch.heartbeat_at is not None and batch.heartbeat_at > timezone.now() - _stale_after()
-        if batch.job_state == JobState.RUNNING and alive:
-            return None  # a duplicate message while another worker is still on it
-        batch.job_state = JobState.RUNNING
-        batch.heartbeat_at = timezone.now()
-        batch.job_error = ""
-        batch.save(update_fields=["job_state", "heartbeat_at", "job_error"])
-        return batch
-
-
-def _fail(batch: ImportBatch, message: str) -> None:
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        job_state=JobState.FAILED, job_error=message[:2000], heartbeat_at=timezone.now()
-    )
-
-
-@contextmanager
-def _side_connection() -> Iterator[BaseDatabaseWrapper]:
-    """A second connection to the same database, in autocommit: what it writes is visible at
-    once to the page polling the batch, while the rehearsal's transaction is still open."""
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        yield side
-    finally:
-        side.close()
-
-
-def _progress(side: BaseDatabaseWrapper, batch: ImportBatch, done: int, total: int) -> None:
-    table = f"{side.ops.quote_name(connection.schema_name)}.{side.ops.quote_name(ImportBatch._meta.db_table)}"
-    with side.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET progress_done = %s, progress_total = %s, heartbeat_at = %s WHERE id = %s",
-            [done, total, timezone.now(), batch.pk],
-        )
-
-
-def _quota_room(program: Program) -> int | None:
-    """How many more people the program takes now (None: no quota)."""
-    from .models import Enrolment
-
-    if not program.quota:
-        return None
-    active = Enrolment.objects.filter(program=program, status=Enrolment.Status.ACTIVE).count()
-    return max(program.quota - active, 0)
-
-
-def _over_quota(program: Program, line: int, who: str) -> dict[str, object]:
-    # The same message services.enrol gives when the quota is full.
-    message = _("Kuota %(program)s sudah penuh (%(quota)d penerima).") % {
-        "program": program.name,
-        "quota": program.quota,
-    }
-    return RowError(line, "over_quota", message, who).to_json()
+def _claim(batch_id: int, phase: str) -> ImportBatch | None:
+    return job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("program",))
 
 
 def run_preview(batch_id: int) -> ImportBatch | None:
     """The dry run of one batch (the job body). Idempotent and resumable, see the module doc."""
-    from .services import _apply_rows
-
-    batch = _claim(batch_id)
+    batch = _claim(batch_id, JobPhase.PREVIEW)
     if batch is None:
         return None
     program = batch.program
-    try:
-        with batch.upload.open("rb") as handle:
-            content = handle.read()
-        parsed = parse_file(batch.file_name, content, family_target=program.is_family_target)
-    except DomainError as exc:
-        _fail(batch, str(exc.message))
-        return batch
-    except OSError:
-        logger.exception("aid import %s: upload unreadable", batch.pk)
-        _fail(batch, _("Berkas unggahan tidak dapat dibaca. Unggah ulang berkasnya."))
-        return batch
-    total = len(parsed.rows)
-    errors: list[dict[str, object]] = []
-    room = _quota_room(program)
-    accepted = 0
-    try:
-        with _side_connection() as side:
-            for first in range(0, total, CHUNK_ROWS):
-                chunk = parsed.rows[first : first + CHUNK_ROWS]
-                # Each chunk rehearsed in its own rolled-back transaction: PostgreSQL keeps the
-                # locks of every row's savepoint until the transaction ends, and 10,000 rows in
-                # one transaction exhaust its lock table. Rows of one file never clash with each
-                # other (duplicates are parse errors) except on the program's quota, which is
-                # counted across chunks below.
-                with transaction.atomic():
-                    rehearsal = _apply_rows(program, chunk, by=batch.created_by, batch=None)
-                    transaction.set_rollback(True)
-                failed = {error.line for error in rehearsal}
-                for row in chunk:
-                    if row.line in failed:
-                        continue
-                    accepted += 1
-                    if room is not None and accepted > room:
-                        errors.append(_over_quota(program, row.line, row.person.nik_masked))
-                errors.extend(error.to_json() for error in rehearsal)
-                _progress(side, batch, first + len(chunk), total)
-    except Exception as exc:  # a SoftTimeLimitExceeded or a bug: record it; a rerun starts over
-        _fail(batch, f"{exc.__class__.__name__}: {exc}")
-        raise
-    every_error: list[RowError | dict[str, object]] = [*parsed.errors, *errors]
-    batch.errors = sorted(
-        (e.to_json() if isinstance(e, RowError) else e for e in every_error), key=lambda e: int(str(e["line"]))
+    parsed = job.read_upload(
+        batch, lambda content: parse_file(batch.file_name, content, family_target=program.is_family_target)
     )
+    if parsed is None:
+        return batch
+    try:
+        writer = ChunkWriter(program, by=batch.created_by, batch=batch)
+        errors = _check_rows(batch, writer, parsed.rows, progress_total=len(parsed.rows))
+    except Exception as exc:  # a SoftTimeLimitExceeded or a bug: record it; a rerun starts over
+        job.fail_on_crash(batch, exc)
+        raise
+    batch.errors = [error.to_json() for error in sorted([*parsed.errors, *errors], key=lambda error: error.line)]
     batch.rows = [{"line": row.line, "person": row.person.to_json()} for row in parsed.rows]
     batch.row_count = parsed.row_count
-    batch.progress_done = batch.progress_total = total
-    batch.job_state = JobState.DONE
-    batch.heartbeat_at = timezone.now()
-    name = batch.upload.name
-    batch.upload.name = ""
-    batch.save()
-    if name:
-        # The rows are staged (hashed and masked); the file with full NIKs is not kept.
-        transaction.on_commit(lambda: batch.upload.storage.delete(name))
+    job.finish_preview(batch, len(parsed.rows))
     return batch
 
 
-def _stale_after() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "JOBS_IMPORT_STALE_SECONDS", 300)))
+def _check_rows(
+    batch: ImportBatch, writer: ChunkWriter, rows: list[ParsedRow], *, progress_total: int
+) -> list[RowError]:
+    """Every row checked against the database as it is now, a chunk at a time, nothing written
+    (the dry run, and the confirm's first pass). Rows of one file never clash with each other
+    (duplicates are parse errors) except on the program's quota, counted across chunks."""
+    errors: list[RowError] = []
+    taken = 0
+    for first in range(0, len(rows), CHUNK_ROWS):
+        result = writer.run(rows[first : first + CHUNK_ROWS], write=False, taken=taken)
+        taken += result.accepted
+        errors += result.errors
+        job.record_progress(batch, min(first + CHUNK_ROWS, len(rows)), progress_total)
+    return errors
+
+
+# --- Confirm --------------------------------------------------------------------------------
+
+
+def start_confirm(batch: ImportBatch, *, by: User | None) -> ImportBatch:
+    """The operator's confirm: checked at once (409/422 as before), then the write is queued as
+    a job (run at once without a broker). A second click while it is queued or running, or
+    after it is done, queues nothing more; a click after a failed run resumes it."""
+    from .tasks import run_import_confirm
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("program").get(pk=batch.pk)
+        if batch.status == ImportBatch.Status.CONFIRMED:
+            return batch  # a double submit: already done, nothing more to write
+        if batch.status == ImportBatch.Status.DISCARDED:
+            raise Conflict(_("Impor ini sudah dibatalkan. Unggah ulang berkasnya."), code="import_discarded")
+        if batch.job_phase == JobPhase.APPLY and batch.in_progress:
+            return batch  # a double submit: the confirm job is already queued or running
+        if batch.job_phase == JobPhase.PREVIEW and batch.job_state != JobState.DONE:
+            raise Conflict(_("Pratinjau belum selesai diproses. Tunggu sebentar."), code="import_not_ready")
+        if batch.errors and batch.rows_written == 0:
+            raise ValidationFailed(
+                _("Masih ada %(count)d baris bermasalah. Perbaiki berkas lalu unggah ulang.")
+                % {"count": len(batch.errors)},
+                code="import_has_errors",
+                rows=batch.errors,
+            )
+        if batch.rows_written == 0 and timezone.now() - batch.created_at > IMPORT_PREVIEW_TTL:
+            raise ValidationFailed(_("Pratinjau sudah kedaluwarsa. Unggah ulang berkasnya."), code="import_expired")
+        batch.job_phase = JobPhase.APPLY
+        batch.job_state = JobState.QUEUED
+        batch.job_error = ""
+        batch.heartbeat_at = timezone.now()
+        batch.progress_done, batch.progress_total = 0, 2 * len(batch.rows)  # checked, then written
+        batch.confirmed_by = by
+        batch.save(
+            update_fields=[
+                "job_phase",
+                "job_state",
+                "job_error",
+                "heartbeat_at",
+                "progress_done",
+                "progress_total",
+                "confirmed_by",
+            ]
+        )
+        if not job.eager():
+            enqueue_on_commit(run_import_confirm, batch.pk)
+            return batch
+    run_confirm(batch.pk)
+    batch.refresh_from_db()
+    if batch.job_phase == JobPhase.PREVIEW and batch.errors:  # the check found rows that now fail
+        raise changed_since_preview(batch)
+    return batch
+
+
+def changed_since_preview(batch: ImportBatch) -> ValidationFailed:
+    return ValidationFailed(
+        _("Data berubah sejak pratinjau: %(count)d baris kini bermasalah. Tidak ada yang disimpan.")
+        % {"count": len(batch.errors)},
+        code="import_has_errors",
+        rows=batch.errors,
+    )
+
+
+def _staged_rows(batch: ImportBatch) -> list[ParsedRow]:
+    return [ParsedRow(item["line"], Person.from_json(item["person"])) for item in batch.rows]
+
+
+def run_confirm(batch_id: int) -> ImportBatch | None:
+    """The confirm job: check every row, then write them chunk by chunk (see the module doc)."""
+    batch = _claim(batch_id, JobPhase.APPLY)
+    if batch is None:
+        return None
+    rows = _staged_rows(batch)
+    writer = ChunkWriter(batch.program, by=batch.confirmed_by, batch=batch)
+    try:
+        if batch.rows_written == 0 and not _check_all(batch, writer, rows):
+            return batch
+        for first in range(batch.rows_written, len(rows), CHUNK_ROWS):
+            if not _write_chunk(batch, writer, rows, first):
+                return None  # another run got ahead of this one: it finishes the job
+        _finish_confirm(batch)
+    except Exception as exc:  # a SoftTimeLimitExceeded or a bug: a rerun resumes after the last chunk
+        job.fail_on_crash(batch, exc)
+        raise
+    return batch
+
+
+def _finish_confirm(batch: ImportBatch) -> None:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportBatch.Status.PREVIEW:
+            return  # finished by another run
+        locked.status = ImportBatch.Status.CONFIRMED
+        locked.confirmed_at = timezone.now()
+        locked.rows = []  # personal data is now in its proper tables; do not keep a copy
+        locked.job_state = JobState.DONE
+        locked.heartbeat_at = timezone.now()
+        locked.save(update_fields=["status", "confirmed_at", "rows", "job_state", "heartbeat_at"])
+
+
+def _check_all(batch: ImportBatch, writer: ChunkWriter, rows: list[ParsedRow]) -> bool:
+    """The confirm's first pass. False (and the batch back to a preview with the row errors,
+    nothing written) when any row now fails."""
+    errors = _check_rows(batch, writer, rows, progress_total=2 * len(rows))
+    if not errors:
+        return True
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.rows_written or locked.status != ImportBatch.Status.PREVIEW:
+            return False  # another run is writing (what this one found may be its rows): leave it to it
+        locked.errors = [error.to_json() for error in errors]
+        locked.job_phase = JobPhase.PREVIEW
+        locked.job_state = JobState.DONE
+        locked.heartbeat_at = timezone.now()
+        locked.save(update_fields=["errors", "job_phase", "job_state", "heartbeat_at"])
+    return False
+
+
+def _write_chunk(batch: ImportBatch, writer: ChunkWriter, rows: list[ParsedRow], first: int) -> bool:
+    """Write rows[first:first + CHUNK_ROWS] and move the resume point past them, in one
+    transaction. False when the batch is no longer at `first` (another run wrote this chunk)."""
+    chunk = rows[first : first + CHUNK_ROWS]
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if locked.rows_written != first or locked.status != ImportBatch.Status.PREVIEW:
+                    return False
+                result = writer.run(chunk, write=True)
+                locked.rows_written = first + len(chunk)
+                locked.errors = [*locked.errors, *(error.to_json() for error in result.errors)]
+                locked.progress_done = len(rows) + locked.rows_written
+                locked.heartbeat_at = timezone.now()
+                locked.save(update_fields=["rows_written", "errors", "progress_done", "heartbeat_at"])
+                batch.rows_written = locked.rows_written
+                return True
+        except IntegrityError:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            logger.info("aid import %s: a person of rows %d+ was created meanwhile, chunk retried", batch.pk, first)
+    return False
+
+
+# --- Stale jobs -----------------------------------------------------------------------------
+
+
+def _queue(pk: int, phase: str) -> None:
+    from .tasks import run_import_confirm, run_import_preview
+
+    enqueue_on_commit(run_import_confirm if phase == JobPhase.APPLY else run_import_preview, pk)
 
 
 def requeue_stale(after: timedelta | None = None) -> list[int]:
     """Queue again the import jobs of this tenant whose worker died (queued or running with no
     heartbeat for JOBS_IMPORT_STALE_SECONDS). Called by the stale sweep; a rerun resumes."""
-    from .tasks import run_import_preview
-
-    cutoff = timezone.now() - (after or _stale_after())
-    stale = list(
-        ImportBatch.objects.filter(
-            status=ImportBatch.Status.PREVIEW,
-            job_state__in=[JobState.QUEUED, JobState.RUNNING],
-            heartbeat_at__lt=cutoff,
-        ).values_list("pk", flat=True)[:50]
-    )
-    # "Queued again at": a job still waiting in a long queue is not queued twice per sweep.
-    ImportBatch.objects.filter(pk__in=stale).update(job_state=JobState.QUEUED, heartbeat_at=timezone.now())
-    for pk in stale:
-        logger.warning("aid import %s: no heartbeat, queued again", pk)
-        enqueue_on_commit(run_import_preview, pk)
-    return stale
+    return job.requeue_stale(ImportBatch, open_status=ImportBatch.Status.PREVIEW, after=after, queue=_queue)

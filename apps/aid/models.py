@@ -11,6 +11,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.files import private_storage
+from apps.jobs.batch import BackgroundJob
+from apps.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batches
+from apps.jobs.batch import JobState as JobState
 from apps.rtrw.models import RukunTetangga
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -244,25 +247,19 @@ class Distribution(models.Model):
         return f"{self.enrolment} — {self.period}"
 
 
-class JobState(models.TextChoices):
-    QUEUED = "queued", _("Menunggu")
-    RUNNING = "running", _("Berjalan")
-    DONE = "done", _("Selesai")
-    FAILED = "failed", _("Gagal")
-
-
 def import_upload_to(instance: ImportBatch, filename: str) -> str:
     # A random name: never the operator's file name (it may carry a person's name).
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"aid/impor/{uuid.uuid4().hex}.{extension}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(BackgroundJob):
     """An uploaded beneficiary list waiting for the operator's confirmation.
 
     Holds the parsed rows with NIK/KK already hashed and masked (never the file itself, never
     a full NIK), and the row errors found by the dry run. Nothing else is written until the
-    operator confirms; confirmation re-validates and writes every row or none.
+    operator confirms; confirmation is a job too (apps.aid.jobs): it re-validates every row
+    and writes them all, chunk by chunk, or none.
     """
 
     class Status(models.TextChoices):
@@ -283,15 +280,17 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    # --- the dry run as a background job (aid.run_import_preview, `bulk` queue) ---------------
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The background job (apps.jobs.batch: phase, state, progress, heartbeat): the dry run
+    # (aid.run_import_preview), then the confirm (aid.run_import_confirm), `bulk` queue.
     # The upload is kept (private storage) until the preview is computed, so a rerun of the
     # job after a worker died can start again from the file; it is deleted once done.
     upload = models.FileField(upload_to=import_upload_to, storage=private_storage, blank=True)
-    job_state = models.CharField(_("status proses"), max_length=8, choices=JobState.choices, default=JobState.DONE)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    job_error = models.TextField(blank=True)
+    # The confirm's resume point: the staged rows before this index are written (committed with
+    # them, chunk by chunk), so a rerun continues after them and never writes a row twice.
+    rows_written = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("impor penerima")
@@ -306,9 +305,6 @@ class ImportBatch(models.Model):
         return len(self.errors)
 
     @property
-    def in_progress(self) -> bool:
-        return self.job_state in (JobState.QUEUED, JobState.RUNNING)
-
-    @property
-    def progress_percent(self) -> int:
-        return 100 * self.progress_done // self.progress_total if self.progress_total else 0
+    def saved_count(self) -> int:
+        """Rows written by the confirm: all staged rows but the ones it had to skip."""
+        return max(self.rows_written - len(self.errors), 0)

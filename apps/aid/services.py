@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -23,14 +22,13 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.db import connection
-from apps.core.errors import Conflict, DomainError, ValidationFailed
+from apps.core.errors import Conflict, ValidationFailed
 from apps.core.nik import age_on, mask
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
 
 from .identity import Person, check_kk, hash_number
-from .importing import ParsedRow, RowError
 from .models import (
     FAMILY_TARGETS,
     PERIOD_REGEX,
@@ -39,13 +37,12 @@ from .models import (
     Enrolment,
     FundingSource,
     ImportBatch,
-    JobState,
+    JobPhase,
     Program,
     TargetType,
 )
 
 MAX_PROOF_BYTES = 2 * 1024 * 1024
-IMPORT_PREVIEW_TTL = timedelta(hours=24)
 # The photo formats a phone camera or browser produces, judged by their magic bytes.
 PROOF_RULE = UploadRule(
     field="proof",
@@ -176,23 +173,36 @@ def update_program(program: Program, data: ProgramInput) -> Program:
 # --- Beneficiaries ----------------------------------------------------------------------
 
 
+def unknown_rt(rw: int, rt: int) -> ValidationFailed:
+    return ValidationFailed(
+        _("RT %(rt)02d/RW %(rw)02d tidak ada di kelurahan ini.") % {"rt": rt, "rw": rw}, code="unknown_rt", field="rt"
+    )
+
+
 def resolve_rt(rw: int, rt: int) -> RukunTetangga:
     unit = RukunTetangga.objects.select_related("rw").filter(rw__number=rw, number=rt).first()
     if unit is None:
-        raise ValidationFailed(
-            _("RT %(rt)02d/RW %(rw)02d tidak ada di kelurahan ini.") % {"rt": rt, "rw": rw},
-            code="unknown_rt",
-            field="rt",
-        )
+        raise unknown_rt(rw, rt)
     return unit
 
 
-@transaction.atomic
-def save_beneficiary(person: Person, *, user: User | None = None) -> Beneficiary:
-    """Create the beneficiary with this NIK, or bring an existing one up to date (the newest
-    data wins: name, address, RT, No. KK, income)."""
-    rt = resolve_rt(person.rw, person.rt)
-    values = {
+# The fields an import or a save sets from a person's data (all but the NIK hash and the account).
+BENEFICIARY_DATA_FIELDS = (
+    "nik_masked",
+    "kk_hash",
+    "kk_masked",
+    "birth_date",
+    "sex",
+    "name",
+    "address",
+    "rt",
+    "household_income",
+)
+
+
+def beneficiary_values(person: Person, rt: RukunTetangga) -> dict[str, object]:
+    """BENEFICIARY_DATA_FIELDS from a person's data."""
+    return {
         "nik_masked": person.nik_masked,
         "kk_hash": person.kk_hash,
         "kk_masked": person.kk_masked,
@@ -203,6 +213,13 @@ def save_beneficiary(person: Person, *, user: User | None = None) -> Beneficiary
         "rt": rt,
         "household_income": person.household_income,
     }
+
+
+@transaction.atomic
+def save_beneficiary(person: Person, *, user: User | None = None) -> Beneficiary:
+    """Create the beneficiary with this NIK, or bring an existing one up to date (the newest
+    data wins: name, address, RT, No. KK, income)."""
+    values = beneficiary_values(person, resolve_rt(person.rw, person.rt))
     beneficiary = Beneficiary.objects.select_for_update().filter(nik_hash=person.nik_hash).first()
     if beneficiary is None:
         try:
@@ -258,12 +275,15 @@ def _lock_key(text: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{connection.schema_name}:{text}"])
 
 
-def check_eligibility(program: Program, beneficiary: Beneficiary, *, today: date) -> None:
+def check_eligibility(
+    program: Program, beneficiary: Beneficiary, *, today: date, allowed_rt_ids: list[int] | None = None
+) -> None:
+    """`allowed_rt_ids`: the program's RT rule when the caller has read it already (a bulk import)."""
     if today > program.end_date:
         raise ValidationFailed(_("Program %(program)s sudah berakhir.") % {"program": program}, code="program_ended")
     if program.is_family_target and not beneficiary.kk_hash:
         raise ValidationFailed(_("No. KK wajib untuk program sasaran keluarga."), code="kk_required", field="kk")
-    allowed = list(program.allowed_rts.values_list("pk", flat=True))
+    allowed = list(program.allowed_rts.values_list("pk", flat=True)) if allowed_rt_ids is None else allowed_rt_ids
     if allowed and beneficiary.rt_id not in allowed:
         raise ValidationFailed(
             _("%(rt)s bukan RT sasaran program ini.") % {"rt": beneficiary.rt}, code="not_eligible", field="rt"
@@ -299,6 +319,39 @@ def check_eligibility(program: Program, beneficiary: Beneficiary, *, today: date
 
 def match_key_for(program: Program, beneficiary: Beneficiary) -> str:
     return beneficiary.kk_hash if program.is_family_target else beneficiary.nik_hash
+
+
+def already_enrolled(beneficiary: Beneficiary, enrolment: Enrolment) -> Conflict:
+    return Conflict(
+        _("%(name)s sudah terdaftar di program ini.") % {"name": beneficiary.name},
+        code="duplicate",
+        enrolment=enrolment.pk,
+    )
+
+
+def family_enrolled(beneficiary: Beneficiary, family: Enrolment) -> Conflict:
+    return Conflict(
+        _("Keluarga (No. KK %(kk)s) sudah terdaftar di program ini lewat %(name)s.")
+        % {"kk": beneficiary.kk_masked, "name": family.beneficiary.name},
+        code="duplicate",
+        enrolment=family.pk,
+    )
+
+
+def excluded_by(program: Program, beneficiary: Beneficiary, clash: Enrolment) -> Conflict:
+    return Conflict(
+        _("%(name)s (atau keluarganya) sudah menerima %(other)s, yang tidak boleh bersamaan dengan %(program)s.")
+        % {"name": beneficiary.name, "other": clash.program.name, "program": program.name},
+        code="excluded",
+        program=clash.program_id,
+    )
+
+
+def quota_full(program: Program) -> Conflict:
+    return Conflict(
+        _("Kuota %(program)s sudah penuh (%(quota)d penerima).") % {"program": program.name, "quota": program.quota},
+        code="over_quota",
+    )
 
 
 def _exclusion_clash(program: Program, beneficiary: Beneficiary) -> Enrolment | None:
@@ -338,11 +391,7 @@ def enrol(
     check_eligibility(program, beneficiary, today=timezone.localdate())
     existing = Enrolment.objects.filter(program=program, beneficiary=beneficiary).first()
     if existing is not None and existing.status == Enrolment.Status.ACTIVE:
-        raise Conflict(
-            _("%(name)s sudah terdaftar di program ini.") % {"name": beneficiary.name},
-            code="duplicate",
-            enrolment=existing.pk,
-        )
+        raise already_enrolled(beneficiary, existing)
     key = match_key_for(program, beneficiary)
     if program.is_family_target:
         family = (
@@ -351,27 +400,13 @@ def enrol(
             .first()
         )
         if family is not None:
-            raise Conflict(
-                _("Keluarga (No. KK %(kk)s) sudah terdaftar di program ini lewat %(name)s.")
-                % {"kk": beneficiary.kk_masked, "name": family.beneficiary.name},
-                code="duplicate",
-                enrolment=family.pk,
-            )
+            raise family_enrolled(beneficiary, family)
     clash = _exclusion_clash(program, beneficiary)
     if clash is not None:
-        raise Conflict(
-            _("%(name)s (atau keluarganya) sudah menerima %(other)s, yang tidak boleh bersamaan dengan %(program)s.")
-            % {"name": beneficiary.name, "other": clash.program.name, "program": program.name},
-            code="excluded",
-            program=clash.program_id,
-        )
+        raise excluded_by(program, beneficiary, clash)
     active = Enrolment.objects.filter(program=program, status=Enrolment.Status.ACTIVE).count()
     if active >= program.quota:
-        raise Conflict(
-            _("Kuota %(program)s sudah penuh (%(quota)d penerima).")
-            % {"program": program.name, "quota": program.quota},
-            code="over_quota",
-        )
+        raise quota_full(program)
     try:
         with transaction.atomic():
             if existing is not None:  # withdrawn earlier: enrol again
@@ -416,29 +451,9 @@ def withdraw(enrolment: Enrolment, *, by: User | None) -> Enrolment:
 # --- Import: dry run, then confirm ------------------------------------------------------
 
 
-def _apply_rows(
-    program: Program, rows: Iterable[ParsedRow], *, by: User | None, batch: ImportBatch | None
-) -> list[RowError]:
-    """Write every row, each in its own savepoint, and collect the rows that fail. The caller
-    decides whether the whole lot is kept or rolled back."""
-    errors: list[RowError] = []
-    for row in rows:
-        try:
-            with transaction.atomic():
-                beneficiary = save_beneficiary(row.person)
-                enrol(program, beneficiary, by=by, source=Enrolment.Source.IMPORT, batch=batch)
-        except DomainError as exc:
-            errors.append(RowError(row.line, exc.code, str(exc.message), row.person.nik_masked))
-    return errors
-
-
-def _rows_of(batch: ImportBatch) -> list[ParsedRow]:
-    return [ParsedRow(item["line"], Person.from_json(item["person"])) for item in batch.rows]
-
-
 def preview_import(program: Program, *, file_name: str, content: bytes, by: User | None) -> ImportBatch:
-    """Dry run: store the file and queue the job that tries every row against the database
-    (rolled back) and stages the result for the operator's confirmation (apps.aid.jobs). No
+    """Dry run: store the file and queue the job that checks every row against the database
+    and stages the result for the operator's confirmation (apps.aid.jobs). No
     beneficiary, enrolment or distribution is written. Without a broker it runs at once."""
     from .jobs import start_import
 
@@ -446,46 +461,12 @@ def preview_import(program: Program, *, file_name: str, content: bytes, by: User
 
 
 def confirm_import(batch: ImportBatch, *, by: User | None) -> ImportBatch:
-    """Write all rows or none. Refused while the preview has row errors; re-validates every row
-    against the database as it is now (another operator may have enrolled people since)."""
-    new_errors: list[RowError] = []
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("program").get(pk=batch.pk)
-        if batch.status == ImportBatch.Status.CONFIRMED:
-            return batch  # a double submit: already done, nothing more to write
-        if batch.status == ImportBatch.Status.DISCARDED:
-            raise Conflict(_("Impor ini sudah dibatalkan. Unggah ulang berkasnya."), code="import_discarded")
-        if batch.job_state != JobState.DONE:
-            raise Conflict(_("Pratinjau belum selesai diproses. Tunggu sebentar."), code="import_not_ready")
-        if batch.errors:
-            raise ValidationFailed(
-                _("Masih ada %(count)d baris bermasalah. Perbaiki berkas lalu unggah ulang.")
-                % {"count": len(batch.errors)},
-                code="import_has_errors",
-                rows=batch.errors,
-            )
-        if timezone.now() - batch.created_at > IMPORT_PREVIEW_TTL:
-            raise ValidationFailed(_("Pratinjau sudah kedaluwarsa. Unggah ulang berkasnya."), code="import_expired")
-        with transaction.atomic():
-            new_errors = _apply_rows(batch.program, _rows_of(batch), by=by, batch=batch)
-            if new_errors:
-                transaction.set_rollback(True)
-        if new_errors:
-            batch.errors = [error.to_json() for error in new_errors]
-            batch.save(update_fields=["errors"])
-        else:
-            batch.status = ImportBatch.Status.CONFIRMED
-            batch.confirmed_at = timezone.now()
-            batch.rows = []  # personal data is now in its proper tables; do not keep a copy
-            batch.save(update_fields=["status", "confirmed_at", "rows"])
-    if new_errors:
-        raise ValidationFailed(
-            _("Data berubah sejak pratinjau: %(count)d baris kini bermasalah. Tidak ada yang disimpan.")
-            % {"count": len(new_errors)},
-            code="import_has_errors",
-            rows=[error.to_json() for error in new_errors],
-        )
-    return batch
+    """Write all rows or none: refused while the preview has row errors; the job re-validates
+    every row against the database as it is now (another operator may have enrolled people
+    since) and writes them in chunks (apps.aid.jobs). Without a broker it runs at once."""
+    from .jobs import start_confirm
+
+    return start_confirm(batch, by=by)
 
 
 @transaction.atomic
@@ -493,6 +474,9 @@ def discard_import(batch: ImportBatch, *, by: User | None) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == ImportBatch.Status.CONFIRMED:
         raise Conflict(_("Impor ini sudah dikonfirmasi."), code="import_confirmed")
+    if batch.job_phase == JobPhase.APPLY and (batch.in_progress or batch.rows_written):
+        # Rows are being (or were partly) written: only finishing the confirm leaves them whole.
+        raise Conflict(_("Impor ini sedang disimpan dan tidak bisa dibatalkan lagi."), code="import_confirming")
     batch.status = ImportBatch.Status.DISCARDED
     batch.rows = []
     name = batch.upload.name

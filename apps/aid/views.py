@@ -196,19 +196,24 @@ def import_preview(request: HttpRequest, uuid: UUID) -> HttpResponse:
 @require_POST
 @staff_required
 def import_confirm(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    """Step 2: confirm. Re-validated; all rows or none."""
+    """Step 2: confirm. Re-validated; all rows or none. The write is a job: the preview page
+    shows its progress (polling) until it is done."""
     batch = _batch(uuid)
+    template = "aid/_import_preview.html" if _is_htmx(request) else "aid/import_preview.html"
     try:
         batch = services.confirm_import(batch, by=_user(request))
     except DomainError as exc:
         batch.refresh_from_db()
         context = {"batch": batch, "confirm_error": str(exc.message)}
-        template = "aid/_import_preview.html" if _is_htmx(request) else "aid/import_preview.html"
         return render(request, template, context, status=exc.status_code)
+    if batch.status != ImportBatch.Status.CONFIRMED:  # queued: the page polls the job
+        if _is_htmx(request):
+            return render(request, template, {"batch": batch}, status=202)
+        return redirect("aid:import_preview", uuid=batch.uuid)
     messages.success(
         request,
         _("%(count)d penerima dari %(file)s masuk ke %(program)s.")
-        % {"count": batch.row_count, "file": batch.file_name, "program": batch.program.name},
+        % {"count": batch.saved_count, "file": batch.file_name, "program": batch.program.name},
     )
     url = reverse("aid:program", args=[batch.program_id])
     if _is_htmx(request):

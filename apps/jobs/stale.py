@@ -7,7 +7,8 @@ ever. This sweep (beat, `sweeps` queue) finds running jobs whose heartbeat is ol
 threshold longer than the task's hard time limit, marks them failed-retryable and queues them
 again. Reruns are safe: an activation job skips regions already activated (`--resume JOB`), a
 routing job that already succeeded is a no-op and an unfinished one left nothing behind, an
-import preview continues after its last committed chunk.
+import preview is computed again from the stored file, and a bansos import confirm continues
+after its last committed chunk (apps.jobs.batch, apps.aid.jobs).
 """
 
 from __future__ import annotations

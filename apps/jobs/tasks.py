@@ -12,7 +12,7 @@ from . import repair, stale
 
 @shared_task(name="jobs.requeue_stale_tenant", ignore_result=True)
 def requeue_stale_tenant() -> dict[str, list[int]]:
-    """This tenant's routing jobs and import previews whose worker died: queued again."""
+    """This tenant's routing jobs and import jobs whose worker died: queued again."""
     return {"routing": stale.requeue_stale_routing_jobs(), "imports": stale.requeue_stale_imports()}
 
 

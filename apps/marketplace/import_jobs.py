@@ -7,18 +7,15 @@ request queues the apply job, which writes every valid row in ONE transaction
 (services.apply_import). Both are safe to rerun: the preview writes nothing but the batch
 (recomputed from the file), and the apply locks the batch row and refuses to apply twice, so
 a second run (a redelivered task, the stale-job sweep) waits for the first and then finds the
-batch applied. Without a broker (CELERY_TASK_ALWAYS_EAGER) both run inside the request.
+batch applied. Without a broker (CELERY_TASK_ALWAYS_EAGER) both run inside the request. The
+claim/progress/stale machinery shared with the bansos import is in apps.jobs.batch.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,22 +24,19 @@ from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError
 from apps.core.spreadsheets import read_table
 from apps.core.tasks import enqueue_on_commit
+from apps.jobs import batch as job
 
 from .importing import parse_import
 from .models import ImportBatch, JobPhase, JobState, Shop
 
-logger = logging.getLogger(__name__)
-
 CHUNK_ROWS = 500
-
-
-def _eager() -> bool:
-    return bool(current_app.conf.task_always_eager)
 
 
 def start_preview(shop: Shop, actor: User, *, file_name: str, content: bytes, kind: str) -> ImportBatch:
     """Store the upload and queue the preview job (run at once without a broker). A file that
     cannot be read at all is refused here (ValidationFailed); row problems come from the job."""
+    from .tasks import run_import_preview
+
     read_table(file_name, content)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -54,36 +48,12 @@ def start_preview(shop: Shop, actor: User, *, file_name: str, content: bytes, ki
             job_state=JobState.QUEUED,
             heartbeat_at=timezone.now(),
         )
-        batch.upload.save(file_name or "impor.csv", ContentFile(content), save=True)
-        if _eager():
-            run_preview(batch.pk)
-            batch.refresh_from_db()
-        else:
-            from .tasks import run_import_preview
-
-            enqueue_on_commit(run_import_preview, batch.pk)
+        job.store_upload(batch, file_name, content, run_preview, run_import_preview)
     return batch
 
 
 def _claim(batch_id: int, phase: str) -> ImportBatch | None:
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("shop").filter(pk=batch_id).first()
-        if batch is None or batch.job_phase != phase or batch.job_state == JobState.DONE:
-            return None
-        if batch.status != ImportBatch.Status.PREVIEW:
-            return None  # discarded (or applied): nothing left to do
-        alive = batch.heartbeat_at is not None and batch.heartbeat_at > timezone.now() - _stale_after()
-        if batch.job_state == JobState.RUNNING and alive:
-            return None  # a duplicate message while another worker is on it
-        batch.job_state = JobState.RUNNING
-        batch.heartbeat_at = timezone.now()
-        batch.job_error = ""
-        batch.save(update_fields=["job_state", "heartbeat_at", "job_error"])
-        return batch
-
-
-def _finish(batch_id: int, state: str, error: str = "") -> None:
-    ImportBatch.objects.filter(pk=batch_id).update(job_state=state, job_error=error[:2000], heartbeat_at=timezone.now())
+    return job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("shop",))
 
 
 def run_preview(batch_id: int) -> ImportBatch | None:
@@ -93,32 +63,21 @@ def run_preview(batch_id: int) -> ImportBatch | None:
     batch = _claim(batch_id, JobPhase.PREVIEW)
     if batch is None:
         return None
-    try:
-        with batch.upload.open("rb") as handle:
-            content = handle.read()
-        parsed = parse_import(batch.file_name, content, kind=batch.kind)
-    except DomainError as exc:
-        _finish(batch.pk, JobState.FAILED, str(exc.message))
-        return batch
-    except OSError:
-        logger.exception("product import %s: upload unreadable", batch.pk)
-        _finish(batch.pk, JobState.FAILED, _("Berkas unggahan tidak dapat dibaca. Unggah ulang berkasnya."))
+    parsed = job.read_upload(batch, lambda content: parse_import(batch.file_name, content, kind=batch.kind))
+    if parsed is None:
         return batch
     valid: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = [e.to_json() for e in parsed.errors]
     total = len(parsed.rows)
     try:
         for first in range(0, total, CHUNK_ROWS):
-            chunk_valid, chunk_errors = _resolve_rows(batch.shop, batch.kind, parsed.rows[first : first + CHUNK_ROWS])
+            chunk = parsed.rows[first : first + CHUNK_ROWS]
+            chunk_valid, chunk_errors = _resolve_rows(batch.shop, batch.kind, chunk)
             valid += chunk_valid
             errors += chunk_errors
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                progress_done=first + CHUNK_ROWS if first + CHUNK_ROWS < total else total,
-                progress_total=total,
-                heartbeat_at=timezone.now(),
-            )
+            job.record_progress(batch, first + len(chunk), total)
     except Exception as exc:
-        _finish(batch.pk, JobState.FAILED, f"{exc.__class__.__name__}: {exc}")
+        job.fail_on_crash(batch, exc)
         raise
     errors.sort(key=lambda e: int(e["line"]))
     batch.rows = valid
@@ -129,15 +88,7 @@ def run_preview(batch_id: int) -> ImportBatch | None:
         "update": sum(1 for r in valid if r["action"] == "update"),
         "errors": len(errors),
     }
-    batch.progress_done = batch.progress_total = total
-    batch.job_state = JobState.DONE
-    batch.heartbeat_at = timezone.now()
-    name = batch.upload.name
-    batch.upload.name = ""
-    batch.save()
-    if name:
-        storage = batch.upload.storage
-        transaction.on_commit(lambda: storage.delete(name))
+    job.finish_preview(batch, total)
     return batch
 
 
@@ -161,13 +112,13 @@ def start_apply(batch: ImportBatch, actor: User) -> ImportBatch:
         batch.heartbeat_at = timezone.now()
         batch.progress_done, batch.progress_total = 0, len(batch.rows)
         batch.save(update_fields=["job_phase", "job_state", "heartbeat_at", "progress_done", "progress_total"])
-    if _eager():
+    if job.eager():
         try:
             applied = apply_import(batch, actor)
         except DomainError as exc:
-            _finish(batch.pk, JobState.FAILED, str(exc.message))
+            job.set_state(batch, JobState.FAILED, str(exc.message))
             raise
-        _finish(applied.pk, JobState.DONE)
+        job.set_state(applied, JobState.DONE)
         applied.refresh_from_db()
         return applied
     from .tasks import run_import_apply
@@ -185,18 +136,18 @@ def run_apply(batch_id: int, actor_id: int) -> ImportBatch | None:
         return None
     actor = User.objects.filter(pk=actor_id).first()
     if actor is None:
-        _finish(batch.pk, JobState.FAILED, _("Pengguna yang mengonfirmasi tidak ada lagi."))
+        job.set_state(batch, JobState.FAILED, _("Pengguna yang mengonfirmasi tidak ada lagi."))
         return batch
     try:
         applied = apply_import(batch, actor)
     except DomainError as exc:
         if ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.APPLIED).exists():
-            _finish(batch.pk, JobState.DONE)  # another run applied it while this one waited on the lock
+            job.set_state(batch, JobState.DONE)  # another run applied it while this one waited on the lock
         else:
-            _finish(batch.pk, JobState.FAILED, str(exc.message))
+            job.set_state(batch, JobState.FAILED, str(exc.message))
         return batch
     except Exception as exc:
-        _finish(batch.pk, JobState.FAILED, f"{exc.__class__.__name__}: {exc}")
+        job.fail_on_crash(batch, exc)
         raise
     ImportBatch.objects.filter(pk=batch.pk).update(
         job_state=JobState.DONE, progress_done=len(applied.rows), heartbeat_at=timezone.now()
@@ -204,29 +155,16 @@ def run_apply(batch_id: int, actor_id: int) -> ImportBatch | None:
     return applied
 
 
-def _stale_after() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "JOBS_IMPORT_STALE_SECONDS", 300)))
+def _queue(pk: int, phase: str) -> None:
+    from .tasks import run_import_apply, run_import_preview
+
+    if phase == JobPhase.APPLY:
+        actor = ImportBatch.objects.filter(pk=pk).values_list("created_by_id", flat=True).get()
+        enqueue_on_commit(run_import_apply, pk, actor)
+    else:
+        enqueue_on_commit(run_import_preview, pk)
 
 
 def requeue_stale(after: timedelta | None = None) -> list[int]:
     """This tenant's import jobs whose worker died (queued/running, no heartbeat): queued again."""
-    from .tasks import run_import_apply, run_import_preview
-
-    cutoff = timezone.now() - (after or _stale_after())
-    stale = list(
-        ImportBatch.objects.filter(
-            status=ImportBatch.Status.PREVIEW,
-            job_state__in=[JobState.QUEUED, JobState.RUNNING],
-            heartbeat_at__lt=cutoff,
-        ).values_list("pk", "job_phase", "created_by_id")[:50]
-    )
-    ImportBatch.objects.filter(pk__in=[pk for pk, _phase, _by in stale]).update(
-        job_state=JobState.QUEUED, heartbeat_at=timezone.now()
-    )
-    for pk, phase, by in stale:
-        logger.warning("product import %s (%s): no heartbeat, queued again", pk, phase)
-        if phase == JobPhase.APPLY:
-            enqueue_on_commit(run_import_apply, pk, by)
-        else:
-            enqueue_on_commit(run_import_preview, pk)
-    return [pk for pk, _phase, _by in stale]
+    return job.requeue_stale(ImportBatch, open_status=ImportBatch.Status.PREVIEW, after=after, queue=_queue)

@@ -20,6 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.files import private_storage, public_storage
+from apps.jobs.batch import BackgroundJob
+from apps.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batch
+from apps.jobs.batch import JobState as JobState
 
 from . import lifecycle
 
@@ -509,24 +512,12 @@ class Review(models.Model):
         return f"{self.rating}★ {self.shop_id}/{self.product_id}"
 
 
-class JobState(models.TextChoices):
-    QUEUED = "queued", _("Menunggu")
-    RUNNING = "running", _("Berjalan")
-    DONE = "done", _("Selesai")
-    FAILED = "failed", _("Gagal")
-
-
-class JobPhase(models.TextChoices):
-    PREVIEW = "preview", _("Pratinjau")
-    APPLY = "apply", _("Penerapan")
-
-
 def import_upload_to(instance: ImportBatch, filename: str) -> str:
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"pasar/impor/{uuid.uuid4().hex}.{extension}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(BackgroundJob):
     """An uploaded product/stock file: validated rows kept for the preview, applied on confirm."""
 
     class Kind(models.TextChoices):
@@ -550,15 +541,10 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # --- background job (apps.marketplace.import_jobs, `bulk` queue): first the preview, then,
-    # on confirm, the apply. The upload is kept (private) until the preview is computed.
+    # The background job (apps.jobs.batch via apps.marketplace.import_jobs, `bulk` queue): first
+    # the preview, then, on confirm, the apply. The upload is kept (private) until the preview
+    # is computed.
     upload = models.FileField(upload_to=import_upload_to, storage=private_storage, blank=True)
-    job_phase = models.CharField(max_length=8, choices=JobPhase.choices, default=JobPhase.PREVIEW)
-    job_state = models.CharField(_("status proses"), max_length=8, choices=JobState.choices, default=JobState.DONE)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    job_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("impor produk")
@@ -567,7 +553,3 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.job_state in (JobState.QUEUED, JobState.RUNNING)

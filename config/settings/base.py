@@ -245,6 +245,7 @@ _QUEUE_TASKS = {
         "tenancy.refill_schema_pool",
         # --- jobs (h-jobs): imports as background jobs, repair of lost after-commit work ---
         "aid.run_import_preview",
+        "aid.run_import_confirm",
         "marketplace.run_import_preview",
         "marketplace.run_import_apply",
         # --- end jobs ---
@@ -297,6 +298,7 @@ _TIME_LIMITS = {  # name: (soft, hard)
     "tenancy.run_activation_job": (1500, 1800),  # resumable: a timed-out job is marked interrupted
     # --- jobs (h-jobs) ---
     "aid.run_import_preview": (1500, 1800),  # ~11 ms a row; resumable chunk by chunk
+    "aid.run_import_confirm": (900, 1200),  # bulk writes a chunk at a time; resumes after the last chunk
     "marketplace.run_import_preview": (600, 900),
     "marketplace.run_import_apply": (1500, 1800),  # one transaction; a rerun waits, then finds it applied
     # --- end jobs ---

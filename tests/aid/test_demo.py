@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from apps.aid import demo, selectors
-from apps.aid.models import Beneficiary, Distribution, Enrolment, Program
+from apps.aid.models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
 from apps.core import demo as core_demo
 from apps.notifications.models import Message
 from apps.tenancy.models import Tenant
@@ -23,6 +23,7 @@ def _counts() -> tuple[int, ...]:
         Distribution.objects.count(),
         Distribution.objects.filter(status="tersalurkan").count(),
         Message.objects.filter(event="aid.distributed").count(),
+        ImportBatch.objects.count(),
     )
 
 
@@ -40,6 +41,8 @@ def test_demo_is_idempotent(tenant_a: Tenant, tenants: Any) -> None:
         assert Program.objects.get(name="PKH").excludes.filter(name__startswith="BLT").exists()
         assert Distribution.objects.filter(status="tersalurkan").exists()
         assert selectors.conflicts() == []
+        staged = ImportBatch.objects.get()  # a checked list waiting for the confirm job
+        assert staged.status == ImportBatch.Status.PREVIEW and staged.errors == [] and len(staged.rows) == 3
     with tenants.kota:
         demo.seed(tenants.kota)  # a kota tenant gets no bansos demo
         assert not Program.objects.exists()

@@ -19,6 +19,7 @@ from django.test import Client
 
 from apps.aid import jobs as aid_jobs
 from apps.aid import services as aid_services
+from apps.aid.import_writer import ChunkWriter
 from apps.aid.models import Beneficiary, Enrolment, ImportBatch, JobState
 from apps.aid.tasks import run_import_preview
 from apps.discovery.models import Listing
@@ -45,7 +46,7 @@ def bansos_rows(count: int, bad_every: int) -> tuple[list[list[object]], set[int
         if n % bad_every == bad_every - 1:
             nik = nik[:10]
             bad.add(n + 2)
-        rows.append([nik, make_kk(n + 1), f"Warga {n}", "Jl. Tes", 1 + n % 3, 1 + n % 2, 1_500_000])
+        rows.append([nik, make_kk(n % 9000 + 1), f"Warga {n}", "Jl. Tes", 1 + n % 3, 1 + n % 2, 1_500_000])
     return rows, bad
 
 
@@ -99,7 +100,7 @@ def test_upload_queues_the_job_and_the_page_polls_a_progress_bar(
     # The worker runs it (here in-process), stopped after the first chunk as if killed...
     with tenant_a:
         calls = {"n": 0}
-        original = aid_services._apply_rows
+        original = ChunkWriter.run
 
         def dies_after_one_chunk(*args: Any, **kwargs: Any) -> Any:
             calls["n"] += 1
@@ -107,17 +108,16 @@ def test_upload_queues_the_job_and_the_page_polls_a_progress_bar(
                 raise SystemExit("worker killed")
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(aid_services, "_apply_rows", dies_after_one_chunk)
+        monkeypatch.setattr(ChunkWriter, "run", dies_after_one_chunk)
         with pytest.raises(SystemExit):
             aid_jobs.run_preview(batch.pk)
         batch.refresh_from_db()
         assert batch.job_state == JobState.RUNNING and batch.errors == [] and batch.rows == []
-        # (progress is committed by the job's own connection; this test's data never commits)
-        type(batch).objects.filter(pk=batch.pk).update(progress_done=250, progress_total=600)
+        assert (batch.progress_done, batch.progress_total) == (250, 600)  # the first chunk's progress
         partial = staff_a.get(f"/bansos/impor/{batch.uuid}/", HTTP_HX_REQUEST="true").content.decode()
         assert 'value="250"' in partial and 'max="600"' in partial and 'hx-trigger="every 2s"' in partial
         # ...then the stale sweep queues it again and the rerun computes the dry run again.
-        monkeypatch.setattr(aid_services, "_apply_rows", original)
+        monkeypatch.setattr(ChunkWriter, "run", original)
         type(batch).objects.filter(pk=batch.pk).update(heartbeat_at=batch.heartbeat_at.replace(year=2000))
         with django_capture_on_commit_callbacks(execute=True):
             assert aid_jobs.requeue_stale() == [batch.pk]
@@ -129,8 +129,10 @@ def test_upload_queues_the_job_and_the_page_polls_a_progress_bar(
     done = staff_a.get(f"/bansos/impor/{batch.uuid}/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done and 'data-testid="confirm"' in done
     confirm = staff_a.post(f"/bansos/impor/{batch.uuid}/konfirmasi/", HTTP_HX_REQUEST="true")
-    assert confirm.status_code == 204
+    assert confirm.status_code == 202 and 'hx-trigger="every 2s"' in confirm.content.decode()  # the confirm job
     with tenant_a:
+        assert not Enrolment.objects.exists()
+        aid_jobs.run_confirm(batch.pk)
         assert Enrolment.objects.filter(program=program).count() == 600
         assert Beneficiary.objects.count() == 600
 

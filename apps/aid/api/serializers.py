@@ -259,7 +259,8 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "row_errors",
             "created_at",
             "confirmed_at",
-            "job_state",  # the dry run is a background job: poll until "done" (or "failed")
+            "job_phase",  # "preview" (the dry run) or "apply" (the confirm), each a background job
+            "job_state",  # poll until "done" (or "failed")
             "progress_done",
             "progress_total",
             "job_error",

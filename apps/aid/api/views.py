@@ -315,7 +315,7 @@ class ConflictView(APIView):
 
 class ImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]):
     """Beneficiary list import: upload (dry run with row errors, nothing written), then confirm
-    (re-validated, all rows or none)."""
+    (re-validated, all rows or none); both run as background jobs, polled on the import."""
 
     serializer_class = ImportBatchSerializer
     permission_classes = [IsAidStaff]
@@ -340,8 +340,18 @@ class ImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBat
         )
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ImportBatchSerializer, 422: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=None,
+        responses={200: ImportBatchSerializer, 202: ImportBatchSerializer, 422: OpenApiTypes.OBJECT},
+        description=(
+            "Menyimpan semua baris (atau tidak sama sekali) sebagai proses latar: 202 selama berjalan; "
+            "pantau impor sampai status `dikonfirmasi`, atau kembali `pratinjau` dengan baris bermasalah."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         batch = services.confirm_import(self.get_object(), by=_actor(request))
-        return Response(ImportBatchSerializer(batch).data)
+        done = batch.status == ImportBatch.Status.CONFIRMED
+        return Response(
+            ImportBatchSerializer(batch).data, status=status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED
+        )
