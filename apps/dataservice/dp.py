@@ -39,7 +39,7 @@ def opendp_noise(values: Sequence[float], scale: float, epsilon: float, sensitiv
     measurement = dp.m.make_laplace(
         dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l1_distance(T=float), scale=scale
     )
-    spent = float(measurement.map(sensitivity))
+    spent = float(measurement.map(sensitivity))  # type: ignore[no-untyped-call]
     if spent > epsilon * (1 + 1e-6):
         raise ValueError(f"scale {scale} spends {spent} > epsilon {epsilon}")
     return [float(v) for v in measurement([float(v) for v in values])]

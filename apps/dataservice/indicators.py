@@ -122,8 +122,8 @@ HUB = _("hub")
 # reports; couriers/hubs: deliveries and metres. Chosen near the 95th-99th percentile of one
 # UMKM's sales so clamping rarely bites, and so that kelurahan x month GMV and orders stay within
 # a few percent (bench/privacy.py); an operator changes them here, with the bench re-run.
-GMV_BOUND = Bound(day=2_000_000, week=8_000_000, month=25_000_000)
-ORDERS_BOUND = Bound(day=15, week=60, month=200)
+GMV_BOUND = Bound(day=1_000_000, week=3_000_000, month=10_000_000)
+ORDERS_BOUND = Bound(day=10, week=40, month=150)
 UNITS_BOUND = Bound(day=40, week=160, month=500)
 REPORTS_BOUND = Bound(day=1, week=3, month=5)
 RESOLVED_MINUTES_BOUND = Bound(day=14_400, week=30_000, month=60_000)
