@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError
@@ -86,23 +85,23 @@ def months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 
 
 class BudgetRegions:
-    """Which ledger rows a group reading a region charges (cached per request)."""
+    """Which ledger rows a group reading a region charges. The kota and kecamatan codes under
+    the query's region are read once per request (one query, only for a kota or province)."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, frozenset[str]] = {}
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self._below: list[str] | None = None
 
     def of(self, code: str) -> frozenset[str]:
-        if code not in self._cache:
-            self._cache[code] = frozenset(self._compute(code))
-        return self._cache[code]
-
-    @staticmethod
-    def _compute(code: str) -> set[str]:
-        level = regions.level_of(code)
-        if level >= BUDGET_LEVEL:
-            return {".".join(code.split(".")[:BUDGET_LEVEL])}
-        below = Region.objects.filter(Q(code__startswith=code + ".")).values_list("code", flat=True)
-        return {code} | {c for c in below if regions.level_of(c) <= BUDGET_LEVEL}
+        if regions.level_of(code) >= BUDGET_LEVEL:
+            return frozenset({".".join(code.split(".")[:BUDGET_LEVEL])})
+        if self._below is None:
+            self._below = list(
+                Region.objects.filter(code__startswith=self.scope + ".", level__lte=BUDGET_LEVEL).values_list(
+                    "code", flat=True
+                )
+            )
+        return frozenset({code, *(c for c in self._below if c.startswith(code + "."))})
 
 
 def add_charge(
@@ -122,13 +121,11 @@ def lock(family: str, keys: Iterable[tuple[str, datetime.date]]) -> dict[tuple[s
     BudgetSpend.objects.bulk_create(
         [BudgetSpend(family=family, region_code=r, period=p) for r, p in wanted], ignore_conflicts=True
     )
-    condition = Q()
-    for region, period in wanted:
-        condition |= Q(region_code=region, period=period)
+    # Rows of the regions x months (a superset of `wanted` when it is not a full grid: locking a
+    # few more rows is harmless, a query with one OR per pair is not, for thousands of pairs).
     rows = (
         BudgetSpend.objects.select_for_update()
-        .filter(family=family)
-        .filter(condition)
+        .filter(family=family, region_code__in={r for r, _p in wanted}, period__in={p for _r, p in wanted})
         .order_by("region_code", "period")
     )
     return {(row.region_code, row.period): row for row in rows}

@@ -162,7 +162,7 @@ def run_query(api_key: ApiKey, query: selectors.Query, noise: dp.Noise | None = 
     ids = [
         cell.identity(query.indicator, t.period_start, t.period_end) for t in tables for cell in (t.total, *t.children)
     ]
-    regions = budget.BudgetRegions()
+    regions = budget.BudgetRegions(query.region)
     charge: budget.Charge = {}
     with transaction.atomic():
         stored = selectors.released_values(ids)

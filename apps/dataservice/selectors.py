@@ -274,18 +274,20 @@ def released_values(ids: Iterable[CellId]) -> dict[CellId, ReleasedValue]:
     wanted = set(ids)
     if not wanted:
         return {}
-    condition = Q()
-    for cell in wanted:
-        condition |= Q(
-            indicator=cell.indicator,
-            region_code=cell.region_code,
-            dimension=cell.dimension,
-            period_start=cell.period_start,
-            period_end=cell.period_end,
-        )
+    # One indicator per query: filter on the columns' value sets, keep the exact cells here
+    # (a query with one OR per cell would be thousands of terms for a year of days).
+    rows = ReleasedValue.objects.filter(
+        indicator__in={c.indicator for c in wanted},
+        region_code__in={c.region_code for c in wanted},
+        dimension__in={c.dimension for c in wanted},
+        period_start__gte=min(c.period_start for c in wanted),
+        period_start__lte=max(c.period_start for c in wanted),
+    )
     out = {}
-    for row in ReleasedValue.objects.filter(condition):
-        out[CellId(row.indicator, row.region_code, row.dimension, row.period_start, row.period_end)] = row
+    for row in rows:
+        ident = CellId(row.indicator, row.region_code, row.dimension, row.period_start, row.period_end)
+        if ident in wanted:
+            out[ident] = row
     return out
 
 

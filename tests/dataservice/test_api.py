@@ -306,3 +306,23 @@ def test_keys_never_reach_the_logs(make_key: MakeKey, caplog: pytest.LogCaptureF
         api(raw + "x").get(QUERY, {"indicator": "gmv", "region": "35.77"})  # 401
     assert caplog.records  # Django logs the 4xx answers...
     assert raw not in caplog.text  # ...without the key
+
+
+def test_a_query_costs_the_same_number_of_sql_queries_for_a_week_or_a_month_of_days(
+    key: tuple[ApiKey, str], facts: Facts
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _api_key, raw = key
+    facts.add("35.77.03.1001", Metric.GMV, 1_000_000, entity_keys(6), count=9)
+    counts = []
+    for start, end in (("2026-02-02", "2026-02-08"), ("2026-03-01", "2026-03-31")):
+        params = {"indicator": "gmv", "region": "35.77", "breakdown": "region", "granularity": "day"}
+        with CaptureQueriesContext(connection) as first:
+            assert get(api(raw), **params, **{"from": start, "to": end}).status_code == 200
+        with CaptureQueriesContext(connection) as repeated:  # answered from the stored values
+            assert get(api(raw), **params, **{"from": start, "to": end}).status_code == 200
+        counts.append((len(first), len(repeated)))
+    assert counts[0] == counts[1]
+    assert counts[0][0] <= 30 and counts[0][1] <= 20

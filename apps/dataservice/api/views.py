@@ -90,7 +90,8 @@ class DataApiView(APIView):
             request.accepted_media_type = JSONRenderer.media_type
         final = super().finalize_response(request, response, *args, **kwargs)
         key = request.auth
-        if isinstance(key, ApiKey) and final.status_code != 429:
+        # A quota refusal is metered as `throttled` (ApiKeyQuota); a privacy-budget 429 is a request.
+        if isinstance(key, ApiKey) and not self.quota_period:
             rows, cells, suppressed = self.metered
             services.record_usage(key, requests=1, rows=rows, cells=cells, suppressed=suppressed)
         return final
