@@ -196,7 +196,8 @@ def measure_city(city: City, epsilon: float, seed: int) -> list[dict[str, Any]]:
                         if truth[p] > 0:
                             errors.append(abs(released.values[p] - truth[p]) / truth[p])
                     bounds.append(released.error_95)
-                shop_month = float(np.median(per_bucket_month(city, code)))
+                # A shop's own value: its month's sales or orders; one for "is active".
+                shop_month = 1.0 if code == "umkm_active" else float(np.median(per_bucket_month(city, code)))
                 rows.append(
                     {
                         "data": "synthetic",
@@ -217,7 +218,7 @@ def measure_city(city: City, epsilon: float, seed: int) -> list[dict[str, Any]]:
 def per_bucket_month(city: City, code: str) -> np.ndarray:
     """Each shop's value per month, over the shops that sold (the "own value" to protect)."""
     index, spans = bucket_index(city.days, "month")
-    values = {"gmv": city.gmv, "orders": city.orders, "umkm_active": (city.orders > 0).astype(float)}[code]
+    values = {"gmv": city.gmv, "orders": city.orders}[code]
     out = sum_per_bucket(values, index, len(spans))
     return out[out > 0]
 
