@@ -318,6 +318,7 @@ def test_a_query_costs_the_same_number_of_sql_queries_for_a_week_or_a_month_of_d
     # Every day of March by kecamatan costs 31 x 2 x 0.5 per kecamatan: above the default 20.
     services.set_privacy_budget(family="commerce", epsilon_per_release=0.5, epsilon_per_period=100)
     facts.add("35.77.03.1001", Metric.GMV, 1_000_000, entity_keys(6), count=9)
+    assert api(raw).get("/api/v1/data/indicators/").status_code == 200  # the key's first use, quota windows
     counts = []
     for start, end in (("2026-02-02", "2026-02-08"), ("2026-03-01", "2026-03-31")):
         params = {"indicator": "gmv", "region": "35.77", "breakdown": "region", "granularity": "day"}
@@ -327,4 +328,5 @@ def test_a_query_costs_the_same_number_of_sql_queries_for_a_week_or_a_month_of_d
             assert get(api(raw), **params, **{"from": start, "to": end}).status_code == 200
         counts.append((len(first), len(repeated)))
     assert counts[0] == counts[1]
-    assert counts[0][0] <= 30 and counts[0][1] <= 20
+    # Constant, whatever the number of cells (quota and usage upserts, savepoints included).
+    assert counts[0][0] <= 55 and counts[0][1] <= 40
