@@ -28,6 +28,7 @@ from apps.tenancy.models import Tenant
 
 from . import selectors
 from .metrics import Metric
+from .privacy import DEFAULT_K
 from .selectors import Aggregate, Period
 from .services import facts_version
 
@@ -241,6 +242,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 BY_KEY = {ind.key: ind for ind in INDICATORS}
+K_ANONYMITY = DEFAULT_K  # the comparison's cells of fewer entities are shown as "< k"
 # Indicators a kota can paint on its map (comparable between kelurahan of different sizes too).
 MAP_INDICATORS = (
     "umkm_active",
@@ -360,6 +362,17 @@ def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
     return data
 
 
+def below_k(entities: dict[str, int]) -> list[str]:
+    """Indicators of one kelurahan computed from 1..k-1 entities: shown as "< k" wherever the
+    comparison leaves staff hands (page and exports); 0 entities disclose no one."""
+    return [ind.key for ind in INDICATORS if 0 < entities.get(ind.needs[0], 0) < K_ANONYMITY]
+
+
+def shown(row: dict[str, Any], ind: Indicator) -> str | None:
+    """The "< k" text of a small cell of the comparison, None when its number may be shown."""
+    return f"< {K_ANONYMITY}" if ind.key in row.get("below_k", ()) else None
+
+
 def children_of(kota: Tenant) -> list[Tenant]:
     """The kota's own kelurahan (Tenant.parent), never anyone else's."""
     return list(
@@ -381,11 +394,19 @@ def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
         union: dict[str, int] = {}
         per = selectors.aggregates(ids, period, union=union)
         total = selectors.combined(ids, period, parts=per, union=union)
+        entities = selectors.entity_counts(ids, period, [ind.needs[0] for ind in INDICATORS])
         rows = []
         for child in children:
             agg = per[child.pk]
             values = {ind.key: value_of(ind, agg) for ind in INDICATORS}
-            rows.append({"name": child.name, "code": str(child.region_id), "values": values})
+            rows.append(
+                {
+                    "name": child.name,
+                    "code": str(child.region_id),
+                    "values": values,
+                    "below_k": below_k(entities[child.pk]),
+                }
+            )
         data = {
             "kpis": _kpis(total),
             "rows": rows,
@@ -436,7 +457,7 @@ def choropleth(rows: list[dict[str, Any]], ind: Indicator) -> dict[str, Any]:
                 "properties": {
                     "kode": row["code"],
                     "nama": row["name"],
-                    "nilai": fmt(value, ind.unit),
+                    "nilai": shown(row, ind) or fmt(value, ind.unit),
                     "warna": colour,
                 },
             }

@@ -17,7 +17,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
-from .dashboards import INDICATORS
+from .dashboards import INDICATORS, K_ANONYMITY, Indicator, shown
 from .selectors import Period
 
 Row = list[str | int | float | None]
@@ -36,13 +36,10 @@ def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple
     if data.get("rows"):
         header = [_("Kelurahan"), _("Kode wilayah")] + [str(ind.label) for ind in INDICATORS]
         yield (
-            _("Perbandingan kelurahan"),
+            _('Perbandingan kelurahan (angka dari kurang dari %(k)s usaha atau warga ditulis "< %(k)s")')
+            % {"k": K_ANONYMITY},
             header,
-            [
-                [r["name"], r["code"]]
-                + [None if r["values"][ind.key] is None else round(r["values"][ind.key], 2) for ind in INDICATORS]
-                for r in data["rows"]
-            ],
+            [[r["name"], r["code"]] + [_comparison_cell(r, ind) for ind in INDICATORS] for r in data["rows"]],
         )
     for key, label in (
         ("reports_by_category", _("Laporan warga per kategori")),
@@ -62,6 +59,16 @@ def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple
             [_("Tanggal"), *metrics],
             [[d] + [lookup[m].get(d) for m in metrics] for d in dates],
         )
+
+
+def _comparison_cell(row: dict[str, Any], ind: Indicator) -> str | int | float | None:
+    """A kelurahan's figure in the exported comparison: "< k" when fewer than k shops or
+    residents make it (the file leaves staff hands), else the number."""
+    hidden = shown(row, ind)
+    if hidden is not None:
+        return hidden
+    value = row["values"][ind.key]
+    return None if value is None else round(value, 2)
 
 
 def heading(tenant_name: str, period: Period) -> str:

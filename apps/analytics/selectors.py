@@ -125,6 +125,24 @@ def aggregates(tenant_ids: Sequence[int], period: Period, union: dict[str, int] 
     return out
 
 
+def entity_counts(tenant_ids: Sequence[int], period: Period, metrics: Sequence[str]) -> dict[int, dict[str, int]]:
+    """Distinct entities behind each tenant's metric over the period (its total rows), for the
+    k-anonymity of figures that leave staff hands (the kota comparison and its exports)."""
+    out: dict[int, dict[str, int]] = {pk: {} for pk in tenant_ids}
+    if not tenant_ids or not metrics:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT tenant_id, metric, count(DISTINCT k) FROM {_table()}, unnest(entity_keys) AS k
+                WHERE tenant_id = ANY(%s) AND metric = ANY(%s) AND dimension = '' AND day BETWEEN %s AND %s
+                GROUP BY tenant_id, metric""",
+            [list(tenant_ids), sorted(set(metrics)), period.start, period.end],
+        )
+        for tenant_id, metric, n in cursor.fetchall():
+            out[tenant_id][metric] = int(n)
+    return out
+
+
 def combined(
     tenant_ids: Sequence[int],
     period: Period,

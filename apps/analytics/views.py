@@ -97,11 +97,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if context["is_kota"]:
         context["indicators"] = [(k, str(dashboards.BY_KEY[k].label)) for k in dashboards.MAP_INDICATORS]
         context["table_indicators"] = dashboards.INDICATORS
+        context["k_anonymity"] = dashboards.K_ANONYMITY
         context["table_rows"] = [
             {
                 "name": r["name"],
                 "code": r["code"],
-                "cells": [dashboards.fmt(r["values"][ind.key], ind.unit) for ind in dashboards.INDICATORS],
+                "cells": [
+                    dashboards.shown(r, ind) or dashboards.fmt(r["values"][ind.key], ind.unit)
+                    for ind in dashboards.INDICATORS
+                ],
             }
             for r in data["rows"]
         ]

@@ -1,11 +1,13 @@
-"""Operator console (platform admin): integrators, their API keys and metered usage."""
+"""Operator console (platform admin): integrators, their API keys, metered usage, privacy budgets
+per indicator family and what has been spent and released."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -14,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.errors import DomainError
 from apps.tenancy.admin import platform_admin_site
 
-from . import services
+from . import budget, services
 from .indicators import FAMILY_LABELS, Family
-from .models import ApiKey, Partner, UsageDay
+from .models import ApiKey, BudgetSpend, Partner, PrivacyBudget, ReleasedValue, UsageDay
 
 
 class ApiKeyForm(forms.ModelForm[ApiKey]):
@@ -133,3 +135,82 @@ class UsageDayAdmin(admin.ModelAdmin[UsageDay]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class PrivacyBudgetForm(forms.ModelForm[PrivacyBudget]):
+    family = forms.ChoiceField(label=_("Keluarga indikator"), choices=[(f.value, FAMILY_LABELS[f]) for f in Family])
+
+    class Meta:
+        model = PrivacyBudget
+        fields = ["family", "epsilon_per_release", "epsilon_per_period"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        per_release, per_period = data.get("epsilon_per_release"), data.get("epsilon_per_period")
+        if per_release is not None and per_period is not None and per_period < per_release:
+            raise forms.ValidationError(gettext("Epsilon per bulan harus paling sedikit epsilon per rilis."))
+        return data
+
+
+@admin.register(PrivacyBudget, site=platform_admin_site)
+class PrivacyBudgetAdmin(admin.ModelAdmin[PrivacyBudget]):
+    """Operators set each family's budget here; spend is listed under *Pemakaian anggaran privasi*."""
+
+    form = PrivacyBudgetForm
+    list_display = ["family", "epsilon_per_release", "epsilon_per_period", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: PrivacyBudget, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        saved = services.set_privacy_budget(
+            family=data["family"],
+            epsilon_per_release=data["epsilon_per_release"],
+            epsilon_per_period=data["epsilon_per_period"],
+        )
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a family without a row falls back to the defaults, silently: keep rows
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[M]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BudgetSpend, site=platform_admin_site)
+class BudgetSpendAdmin(ReadOnlyAdmin[BudgetSpend]):
+    list_display = ["period", "family", "region_code", "spent", "remaining", "releases", "updated_at"]
+    list_filter = ["family", "period"]
+    search_fields = ["region_code"]
+
+    @admin.display(description=_("sisa"))
+    def remaining(self, obj: BudgetSpend) -> float:
+        return round(max(budget.policy_for(obj.family).epsilon_per_period - obj.spent, 0.0), 6)
+
+
+@admin.register(ReleasedValue, site=platform_admin_site)
+class ReleasedValueAdmin(ReadOnlyAdmin[ReleasedValue]):
+    list_display = [
+        "indicator",
+        "region_code",
+        "dimension",
+        "period_start",
+        "period_end",
+        "value",
+        "error_95",
+        "epsilon",
+        "partner",
+        "released_at",
+    ]
+    list_filter = ["indicator", "period_start"]
+    search_fields = ["region_code", "indicator"]
+    list_select_related = ["partner"]

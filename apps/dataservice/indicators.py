@@ -4,7 +4,12 @@ from the public daily facts (`apps.analytics.models.DailyFact`).
 Every indicator belongs to a *family* (the scope an API key needs). A value is computed over a
 set of fact rows (a region prefix, a period bucket, optionally one dimension value); its
 *entities* are the distinct anonymous entity keys behind the indicator's main metric, which is
-what k-anonymity is judged on.
+whose contributions differential privacy bounds.
+
+Every indicator states its *contribution bounds* (`Bound`): the most one entity (a shop, a
+resident, a courier) may add to one released cell, per granularity. Contributions above it are
+clamped before noise is added, which is what makes the noise scale (bound / epsilon) hide any
+single entity. Ratios have a bound for the numerator and one for the denominator.
 """
 
 from __future__ import annotations
@@ -44,6 +49,31 @@ class Aggregate(StrEnum):
 
 
 @dataclass(frozen=True)
+class Bound:
+    """Most one entity may contribute to one cell of a day, a week and a month."""
+
+    day: float
+    week: float
+    month: float
+
+    def at(self, granularity: str) -> float:
+        return float({"day": self.day, "week": self.week, "month": self.month}[granularity])
+
+
+ONE_PER_CELL = Bound(1, 1, 1)  # distinct entities, or events an entity has once (a new shop)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One noisy sum behind an indicator: `field` ("value", "count" or "distinct") of `metric`'s
+    rows, each entity's contribution clamped at `bound`."""
+
+    metric: str
+    field: str
+    bound: Bound
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     family: Family
@@ -59,6 +89,22 @@ class Indicator:
     denominator_field: str = "count"
     scale: float = 1.0
     decimals: int = 0
+    bound: Bound = ONE_PER_CELL  # of the main sum (the numerator of a ratio)
+    denominator_bound: Bound = ONE_PER_CELL
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The noisy sums released for one cell (two for a ratio, each spending half)."""
+        if self.aggregate == Aggregate.DISTINCT:
+            return (Part(self.metric, "distinct", ONE_PER_CELL),)
+        if self.aggregate == Aggregate.SUM_VALUE:
+            return (Part(self.metric, "value", self.bound),)
+        if self.aggregate == Aggregate.SUM_COUNT:
+            return (Part(self.metric, "count", self.bound),)
+        return (
+            Part(self.metric, self.numerator_field, self.bound),
+            Part(self.denominator_metric, self.denominator_field, self.denominator_bound),
+        )
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -72,13 +118,41 @@ CATEGORY = _("kategori produk")
 REPORT_CATEGORY = _("kategori laporan")
 HUB = _("hub")
 
+# Contribution bounds (per entity per cell). Shops: GMV in rupiah, orders and units; residents:
+# reports; couriers/hubs: deliveries and metres. Chosen near the 95th-99th percentile of one
+# UMKM's sales so clamping rarely bites, and so that kelurahan x month GMV and orders stay within
+# a few percent (bench/privacy.py); an operator changes them here, with the bench re-run.
+GMV_BOUND = Bound(day=1_000_000, week=3_000_000, month=10_000_000)
+ORDERS_BOUND = Bound(day=10, week=40, month=150)
+UNITS_BOUND = Bound(day=40, week=160, month=500)
+REPORTS_BOUND = Bound(day=1, week=3, month=5)
+RESOLVED_MINUTES_BOUND = Bound(day=14_400, week=30_000, month=60_000)
+DELIVERIES_BOUND = Bound(day=40, week=200, month=800)
+METRES_BOUND = Bound(day=150_000, week=750_000, month=3_000_000)
+
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("umkm_active", Family.UMKM, _("UMKM aktif"), _("usaha"), Metric.UMKM_ACTIVE, Aggregate.DISTINCT, SECTOR),
     Indicator("umkm_new", Family.UMKM, _("UMKM baru"), _("usaha"), Metric.UMKM_NEW, Aggregate.SUM_VALUE, SECTOR),
     Indicator(
-        "gmv", Family.COMMERCE, _("Nilai transaksi (GMV)"), _("rupiah"), Metric.GMV, Aggregate.SUM_VALUE, CATEGORY
+        "gmv",
+        Family.COMMERCE,
+        _("Nilai transaksi (GMV)"),
+        _("rupiah"),
+        Metric.GMV,
+        Aggregate.SUM_VALUE,
+        CATEGORY,
+        bound=GMV_BOUND,
     ),
-    Indicator("orders", Family.COMMERCE, _("Jumlah pesanan"), _("pesanan"), Metric.GMV, Aggregate.SUM_COUNT, CATEGORY),
+    Indicator(
+        "orders",
+        Family.COMMERCE,
+        _("Jumlah pesanan"),
+        _("pesanan"),
+        Metric.GMV,
+        Aggregate.SUM_COUNT,
+        CATEGORY,
+        bound=ORDERS_BOUND,
+    ),
     Indicator(
         "avg_price",
         Family.PRICES,
@@ -90,6 +164,8 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_field="value",
         denominator_metric=Metric.UNITS_SOLD,
         denominator_field="value",
+        bound=GMV_BOUND,
+        denominator_bound=UNITS_BOUND,
     ),
     Indicator(
         "units_sold",
@@ -99,6 +175,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Metric.UNITS_SOLD,
         Aggregate.SUM_VALUE,
         CATEGORY,
+        bound=UNITS_BOUND,
     ),
     Indicator(
         "complaints_opened",
@@ -108,6 +185,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Metric.REPORTS_OPENED,
         Aggregate.SUM_VALUE,
         REPORT_CATEGORY,
+        bound=REPORTS_BOUND,
     ),
     Indicator(
         "complaints_resolved",
@@ -117,6 +195,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Metric.REPORTS_RESOLVED,
         Aggregate.SUM_COUNT,
         REPORT_CATEGORY,
+        bound=REPORTS_BOUND,
     ),
     Indicator(
         "complaint_resolution_rate",
@@ -131,6 +210,8 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_field="value",
         scale=100.0,
         decimals=1,
+        bound=REPORTS_BOUND,
+        denominator_bound=REPORTS_BOUND,
     ),
     Indicator(
         "complaint_resolution_hours",
@@ -145,6 +226,8 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_field="count",
         scale=1 / 60,
         decimals=1,
+        bound=RESOLVED_MINUTES_BOUND,
+        denominator_bound=REPORTS_BOUND,
     ),
     Indicator(
         "deliveries",
@@ -154,6 +237,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Metric.DELIVERIES,
         Aggregate.SUM_COUNT,
         HUB,
+        bound=DELIVERIES_BOUND,
     ),
     Indicator(
         "delivery_on_time_rate",
@@ -168,6 +252,8 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_field="count",
         scale=100.0,
         decimals=1,
+        bound=DELIVERIES_BOUND,
+        denominator_bound=DELIVERIES_BOUND,
     ),
     Indicator(
         "delivery_distance_km",
@@ -182,6 +268,8 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_field="count",
         scale=1 / 1000,
         decimals=2,
+        bound=METRES_BOUND,
+        denominator_bound=DELIVERIES_BOUND,
     ),
 )
 
@@ -198,28 +286,26 @@ class FactRow:
     entity_keys: Sequence[int]
 
 
-def compute(indicator: Indicator, rows: Iterable[FactRow]) -> tuple[float | None, frozenset[int]]:
-    """The indicator's value over `rows` and the distinct entities of its main metric.
+Contributions = dict[int, float]  # entity key -> its (unclamped) contribution to one sum
 
-    A ratio with an empty denominator has no value (None) but is not a suppression.
+
+def contributions(part: Part, rows: Iterable[FactRow]) -> Contributions:
+    """Each entity's contribution to `part` over `rows`.
+
+    A daily fact holds a tenant's total and its entity keys, not each entity's share, so a row's
+    value is split equally among its entities (exact when a row has one entity; see the README
+    for what this means for a dominant shop). "distinct" counts an entity once. Rows without
+    entity keys cannot be attributed, so they are left out rather than released unbounded.
     """
-    main: list[FactRow] = []
-    denominator: list[FactRow] = []
+    out: Contributions = {}
     for row in rows:
-        if row.metric == indicator.metric:
-            main.append(row)
-        if indicator.aggregate == Aggregate.RATIO and row.metric == indicator.denominator_metric:
-            denominator.append(row)
-    entities: frozenset[int] = frozenset(k for row in main for k in row.entity_keys)
-    value: float | None
-    if indicator.aggregate == Aggregate.SUM_VALUE:
-        value = float(sum(r.value for r in main))
-    elif indicator.aggregate == Aggregate.SUM_COUNT:
-        value = float(sum(r.count for r in main))
-    elif indicator.aggregate == Aggregate.DISTINCT:
-        value = float(len(entities))
-    else:
-        num = sum(getattr(r, indicator.numerator_field) for r in main)
-        den = sum(getattr(r, indicator.denominator_field) for r in denominator)
-        value = round(indicator.scale * num / den, indicator.decimals) if den else None
-    return value, entities
+        if row.metric != part.metric or not row.entity_keys:
+            continue
+        if part.field == "distinct":
+            for key in row.entity_keys:
+                out[key] = 1.0
+            continue
+        share = getattr(row, part.field) / len(row.entity_keys)
+        for key in row.entity_keys:
+            out[key] = out.get(key, 0.0) + share
+    return out

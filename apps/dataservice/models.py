@@ -1,5 +1,6 @@
 """Data-as-a-Service (public schema): integrator accounts, their API keys, quotas, metered
-usage and the cells already released to each integrator (for the differencing auditor).
+usage, and the differential-privacy state shared by all integrators: budgets per indicator
+family, the ledger of epsilon spent, and the noisy values already released.
 
 Only aggregates of `apps.analytics.models.DailyFact` are ever served; nothing here points into a
 tenant's schema.
@@ -8,14 +9,15 @@ tenant's schema.
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class Partner(models.Model):
-    """An integrator (a Bappeda, a bank, a researcher): the owner of API keys and the unit of
-    auditing, so that its several keys cannot be combined to difference released cells."""
+    """An integrator (a Bappeda, a bank, a researcher): the owner of API keys. Privacy does not
+    rest on telling integrators apart (they may collude): budgets are shared by all."""
 
     name = models.CharField(_("nama mitra"), max_length=150, unique=True)
     contact_email = models.EmailField(_("e-mail kontak"), blank=True)
@@ -29,11 +31,6 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def requester(self) -> str:
-        """Identity under which released cells are audited."""
-        return f"partner:{self.pk}"
 
 
 class ApiKey(models.Model):
@@ -117,20 +114,100 @@ class QuotaWindow(models.Model):
         return f"{self.api_key_id} {self.period} {self.starts_at}: {self.used}"
 
 
-class ReleasedCell(models.Model):
-    """A cell already released to a requester (`AuditStore` of apps.analytics.privacy)."""
+class PrivacyBudget(models.Model):
+    """The operator's differential-privacy budget of one indicator family: what one release of a
+    group of cells spends, and how much may be spent per month and budget region in total, by
+    all partners together."""
 
-    requester = models.CharField(max_length=64)
-    measure = models.CharField(max_length=200)
-    key = models.CharField(max_length=200)
-    entity_keys = ArrayField(models.BigIntegerField(), default=list)
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    released_at = models.DateTimeField(auto_now_add=True)
+    family = models.CharField(_("keluarga indikator"), max_length=32, unique=True)
+    epsilon_per_release = models.FloatField(
+        _("epsilon per rilis"),
+        default=0.5,
+        validators=[MinValueValidator(0.01), MaxValueValidator(10.0)],
+        help_text=_("Dibelanjakan sekali untuk setiap sel (atau rincian) baru; makin kecil makin banyak derau."),
+    )
+    epsilon_per_period = models.FloatField(
+        _("epsilon per bulan dan wilayah"),
+        default=20.0,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1000.0)],
+        help_text=_("Anggaran bersama semua mitra untuk satu bulan data di satu wilayah anggaran."),
+    )
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
     class Meta:
-        verbose_name = _("sel yang sudah dirilis")
-        verbose_name_plural = _("sel yang sudah dirilis")
-        indexes = [models.Index(fields=["requester", "measure"], name="dataservice_released_lookup")]
+        verbose_name = _("anggaran privasi")
+        verbose_name_plural = _("anggaran privasi")
+        ordering = ["family"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(epsilon_per_release__gt=0)
+                & models.Q(epsilon_per_period__gte=models.F("epsilon_per_release")),
+                name="dataservice_budget_release_within_period",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.requester} {self.measure} {self.key}"
+        return f"{self.family}: {self.epsilon_per_release} / {self.epsilon_per_period}"
+
+
+class BudgetSpend(models.Model):
+    """The privacy-loss ledger: epsilon already spent on one month of one family's data in one
+    budget region (a kecamatan, or a kota/province for entities attached there)."""
+
+    family = models.CharField(_("keluarga indikator"), max_length=32)
+    region_code = models.CharField(_("wilayah anggaran"), max_length=13)
+    period = models.DateField(_("bulan"))  # first day of the month
+    spent = models.FloatField(_("epsilon terpakai"), default=0.0)
+    releases = models.PositiveIntegerField(_("jumlah rilis"), default=0)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pemakaian anggaran privasi")
+        verbose_name_plural = _("pemakaian anggaran privasi")
+        ordering = ["-period", "family", "region_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "region_code", "period"], name="dataservice_spend_one_per_cell"),
+            models.CheckConstraint(condition=models.Q(spent__gte=0), name="dataservice_spend_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.region_code} {self.period:%Y-%m}: {self.spent:g}"
+
+
+class ReleasedValue(models.Model):
+    """A noisy value once released, returned unchanged to every later request of any partner
+    for the same cell (indicator, region, dimension value, period bucket): repeating a query
+    spends nothing and averages nothing away."""
+
+    indicator = models.CharField(_("indikator"), max_length=64)
+    region_code = models.CharField(_("kode wilayah"), max_length=13)
+    dimension = models.CharField(_("rincian"), max_length=64, blank=True, default="")
+    period_start = models.DateField(_("awal periode"))
+    period_end = models.DateField(_("akhir periode"))
+    value = models.FloatField(_("nilai berderau"), null=True, blank=True)
+    error_95 = models.FloatField(_("batas galat 95%"), null=True, blank=True)
+    epsilon = models.FloatField(_("epsilon"))
+    mechanism = models.CharField(_("mekanisme"), max_length=64)
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("diminta pertama oleh"),
+    )
+    released_at = models.DateTimeField(_("dirilis"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nilai yang sudah dirilis")
+        verbose_name_plural = _("nilai yang sudah dirilis")
+        ordering = ["-released_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region_code", "dimension", "period_start", "period_end"],
+                name="dataservice_released_value_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.region_code}/{self.dimension} {self.period_start}..{self.period_end}"

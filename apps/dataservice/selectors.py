@@ -1,5 +1,6 @@
 """Reads of the Data-as-a-Service API: parsing a query and building its tables of raw cells
-from the public daily facts. Nothing here decides what may be released (see services.py)."""
+(each entity's contributions) from the public daily facts. Nothing here decides what is
+released (see release.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.analytics.models import DailyFact
-from apps.analytics.privacy import Cell
 from apps.core.errors import DomainError
 from apps.tenancy import regions
 from apps.tenancy.models import Region
 
-from .indicators import BY_CODE, INDICATORS, FactRow, Indicator, compute
-from .models import ApiKey, UsageDay
+from .indicators import BY_CODE, Contributions, FactRow, Indicator, contributions
+from .models import ApiKey, ReleasedValue, UsageDay
 
 GRANULARITIES = ("day", "week", "month")
 BREAKDOWNS = ("none", "region", "dimension")
@@ -40,15 +40,39 @@ class Query:
     breakdown: str
 
 
+@dataclass(frozen=True)
+class RawCell:
+    """One cell before noise: where it is, and each entity's contribution to each of the
+    indicator's parts (`Indicator.parts`)."""
+
+    region_code: str
+    dimension: str
+    parts: tuple[Contributions, ...]
+
+    def identity(self, indicator: Indicator, start: datetime.date, end: datetime.date) -> CellId:
+        return CellId(indicator.code, self.region_code, self.dimension, start, end)
+
+
+@dataclass(frozen=True, order=True)
+class CellId:
+    """What a released value is stored under: the same cell whatever request asked for it."""
+
+    indicator: str
+    region_code: str
+    dimension: str
+    period_start: datetime.date
+    period_end: datetime.date
+
+
 @dataclass
 class Table:
-    """The cells of one period bucket: the region total (key ()) and its breakdown (key (x,))."""
+    """The cells of one period bucket: the region total and its breakdown (the children, a
+    group released together)."""
 
     period_start: datetime.date
     period_end: datetime.date
-    cells: list[Cell] = field(default_factory=list)
-    # Per table key: (region code, dimension) of the output row.
-    where: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    total: RawCell
+    children: list[RawCell] = field(default_factory=list)
 
 
 def _parse_date(raw: str, name: str) -> datetime.date:
@@ -176,40 +200,27 @@ def _child_code(code: str, level: int) -> str | None:
     return ".".join(parts[: level + 1])
 
 
-def measure_of(query: Query, dimension: str, start: datetime.date, end: datetime.date) -> str:
-    """What a cell measures, for the auditor: the same indicator, dimension value and period
-    bucket, whatever region and breakdown the request that released it used."""
-    return f"{query.indicator.code}|{dimension or '*'}|{start.isoformat()}|{end.isoformat()}"
-
-
-def period_of_measure(measure: str) -> tuple[datetime.date, datetime.date] | None:
-    """The period bucket of a `measure_of` string (None when it does not end in two dates)."""
-    parts = measure.rsplit("|", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        return datetime.date.fromisoformat(parts[1]), datetime.date.fromisoformat(parts[2])
-    except ValueError:
-        return None
-
-
-def related_indicators(indicator: Indicator) -> list[str]:
-    """Codes of the indicators computed from one of `indicator`'s metrics (itself included):
-    their values can be combined (gmv = avg_price x units_sold), so their periods are audited
-    together."""
-    mine = set(indicator.metrics)
-    return sorted(i.code for i in INDICATORS if mine & set(i.metrics))
-
-
-def overlaps_other_period(
-    first: datetime.date, last: datetime.date, released: Iterable[tuple[datetime.date, datetime.date]]
-) -> bool:
-    """Whether first..last overlaps a released period without being that very period."""
-    return any(start <= last and first <= end and (start, end) != (first, last) for start, end in released)
+def breakdown_domain(query: Query) -> list[str]:
+    """The children of a breakdown, chosen without looking at the query's own data (which
+    cells exist must not tell whether anyone is in them): every region one level down from the
+    region table, or every dimension value any region of the platform had in the period."""
+    if query.breakdown == "region":
+        level = regions.level_of(query.region) + 1
+        return sorted(
+            Region.objects.filter(code__startswith=query.region + ".", level=level).values_list("code", flat=True)
+        )
+    if query.breakdown == "dimension":
+        return sorted(
+            DailyFact.objects.filter(metric=query.indicator.metric, day__range=(query.start, query.end))
+            .exclude(dimension="")
+            .values_list("dimension", flat=True)
+            .distinct()
+        )
+    return []
 
 
 def build_tables(query: Query) -> list[Table]:
-    """One table per period bucket with every raw (unsuppressed) cell."""
+    """One table per period bucket with every raw cell (entities' contributions, no noise)."""
     facts = (
         DailyFact.objects.filter(metric__in=query.indicator.metrics, day__range=(query.start, query.end))
         .filter(Q(region_code=query.region) | Q(region_code__startswith=query.region + "."))
@@ -241,34 +252,43 @@ def build_tables(query: Query) -> list[Table]:
                 children[i][child].append(row)
         elif query.breakdown == "dimension" and dimension:
             children[i][dimension].append(row)
+    parts = query.indicator.parts
+    names = breakdown_domain(query)
     tables = []
     for i, (first, last) in enumerate(spans):
-        table = Table(first, last)
-        parts = {name: compute(query.indicator, rows) for name, rows in sorted(children[i].items())}
-        value, entities = compute(query.indicator, totals[i])
-        # Children must be subsets of their parent (a producer may miss an entity in its total).
-        for _value, ents in parts.values():
-            entities |= ents
-        table.cells.append(Cell((), _as_value(value), entities, measure_of(query, "", first, last)))
-        table.where[()] = (query.region, "")
-        for name, (child_value, ents) in parts.items():
-            if query.breakdown == "region":
-                cell = Cell((name,), _as_value(child_value), ents, measure_of(query, "", first, last))
-                table.where[(name,)] = (name, "")
-            else:
-                cell = Cell((name,), _as_value(child_value), ents, measure_of(query, name, first, last))
-                table.where[(name,)] = (query.region, name)
-            table.cells.append(cell)
-        tables.append(table)
+        kids = [
+            RawCell(
+                name if query.breakdown == "region" else query.region,
+                "" if query.breakdown == "region" else name,
+                tuple(contributions(part, children[i].get(name, ())) for part in parts),
+            )
+            for name in names
+        ]
+        total = RawCell(query.region, "", tuple(contributions(part, totals[i]) for part in parts))
+        tables.append(Table(first, last, total, kids))
     return tables
 
 
-_NO_VALUE = float("nan")
-
-
-def _as_value(value: float | None) -> float:
-    """privacy.Cell wants a float: NaN stands for 'no value' (a ratio over nothing)."""
-    return _NO_VALUE if value is None else value
+def released_values(ids: Iterable[CellId]) -> dict[CellId, ReleasedValue]:
+    """The values already released for these cells (by any partner)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    # One indicator per query: filter on the columns' value sets, keep the exact cells here
+    # (a query with one OR per cell would be thousands of terms for a year of days).
+    rows = ReleasedValue.objects.filter(
+        indicator__in={c.indicator for c in wanted},
+        region_code__in={c.region_code for c in wanted},
+        dimension__in={c.dimension for c in wanted},
+        period_start__gte=min(c.period_start for c in wanted),
+        period_start__lte=max(c.period_start for c in wanted),
+    )
+    out = {}
+    for row in rows:
+        ident = CellId(row.indicator, row.region_code, row.dimension, row.period_start, row.period_end)
+        if ident in wanted:
+            out[ident] = row
+    return out
 
 
 def region_names(codes: Iterable[str]) -> dict[str, str]:

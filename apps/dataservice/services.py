@@ -1,15 +1,12 @@
-"""Writes of the Data-as-a-Service: integrators and their keys, metering, and releasing the
-cells of a query under k-anonymity (primary + complementary suppression per table, and the
-differencing auditor across requests)."""
+"""Writes of the Data-as-a-Service: integrators and their keys, metering and privacy budgets.
+Releasing a query's cells under differential privacy is `apps.dataservice.release`."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
 import hmac
-import math
 import secrets
-from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from django.conf import settings
@@ -17,14 +14,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.analytics.privacy import DEFAULT_K, Cell, Key, QueryAuditor, Reason, Released, protect_table
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.tenancy import regions
 from apps.tenancy.models import Region
 
-from . import audit, selectors
+from . import selectors
 from .indicators import Family
-from .models import ApiKey, Partner
+from .models import ApiKey, Partner, PrivacyBudget
 
 KEY_PREFIX = "kkd_"
 PREFIX_LENGTH = 12
@@ -33,10 +29,6 @@ DEFAULT_PER_DAY = 5000
 # The published key of the local demo (apps.dataservice.demo): works only with DEBUG on, even if
 # a database seeded in development ends up in production.
 DEMO_KEY = "kkd_demo-bappeda-madiun-2026"
-
-
-def k_threshold() -> int:
-    return int(getattr(settings, "DATASERVICE_K", DEFAULT_K))
 
 
 def _digest(raw: str) -> str:
@@ -233,151 +225,30 @@ def record_usage(
         )
 
 
-# --- releasing a query ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    period_start: datetime.date
-    period_end: datetime.date
-    region_code: str
-    region_name: str
-    dimension: str
-    value: float | int | None
-    entities: int | None
-    suppressed: bool
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    query: selectors.Query
-    k: int
-    rows: list[ResultRow]
-
-    @property
-    def released_cells(self) -> int:
-        return sum(1 for r in self.rows if not r.suppressed)
-
-    @property
-    def suppressed_cells(self) -> int:
-        return sum(1 for r in self.rows if r.suppressed)
-
-
-def _protect(cells: list[Cell], forced: dict[Key, Reason], k: int) -> list[Released]:
-    """`protect_table` with some cells suppressed up front (refused by the auditor).
-
-    A refused cell is passed on with one of its entities only, so the table sees it as
-    suppressed and protects the residual of its parent; a refused root is left out (the
-    children then only protect each other). Children here are leaves.
-    """
-    table = []
-    for cell in cells:
-        if cell.key in forced:
-            if cell.key == ():
-                continue
-            if cell.entities:
-                cell = replace(cell, entities=frozenset([min(cell.entities, key=repr)]))
-        table.append(cell)
-    by_key = {r.key: r for r in protect_table(table, k)}
-    return [
-        Released(c.key, None, None, suppressed=True, reason=forced[c.key]) if c.key in forced else by_key[c.key]
-        for c in cells
-    ]
-
-
-def _release_table(
-    table: selectors.Table, auditor: QueryAuditor, store: audit.DbAuditStore, requester: str, k: int
-) -> list[Released]:
-    forced: dict[Key, Reason] = {}
-    while True:
-        decisions = _protect(table.cells, forced, k)
-        mark = store.mark()
-        refusal: tuple[Key, Reason] | None = None
-        for cell, decision in zip(table.cells, decisions, strict=True):
-            if decision.suppressed:
-                continue
-            if store.holds(cell.measure, cell.entities):
-                continue  # the same population again: nothing new to derive
-            seen = Cell(table.where[cell.key], cell.value, cell.entities, cell.measure)
-            verdict = auditor.request(requester, seen)
-            if not verdict.released:
-                refusal = (cell.key, verdict.reason or Reason.DIFFERENCING)
-                break
-        if refusal is None:
-            return decisions
-        # Forget this pass's records and protect the table again without the refused cell.
-        store.rollback(mark)
-        forced[refusal[0]] = refusal[1]
-
-
-def _plain(value: float | None) -> float | int | None:
-    if value is None or math.isnan(value):
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-# A bucket overlapping a period already released at another granularity (see run_query).
-PERIOD_OVERLAP = "period_overlap"
-
-
-def _withheld(table: selectors.Table) -> list[Released]:
-    return [Released(cell.key, None, None, suppressed=True) for cell in table.cells]
-
-
-def run_query(api_key: ApiKey, query: selectors.Query) -> QueryResult:
-    """The query's cells as they may be released to `api_key`'s integrator, recording what is
-    released so that later requests cannot difference it.
-
-    The auditor compares cells of one period bucket only. So that nothing is lost between
-    buckets, the periods in which an integrator has been released cells of a metric stay
-    pairwise equal or disjoint: a bucket that overlaps an already released period of another
-    length (a day inside a released week, a week across a released month, whichever came
-    first) is withheld whole (`period_overlap`), for every indicator sharing a metric with
-    this one. Then no combination of released cells spans two buckets, and per-bucket
-    auditing covers every difference (week minus its released days cannot be formed).
-    """
-    authorize(api_key, query)
-    k = k_threshold()
-    tables = selectors.build_tables(query)
-    requester = api_key.partner.requester
-    released: list[list[Released]] = []
-    overlapping: set[int] = set()
-    with transaction.atomic():
-        audit.lock(requester)
-        periods = audit.released_periods(requester, selectors.related_indicators(query.indicator))
-        measures = {cell.measure for table in tables for cell in table.cells}
-        store = audit.DbAuditStore(requester, measures, api_key)
-        auditor = QueryAuditor(store, k=k)
-        for i, table in enumerate(tables):
-            if selectors.overlaps_other_period(table.period_start, table.period_end, periods):
-                overlapping.add(i)
-                released.append(_withheld(table))
-                continue
-            released.append(_release_table(table, auditor, store, requester, k))
-        store.flush()
-    names = selectors.region_names(code for t in tables for code, _dim in t.where.values())
-    rows = []
-    for i, (table, decisions) in enumerate(zip(tables, released, strict=True)):
-        for cell, decision in zip(table.cells, decisions, strict=True):
-            region_code, dimension = table.where[cell.key]
-            reason = decision.reason.value if decision.reason else None
-            if i in overlapping:
-                reason = PERIOD_OVERLAP
-            rows.append(
-                ResultRow(
-                    period_start=table.period_start,
-                    period_end=table.period_end,
-                    region_code=region_code,
-                    region_name=names.get(region_code, ""),
-                    dimension=dimension,
-                    value=None if decision.suppressed else _plain(decision.value),
-                    entities=decision.n,
-                    suppressed=decision.suppressed,
-                    reason=reason,
-                )
-            )
-    return QueryResult(query, k, rows)
+@transaction.atomic
+def set_privacy_budget(*, family: str, epsilon_per_release: float, epsilon_per_period: float) -> PrivacyBudget:
+    """The operator's budget of one family (applies to releases from now on; what was spent
+    stays spent)."""
+    try:
+        code = Family(family).value
+    except ValueError:
+        raise ValidationFailed(_("Keluarga indikator tidak dikenal."), code="unknown_family", field="family") from None
+    if not 0 < epsilon_per_release <= 10:
+        raise ValidationFailed(
+            _("Epsilon per rilis harus lebih dari 0 dan paling banyak 10."),
+            code="invalid_epsilon",
+            field="epsilon_per_release",
+        )
+    if not epsilon_per_release <= epsilon_per_period <= 1000:
+        raise ValidationFailed(
+            _("Epsilon per bulan harus paling sedikit epsilon per rilis dan paling banyak 1000."),
+            code="invalid_epsilon",
+            field="epsilon_per_period",
+        )
+    row, _created = PrivacyBudget.objects.update_or_create(
+        family=code, defaults={"epsilon_per_release": epsilon_per_release, "epsilon_per_period": epsilon_per_period}
+    )
+    return row
 
 
 def get_key(prefix: str) -> ApiKey:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
@@ -107,3 +107,16 @@ def get(client: Client, **params: str) -> Any:
     base = {"from": "2026-01-01", "to": "2026-01-31", "granularity": "month"}
     base.update(params)
     return client.get(QUERY, base)
+
+
+def _no_noise(values: Sequence[float], scale: float, epsilon: float, sensitivity: float) -> list[float]:
+    return [float(v) for v in values]
+
+
+@pytest.fixture
+def exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Release the clamped sums without noise, to test the arithmetic (sums, clamping, ratios,
+    periods) by exact values. The privacy tests use OpenDP's noise, or a seeded Laplace."""
+    from apps.dataservice import release
+
+    monkeypatch.setattr(release, "noise_source", lambda: _no_noise)

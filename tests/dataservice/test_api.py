@@ -84,7 +84,9 @@ def test_a_key_without_the_family_scope_gets_403(make_key: MakeKey, facts: Facts
     assert allowed == {"umkm_active", "umkm_new"}
 
 
-def test_a_key_for_one_kelurahan_cannot_read_another_or_the_kecamatan(make_key: MakeKey, facts: Facts) -> None:
+def test_a_key_for_one_kelurahan_cannot_read_another_or_the_kecamatan(
+    make_key: MakeKey, facts: Facts, exact: None
+) -> None:
     facts.add("35.77.03.1001", Metric.GMV, 1_000_000, entity_keys(6), count=9)
     facts.add("35.77.03.1002", Metric.GMV, 7_000_000, entity_keys(8), count=12)
     _key, raw = make_key(region_prefixes=["35.77.03.1001"])
@@ -108,7 +110,7 @@ def test_the_api_exists_only_on_the_platform_host(tenants: TenantSet, key: tuple
 # --- values ------------------------------------------------------------------------------------
 
 
-def test_values_by_region_dimension_and_period(key: tuple[ApiKey, str], make_key: MakeKey, facts: Facts) -> None:
+def test_values_by_region_dimension_and_period(key: tuple[ApiKey, str], facts: Facts, exact: None) -> None:
     _api_key, raw = key
     a, b = entity_keys(6), entity_keys(7)
     jan5, jan6, feb2 = datetime.date(2026, 1, 5), datetime.date(2026, 1, 6), datetime.date(2026, 2, 2)
@@ -126,19 +128,16 @@ def test_values_by_region_dimension_and_period(key: tuple[ApiKey, str], make_key
     assert by_region["date_from"] == "2026-01-01" and by_region["date_to"] == "2026-02-28"
     cells = {(r["period_start"], r["region_code"]): r for r in by_region["results"]}
     assert cells[("2026-01-01", "35.77.03")]["value"] == 1_500_000
-    assert cells[("2026-01-01", "35.77.03")]["entities"] == 13
+    assert cells[("2026-01-01", "35.77.03")]["mechanism"] == "laplace (OpenDP 0.16)"
+    # Every kelurahan of the region table is a child, with or without data (which cells exist
+    # must not depend on the data).
+    assert cells[("2026-01-01", "35.77.03.1003")]["value"] == 0
     assert cells[("2026-01-01", "35.77.03.1001")]["value"] == 600_000
     assert cells[("2026-01-01", "35.77.03.1002")]["value"] == 900_000
     assert cells[("2026-02-01", "35.77.03")]["value"] == 400_000
     assert cells[("2026-01-01", "35.77.03.1001")]["region_name"]
 
-    # Weeks of January would overlap the months already released to this integrator
-    # (period_overlap, see test_privacy): another integrator reads them.
-    weekly_partner = services.ensure_partner(name="Peneliti Mingguan")
-    _weekly_key, weekly_raw = make_key(partner=weekly_partner, name="mingguan")
-    weekly = get(
-        api(weekly_raw), indicator="orders", region="35.77.03", granularity="week", **{"from": "2026-01-07"}
-    ).json()
+    weekly = get(api(raw), indicator="orders", region="35.77.03", granularity="week", **{"from": "2026-01-07"}).json()
     # Weeks run Monday to Sunday: 7 January is in the week of Monday 5 January.
     assert weekly["date_from"] == "2026-01-05"
     assert weekly["results"][0] == weekly["results"][0] | {"period_end": "2026-01-11", "value": 22}
@@ -151,7 +150,7 @@ def test_values_by_region_dimension_and_period(key: tuple[ApiKey, str], make_key
     assert {r["dimension"]: r["value"] for r in active["results"]} == {"": 22, "makanan": 6, "kerajinan": 6}
 
 
-def test_ratio_indicators_and_distinct_entities(key: tuple[ApiKey, str], facts: Facts) -> None:
+def test_ratio_indicators_and_distinct_entities(key: tuple[ApiKey, str], facts: Facts, exact: None) -> None:
     _api_key, raw = key
     shops = entity_keys(8)
     facts.add("35.77.03.1001", Metric.UMKM_ACTIVE, 6, shops[:6])
@@ -166,7 +165,7 @@ def test_ratio_indicators_and_distinct_entities(key: tuple[ApiKey, str], facts: 
     rate = get(api(raw), indicator="complaint_resolution_rate", region="35.77.03.1001").json()["results"][0]
     assert rate["value"] == 80.0
     empty = get(api(raw), indicator="delivery_on_time_rate", region="35.77.03.1001").json()["results"][0]
-    assert empty["value"] is None and empty["suppressed"] is False and empty["entities"] == 0
+    assert empty["value"] is None and empty["suppressed"] is False and empty["reason"] == "no_value"
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -229,7 +228,7 @@ def test_errors_stay_json_when_csv_is_asked(key: tuple[ApiKey, str]) -> None:
 # --- CSV and OpenAPI -------------------------------------------------------------------------------
 
 
-def test_csv_output_by_query_parameter_and_by_accept_header(key: tuple[ApiKey, str], facts: Facts) -> None:
+def test_csv_output_by_query_parameter_and_by_accept_header(key: tuple[ApiKey, str], facts: Facts, exact: None) -> None:
     _api_key, raw = key
     facts.add("35.77.03.1001", Metric.GMV, 1_000_000, entity_keys(6), count=9)
     facts.add("35.77.03.1002", Metric.GMV, 50_000, entity_keys(2), count=2)
@@ -247,15 +246,16 @@ def test_csv_output_by_query_parameter_and_by_accept_header(key: tuple[ApiKey, s
             "region_name",
             "dimension",
             "value",
-            "entities",
+            "error_95",
+            "epsilon",
+            "mechanism",
             "suppressed",
             "reason",
         ]
         by_code = {r["region_code"]: r for r in rows}
-        assert by_code["35.77.03.1002"]["value"] == "" and by_code["35.77.03.1002"]["suppressed"] == "true"
-        assert by_code["35.77.03.1002"]["reason"] == "below_k"
-        assert by_code["35.77.03.1001"]["reason"] == "complement"
-        assert by_code["35.77.03"]["value"] == "1050000"
+        assert by_code["35.77.03.1002"]["value"] == "50000" and by_code["35.77.03.1002"]["suppressed"] == "false"
+        assert by_code["35.77.03"]["value"] == "1050000" and by_code["35.77.03"]["epsilon"] == "0.5"
+        assert float(by_code["35.77.03"]["error_95"]) > 1_000_000
 
 
 def test_openapi_schema_documents_the_data_api(db: None) -> None:
@@ -280,14 +280,16 @@ def test_usage_is_metered_per_key_and_day(make_key: MakeKey, facts: Facts) -> No
     metered, raw = make_key(name="ditagih")
     other, other_raw = make_key(name="lain")
     first = get(api(raw), indicator="gmv", region="35.77.03", breakdown="region").json()
-    assert first["suppressed_cells"] == 2  # 35.77.03.1002 below k, 35.77.03.1001 as its complement
-    # 35.77.03.1001 alone differs from the released kecamatan in 2 shops: refused (suppressed).
-    alone = get(api(raw), indicator="gmv", region="35.77.03.1001").json()["results"][0]
-    assert alone["suppressed"] and alone["reason"] == "differencing"
+    assert first["suppressed_cells"] == 0
+    served = len(first["results"])
+    # A month not yet over is withheld (period_open), not released.
+    today = timezone.localdate().isoformat()
+    open_month = get(api(raw), indicator="gmv", region="35.77.03.1001", **{"from": today, "to": today}).json()
+    assert open_month["results"][0]["suppressed"] and open_month["results"][0]["reason"] == "period_open"
     get(api(raw), indicator="nope", region="35.77")  # a 400 is a request too, with no rows
     get(api(other_raw), indicator="gmv", region="35.77")
     usage = UsageDay.objects.get(api_key=metered, day=timezone.localdate())
-    assert (usage.requests, usage.rows, usage.cells, usage.suppressed_cells) == (3, 4, 1, 3)
+    assert (usage.requests, usage.rows, usage.cells, usage.suppressed_cells) == (3, served + 1, served, 1)
     assert UsageDay.objects.get(api_key=other).requests == 1
     own = api(raw).get("/api/v1/data/usage/").json()
     assert own["key_prefix"] == metered.prefix
@@ -304,3 +306,27 @@ def test_keys_never_reach_the_logs(make_key: MakeKey, caplog: pytest.LogCaptureF
         api(raw + "x").get(QUERY, {"indicator": "gmv", "region": "35.77"})  # 401
     assert caplog.records  # Django logs the 4xx answers...
     assert raw not in caplog.text  # ...without the key
+
+
+def test_a_query_costs_the_same_number_of_sql_queries_for_a_week_or_a_month_of_days(
+    key: tuple[ApiKey, str], facts: Facts
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _api_key, raw = key
+    # Every day of March by kecamatan costs 31 x 2 x 0.5 per kecamatan: above the default 20.
+    services.set_privacy_budget(family="commerce", epsilon_per_release=0.5, epsilon_per_period=100)
+    facts.add("35.77.03.1001", Metric.GMV, 1_000_000, entity_keys(6), count=9)
+    assert api(raw).get("/api/v1/data/indicators/").status_code == 200  # the key's first use, quota windows
+    counts = []
+    for start, end in (("2026-02-02", "2026-02-08"), ("2026-03-01", "2026-03-31")):
+        params = {"indicator": "gmv", "region": "35.77", "breakdown": "region", "granularity": "day"}
+        with CaptureQueriesContext(connection) as first:
+            assert get(api(raw), **params, **{"from": start, "to": end}).status_code == 200
+        with CaptureQueriesContext(connection) as repeated:  # answered from the stored values
+            assert get(api(raw), **params, **{"from": start, "to": end}).status_code == 200
+        counts.append((len(first), len(repeated)))
+    assert counts[0] == counts[1]
+    # Constant, whatever the number of cells (quota and usage upserts, savepoints included).
+    assert counts[0][0] <= 55 and counts[0][1] <= 40

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.dataservice import quota, services
-from apps.dataservice.models import ApiKey, Partner, QuotaWindow, ReleasedCell, UsageDay
+from apps.dataservice.models import ApiKey, Partner, QuotaWindow, UsageDay
 from tests.conftest import client_for
 
 from .conftest import ALL_SCOPES, api
@@ -81,7 +81,6 @@ def committed_key(committed: None) -> Iterator[ApiKey]:
         partner=partner, name="serentak", scopes=ALL_SCOPES, region_prefixes=["35.77"], per_minute=7, per_day=1000
     )
     yield api_key
-    ReleasedCell.objects.filter(requester=partner.requester).delete()
     partner.delete()
 
 

@@ -7,6 +7,26 @@ from typing import Any
 from rest_framework import serializers
 
 
+class BoundSerializer(serializers.Serializer[Any]):
+    metric = serializers.CharField()
+    field = serializers.CharField(help_text="value, count atau distinct")
+    day = serializers.FloatField()
+    week = serializers.FloatField()
+    month = serializers.FloatField()
+
+
+class BudgetPolicySerializer(serializers.Serializer[Any]):
+    family = serializers.CharField()
+    epsilon_per_release = serializers.FloatField(help_text="Dibelanjakan sekali per kelompok sel baru")
+    epsilon_per_period = serializers.FloatField(help_text="Anggaran per bulan data dan wilayah anggaran")
+
+
+class CataloguePrivacySerializer(serializers.Serializer[Any]):
+    mechanism = serializers.CharField()
+    note = serializers.CharField()
+    budgets = BudgetPolicySerializer(many=True)
+
+
 class IndicatorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Kode indikator, mis. `gmv`")
     family = serializers.CharField(help_text="Cakupan (scope) yang dibutuhkan kunci API")
@@ -15,10 +35,11 @@ class IndicatorSerializer(serializers.Serializer[Any]):
     unit = serializers.CharField()
     dimension = serializers.CharField(allow_null=True, help_text="Rincian yang tersedia dengan breakdown=dimension")
     allowed = serializers.BooleanField(help_text="Kunci ini mempunyai cakupan indikator ini")
+    contribution_bounds = BoundSerializer(many=True, help_text="Batas kontribusi satu entitas per sel")
 
 
 class CatalogueSerializer(serializers.Serializer[Any]):
-    k = serializers.IntegerField(help_text="Ambang k-anonimitas: sel dari kurang dari k entitas disembunyikan")
+    privacy = CataloguePrivacySerializer()
     region_prefixes = serializers.ListField(child=serializers.CharField(), help_text="Wilayah yang boleh dibaca kunci")
     results = IndicatorSerializer(many=True)
 
@@ -29,17 +50,26 @@ class ResultRowSerializer(serializers.Serializer[Any]):
     region_code = serializers.CharField()
     region_name = serializers.CharField()
     dimension = serializers.CharField(help_text="Nilai dimensi (sektor KBLI, kategori...), kosong untuk total")
-    value = serializers.FloatField(allow_null=True, help_text="null bila disembunyikan atau tidak ada data")
-    entities = serializers.IntegerField(allow_null=True, help_text="Jumlah entitas berbeda di balik nilai")
-    suppressed = serializers.BooleanField()
-    reason = serializers.CharField(
-        allow_null=True, help_text="below_k, complement, differencing, individual_disclosure atau period_overlap"
-    )
+    value = serializers.FloatField(allow_null=True, help_text="Nilai berderau; null bila ditahan atau tanpa nilai")
+    error_95 = serializers.FloatField(allow_null=True, help_text="Setengah lebar selang 95% di sekitar nilai")
+    epsilon = serializers.FloatField(allow_null=True, help_text="Epsilon yang dibelanjakan saat nilai pertama dirilis")
+    mechanism = serializers.CharField(allow_null=True)
+    suppressed = serializers.BooleanField(help_text="Nilai ditahan (periode belum selesai)")
+    reason = serializers.CharField(allow_null=True, help_text="period_open atau no_value (rasio tanpa penyebut)")
 
 
 class RegionRefSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
+
+
+class QueryPrivacySerializer(serializers.Serializer[Any]):
+    mechanism = serializers.CharField()
+    epsilon_spent = serializers.FloatField(help_text="Epsilon dibelanjakan permintaan ini (0 bila semua nilai ulangan)")
+    epsilon_per_release = serializers.FloatField()
+    epsilon_per_period = serializers.FloatField()
+    confidence = serializers.FloatField()
+    note = serializers.CharField()
 
 
 class QueryResponseSerializer(serializers.Serializer[Any]):
@@ -49,7 +79,7 @@ class QueryResponseSerializer(serializers.Serializer[Any]):
     date_to = serializers.DateField(help_text="Akhir periode terakhir (diselaraskan ke granularitas)")
     granularity = serializers.CharField()
     breakdown = serializers.CharField()
-    k = serializers.IntegerField()
+    privacy = QueryPrivacySerializer()
     suppressed_cells = serializers.IntegerField()
     results = ResultRowSerializer(many=True)
 
@@ -68,3 +98,17 @@ class UsageSerializer(serializers.Serializer[Any]):
     per_minute = serializers.IntegerField()
     per_day = serializers.IntegerField()
     results = UsageDaySerializer(many=True)
+
+
+class BudgetSpendSerializer(serializers.Serializer[Any]):
+    family = serializers.CharField()
+    region_code = serializers.CharField(help_text="Wilayah anggaran (kecamatan, atau kota/provinsi)")
+    period = serializers.CharField(help_text="Bulan data, YYYY-MM")
+    spent = serializers.FloatField()
+    remaining = serializers.FloatField()
+    releases = serializers.IntegerField()
+
+
+class BudgetSerializer(serializers.Serializer[Any]):
+    budgets = BudgetPolicySerializer(many=True)
+    results = BudgetSpendSerializer(many=True)

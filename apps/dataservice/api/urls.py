@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import CatalogueView, QueryView, UsageView
+from .views import BudgetView, CatalogueView, QueryView, UsageView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("indicators/", CatalogueView.as_view(), name="data-indicators"),
     path("query/", QueryView.as_view(), name="data-query"),
     path("usage/", UsageView.as_view(), name="data-usage"),
+    path("budget/", BudgetView.as_view(), name="data-budget"),
 ]

@@ -5,8 +5,10 @@ quotas and is metered."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import Any, NoReturn
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,13 +21,15 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from apps.core.api.schema import ErrorSerializer
-from apps.dataservice import quota, selectors, services
-from apps.dataservice.indicators import FAMILY_LABELS, INDICATORS, Indicator
-from apps.dataservice.models import ApiKey
+from apps.core.errors import DomainError
+from apps.dataservice import budget, dp, quota, release, selectors, services
+from apps.dataservice.indicators import FAMILY_LABELS, INDICATORS, Family, Indicator
+from apps.dataservice.models import ApiKey, BudgetSpend
+from apps.tenancy.api.permissions import IsFranchiseOperator
 
 from .authentication import ApiKeyAuthentication
 from .renderers import CSVRenderer
-from .serializers import CatalogueSerializer, QueryResponseSerializer, UsageSerializer
+from .serializers import BudgetSerializer, CatalogueSerializer, QueryResponseSerializer, UsageSerializer
 
 
 class HasApiKey(BasePermission):
@@ -56,7 +60,11 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Parameter tidak valid"),
     401: OpenApiResponse(ErrorSerializer, description="Kunci API tidak ada, tidak valid, dicabut atau kedaluwarsa"),
     403: OpenApiResponse(ErrorSerializer, description="Di luar cakupan atau wilayah kunci"),
-    429: OpenApiResponse(ErrorSerializer, description="Kuota terlampaui (lihat header Retry-After)"),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description="Kuota kunci terlampaui (lihat header Retry-After) atau anggaran privasi habis "
+        "(privacy_budget_exhausted)",
+    ),
 }
 
 
@@ -82,7 +90,8 @@ class DataApiView(APIView):
             request.accepted_media_type = JSONRenderer.media_type
         final = super().finalize_response(request, response, *args, **kwargs)
         key = request.auth
-        if isinstance(key, ApiKey) and final.status_code != 429:
+        # A quota refusal is metered as `throttled` (ApiKeyQuota); a privacy-budget 429 is a request.
+        if isinstance(key, ApiKey) and not self.quota_period:
             rows, cells, suppressed = self.metered
             services.record_usage(key, requests=1, rows=rows, cells=cells, suppressed=suppressed)
         return final
@@ -97,7 +106,29 @@ def indicator_data(indicator: Indicator, key: ApiKey) -> dict[str, Any]:
         "unit": str(indicator.unit),
         "dimension": str(indicator.dimension_label) if indicator.dimension_label is not None else None,
         "allowed": indicator.family.value in key.scopes,
+        "contribution_bounds": [
+            {"metric": p.metric, "field": p.field, "day": p.bound.day, "week": p.bound.week, "month": p.bound.month}
+            for p in indicator.parts
+        ],
     }
+
+
+def budget_policy() -> list[dict[str, Any]]:
+    return [
+        {
+            "family": policy.family,
+            "epsilon_per_release": policy.epsilon_per_release,
+            "epsilon_per_period": policy.epsilon_per_period,
+        }
+        for policy in budget.policies()
+    ]
+
+
+PRIVACY_NOTE = (
+    "Setiap nilai diberi derau Laplace (OpenDP) sesudah kontribusi tiap entitas dibatasi; anggaran epsilon "
+    "per keluarga indikator, bulan dan kecamatan dipakai bersama oleh semua mitra; nilai yang sama dijawab "
+    "sama untuk siapa pun. error_95: setengah lebar selang 95% di sekitar nilai."
+)
 
 
 def _key(request: Request) -> ApiKey:
@@ -109,14 +140,25 @@ class CatalogueView(DataApiView):
     @extend_schema(
         operation_id="data_indicators",
         summary="Katalog indikator",
-        description="Indikator yang tersedia, cakupan (scope) yang dibutuhkan masing-masing, dan ambang k.",
+        description="Indikator yang tersedia, cakupan (scope) yang dibutuhkan, batas kontribusi per entitas "
+        "dan kebijakan anggaran privasi.",
         responses={200: CatalogueSerializer, **{s: r for s, r in ERRORS.items() if s != 400}},
     )
     def get(self, request: Request) -> Response:
         key = _key(request)
         results = [indicator_data(i, key) for i in INDICATORS]
         self.metered = (len(results), 0, 0)
-        return Response({"k": services.k_threshold(), "region_prefixes": key.region_prefixes, "results": results})
+        return Response(
+            {
+                "privacy": {
+                    "mechanism": f"{dp.MECHANISM} ({dp.LIBRARY})",
+                    "note": PRIVACY_NOTE,
+                    "budgets": budget_policy(),
+                },
+                "region_prefixes": key.region_prefixes,
+                "results": results,
+            }
+        )
 
 
 QUERY_PARAMETERS = [
@@ -151,9 +193,10 @@ class QueryView(DataApiView):
         operation_id="data_query",
         summary="Nilai indikator per wilayah dan periode",
         description=(
-            "Agregat anonim dari fakta harian semua tenant. Sel yang dihitung dari kurang dari k entitas "
-            "disembunyikan (value null, suppressed true), juga sel pelengkap dalam satu tabel dan sel yang "
-            "bersama sel yang sudah pernah dirilis ke mitra yang sama akan membuka data kurang dari k entitas."
+            "Agregat dari fakta harian semua tenant dengan privasi diferensial: setiap nilai berderau "
+            "(mekanisme, epsilon dan batas galat 95% disebut per nilai). Nilai yang sudah pernah dirilis "
+            "dijawab sama tanpa biaya; periode yang belum selesai ditahan (period_open); anggaran habis: 429 "
+            "privacy_budget_exhausted."
         ),
         parameters=QUERY_PARAMETERS,
         responses={
@@ -165,7 +208,7 @@ class QueryView(DataApiView):
     def get(self, request: Request) -> Response:
         key = _key(request)
         query = selectors.parse_query(request.query_params)
-        result = services.run_query(key, query)
+        result = release.run_query(key, query)
         rows = [dataclasses.asdict(r) for r in result.rows]
         self.metered = (len(rows), result.released_cells, result.suppressed_cells)
         names = selectors.region_names([query.region])
@@ -177,7 +220,14 @@ class QueryView(DataApiView):
                 "date_to": query.end,
                 "granularity": query.granularity,
                 "breakdown": query.breakdown,
-                "k": result.k,
+                "privacy": {
+                    "mechanism": f"{dp.MECHANISM} ({dp.LIBRARY})",
+                    "epsilon_spent": result.epsilon_spent,
+                    "epsilon_per_release": result.policy.epsilon_per_release,
+                    "epsilon_per_period": result.policy.epsilon_per_period,
+                    "confidence": 0.95,
+                    "note": PRIVACY_NOTE,
+                },
                 "suppressed_cells": result.suppressed_cells,
                 "results": rows,
             }
@@ -209,3 +259,58 @@ class UsageView(DataApiView):
         return Response(
             {"key_prefix": key.prefix, "per_minute": key.per_minute, "per_day": key.per_day, "results": results}
         )
+
+
+MAX_BUDGET_ROWS = 1000
+
+
+class BudgetView(APIView):
+    """Operators (platform staff, token or session): the privacy budget per family and what has
+    been spent per month and budget region."""
+
+    permission_classes = [IsFranchiseOperator]
+
+    @extend_schema(
+        operation_id="data_privacy_budget",
+        summary="Anggaran privasi dan pemakaiannya (operator)",
+        description="Kebijakan epsilon per keluarga indikator dan epsilon terpakai per bulan dan wilayah anggaran. "
+        "Filter: family, period (YYYY-MM), region (awalan kode).",
+        parameters=[
+            OpenApiParameter("family", str, enum=[f.value for f in Family]),
+            OpenApiParameter("period", str, description="Bulan data, YYYY-MM"),
+            OpenApiParameter("region", str, description="Awalan kode wilayah, mis. 35.77"),
+        ],
+        responses={200: BudgetSerializer, 400: ERRORS[400]},
+    )
+    def get(self, request: Request) -> Response:
+        rows = BudgetSpend.objects.all()
+        family = (request.query_params.get("family") or "").strip()
+        if family:
+            if family not in {f.value for f in Family}:
+                raise DomainError(_("Keluarga indikator tidak dikenal."), code="unknown_family", field="family")
+            rows = rows.filter(family=family)
+        period = (request.query_params.get("period") or "").strip()
+        if period:
+            try:
+                month = datetime.date.fromisoformat(period + "-01")
+            except ValueError:
+                raise DomainError(_("Bulan harus berformat YYYY-MM."), code="invalid_period", field="period") from None
+            rows = rows.filter(period=month)
+        region = (request.query_params.get("region") or "").strip()
+        if region:
+            code = selectors.normalize_region(region)
+            rows = rows.filter(Q(region_code=code) | Q(region_code__startswith=code + "."))
+        policies = budget_policy()
+        limits = {p["family"]: p["epsilon_per_period"] for p in policies}
+        spent = [
+            {
+                "family": r.family,
+                "region_code": r.region_code,
+                "period": r.period.strftime("%Y-%m"),
+                "spent": round(r.spent, 6),
+                "remaining": round(max(limits[r.family] - r.spent, 0.0), 6),
+                "releases": r.releases,
+            }
+            for r in rows.order_by("-period", "family", "region_code")[:MAX_BUDGET_ROWS]
+        ]
+        return Response({"budgets": policies, "results": spent})

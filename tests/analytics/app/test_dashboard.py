@@ -247,3 +247,33 @@ def test_the_kota_export_lists_its_kelurahan(history: TenantSet, other_city: Ten
     text = response.content.decode("utf-8-sig")
     assert "Perbandingan kelurahan" in text and "35.77.03.1001" in text
     assert "Karang Pilang" not in text and "999000000" not in text
+
+
+def test_the_kota_comparison_shows_cells_of_fewer_than_k_as_below_k_on_the_page_and_in_exports(
+    history: TenantSet,
+) -> None:
+    """Mojorejo's GMV comes from 2 shops: "< 5" wherever the comparison is shown or exported
+    (the page says so); its 20+ active UMKM are shown as a number."""
+    client = signed_in(history.kota)
+    response = client.get("/dasbor/?rentang=30h&indikator=gmv")
+    page = response.content.decode()
+    assert 'data-testid="k-note"' in page and "kurang dari 5 usaha atau warga" in page
+    rows = {r["code"]: r for r in response.context["table_rows"]}
+    labels = [str(ind.label) for ind in dashboards.INDICATORS]
+    mojorejo = dict(zip(labels, rows["35.77.03.1001"]["cells"], strict=True))
+    assert mojorejo["Nilai transaksi (GMV)"] == "< 5"
+    assert mojorejo["UMKM aktif"] not in ("< 5", "belum ada data")
+    popup = {
+        f["properties"]["kode"]: f["properties"]["nilai"] for f in response.context["data"]["choropleth"]["features"]
+    }
+    assert popup["35.77.03.1001"] == "< 5"
+
+    text = client.get("/dasbor/ekspor/csv/?rentang=30h").content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    header = next(r for r in table if r[:2] == ["Kelurahan", "Kode wilayah"])
+    exported = dict(zip(header, next(r for r in table if r[1:2] == ["35.77.03.1001"]), strict=True))
+    assert exported["Nilai transaksi (GMV)"] == "< 5" and exported["UMKM aktif"] not in ("", "< 5")
+    assert "kurang dari 5 usaha atau warga" in text
+    book = load_workbook(io.BytesIO(client.get("/dasbor/ekspor/xlsx/?rentang=30h").content))
+    cells = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) if "35.77.03.1001" in row]
+    assert cells and "< 5" in cells[0] and 1_000_000 not in cells[0]
