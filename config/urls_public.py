@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from apps.tenancy.admin import platform_admin_site
-from apps.tenancy.api.views import ActivationJobViewSet, RegionViewSet, TenantViewSet
+from apps.tenancy.api.views import ActivationJobViewSet, RegionViewSet, TenantOperationJobViewSet, TenantViewSet
 
 from .api_docs import docs_urlpatterns
 
@@ -12,12 +12,14 @@ router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("tenants", TenantViewSet, basename="tenant")
 router.register("activation-jobs", ActivationJobViewSet, basename="activation-job")
+router.register("tenant-jobs", TenantOperationJobViewSet, basename="tenant-job")
 
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("akun/", include("apps.accounts.urls")),
     path("admin/", platform_admin_site.urls),
     path("operator/tagihan/", include("apps.billing.urls")),
+    path("operator/", include("apps.tenancy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "api/v1/",

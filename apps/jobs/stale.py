@@ -1,14 +1,15 @@
 """Stale-job detection by heartbeat.
 
 A job that runs writes `heartbeat_at` while it works (ActivationJob after every region,
-RoutingJob at each step, the bansos ImportBatch after every chunk). A worker killed with
-SIGKILL, OOM or a lost host cannot mark its job failed, so the job would stay `running` for
-ever. This sweep (beat, `sweeps` queue) finds running jobs whose heartbeat is older than a
+RoutingJob at each step, the bansos ImportBatch after every chunk, TenantOperationJob from a
+thread every 10 s). A worker killed with SIGKILL, OOM or a lost host cannot mark its job failed,
+so the job would stay `running` for ever. This sweep (beat, `sweeps` queue) finds running jobs whose heartbeat is older than a
 threshold longer than the task's hard time limit, marks them failed-retryable and queues them
 again. Reruns are safe: an activation job skips regions already activated (`--resume JOB`), a
 routing job that already succeeded is a no-op and an unfinished one left nothing behind, an
-import preview is computed again from the stored file, and a bansos import confirm continues
-after its last committed chunk (apps.jobs.batch, apps.aid.jobs).
+import preview is computed again from the stored file, a bansos import confirm continues
+after its last committed chunk (apps.jobs.batch, apps.aid.jobs), and a tenant archive or restore
+resumes without dumping, dropping or restoring twice.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from apps.core.tasks import enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 
-STALE_DEFAULTS = {"ACTIVATION": 600, "ROUTING": 120, "IMPORT": 300}  # seconds, see settings
+STALE_DEFAULTS = {"ACTIVATION": 600, "ROUTING": 120, "IMPORT": 300, "TENANT_OPERATION": 120}  # seconds, see settings
 
 
 def threshold(kind: str) -> timedelta:
@@ -35,13 +36,14 @@ def threshold(kind: str) -> timedelta:
     return timedelta(seconds=int(getattr(settings, f"JOBS_{kind}_STALE_SECONDS", STALE_DEFAULTS[kind])))
 
 
-def _running_without_heartbeat(model: Any, kind: str) -> list[Any]:
+def _running_without_heartbeat(model: Any, kind: str, statuses: tuple[str, ...] = ()) -> list[Any]:
     """Running jobs of `model` (a `status`, `heartbeat_at`, `started_at` row) whose heartbeat is
-    older than the kind's threshold, locked (skipping rows another sweep holds)."""
+    older than the kind's threshold, locked (skipping rows another sweep holds). `statuses`
+    widens "running" (e.g. to queued jobs whose heartbeat is their "queued since")."""
     cutoff = timezone.now() - threshold(kind)
     return list(
         model.objects.select_for_update(skip_locked=True)
-        .filter(status=model.Status.RUNNING)
+        .filter(status__in=statuses or (model.Status.RUNNING,))
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
         .order_by("pk")
     )
@@ -59,6 +61,25 @@ def requeue_stale_activation_jobs() -> list[int]:
         job.status = ActivationJob.Status.INTERRUPTED
         job.save(update_fields=["status"])
         enqueue_on_commit(run_activation_job, job.pk)
+    return [job.pk for job in stale]
+
+
+@transaction.atomic
+def requeue_stale_tenant_operations() -> list[int]:
+    """Public schema: tenant archive/restore jobs whose worker is gone (running, no heartbeat), or
+    whose message was lost (queued, never claimed) → queued again. A rerun resumes (apps.tenancy.
+    operations): it never dumps or drops a tenant twice, nor leaves a half-restored one."""
+    from apps.tenancy.models import TenantOperationJob
+    from apps.tenancy.tasks import run_tenant_operation
+
+    Status = TenantOperationJob.Status
+    stale = _running_without_heartbeat(TenantOperationJob, "TENANT_OPERATION", (Status.PENDING, Status.RUNNING))
+    for job in stale:
+        logger.warning("tenant job %s (%s): no heartbeat since %s, queued again", job.pk, job.status, job.heartbeat_at)
+        job.status = Status.PENDING
+        job.heartbeat_at = timezone.now()  # queued since: not queued again by the next sweep
+        job.save(update_fields=["status", "heartbeat_at"])
+        enqueue_on_commit(run_tenant_operation, job.pk)
     return [job.pk for job in stale]
 
 

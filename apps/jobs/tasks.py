@@ -18,8 +18,10 @@ def requeue_stale_tenant() -> dict[str, list[int]]:
 
 @shared_task(name="jobs.requeue_stale", ignore_result=True)
 def requeue_stale() -> int:
-    """Beat (every 2 minutes): activation jobs here, then the per-tenant jobs everywhere."""
+    """Beat (every 2 minutes): activation and tenant archive/restore jobs here, then the
+    per-tenant jobs everywhere."""
     stale.requeue_stale_activation_jobs()
+    stale.requeue_stale_tenant_operations()
     return enqueue_in_every_tenant(requeue_stale_tenant)
 
 

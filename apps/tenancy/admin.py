@@ -16,14 +16,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin import UserAdmin
 from apps.accounts.models import User
 from apps.core.errors import DomainError
 
-from . import services
-from .models import ActivationJob, Domain, PooledSchema, Region, Tenant, TenantArchive
+from . import operations, services
+from .api.permissions import is_franchise_operator
+from .models import ActivationJob, Domain, PooledSchema, Region, Tenant, TenantArchive, TenantOperationJob
 
 
 class PlatformAdminSite(AdminSite):
@@ -65,7 +67,17 @@ class DomainInline(admin.TabularInline[Domain, Tenant]):
 
 @admin.register(Tenant, site=platform_admin_site)
 class TenantAdmin(admin.ModelAdmin[Tenant]):
-    list_display = ["name", "region_id", "tenant_type", "slug", "parent", "plan", "status", "created_at"]
+    list_display = [
+        "name",
+        "region_id",
+        "tenant_type",
+        "slug",
+        "parent",
+        "plan",
+        "status",
+        "created_at",
+        "archive_link",
+    ]
     list_filter = ["tenant_type", "status", "plan"]
     search_fields = ["name", "region__code", "slug"]
     readonly_fields = ["schema_name", "region", "tenant_type", "parent", "lat", "lng", "status", "created_at"]
@@ -75,6 +87,14 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return super().get_queryset(request).exclude(tenant_type=Tenant.Type.PUBLIC).select_related("parent")
+
+    @admin.display(description=_("Arsip"))
+    def archive_link(self, obj: Tenant) -> str:
+        if not obj.region_id:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>', reverse("operator:archive_tenant", args=[obj.region_id]), _("Arsipkan")
+        )
 
     def get_urls(self) -> list[Any]:
         return [
@@ -120,16 +140,24 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
         self.message_user(request, _("%(n)d tenant aktif kembali.") % {"n": queryset.count()})
 
     @admin.action(description=_("Arsipkan lalu hapus tenant terpilih"))
-    def remove(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+    def remove(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse | None:
+        """Queues one archive job per tenant (apps.tenancy.operations) and opens its progress
+        page (or the job list for several)."""
+        if not is_franchise_operator(request.user):
+            self.message_user(request, _("Hanya operator yang bisa mengarsipkan tenant."), level=messages.ERROR)
+            return None
+        started = []
         for tenant in list(queryset):
             try:
-                archive = services.remove_tenant(tenant, reason=_("Dihapus operator"), actor=request.user)  # type: ignore[arg-type]
-            except services.ArchiveUnavailable as exc:
-                self.message_user(request, f"{exc.message} {exc.details['reason']}", level=messages.ERROR)
-                return
-            self.message_user(
-                request, _("%(name)s diarsipkan ke %(path)s") % {"name": tenant.name, "path": archive.path}
-            )
+                started.append(operations.do_start_archive(tenant, reason=_("Dihapus operator"), actor=request.user))  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, f"{tenant.name}: {exc.message}", level=messages.ERROR)
+        if len(started) == 1:
+            return HttpResponseRedirect(reverse("operator:tenant_job", args=[started[0].pk]))
+        if started:
+            self.message_user(request, _("%(n)d tenant sedang diarsipkan.") % {"n": len(started)})
+            return HttpResponseRedirect(reverse("operator:jobs"))
+        return None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # removal always archives first: use the action
@@ -152,9 +180,25 @@ class RegionAdmin(admin.ModelAdmin[Region]):
         return False
 
 
+def progress_link(url_name: str) -> Any:
+    @admin.display(description=_("Kemajuan"))
+    def link(obj: ActivationJob | TenantOperationJob) -> str:
+        return format_html('<a href="{}">{}</a>', reverse(url_name, args=[obj.pk]), _("Buka halaman kemajuan"))
+
+    return link
+
+
 @admin.register(ActivationJob, site=platform_admin_site)
 class ActivationJobAdmin(admin.ModelAdmin[ActivationJob]):
-    list_display = ["scope", "total", "done", "status", "created_at", "finished_at"]
+    list_display = [
+        "scope",
+        "total",
+        "done",
+        "status",
+        "created_at",
+        "finished_at",
+        progress_link("operator:activation_job"),
+    ]
     readonly_fields = ["scope", "total", "done", "failed", "status", "created_by", "started_at", "finished_at"]
     exclude = ["codes"]
 
@@ -165,6 +209,46 @@ class ActivationJobAdmin(admin.ModelAdmin[ActivationJob]):
 @admin.register(TenantArchive, site=platform_admin_site)
 class TenantArchiveAdmin(admin.ModelAdmin[TenantArchive]):
     list_display = ["code", "name", "schema_name", "size_bytes", "created_at", "removed_by"]
+    actions = ["restore"]
+
+    @admin.action(description=_("Pulihkan arsip terpilih"))
+    def restore(self, request: HttpRequest, queryset: QuerySet[TenantArchive]) -> HttpResponse | None:
+        """Queues one restore job per archive, under its own code (another code: /operator/arsip/)."""
+        if not is_franchise_operator(request.user):
+            self.message_user(request, _("Hanya operator yang bisa memulihkan tenant."), level=messages.ERROR)
+            return None
+        started = []
+        for archive in list(queryset):
+            try:
+                started.append(operations.do_start_restore(archive, actor=request.user))  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, f"{archive.name}: {exc.message}", level=messages.ERROR)
+        if len(started) == 1:
+            return HttpResponseRedirect(reverse("operator:tenant_job", args=[started[0].pk]))
+        if started:
+            return HttpResponseRedirect(reverse("operator:jobs"))
+        return None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TenantOperationJob, site=platform_admin_site)
+class TenantOperationJobAdmin(admin.ModelAdmin[TenantOperationJob]):
+    list_display = [
+        "kind",
+        "code",
+        "name",
+        "status",
+        "done",
+        "total",
+        "created_at",
+        progress_link("operator:tenant_job"),
+    ]
+    list_filter = ["kind", "status"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -189,6 +189,14 @@ class ActivationJob(models.Model):
     def __str__(self) -> str:
         return f"{self.scope} ({self.done}/{self.total})"
 
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
 
 class TenantArchive(models.Model):
     """The archive of a removed tenant (apps.tenancy.archives: schema dump, public rows and
@@ -236,3 +244,100 @@ class DemoSeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schema_name} v{self.version}"
+
+
+# The steps of a tenant archive/restore job (apps.tenancy.operations), as the page shows them.
+TENANT_JOB_STEPS = {
+    "claimed": _("Dimulai"),
+    "pg_dump": _("Membuat dump skema"),
+    "public rows": _("Baris publik: fakta harian, listing, tagihan"),
+    "files": _("Berkas: foto dan dokumen"),
+    "written": _("Arsip tertulis"),
+    "drop": _("Menghapus skema"),
+    "cleanup": _("Menghapus berkas tersimpan"),
+    "verify": _("Membuka arsip"),
+    "checksums": _("Memeriksa checksum"),
+    "schema": _("Memulihkan skema"),
+    "restored": _("Tenant dipulihkan"),
+    "done": _("Selesai"),
+}
+
+
+class TenantOperationJob(models.Model):
+    """Archiving (then removing) a tenant, or restoring one from its archive, as a background job
+    (apps.tenancy.operations). The operator's page polls it; the stale-job sweep (apps.jobs)
+    queues a running job again when its heartbeat stops (the worker was killed).
+
+    No foreign key to the tenant: archiving deletes the tenant row, and the job row must not be
+    touched by that delete (its progress is written by another connection meanwhile)."""
+
+    class Kind(models.TextChoices):
+        ARCHIVE = "archive", _("Arsip dan hapus")
+        RESTORE = "restore", _("Pulihkan")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu")
+        RUNNING = "running", _("Berjalan")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The tenant archived, or the region restored (as_code or the archive's own code).
+    code = models.CharField(_("kode wilayah"), max_length=13, blank=True)
+    name = models.CharField(_("nama"), max_length=150)
+    schema_name = models.CharField(max_length=63, blank=True)
+    reason = models.CharField(_("alasan"), max_length=255, blank=True)
+    # Archive: the status to give back if a killed run left the tenant "archiving".
+    previous_status = models.CharField(max_length=16, blank=True)
+    # Archive: set in the transaction that drops the schema (so "dropped" ⇔ archive is set).
+    # Restore: the archive restored from.
+    archive = models.ForeignKey(
+        TenantArchive, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("arsip")
+    )
+    # Restore: the file restored from (the archive's, or any archive file given to the CLI);
+    # archive: the file written.
+    archive_path = models.CharField(_("berkas arsip"), max_length=500, blank=True)
+    as_code = models.CharField(_("pulihkan sebagai"), max_length=13, blank=True)
+    done = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(_("langkah"), max_length=255, blank=True)
+    error = models.TextField(_("galat"), blank=True)
+    # Archive: path, sha256, size; restore: schema and address of the restored tenant.
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(  # see ActivationJob.created_by
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by a thread of the running worker (operations.Heartbeat), even
+    # while pg_dump or a lock wait blocks the job itself.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pekerjaan arsip/pulih")
+        verbose_name_plural = _("pekerjaan arsip/pulih")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code} {self.name}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == self.Status.DONE else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def step_label(self) -> str:
+        return str(TENANT_JOB_STEPS.get(self.step, self.step))

@@ -20,7 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +105,31 @@ def _refuse_live_target(schema: str, region: Region, slug: str, domains: Iterabl
         raise RestoreRefused(f"Domain(s) {', '.join(taken)} belong to another tenant: restore with --as CODE.")
 
 
-def restore_archive(path: Path, *, as_code: str = "", progress: Progress | None = None) -> Tenant:
-    """Restore the archive at `path` (under the region `as_code` when given); returns the tenant."""
+def drop_orphan_schema(schema: str) -> bool:
+    """Drop `schema` if it exists and no tenant row uses it: what a restore killed between its
+    two commits (psql's schema, then the public rows) leaves behind. Only a resumed restore of
+    the same archive calls this; a pool schema is never touched."""
+    if schema.startswith(schemas.POOL_PREFIX) or not schema_exists(schema):
+        return False
+    if Tenant.objects.filter(schema_name=schema).exists():
+        return False
+    schemas.drop_schema(schema)
+    return True
+
+
+def restore_archive(
+    path: Path,
+    *,
+    as_code: str = "",
+    progress: Progress | None = None,
+    resume: bool = False,
+    on_restored: Callable[[Tenant], None] | None = None,
+) -> Tenant:
+    """Restore the archive at `path` (under the region `as_code` when given); returns the tenant.
+
+    `resume`: an earlier attempt of this same restore was killed; a schema it restored without
+    its tenant row is dropped first (`drop_orphan_schema`). `on_restored(tenant)` runs inside
+    the transaction that writes the tenant row (a job records its result with it)."""
     note = progress or (lambda message: None)
     connection.set_schema_to_public()  # tenant rows are written from public only
     folder = Path(tempfile.mkdtemp(prefix="kotakita-restore-"))
@@ -116,12 +139,19 @@ def restore_archive(path: Path, *, as_code: str = "", progress: Progress | None 
             opened = archives.read_archive(Path(path), folder, progress=progress)
         except archives.ArchiveError as exc:
             raise RestoreRefused(f"Corrupted archive, nothing restored: {exc}") from exc
-        return _restore(opened, as_code, note)
+        return _restore(opened, as_code, note, resume=resume, on_restored=on_restored)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _restore(opened: archives.OpenedArchive, as_code: str, note: Progress) -> Tenant:
+def _restore(
+    opened: archives.OpenedArchive,
+    as_code: str,
+    note: Progress,
+    *,
+    resume: bool = False,
+    on_restored: Callable[[Tenant], None] | None = None,
+) -> Tenant:
     manifest = opened.manifest
     if manifest["server_version_num"] // 10000 > connection.pg_version // 10000:
         raise RestoreRefused(
@@ -139,6 +169,8 @@ def _restore(opened: archives.OpenedArchive, as_code: str, note: Progress) -> Te
     else:
         slug = archived_tenant.slug
         domains = {d.domain: d.is_primary for d in archived_domains}
+    if resume and drop_orphan_schema(schema):
+        note(f"dropped {schema} left by an interrupted restore")
     _refuse_live_target(schema, region, slug, domains)
 
     note("schema")
@@ -162,6 +194,8 @@ def _restore(opened: archives.OpenedArchive, as_code: str, note: Progress) -> Te
                         written.append((kind, saved))
                         if saved != name:
                             raise RuntimeError(f"{kind} file {name} already existed (stored as {saved})")
+            if on_restored is not None:
+                on_restored(tenant)
     except BaseException:
         if tenant is not None and written:
             with tenant:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -329,8 +330,22 @@ def _set_status(tenant: Tenant, status: str) -> None:
     tenant.status = status
 
 
+def release_interrupted_removal(tenant: Tenant, previous_status: str) -> None:
+    """A removal whose process was killed (SIGKILL, lost host) left the tenant "archiving": its
+    transaction was rolled back by the server, so nothing was dropped. Give the tenant its
+    previous status back so that the removal can run again (apps.tenancy.operations)."""
+    if Tenant.objects.filter(pk=tenant.pk, status=Tenant.Status.ARCHIVING).exists():
+        _set_status(tenant, previous_status)
+        logger.warning("tenant %s: interrupted removal released (status %s)", tenant.schema_name, previous_status)
+
+
 def remove_tenant(
-    tenant: Tenant, *, reason: str = "", actor: User | None = None, progress: archives.Progress | None = None
+    tenant: Tenant,
+    *,
+    reason: str = "",
+    actor: User | None = None,
+    progress: archives.Progress | None = None,
+    on_archived: Callable[[TenantArchive], None] | None = None,
 ) -> TenantArchive:
     """Archive the tenant (schema dump, public rows, files: `archives.write_archive`), then
     drop its schema, delete its public rows and its files.
@@ -340,6 +355,9 @@ def remove_tenant(
        it, deletes the public rows and drops the schema. If anything fails nothing is
        deleted and the tenant gets its previous status back.
     3. After the commit the stored files are deleted (they are in the archive).
+
+    `on_archived(archive)` runs inside the transaction that drops the schema: what it writes
+    commits if and only if the tenant is gone (a job records its archive with it).
     """
     if tenant.is_public:
         raise ValidationFailed(_("Situs platform tidak bisa dihapus."))
@@ -368,6 +386,10 @@ def remove_tenant(
                         removed_by=actor if actor and actor.pk else None,
                         reason=reason.strip(),
                     )
+                    if on_archived is not None:
+                        on_archived(archive)
+                    if progress is not None:
+                        progress("drop")
                     Tenant.objects.filter(parent=tenant).update(parent=None)
                     schemas.drop_schema(tenant.schema_name)
                     for label, lookup in reversed(archives.PUBLIC_ROWS):
@@ -389,6 +411,8 @@ def remove_tenant(
         _set_status(tenant, previous)
         raise
     assert written is not None
+    if progress is not None:
+        progress("cleanup")
     archives.delete_stored_files(tenant)
     logger.info("tenant %s archived to %s and removed by %s", tenant.schema_name, written.path, actor)
     return archive

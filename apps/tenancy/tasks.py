@@ -18,3 +18,11 @@ def run_activation_job(job_id: int) -> None:
     job = ActivationJob.objects.filter(pk=job_id).first()
     if job is not None and job.status != ActivationJob.Status.DONE:
         run(job)
+
+
+@shared_task(name="tenancy.run_tenant_operation", ignore_result=True)
+def run_tenant_operation(job_id: int) -> None:
+    """Archive-and-remove or restore a tenant (apps.tenancy.operations); safe to run again."""
+    from .operations import run_tenant_operation as run
+
+    run(job_id)

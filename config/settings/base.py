@@ -249,6 +249,7 @@ _QUEUE_TASKS = {
         "marketplace.run_import_preview",
         "marketplace.run_import_apply",
         # --- end jobs ---
+        "tenancy.run_tenant_operation",  # archive/remove or restore a tenant (h-tenjobs)
     ],
     "sweeps": [  # beat jobs and their per-tenant fan-out: frequent, small
         "notifications.deliver_due",
@@ -302,6 +303,10 @@ _TIME_LIMITS = {  # name: (soft, hard)
     "marketplace.run_import_preview": (600, 900),
     "marketplace.run_import_apply": (1500, 1800),  # one transaction; a rerun waits, then finds it applied
     # --- end jobs ---
+    # A big tenant's dump, files and restore; a rerun resumes (apps.tenancy.operations). Kept at
+    # the longest limit (the visibility timeout stays under kombu's hour); a tenant too big for
+    # 30 minutes is archived with `manage.py remove_tenant`, which runs the same job unlimited.
+    "tenancy.run_tenant_operation": (1500, 1800),
 }
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in _TIME_LIMITS.items()
@@ -329,6 +334,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 JOBS_ACTIVATION_STALE_SECONDS = int(env("JOBS_ACTIVATION_STALE_SECONDS", "600"))
 JOBS_ROUTING_STALE_SECONDS = int(env("JOBS_ROUTING_STALE_SECONDS", "120"))
 JOBS_IMPORT_STALE_SECONDS = int(env("JOBS_IMPORT_STALE_SECONDS", "300"))
+# Tenant archive/restore jobs beat every 10 s from a thread, even while pg_dump runs.
+JOBS_TENANT_OPERATION_STALE_SECONDS = int(env("JOBS_TENANT_OPERATION_STALE_SECONDS", "120"))
 # --- end jobs -----------------------------------------------------------------------------
 # Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.tenancy.models import ActivationJob, Region, Tenant
+from apps.tenancy.models import ActivationJob, Region, Tenant, TenantOperationJob
 
 
 class RegionSerializer(serializers.ModelSerializer[Region]):
@@ -103,3 +103,35 @@ class ActivationJobSerializer(serializers.ModelSerializer[ActivationJob]):
     def get_seconds_left(self, obj: ActivationJob) -> int | None:
         rate = self.get_rate_per_second(obj)
         return round((obj.total - obj.done) / rate) if rate else None
+
+
+class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJob]):
+    class Meta:
+        model = TenantOperationJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "code",
+            "name",
+            "schema_name",
+            "reason",
+            "archive",
+            "as_code",
+            "done",
+            "total",
+            "step",
+            "error",
+            "result",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+        ]
+        read_only_fields = fields
+
+
+class RestoreSerializer(serializers.Serializer[Any]):
+    archive = serializers.IntegerField(min_value=1, help_text="Id of the tenant archive to restore")
+    as_code = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,10 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.core.tasks import enqueue_on_commit
-from apps.tenancy import services
-from apps.tenancy.models import ActivationJob, Region, Tenant
-from apps.tenancy.tasks import run_activation_job
+from apps.core.errors import NotFound
+from apps.tenancy import operations, services
+from apps.tenancy.models import ActivationJob, Region, Tenant, TenantArchive, TenantOperationJob
 
 from .permissions import IsFranchiseOperator
 from .serializers import (
@@ -23,7 +23,9 @@ from .serializers import (
     ActivationJobSerializer,
     ActivationResultSerializer,
     RegionSerializer,
+    RestoreSerializer,
     StatusChangeSerializer,
+    TenantOperationJobSerializer,
     TenantSerializer,
 )
 
@@ -97,12 +99,45 @@ class TenantViewSet(
         tenant = services.reactivate_tenant(self.get_object(), actor=_actor(request))
         return Response(TenantSerializer(tenant).data)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", str, description="Why the tenant is removed")],
+        responses={202: TenantOperationJobSerializer},
+    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Archive the tenant's schema (dump) and remove it."""
-        archive = services.remove_tenant(
-            self.get_object(), reason=request.query_params.get("reason", ""), actor=_actor(request)
+        """Queue the archiving (schema dump, public rows, files) and removal of the tenant; poll
+        the returned job at /api/v1/tenant-jobs/<id>/."""
+        job = operations.do_start_archive(
+            self.get_object(), reason=request.query_params.get("reason", "")[:255], actor=_actor(request)
         )
-        return Response({"archive": archive.path, "sha256": archive.sha256}, status=status.HTTP_200_OK)
+        return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TenantOperationJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[TenantOperationJob]
+):
+    """Tenant archive (DELETE /tenants/<code>/) and restore jobs; poll a job for its progress."""
+
+    serializer_class = TenantOperationJobSerializer
+    permission_classes = [IsFranchiseOperator]
+    queryset = TenantOperationJob.objects.all()
+
+    @extend_schema(request=RestoreSerializer, responses={202: TenantOperationJobSerializer})
+    @action(detail=False, methods=["post"])
+    def restore(self, request: Request) -> Response:
+        """Queue the restore of a tenant archive, under its own or another region code."""
+        data = RestoreSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        archive = TenantArchive.objects.filter(pk=data.validated_data["archive"]).first()
+        if archive is None:
+            raise NotFound(_("Arsip tidak ditemukan."), code="unknown_archive")
+        job = operations.do_start_restore(archive, as_code=data.validated_data["as_code"], actor=_actor(request))
+        return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: TenantOperationJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        job = operations.do_retry_tenant_operation(self.get_object(), actor=_actor(request))
+        return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ActivationJobViewSet(
@@ -117,13 +152,11 @@ class ActivationJobViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ActivationJobSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.create_activation_job(data.validated_data["scope"], actor=_actor(request))
-        enqueue_on_commit(run_activation_job, job.pk)
+        job = operations.do_start_activation(data.validated_data["scope"], actor=_actor(request))
         return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: ActivationJobSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
-        job = self.get_object()
-        enqueue_on_commit(run_activation_job, job.pk)
+        job = operations.do_resume_activation(self.get_object(), actor=_actor(request))
         return Response(ActivationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

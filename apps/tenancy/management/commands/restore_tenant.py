@@ -5,14 +5,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.db import connection
 from apps.core.errors import DomainError
-from apps.tenancy import schemas
-from apps.tenancy.restore import RestoreRefused, restore_archive
+from apps.tenancy import operations
+from apps.tenancy.models import TenantOperationJob
 
 
 class Command(BaseCommand):
     help = (
         "Restore a tenant from its archive (remove_tenant / backup_tenants) into an empty schema; "
-        "--as CODE restores it under another region code and subdomain."
+        "--as CODE restores it under another region code and subdomain. Runs here, now, as a "
+        "restore job the operator pages show."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -24,17 +25,18 @@ class Command(BaseCommand):
         path: Path = options["archive"]
         if not path.is_file():
             raise CommandError(f"{path}: no such archive.")
-        verbose = options["verbosity"] > 1
         try:
-            tenant = restore_archive(
-                path, as_code=options["as_code"], progress=(lambda m: self.stdout.write(m)) if verbose else None
-            )
-        except RestoreRefused as exc:
-            raise CommandError(str(exc)) from exc
+            job = operations.do_start_restore(path=path.resolve(), as_code=options["as_code"], queue=False)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
-        except schemas.PgDumpUnavailable as exc:
-            raise CommandError(str(exc)) from exc
+        operations.run_tenant_operation(job.pk)
+        job.refresh_from_db()
+        if job.status != TenantOperationJob.Status.DONE:
+            raise CommandError(job.error or f"Restore job {job.pk}: {job.get_status_display()}")
+        if options["verbosity"] > 1:
+            self.stdout.write(f"Restore job {job.pk}, {job.attempts} attempt(s).")
         self.stdout.write(
-            self.style.SUCCESS(f"Restored {tenant.region_id} into schema {tenant.schema_name}: {tenant.url()}")
+            self.style.SUCCESS(
+                f"Restored {job.code or job.name} into schema {job.result['schema']}: {job.result['url']}"
+            )
         )
