@@ -8,6 +8,8 @@ Semantics (the same on every endpoint that uses it, documented in the OpenAPI sc
   status and body, with `Idempotency-Replayed: true`; nothing is created again.
 - Same key + another request → 409 `idempotency_key_reused`; nothing is changed.
 - A request that fails (any error answer) leaves no record: the key can be used again.
+- A key is remembered for `RETENTION` (7 days, like the retry windows of payment gateways);
+  `prune_records` (run by the periodic `jobs.repair_tenant`) forgets older ones.
 
 How: the record row and the operation's writes are one transaction. The row is inserted first;
 a concurrent request with the same key blocks on the unique index (owner, key) until the first
@@ -24,11 +26,13 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -40,6 +44,7 @@ from apps.core.errors import Conflict, ValidationFailed
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
 MAX_KEY_LENGTH = 200
+RETENTION = timedelta(days=7)
 
 OPENAPI_PARAMETER = OpenApiParameter(
     HEADER,
@@ -142,6 +147,14 @@ def run_once(
         record.body = json.dumps(body, cls=JSONEncoder, ensure_ascii=False)
         record.save(update_fields=["status_code", "body"])
         return Outcome(status, body, replayed=False)
+
+
+def prune_records(retention: timedelta = RETENTION) -> int:
+    """Forget the keys of this schema older than `retention`; returns how many were removed."""
+    from apps.core.models import IdempotencyRecord
+
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - retention).delete()
+    return deleted
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Response])

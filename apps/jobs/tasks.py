@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.core import idempotency
 from apps.tenancy.fanout import enqueue_in_every_tenant
 
 from . import repair, stale
@@ -27,10 +28,12 @@ def requeue_stale() -> int:
 
 @shared_task(name="jobs.repair_tenant", ignore_result=True)
 def repair_tenant() -> dict[str, object]:
-    """This tenant's lost after-commit work: listings (bounded batch) and daily facts."""
+    """This tenant's lost after-commit work (listings in a bounded batch, daily facts), and
+    idempotency keys past their retention."""
     listings = repair.repair_listings()
     days = repair.repair_facts()
-    return {"listings": listings.todo, "fact_days": [day.isoformat() for day in days]}
+    pruned = idempotency.prune_records()
+    return {"listings": listings.todo, "fact_days": [day.isoformat() for day in days], "idempotency_pruned": pruned}
 
 
 @shared_task(name="jobs.repair_everywhere", ignore_result=True)

@@ -125,3 +125,29 @@ def test_replay_refusal_and_retry_after_failure_through_the_api(tenant_a: Tenant
     assert _topup(client, 10_000, None).status_code == 201
     assert _topup(client, 10_000, None).status_code == 201
     assert GatewayCharge.objects.filter(wallet__owner=user).count() == 4
+
+
+def test_keys_are_forgotten_after_their_retention(in_a: Tenant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = IdempotencyRecord.objects.create(
+        owner="user:1",
+        key="lama",
+        scope="t",
+        fingerprint="f",
+        status_code=201,
+        created_at=timezone.now() - timedelta(days=8),
+    )
+    recent = IdempotencyRecord.objects.create(
+        owner="user:1",
+        key="baru",
+        scope="t",
+        fingerprint="f",
+        status_code=201,
+        created_at=timezone.now() - timedelta(days=6),
+    )
+    assert idempotency.prune_records() == 1
+    assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+    assert IdempotencyRecord.objects.filter(pk=recent.pk).exists()
