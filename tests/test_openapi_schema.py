@@ -45,7 +45,9 @@ def platform_doc() -> dict[str, Any]:
 
 
 @pytest.fixture(params=["tenant", "platform"])
-def doc(request: pytest.FixtureRequest) -> dict[str, Any]:
+def doc(request: pytest.FixtureRequest, tenants: Any) -> dict[str, Any]:
+    # `tenants` named here, not only through getfixturevalue: the session's tenants must be
+    # made before this test's transaction starts, or its rollback takes them away.
     return dict(request.getfixturevalue(f"{request.param}_doc"))
 
 

@@ -74,7 +74,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("401")
         if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             codes += ["401", "403"]
-        paginated = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        paginated = self.method == "GET" and self._is_list_view() and getattr(self.view, "pagination_class", None)
         # DRF answers a `format` it has no renderer for with 404, before the view runs.
         has_format = any(parameter["in"] == "query" and parameter["name"] == "format" for parameter in parameters)
         if paginated or has_format or any(parameter["in"] == "path" for parameter in parameters):
