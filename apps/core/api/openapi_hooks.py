@@ -38,10 +38,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "marketplace_orders_create": {
         "request": {
             "checkout": {
-                "summary": "Checkout: dua barang, diantar, bayar dengan saldo",
+                "summary": "Checkout: dua barang, diantar lewat hub kelurahan, bayar dengan saldo",
                 "value": {
                     "items": [{"variant": 12, "quantity": 2}, {"variant": 31, "quantity": 1}],
-                    "delivery_method": "delivery",
+                    "delivery_method": "hub",
                     "address": "Jl. Mojorejo No. 5, RT 02/RW 01",
                     "note": "Titip di pos ronda",
                     "payment_method": "wallet",
