@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator
 
@@ -123,7 +123,7 @@ def test_only_tenant_operations_document_the_archiving_lock(
 
 def _validator(doc: dict[str, Any], schema: dict[str, Any]) -> OAS30Validator:
     # The example's schema as a subschema of a document holding the components its $refs name.
-    return OAS30Validator({"components": doc["components"], "allOf": [schema]})
+    return OAS30Validator({"components": doc["components"], "allOf": [schema]}, format_checker=oas30_format_checker)
 
 
 def test_main_flows_have_examples_that_match_their_schemas(
@@ -155,6 +155,11 @@ def test_create_operations_link_to_the_matching_read(tenant_doc: dict[str, Any],
         for _method, _path, operation in _operations(doc):
             for response in operation["responses"].values():
                 for link in response.get("links", {}).values():
+                    # The value named by the pointer is a property of what the create answers.
+                    ref = response["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+                    (expression,) = link["parameters"].values()
+                    first = expression.removeprefix("$response.body#/").split("/")[0]
+                    assert first in doc["components"]["schemas"][ref]["properties"], (ref, expression)
                     target = by_id[link["operationId"]]
                     names = {
                         parameter["name"] for parameter in target.get("parameters", []) if parameter["in"] == "path"
@@ -162,3 +167,15 @@ def test_create_operations_link_to_the_matching_read(tenant_doc: dict[str, Any],
                     assert set(link["parameters"]) <= names, link
                     found += 1
     assert found == len(LINKS)
+
+
+def test_an_unmatched_api_url_answers_the_error_format_and_pages_keep_html(tenant_a: Tenant) -> None:
+    client = client_for(tenant_a)
+    # `{id}` is documented as an integer; a word matches no route at all (Django's 404, not DRF's).
+    response = client.get("/api/v1/permits/bukan-angka/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+    page = client.get("/halaman-yang-tidak-ada/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")

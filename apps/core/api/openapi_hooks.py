@@ -56,7 +56,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 "charge": {
                     "summary": "Tagihan QRIS menunggu dibayar",
                     "value": {
-                        "id": 7,
+                        "id": "0b7c5a52-3f0e-4c1e-9f6b-2a8d7e1c4f90",
                         "order_id": "TOPUP-20260105-7F3A9C",
                         "gateway": "midtrans",
                         "purpose": "topup",

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -294,7 +294,14 @@ class GatewayNotificationView(APIView):
     # (apps.core.api.throttling.ScopeThrottle; check kotakita.E301 requires the rate).
     throttle_scope = intake.THROTTLE_SCOPE
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            403: OpenApiResponse(description="Tanda tangan (signature_key) tidak cocok"),
+            413: OpenApiResponse(description="Notifikasi terlalu besar"),
+        },
+    )
     def post(self, request: Request) -> Response:
         if intake.request_too_large(request):
             raise intake.too_large()
