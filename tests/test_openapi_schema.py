@@ -179,3 +179,14 @@ def test_an_unmatched_api_url_answers_the_error_format_and_pages_keep_html(tenan
     page = client.get("/halaman-yang-tidak-ada/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("authorization", ["", "Token bukan-kunci", "Api-Key bukan-kunci"])
+def test_an_unknown_format_on_the_data_api_is_the_documented_404(tenants: Any, authorization: str) -> None:
+    # Found by schemathesis before issue 15 (a 500): `format` is a documented parameter there.
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    for path in ("/api/v1/data/indicators/", "/api/v1/data/usage/"):
+        response = client_for(None).get(path, {"format": "\U0003d0d3F*ZCN\x8a\U0001f317"}, **headers)
+        assert response.status_code in (401, 404), response.content[:200]
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"]
