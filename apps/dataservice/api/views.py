@@ -81,7 +81,13 @@ class DataApiView(APIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         final = super().finalize_response(request, response, *args, **kwargs)
-        key = request.auth
+        try:
+            key = request.auth
+        except exceptions.APIException:
+            # An unknown `format` is refused (404) before authentication runs; reading
+            # request.auth then authenticates a bad key here, outside the exception handler.
+            # The answer already given stands, and nothing is metered against no key.
+            key = None
         if isinstance(key, ApiKey) and final.status_code != 429:
             rows, cells, suppressed = self.metered
             services.record_usage(key, requests=1, rows=rows, cells=cells, suppressed=suppressed)
