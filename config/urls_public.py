@@ -27,3 +27,6 @@ urlpatterns = [
     ),
 ]
 # No /media/ here: the platform host serves no tenant's files (apps.core.files).
+
+# An unmatched URL under /api/ answers JSON (apps.core.api.errors), pages 404.html.
+handler404 = "apps.core.api.errors.not_found"

@@ -66,3 +66,6 @@ urlpatterns = [
 # Stored files: /media/<name> (public, this tenant's prefix) and /berkas/... (private, checked).
 # Never a static route over MEDIA_ROOT, in DEBUG neither (apps.core.files).
 urlpatterns += [path("", include("apps.core.files.urls"))]
+
+# An unmatched URL under /api/ answers JSON (apps.core.api.errors), pages 404.html.
+handler404 = "apps.core.api.errors.not_found"

@@ -1,29 +1,42 @@
-"""Schemathesis over the tenant API (/api/v1/schema/ on a kelurahan host) and a hand-written
-Hypothesis run over Open311: whatever the input, the answer is never a server error (5xx).
+"""Schemathesis over the tenant API and the platform API (/api/v1/schema/ of each site), and a
+hand-written Hypothesis run over Open311 (not in the OpenAPI schema).
 
-Schema mismatches are out of scope here; the one property checked is "no 5xx". The project's
-WSGI handler is called in-process (no server), as a signed-in warga and as the kelurahan admin
-(DRF tokens). Bounded and deterministic: a few examples per operation, derandomized.
+Every answer of the OpenAPI operations must keep the document's promises: no server error
+(5xx), only documented status codes and content types, and a body that matches the documented
+schema (errors: the one `Error` component). The project's WSGI handler is called in-process (no
+server), as the kelurahan admin and a warga (tenant host) and as the franchise operator with
+a Data-as-a-Service key (platform host). Bounded and deterministic: a few examples per operation
+and mode, derandomized, plus a short stateful run along the documented create → read links.
 """
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
+from apps.accounts.services import create_user
+from apps.dataservice import services as data_services
+from apps.dataservice.indicators import Family
 from apps.reports.models import Category
 from apps.reports.services import create_api_key
 from apps.tenancy.models import Tenant
@@ -39,6 +52,8 @@ FUZZ = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+# What the document promises about every answer (issue 15).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 class Recorder:
@@ -82,45 +97,123 @@ def _token(tenant: Tenant, username: str) -> str:
 
 
 def _report(failures: list[str], app: Recorder) -> str:
-    return "\n".join(failures[:20]) + "\n\n" + "\n".join(app.errors[:5])
+    return f"{len(failures)} failures\n" + "\n".join(failures[:20]) + "\n\n" + "\n".join(app.errors[:5])
 
 
-@pytest.mark.parametrize(
-    ("username", "modes"),
-    [
-        # The admin reaches every operation: valid and invalid input. A warga is refused most
-        # writes early, so only the invalid input is worth its time.
-        ("admin", (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)),
-        ("warga-mojorejo", (GenerationMode.NEGATIVE,)),
-    ],
-)
-def test_tenant_api_never_answers_5xx(
-    tenant_a: Tenant, app: Recorder, username: str, modes: tuple[GenerationMode, ...]
-) -> None:
-    base_url = f"http://{_host(tenant_a)}"
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, base_url=base_url)
+def _describe(case: Any, exc: Failure | FailureGroup) -> list[str]:
+    found = exc.exceptions if isinstance(exc, FailureGroup) else [exc]
+    request = f"query={case.query!r} body={case.body!r}"[:300]
+    return [f"{case.method} {case.formatted_path}: {str(failure)[:500]} | {request}" for failure in found]
+
+
+def _fuzz(
+    schema: Any,
+    base_url: str,
+    headers_for: Callable[[], dict[str, str]],
+    modes: tuple[GenerationMode, ...],
+    examples: int = EXAMPLES,
+) -> tuple[int, list[str]]:
+    """(operations, failures) of every operation of `schema`, in each generation mode."""
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 50  # the whole tenant API, not an empty schema
     failures: list[str] = []
     for operation in operations:
-        # A key of its own per operation: fuzzing /tokens/ may revoke or renew the one it uses.
-        token = _token(tenant_a, username)
+        # Credentials of their own per operation: fuzzing /tokens/ may revoke or renew a key.
+        headers = headers_for()
         for mode in modes:
 
-            @FUZZ
+            @settings(FUZZ, max_examples=examples)
             @given(case=operation.as_strategy(generation_mode=mode))
             def call(case: Any) -> None:
-                response = case.call(base_url=base_url, headers={"Authorization": f"Token {token}"})  # noqa: B023 - called right away
-                if response.status_code >= 500:
-                    failures.append(
-                        f"{response.status_code} {case.method} {case.formatted_path} "
-                        f"query={case.query!r} headers={case.headers!r} body={case.body!r}"[:600]
-                    )
+                try:
+                    case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)  # noqa: B023 - called right away
+                except (Failure, FailureGroup) as exc:
+                    failures.extend(_describe(case, exc))
 
             try:
                 call()
             except Unsatisfiable:  # e.g. no negative variant of an operation without inputs
                 continue
+    return len(operations), failures
+
+
+@pytest.mark.parametrize(
+    ("username", "modes", "examples"),
+    [
+        # The admin reaches every operation: valid and invalid input. A warga is refused most
+        # writes early (401/403 paths), so fewer examples of invalid input are worth its time.
+        ("admin", (GenerationMode.POSITIVE, GenerationMode.NEGATIVE), EXAMPLES),
+        ("warga-mojorejo", (GenerationMode.NEGATIVE,), 2),
+    ],
+)
+def test_tenant_api_keeps_its_contract(
+    tenant_a: Tenant, app: Recorder, username: str, modes: tuple[GenerationMode, ...], examples: int
+) -> None:
+    base_url = f"http://{_host(tenant_a)}"
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, base_url=base_url)
+    count, failures = _fuzz(
+        schema, base_url, lambda: {"Authorization": f"Token {_token(tenant_a, username)}"}, modes, examples
+    )
+    assert count > 150  # the whole tenant API, not an empty schema
+    assert not failures, _report(failures, app)
+
+
+def _operator_credentials() -> Callable[[], dict[str, str]]:
+    connection.set_schema_to_public()
+    operator = create_user(
+        username="operator", email="operator@kotakita.id", password="Sandi-Kuat-2026!", superuser=True
+    )
+    partner = data_services.ensure_partner(name="Bappeda Uji", contact_email="bappeda@uji.id")
+    _key, raw_key = data_services.create_api_key(
+        partner=partner,
+        name="fuzz",
+        scopes=[family.value for family in Family],
+        region_prefixes=["35"],
+        per_minute=10_000,
+        per_day=100_000,
+    )
+    # The operator's token for the console API, the partner's key for /api/v1/data/.
+    return lambda: {"Authorization": f"Token {issue_token(operator).key}", "X-Api-Key": raw_key}
+
+
+def test_platform_api_keeps_its_contract(tenants: Any, app: Recorder) -> None:
+    headers_for = _operator_credentials()
+    base_url = "http://localhost"
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, base_url=base_url)
+    count, failures = _fuzz(schema, base_url, headers_for, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+    assert count > 15  # tenants, regions, activation jobs, tokens, Data-as-a-Service
+    assert not failures, _report(failures, app)
+
+
+def _stateful(schema: Any, base_url: str, headers: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(calls, failures) of a few short scenarios along the document's links (create, then read
+    what was created)."""
+    failures: list[str] = []
+    calls: list[str] = []
+    workflow = schema.as_state_machine()
+    # The document's create → read links are transitions of the machine, not only decoration.
+    assert {"POST /api/v1/reports/ -> 201", "POST /api/v1/permits/ -> 201"} <= set(workflow.bundles)
+
+    class Machine(workflow):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": base_url, "headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            calls.append(f"{case.method} {case.path} {response.status_code}")
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (Failure, FailureGroup) as exc:
+                failures.extend(_describe(case, exc))
+
+    # Tiny on purpose (CI budget): each scenario is at most three calls.
+    Machine.run(settings=settings(FUZZ, max_examples=10, stateful_step_count=3))
+    return calls, failures
+
+
+def test_tenant_api_create_then_read(tenant_a: Tenant, app: Recorder) -> None:
+    base_url = f"http://{_host(tenant_a)}"
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, base_url=base_url)
+    calls, failures = _stateful(schema, base_url, {"Authorization": f"Token {_token(tenant_a, 'admin')}"})
+    assert len(calls) >= 10
     assert not failures, _report(failures, app)
 
 

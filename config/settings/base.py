@@ -504,7 +504,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers every operation can give (one Error component).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.openapi.AutoSchema",
 }
 
 # --- API tokens and rate limits (h-tokens) ---------------------------------------------------
@@ -537,6 +538,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 423 on tenant hosts, create → read links, examples of the main flows.
+        "apps.core.api.openapi_hooks.postprocess",
+    ],
 }
 # Two choice sets named like others elsewhere: named here so the schema (and `check --deploy
 # --fail-level WARNING`, which builds it) has no collision warnings.

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -77,7 +77,7 @@ class ObtainTokenView(APIView):
                 "name": serializers.CharField(required=False),
             },
         ),
-        responses={200: IssuedTokenSerializer},
+        responses={200: IssuedTokenSerializer, 401: OpenApiResponse(description="Nama pengguna atau kata sandi salah")},
     )
     def post(self, request: Request) -> Response:
         data: Any = request.data

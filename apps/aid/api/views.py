@@ -289,7 +289,12 @@ class DistributionViewSet(
 
     @extend_schema(
         parameters=[*_DISTRIBUTION_FILTERS, OpenApiParameter("file_format", str, enum=list(FORMATS), default="xlsx")],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="file_format=xlsx"
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="file_format=csv"),
+        },
     )
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,7 +25,7 @@ from apps.community.models import (
 from apps.core.files import private_url
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", "example": "2026-01"})
 class MonthField(serializers.Field[Any, Any, str, Any]):
     """A month as "YYYY-MM" (stored as the date of its first day)."""
 

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,3 +55,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = error_body(str(getattr(exc.detail, "code", exc.default_code)), str(detail))
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404 of both sites: a URL under /api/ that matches no route (an id that is not a
+    number, say) answers in the API's JSON error format, as documented; pages keep 404.html."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Tidak ditemukan.")), status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

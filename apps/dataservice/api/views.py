@@ -89,7 +89,13 @@ class DataApiView(APIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         final = super().finalize_response(request, response, *args, **kwargs)
-        key = request.auth
+        try:
+            key = request.auth
+        except exceptions.APIException:
+            # An unknown `format` is refused (404) before authentication runs; reading
+            # request.auth then authenticates a bad key here, outside the exception handler.
+            # The answer already given stands, and nothing is metered against no key.
+            key = None
         # A quota refusal is metered as `throttled` (ApiKeyQuota); a privacy-budget 429 is a request.
         if isinstance(key, ApiKey) and not self.quota_period:
             rows, cells, suppressed = self.metered

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.fulfillment import services
 from apps.fulfillment.models import Courier, Delivery, Hub, Route, RouteStop, RoutingJob
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^-?[0-9]{1,3}([.][0-9]+)?$", "description": "Derajat desimal, mis. -7.6298"}
+)
+class CoordinateField(serializers.CharField):
+    """A latitude or longitude as decimal degrees; services.clean_point checks range and area (422)."""
 
 
 class HubSerializer(serializers.ModelSerializer[Hub]):
@@ -33,9 +41,9 @@ class HubSerializer(serializers.ModelSerializer[Hub]):
 class HubInput(serializers.Serializer[dict[str, Any]]):
     code = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=120)
-    lat = serializers.CharField()
-    lng = serializers.CharField()
-    address = serializers.CharField(max_length=255, required=False, default="")
+    lat = CoordinateField()
+    lng = CoordinateField()
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     service_radius_m = serializers.IntegerField(required=False, default=3_000)
     capacity_volume_l = serializers.IntegerField(required=False, default=2_000)
     capacity_weight_kg = serializers.IntegerField(required=False, default=500)
@@ -114,9 +122,9 @@ class DeliverySerializer(serializers.ModelSerializer[Delivery]):
 
 class DeliveryInput(serializers.Serializer[dict[str, Any]]):
     order = serializers.IntegerField()
-    lat = serializers.CharField()
-    lng = serializers.CharField()
-    address = serializers.CharField(max_length=255, required=False, default="")
+    lat = CoordinateField()
+    lng = CoordinateField()
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
     weight_kg = serializers.IntegerField(required=False, default=1)
@@ -132,8 +140,8 @@ class FailInput(serializers.Serializer[dict[str, Any]]):
 
 
 class PingInput(serializers.Serializer[dict[str, Any]]):
-    lat = serializers.CharField()
-    lng = serializers.CharField()
+    lat = CoordinateField()
+    lng = CoordinateField()
     accuracy = serializers.IntegerField()
     ts = serializers.CharField(help_text="ISO 8601 or Unix time (seconds or milliseconds)")
     delivery = serializers.CharField(required=False, allow_blank=True, default="")

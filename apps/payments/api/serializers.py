@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.payments.models import (
@@ -16,6 +18,7 @@ from apps.payments.models import (
     ReconciliationMismatch,
     ReconciliationRun,
 )
+from apps.payments.services import DEFAULT_MAX_AMOUNT
 
 
 class AccountSerializer(serializers.ModelSerializer[Account]):
@@ -126,34 +129,53 @@ class ReconciliationRunSerializer(serializers.ModelSerializer[ReconciliationRun]
 # --- inputs: loose types on purpose, the services answer bad values with 422 ---------------
 
 
+@extend_schema_field(
+    {
+        # What services.clean_amount accepts: whole rupiah > 0 up to the per-transaction limit,
+        # as a JSON number or a string of digits (form posts).
+        "oneOf": [
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": getattr(settings, "PAYMENTS_MAX_AMOUNT", DEFAULT_MAX_AMOUNT),
+            },
+            {"type": "string", "pattern": "^[0-9]*[1-9][0-9]*$", "maxLength": 15},
+        ],
+        "description": "Rupiah, bilangan bulat > 0",
+    }
+)
+class AmountField(serializers.JSONField):
+    """Passed through as sent: the service names the exact problem (422) of a bad amount."""
+
+
 class TransferInput(serializers.Serializer[Any]):
     to_account = serializers.CharField(required=False, help_text=_("ID dompet penerima"))
     to_username = serializers.CharField(required=False, help_text=_("atau nama pengguna penerima"))
-    amount = serializers.JSONField(help_text=_("rupiah, bilangan bulat > 0"))
+    amount = AmountField(help_text=_("rupiah, bilangan bulat > 0"))
     description = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
 
 class PayInput(serializers.Serializer[Any]):
     merchant_account = serializers.CharField()
-    amount = serializers.JSONField()
+    amount = AmountField()
     reference = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
     description = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
 
 class RefundInput(serializers.Serializer[Any]):
     entry = serializers.CharField(help_text=_("ID jurnal pembayaran"))
-    amount = serializers.JSONField()
+    amount = AmountField()
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
 
 class PayoutInput(serializers.Serializer[Any]):
     merchant_account = serializers.CharField()
-    amount = serializers.JSONField()
+    amount = AmountField()
     destination = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
 
 
 class TopUpInput(serializers.Serializer[Any]):
-    amount = serializers.JSONField()
+    amount = AmountField()
 
 
 class MerchantInput(serializers.Serializer[Any]):
@@ -163,7 +185,7 @@ class MerchantInput(serializers.Serializer[Any]):
 
 class PaymentRequestInput(serializers.Serializer[Any]):
     merchant_account = serializers.CharField()
-    amount = serializers.JSONField()
+    amount = AmountField()
     description = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
     reference = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
 
@@ -178,5 +200,5 @@ class PayRequestInput(serializers.Serializer[Any]):
 
 
 class RequestRefundInput(serializers.Serializer[Any]):
-    amount = serializers.JSONField()
+    amount = AmountField()
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)

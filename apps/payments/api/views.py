@@ -324,7 +324,14 @@ class GatewayNotificationView(APIView):
     # (apps.core.api.throttling.ScopeThrottle; check kotakita.E301 requires the rate).
     throttle_scope = intake.THROTTLE_SCOPE
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            403: OpenApiResponse(description="Tanda tangan (signature_key) tidak cocok"),
+            413: OpenApiResponse(description="Notifikasi terlalu besar"),
+        },
+    )
     def post(self, request: Request) -> Response:
         if intake.request_too_large(request):
             raise intake.too_large()

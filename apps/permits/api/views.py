@@ -208,7 +208,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(PermitSerializer(updated, context={"request": request}).data)
 
     @extend_schema(request=NikSearchSerializer, responses={200: PermitSerializer(many=True), 403: ERRORS[403]})
-    @action(detail=False, methods=["post"], url_path="find-by-nik", url_name="find-by-nik")
+    @action(detail=False, methods=["post"], url_path="find-by-nik", url_name="find-by-nik", pagination_class=None)
     def find_by_nik(self, request: Request) -> Response:
         """Petugas/lurah: cari izin menurut NIK lengkap (POST, agar NIK tidak pernah ada di URL)."""
         if not (policy.is_staff_officer(request.user) or policy.is_lurah(request.user)):
@@ -221,7 +221,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         parameters=[OpenApiParameter("all", bool, description="Petugas/lurah: semua yang berjalan")],
         responses=QueueItemSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list, not a page
     def queue(self, request: Request) -> Response:
         """Antrian kerja, urut batas waktu (SLA); `overdue` = lewat batas waktu."""
         everything = request.query_params.get("all") in ("1", "true")

@@ -122,7 +122,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(NearbySerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(responses={200: ReportSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # at most 200, a plain list
     def mine(self, request: Request) -> Response:
         """Reports the signed-in user filed or follows."""
         reports = selectors.reports_of(request.user)[:200]  # type: ignore[arg-type]

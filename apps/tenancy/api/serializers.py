@@ -23,7 +23,7 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
 class TenantSerializer(serializers.ModelSerializer[Tenant]):
     code = serializers.CharField(source="region_id", read_only=True)
     url = serializers.SerializerMethodField()
-    parent_code = serializers.CharField(source="parent.region_id", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.region_id", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Tenant
@@ -54,8 +54,10 @@ class ActivateSerializer(serializers.Serializer[Any]):
     tenant_type = serializers.ChoiceField(choices=["kota", "kelurahan"], required=False)
     slug = serializers.CharField(max_length=63, required=False)
     plan = serializers.CharField(max_length=32, required=False)
-    admin_email = serializers.EmailField(required=False, default="")
-    admin_name = serializers.CharField(max_length=150, required=False, default="")
+    # No `default=""`: an empty default is not a valid `format: email` value in the schema.
+    # Omitted or empty both mean "no e-mail" (activate_region's own default).
+    admin_email = serializers.EmailField(required=False, allow_blank=True)
+    admin_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class ActivationResultSerializer(serializers.Serializer[Any]):
