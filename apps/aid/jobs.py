@@ -5,7 +5,9 @@ polls the batch (HTMX, every 2 s) until the preview is ready.
 
 Resumable: the dry run writes nothing but the batch (each chunk's rehearsal is rolled back),
 so a rerun (a redelivered task, the stale-job sweep) recomputes it from the stored file and
-cannot duplicate anything; the batch's rows and errors are replaced in one save at the end. The
+cannot duplicate anything; the batch's rows and errors are replaced in one save at the end. A
+run holds the batch's advisory lock (apps.jobs.runner): a duplicate message while it is alive
+does nothing, a message delivered again after its worker process died takes over at once. The
 confirm stays one atomic, idempotent write (services.confirm_import).
 """
 
@@ -29,12 +31,14 @@ from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import DomainError
 from apps.core.tasks import enqueue_on_commit
+from apps.jobs.runner import exclusive_run
 
 from .importing import RowError, check_file, parse_file
 from .models import ImportBatch, JobState, Program
 
 logger = logging.getLogger(__name__)
 
+JOB_KIND = "aid-import"
 CHUNK_ROWS = 250  # one commit of progress and errors per chunk: a heartbeat every few seconds
 
 
@@ -70,9 +74,7 @@ def _claim(batch_id: int) -> ImportBatch | None:
         batch = ImportBatch.objects.select_for_update().select_related("program").filter(pk=batch_id).first()
         if batch is None or batch.job_state == JobState.DONE or batch.status != ImportBatch.Status.PREVIEW:
             return None  # gone, finished by an earlier run, or discarded: nothing to do
-        alive = batch.heartbeat_at is not None and batch.heartbeat_at > timezone.now() - _stale_after()
-        if batch.job_state == JobState.RUNNING and alive:
-            return None  # a duplicate message while another worker is still on it
+        # RUNNING here is a dead run: the caller holds the job's lock (apps.jobs.runner).
         batch.job_state = JobState.RUNNING
         batch.heartbeat_at = timezone.now()
         batch.job_error = ""
@@ -126,7 +128,13 @@ def _over_quota(program: Program, line: int, who: str) -> dict[str, object]:
 
 
 def run_preview(batch_id: int) -> ImportBatch | None:
-    """The dry run of one batch (the job body). Idempotent and resumable, see the module doc."""
+    """The dry run of one batch (the job body). Idempotent and resumable, see the module doc.
+    None when there is nothing to do or a live process runs this batch (apps.jobs.runner)."""
+    with exclusive_run(JOB_KIND, batch_id) as mine:
+        return _run_preview(batch_id) if mine else None
+
+
+def _run_preview(batch_id: int) -> ImportBatch | None:
     from .services import _apply_rows
 
     batch = _claim(batch_id)

@@ -7,7 +7,9 @@ request queues the apply job, which writes every valid row in ONE transaction
 (services.apply_import). Both are safe to rerun: the preview writes nothing but the batch
 (recomputed from the file), and the apply locks the batch row and refuses to apply twice, so
 a second run (a redelivered task, the stale-job sweep) waits for the first and then finds the
-batch applied. Without a broker (CELERY_TASK_ALWAYS_EAGER) both run inside the request.
+batch applied. A run holds the batch's advisory lock (apps.jobs.runner): a message delivered
+again while its first run is alive does nothing, and one delivered again because its worker
+process died takes over at once. Without a broker (CELERY_TASK_ALWAYS_EAGER) both run inside the request.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError
 from apps.core.spreadsheets import read_table
 from apps.core.tasks import enqueue_on_commit
+from apps.jobs.runner import exclusive_run
 
 from .importing import parse_import
 from .models import ImportBatch, JobPhase, JobState, Shop
@@ -34,6 +37,7 @@ from .models import ImportBatch, JobPhase, JobState, Shop
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
+JOB_KIND = "marketplace-import"
 
 
 def _eager() -> bool:
@@ -71,10 +75,13 @@ def _claim(batch_id: int, phase: str) -> ImportBatch | None:
         if batch is None or batch.job_phase != phase or batch.job_state == JobState.DONE:
             return None
         if batch.status != ImportBatch.Status.PREVIEW:
+            if batch.status == ImportBatch.Status.APPLIED and phase == JobPhase.APPLY:
+                # The apply committed and its process died before recording the job done.
+                batch.job_state = JobState.DONE
+                batch.heartbeat_at = timezone.now()
+                batch.save(update_fields=["job_state", "heartbeat_at"])
             return None  # discarded (or applied): nothing left to do
-        alive = batch.heartbeat_at is not None and batch.heartbeat_at > timezone.now() - _stale_after()
-        if batch.job_state == JobState.RUNNING and alive:
-            return None  # a duplicate message while another worker is on it
+        # RUNNING here is a dead run: the caller holds the job's lock (apps.jobs.runner).
         batch.job_state = JobState.RUNNING
         batch.heartbeat_at = timezone.now()
         batch.job_error = ""
@@ -87,7 +94,13 @@ def _finish(batch_id: int, state: str, error: str = "") -> None:
 
 
 def run_preview(batch_id: int) -> ImportBatch | None:
-    """Parse and check every row (no writes but the batch itself); see the module doc."""
+    """Parse and check every row (no writes but the batch itself); see the module doc.
+    None when there is nothing to do or a live process runs this batch (apps.jobs.runner)."""
+    with exclusive_run(JOB_KIND, batch_id) as mine:
+        return _run_preview(batch_id) if mine else None
+
+
+def _run_preview(batch_id: int) -> ImportBatch | None:
     from .services import _resolve_rows
 
     batch = _claim(batch_id, JobPhase.PREVIEW)
@@ -177,7 +190,13 @@ def start_apply(batch: ImportBatch, actor: User) -> ImportBatch:
 
 
 def run_apply(batch_id: int, actor_id: int) -> ImportBatch | None:
-    """The apply job: one atomic write (services.apply_import), refused if already applied."""
+    """The apply job: one atomic write (services.apply_import), refused if already applied.
+    None when there is nothing to do or a live process runs this batch (apps.jobs.runner)."""
+    with exclusive_run(JOB_KIND, batch_id) as mine:
+        return _run_apply(batch_id, actor_id) if mine else None
+
+
+def _run_apply(batch_id: int, actor_id: int) -> ImportBatch | None:
     from .services import apply_import
 
     batch = _claim(batch_id, JobPhase.APPLY)
