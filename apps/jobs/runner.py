@@ -19,6 +19,7 @@ transaction mode (PgBouncer) in front of the workers would break it; workers con
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,14 +35,28 @@ def _key(kind: str, pk: int) -> str:
     return f"job:{kind}:{connection.schema_name}:{pk}"
 
 
-@contextmanager
-def exclusive_run(kind: str, pk: int) -> Iterator[bool]:
-    """Yields whether this process may run job `kind` #`pk` (and holds it until the block ends)."""
-    key = _key(kind, pk)
+# A killed process's server session ends a moment after the process (PostgreSQL notices the
+# closed socket): a redelivered message can be that quick, so a busy lock is tried again for
+# a few seconds before the delivery is taken for a duplicate of a live run.
+TAKEOVER_WAIT_SECONDS = 5.0
+
+
+def _try_lock(key: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
         row = cursor.fetchone()
-    acquired = bool(row and row[0])
+    return bool(row and row[0])
+
+
+@contextmanager
+def exclusive_run(kind: str, pk: int, *, wait: float = TAKEOVER_WAIT_SECONDS) -> Iterator[bool]:
+    """Yields whether this process may run job `kind` #`pk` (and holds it until the block ends)."""
+    key = _key(kind, pk)
+    deadline = time.monotonic() + wait
+    acquired = _try_lock(key)
+    while not acquired and time.monotonic() < deadline:
+        time.sleep(0.2)
+        acquired = _try_lock(key)
     try:
         yield acquired
     finally:
