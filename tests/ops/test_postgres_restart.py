@@ -191,8 +191,8 @@ def own_server(tenants: TenantSet, committed: None) -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def pointed_at(own_server: PostgresServer) -> Iterator[PostgresServer]:
-    """The default connection on the private server, persistent and health-checked as in
-    production; the suite's settings (and a fresh connection) are back afterwards."""
+    """The default connection on the private server, with the project's own persistence and
+    health-check settings; the suite's settings (and a fresh connection) are back afterwards."""
     settings_dict = connection.settings_dict
     saved = {key: settings_dict.get(key) for key in CONNECTION_KEYS}
     connection.close()
@@ -203,8 +203,6 @@ def pointed_at(own_server: PostgresServer) -> Iterator[PostgresServer]:
         USER="postgres",
         PASSWORD="",
         OPTIONS={},
-        CONN_MAX_AGE=60,
-        CONN_HEALTH_CHECKS=True,
     )
     try:
         yield own_server
@@ -257,6 +255,9 @@ def test_postgres_stopped_answers_503_and_the_restarted_server_is_used_again(
     assert serve(handler, host, "/", "text/html").status_code == 200
     assert serve(handler, host, "/api/v1/me/").status_code in (401, 403)
     assert serve(handler, "localhost", "/", "text/html").status_code == 200
+    # As configured for production (config/embedded_db.py): kept open between requests and
+    # checked before reuse, so the dead one is noticed rather than used.
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0 and connection.settings_dict["CONN_HEALTH_CHECKS"]
     live = connection.connection
     assert live is not None and connection.settings_dict["PORT"] == str(server.port)  # kept open (CONN_MAX_AGE)
 
