@@ -33,6 +33,7 @@ from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.tasks import enqueue_on_commit
 from apps.jobs import batch as job
+from apps.jobs.runner import one_run_at_a_time
 
 from .identity import Person
 from .import_writer import ChunkWriter
@@ -73,6 +74,7 @@ def _claim(batch_id: int, phase: str) -> ImportBatch | None:
     return job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("program",))
 
 
+@one_run_at_a_time("aid-import")
 def run_preview(batch_id: int) -> ImportBatch | None:
     """The dry run of one batch (the job body). Idempotent and resumable, see the module doc."""
     batch = _claim(batch_id, JobPhase.PREVIEW)
@@ -181,6 +183,7 @@ def _staged_rows(batch: ImportBatch) -> list[ParsedRow]:
     return [ParsedRow(item["line"], Person.from_json(item["person"])) for item in batch.rows]
 
 
+@one_run_at_a_time("aid-import")
 def run_confirm(batch_id: int) -> ImportBatch | None:
     """The confirm job: check every row, then write them chunk by chunk (see the module doc)."""
     batch = _claim(batch_id, JobPhase.APPLY)

@@ -14,6 +14,15 @@ InterfaceError (connection refused or terminated, server shutting down, statemen
 deadlock: all worth retrying), and Redis/broker connection errors (the Data-as-a-Service quota
 refuses rather than fails open when Redis is down). The connection is discarded by Django at the
 end of the request (`close_if_unusable_or_obsolete`), so the next request reconnects by itself.
+
+One warning line per such request (`dependency unavailable, answering 503 …`, with its request
+id), nothing at error level: Django's "Internal Server Error" line and django-structlog's
+`request_failed` for the same exception are dropped by `apps.observability.logsetup.
+DropSwappedErrors`. Sentry (`apps.observability.sentry.outage_policy`) gets no event for an
+outage — the server gone, refused or going down (`is_outage`) — since every request during a
+restart would send the same event; /readyz and the 5xx-rate alert report it. Other dependency
+errors answered with 503 (a deadlock, a statement timeout) reach Sentry at warning level: the
+user was told to retry, but a query may need fixing.
 """
 
 from __future__ import annotations
@@ -58,6 +67,26 @@ def unavailable_cause(exc: BaseException | None) -> BaseException | None:
     return None
 
 
+# SQLSTATEs of a server that is going away: admin shutdown, crash shutdown, cannot connect now
+# (a starting or stopping server). Class 08 (connection exception) is matched by its prefix.
+_OUTAGE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """The dependency itself is unreachable or going down (not one failed query on a working
+    server): a closed connection, a refused or lost one, a server shutting down, Redis/broker
+    connection errors."""
+    cause = unavailable_cause(exc)
+    if cause is None:
+        return False
+    if not isinstance(cause, OperationalError):
+        return True  # InterfaceError (connection already closed), Redis and broker errors
+    driver = cause.__cause__
+    state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
+    # No SQLSTATE: libpq failed before the server answered (refused, reset, timed out).
+    return state is None or str(state).startswith("08") or state in _OUTAGE_SQLSTATES
+
+
 def remember_unavailable(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """`got_request_exception` receiver: runs inside Django's `except` block, so the exception
     being handled is `sys.exc_info()`."""
@@ -81,6 +110,8 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
+    # Logged once by the middleware (a warning): not again by Django's handler as an error.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
@@ -99,11 +130,16 @@ class ServiceUnavailableMiddleware:
         return response
 
     def _unavailable(self, request: HttpRequest, cause: BaseException) -> HttpResponse:
+        # The request id explicitly: an outage met by django-tenants' middleware comes before
+        # django-structlog's, which binds it to the log context.
         logger.warning(
             "dependency unavailable, answering 503 to %s %s: %s: %s",
             request.method,
             request.path,
             cause.__class__.__name__,
-            cause,
+            str(cause).strip(),
+            # A failed query on a working server keeps its traceback; an outage needs none.
+            exc_info=None if is_outage(cause) else cause,
+            extra={"request_id": getattr(request, "request_id", None), "outage": is_outage(cause)},
         )
         return unavailable_response(request)

@@ -4,9 +4,10 @@ batch for a run, recording progress, failing, finishing, storing the upload and 
 first run, and queueing again the runs whose worker died.
 
 A batch's job goes through phases (`preview`, then on the operator's confirm `apply`); in
-each phase it is queued → running → done | failed. A run claims the batch under a row lock
-and refuses it when another worker is still on it (its heartbeat is recent), so a duplicate
-message is a no-op; a run whose worker died is queued again by the stale sweep
+each phase it is queued → running → done | failed. A run holds the job's advisory lock
+(apps.jobs.runner.one_run_at_a_time) and claims the batch under a row lock: a duplicate message
+while a live process runs the job is a no-op, a message delivered again because its process
+died takes over at once, and a run whose message was lost is queued again by the stale sweep
 (apps.jobs.stale) and resumes. These helpers take the concrete model or batch as argument:
 they never know which app's batch it is.
 """
@@ -97,7 +98,8 @@ def claim(
     model: type[Batch], batch_id: int, *, phase: str, open_status: str, related: tuple[str, ...] = ()
 ) -> Batch | None:
     """Lock the batch and mark it running for this run, or None: gone, in another phase, already
-    done, no longer open (discarded, applied), or still held by a live worker."""
+    done, or no longer open (discarded, applied). Call holding the job's run lock
+    (apps.jobs.runner): a batch still `running` is then a dead run, and this one takes over."""
     with transaction.atomic():
         batch = (
             model._default_manager.select_for_update(of=("self",))
@@ -107,9 +109,6 @@ def claim(
         )
         if batch is None or batch.job_phase != phase or batch.job_state == JobState.DONE:
             return None
-        alive = batch.heartbeat_at is not None and batch.heartbeat_at > timezone.now() - stale_after()
-        if batch.job_state == JobState.RUNNING and alive:
-            return None  # a duplicate message while another worker is still on it
         batch.job_state = JobState.RUNNING
         batch.heartbeat_at = timezone.now()
         batch.job_error = ""

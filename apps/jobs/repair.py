@@ -5,7 +5,11 @@ follow-up task is then only logged, not queued. These repairs compare what shoul
 what exists and fix the difference, in bounded batches so one sweep stays short:
 
 - marketplace → discovery: per kelurahan, products that should be listed vs the tenant's
-  `Listing` rows (missing, left over, or older than the product); `feed.sync` fixes them.
+  `Listing` rows (missing, left over, or outdated); `feed.sync` fixes them. Outdated means
+  older than the product or any of its variants, or showing another price range or stock
+  state than the product has now: a variant's price or a stock count changes without touching
+  the product row (and stock rows carry no timestamp), so the listed values themselves are
+  compared. One grouped query per tenant computes them, no per-product work unless it drifted.
 - daily facts: per tenant, today and yesterday, re-queue the roll-up when the tenant has
   activity (rows updated) newer than its last roll-up of that day.
 - notifications are not repaired here: they are stored as pending in the same transaction and
@@ -17,10 +21,12 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -58,26 +64,65 @@ class ListingRepair:
         return sorted({*self.missing, *self.extra, *self.outdated})
 
 
+def _in_stock(now: datetime.datetime) -> Exists:
+    """The product has an active variant with a unit left to sell at an active location, as
+    `feed.listing_data` counts it (physical − allocated − live reservations)."""
+    from apps.marketplace.models import Reservation, Stock
+
+    held = (
+        Reservation.objects.filter(stock=OuterRef("pk"), reserved_until__gt=now)
+        .values("stock")
+        .annotate(n=Sum("quantity"))
+        .values("n")[:1]
+    )
+    sellable = (
+        Stock.objects.filter(variant__product=OuterRef("pk"), variant__is_active=True, location__is_active=True)
+        .annotate(held=Coalesce(Subquery(held), 0, output_field=IntegerField()))
+        .filter(quantity__gt=F("quantity_allocated") + F("held"))
+    )
+    return Exists(sellable)
+
+
+def sellable_products() -> QuerySet[Any]:
+    """(pk, changed, price, price_max, in_stock) of every product the listing should show:
+    `changed` is the newest of the product's and its variants' `updated_at`."""
+    from apps.marketplace.models import Product
+
+    active = Q(variants__is_active=True)
+    return (
+        Product.objects.filter(is_active=True, shop__is_active=True)
+        .annotate(
+            price=Min("variants__price", filter=active),
+            price_max=Max("variants__price", filter=active),
+            changed=Greatest("updated_at", Max("variants__updated_at")),
+            in_stock=_in_stock(timezone.now()),
+        )
+        .filter(price__isnull=False)  # no active variant: nothing to sell, not listed
+        .values_list("pk", "changed", "price", "price_max", "in_stock")
+    )
+
+
 def listing_difference(limit: int = LISTING_BATCH) -> ListingRepair:
-    """This kelurahan's products whose listing is missing, left over, or older than the product."""
+    """This kelurahan's products whose listing is missing, left over, or outdated."""
     from apps.discovery.models import Listing
-    from apps.marketplace.models import Product, Variant
 
     tenant = connection.tenant
     result = ListingRepair()
     if getattr(tenant, "tenant_type", "") != "kelurahan":
         return result
-    sellable = (
-        Product.objects.filter(is_active=True, shop__is_active=True)
-        .filter(Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True)))
-        .values_list("pk", "updated_at")
-    )
-    expected = dict(sellable)
+    expected = {
+        pk: (changed, (price, price_max, in_stock)) for pk, changed, price, price_max, in_stock in sellable_products()
+    }
     with schema_context(get_public_schema_name()):
-        listed = dict(Listing.objects.filter(tenant_id=tenant.pk).values_list("product_ref", "updated_at"))
+        rows = Listing.objects.filter(tenant_id=tenant.pk).values_list(
+            "product_ref", "updated_at", "price", "price_max", "in_stock"
+        )
+        listed = {ref: (updated, (price, price_max, in_stock)) for ref, updated, price, price_max, in_stock in rows}
     result.missing = sorted(set(expected) - set(listed))[:limit]
     result.extra = sorted(set(listed) - set(expected))[:limit]
-    result.outdated = sorted(pk for pk in set(expected) & set(listed) if expected[pk] > listed[pk])[:limit]
+    result.outdated = sorted(
+        pk for pk in set(expected) & set(listed) if expected[pk][0] > listed[pk][0] or expected[pk][1] != listed[pk][1]
+    )[:limit]
     return result
 
 

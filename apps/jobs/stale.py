@@ -3,13 +3,14 @@
 A job that runs writes `heartbeat_at` while it works (ActivationJob after every region,
 RoutingJob at each step, the bansos ImportBatch after every chunk, TenantOperationJob from a
 thread every 10 s). A worker killed with SIGKILL, OOM or a lost host cannot mark its job failed,
-so the job would stay `running` for ever. This sweep (beat, `sweeps` queue) finds running jobs whose heartbeat is older than a
-threshold longer than the task's hard time limit, marks them failed-retryable and queues them
-again. Reruns are safe: an activation job skips regions already activated (`--resume JOB`), a
-routing job that already succeeded is a no-op and an unfinished one left nothing behind, an
-import preview is computed again from the stored file, a bansos import confirm continues
-after its last committed chunk (apps.jobs.batch, apps.aid.jobs), and a tenant archive or restore
-resumes without dumping, dropping or restoring twice.
+so the job would stay `running` for ever. This sweep (beat, `sweeps` queue) finds running jobs
+whose heartbeat is older than a threshold longer than the task's hard time limit, marks them
+failed-retryable and queues them again. Reruns are safe: an activation job skips regions
+already activated (`--resume JOB`), a routing job that already succeeded is a no-op and an
+unfinished one left nothing behind, an import preview is computed again from the stored file,
+a bansos import confirm continues after its last committed chunk (apps.jobs.batch,
+apps.aid.jobs), and a tenant archive or restore resumes without dumping, dropping or
+restoring twice.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from apps.core.errors import Conflict, DomainError
 from apps.core.spreadsheets import read_table
 from apps.core.tasks import enqueue_on_commit
 from apps.jobs import batch as job
+from apps.jobs.runner import one_run_at_a_time
 
 from .importing import parse_import
 from .models import ImportBatch, JobPhase, JobState, Shop
@@ -56,6 +57,7 @@ def _claim(batch_id: int, phase: str) -> ImportBatch | None:
     return job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("shop",))
 
 
+@one_run_at_a_time("marketplace-import")
 def run_preview(batch_id: int) -> ImportBatch | None:
     """Parse and check every row (no writes but the batch itself); see the module doc."""
     from .services import _resolve_rows
@@ -127,12 +129,17 @@ def start_apply(batch: ImportBatch, actor: User) -> ImportBatch:
     return batch
 
 
+@one_run_at_a_time("marketplace-import")
 def run_apply(batch_id: int, actor_id: int) -> ImportBatch | None:
     """The apply job: one atomic write (services.apply_import), refused if already applied."""
     from .services import apply_import
 
     batch = _claim(batch_id, JobPhase.APPLY)
     if batch is None:
+        # The apply may have committed in a process that died before recording the job done.
+        ImportBatch.objects.filter(pk=batch_id, job_phase=JobPhase.APPLY, status=ImportBatch.Status.APPLIED).exclude(
+            job_state=JobState.DONE
+        ).update(job_state=JobState.DONE, heartbeat_at=timezone.now())
         return None
     actor = User.objects.filter(pk=actor_id).first()
     if actor is None:

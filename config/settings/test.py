@@ -3,14 +3,16 @@
 from typing import cast
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, env_bool
 
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 KOTAKITA_URL_PORT = env("KOTAKITA_URL_PORT", "8000")
-# Tests that need a real worker switch the app to the Redis broker themselves.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests that need a real worker switch the app to the Redis broker themselves. The worker
+# processes they start queue follow-up tasks to that broker like production workers do
+# (KOTAKITA_TEST_EAGER=0) instead of running them inside the task being tested.
+CELERY_TASK_ALWAYS_EAGER = env_bool("KOTAKITA_TEST_EAGER", True)
 TENANT_SCHEMA_POOL_SIZE = int(env("TENANT_SCHEMA_POOL_SIZE", "2"))
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # High limits everywhere; the throttle tests lower them with override_settings.

@@ -24,7 +24,7 @@ from apps.fulfillment.tasks import run_routing_job
 from apps.jobs import repair, stale
 from apps.jobs.tasks import repair_tenant, requeue_stale_tenant
 from apps.marketplace import services
-from apps.marketplace.models import Product, StockLocation
+from apps.marketplace.models import Product, StockLocation, Variant
 from apps.marketplace.services import VariantSpec
 from apps.marketplace.tasks import sync_listings
 from apps.tenancy.models import ActivationJob, Tenant
@@ -159,6 +159,59 @@ def test_listings_lost_while_the_broker_was_down_are_repaired(
     assert Listing.objects.get(tenant=tenant_a, product_ref=market.keripik.product_id).name == "Keripik tempe renyah"
     connection.set_tenant(previous)
     assert repair.listing_difference().todo == []  # nothing left: the next sweep is a no-op
+
+
+def _listing(tenant: Tenant, variant: Variant) -> tuple[int, int, bool]:
+    previous = connection.tenant
+    connection.set_schema_to_public()
+    listing = Listing.objects.get(tenant=tenant, product_ref=variant.product_id)
+    connection.set_tenant(previous)
+    return listing.price, listing.price_max, listing.in_stock
+
+
+def test_variant_only_changes_lost_while_the_broker_was_down_are_repaired(
+    market: Market, tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """A variant's price or a stock count changes without touching the product row: the repair
+    compares the listed price range and stock state, not only the product's timestamp."""
+    repair.repair_listings()
+    assert repair.listing_difference().todo == []  # what the feed listed is what the repair expects
+    assert _listing(tenant_a, market.sambal) == (25_000, 25_000, True)
+    _broker_down(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_variant(market.sambal, market.sri, price=27_500)
+        services.add_variant(market.nasi.product, market.sri, VariantSpec(sku="NASI-BESAR", price=16_000, stock=2))
+        services.set_stock(market.keripik, 0, actor=market.sri)
+    # A write that bumps no timestamp at all (a bulk update) is found by its value as well.
+    Variant.objects.filter(pk=market.madumongso.pk).update(price=19_000)
+    assert _listing(tenant_a, market.sambal) == (25_000, 25_000, True)  # stale: the sync was lost
+    assert _listing(tenant_a, market.keripik)[2] is True
+    difference = repair.listing_difference()
+    changed = sorted(v.product_id for v in (market.sambal, market.nasi, market.keripik, market.madumongso))
+    assert difference.outdated == changed and difference.missing == [] and difference.extra == []
+
+    monkeypatch.undo()  # the broker is back; the repair sweep runs
+    with django_capture_on_commit_callbacks(execute=True):
+        result = repair_tenant()
+    assert sorted(result["listings"]) == changed
+    assert _listing(tenant_a, market.sambal) == (27_500, 27_500, True)
+    assert _listing(tenant_a, market.nasi) == (12_000, 16_000, True)
+    assert _listing(tenant_a, market.keripik) == (15_000, 15_000, False)
+    assert _listing(tenant_a, market.madumongso) == (19_000, 19_000, True)
+    assert repair.listing_difference().todo == []  # the next sweep is a no-op
+
+
+def test_a_product_reserved_to_the_last_unit_is_not_repaired_over_and_over(
+    market: Market, tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repair counts live reservations like the feed does, so a listing the feed wrote
+    while a cart held the last units is not seen as drift on every sweep."""
+    services.set_stock(market.sambal, 1, actor=market.sri)
+    services.add_to_cart(market.joko, market.sambal.pk, 1)
+    services.reserve_cart(market.joko)
+    repair.repair_listings()
+    assert _listing(tenant_a, market.sambal)[2] is False
+    assert repair.listing_difference().todo == []
 
 
 def test_listing_repair_works_in_bounded_batches(market: Market, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,12 +1,18 @@
 """A real worker process killed with SIGKILL in the middle of a job: the job is applied exactly
-once. Own redis-server on a free loopback port (tests/ops/conftest.py), workers started as
-separate `celery worker` processes on the test database.
+once, whether the whole worker dies or only its prefork pool child. Own redis-server on a free
+loopback port (tests/ops/conftest.py), workers started as separate `celery worker` processes on
+the test database.
 
 The whole worker is killed (main process and pool child), so nobody rejects the message: it
 stays unacknowledged in Redis until the visibility timeout (35 minutes). The heartbeat sweep
 finds the job much sooner and queues it again; the new worker applies it in one transaction
 (the killed one's transaction was rolled back by PostgreSQL when its connection died); the
 original message, redelivered later, finds the batch applied and does nothing.
+
+Only the pool child killed: the main worker process sees it die, rejects the message
+(`task_reject_on_worker_lost`) so Redis hands it out again at once, and starts a new child that
+runs it. PostgreSQL ended the dead child's session, so the job's advisory lock is free and the
+new run takes over without waiting for the heartbeat sweep (apps.jobs.runner).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
@@ -57,6 +65,9 @@ def _start_worker(broker: str) -> subprocess.Popen[bytes]:
         "DATABASE_URL": _database_url(db),
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Follow-up tasks (the listing sync of every imported product) go to the broker, as
+        # from a production worker, instead of running inside the job being killed.
+        "KOTAKITA_TEST_EAGER": "0",
     }
     env.pop("REDIS_URL", None)
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues=bulk", "--pool=prefork"]
@@ -112,6 +123,18 @@ def _remove_shop(tenant: Tenant, shop: Shop) -> None:
     Listing.objects.filter(tenant=tenant, product_ref__in=refs).delete()
 
 
+def _apply_transaction_open() -> bool:
+    """Another session on the test database has had a transaction open for over a second: the
+    worker's apply (the claim's own transaction is a few milliseconds)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND xact_start < now() - interval '1 second'"
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 def test_a_job_whose_worker_was_killed_is_applied_exactly_once(
     tenant_a: Tenant, redis_server: RedisServer, shop_and_batch: tuple[User, ImportBatch]
 ) -> None:
@@ -134,7 +157,7 @@ def test_a_job_whose_worker_was_killed_is_applied_exactly_once(
             with tenant_a:
                 import_jobs.start_apply(batch, owner)  # queued after commit (autocommit here)
             assert _wait(lambda: state().job_state == "running", 60), "the first worker never started the job"
-            time.sleep(3)  # in the middle of the apply transaction
+            assert _wait(_apply_transaction_open, 60), "the apply transaction never showed"
             assert state().status == ImportBatch.Status.PREVIEW
             _kill(first)
             time.sleep(1)
@@ -160,4 +183,61 @@ def test_a_job_whose_worker_was_killed_is_applied_exactly_once(
             assert products() == ROWS and state().job_state == "done"
     finally:
         for worker in workers:
+            _kill(worker)
+
+
+def _pool_children(worker: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    return psutil.Process(worker.pid).children()
+
+
+def test_a_job_whose_pool_child_was_killed_is_applied_exactly_once(
+    tenant_a: Tenant, redis_server: RedisServer, shop_and_batch: tuple[User, ImportBatch]
+) -> None:
+    owner, batch = shop_and_batch
+    assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
+
+    def state() -> ImportBatch:
+        with tenant_a:
+            return ImportBatch.objects.get(pk=batch.pk)
+
+    def products() -> int:
+        with tenant_a:
+            return Product.objects.filter(shop=batch.shop_id).count()
+
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        with celery_broker(redis_server.url):
+            worker = _start_worker(redis_server.url)
+            assert _wait(lambda: len(_pool_children(worker)) == 1, 60), "the worker started no pool child"
+            with tenant_a:
+                import_jobs.start_apply(batch, owner)
+            assert _wait(lambda: state().job_state == "running", 60), "the worker never started the job"
+            assert _wait(_apply_transaction_open, 60), "the apply transaction never showed"
+            (child,) = _pool_children(worker)
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=10)
+            killed_at = time.monotonic()
+            assert state().status == ImportBatch.Status.PREVIEW and products() == 0  # rolled back
+
+            assert worker.poll() is None, "the main worker process died with its child"
+            replaced = lambda: [c.pid for c in _pool_children(worker) if c.pid != child.pid]  # noqa: E731
+            assert _wait(lambda: bool(replaced()), 30), "the pool did not replace the killed child"
+            # No stale sweep here: the rejected message is delivered again and the new child
+            # takes the job over (the killed child's transaction was rolled back).
+            finished = lambda: state().status == ImportBatch.Status.APPLIED and state().job_state == "done"  # noqa: E731
+            assert _wait(finished, 240), f"the job was not run again: {state().job_state} {state().job_error}"
+            sys.stderr.write(f"\njob applied {time.monotonic() - killed_at:.1f} s after its pool child was killed\n")
+            applied = state()
+            assert products() == ROWS and applied.summary["created"] == ROWS
+            with tenant_a:
+                assert Variant.objects.filter(shop=batch.shop_id).count() == ROWS
+                assert Stock.objects.filter(variant__shop=batch.shop_id).count() == ROWS
+
+            # The message was acknowledged once done: nothing is delivered again later.
+            time.sleep(3)
+            assert products() == ROWS and state().job_state == "done" and state().applied_at == applied.applied_at
+            broker = redis.Redis.from_url(redis_server.url)
+            assert broker.hlen("unacked") == 0 and broker.llen("bulk") == 0
+    finally:
+        if worker is not None:
             _kill(worker)
