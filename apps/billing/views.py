@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,28 +17,12 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
-from apps.tenancy.api.permissions import is_franchise_operator
+from apps.tenancy.operator_pages import operator_page
 
 from . import pdf, selectors, services
 from .models import Invoice
 
-View = Callable[..., HttpResponse]
-
-
-def operator_only(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        tenant = getattr(request, "tenant", None)
-        if tenant is None or tenant.schema_name != "public":
-            raise Http404
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        user = request.user
-        if not (user.is_active and (user.is_staff or is_franchise_operator(user))):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+operator_only = operator_page(staff_too=True)
 
 
 def _year(request: HttpRequest) -> int:

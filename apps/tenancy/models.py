@@ -149,7 +149,32 @@ class PooledSchema(models.Model):
         return self.schema_name
 
 
-class ActivationJob(models.Model):
+class OperatorJob(models.Model):
+    """Who started a platform job and when it ran. `heartbeat_at` is written while it runs (an
+    activation job after every region; a tenant operation by a thread of its worker every few
+    seconds, even while pg_dump blocks); the stale-job sweep (apps.jobs.stale) queues again a
+    running job whose heartbeat is too old (worker killed)."""
+
+    # Platform users are never deleted (only deactivated). No cascade and no DB constraint:
+    # a tenant schema's user with the same id must never reach these public rows.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ActivationJob(OperatorJob):
     """A bulk activation; re-running it skips regions that are already tenants."""
 
     class Status(models.TextChoices):
@@ -164,22 +189,6 @@ class ActivationJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     failed = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    # Platform users are never deleted (only deactivated). No cascade and no DB constraint:
-    # a tenant schema's user with the same id must never reach these public rows.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Written after every region while running; the stale-job sweep (apps.jobs) requeues a
-    # running job whose heartbeat is older than JOBS_ACTIVATION_STALE_SECONDS (worker killed).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("aktivasi massal")
@@ -263,7 +272,7 @@ TENANT_JOB_STEPS = {
 }
 
 
-class TenantOperationJob(models.Model):
+class TenantOperationJob(OperatorJob):
     """Archiving (then removing) a tenant, or restoring one from its archive, as a background job
     (apps.tenancy.operations). The operator's page polls it; the stale-job sweep (apps.jobs)
     queues a running job again when its heartbeat stops (the worker was killed).
@@ -306,20 +315,6 @@ class TenantOperationJob(models.Model):
     # Archive: path, sha256, size; restore: schema and address of the restored tenant.
     result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(  # see ActivationJob.created_by
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Written every few seconds by a thread of the running worker (operations.Heartbeat), even
-    # while pg_dump or a lock wait blocks the job itself.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("pekerjaan arsip/pulih")

@@ -6,15 +6,11 @@ and the views check the public schema again so that a mistaken mount cannot expo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,29 +20,15 @@ from apps.accounts.models import User
 from apps.core.errors import DomainError
 
 from . import operations
-from .api.permissions import is_franchise_operator
 from .models import ActivationJob, Tenant, TenantArchive, TenantOperationJob
-
-View = Callable[..., HttpResponse]
+from .operator_pages import operator_page
 
 RECENT_JOBS = 50
 RECENT_ACTIVATIONS = 20
 RECENT_ARCHIVES = 100
 
 
-def operator_required(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        tenant = getattr(request, "tenant", None)
-        if tenant is None or tenant.schema_name != "public":
-            raise Http404
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and is_franchise_operator(request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+operator_required = operator_page()
 
 
 def _user(request: HttpRequest) -> User:
