@@ -24,7 +24,7 @@ from apps.marketplace import services as market_services
 from apps.marketplace.lifecycle import Status
 from apps.marketplace.models import Order
 from apps.notifications.models import Message
-from apps.notifications.tasks import deliver_message
+from apps.notifications.tasks import deliver_due, deliver_message
 from apps.payments import services as payments
 from tests.conftest import PASSWORD, TenantSet, client_for
 from tests.marketplace.conftest import Market, make_market, signed_in, wipe_marketplace
@@ -108,6 +108,12 @@ def test_a_paid_order_answers_success_and_is_committed_with_redis_down(
         waiting = Message.objects.filter(recipient=market.sri, event="marketplace.order_paid", channel="email")
         assert waiting.filter(status=Message.Status.PENDING).exists()
     assert any("notifications.deliver_message" in r.getMessage() for r in caplog.records if r.name == "apps.core.tasks")
+
+    # Redis is back: the every-minute sweep (beat → sweeps queue → this task) sends what waited.
+    redis_server.start()
+    with celery_broker(redis_server.url), tenants.a:
+        assert deliver_due() >= 1
+        assert waiting.get().status == Message.Status.SENT
 
 
 def test_the_dashboard_serves_when_the_cache_is_down(
