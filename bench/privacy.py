@@ -239,7 +239,7 @@ def measure_demo(epsilon: float, seed: int) -> list[dict[str, Any]]:
             region_code__startswith=KOTA, metric__in={BY_CODE[c].metric for c in ("gmv", "orders", "umkm_active")}
         )
         .filter(dimension="")
-        .values_list("metric", "region_code", "day", "value", "count", "entity_keys")
+        .values_list("metric", "region_code", "day", "value", "count", "entity_keys", "entity_values", "entity_counts")
     )
     if not facts:
         return []
@@ -252,11 +252,11 @@ def measure_demo(epsilon: float, seed: int) -> list[dict[str, Any]]:
         for level in LEVELS:
             depth = {"kota": 2, "kecamatan": 3, "kelurahan": 4}[level]
             cells: dict[tuple[int, str], list[FactRow]] = defaultdict(list)
-            for metric, code, day, value, count, keys in facts:
+            for metric, code, day, value, count, keys, values, counts in facts:
                 if regions.level_of(code) < depth:
                     continue
                 place = ".".join(code.split(".")[:depth])
-                cells[(day_bucket[day], place)].append(FactRow(metric, value, count, keys))
+                cells[(day_bucket[day], place)].append(FactRow(metric, value, count, keys, values, counts))
             for code in ("gmv", "orders", "umkm_active"):
                 indicator = BY_CODE[code]
                 errors, hidden, bounds = [], 0, []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from apps.core.personal_data import secret_setting
@@ -58,6 +59,14 @@ class FactRow:
     count: int = 0
     dimension: str = ""
     entity_keys: frozenset[int] = field(default_factory=frozenset)
+    # Each entity's own share of `value` and of `count` (key -> amount, keys among
+    # `entity_keys`), so the Data-as-a-Service release can clamp every entity at its
+    # contribution bound exactly. Every producer of a metric released as a sum fills them
+    # (an entity that is counted once, e.g. a new shop, has 1); a part of `value` no entity
+    # can be named for (an anonymous report) is left out of them and so never released.
+    # Empty: not attributed (the release then falls back to an equal split, see dataservice).
+    entity_values: Mapping[int, int] = field(default_factory=dict, hash=False)
+    entity_counts: Mapping[int, int] = field(default_factory=dict, hash=False)
 
 
 def entity_key(kind: str, schema_name: str, pk: object) -> int:

@@ -9,7 +9,7 @@ reads that tenant's own rows.
 the distinct entities (shops, households, reporters...) behind the value. They let a consumer
 count distinct entities over any union of regions and days exactly, which is what k-anonymity
 and the differencing auditor in `apps.analytics.privacy` need; they can never be turned back
-into an id without the platform's key.
+into an id without the platform's key. `entity_values` / `entity_counts` hold each of those entities' own share.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ class DailyFact(models.Model):
     value = models.BigIntegerField(_("nilai"), default=0)
     count = models.IntegerField(_("jumlah kejadian"), default=0)
     entity_keys = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # Parallel to `entity_keys` (same order): each entity's own part of `value` and of `count`,
+    # so a release can clamp every entity exactly (see FactRow). Empty on facts rolled up
+    # before they existed (`manage.py rollup_facts` recomputes them) and on metrics whose
+    # producer does not attribute them.
+    entity_values = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    entity_counts = ArrayField(models.BigIntegerField(), default=list, blank=True)
     computed_at = models.DateTimeField(_("dihitung"), auto_now=True)
 
     class Meta:

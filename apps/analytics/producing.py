@@ -27,3 +27,16 @@ def keys(kind: str, pks: Iterable[object]) -> frozenset[int]:
     """Anonymous keys of the entities `pks` of one kind in the current tenant."""
     schema = str(connection.schema_name)
     return frozenset(entity_key(kind, schema, pk) for pk in pks if pk is not None)
+
+
+def keyed(kind: str, amounts: Iterable[tuple[object, int]]) -> dict[int, int]:
+    """Each entity's total of `amounts` ((pk, amount) pairs, a pk may repeat) by its anonymous
+    key: the per-entity shares of a fact (`FactRow.entity_values` / `entity_counts`)."""
+    schema = str(connection.schema_name)
+    out: dict[int, int] = {}
+    for pk, amount in amounts:
+        if pk is None:
+            continue
+        key = entity_key(kind, schema, pk)
+        out[key] = out.get(key, 0) + int(amount)
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,6 +60,13 @@ def producers() -> list[Producer]:
     return found
 
 
+def _add(a: Mapping[int, int], b: Mapping[int, int]) -> dict[int, int]:
+    out = dict(a)
+    for key, amount in b.items():
+        out[key] = out.get(key, 0) + amount
+    return out
+
+
 def merge(rows: Iterable[FactRow]) -> list[FactRow]:
     """One row per (metric, dimension): values and counts add up, entity keys are united; for
     the DISTINCT_METRICS the value is the number of distinct entities."""
@@ -76,12 +83,19 @@ def merge(rows: Iterable[FactRow]) -> list[FactRow]:
             count=seen.count + row.count,
             dimension=row.dimension,
             entity_keys=seen.entity_keys | row.entity_keys,
+            entity_values=_add(seen.entity_values, row.entity_values),
+            entity_counts=_add(seen.entity_counts, row.entity_counts),
         )
     out = []
     for (metric, dimension), row in sorted(merged.items()):
         if metric in DISTINCT_METRICS:
             row = FactRow(
-                metric, value=len(row.entity_keys), count=row.count, dimension=dimension, entity_keys=row.entity_keys
+                metric,
+                value=len(row.entity_keys),
+                count=row.count,
+                dimension=dimension,
+                entity_keys=row.entity_keys,
+                entity_values=dict.fromkeys(row.entity_keys, 1),  # one each, by definition
             )
         out.append(row)
     return out
@@ -93,8 +107,19 @@ def collect(tenant: Tenant, day: datetime.date) -> list[FactRow]:
         return merge(row for produce in producers() for row in produce(day))
 
 
+def _aligned(keys: list[int], shares: Mapping[int, int]) -> list[int]:
+    """`shares` in the order of `keys` (what DailyFact stores), empty when not attributed."""
+    return [int(shares.get(key, 0)) for key in keys] if shares else []
+
+
 def _check(row: FactRow) -> None:
-    if row.count < 0 or len(row.metric) > 64 or len(row.dimension) > 64:
+    # A share of an entity not among the keys, a negative share or shares adding up to more than
+    # the fact are producer bugs that would make the release clamp the wrong thing.
+    shares_ok = all(
+        set(shares) <= row.entity_keys and min(shares.values(), default=0) >= 0 and sum(shares.values()) <= total
+        for shares, total in ((row.entity_values, row.value), (row.entity_counts, row.count))
+    )
+    if row.count < 0 or len(row.metric) > 64 or len(row.dimension) > 64 or not shares_ok:
         raise ValidationFailed(
             _("Fakta %(metric)s/%(dimension)s tidak valid.") % {"metric": row.metric, "dimension": row.dimension},
             code="invalid_fact",
@@ -160,9 +185,12 @@ def rollup_tenant_day(tenant: Tenant, day: datetime.date) -> RollupResult:
                 dimension=row.dimension,
                 value=row.value,
                 count=row.count,
-                entity_keys=sorted(row.entity_keys),
+                entity_keys=keys,
+                entity_values=_aligned(keys, row.entity_values),
+                entity_counts=_aligned(keys, row.entity_counts),
             )
             for row in rows
+            for keys in [sorted(row.entity_keys)]
         ]
     )
     transaction.on_commit(lambda: bump_version(tenant))

@@ -82,6 +82,13 @@ def clamp_group(cells: Sequence[Mapping[int, float]], bound: float) -> list[floa
     return [sum(max(amount, 0.0) * factor[key] for key, amount in cell.items()) for cell in cells]
 
 
+def clamped_total(contributions: Mapping[int, float], bound: float) -> float:
+    """The pre-noise sum of one cell released alone: sum of min(contribution, bound) over its
+    entities, each entity's contribution being its own total over the cell's days (so one
+    entity moves it by at most `bound`: the sensitivity the noise is scaled to)."""
+    return clamp_group([contributions], bound)[0]
+
+
 def clamp_array(contributions: np.ndarray, bound: float) -> np.ndarray:
     """`clamp_group` for one cell per row of an entities x cells array of one-cell groups
     (the bench's synthetic city): each entity's contribution to each cell clamped at `bound`."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +20,23 @@ from apps.core.errors import DomainError
 from apps.tenancy import regions
 from apps.tenancy.models import Region
 
-from .indicators import BY_CODE, Contributions, FactRow, Indicator, contributions
+from .indicators import BY_CODE, Attribution, Contributions, FactRow, Indicator, contributions
 from .models import ApiKey, ReleasedValue, UsageDay
 
 GRANULARITIES = ("day", "week", "month")
 BREAKDOWNS = ("none", "region", "dimension")
+logger = logging.getLogger(__name__)
+FACT_FIELDS = (
+    "metric",
+    "dimension",
+    "region_code",
+    "day",
+    "value",
+    "count",
+    "entity_keys",
+    "entity_values",
+    "entity_counts",
+)
 MAX_BUCKETS = {"day": 366, "week": 260, "month": 120}
 DEFAULT_DAYS = 30
 # Far outside any fact, and keeps the period arithmetic away from date.min/date.max.
@@ -224,7 +237,17 @@ def build_tables(query: Query) -> list[Table]:
     facts = (
         DailyFact.objects.filter(metric__in=query.indicator.metrics, day__range=(query.start, query.end))
         .filter(Q(region_code=query.region) | Q(region_code__startswith=query.region + "."))
-        .values_list("metric", "dimension", "region_code", "day", "value", "count", "entity_keys")
+        .values_list(
+            "metric",
+            "dimension",
+            "region_code",
+            "day",
+            "value",
+            "count",
+            "entity_keys",
+            "entity_values",
+            "entity_counts",
+        )
     )
     spans = buckets(query.start, query.end, query.granularity)
     bucket_of: dict[datetime.date, int] = {}
@@ -240,8 +263,8 @@ def build_tables(query: Query) -> list[Table]:
     level = regions.level_of(query.region)
     totals: dict[int, list[FactRow]] = defaultdict(list)
     children: dict[int, dict[str, list[FactRow]]] = defaultdict(lambda: defaultdict(list))
-    for metric, dimension, region_code, day, amount, count, keys in raw:
-        row = FactRow(metric, amount, count, keys)
+    for metric, dimension, region_code, day, amount, count, keys, values, counts in raw:
+        row = FactRow(metric, amount, count, keys, values, counts)
         i = bucket_of[day]
         is_total_row = dimension == "" or metric not in has_total
         if is_total_row:
@@ -254,18 +277,28 @@ def build_tables(query: Query) -> list[Table]:
             children[i][dimension].append(row)
     parts = query.indicator.parts
     names = breakdown_domain(query)
+    seen = Attribution()
     tables = []
     for i, (first, last) in enumerate(spans):
         kids = [
             RawCell(
                 name if query.breakdown == "region" else query.region,
                 "" if query.breakdown == "region" else name,
-                tuple(contributions(part, children[i].get(name, ())) for part in parts),
+                tuple(contributions(part, children[i].get(name, ()), seen) for part in parts),
             )
             for name in names
         ]
-        total = RawCell(query.region, "", tuple(contributions(part, totals[i]) for part in parts))
+        total = RawCell(query.region, "", tuple(contributions(part, totals[i], seen) for part in parts))
         tables.append(Table(first, last, total, kids))
+    if seen.equal_split:
+        # Their dominant entity is not bounded by the contribution bound; `manage.py
+        # rollup_facts` over their days recomputes them with per-entity shares.
+        logger.warning(
+            "dataservice: %s of %s fact rows of %s have no per-entity shares; split equally (legacy facts)",
+            seen.equal_split,
+            seen.equal_split + seen.exact,
+            query.indicator.code,
+        )
     return tables
 
 

@@ -4,20 +4,23 @@ UMKM: active shops at day end and shops opened that day, by KBLI 2-digit sector 
 owner held an issued, unrevoked permit at day end (the latest one); the "" row is the total,
 sectors may not add up to it (shops without a known sector count in the total only).
 Sales: an order counts on the day it was paid (COD orders: the day they completed). GMV is the
-goods subtotal; per category, a line counts in each category of its product.
+goods subtotal; per category, a line counts in each category of its product. Every sales and
+UMKM fact carries each shop's own share (`entity_values` / `entity_counts`), which the Data-as-
+a-Service release clamps per shop.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Substr
 
 from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.analytics.producing import day_bounds, keyed, keys
 from apps.permits.models import Permit
 
 from .models import Order, OrderLine, Shop
@@ -54,47 +57,94 @@ def _umkm(day: datetime.date) -> Iterator[FactRow]:
         for pk, sec, _created in rows:
             if sec:
                 by_sector[sec].append(pk)
-        yield FactRow(metric, value=len(rows), entity_keys=keys("shop", [s[0] for s in rows]))
+        every = keys("shop", [s[0] for s in rows])
+        # A shop counts once: its own share is 1.
+        yield FactRow(metric, value=len(every), entity_keys=every, entity_values=dict.fromkeys(every, 1))
         for sec, pks in sorted(by_sector.items()):
-            yield FactRow(metric, value=len(pks), dimension=sec, entity_keys=keys("shop", pks))
+            ents = keys("shop", pks)
+            yield FactRow(
+                metric, value=len(ents), dimension=sec, entity_keys=ents, entity_values=dict.fromkeys(ents, 1)
+            )
 
 
 def _sales(day: datetime.date) -> Iterator[FactRow]:
+    """Sales facts with each shop's own share, from one GROUP BY shop query per fact family
+    (totals are the sums of the shops' shares, so they always agree)."""
     start, end = day_bounds(day)
     orders = Order.objects.filter(_sold(start, end))
-    total = orders.aggregate(gmv=Sum("subtotal"), fees=Sum("platform_fee"), n=Count("id"))
-    if total["n"]:
-        shops = keys("shop", orders.values_list("shop_id", flat=True).distinct())
-        yield FactRow(Metric.GMV, value=int(total["gmv"] or 0), count=total["n"], entity_keys=shops)
-        yield FactRow(Metric.PLATFORM_FEES, value=int(total["fees"] or 0), count=total["n"], entity_keys=shops)
+    per_shop = list(
+        orders.values("shop_id")
+        .annotate(gmv=Sum("subtotal"), fees=Sum("platform_fee"), n=Count("id"))
+        .order_by("shop_id")
+    )
+    if per_shop:
+        shops = keys("shop", [r["shop_id"] for r in per_shop])
+        gmv = keyed("shop", [(r["shop_id"], int(r["gmv"] or 0)) for r in per_shop])
+        fees = keyed("shop", [(r["shop_id"], int(r["fees"] or 0)) for r in per_shop])
+        n = keyed("shop", [(r["shop_id"], r["n"]) for r in per_shop])
+        for metric, shares in ((Metric.GMV, gmv), (Metric.PLATFORM_FEES, fees)):
+            yield FactRow(
+                metric,
+                value=sum(shares.values()),
+                count=sum(n.values()),
+                entity_keys=shops,
+                entity_values=shares,
+                entity_counts=n,
+            )
         yield FactRow(
             Metric.ACTIVE_RESIDENTS,
             value=0,
             entity_keys=keys("user", orders.values_list("buyer_id", flat=True).distinct()),
         )
     lines = OrderLine.objects.filter(order__in=orders)
-    units = lines.aggregate(units=Sum("quantity"), n=Count("id"))
-    if units["n"]:
-        shops = keys("shop", lines.values_list("order__shop_id", flat=True).distinct())
-        yield FactRow(Metric.UNITS_SOLD, value=int(units["units"] or 0), count=units["n"], entity_keys=shops)
-    per_category = (
-        lines.filter(product__categories__isnull=False)
-        .values(slug=F("product__categories__slug"))
-        .annotate(gmv=Sum("line_total"), units=Sum("quantity"), n=Count("id"), orders=Count("order_id", distinct=True))
-        .order_by("slug")
+    units_per_shop = list(
+        lines.values(shop=F("order__shop_id")).annotate(units=Sum("quantity"), n=Count("id")).order_by("shop")
     )
-    shops_per_category: dict[str, set[int]] = defaultdict(set)
-    for slug, shop_id in (
-        lines.filter(product__categories__isnull=False)
-        .values_list("product__categories__slug", "order__shop_id")
-        .distinct()
-    ):
-        shops_per_category[slug].add(shop_id)
-    for row in per_category:
-        ents = keys("shop", shops_per_category[row["slug"]])
-        yield FactRow(Metric.GMV, value=int(row["gmv"]), count=row["orders"], dimension=row["slug"], entity_keys=ents)
+    if units_per_shop:
+        units = keyed("shop", [(r["shop"], int(r["units"] or 0)) for r in units_per_shop])
+        n_lines = keyed("shop", [(r["shop"], r["n"]) for r in units_per_shop])
         yield FactRow(
-            Metric.UNITS_SOLD, value=int(row["units"]), count=row["n"], dimension=row["slug"], entity_keys=ents
+            Metric.UNITS_SOLD,
+            value=sum(units.values()),
+            count=sum(n_lines.values()),
+            entity_keys=frozenset(units),
+            entity_values=units,
+            entity_counts=n_lines,
+        )
+    # One row per (category, shop); an order belongs to one shop, so its distinct orders per
+    # category are the sum over the shops.
+    per_category_shop = (
+        lines.filter(product__categories__isnull=False)
+        .values(slug=F("product__categories__slug"), shop=F("order__shop_id"))
+        .annotate(gmv=Sum("line_total"), units=Sum("quantity"), n=Count("id"), orders=Count("order_id", distinct=True))
+        .order_by("slug", "shop")
+    )
+    by_category: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in per_category_shop:
+        by_category[row["slug"]].append(row)
+    for slug, rows in by_category.items():
+        cat_gmv = keyed("shop", [(r["shop"], int(r["gmv"] or 0)) for r in rows])
+        cat_orders = keyed("shop", [(r["shop"], r["orders"]) for r in rows])
+        cat_units = keyed("shop", [(r["shop"], int(r["units"] or 0)) for r in rows])
+        cat_lines = keyed("shop", [(r["shop"], r["n"]) for r in rows])
+        ents = frozenset(cat_gmv)
+        yield FactRow(
+            Metric.GMV,
+            value=sum(cat_gmv.values()),
+            count=sum(cat_orders.values()),
+            dimension=slug,
+            entity_keys=ents,
+            entity_values=cat_gmv,
+            entity_counts=cat_orders,
+        )
+        yield FactRow(
+            Metric.UNITS_SOLD,
+            value=sum(cat_units.values()),
+            count=sum(cat_lines.values()),
+            dimension=slug,
+            entity_keys=ents,
+            entity_values=cat_units,
+            entity_counts=cat_lines,
         )
 
 

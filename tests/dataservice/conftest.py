@@ -80,7 +80,10 @@ class Facts:
         count: int = 0,
         dimension: str = "",
         day: datetime.date | None = None,
+        values: Iterable[int] = (),
+        counts: Iterable[int] = (),
     ) -> DailyFact:
+        """`values` / `counts`: each entity's own share, parallel to `keys` (empty: a legacy fact)."""
         if day is None:
             # The next free day of January for this metric/dimension of the tenant.
             slot = (metric, dimension)
@@ -95,6 +98,8 @@ class Facts:
             value=value,
             count=count,
             entity_keys=list(keys),
+            entity_values=list(values),
+            entity_counts=list(counts),
         )
 
 
