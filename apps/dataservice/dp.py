@@ -21,9 +21,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import opendp.prelude as dp
+import opendp.measurements as measurements
 
-dp.enable_features("contrib")
+# Not `opendp.prelude`: it imports OpenDP's extras (scikit-learn, SciPy, pandas), which web
+# processes must not load (tests/core/test_web_imports.py).
+from opendp.accuracy import laplacian_scale_to_accuracy
+from opendp.domains import atom_domain, vector_domain
+from opendp.metrics import l1_distance
+from opendp.mod import enable_features
+
+enable_features("contrib")
 
 MECHANISM = "laplace"
 LIBRARY = "OpenDP 0.16"
@@ -36,8 +43,8 @@ class Noise(Protocol):
 
 def opendp_noise(values: Sequence[float], scale: float, epsilon: float, sensitivity: float) -> list[float]:
     """Laplace noise from OpenDP, refusing a scale whose privacy map exceeds `epsilon`."""
-    measurement = dp.m.make_laplace(
-        dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l1_distance(T=float), scale=scale
+    measurement = measurements.make_laplace(
+        vector_domain(atom_domain(T=float, nan=False)), l1_distance(T=float), scale=scale
     )
     spent = float(measurement.map(sensitivity))  # type: ignore[no-untyped-call]
     if spent > epsilon * (1 + 1e-6):
@@ -68,7 +75,7 @@ def scale_for(bound: float, epsilon: float) -> float:
 
 def error_95(scale: float) -> float:
     """Half-width of the 95% interval of Laplace noise of `scale` (OpenDP's accuracy formula)."""
-    return float(dp.laplacian_scale_to_accuracy(scale, ALPHA))
+    return float(laplacian_scale_to_accuracy(scale, ALPHA))
 
 
 def clamp_group(cells: Sequence[Mapping[int, float]], bound: float) -> list[float]:
