@@ -18,6 +18,8 @@ from apps.rtrw.models import RukunTetangga, RukunWarga
 
 from .models import Audience, Event
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
 
 @dataclass
 class EventInput:
@@ -98,6 +100,16 @@ def validate(data: EventInput) -> None:
         raise ValidationFailed(_("Waktu harus memakai zona waktu."), code="naive_datetime", field="starts_at")
     if data.ends_at <= data.starts_at:
         raise ValidationFailed(_("Waktu selesai harus setelah waktu mulai."), code="end_before_start", field="ends_at")
+    for field, moment in (("starts_at", data.starts_at), ("ends_at", data.ends_at)):
+        # A kelurahan agenda has no year-14 events; such times also come back in Jakarta's
+        # historical local mean time (+07:07:12), an offset RFC 3339 cannot write.
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise ValidationFailed(
+                _("Waktu kegiatan harus antara tahun %(first)d dan %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+                code="out_of_range",
+                field=field,
+            )
     if (data.lat is None) != (data.lng is None):
         raise ValidationFailed(_("Lintang dan bujur harus diisi berdua."), code="incomplete_point", field="lat")
     if data.lat is not None and data.lng is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180):

@@ -38,5 +38,7 @@ def repair_tenant() -> dict[str, object]:
 
 @shared_task(name="jobs.repair_everywhere", ignore_result=True)
 def repair_everywhere() -> int:
-    """Beat (every 15 minutes): queue `repair_tenant` in every active tenant."""
+    """Beat (every 15 minutes): queue `repair_tenant` in every active tenant, after forgetting
+    the platform's own idempotency keys (operator API, public schema) past their retention."""
+    idempotency.prune_records()
     return enqueue_in_every_tenant(repair_tenant)

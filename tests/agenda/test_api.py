@@ -51,6 +51,8 @@ def test_create_event_and_read_it_back_in_wib(staff_a: Client, residents: dict[s
     [
         ({"ends_at": wib(3, 6).isoformat()}, "end_before_start"),
         ({"ends_at": wib(3, 6, 30).isoformat()}, "end_before_start"),
+        ({"starts_at": "0014-06-14T08:53:26+18:59"}, "out_of_range"),
+        ({"ends_at": "2219-11-19T00:09:24Z"}, "out_of_range"),
         ({"audience": "rt", "rw": 1, "rt": 9}, "unknown_rt"),
         ({"audience": "rt", "rw": 9, "rt": 1}, "unknown_rt"),
         ({"audience": "rw", "rw": 9}, "unknown_rw"),

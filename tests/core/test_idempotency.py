@@ -34,6 +34,31 @@ SHARED = [
     "/api/v1/aid/distributions/",
     "/api/v1/procurement/requests/",
     "/api/v1/procurement/requests/{id}/quote/",
+    "/api/v1/lending/products/",
+    "/api/v1/lending/applications/{id}/approve/",
+    "/api/v1/lending/applications/{id}/disburse/",
+    "/api/v1/lending/loans/{id}/repayments/",
+    "/api/v1/lending/loans/{id}/recoveries/",
+    "/api/v1/community/cash-books/{id}/entries/",
+    "/api/v1/community/cash-books/{id}/schedules/",
+    "/api/v1/community/cash-books/{id}/iuran-cash/",
+    "/api/v1/community/iuran/pay/",
+    "/api/v1/community/arisan/",
+    "/api/v1/community/arisan/{id}/members/",
+    "/api/v1/community/arisan-rounds/{id}/contribute/",
+    "/api/v1/fulfillment/hubs/",
+    "/api/v1/fulfillment/deliveries/",
+    "/api/v1/fulfillment/pings/",
+    "/api/v1/agenda/events/",
+    "/api/v1/marketplace/orders/{id}/pay/",
+]
+# Creating POSTs that keep only their own domain key (same key + same body → the same
+# record, another body → 409; the key is required): the header is documented there too.
+DOMAIN_KEYED = [
+    "/api/v1/payments/transfers/",
+    "/api/v1/payments/payments/",
+    "/api/v1/payments/refunds/",
+    "/api/v1/marketplace/orders/",
 ]
 
 
@@ -73,7 +98,7 @@ def test_blank_key_means_no_key() -> None:
 @pytest.mark.django_db
 def test_every_creating_post_documents_the_header(client_a: Client) -> None:
     paths = client_a.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
-    for path in SHARED:
+    for path in SHARED + DOMAIN_KEYED:
         parameters = paths[path]["post"].get("parameters", [])
         header = [p for p in parameters if p["name"] == idempotency.HEADER]
         assert header and header[0]["in"] == "header", path
@@ -151,3 +176,41 @@ def test_keys_are_forgotten_after_their_retention(in_a: Tenant) -> None:
     assert idempotency.prune_records() == 1
     assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
     assert IdempotencyRecord.objects.filter(pk=recent.pk).exists()
+
+
+PLATFORM_SHARED = ["/api/v1/activation-jobs/", "/api/v1/tenant-jobs/restore/"]
+
+
+def test_operator_bulk_activation_replays_and_refuses_like_every_shared_key(
+    operator_client: Client, tenants: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.jobs import tasks as jobs
+    from apps.tenancy.models import ActivationJob
+
+    paths = operator_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for path in PLATFORM_SHARED:
+        assert idempotency.HEADER in [p["name"] for p in paths[path]["post"].get("parameters", [])], path
+
+    def start(scope: str, key: str) -> Any:
+        return operator_client.post(
+            "/api/v1/activation-jobs/", {"scope": scope}, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key
+        )
+
+    first = start("35.77.01", "massal-1")
+    assert first.status_code == 202, first.content
+    again = start("35.77.01", "massal-1")
+    assert (again.status_code, again.content, again["Idempotency-Replayed"]) == (202, first.content, "true")
+    assert ActivationJob.objects.filter(scope="35.77.01").count() == 1
+    other = start("35.77.02", "massal-1")
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert not ActivationJob.objects.filter(scope="35.77.02").exists()
+
+    # The platform's keys (public schema) are forgotten by the beat sweep that runs there.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    IdempotencyRecord.objects.filter(key="massal-1").update(created_at=timezone.now() - timedelta(days=8))
+    monkeypatch.setattr(jobs, "enqueue_in_every_tenant", lambda task: 0)
+    jobs.repair_everywhere()
+    assert not IdempotencyRecord.objects.filter(key="massal-1").exists()

@@ -2,7 +2,8 @@
 own database connection, against committed data): exactly one charge or record, every
 caller gets the first answer; the same key with another body is a 409.
 
-Covers a money endpoint (wallet top-up), a DRF record endpoint (reports API) and Open311."""
+Covers a money endpoint (wallet top-up), a DRF record endpoint (reports API), Open311 and an
+RT cash-book entry (community ledger: its own key underneath, the shared layer on top)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ from django.db import connection, transaction
 from django.test import Client
 
 from apps.accounts.api_tokens import issue_token
-from apps.accounts.models import User
+from apps.accounts.models import ApiToken, User
+from apps.community import selectors as community
+from apps.community.models import CashBookEntry
 from apps.core.models import IdempotencyRecord
 from apps.payments import services as payments
 from apps.payments.models import GatewayCharge
 from apps.reports import services as reports
 from apps.reports.models import ApiKey, Category, Report
 from apps.tenancy.models import Tenant
+from tests.community.conftest import World, make_world, wipe_community
 from tests.conftest import client_for
 
 CALLERS = 10
@@ -181,4 +185,65 @@ def test_ten_concurrent_open311_posts_with_one_key_make_one_report(tenant_a: Ten
     with tenant_a:
         [report] = Report.objects.filter(category__code=CATEGORY)
         assert answers[0].json()[0]["service_request_id"] == report.code
+    connection.set_schema_to_public()
+
+
+KAS_RW = 37
+KAS_PREFIX = "serentak-kas-"
+KAS_USERNAMES = [
+    f"{KAS_PREFIX}{name}"
+    for name in ("ketua-rt1", "bendahara-rt1", "ketua-rt2", "bendahara-rt2", "sri", "joko", "andi", "tamu", "staf")
+]
+
+
+@dataclass
+class Kas:
+    world: World
+    token: str
+
+
+def _wipe_kas(tenant: Tenant) -> None:
+    with tenant:
+        users = User.objects.filter(username__in=KAS_USERNAMES)
+        ApiToken.objects.filter(user__in=users).delete()
+        IdempotencyRecord.objects.filter(owner__in=[f"user:{pk}" for pk in users.values_list("pk", flat=True)]).delete()
+    wipe_community(tenant, KAS_USERNAMES, KAS_RW)
+
+
+@pytest.fixture
+def kas(tenant_a: Tenant, committed: None) -> Iterator[Kas]:
+    _wipe_kas(tenant_a)
+    with tenant_a:
+        world = make_world(prefix=KAS_PREFIX, rw_number=KAS_RW)
+        token = issue_token(world.rt1.treasurer).key
+    connection.set_schema_to_public()
+    try:
+        yield Kas(world=world, token=token)
+    finally:
+        _wipe_kas(tenant_a)
+
+
+def test_ten_concurrent_cash_book_entries_with_one_key_move_money_once(tenant_a: Tenant, kas: Kas) -> None:
+    book = kas.world.rt1.book
+    path = f"/api/v1/community/cash-books/{book.pk}/entries/"
+    body = {"direction": "in", "amount": "75000", "category": "donasi", "description": "Donasi kerja bakti"}
+    post = _json_post(kas.token, path, body, "serentak-kas")
+    answers, errors = _race(tenant_a, [post] * CALLERS)
+    assert errors == [], errors[:3]
+    assert [a.status_code for a in answers] == [201] * CALLERS, [a.content for a in answers][:2]
+    assert len({a.content for a in answers}) == 1
+    assert sum(1 for a in answers if a.get("Idempotency-Replayed") == "true") == CALLERS - 1
+    with tenant_a:
+        [line] = CashBookEntry.objects.filter(cash_book=book)
+        assert str(line.public_id) == answers[0].json()["id"]
+        assert community.balances(book).total == 75_000  # one ledger movement, not ten
+    connection.set_schema_to_public()
+
+    # The ledger's own key would have answered the first line again; the shared layer says 409.
+    other = _json_post(kas.token, path, {**body, "description": "Donasi lain"}, "serentak-kas")
+    refused = other(client_for(tenant_a))
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "idempotency_key_reused"
+    with tenant_a:
+        assert CashBookEntry.objects.filter(cash_book=book).count() == 1
+        assert community.balances(book).total == 75_000
     connection.set_schema_to_public()

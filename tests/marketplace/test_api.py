@@ -129,6 +129,24 @@ def test_lifecycle_over_the_api_and_out_of_order_moves(bumdes: Client, market: M
     assert bumdes.get(f"{BASE}/orders/{order_id}/").json()["status"] == "accepted"
 
 
+def test_paying_with_a_used_key_replays_or_is_refused_like_every_shared_key(bumdes: Client, market: Market) -> None:
+    first = post(bumdes, "/orders/", {"items": [{"variant": market.keripik.pk, "quantity": 1}]}, key="po-a").json()
+    second = post(bumdes, "/orders/", {"items": [{"variant": market.nasi.pk, "quantity": 1}]}, key="po-b").json()
+    order_a, order_b = first["orders"][0]["id"], second["orders"][0]["id"]
+    paid = post(bumdes, f"/orders/{order_a}/pay/", {"method": "cod"}, key="bayar-1")
+    assert paid.status_code == 200 and paid.json()["status"] == "cod"
+    again = post(bumdes, f"/orders/{order_a}/pay/", {"method": "cod"}, key="bayar-1")
+    assert (again.status_code, again.content) == (200, paid.content)
+    assert again["Idempotency-Replayed"] == "true"
+    # The order's own key is per order, so this used to pay order B; the key is the caller's.
+    other_order = post(bumdes, f"/orders/{order_b}/pay/", {"method": "cod"}, key="bayar-1")
+    assert other_order.status_code == 409 and other_order.json()["error"]["code"] == "idempotency_key_reused"
+    other_method = post(bumdes, f"/orders/{order_a}/pay/", {"method": "wallet"}, key="bayar-1")
+    assert other_method.status_code == 409 and other_method.json()["error"]["code"] == "idempotency_key_reused"
+    assert Order.objects.get(public_id=order_b).status == "awaiting_payment"
+    assert Order.objects.get(public_id=order_a).status == "cod"
+
+
 def test_unknown_and_malformed_order_ids_are_404(bumdes: Client, market: Market) -> None:
     assert bumdes.get(f"{BASE}/orders/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert bumdes.get(f"{BASE}/orders/not-a-uuid/").status_code == 404

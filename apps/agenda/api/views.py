@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.agenda import selectors, services
 from apps.agenda.models import Audience, Event
+from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 
 from .serializers import EventSerializer
 
@@ -44,7 +45,10 @@ def _input(data: dict[str, Any]) -> services.EventInput:
             OpenApiParameter("audience", str, enum=Audience.values),
         ]
     ),
-    create=extend_schema(description="Buat kegiatan. Selesai sebelum mulai, RT/RW tak dikenal → 422."),
+    create=extend_schema(
+        description="Buat kegiatan. Selesai sebelum mulai, RT/RW tak dikenal → 422.",
+        parameters=[OPENAPI_PARAMETER],
+    ),
 )
 class EventViewSet(viewsets.ModelViewSet[Event]):
     """Kelurahan events. Everyone signed in sees public events and those of their own RT/RW;
@@ -64,6 +68,7 @@ class EventViewSet(viewsets.ModelViewSet[Event]):
             qs = qs.filter(audience=value)
         return qs
 
+    @idempotent("agenda.event")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = EventSerializer(data=request.data)
         data.is_valid(raise_exception=True)

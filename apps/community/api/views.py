@@ -4,6 +4,15 @@ Money moves need an `Idempotency-Key` header where a retry could move money twic
 income/expenses, paying iuran by wallet); keys are scoped to the signed-in user. Contributions
 and payouts of arisan are idempotent per round and member by themselves.
 
+Every POST that creates a record or moves money also takes the shared `Idempotency-Key`
+layer (apps.core.idempotency): the same key and body replay the first answer, the same key
+with another body is a 409; the ledger's own keys stay underneath. Not under it, on purpose
+(repeating them changes nothing, so there is no first answer to protect): voiding a line
+(a voided line is answered as it is), naming the treasurer (the same person stays named),
+the arisan draw steps `commit`/`draw` (a repeat answers the group as it is) and `order` (a
+repeat is refused 409 once the order is fixed), the round `payout` (once per round: a repeat
+answers the paid round) and the QRIS `refresh` (reads the gateway's state).
+
 Errors: bad input 422, not allowed 403, a refused move (already paid, insufficient funds,
 incomplete round) 409, an unknown or another tenant's id 404: nothing changed in any case.
 """
@@ -37,6 +46,7 @@ from apps.community.models import (
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 from apps.payments import services as pay
 
 from .serializers import (
@@ -131,11 +141,16 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
     )
     @action(detail=True, methods=["get", "post"])
     def entries(self, request: Request, pk: str) -> Response:
+        if request.method == "POST":
+            return self._record_entry(request, pk)
         book = self._managed()
-        if request.method == "GET":
-            lines = CashBookEntry.objects.filter(cash_book=book).select_related("member")
-            page = self.paginate_queryset(cast(Any, lines))
-            return self.get_paginated_response(CashEntrySerializer(page, many=True, context={"request": request}).data)
+        lines = CashBookEntry.objects.filter(cash_book=book).select_related("member")
+        page = self.paginate_queryset(cast(Any, lines))
+        return self.get_paginated_response(CashEntrySerializer(page, many=True, context={"request": request}).data)
+
+    @idempotent("community.cash_entry")
+    def _record_entry(self, request: Request, pk: str) -> Response:
+        book = self._managed()
         data = _input(CashEntryInput, request.data)
         common: dict[str, Any] = {
             "actor": _user(request),
@@ -211,12 +226,22 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
         return Response(rows)
 
     @extend_schema(methods=["GET"], responses={200: IuranScheduleSerializer(many=True), **ERRORS})
-    @extend_schema(methods=["POST"], request=IuranScheduleInput, responses={201: IuranScheduleSerializer, **ERRORS})
+    @extend_schema(
+        methods=["POST"],
+        request=IuranScheduleInput,
+        responses={201: IuranScheduleSerializer, **ERRORS},
+        parameters=[OPENAPI_PARAMETER],
+    )
     @action(detail=True, methods=["get", "post"])
     def schedules(self, request: Request, pk: str) -> Response:
+        if request.method == "POST":
+            return self._set_schedule(request, pk)
         book = self.get_object()
-        if request.method == "GET":
-            return Response(IuranScheduleSerializer(book.schedules.all(), many=True).data)
+        return Response(IuranScheduleSerializer(book.schedules.all(), many=True).data)
+
+    @idempotent("community.iuran_schedule")
+    def _set_schedule(self, request: Request, pk: str) -> Response:
+        book = self.get_object()
         data = _input(IuranScheduleInput, request.data)
         item = services.set_schedule(
             book,
@@ -231,6 +256,7 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
         request=CashIuranInput, responses={201: IuranPaymentSerializer, **ERRORS}, parameters=[IDEMPOTENCY_HEADER]
     )
     @action(detail=True, methods=["post"], url_path="iuran-cash")
+    @idempotent("community.iuran_cash")
     def iuran_cash(self, request: Request, pk: str) -> Response:
         """The treasurer received one month's iuran in cash from a household."""
         book = self._managed()
@@ -282,6 +308,7 @@ class IuranViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=PayIuranInput, responses={201: IuranPaymentSerializer, **ERRORS}, parameters=[IDEMPOTENCY_HEADER]
     )
     @action(detail=False, methods=["post"])
+    @idempotent("community.iuran_pay")
     def pay(self, request: Request) -> Response:
         """Pay one month: `wallet` (paid at once) or `qris` (pending; returns the QRIS string)."""
         data = _input(PayIuranInput, request.data)
@@ -310,7 +337,10 @@ class ArisanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Arisa
             return ArisanGroup.objects.none()
         return selectors.groups_of(_user(self.request)).select_related("pool_account").prefetch_related("members__user")
 
-    @extend_schema(request=ArisanGroupInput, responses={201: ArisanGroupSerializer, **ERRORS})
+    @extend_schema(
+        request=ArisanGroupInput, responses={201: ArisanGroupSerializer, **ERRORS}, parameters=[OPENAPI_PARAMETER]
+    )
+    @idempotent("community.arisan_group")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _input(ArisanGroupInput, request.data)
         user = _user(request)
@@ -328,8 +358,11 @@ class ArisanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Arisa
         )
         return Response(ArisanGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ArisanMemberInput, responses={201: ArisanGroupSerializer, **ERRORS})
+    @extend_schema(
+        request=ArisanMemberInput, responses={201: ArisanGroupSerializer, **ERRORS}, parameters=[OPENAPI_PARAMETER]
+    )
     @action(detail=True, methods=["post"])
+    @idempotent("community.arisan_member")
     def members(self, request: Request, pk: str) -> Response:
         group = self.get_object()
         data = _input(ArisanMemberInput, request.data)
@@ -399,8 +432,13 @@ class ArisanRoundViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Aris
         groups = selectors.groups_of(_user(self.request)).values("pk")
         return ArisanRound.objects.filter(group__in=groups).select_related("group", "winner__user")
 
-    @extend_schema(request=ArisanContributeInput, responses={201: ArisanContributionSerializer, **ERRORS})
+    @extend_schema(
+        request=ArisanContributeInput,
+        responses={201: ArisanContributionSerializer, **ERRORS},
+        parameters=[OPENAPI_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
+    @idempotent("community.arisan_contribution")
     def contribute(self, request: Request, pk: str) -> Response:
         """Pay a share of this round (own share, or the organiser for a member)."""
         round_ = self.get_object()

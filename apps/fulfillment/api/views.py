@@ -4,6 +4,11 @@ GPS pings and routing jobs. Token or session authentication, one tenant per host
 Bad input answers 422 (coordinates outside the tenant's area or impossible, negative
 capacity), a state that forbids the move 409, a ping less than 5 s after the last one 429, a
 ping or action on another courier's delivery 403; nothing is changed in any of those cases.
+
+Creating POSTs (hubs, deliveries, pings) take the shared `Idempotency-Key` layer
+(apps.core.idempotency): the same key and body replay the first answer, another body is a 409.
+The delivery steps `pickup`/`deliver`/`fail` are not under it: they are one-way state changes
+that a repeat refuses with 409 (not in a state that allows it), with nothing created.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
+from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 from apps.fulfillment import services
 from apps.fulfillment.models import Courier, Delivery, Hub, RoutingJob
 from apps.marketplace.models import Order
@@ -60,7 +66,8 @@ class HubViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self) -> QuerySet[Hub]:
         return Hub.objects.order_by("name")
 
-    @extend_schema(request=HubInput, responses={201: HubSerializer, **ERRORS})
+    @extend_schema(request=HubInput, responses={201: HubSerializer, **ERRORS}, parameters=[OPENAPI_PARAMETER])
+    @idempotent("fulfillment.hub")
     def create(self, request: Request) -> Response:
         data = HubInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -94,7 +101,8 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return deliveries
         return deliveries.filter(Q(order__buyer=user) | Q(order__shop__owner=user) | Q(courier__user=user))
 
-    @extend_schema(request=DeliveryInput, responses={201: DeliverySerializer, **ERRORS})
+    @extend_schema(request=DeliveryInput, responses={201: DeliverySerializer, **ERRORS}, parameters=[OPENAPI_PARAMETER])
+    @idempotent("fulfillment.delivery")
     def create(self, request: Request) -> Response:
         data = DeliveryInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -138,7 +146,9 @@ class PingViewSet(viewsets.ViewSet):
             429: OpenApiResponse(description="Terlalu sering"),
             **ERRORS,
         },
+        parameters=[OPENAPI_PARAMETER],
     )
+    @idempotent("fulfillment.ping")
     def create(self, request: Request) -> Response:
         data = PingInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,6 +4,11 @@ Everything is scoped to the lenders the signed-in officer belongs to: another le
 another tenant's) product, application or loan is a 404. Money moves (disbursement, repayment,
 recovery) are idempotent: repayments and recoveries need an `Idempotency-Key` header.
 
+Every creating or money-moving POST also takes the shared `Idempotency-Key` layer
+(apps.core.idempotency): the same key and body replay the first answer, another body is a 409.
+Not under it, on purpose: `reject` and `write-off` are one-way state changes that a repeat
+refuses with 409 (already decided / already written off) and that move no money.
+
 Errors: bad input 422, not an officer 403, a refused step (already decided, already disbursed,
 own application, insufficient funds) 409; nothing changes in any of these cases.
 """
@@ -23,8 +28,10 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import idempotency
 from apps.core.api.schema import ErrorSerializer
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.idempotency import idempotent
 
 from .. import selectors, services
 from ..models import Application, Lender, Loan, LoanProduct
@@ -80,7 +87,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self) -> QuerySet[LoanProduct]:
         return LoanProduct.objects.filter(lender__in=_lenders(self.request)).select_related("lender").order_by("id")
 
-    @extend_schema(request=ProductInput, responses={201: ProductSerializer, **ERRORS})
+    @extend_schema(
+        request=ProductInput, responses={201: ProductSerializer, **ERRORS}, parameters=[idempotency.OPENAPI_PARAMETER]
+    )
+    @idempotent("lending.product")
     def create(self, request: Request) -> Response:
         data = _valid(ProductInput, request)
         lenders = _lenders(request)
@@ -109,8 +119,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         status = self.request.query_params.get("status")
         return (qs.filter(status=status) if status else qs).order_by("-id")
 
-    @extend_schema(request=DecisionInput, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=DecisionInput,
+        responses={200: ApplicationSerializer, **ERRORS},
+        parameters=[idempotency.OPENAPI_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
+    @idempotent("lending.approve")
     def approve(self, request: Request, pk: str) -> Response:
         """Approve (and by default disburse into the applicant's wallet)."""
         application = self.get_object()
@@ -129,8 +144,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.reject(application, cast(User, request.user), reason=_valid(ReasonInput, request)["reason"])
         return Response(ApplicationSerializer(self.get_queryset().get(pk=application.pk)).data)
 
-    @extend_schema(request=None, responses={200: ApplicationSerializer, **ERRORS})
+    @extend_schema(
+        request=None, responses={200: ApplicationSerializer, **ERRORS}, parameters=[idempotency.OPENAPI_PARAMETER]
+    )
     @action(detail=True, methods=["post"])
+    @idempotent("lending.disburse")
     def disburse(self, request: Request, pk: str) -> Response:
         application = self.get_object()
         services.disburse(application, cast(User, request.user))
@@ -165,9 +183,15 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["get", "post"])
     def repayments(self, request: Request, pk: str) -> Response:
+        if request.method == "POST":
+            return self._repay(request, pk)
         loan = self.get_object()
-        if request.method == "GET":
-            return Response(TransactionSerializer(loan.transactions.order_by("id"), many=True).data)
+        return Response(TransactionSerializer(loan.transactions.order_by("id"), many=True).data)
+
+    @idempotent("lending.repayment")
+    def _repay(self, request: Request, pk: str) -> Response:
+        # The loan's own key (LoanTransaction.idempotency_key) stays; this layer replays the first answer.
+        loan = self.get_object()
         amount = _valid(AmountInput, request)["amount"]
         tx = services.repay(loan, amount, actor=cast(User, request.user), idempotency_key=_key(request))
         return Response(TransactionSerializer(tx).data, status=201)
@@ -182,6 +206,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=AmountInput, parameters=[IDEMPOTENCY], responses={201: TransactionSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
+    @idempotent("lending.recovery")
     def recoveries(self, request: Request, pk: str) -> Response:
         loan = self.get_object()
         amount = _valid(AmountInput, request)["amount"]

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.core.errors import ValidationFailed
+from apps.core.idempotency import idempotent
 from apps.marketplace import selectors, services
 from apps.marketplace.models import Order, Product, Shop, Variant
 from apps.payments import services as payments
@@ -192,8 +193,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=MarketPayInput, parameters=[IDEMPOTENCY_HEADER], responses={200: MarketOrderSerializer, **ERRORS}
     )
     @action(detail=True, methods=["post"])
+    @idempotent("marketplace.order_pay")
     def pay(self, request: Request, id: str) -> Response:
-        """Pay an order awaiting payment: wallet (at once), qris (returns the QRIS), cod."""
+        """Pay an order awaiting payment: wallet (at once), qris (returns the QRIS), cod.
+
+        The order's own key makes a repeat pay nothing twice; the shared layer on top makes the
+        same key with another method or for another order a 409, as everywhere else."""
         order = self.get_object()
         data = _input(MarketPayInput, request.data)
         services.pay_order(order, data["method"], payer=_user(request), idempotency_key=_key(request))

@@ -1,4 +1,11 @@
-"""Operator API on the platform site: regions, tenants and bulk activation jobs."""
+"""Operator API on the platform site: regions, tenants and bulk activation jobs.
+
+Starting a bulk activation or a restore (each POST makes a job) takes the shared
+`Idempotency-Key` layer (apps.core.idempotency; the platform's keys are pruned by
+`jobs.repair_everywhere`). Not under it, on purpose: activating one region (a repeat is refused
+409 `already_active`, and its answer carries a set-password link that must not be kept as a
+replay), suspend/reactivate/retry/resume (state changes that a repeat leaves as they are or
+refuses with 409)."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.core.errors import NotFound
+from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 from apps.tenancy import operations, services
 from apps.tenancy.models import ActivationJob, Region, Tenant, TenantArchive, TenantOperationJob
 
@@ -121,8 +129,11 @@ class TenantOperationJobViewSet(
     permission_classes = [IsFranchiseOperator]
     queryset = TenantOperationJob.objects.all()
 
-    @extend_schema(request=RestoreSerializer, responses={202: TenantOperationJobSerializer})
+    @extend_schema(
+        request=RestoreSerializer, responses={202: TenantOperationJobSerializer}, parameters=[OPENAPI_PARAMETER]
+    )
     @action(detail=False, methods=["post"])
+    @idempotent("tenancy.restore")
     def restore(self, request: Request) -> Response:
         """Queue the restore of a tenant archive, under its own or another region code."""
         data = RestoreSerializer(data=request.data)
@@ -149,6 +160,8 @@ class ActivationJobViewSet(
     permission_classes = [IsFranchiseOperator]
     queryset = ActivationJob.objects.all()
 
+    @extend_schema(parameters=[OPENAPI_PARAMETER])
+    @idempotent("tenancy.activation_job")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ActivationJobSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -120,6 +120,12 @@ def test_api_lists_decides_and_records_repayments(world: World) -> None:
     paid = api.post(f"/api/v1/lending/loans/{loan_id}/repayments/", {"amount": 1000}, HTTP_IDEMPOTENCY_KEY="r1")
     again = api.post(f"/api/v1/lending/loans/{loan_id}/repayments/", {"amount": 1000}, HTTP_IDEMPOTENCY_KEY="r1")
     assert paid.status_code == 201 and again.json()["id"] == paid.json()["id"]
+    assert again["Idempotency-Replayed"] == "true" and again.content == paid.content
+    # The same key with another amount, or on the recoveries of the same loan: 409, nothing moves.
+    for path, amount in (("repayments", 2000), ("recoveries", 1000)):
+        reused = api.post(f"/api/v1/lending/loans/{loan_id}/{path}/", {"amount": amount}, HTTP_IDEMPOTENCY_KEY="r1")
+        assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused", path
+    assert Loan.objects.get(pk=loan_id).transactions.exclude(kind="disbursement").count() == 1
     products = api.post(
         "/api/v1/lending/products/",
         {
