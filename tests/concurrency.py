@@ -5,30 +5,29 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from apps.core.db import connection
 from apps.core.errors import Conflict
 
+T = TypeVar("T")
 
-def race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list[BaseException]]:
-    """Each job returns an outcome name; a `Conflict` counts as its code. Returns the outcome
-    counts and any other exception raised (a test asserts there are none)."""
-    outcomes: Counter[str] = Counter()
+
+def run_together(jobs: list[Callable[[], T]], *, timeout: float = 120) -> tuple[list[T], list[BaseException]]:
+    """Each job on its own thread (so its own connection), all released at the same instant.
+    Returns the jobs' results (in finishing order) and any exception raised (a test asserts
+    there are none)."""
+    results: list[T] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
     start = threading.Barrier(len(jobs))
 
-    def run(job: Callable[[], str]) -> None:
+    def run(job: Callable[[], T]) -> None:
         try:
-            with tenant:
-                start.wait()
-                try:
-                    outcome = job()
-                except Conflict as exc:
-                    outcome = exc.code
-                with lock:
-                    outcomes[outcome] += 1
+            start.wait(timeout=60)
+            result = job()
+            with lock:
+                results.append(result)
         except BaseException as exc:
             with lock:
                 errors.append(exc)
@@ -39,6 +38,24 @@ def race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
+    return results, errors
+
+
+def race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list[BaseException]]:
+    """Each job, in `tenant`, returns an outcome name; a `Conflict` counts as its code. Returns
+    the outcome counts and any other exception raised (a test asserts there are none)."""
+
+    def in_tenant(job: Callable[[], str]) -> Callable[[], str]:
+        def run() -> str:
+            with tenant:
+                try:
+                    return job()
+                except Conflict as exc:
+                    return exc.code
+
+        return run
+
+    results, errors = run_together([in_tenant(job) for job in jobs])
+    return Counter(results), errors

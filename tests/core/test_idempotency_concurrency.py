@@ -7,8 +7,8 @@ RT cash-book entry (community ledger: its own key underneath, the shared layer o
 
 from __future__ import annotations
 
+import functools
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +31,7 @@ from apps.reports import services as reports
 from apps.reports.models import ApiKey, Category, Report
 from apps.tenancy.models import Tenant
 from tests.community.conftest import World, make_world, wipe_community
+from tests.concurrency import run_together
 from tests.conftest import client_for
 
 CALLERS = 10
@@ -86,31 +87,7 @@ def setup(tenant_a: Tenant, committed: None) -> Iterator[Setup]:
 
 def _race(tenant: Tenant, calls: list[Callable[[Client], Any]]) -> tuple[list[Any], list[BaseException]]:
     """Each call gets its own test client on its own thread (own connection), released at once."""
-    answers: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[Client], Any]) -> None:
-        try:
-            client = client_for(tenant)
-            barrier.wait(timeout=60)
-            answer = call(client)
-            with lock:
-                answers.append(answer)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a caller hung"
-    return answers, errors
+    return run_together([functools.partial(call, client_for(tenant)) for call in calls], timeout=300)
 
 
 def _json_post(token: str, path: str, body: dict[str, Any], key: str) -> Callable[[Client], Any]:

@@ -17,6 +17,7 @@ new run takes over without waiting for the heartbeat sweep (apps.jobs.runner).
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -135,19 +136,24 @@ def _apply_transaction_open() -> bool:
     return bool(row and row[0])
 
 
+def _batch_now(tenant: Tenant, batch: ImportBatch) -> ImportBatch:
+    with tenant:
+        return ImportBatch.objects.get(pk=batch.pk)
+
+
+def _products_of(tenant: Tenant, batch: ImportBatch) -> int:
+    with tenant:
+        return Product.objects.filter(shop=batch.shop_id).count()
+
+
 def test_a_job_whose_worker_was_killed_is_applied_exactly_once(
     tenant_a: Tenant, redis_server: RedisServer, shop_and_batch: tuple[User, ImportBatch]
 ) -> None:
     owner, batch = shop_and_batch
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
 
-    def state() -> ImportBatch:
-        with tenant_a:
-            return ImportBatch.objects.get(pk=batch.pk)
-
-    def products() -> int:
-        with tenant_a:
-            return Product.objects.filter(shop=batch.shop_id).count()
+    state = functools.partial(_batch_now, tenant_a, batch)
+    products = functools.partial(_products_of, tenant_a, batch)
 
     workers: list[subprocess.Popen[bytes]] = []
     try:
@@ -196,13 +202,8 @@ def test_a_job_whose_pool_child_was_killed_is_applied_exactly_once(
     owner, batch = shop_and_batch
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
 
-    def state() -> ImportBatch:
-        with tenant_a:
-            return ImportBatch.objects.get(pk=batch.pk)
-
-    def products() -> int:
-        with tenant_a:
-            return Product.objects.filter(shop=batch.shop_id).count()
+    state = functools.partial(_batch_now, tenant_a, batch)
+    products = functools.partial(_products_of, tenant_a, batch)
 
     worker: subprocess.Popen[bytes] | None = None
     try:
