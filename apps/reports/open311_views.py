@@ -28,7 +28,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +42,7 @@ from apps.tenancy.models import Tenant
 
 from . import open311_format as wire
 from . import selectors, services
-from .models import ApiKey, Category, Report
+from .models import ApiKey, Category, Report, ReportPhoto
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
@@ -157,12 +157,18 @@ def _service(category: Category) -> dict[str, Any]:
     }
 
 
+def _with_first_photo(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The uuid of each report's first photo, in the same query (a list reads no photo rows)."""
+    first = ReportPhoto.objects.filter(report=OuterRef("pk")).order_by("id").values("uuid")[:1]
+    return reports.annotate(first_photo_uuid=Subquery(first))
+
+
 def _request_item(request: HttpRequest, report: Report) -> dict[str, Any]:
     category = report.category
-    photo = report.photos.order_by("id").first()
+    photo_uuid = getattr(report, "first_photo_uuid", None)
     media = (
-        request.build_absolute_uri(reverse("reports:photo", args=[photo.uuid]))
-        if photo is not None
+        request.build_absolute_uri(reverse("reports:photo", args=[photo_uuid]))
+        if photo_uuid is not None
         else report.media_url or None
     )
     expected = report.status_changed_at + category.sla if report.is_active else None
@@ -348,9 +354,7 @@ def _page(request: HttpRequest) -> int:
 
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     # A stable order, so that `page` neither repeats nor skips: the id breaks ties in a second.
-    reports = Report.objects.select_related("category__rt__rw", "category__rw", "category__opd").order_by(
-        "-created_at", "-id"
-    )
+    reports = _with_first_photo(Report.objects.select_related(*selectors.CATEGORY_UNIT)).order_by("-created_at", "-id")
     page = _page(request)
     window = slice((page - 1) * MAX_REQUESTS, page * MAX_REQUESTS)
     ids = _comma_list(request, "service_request_id")
@@ -387,7 +391,11 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311_view(("GET",))
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    report = Report.objects.select_related("category").filter(code=request_id.upper()).first()
+    report = (
+        _with_first_photo(Report.objects.select_related(*selectors.CATEGORY_UNIT))
+        .filter(code=request_id.upper())
+        .first()
+    )
     if report is None:
         raise Open311Error(404, _("service_request_id “%(id)s” tidak ditemukan.") % {"id": request_id[:20]})
     return _render(fmt, "requests", [_request_item(request, report)])

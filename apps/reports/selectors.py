@@ -26,6 +26,10 @@ def report_settings() -> ReportSettings:
     return ReportSettings.objects.filter(pk=1).first() or ReportSettings(pk=1)
 
 
+# What Category.agency_name reads, joined from a report's row (no query per report in a list).
+CATEGORY_UNIT = ("category__rt__rw", "category__rw", "category__opd")
+
+
 def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(active=True).select_related("rt__rw", "rw", "opd").order_by("order", "name")
 
@@ -88,7 +92,7 @@ def handles_any(user: User | AnonymousUser) -> bool:
 
 
 def reports_handled_by(user: User | AnonymousUser) -> QuerySet[Report]:
-    reports = Report.objects.select_related("category")
+    reports = Report.objects.select_related(*CATEGORY_UNIT)
     if is_kelurahan_staff(user):
         return reports
     if not user.is_authenticated:
@@ -107,7 +111,7 @@ def reports_of(user: User) -> QuerySet[Report]:
     return (
         Report.objects.filter(Q(reporter=user) | Q(followers__user=user))
         .distinct()
-        .select_related("category")
+        .select_related(*CATEGORY_UNIT)
         .prefetch_related("updates")
     )
 
@@ -147,7 +151,7 @@ def nearby_open_reports(
     reports in the box are loaded; the exact haversine distance then decides.
     """
     lat_f, lng_f = float(lat), float(lng)
-    candidates = nearby_candidates(category, lat_f, lng_f, radius_m).select_related("category")
+    candidates = nearby_candidates(category, lat_f, lng_f, radius_m).select_related(*CATEGORY_UNIT)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     found = []
@@ -178,7 +182,7 @@ def _day_start(day: date) -> datetime:
 def public_reports(filters: ReportFilter | None = None) -> QuerySet[Report]:
     """Reports as the public sees them (no personal data is read from these rows on public pages)."""
     f = filters or ReportFilter()
-    reports = Report.objects.select_related("category", "duplicate_of").order_by("-created_at", "-id")
+    reports = Report.objects.select_related(*CATEGORY_UNIT, "duplicate_of").order_by("-created_at", "-id")
     if f.category:
         reports = reports.filter(category__code=f.category)
     if f.status == "open":

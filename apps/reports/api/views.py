@@ -125,7 +125,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=False, methods=["get"], pagination_class=None)  # at most 200, a plain list
     def mine(self, request: Request) -> Response:
         """Reports the signed-in user filed or follows."""
-        reports = selectors.reports_of(request.user)[:200]  # type: ignore[arg-type]
+        reports = selectors.reports_of(request.user).prefetch_related("photos")[:200]  # type: ignore[arg-type]
         return Response(self.get_serializer(reports, many=True).data)
 
     @extend_schema(request=None, responses={200: ReportSerializer})

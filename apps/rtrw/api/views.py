@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from rest_framework import serializers, viewsets
 
 from apps.rtrw.models import RukunTetangga
@@ -8,7 +8,7 @@ class RukunTetanggaSerializer(serializers.ModelSerializer[RukunTetangga]):
     rw = serializers.IntegerField(source="rw.number", read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
     ketua_name = serializers.CharField(source="ketua.__str__", read_only=True, default=None)
-    residents = serializers.IntegerField(source="residents.count", read_only=True)
+    residents = serializers.IntegerField(source="resident_count", read_only=True)  # annotated
 
     class Meta:
         model = RukunTetangga
@@ -21,4 +21,8 @@ class RukunTetanggaViewSet(viewsets.ReadOnlyModelViewSet[RukunTetangga]):
     serializer_class = RukunTetanggaSerializer
 
     def get_queryset(self) -> QuerySet[RukunTetangga]:
-        return RukunTetangga.objects.select_related("rw", "ketua").order_by("rw__number", "number")
+        return (
+            RukunTetangga.objects.select_related("rw", "ketua")
+            .annotate(resident_count=Count("residents"))
+            .order_by("rw__number", "number")
+        )
