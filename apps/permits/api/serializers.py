@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -103,7 +103,12 @@ class PermitSerializer(serializers.ModelSerializer[Permit]):
         request = self._request()
         if not obj.verification_token or request is None:
             return None
-        return certificate.verification_url(obj, request.tenant)
+        # The tenant's address is read once per response (a list shares this context), not per permit.
+        memo = cast(dict[str, Any], self.context)
+        site = memo.get("_tenant_site")
+        if site is None:
+            site = memo["_tenant_site"] = request.tenant.url("")
+        return f"{site}{certificate.verification_path(obj.verification_token)}"
 
 
 class PermitCreateSerializer(serializers.Serializer[Any]):

@@ -1,0 +1,56 @@
+"""Query budgets of the permit lists (API and pages): the same count at n and 10n permits, ≤ 12."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from apps.accounts.models import User
+from apps.tenancy.models import Tenant
+from tests.budgets import assert_list_budget
+from tests.permits.conftest import People, advance, logged_in, submitted_permit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _search_path_once_per_request(settings: Any) -> None:
+    """Count as production runs: `SET search_path` when the schema changes, not before every
+    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
+    settings.TENANT_LIMIT_SET_CALLS = True
+
+
+def _grower(tenant: Tenant, people: People) -> Callable[[int], None]:
+    """Permits at different steps, so each row has events, an RT and actors to show."""
+    steps = ["issued", "submitted", "recommended", "verified"]
+    made = [0]
+
+    def grow(count: int) -> None:
+        with tenant:
+            for _ in range(count):
+                permit = submitted_permit(people, business_name=f"Usaha {made[0]}")
+                advance(permit, people, steps[made[0] % len(steps)])
+                made[0] += 1
+
+    return grow
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("staf", "/api/v1/permits/?page_size=100"),
+        ("owner", "/api/v1/permits/?page_size=100"),
+        ("ketua_rt", "/api/v1/permits/?page_size=100"),
+        ("staf", "/api/v1/permits/events/?page_size=100"),
+        ("staf", "/api/v1/permits/queue/?all=1"),
+        ("staf", "/izin/antrian/?semua=1"),
+        ("ketua_rt", "/izin/antrian/"),
+        ("owner", "/izin/"),
+    ],
+)
+def test_permit_lists(tenant_a: Tenant, people: People, who: str, path: str) -> None:
+    user: User = getattr(people, who)
+    client = logged_in(tenant_a, user)
+    assert_list_budget(lambda: client.get(path), _grower(tenant_a, people))
