@@ -17,7 +17,8 @@ from operator import or_
 from typing import Any
 
 from django.apps import apps as django_apps
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,6 +86,9 @@ def issued_permits() -> QuerySet[Any]:
 
 def request_divisions(purchase: PurchaseRequest) -> frozenset[str]:
     """The KBLI divisions (2 digits) the request's items name; empty when none does."""
+    prefetched = getattr(purchase, "_prefetched_objects_cache", {}).get("items")
+    if prefetched is not None:  # a list prefetches the items it shows anyway
+        return rules.divisions(item.kbli_code for item in prefetched)
     codes = RequestItem.objects.filter(request=purchase).values_list("kbli_code", flat=True)
     return rules.divisions(codes)
 
@@ -110,6 +114,20 @@ def eligibility(user: Any, purchase: PurchaseRequest) -> Eligibility | None:
     if permit is None:
         return None
     return Eligibility(permit.pk, permit.number or "", permit.business_name, permit.kbli_code)
+
+
+def supplier_permits(user: Any) -> list[Any]:
+    """The user's issued, not revoked permits, newest first: what `eligibility` chooses from.
+    A list of requests reads them once and passes them on (raises PermitsUnavailable)."""
+    if not policy.is_supplier(user):
+        return []
+    return list(issued_permits().filter(applicant_id=user.pk).order_by("-issued_at", "-pk"))
+
+
+def _eligible_among(permits: list[Any], purchase: PurchaseRequest) -> bool:
+    """`eligibility(user, purchase) is not None`, decided on `supplier_permits(user)`."""
+    wanted = request_divisions(purchase)
+    return any(rules.kbli_matches(permit.kbli_code, wanted) for permit in permits)
 
 
 def eligible_suppliers(purchase: PurchaseRequest) -> list[User]:
@@ -257,33 +275,64 @@ def public_awards() -> QuerySet[Award]:
 
 
 def winner_id(purchase: PurchaseRequest) -> int | None:
-    award = Award.objects.filter(request=purchase).select_related("quote").first()
+    if PurchaseRequest.award.is_cached(purchase):  # select_related("award__quote") by a list
+        try:
+            award: Award | None = purchase.award
+        except Award.DoesNotExist:
+            award = None
+    else:
+        award = Award.objects.filter(request=purchase).select_related("quote").first()
     return award.quote.supplier_id if award is not None else None
 
 
-def can_quote(user: Any, purchase: PurchaseRequest, now: datetime | None = None) -> bool:
-    """Whether `user` may submit or revise a quote on `purchase` now (False when permits are unreadable)."""
+def can_quote(
+    user: Any, purchase: PurchaseRequest, now: datetime | None = None, *, permits: list[Any] | None = None
+) -> bool:
+    """Whether `user` may submit or revise a quote on `purchase` now (False when permits are unreadable).
+    `permits`: `supplier_permits(user)`, when a list already read them."""
     if purchase.status != workflow.OPEN or purchase.deadline_passed(now) or not policy.is_supplier(user):
         return False
     if purchase.requested_by_id == user.pk:
         return False
+    if permits is not None:
+        return _eligible_among(permits, purchase)
     try:
         return eligibility(user, purchase) is not None
     except PermitsUnavailable:
         return False
 
 
-def available_actions(purchase: PurchaseRequest, user: Any, now: datetime | None = None) -> list[str]:
-    """The steps `user` may take on `purchase` now, in workflow order (what pages and the API offer)."""
+def with_viewer_facts(requests: QuerySet[PurchaseRequest], user: Any) -> QuerySet[PurchaseRequest]:
+    """Annotate what a list shows per request without a query per row: the number of quotes
+    (`quote_total`) and the viewer's own quote (`viewer_quote_id`, None when none)."""
+    quotes = Quote.objects.filter(request=OuterRef("pk"))
+    total = quotes.order_by().values("request").annotate(n=Count("pk")).values("n")
+    mine = quotes.filter(supplier_id=getattr(user, "pk", None)).order_by("pk").values("pk")[:1]
+    return requests.annotate(
+        quote_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+        viewer_quote_id=Subquery(mine, output_field=IntegerField()),
+    )
+
+
+def available_actions(
+    purchase: PurchaseRequest, user: Any, now: datetime | None = None, *, permits: list[Any] | None = None
+) -> list[str]:
+    """The steps `user` may take on `purchase` now, in workflow order (what pages and the API offer).
+    A list passes `permits` (`supplier_permits(user)`) and annotates `with_viewer_facts`."""
     now = now or timezone.now()
     status = purchase.status
     actions: list[str] = []
+    annotated = hasattr(purchase, "viewer_quote_id")  # with_viewer_facts
     if policy.is_staff(user):
-        impartial = not Quote.objects.filter(request=purchase, supplier=user).exists()
+        if annotated:
+            impartial = purchase.viewer_quote_id is None  # type: ignore[attr-defined]
+        else:
+            impartial = not Quote.objects.filter(request=purchase, supplier=user).exists()
         if status == workflow.DRAFT:
             actions.append("publish")
         if impartial:
-            if status in workflow.EVALUATE.sources and purchase.deadline_passed(now) and purchase.quotes.exists():
+            has_quotes = purchase.quote_total > 0 if annotated else purchase.quotes.exists()  # type: ignore[attr-defined]
+            if status in workflow.EVALUATE.sources and purchase.deadline_passed(now) and has_quotes:
                 actions.append("evaluate")
             if status == workflow.EVALUATED:
                 actions.append("award")
@@ -299,6 +348,6 @@ def available_actions(purchase: PurchaseRequest, user: Any, now: datetime | None
             actions.append("deliver")
     elif status == workflow.ORDERED and policy.is_signed_in(user) and winner_id(purchase) == user.pk:
         actions.append("deliver")
-    if can_quote(user, purchase, now):
+    if can_quote(user, purchase, now, permits=permits):
         actions.insert(0, "quote")
     return actions

@@ -5,7 +5,7 @@ Public shapes (awards) carry no personal data: business names and amounts, never
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
@@ -133,12 +133,17 @@ class PurchaseRequestSerializer(serializers.ModelSerializer[PurchaseRequest]):
         return obj.deadline_passed()
 
     def get_quote_count(self, obj: PurchaseRequest) -> int | None:
-        return obj.quotes.count() if policy.is_staff(self._user()) else None
+        if not policy.is_staff(self._user()):
+            return None
+        total = getattr(obj, "quote_total", None)  # selectors.with_viewer_facts
+        return int(total) if total is not None else obj.quotes.count()
 
     def get_my_quote(self, obj: PurchaseRequest) -> int | None:
         user = self._user()
         if not policy.is_signed_in(user):
             return None
+        if hasattr(obj, "viewer_quote_id"):  # selectors.with_viewer_facts
+            return obj.viewer_quote_id
         return obj.quotes.filter(supplier=user).values_list("pk", flat=True).first()
 
     @extend_schema_field(ProcurementAwardBriefSerializer(allow_null=True))
@@ -157,7 +162,15 @@ class PurchaseRequestSerializer(serializers.ModelSerializer[PurchaseRequest]):
         return dict(PurchaseOrderSerializer(order).data)
 
     def get_actions(self, obj: PurchaseRequest) -> list[str]:
-        return selectors.available_actions(obj, self._user())
+        user = self._user()
+        # The viewer's permits are read once per response (a list shares this context dict).
+        memo = cast(dict[str, Any], self.context)
+        if "_supplier_permits" not in memo:
+            try:
+                memo["_supplier_permits"] = selectors.supplier_permits(user)
+            except selectors.PermitsUnavailable:
+                memo["_supplier_permits"] = None
+        return selectors.available_actions(obj, user, permits=memo["_supplier_permits"])
 
 
 class ProcurementQuoteLineSerializer(serializers.ModelSerializer[QuoteLine]):
@@ -206,7 +219,8 @@ class ProcurementQuoteSerializer(serializers.ModelSerializer[Quote]):
         read_only_fields = fields
 
     def get_won(self, obj: Quote) -> bool:
-        return Award.objects.filter(quote=obj).exists()
+        won = getattr(obj, "won_flag", None)  # annotated by QuoteViewSet
+        return bool(won) if won is not None else Award.objects.filter(quote=obj).exists()
 
 
 class ProcurementScoreSerializer(serializers.ModelSerializer[QuoteScore]):

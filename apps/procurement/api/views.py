@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,11 +102,12 @@ class PurchaseRequestViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[PurchaseRequest]:
-        qs = (
+        qs = selectors.with_viewer_facts(
             selectors.visible_requests(self.request.user)
             .select_related("award__quote", "order")
             .prefetch_related("items")
-            .order_by("-created_at", "-id")
+            .order_by("-created_at", "-id"),
+            self.request.user,
         )
         params = self.request.query_params
         if params.get("status"):
@@ -321,8 +322,13 @@ class QuoteViewSet(viewsets.ReadOnlyModelViewSet[Quote]):
             unsealed = base.exclude(
                 request__status__in=[workflow.DRAFT, workflow.OPEN], request__quote_deadline__gt=timezone.now()
             )
-            return (unsealed | mine).distinct().order_by("-revised_at", "-id")
-        return mine.order_by("-revised_at", "-id")
+            return _with_won((unsealed | mine).distinct()).order_by("-revised_at", "-id")
+        return _with_won(mine).order_by("-revised_at", "-id")
+
+
+def _with_won(quotes: QuerySet[Quote]) -> QuerySet[Quote]:
+    """`won` of each quote in the same query."""
+    return quotes.annotate(won_flag=Exists(Award.objects.filter(quote=OuterRef("pk"))))
 
 
 class AwardViewSet(viewsets.ReadOnlyModelViewSet[Award]):
