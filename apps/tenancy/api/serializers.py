@@ -1,10 +1,17 @@
 from typing import Any
 
+from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.tenancy.models import ActivationJob, Region, Tenant, TenantOperationJob
+from apps.tenancy.models import ActivationJob, Domain, Region, Tenant, TenantOperationJob, absolute_url
+
+# What TenantSerializer.url reads, for a list of tenants.
+PRIMARY_DOMAIN_PREFETCH = Prefetch(
+    "domains", queryset=Domain.objects.filter(is_primary=True), to_attr="primary_domains"
+)
 
 
 class RegionSerializer(serializers.ModelSerializer[Region]):
@@ -46,7 +53,11 @@ class TenantSerializer(serializers.ModelSerializer[Tenant]):
         read_only_fields = fields
 
     def get_url(self, obj: Tenant) -> str:
-        return obj.url()
+        # A list prefetches the primary domain (PRIMARY_DOMAIN_PREFETCH): no query per tenant.
+        primary = getattr(obj, "primary_domains", None)
+        if primary is None:
+            return obj.url()
+        return absolute_url(primary[0].domain if primary else settings.KOTAKITA_BASE_DOMAIN)
 
 
 class ActivateSerializer(serializers.Serializer[Any]):

@@ -27,6 +27,7 @@ from apps.tenancy.models import ActivationJob, Region, Tenant, TenantArchive, Te
 
 from .permissions import IsFranchiseOperator
 from .serializers import (
+    PRIMARY_DOMAIN_PREFETCH,
     ActivateSerializer,
     ActivationJobSerializer,
     ActivationResultSerializer,
@@ -72,7 +73,11 @@ class TenantViewSet(
 ):
     serializer_class = TenantSerializer
     permission_classes = [IsFranchiseOperator]
-    queryset = Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC).select_related("parent")
+    queryset = (
+        Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC)
+        .select_related("parent")
+        .prefetch_related(PRIMARY_DOMAIN_PREFETCH)
+    )
     lookup_field = "region_id"
     lookup_url_kwarg = "code"
     lookup_value_regex = r"[0-9.]+"
