@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -206,6 +207,14 @@ class ArisanMemberSerializer(serializers.ModelSerializer[ArisanMember]):
         fields = ["id", "user_id", "name", "position", "joined_at"]
 
 
+# What ArisanRoundSerializer.paid_members reads, for several rounds at once.
+PAID_CONTRIBUTIONS = Prefetch(
+    "contributions",
+    queryset=ArisanContribution.objects.filter(status=ArisanContribution.Status.PAID),
+    to_attr="paid_contributions",
+)
+
+
 class ArisanRoundSerializer(serializers.ModelSerializer[ArisanRound]):
     winner = serializers.IntegerField(source="winner_id", read_only=True)
     winner_name = serializers.CharField(source="winner.user.__str__", read_only=True)
@@ -226,6 +235,9 @@ class ArisanRoundSerializer(serializers.ModelSerializer[ArisanRound]):
         ]
 
     def get_paid_members(self, obj: ArisanRound) -> list[int]:
+        prefetched = getattr(obj, "paid_contributions", None)  # PAID_CONTRIBUTIONS
+        if prefetched is not None:
+            return [c.member_id for c in prefetched]
         return list(obj.contributions.filter(status=ArisanContribution.Status.PAID).values_list("member_id", flat=True))
 
 

@@ -50,6 +50,7 @@ from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 from apps.payments import services as pay
 
 from .serializers import (
+    PAID_CONTRIBUTIONS,
     ArisanContributeInput,
     ArisanContributionSerializer,
     ArisanGroupInput,
@@ -144,7 +145,7 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
         if request.method == "POST":
             return self._record_entry(request, pk)
         book = self._managed()
-        lines = CashBookEntry.objects.filter(cash_book=book).select_related("member")
+        lines = CashBookEntry.objects.filter(cash_book=book).select_related("member", "journal_entry")
         page = self.paginate_queryset(cast(Any, lines))
         return self.get_paginated_response(CashEntrySerializer(page, many=True, context={"request": request}).data)
 
@@ -287,7 +288,9 @@ class IuranViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[IuranPayment]:
         if getattr(self, "swagger_fake_view", False):
             return IuranPayment.objects.none()
-        return IuranPayment.objects.filter(member=_user(self.request)).select_related("charge", "cash_book__rt__rw")
+        return IuranPayment.objects.filter(member=_user(self.request)).select_related(
+            "charge", "cash_book__rt__rw", "member"
+        )
 
     @extend_schema(responses={200: MyIuranSerializer, **ERRORS})
     @action(detail=False, methods=["get"])
@@ -420,7 +423,8 @@ class ArisanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Arisa
     @action(detail=True, methods=["get"])
     def rounds(self, request: Request, pk: str) -> Response:
         group = self.get_object()
-        return Response(ArisanRoundSerializer(group.rounds.select_related("winner__user"), many=True).data)
+        rounds = group.rounds.select_related("winner__user").prefetch_related(PAID_CONTRIBUTIONS)
+        return Response(ArisanRoundSerializer(rounds, many=True).data)
 
 
 class ArisanRoundViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ArisanRound]):
@@ -430,7 +434,11 @@ class ArisanRoundViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Aris
         if getattr(self, "swagger_fake_view", False):
             return ArisanRound.objects.none()
         groups = selectors.groups_of(_user(self.request)).values("pk")
-        return ArisanRound.objects.filter(group__in=groups).select_related("group", "winner__user")
+        return (
+            ArisanRound.objects.filter(group__in=groups)
+            .select_related("group", "winner__user")
+            .prefetch_related(PAID_CONTRIBUTIONS)
+        )
 
     @extend_schema(
         request=ArisanContributeInput,
