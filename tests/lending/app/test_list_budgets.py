@@ -1,0 +1,75 @@
+"""Query budgets of the lending lists (partner API and pages): same count at n and 10n, ≤ 12.
+
+The officer page (/pinjaman/petugas/: queue, portfolio, loans, model versions) costs 15
+queries at 30 loans: not yet within the budget, so not asserted here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from apps.lending import services
+from apps.lending.models import LoanProduct
+from tests.budgets import assert_list_budget
+
+from .conftest import World, disbursed
+from .test_pages_api import client_as
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _search_path_once_per_request(settings: Any) -> None:
+    """Count as production runs: `SET search_path` when the schema changes, not before every
+    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
+    settings.TENANT_LIMIT_SET_CALLS = True
+
+
+def _grower(world: World) -> Callable[[int], None]:
+    """Disbursed loans (an application, an assessment, a loan, a schedule) and open applications."""
+    made = [0]
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            # One application at a time is open per applicant: each is decided (and disbursed).
+            disbursed(world, product=world.product if made[0] % 2 else world.flat, tenor=3 + made[0] % 3)
+            made[0] += 1
+
+    return grow
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("officer", "/api/v1/lending/applications/?page_size=100"),
+        ("officer", "/api/v1/lending/loans/?page_size=100"),
+        ("sri", "/pinjaman/"),
+    ],
+)
+def test_lending_lists(world: World, who: str, path: str) -> None:
+    client = client_as(getattr(world, who))
+    assert_list_budget(lambda: client.get(path), _grower(world))
+
+
+def test_products_list(world: World) -> None:
+    client = client_as(world.officer)
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            services.create_product(
+                world.lender,
+                services.ProductTerms(
+                    name=f"Produk {LoanProduct.objects.count()}",
+                    min_amount=500_000,
+                    max_amount=5_000_000,
+                    min_tenor_months=1,
+                    max_tenor_months=12,
+                    annual_rate="15",
+                ),
+            )
+
+    assert_list_budget(lambda: client.get("/api/v1/lending/products/?page_size=100"), grow)
+    sri = client_as(world.sri)
+    assert_list_budget(lambda: sri.get("/pinjaman/"), grow)
