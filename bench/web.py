@@ -195,8 +195,9 @@ def pages(fx: dict[str, Any]) -> list[Page]:
         Page("report", "html", [f"/laporan/{code}/" for code in fx["reports"]]),
         Page("pasar_warga", "html", ["/pasar/"], user="warga"),
         Page("orders_warga", "html", ["/pasar/pesanan/"], user="warga"),
-        Page("api_products", "api", ["/api/v1/marketplace/products/"]),
-        Page("api_shops", "api", ["/api/v1/marketplace/shops/"]),
+        # The marketplace API is for signed-in users (401 without); Open311 and reports are public.
+        Page("api_products", "api", ["/api/v1/marketplace/products/"], user="warga"),
+        Page("api_shops", "api", ["/api/v1/marketplace/shops/"], user="warga"),
         Page("api_reports", "api", ["/api/v1/reports/"]),
         Page("api_orders", "api", ["/api/v1/marketplace/orders/"], user="warga"),
         Page("api_permits", "api", ["/api/v1/permits/"], user="lurah"),
@@ -220,7 +221,9 @@ def targets(cells: list[Cell], kinds: dict[str, str], level: int) -> list[tuple[
         kind = kinds[name]
         if kind in TARGETS and base is not None:
             r = ratio(cell, base)
-            out.append((f"{name} ≥ {TARGETS[kind]}× admin_login", r >= TARGETS[kind], f"{r:.2f}×"))
+            ok = r >= TARGETS[kind] and cell.errors == 0  # a fast error page is no pass
+            detail = f"{r:.2f}×" + (f", {cell.errors} errors" if cell.errors else "")
+            out.append((f"{name} ≥ {TARGETS[kind]}× admin_login", ok, detail))
     out.append(
         (
             f"0 errors at concurrency {level}",
