@@ -36,7 +36,6 @@ def _client(fx: dict[str, Any], tenant: Any, user: str | None) -> Any:
 
 def profile(tenant: Any, chosen: list[Page], fx: dict[str, Any]) -> None:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     if not chosen:
         print("\nProfile: no page to profile.")
@@ -46,10 +45,19 @@ def profile(tenant: Any, chosen: list[Page], fx: dict[str, Any]) -> None:
         path = page.paths[0]
         accept = "application/json" if page.kind in {"api", "open311"} else "text/html"
         first = client.get(path, HTTP_ACCEPT=accept)  # warm: templates, caches
-        with CaptureQueriesContext(connection) as queries:
+        captured: list[tuple[str, float]] = []
+
+        def record(execute: Any, sql: Any, params: Any, many: Any, ctx: Any, captured: list[Any] = captured) -> Any:
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, ctx)
+            finally:
+                captured.append((str(sql), time.perf_counter() - started))
+
+        with connection.execute_wrapper(record):
             client.get(path, HTTP_ACCEPT=accept)
-        sql = Counter(re.sub(r"\d+", "N", q["sql"])[:160] for q in queries.captured_queries)
-        db_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        sql = Counter(re.sub(r"\d+", "N", statement)[:160] for statement, _t in captured)
+        db_ms = sum(t for _s, t in captured) * 1000
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -59,7 +67,7 @@ def profile(tenant: Any, chosen: list[Page], fx: dict[str, Any]) -> None:
         per_request = (time.perf_counter() - started) / ROUNDS * 1000
         print(
             f"\n=== {page.name} {path} (status {first.status_code}): {per_request:.1f} ms/request in-process, "
-            f"{len(queries.captured_queries)} queries ({db_ms:.1f} ms in the database)"
+            f"{len(captured)} queries ({db_ms:.1f} ms in the database)"
         )
         for statement, count in sql.most_common(5):
             print(f"  {count:>3}× {statement}")
