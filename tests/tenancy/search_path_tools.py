@@ -1,7 +1,8 @@
 """Seeing what reaches PostgreSQL: statements at the driver, and the schema each one ran in.
 
-django-tenants issues `SET search_path` on the raw psycopg cursor, below Django's cursor
-wrapper, so CaptureQueriesContext never sees it; `driver_statements` records at psycopg.
+`driver_statements` records at psycopg, below Django: it sees every `SET search_path`, also
+the ones django-tenants runs on a throw-away raw cursor (for server-side cursors), which
+Django's query capture does not.
 `schema_witness` asks the server, before every statement Django runs, which schema it is in
 (on a separate raw cursor, so asking triggers no SET of its own) and records every statement
 whose server-side schema is not the one the connection believes it is in.
