@@ -7,4 +7,4 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenant dan wilayah")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the backup deploy checks)
+        from . import checks  # noqa: F401  (registers the backup and database checks)

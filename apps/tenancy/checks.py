@@ -1,7 +1,9 @@
-"""Deploy checks of tenant backups (ids kotakita.E800–E899 / W800–W899)."""
+"""Checks of tenant backups (ids kotakita.E800–E899 / W800–W899) and of how tenants reach the
+database (kotakita.E508–E509, docs/operations.md "Connections")."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,49 @@ def check_backup_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
     return messages
+
+
+POOLERS = ("none", "pgbouncer-session")
+
+
+@register(Tags.database)
+def check_database_pooler(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A pooler in transaction mode would mix tenants: refuse it, everywhere, at startup."""
+    pooler = settings.DATABASE_POOLER
+    if pooler == "pgbouncer-transaction":
+        return [
+            Error(
+                "DATABASE_POOLER=pgbouncer-transaction is not supported: django-tenants sets the tenant "
+                "with a session-level `SET search_path`, and the jobs hold session advisory locks "
+                "(apps/jobs/runner.py). In transaction mode the next transaction may run on a server "
+                "connection whose search_path another client set, i.e. in another tenant's schema.",
+                hint="Run PgBouncer with pool_mode=session (DATABASE_POOLER=pgbouncer-session), or use "
+                "Django's pool (DATABASE_POOL_MAX_SIZE) with DATABASE_POOLER=none.",
+                id="kotakita.E509",
+            )
+        ]
+    if pooler not in POOLERS:
+        return [
+            Error(
+                f"DATABASE_POOLER={pooler!r} is not one of {', '.join(POOLERS)}.",
+                hint="none: PostgreSQL directly (optionally with DATABASE_POOL_MAX_SIZE); "
+                "pgbouncer-session: PgBouncer with pool_mode=session.",
+                id="kotakita.E509",
+            )
+        ]
+    return []
+
+
+@register(Tags.database, deploy=True)
+def check_database_pooler_declared(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Production says how it reaches PostgreSQL, so a pooler is never put in front unnoticed."""
+    if "DATABASE_POOLER" not in os.environ:
+        return [
+            Error(
+                "DATABASE_POOLER is not set: say how this deployment reaches PostgreSQL.",
+                hint="DATABASE_POOLER=none (directly) or pgbouncer-session; never PgBouncer in "
+                'transaction mode (README "Deploying to production").',
+                id="kotakita.E508",
+            )
+        ]
+    return []

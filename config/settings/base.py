@@ -181,6 +181,36 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASES = {"default": database_config(BASE_DIR)}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# --- Connections (docs/operations.md "Connections") --------------------------------------
+# Our backend: django-tenants' schema switching with `SET search_path` once per request/task
+# instead of once per cursor (TENANT_LIMIT_SET_CALLS), tracked per physical connection so a
+# rolled-back SET or a pooled connection never runs a query in the previous tenant's schema.
+DATABASES["default"]["ENGINE"] = "apps.tenancy.postgresql"
+TENANT_LIMIT_SET_CALLS = True
+# How the database is reached: "none" (directly, or Django's own pool below) or
+# "pgbouncer-session". "pgbouncer-transaction" is refused (kotakita.E509): the search_path and
+# the jobs' session advisory locks would land on another client's server connection.
+DATABASE_POOLER = env("DATABASE_POOLER", "none")
+# PostgreSQL keeps the catalog of every tenant table a connection opened (~0.4 MB a tenant,
+# never released): a connection that touched more tenant schemas than this is closed when its
+# request or task ends, instead of being reused. 0: no limit.
+DATABASE_CONN_MAX_TENANTS = int(env("DATABASE_CONN_MAX_TENANTS", "50"))
+# Django's psycopg pool, per process, shared by its threads (off unless DATABASE_POOL_MAX_SIZE
+# is set). Off: each thread keeps its own connection DATABASE_CONN_MAX_AGE seconds.
+DATABASE_POOL_MAX_SIZE = int(env("DATABASE_POOL_MAX_SIZE", "0"))
+if DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(int(env("DATABASE_POOL_MIN_SIZE", "1")), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # Seconds a request waits for a free connection before failing (503, not a pile-up).
+        "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
+        # Recycling bounds the catalog memory in time, as DATABASE_CONN_MAX_TENANTS does in size.
+        "max_lifetime": float(env("DATABASE_POOL_MAX_LIFETIME", "1800")),
+        "max_idle": float(env("DATABASE_POOL_MAX_IDLE", "300")),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     # Nothing listens on port 1: `check --deploy` must not need the database.
     "DATABASE_URL": "postgres://kotakita:unused@127.0.0.1:1/kotakita",
+    # How PostgreSQL is reached (kotakita.E508); never PgBouncer in transaction mode (E509).
+    "DATABASE_POOLER": "none",
     "SECRET_KEY": "p9Vq2Lr7-Xc4Tz8Wm1Hs6Ny3Bk5Jd0Fg_Ua7Qe2Ro9Ci4Pv1Zl6Mx8Tb3Sw5Yn0Hj",
     "KOTAKITA_BASE_DOMAIN": "kotakita.example",
     "PERMITS_NIK_KEYS": "nik-current-Qm7Xr2Vt9Lp4Zc8Wk1Hs6Ny3Bd5Jf0Gu,nik-previous-Ae4Rb8Tc2Yd6Uf1Ig5Oh9Pj3Kl7Zx",
