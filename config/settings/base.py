@@ -135,7 +135,8 @@ TENANT_BACKUP_KEEP_DAYS = int(env("TENANT_BACKUP_KEEP_DAYS", "14"))
 # --- end tenant backups
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' tenant selection, one SET search_path per request (apps.tenancy.middleware).
+    "apps.tenancy.middleware.TenantLookupMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,7 +152,7 @@ MIDDLEWARE = [
 ]
 
 # --- ops: a database or Redis outage answers 503 + Retry-After (apps.core.unavailable) --------
-# First, before django-tenants' TenantMainMiddleware, which queries the database.
+# First, before the tenant lookup (apps.tenancy.middleware), which queries the database.
 MIDDLEWARE.insert(0, "apps.core.unavailable.ServiceUnavailableMiddleware")
 SERVICE_UNAVAILABLE_RETRY_AFTER = int(env("SERVICE_UNAVAILABLE_RETRY_AFTER", "30"))
 # --- end ops: 503 ---------------------------------------------------------------------------
@@ -601,7 +602,7 @@ INSTALLED_APPS.append("apps.observability")
 MIDDLEWARE.insert(0, "apps.observability.endpoints.OpsEndpointsMiddleware")
 MIDDLEWARE.insert(0, "apps.observability.middleware.RequestIdMiddleware")
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_tenants.middleware.main.TenantMainMiddleware") + 1,
+    MIDDLEWARE.index("apps.tenancy.middleware.TenantLookupMiddleware") + 1,
     "django_structlog.middlewares.RequestMiddleware",
 )
 MIDDLEWARE.insert(

@@ -44,28 +44,48 @@ def query_schema() -> str:
 
 # --- one SET per switch ---------------------------------------------------------------------
 @pytest.mark.parametrize("limit", [True, False])
-def test_a_tenant_request_sets_the_path_once_for_the_lookup_and_once_for_the_tenant(
+def test_a_tenant_request_sets_the_path_once(
     tenants: TenantSet, monkeypatch: pytest.MonkeyPatch, settings: Any, limit: bool
 ) -> None:
     settings.TENANT_LIMIT_SET_CALLS = limit
     client = logged_in(tenants.a)
+    assert logged_in(tenants.b).get("/").status_code == 200  # the connection last served tenant B
     with driver_statements(monkeypatch) as statements:
         response = client.get("/")
     assert response.status_code == 200
     sets = set_calls(statements)
     queries = [sql for sql in statements if not sql.startswith("SET ")]
-    assert len(queries) >= 4  # session, user, the page: enough that per-cursor SETs would show
+    assert len(queries) >= 4  # tenant lookup, session, user, the page: per-cursor SETs would show
     if limit:
-        # The tenant lookup runs in public (one SET), everything after it in the tenant (one SET).
-        assert sets == ['SET search_path = "public"', f'SET search_path = "{tenants.a.schema_name}","public"']
+        # The tenant lookup names the public tables, so it needs no switch to public first.
+        assert sets == [f'SET search_path = "{tenants.a.schema_name}","public"']
     else:
         assert len(sets) > 2  # django-tenants' default: one per cursor
 
 
+def test_a_request_for_the_tenant_the_connection_serves_sets_nothing(
+    tenants: TenantSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = logged_in(tenants.a)
+    assert client.get("/").status_code == 200
+    with driver_statements(monkeypatch) as statements:
+        assert client.get("/").status_code == 200
+    assert set_calls(statements) == []
+    assert query_schema() == tenants.a.schema_name
+
+
 def test_a_platform_request_sets_the_path_once(tenants: TenantSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert logged_in(tenants.a).get("/").status_code == 200
     with driver_statements(monkeypatch) as statements:
         client_for(None).get("/")
     assert set_calls(statements) == ['SET search_path = "public"']
+
+
+def test_an_unknown_host_is_answered_in_public(tenants: TenantSet, settings: Any) -> None:
+    assert logged_in(tenants.a).get("/").status_code == 200
+    response = Client(HTTP_HOST=f"tidak-ada.{settings.KOTAKITA_BASE_DOMAIN}").get("/")
+    assert response.status_code == 404
+    assert query_schema() == "public"
 
 
 def test_every_switch_to_another_schema_sets_the_path_again(
