@@ -64,6 +64,35 @@ def test_bought_together_comes_from_real_checkouts_across_shops(market: Market) 
     assert selectors.bought_together(market.sambal.product) == []
 
 
+def test_co_purchase_counts_follow_refunds_and_match_the_backfill(market: Market) -> None:
+    """The pair counts are kept as orders are paid and refunded; the migration's backfill,
+    recomputing from the orders, gives the same table."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    from apps.marketplace.models import CoPurchase
+
+    first = completed(market, market.joko, [(market.nasi, 1), (market.madumongso, 1)])
+    completed(market, market.andi, [(market.nasi, 1), (market.madumongso, 1), (market.keripik, 1)])
+    pair = CoPurchase.objects.get(product=market.nasi.product, other=market.madumongso.product)
+    assert pair.together == 2
+    # A refund takes the checkout out of "real sales": the pair loses it again.
+    madumongso_order = next(o for o in first if o.shop_id == market.oleh.pk)
+    services.transition(madumongso_order, "refund", actor=market.yati)
+    pair.refresh_from_db()
+    assert pair.together == 1
+    assert {p.name for p in selectors.bought_together(market.nasi.product)} == {"Madumongso", "Keripik tempe"}
+
+    kept = set(CoPurchase.objects.filter(together__gt=0).values_list("product_id", "other_id", "together"))
+    CoPurchase.objects.all().delete()
+    migration = importlib.import_module("apps.marketplace.migrations.0006_copurchase_counts")
+    with connection.schema_editor() as editor:
+        migration.backfill(django_apps, editor)
+    assert set(CoPurchase.objects.values_list("product_id", "other_id", "together")) == kept
+
+
 def test_staff_mark_a_shop_verified(market: Market) -> None:
     assert not selectors.is_verified(market.pecel)
     with pytest.raises(Forbidden):

@@ -27,6 +27,7 @@ from ..models import (
     Stock,
 )
 from .access import order_roles
+from .copurchase import record_status_change
 from .inputs import _key, rupiah
 from .listing import queue_listing_sync
 
@@ -163,6 +164,7 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
             "updated_at",
         ]
     )
+    record_status_change(order, previous, target)
     OrderEvent.objects.create(
         order=order,
         action=action,
