@@ -84,21 +84,23 @@ def _in_stock(now: datetime.datetime) -> Exists:
 
 
 def sellable_products() -> QuerySet[Any]:
-    """(pk, changed, price, price_max, in_stock) of every product the listing should show:
-    `changed` is the newest of the product's and its variants' `updated_at`."""
+    """(pk, changed, price, price_max, in_stock) of every product the listing should show, computed
+    live from the variants and stock rows (not from the product's own summary fields, which a
+    write bypassing the services may have left behind): `changed` is the newest of the
+    product's and its variants' `updated_at`."""
     from apps.marketplace.models import Product
 
     active = Q(variants__is_active=True)
     return (
         Product.objects.filter(is_active=True, shop__is_active=True)
         .annotate(
-            price=Min("variants__price", filter=active),
-            price_max=Max("variants__price", filter=active),
+            live_price=Min("variants__price", filter=active),
+            live_price_max=Max("variants__price", filter=active),
             changed=Greatest("updated_at", Max("variants__updated_at")),
-            in_stock=_in_stock(timezone.now()),
+            live_in_stock=_in_stock(timezone.now()),
         )
-        .filter(price__isnull=False)  # no active variant: nothing to sell, not listed
-        .values_list("pk", "changed", "price", "price_max", "in_stock")
+        .filter(live_price__isnull=False)  # no active variant: nothing to sell, not listed
+        .values_list("pk", "changed", "live_price", "live_price_max", "live_in_stock")
     )
 
 
@@ -129,10 +131,14 @@ def listing_difference(limit: int = LISTING_BATCH) -> ListingRepair:
 def repair_listings(limit: int = LISTING_BATCH) -> ListingRepair:
     """Fix at most `limit` products of each kind; the next sweep takes the rest."""
     from apps.marketplace import feed
+    from apps.marketplace.services.listing import refresh_summaries
 
     result = listing_difference(limit)
     todo = result.todo
     if todo:
+        # A change that bypassed the services (a bulk update) also left the products' own
+        # price range and stock state behind: recompute them before publishing.
+        refresh_summaries(todo)
         result.published, result.withdrawn = feed.sync(todo)
         logger.warning(
             "listing repair in %s: %d missing, %d left over, %d outdated",

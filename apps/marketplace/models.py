@@ -177,6 +177,13 @@ class Product(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # Kept by the services (apps.marketplace.services.listing.refresh_summaries) whenever a
+    # variant, price or stock count changes, so the catalogue reads them without subqueries:
+    # the active variants' price range (None: no active variant, not on sale) and whether any
+    # active variant has a unit left at an active location (physical − allocated).
+    price_min = models.BigIntegerField(null=True, blank=True, editable=False)
+    price_max = models.BigIntegerField(null=True, blank=True, editable=False)
+    in_stock = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -553,3 +560,25 @@ class ImportBatch(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class CoPurchase(models.Model):
+    """How many checkouts (placements) with sold orders held both `product` and `other`: the
+    "sering dibeli bersama" counts, kept by the services when an order enters or leaves a sold
+    status (services.copurchase), stored in both directions so one indexed read serves a page."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bought_with")
+    together = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dibeli bersama")
+        verbose_name_plural = _("dibeli bersama")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "other"], name="marketplace_copurchase_pair"),
+            models.CheckConstraint(condition=~Q(product=F("other")), name="marketplace_copurchase_two_products"),
+        ]
+        indexes = [models.Index(fields=["product", "-together", "other"], name="marketplace_copurchase_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}+{self.other_id}: {self.together}"

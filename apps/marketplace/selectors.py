@@ -3,15 +3,13 @@ recommendations, verification, reports."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -19,8 +17,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -35,13 +31,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.permits.selectors import verified_holder_ids
 
 from . import lifecycle
-from .models import DeliveryMethod, Order, OrderLine, Product, Reservation, Review, Shop, Stock, Variant
+from .models import DeliveryMethod, Order, Product, Reservation, Review, Shop, Stock, Variant
 from .search import WordSimilar
 from .text import prefix_tsquery, query_words
 
-logger = logging.getLogger(__name__)
 Status = lifecycle.Status
 
 # See apps.discovery.selectors: catches one-letter typos ("kripik" ~ "keripik").
@@ -51,39 +47,12 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 # --- catalogue ----------------------------------------------------------------------------
 
 
-def _available_stock() -> Subquery:
-    """Units of a product that can still be sold (physical − allocated), summed over its
-    active variants and locations; reservations are not subtracted here (display only)."""
-    return Subquery(
-        Stock.objects.filter(variant__product=OuterRef("pk"), variant__is_active=True, location__is_active=True)
-        .values("variant__product")
-        .annotate(n=Sum(F("quantity") - F("quantity_allocated")))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
-
-
-def _variant_price(aggregate: type[Min] | type[Max]) -> Subquery:
-    return Subquery(
-        Variant.objects.filter(product=OuterRef("pk"), is_active=True)
-        .values("product")
-        .annotate(p=aggregate("price"))
-        .values("p")[:1],
-        output_field=IntegerField(),
-    )
-
-
 def catalogue() -> QuerySet[Product]:
-    """Products on sale (active, in an active shop, with an active variant), with their price
-    range and units available."""
-    products: Any = Product.objects.filter(is_active=True, shop__is_active=True)
+    """Products on sale (active, in an active shop, with an active variant). Their price range
+    and stock state are the denormalised `price_min`/`price_max`/`in_stock` fields kept by the
+    services (services.listing.refresh_summaries), so no per-product subquery is run."""
     return (
-        products.annotate(
-            price_min=_variant_price(Min),
-            price_max=_variant_price(Max),
-            available=Coalesce(_available_stock(), 0),
-        )
-        .filter(price_min__isnull=False)
+        Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False)
         .select_related("shop")
         .prefetch_related("photos")
     )
@@ -181,34 +150,8 @@ def is_open_now(shop: Shop, now: datetime | None = None) -> bool | None:
 
 
 def verified_owner_ids(owner_ids: Iterable[int]) -> set[int]:
-    """Owners holding an issued izin usaha (or a NIB recorded on a permit that is not revoked,
-    rejected or withdrawn) in apps.permits.
-
-    Guarded: apps.permits is still changing, so the model and field names are looked up and
-    anything unexpected counts as "not verified" rather than an error."""
-    ids = {pk for pk in owner_ids if pk}
-    if not ids:
-        return set()
-    try:
-        permit_model = apps.get_model("permits", "Permit")
-    except LookupError:
-        return set()
-    names = {f.name for f in permit_model._meta.get_fields()}
-    owner_field = next((n for n in ("applicant", "owner", "user", "pemohon") if n in names), None)
-    if owner_field is None or "status" not in names:
-        return set()
-    valid = Q(status="issued")
-    if "nib" in names:
-        valid |= Q(nib__regex=r"^\d{13}$") & ~Q(status__in=["revoked", "rejected", "withdrawn", "draft"])
-    try:
-        with transaction.atomic():
-            found = permit_model.objects.filter(valid, **{f"{owner_field}__in": ids}).values_list(
-                f"{owner_field}_id", flat=True
-            )
-            return set(found)
-    except (DatabaseError, ValueError, TypeError) as exc:  # schema drift in apps.permits
-        logger.warning("permit lookup for verified badge failed: %s", exc)
-        return set()
+    """Owners holding a valid izin usaha or NIB (apps.permits' public selector)."""
+    return verified_holder_ids(owner_ids)
 
 
 def verified_shop_ids(shops: Iterable[Shop]) -> set[int]:
@@ -268,22 +211,18 @@ def reviewable_lines(order: Order, user: User) -> tuple[bool, list[Any]]:
 
 def bought_together(product: Product, *, limit: int = 6) -> list[Product]:
     """ "Sering dibeli bersama": products in the same checkouts as this one (across shops),
-    by how many checkouts had both, from real sales only."""
-    placements = Order.objects.filter(lines__product=product, status__in=lifecycle.SOLD).values("placement_id")
-    counts = (
-        OrderLine.objects.filter(order__placement_id__in=placements, order__status__in=lifecycle.SOLD)
-        .exclude(product=product)
-        .values("product_id")
-        .annotate(together=Count("order__placement_id", distinct=True))
-        .order_by("-together", "product_id")[: limit * 2]
+    by how many checkouts had both, from real sales only. One indexed read of the pair counts
+    the services keep (services.copurchase), joined to the catalogue."""
+    return list(
+        catalogue()
+        .filter(bought_with__product=product, bought_with__together__gt=0)
+        .order_by("-bought_with__together", "pk")[:limit]
     )
-    ranked = [row["product_id"] for row in counts]
-    found = {p.pk: p for p in catalogue().filter(pk__in=ranked)}
-    return [found[pk] for pk in ranked if pk in found][:limit]
 
 
-def shops_near(user: User | None) -> list[Shop]:
-    """Shops of sellers in the buyer's RT first, then the rest of the RW ("dari RT/RW Anda")."""
+def shops_near(user: User | None, *, limit: int = 6) -> list[Shop]:
+    """At most `limit` shops of sellers in the buyer's RT first, then the rest of the RW ("dari
+    RT/RW Anda"): filtered, ordered and cut in SQL, never every shop of the RW."""
     if user is None or not user.is_authenticated:
         return []
     from apps.rtrw.models import Residency
@@ -301,7 +240,7 @@ def shops_near(user: User | None) -> list[Shop]:
             )
         )
         .select_related("owner__residency__rt__rw")
-        .order_by("closeness", "name", "id")
+        .order_by("closeness", "name", "id")[:limit]
     )
 
 

@@ -104,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "marketplace/_results.html", context)
     near = selectors.shops_near(_user(request)) if not query else []
     context.update(
-        near_shops=near[:6],
+        near_shops=near,
         near_products=selectors.products_of_shops(near, limit=8),
         shops=selectors.active_shops().order_by("name")[:20],
         my_shops=list(selectors.shops_of(_user(request))) if request.user.is_authenticated else [],

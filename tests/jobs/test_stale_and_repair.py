@@ -198,6 +198,9 @@ def test_variant_only_changes_lost_while_the_broker_was_down_are_repaired(
     assert _listing(tenant_a, market.nasi) == (12_000, 16_000, True)
     assert _listing(tenant_a, market.keripik) == (15_000, 15_000, False)
     assert _listing(tenant_a, market.madumongso) == (19_000, 19_000, True)
+    # The product's own summary (what the catalogue shows) was repaired too.
+    repaired = Product.objects.get(pk=market.madumongso.product_id)
+    assert (repaired.price_min, repaired.price_max, repaired.in_stock) == (19_000, 19_000, True)
     assert repair.listing_difference().todo == []  # the next sweep is a no-op
 
 

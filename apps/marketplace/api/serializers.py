@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.marketplace.models import DeliveryMethod, Order, OrderEvent, OrderLine, Product, Shop, Variant
+from apps.marketplace.models import DeliveryMethod, Order, OrderEvent, OrderLine, Product, Shop
 
 
 class MarketShopSerializer(serializers.ModelSerializer[Shop]):
@@ -37,18 +37,6 @@ class MarketShopSerializer(serializers.ModelSerializer[Shop]):
         return shop.delivery_methods()
 
 
-class MarketVariantSerializer(serializers.ModelSerializer[Variant]):
-    available = serializers.SerializerMethodField(help_text="Unit yang bisa dipesan sekarang")
-
-    class Meta:
-        model = Variant
-        fields = ["id", "sku", "name", "price", "available"]
-        read_only_fields = fields
-
-    def get_available(self, variant: Variant) -> int:
-        return int(self.context.get("available", {}).get(variant.pk, 0))
-
-
 class MarketProductSerializer(serializers.ModelSerializer[Product]):
     shop = serializers.SerializerMethodField()
     variants = serializers.SerializerMethodField()
@@ -67,8 +55,14 @@ class MarketProductSerializer(serializers.ModelSerializer[Product]):
         return {"id": product.shop_id, "slug": product.shop.slug, "name": product.shop.name}
 
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
-        active = [v for v in product.variants.all() if v.is_active]
-        return list(MarketVariantSerializer(active, many=True, context=self.context).data)
+        # Built flat (id, sku, name, price, available units): a nested serializer per product
+        # was most of a catalogue page's time.
+        available = self.context.get("available", {})
+        return [
+            {"id": v.pk, "sku": v.sku, "name": v.name, "price": v.price, "available": int(available.get(v.pk, 0))}
+            for v in product.variants.all()
+            if v.is_active
+        ]
 
 
 class MarketOrderItemInput(serializers.Serializer[Any]):

@@ -1,0 +1,64 @@
+"""What the public finds: a product's search document and its entry in the kota-wide listing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
+
+from apps.core.tasks import enqueue_on_commit
+
+from ..models import Product, Stock, Variant
+from ..text import document
+
+
+def _active_variant_price(aggregate: type[Min] | type[Max]) -> Subquery:
+    return Subquery(
+        Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+        .values("product")
+        .annotate(p=aggregate("price"))
+        .values("p")[:1]
+    )
+
+
+def refresh_summaries(product_ids: Iterable[int]) -> int:
+    """Recompute the denormalised price range and stock state of these products (one UPDATE;
+    `updated_at` is not touched). Called in the writing transaction by every service that
+    changes variants, prices or stock, through `queue_listing_sync`."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return 0
+    sellable = Stock.objects.filter(
+        variant__product=OuterRef("pk"),
+        variant__is_active=True,
+        location__is_active=True,
+        quantity__gt=F("quantity_allocated"),
+    )
+    products = Product.objects.filter(pk__in=ids)
+    return products.update(
+        price_min=_active_variant_price(Min),
+        price_max=_active_variant_price(Max),
+        in_stock=Exists(sellable),
+    )
+
+
+def queue_listing_sync(product_ids: Iterable[int]) -> None:
+    """These products' variants, prices, stock or shop changed: refresh their summary fields
+    now (same transaction), and after commit re-publish them in the kota's public listing (a
+    Celery task in this tenant; never a schema hop inside the request)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    refresh_summaries(ids)
+    from ..tasks import sync_listings
+
+    enqueue_on_commit(sync_listings, ids)
+
+
+def _refresh_search(product: Product) -> None:
+    variants = " ".join(product.variants.filter(is_active=True).values_list("name", flat=True))
+    categories = " ".join(product.categories.values_list("name", flat=True))
+    search_name = document(product.name, variants, categories)[:400]
+    search_text = document(product.name, variants, categories, product.shop.name, product.description[:1000])
+    Product.objects.filter(pk=product.pk).update(search_name=search_name, search_text=search_text)
+    product.search_name, product.search_text = search_name, search_text
