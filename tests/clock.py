@@ -1,25 +1,48 @@
-"""Freeze Django's clock in a test without a new dependency: every `timezone.now()` (and so
-`localtime()`, `localdate()`, `auto_now` fields) returns the given moment."""
+"""Control the clock in a test with time-machine: every clock the code can read (`timezone.now()`,
+`datetime.now()`, `date.today()`, `time.time()`, so also `localtime()`, `localdate()` and
+`auto_now` fields) returns the moment the test chose; PostgreSQL's own `now()` does not move.
+
+    def test_x(time_machine: TimeMachineFixture) -> None:
+        freeze(time_machine, jakarta(None, time(5, 0)))   # 05:00 in Madiun, today
+        ...
+        freeze(time_machine, timezone.now() + timedelta(days=2))  # two days later
+
+or, without the fixture, `with frozen(moment): ...`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-import pytest
+import time_machine
 from django.utils import timezone
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-def jakarta(day: datetime | None, at: time) -> datetime:
+def jakarta(day: datetime | date | None, at: time) -> datetime:
     """`at` (local Asia/Jakarta time) on `day`'s date (default: today in Jakarta)."""
-    base = (day or timezone.now()).astimezone(JAKARTA).date()
+    if day is None:
+        day = timezone.now()
+    base = day.astimezone(JAKARTA).date() if isinstance(day, datetime) else day
     return datetime.combine(base, at, tzinfo=JAKARTA)
 
 
-def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> datetime:
+def freeze(traveller: time_machine.TimeMachineFixture, moment: datetime) -> datetime:
+    """Stop the clock at `moment` (aware) for the rest of the test; call again to move it."""
     if moment.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+    traveller.move_to(moment, tick=False)
     return moment
+
+
+@contextmanager
+def frozen(moment: datetime) -> Iterator[datetime]:
+    """The clock stands at `moment` (aware) inside the block."""
+    if moment.tzinfo is None:
+        raise ValueError("frozen() needs an aware datetime")
+    with time_machine.travel(moment, tick=False):
+        yield moment

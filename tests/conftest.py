@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -110,11 +112,17 @@ def tenant_b(tenants: TenantSet) -> Tenant:
 
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
-    """Requests and `with tenant:` blocks switch the connection's schema, and requests in
-    English switch the thread's language; undo both so no test depends on the one before."""
+    """Requests and `with tenant:` blocks switch the connection's schema, requests in English
+    switch the thread's language, and the in-process cache outlives the test's rolled-back rows
+    (throttle counters, cached settings and stamps); undo all three so no test depends on the
+    one before (the suite runs in random order: pytest-randomly)."""
     yield
     connection.set_schema_to_public()
     translation.activate(settings.LANGUAGE_CODE)
+    for alias in settings.CACHES:
+        backend = caches[alias]
+        if isinstance(backend, LocMemCache):  # never flush a shared Redis
+            backend.clear()
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from django.db import connection, transaction
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.payments import services
 from apps.payments.models import Account, JournalEntry
 from apps.tenancy.models import Tenant
-from tests.conftest import PASSWORD
+from tests import factories as f
 
 PAYMENT_TABLES = [
     "payments_gatewaynotification",
@@ -41,16 +40,16 @@ class People:
 
 
 def make_people(prefix: str = "") -> People:
-    joko = create_user(username=f"{prefix}joko", full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-    sri = create_user(username=f"{prefix}sri", full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-    andi = create_user(username=f"{prefix}andi", full_name="Andi", roles=[Role.WARGA], password=PASSWORD)
+    joko = f.person(Role.WARGA, username=f"{prefix}joko", full_name="Joko Santoso")
+    sri = f.person(Role.PEMILIK_UMKM, username=f"{prefix}sri", full_name="Sri Rahayu")
+    andi = f.person(Role.WARGA, username=f"{prefix}andi", full_name="Andi")
     return People(
         joko=joko,
         sri=sri,
         andi=andi,
-        joko_wallet=services.ensure_wallet(joko),
-        andi_wallet=services.ensure_wallet(andi),
-        shop=services.open_merchant_account(sri, "Pecel Madiun Bu Sri"),
+        joko_wallet=f.WalletFactory(owner=joko),
+        andi_wallet=f.WalletFactory(owner=andi),
+        shop=f.MerchantAccountFactory(owner=sri, name="Pecel Madiun Bu Sri"),
     )
 
 

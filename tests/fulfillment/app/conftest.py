@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.fulfillment import services
 from apps.fulfillment.models import Courier, Delivery, Hub
 from apps.marketplace import services as market
 from apps.marketplace.models import Order, Shop, Variant
 from apps.tenancy.models import Tenant
-from tests.conftest import PASSWORD, client_for
+from tests import factories as f
+from tests.conftest import client_for
 
 HUB_POINT = (-7.637458, 111.534707)  # Mojorejo
 SHOP_POINT = (-7.6352, 111.5331)
@@ -45,18 +45,14 @@ class World:
 
 
 def make_world(tenant: Tenant, prefix: str = "") -> World:
-    staff = create_user(username=f"{prefix}petugas", full_name="Petugas", roles=[Role.ADMIN], password=PASSWORD)
-    staff.is_staff = True
-    staff.save(update_fields=["is_staff"])
-    operator = create_user(
-        username=f"{prefix}ophub", full_name="Operator Hub", roles=[Role.OPERATOR_HUB], password=PASSWORD
-    )
-    sri = create_user(username=f"{prefix}sri", full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-    joko = create_user(username=f"{prefix}joko", full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-    andi = create_user(username=f"{prefix}andi", full_name="Andi Kurir", roles=[Role.KURIR], password=PASSWORD)
-    other = create_user(username=f"{prefix}tono", full_name="Tono", roles=[Role.WARGA], password=PASSWORD)
-    shop = market.open_shop(
-        sri,
+    staff = f.staff(username=f"{prefix}petugas", full_name="Petugas")
+    operator = f.person(Role.OPERATOR_HUB, username=f"{prefix}ophub", full_name="Operator Hub")
+    sri = f.person(Role.PEMILIK_UMKM, username=f"{prefix}sri", full_name="Sri Rahayu")
+    joko = f.person(Role.WARGA, username=f"{prefix}joko", full_name="Joko Santoso")
+    andi = f.person(Role.KURIR, username=f"{prefix}andi", full_name="Andi Kurir")
+    other = f.person(Role.WARGA, username=f"{prefix}tono", full_name="Tono")
+    shop = f.ShopFactory(
+        owner=sri,
         name=f"{prefix}Pecel Bu Sri",
         address="Jl. Mojorejo No. 12",
         lat=SHOP_POINT[0],
@@ -64,27 +60,7 @@ def make_world(tenant: Tenant, prefix: str = "") -> World:
         offers_pickup=True,
         offers_hub_delivery=True,
     )
-    made = market.create_product(
-        shop, sri, name="Nasi pecel", variants=[market.VariantSpec(sku="NASI", price=12_000, stock=50)]
-    )
-    hub = services.create_hub(
-        actor=staff,
-        code=f"{prefix}hub-mojorejo",
-        name="Hub Mojorejo",
-        lat=HUB_POINT[0],
-        lng=HUB_POINT[1],
-        address="Balai Kelurahan Mojorejo",
-        cutoff_times=["00:00"],
-        operators=[operator],
-    )
-    courier = services.register_courier(
-        andi,
-        actor=operator,
-        vehicle="motor",
-        home_hub=hub,
-        shift_start=time(0, 0),
-        shift_end=time(23, 59, 59),
-    )
+    hub = f.HubFactory(actor=staff, code=f"{prefix}hub-mojorejo", name="Hub Mojorejo", operators=[operator])
     return World(
         tenant=tenant,
         staff=staff,
@@ -94,9 +70,9 @@ def make_world(tenant: Tenant, prefix: str = "") -> World:
         andi=andi,
         other=other,
         shop=shop,
-        nasi=made.variants.get(),
+        nasi=f.VariantFactory(shop=shop, name="Nasi pecel", sku="NASI", stock=50),
         hub=hub,
-        courier=courier,
+        courier=f.CourierFactory(user=andi, home_hub=hub),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from time_machine import TimeMachineFixture
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -59,17 +60,17 @@ def _counts() -> tuple[int, int, int, int]:
 
 @pytest.mark.parametrize(
     ("local", "planned_day_offset"),
-    [(time(3, 0), 0), (time(12, 0), 0), (time(23, 30), 1)],
-    ids=["03:00-before-opening", "12:00-open", "23:30-after-closing"],
+    [(time(3, 0), 0), (time(5, 0), 0), (time(12, 0), 0), (time(18, 0), 1), (time(23, 30), 1)],
+    ids=["03:00-before-opening", "05:00-before-opening", "12:00-open", "18:00-too-late-today", "23:30-after-closing"],
 )
 def test_seed_plans_in_open_hours_at_any_hour(
     tenant_a: Tenant,
     django_capture_on_commit_callbacks: Capture,
-    monkeypatch: pytest.MonkeyPatch,
+    time_machine: TimeMachineFixture,
     local: time,
     planned_day_offset: int,
 ) -> None:
-    now = freeze(monkeypatch, jakarta(None, local))
+    now = freeze(time_machine, jakarta(None, local))
     planned_day: date = now.astimezone(JAKARTA).date() + timedelta(days=planned_day_offset)
     with tenant_a, django_capture_on_commit_callbacks(execute=False):
         andi, dewi = _people(tenant_a)
@@ -103,16 +104,16 @@ def test_seed_plans_in_open_hours_at_any_hour(
 
 
 def test_a_stale_demo_route_needs_a_refresh(
-    tenant_a: Tenant, django_capture_on_commit_callbacks: Capture, monkeypatch: pytest.MonkeyPatch
+    tenant_a: Tenant, django_capture_on_commit_callbacks: Capture, time_machine: TimeMachineFixture
 ) -> None:
-    freeze(monkeypatch, jakarta(None, time(10, 0)))
+    freeze(time_machine, jakarta(None, time(10, 0)))
     with tenant_a, django_capture_on_commit_callbacks(execute=False):
         _people(tenant_a)
         demo.seed(tenant_a)
         assert not demo.needs_refresh(tenant_a)
         two_days_later = jakarta(timezone.now() + timedelta(days=2), time(10, 0))
         assert demo.needs_refresh(tenant_a, two_days_later)
-        freeze(monkeypatch, two_days_later)
+        freeze(time_machine, two_days_later)
         demo.seed(tenant_a)  # a new day: three new orders, routed for that day
         assert Delivery.objects.count() == 6
         assert not demo.needs_refresh(tenant_a)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from time_machine import TimeMachineFixture
 
 from apps.core.errors import Conflict, ValidationFailed
 from apps.fulfillment import hours
@@ -34,9 +35,9 @@ def _hub_choice(world: World) -> str | None:
     return None if label is None else str(label)
 
 
-def test_open_span_and_next_opening(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_span_and_next_opening(world: World, time_machine: TimeMachineFixture) -> None:
     _hub_hours(world, DAY)
-    early = freeze(monkeypatch, jakarta(None, time(3, 0)))
+    early = freeze(time_machine, jakarta(None, time(3, 0)))
     assert hours.open_span(world.hub, early) == (jakarta(early, time(7)), jakarta(early, time(21)))
     noon = jakarta(early, time(12))
     assert hours.open_span(world.hub, noon) == (noon, jakarta(early, time(21)))
@@ -56,15 +57,15 @@ def test_open_span_and_next_opening(world: World, monkeypatch: pytest.MonkeyPatc
     assert hours.next_opening(early) is None
 
 
-def test_checkout_offers_hub_delivery_with_its_start_time(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_checkout_offers_hub_delivery_with_its_start_time(world: World, time_machine: TimeMachineFixture) -> None:
     _hub_hours(world, DAY)
-    freeze(monkeypatch, jakarta(None, time(5, 0)))
+    freeze(time_machine, jakarta(None, time(5, 0)))
     label = _hub_choice(world)
     assert label is not None and "Dikirim lewat hub mulai 07:00" in label
-    freeze(monkeypatch, jakarta(None, time(23, 30)))
+    freeze(time_machine, jakarta(None, time(23, 30)))
     label = _hub_choice(world)
     assert label is not None and "Dikirim lewat hub mulai besok 07:00" in label
-    freeze(monkeypatch, jakarta(None, time(12, 0)))
+    freeze(time_machine, jakarta(None, time(12, 0)))
     label = _hub_choice(world)
     assert label is not None and "mulai" not in label  # open now: nothing to wait for
     # At night the order is still taken (the hub takes it from 07:00).
@@ -72,9 +73,7 @@ def test_checkout_offers_hub_delivery_with_its_start_time(world: World, monkeypa
     assert order.delivery_method == DeliveryMethod.HUB
 
 
-def test_no_hub_opening_means_no_hub_delivery_and_nothing_written(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_hub_opening_means_no_hub_delivery_and_nothing_written(world: World) -> None:
     world.hub.is_active = False
     world.hub.save(update_fields=["is_active"])
     assert _hub_choice(world) is None
@@ -93,19 +92,19 @@ def test_no_hub_opening_means_no_hub_delivery_and_nothing_written(
     assert (Order.objects.count(), Placement.objects.count()) == before
 
 
-def test_the_sellers_refusal_names_the_next_opening(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sellers_refusal_names_the_next_opening(world: World, time_machine: TimeMachineFixture) -> None:
     order = packed_order(world)  # placed while the hub is open
     _hub_hours(world, DAY)
-    now = freeze(monkeypatch, jakarta(None, time(5, 0)))
+    now = freeze(time_machine, jakarta(None, time(5, 0)))
     with pytest.raises(Conflict) as caught:
         new_delivery(world, order)
     assert caught.value.code == "no_hub_available"
     assert "07:00" in str(caught.value.message) and world.hub.name in str(caught.value.message)
     assert caught.value.details["opens_at"] == jakarta(now, time(7)).isoformat()
-    freeze(monkeypatch, jakarta(None, time(23, 30)))
+    freeze(time_machine, jakarta(None, time(23, 30)))
     with pytest.raises(Conflict) as caught:
         new_delivery(world, order)
     assert "besok 07:00" in str(caught.value.message)
     assert not Delivery.objects.exists()
-    freeze(monkeypatch, jakarta(None, time(8, 0)))
+    freeze(time_machine, jakarta(None, time(8, 0)))
     assert new_delivery(world, order).hub == world.hub  # open: sent
