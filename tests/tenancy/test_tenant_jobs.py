@@ -56,6 +56,8 @@ def cleanup(committed: None) -> Iterator[list[str]]:
             Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.ACTIVE)
             services.remove_tenant(tenant)
         drop_orphan_schema(regions.schema_name_for(code))
+        # Later tests look jobs up by code: another test's jobs must not be found (random order).
+        TenantOperationJob.objects.filter(code=code).delete()
 
 
 def archived_data(path: str, folder: Path) -> str:
