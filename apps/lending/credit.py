@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.db import connection
-from apps.payments.services import rupiah as payments_rupiah
+from apps.core.money import rupiah
 
 from . import scoring
 from .models import (
@@ -399,7 +399,7 @@ def _make_offer(lender: Lender, user: User, features: dict[str, float | int | No
         [user],
         event="lending.offer",
         title=_("Penawaran pinjaman baru"),
-        body=_("%(lender)s: pinjaman hingga %(limit)s") % {"lender": lender.name, "limit": payments_rupiah(limit)},
+        body=_("%(lender)s: pinjaman hingga %(limit)s") % {"lender": lender.name, "limit": rupiah(limit)},
         key=f"lending-offer-{lender.pk}-{user.pk}-{as_of.isoformat()}",
         url="/pinjaman/",
     )
