@@ -3,15 +3,13 @@ recommendations, verification, reports."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -35,13 +33,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.permits.selectors import verified_holder_ids
 
 from . import lifecycle
 from .models import DeliveryMethod, Order, OrderLine, Product, Reservation, Review, Shop, Stock, Variant
 from .search import WordSimilar
 from .text import prefix_tsquery, query_words
 
-logger = logging.getLogger(__name__)
 Status = lifecycle.Status
 
 # See apps.discovery.selectors: catches one-letter typos ("kripik" ~ "keripik").
@@ -181,34 +179,8 @@ def is_open_now(shop: Shop, now: datetime | None = None) -> bool | None:
 
 
 def verified_owner_ids(owner_ids: Iterable[int]) -> set[int]:
-    """Owners holding an issued izin usaha (or a NIB recorded on a permit that is not revoked,
-    rejected or withdrawn) in apps.permits.
-
-    Guarded: apps.permits is still changing, so the model and field names are looked up and
-    anything unexpected counts as "not verified" rather than an error."""
-    ids = {pk for pk in owner_ids if pk}
-    if not ids:
-        return set()
-    try:
-        permit_model = apps.get_model("permits", "Permit")
-    except LookupError:
-        return set()
-    names = {f.name for f in permit_model._meta.get_fields()}
-    owner_field = next((n for n in ("applicant", "owner", "user", "pemohon") if n in names), None)
-    if owner_field is None or "status" not in names:
-        return set()
-    valid = Q(status="issued")
-    if "nib" in names:
-        valid |= Q(nib__regex=r"^\d{13}$") & ~Q(status__in=["revoked", "rejected", "withdrawn", "draft"])
-    try:
-        with transaction.atomic():
-            found = permit_model.objects.filter(valid, **{f"{owner_field}__in": ids}).values_list(
-                f"{owner_field}_id", flat=True
-            )
-            return set(found)
-    except (DatabaseError, ValueError, TypeError) as exc:  # schema drift in apps.permits
-        logger.warning("permit lookup for verified badge failed: %s", exc)
-        return set()
+    """Owners holding a valid izin usaha or NIB (apps.permits' public selector)."""
+    return verified_holder_ids(owner_ids)
 
 
 def verified_shop_ids(shops: Iterable[Shop]) -> set[int]:

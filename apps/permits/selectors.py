@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,3 +65,23 @@ def work_queue(user: Any, *, now: datetime | None = None, everything: bool = Fal
         if mine or (everything and (policy.is_staff_officer(user) or policy.is_lurah(user))):
             items.append(QueueItem(permit, permit.is_overdue(now), mine))
     return items
+
+
+# --- for other apps (public, typed) -------------------------------------------------------
+
+
+def issued_permits() -> QuerySet[Permit]:
+    """Issued, not revoked izin usaha mikro of this tenant."""
+    return Permit.objects.filter(status=Permit.Status.ISSUED, revoked_at__isnull=True)
+
+
+def verified_holder_ids(user_ids: Iterable[int]) -> set[int]:
+    """The users among `user_ids` who hold a valid izin usaha: an issued, not revoked permit,
+    or a 13-digit NIB recorded on a permit that is still alive (not draft, rejected, withdrawn
+    or revoked). One indexed query; nothing when `user_ids` is empty."""
+    ids = {pk for pk in user_ids if pk}
+    if not ids:
+        return set()
+    dead = (Permit.Status.DRAFT, Permit.Status.REJECTED, Permit.Status.WITHDRAWN, Permit.Status.REVOKED)
+    valid = Q(status=Permit.Status.ISSUED, revoked_at__isnull=True) | (Q(nib__regex=r"^\d{13}$") & ~Q(status__in=dead))
+    return set(Permit.objects.filter(valid, applicant_id__in=ids).order_by().values_list("applicant_id", flat=True))

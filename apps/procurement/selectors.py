@@ -1,14 +1,12 @@
 """Reads of procurement: supplier eligibility (from apps.permits), what each person may see,
 the quotes comparison and the public list of awards.
 
-Eligibility reads apps.permits' issued permits. That app is developed alongside this one, so
-the reads go through `_permit_model()`, which fails loudly (503, `permits_unavailable`) when the
-model or the fields relied on are missing: an UMKM is never treated as eligible by accident.
+Eligibility reads apps.permits' issued permits through that app's public selector
+(`apps.permits.selectors.issued_permits`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,22 +14,16 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.apps import apps as django_apps
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.permits import selectors as permit_selectors
 
 from . import policy, rules, workflow
 from .models import Award, Evaluation, ProcurementEvent, PurchaseRequest, Quote, QuoteScore, RequestItem
-
-logger = logging.getLogger(__name__)
-
-# Fields of apps.permits.models.Permit that eligibility relies on.
-PERMIT_FIELDS = frozenset({"applicant", "status", "kbli_code", "business_name", "number", "revoked_at", "issued_at"})
-PERMIT_ISSUED = "issued"
 
 
 class PermitsUnavailable(DomainError):
@@ -54,33 +46,9 @@ class Eligibility:
     kbli_code: str
 
 
-def _permit_model() -> type[Model]:
-    try:
-        model = django_apps.get_model("permits", "Permit")
-    except (LookupError, ImportError, ValueError) as exc:
-        logger.error("procurement: apps.permits unavailable (%s)", exc)
-        raise PermitsUnavailable(
-            _("Data izin usaha mikro belum tersedia, sehingga kelayakan UMKM tidak dapat diperiksa. Coba lagi nanti.")
-        ) from None
-    names = {field.name for field in model._meta.get_fields()}
-    missing = sorted(PERMIT_FIELDS - names)
-    if missing:
-        logger.error("procurement: apps.permits Permit lacks fields %s", ", ".join(missing))
-        raise PermitsUnavailable(
-            _("Data izin usaha mikro tidak lengkap, sehingga kelayakan UMKM tidak dapat diperiksa. Coba lagi nanti.")
-        )
-    return model
-
-
-def _issued_status(model: type[Model]) -> str:
-    status = getattr(getattr(model, "Status", None), "ISSUED", PERMIT_ISSUED)
-    return str(status)
-
-
 def issued_permits() -> QuerySet[Any]:
-    """Issued, not revoked izin usaha mikro of this tenant (raises PermitsUnavailable)."""
-    model = _permit_model()
-    return model._default_manager.filter(status=_issued_status(model), revoked_at__isnull=True)
+    """Issued, not revoked izin usaha mikro of this tenant (apps.permits' public selector)."""
+    return permit_selectors.issued_permits()
 
 
 def request_divisions(purchase: PurchaseRequest) -> frozenset[str]:

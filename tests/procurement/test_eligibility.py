@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.core.errors import Forbidden
 from apps.notifications.models import Message
-from apps.procurement import selectors, services
-from apps.procurement.models import PurchaseRequest, Quote
+from apps.procurement import selectors
+from apps.procurement.models import Quote
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
 
-from .conftest import People, issue_permit, items, logged_in, new_request, quote
+from .conftest import People, issue_permit, items, new_request, quote
 
 pytestmark = pytest.mark.django_db
 
@@ -92,44 +89,3 @@ def test_revoking_the_permit_ends_eligibility(tenant_a: Tenant, people: People) 
         with pytest.raises(Forbidden):
             quote(purchase, people.umkm, 24_000, 3_000)
         assert Quote.objects.get().revision == 1
-
-
-def test_unreadable_permits_fail_loudly_not_open(tenant_a: Tenant, people: People, client_a: Any) -> None:
-    with tenant_a:
-        purchase = new_request(people)
-        draft = new_request(people, publish=False, title="Draf")
-    patcher = pytest.MonkeyPatch()
-    real = django_apps.get_model
-
-    def get_model(app_label: str, model_name: str | None = None, **kwargs: Any) -> Any:
-        if app_label == "permits":
-            raise LookupError("App 'permits' doesn't have a 'Permit' model.")
-        return real(app_label, model_name, **kwargs)
-
-    patcher.setattr(django_apps, "get_model", get_model)
-    try:
-        with tenant_a:
-            with pytest.raises(selectors.PermitsUnavailable) as caught:
-                quote(purchase, people.umkm)
-            assert caught.value.status_code == 503 and "izin usaha mikro" in str(caught.value.message)
-            with pytest.raises(selectors.PermitsUnavailable):
-                services.publish(draft, people.staf)
-            assert not Quote.objects.exists()
-            assert PurchaseRequest.objects.get(pk=draft.pk).status == "draft"
-            assert not selectors.can_quote(people.umkm, purchase)
-        response = logged_in(tenant_a, people.umkm).post(
-            f"/api/v1/procurement/requests/{purchase.pk}/quote/",
-            {"lines": [], "delivery_date": str(purchase.delivery_date)},
-            content_type="application/json",
-        )
-        assert response.status_code == 503 and response.json()["error"]["code"] == "permits_unavailable"
-    finally:
-        patcher.undo()
-
-
-def test_missing_permit_fields_also_fail_loudly(tenant_a: Tenant, people: People, monkeypatch: Any) -> None:
-    monkeypatch.setattr(selectors, "PERMIT_FIELDS", selectors.PERMIT_FIELDS | {"kbli_division"})
-    with tenant_a:
-        purchase = new_request(people, publish=False)
-        with pytest.raises(selectors.PermitsUnavailable):
-            selectors.eligibility(people.umkm, purchase)
