@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
+from apps.core.sequences import YearlySequence
 
 from . import workflow
 
@@ -217,18 +218,12 @@ class SlaRule(models.Model):
         return f"{self.get_status_display()}: {self.days}"
 
 
-class PermitSequence(models.Model):
+class PermitSequence(YearlySequence):
     """The last permit number used in a year (row-locked when a permit is issued)."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("nomor urut izin")
         verbose_name_plural = _("nomor urut izin")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
 
 
 class OssConfig(models.Model):

@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.sequences import YearlySequence
+
 from . import workflow
 
 # A delivery point must lie inside Indonesia's bounding box (with a small margin).
@@ -374,18 +376,12 @@ class AcceptanceLine(models.Model):
         return f"{self.order_id} {self.item_id}: {self.accepted_quantity}/{self.ordered_quantity}"
 
 
-class OrderSequence(models.Model):
+class OrderSequence(YearlySequence):
     """The last purchase order number used in a year (row-locked when an order is issued)."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("nomor urut surat pesanan")
         verbose_name_plural = _("nomor urut surat pesanan")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
 
 
 class ProcurementEvent(models.Model):
