@@ -28,7 +28,6 @@ from ._common import (
     first_of_month,
     parse_day,
     parse_month,
-    rupiah,
     this_month,
 )
 from .arisan import (
@@ -91,7 +90,6 @@ __all__ = [
     "reminder_day",
     "remove_member",
     "reveal_draw",
-    "rupiah",
     "send_arisan_reminders",
     "send_iuran_reminders",
     "set_agreed_order",

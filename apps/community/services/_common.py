@@ -36,10 +36,6 @@ Direction = CashBookEntry.Direction
 Channel = CashBookEntry.Channel
 
 
-def rupiah(amount: int) -> str:
-    return pay.rupiah(amount)
-
-
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import services as pay
 from apps.payments.models import Account, ChargeStatus, GatewayCharge
@@ -27,7 +28,7 @@ from ..models import (
     ArisanMember,
     ArisanRound,
 )
-from ._common import FAILED_CHARGE, _cancel_charge_later, _text, add_months, clean_amount, rupiah
+from ._common import FAILED_CHARGE, _cancel_charge_later, _text, add_months, clean_amount
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import services as pay
 from apps.payments.models import ChargeStatus, GatewayCharge
@@ -41,7 +42,6 @@ from ._common import (
     add_months,
     clean_amount,
     parse_month,
-    rupiah,
     this_month,
 )
 from .arisan import sync_contribution

@@ -9,13 +9,11 @@ deadlocks: routing job → delivery rows (ascending id) → marketplace order (i
 from __future__ import annotations
 
 from ._common import (
-    EARTH_RADIUS_M,
     REASONS,
     DStatus,
     TooManyRequests,
     clean_point,
     clean_times,
-    haversine_m,
     reason_label,
     tenant_area,
 )
@@ -43,7 +41,6 @@ from .dispatch import (
 from .hubs import consign, create_hub, is_open
 
 __all__ = [
-    "EARTH_RADIUS_M",
     "PROOF_RULE",
     "REASONS",
     "DStatus",
@@ -63,7 +60,6 @@ __all__ = [
     "dispatch_due",
     "distance_matrix_m",
     "gateway",
-    "haversine_m",
     "hub_slots",
     "is_open",
     "mark_delivered",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.core import geo
 from apps.core.db import connection
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.marketplace import services as market
@@ -26,9 +27,6 @@ from ..models import (
 )
 
 DStatus = Delivery.Status
-
-
-EARTH_RADIUS_M = 6_371_008.8
 
 
 _TIME_FORMAT = "%H:%M"
@@ -94,12 +92,6 @@ def tenant_area() -> tuple[float, float, float] | None:
     return float(lat), float(lng), radius_km * 1000
 
 
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
 def clean_point(lat: Any, lng: Any, *, field: str = "lat") -> tuple[Decimal, Decimal]:
     """A map point that exists and lies inside the current tenant's area (422 otherwise)."""
     if lat in (None, "") or lng in (None, ""):
@@ -111,7 +103,8 @@ def clean_point(lat: Any, lng: Any, *, field: str = "lat") -> tuple[Decimal, Dec
     lat_d, lng_d = market.clean_point(lat_f, lng_f)
     assert lat_d is not None and lng_d is not None
     area = tenant_area()
-    if area is not None and haversine_m(area[0], area[1], lat_f, lng_f) > area[2]:
+    tenant = getattr(connection, "tenant", None)
+    if area is not None and tenant is not None and not geo.inside_tenant(tenant, lat_f, lng_f, radius_m=area[2]):
         raise ValidationFailed(
             _("Titik peta berada di luar wilayah layanan kelurahan/kota ini."), code="outside_area", field=field
         )
@@ -163,7 +156,7 @@ def _announce(delivery: Delivery, event: str, title: str, body: str) -> None:
 def _move(delivery: Delivery, action: str, target: str, *, actor: User | None, note: str = "") -> None:
     previous = delivery.status
     delivery.status = target
-    DeliveryEvent.objects.create(
+    DeliveryEvent.record(
         delivery=delivery,
         action=action,
         from_status=previous,

@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Sum
 
+from apps.core import geo
+
 from ..models import (
     Delivery,
     Hub,
 )
-from ._common import EARTH_RADIUS_M, DStatus
+from ._common import DStatus
 from .hubs import is_open
 
 
@@ -59,12 +61,7 @@ def distance_matrix_m(points: Sequence[tuple[float, float]], hubs: Sequence[HubS
     """Haversine distances (metres), orders × hubs, in one vectorised pass."""
     if not points or not hubs:
         return np.zeros((len(points), len(hubs)))
-    p = np.radians(np.asarray(points, dtype=float))
-    h = np.radians(np.asarray([(s.lat, s.lng) for s in hubs], dtype=float))
-    dlat = p[:, None, 0] - h[None, :, 0]
-    dlng = p[:, None, 1] - h[None, :, 1]
-    a = np.sin(dlat / 2) ** 2 + np.cos(p[:, None, 0]) * np.cos(h[None, :, 0]) * np.sin(dlng / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a))))
+    return np.asarray(geo.haversine_matrix_m(points, [(s.lat, s.lng) for s in hubs]))
 
 
 def nearest_hubs(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import geo
 from apps.core.db import connection
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.marketplace.lifecycle import Status as OrderStatus
@@ -25,7 +26,7 @@ from ..models import (
     DeliveryEvent,
     Hub,
 )
-from ._common import _TIME_FORMAT, DStatus, _announce, _otp_hash, _whole, clean_point, haversine_m
+from ._common import _TIME_FORMAT, DStatus, _announce, _otp_hash, _whole, clean_point
 from .assignment import hub_slots, nearest_hubs
 
 
@@ -99,7 +100,7 @@ def create_delivery(
     if goods_hub is not None:
         hub = goods_hub
         pickup_from, p_lat, p_lng = Delivery.PickupFrom.HUB, hub.lat, hub.lng
-        if haversine_m(float(hub.lat), float(hub.lng), float(drop_lat), float(drop_lng)) > hub.service_radius_m:
+        if geo.haversine_m(float(hub.lat), float(hub.lng), float(drop_lat), float(drop_lng)) > hub.service_radius_m:
             raise ValidationFailed(_("Alamat di luar jangkauan hub yang menyimpan barang."), code="outside_hub_area")
     else:
         if order.shop.lat is None or order.shop.lng is None:
@@ -136,7 +137,7 @@ def create_delivery(
     )
     delivery.otp_hash = _otp_hash(delivery.code, otp_for(delivery))
     delivery.save()
-    DeliveryEvent.objects.create(delivery=delivery, action="create", to_status=DStatus.PENDING, actor=actor)
+    DeliveryEvent.record(delivery=delivery, action="create", to_status=DStatus.PENDING, actor=actor)
     _announce(
         delivery,
         "created",

@@ -339,7 +339,7 @@ def _write_plan(
         delivery = left_out
         delivery.unassigned_reason = code
         delivery.save(update_fields=["unassigned_reason", "updated_at"])
-        DeliveryEvent.objects.create(
+        DeliveryEvent.record(
             delivery=delivery,
             action="unassigned",
             from_status=delivery.status,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.money import rupiah as rupiah  # one formatter; re-exported to the other service modules
 from apps.payments import services as payments
 
 from .. import schedule as sched
@@ -32,10 +33,6 @@ MAX_REASON = 255
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def rupiah(amount: int) -> str:
-    return payments.rupiah(amount)
 
 
 def clean_rupiah(value: Any, *, field: str, minimum: int = 1) -> int:
@@ -99,14 +96,14 @@ def _event(
     loan: Loan | None = None,
     **data: Any,
 ) -> LoanEvent:
-    return LoanEvent.objects.create(
+    return LoanEvent.record(
         lender=lender,
         kind=kind,
         message=message[:255],
-        actor=actor if actor is not None and actor.pk else None,
+        actor=actor,
         application=application,
         loan=loan,
-        data={k: (str(v) if isinstance(v, Decimal | dt.date) else v) for k, v in data.items()},
+        data=data,
     )
 
 

@@ -34,6 +34,8 @@ move (overdraft, over-refund, paid request, reused key) raises `Conflict` (409).
 
 from __future__ import annotations
 
+from apps.core.money import rupiah  # re-exported for the community and lending services until they import it
+
 from ._common import (
     BALANCE_CONSTRAINTS,
     DEFAULT_MAX_AMOUNT,
@@ -43,7 +45,6 @@ from ._common import (
     clean_key,
     fee_for,
     new_order_id,
-    rupiah,
     tenant_city,
 )
 from ._ledger import check_balanced_now

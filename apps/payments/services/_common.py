@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.db import connection as tenant_connection
 from apps.core.errors import ValidationFailed
+from apps.core.money import thousands
 
 from .. import qris
 from ..gateways import (
@@ -58,7 +59,7 @@ def clean_amount(value: Any, *, field: str = "amount") -> int:
     limit = int(_setting("PAYMENTS_MAX_AMOUNT", DEFAULT_MAX_AMOUNT))
     if value > limit:
         raise ValidationFailed(
-            _("Jumlah melebihi batas Rp%(limit)s per transaksi.") % {"limit": f"{limit:,}".replace(",", ".")},
+            _("Jumlah melebihi batas Rp%(limit)s per transaksi.") % {"limit": thousands(limit)},
             code="invalid_amount",
             field=field,
         )
@@ -78,11 +79,6 @@ def fee_for(amount: int) -> int:
     """Platform fee (MDR) on a payment: PAYMENTS_FEE_BPS basis points, rounded down."""
     bps = int(_setting("PAYMENTS_FEE_BPS", 30))
     return amount * bps // 10_000
-
-
-def rupiah(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
 def _kind_label(kind: str) -> str:

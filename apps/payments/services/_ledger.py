@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.money import rupiah
 
 from ..models import (
     Account,
@@ -21,7 +22,7 @@ from ..models import (
     JournalEntry,
     Posting,
 )
-from ._common import BALANCE_CONSTRAINTS, _require, rupiah
+from ._common import BALANCE_CONSTRAINTS, _require
 from .accounts import platform_fee_account
 
 

@@ -296,7 +296,7 @@ def _record(
     reason: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> ProcurementEvent:
-    return ProcurementEvent.objects.create(
+    return ProcurementEvent.record(
         request=purchase,
         action=action,
         from_status=from_status,

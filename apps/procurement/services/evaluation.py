@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 
 from .. import rules, selectors, workflow
@@ -219,7 +220,7 @@ def award(
         event="procurement.won",
         title=_("Penawaran Anda terpilih: %(title)s") % {"title": locked.title},
         body=_("Selamat! %(business)s ditetapkan sebagai pemenang dengan nilai %(amount)s. Surat pesanan menyusul.")
-        % {"business": chosen.business_name, "amount": rules.rupiah(chosen.total)},
+        % {"business": chosen.business_name, "amount": rupiah(chosen.total)},
         url=url,
         key=f"procurement-{locked.pk}-award-{chosen.pk}",
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.money import rupiah, rupiah_or_dash
 from apps.notifications.services import notify
 
 from .. import policy, rules, workflow
@@ -46,11 +47,7 @@ def format_number(sequence: int, region_code: str, year: int) -> str:
 
 
 def _next_sequence(year: int) -> int:
-    OrderSequence.objects.bulk_create([OrderSequence(year=year)], ignore_conflicts=True)
-    counter = OrderSequence.objects.select_for_update().get(year=year)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
+    return OrderSequence.next_value(year)
 
 
 @transaction.atomic
@@ -84,7 +81,7 @@ def issue_order(purchase: PurchaseRequest | int, actor: Any, *, now: datetime | 
             "title": locked.title,
             "address": locked.delivery_address,
             "date": locked.delivery_date.strftime("%d-%m-%Y"),
-            "amount": rules.rupiah(order.amount),
+            "amount": rupiah(order.amount),
         },
         url=request_url(locked),
         key=f"procurement-{locked.pk}-ordered",
@@ -217,7 +214,7 @@ def accept_delivery(
         _("Barang diterima sebagian senilai %(amount)s. Alasan: %(reason)s")
         if partial
         else _("Barang diterima lengkap senilai %(amount)s.")
-    ) % {"amount": rules.rupiah(amount), "reason": why}
+    ) % {"amount": rupiah(amount), "reason": why}
     notify(
         [order.award.quote.supplier],
         event="procurement.accepted",
@@ -274,7 +271,7 @@ def record_payment(
         event="procurement.paid",
         title=_("Pembayaran tercatat: %(title)s") % {"title": locked.title},
         body=_("%(amount)s dibayar pada %(date)s, referensi %(reference)s.")
-        % {"amount": rules.rupiah(order.paid_amount), "date": day.strftime("%d-%m-%Y"), "reference": ref},
+        % {"amount": rupiah_or_dash(order.paid_amount), "date": day.strftime("%d-%m-%Y"), "reference": ref},
         url=request_url(locked),
         key=f"procurement-{locked.pk}-paid",
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 
 from .. import policy, rules, selectors, workflow
@@ -94,7 +95,7 @@ def submit_quote(
     if total > locked.budget_ceiling:
         raise ValidationFailed(
             _("Total penawaran %(total)s melebihi pagu anggaran %(budget)s.")
-            % {"total": rules.rupiah(total), "budget": rules.rupiah(locked.budget_ceiling)},
+            % {"total": rupiah(total), "budget": rupiah(locked.budget_ceiling)},
             code="over_budget",
             field="prices",
             total=total,

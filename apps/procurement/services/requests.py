@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 
-from .. import rules, selectors, workflow
+from .. import selectors, workflow
 from ..models import (
     PurchaseRequest,
     RequestItem,
@@ -128,7 +129,7 @@ def _publish(purchase: PurchaseRequest, actor: User, role: str, now: datetime) -
         % {
             "unit": purchase.unit_name,
             "title": purchase.title,
-            "budget": rules.rupiah(purchase.budget_ceiling),
+            "budget": rupiah(purchase.budget_ceiling),
             "deadline": _deadline_text(purchase),
         },
         url=request_url(purchase),
