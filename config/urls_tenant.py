@@ -30,6 +30,7 @@ PAGES = [
     ("pinjaman/", "apps.lending.urls"),
     ("wawasan/", "apps.insights.urls"),
     ("dasbor/", "apps.analytics.urls"),
+    ("wilayah/", "apps.tenancy.tenant_urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [

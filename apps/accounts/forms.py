@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import phones
 from apps.rtrw.models import RukunTetangga
 
 from .roles import Role
@@ -17,12 +18,7 @@ class RegistrationForm(forms.Form):
         regex=r"^[a-zA-Z0-9_.-]+$",
         error_messages={"invalid": _("Hanya huruf, angka, titik, garis bawah atau tanda hubung.")},
     )
-    phone = forms.RegexField(
-        label=_("Nomor HP"),
-        regex=r"^(\+62|62|0)8[0-9]{7,12}$",
-        required=False,
-        error_messages={"invalid": _("Nomor HP tidak valid, mis. 081234567890.")},
-    )
+    phone = forms.CharField(label=_("Nomor HP"), max_length=40, required=False, validators=[phones.validate_mobile])
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(
         label=_("Saya mendaftar sebagai"),
@@ -31,6 +27,10 @@ class RegistrationForm(forms.Form):
     rt = forms.ModelChoiceField(label=_("RT/RW"), queryset=RukunTetangga.objects.select_related("rw"), required=False)
     address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
     password = forms.CharField(label=_("Kata sandi"), widget=forms.PasswordInput, strip=False)
+
+    def clean_phone(self) -> str:
+        """Stored in E.164 ("+6281234567890"); "" when left empty."""
+        return phones.to_e164(self.cleaned_data.get("phone", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

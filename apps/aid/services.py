@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.money import rupiah, thousands
 from apps.core.nik import age_on, mask
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.notifications.services import notify
@@ -311,7 +312,7 @@ def check_eligibility(
         if beneficiary.household_income > program.max_household_income:
             raise ValidationFailed(
                 _("Penghasilan rumah tangga melebihi batas program (Rp%(max)s).")
-                % {"max": f"{program.max_household_income:,}".replace(",", ".")},
+                % {"max": thousands(program.max_household_income)},
                 code="not_eligible",
                 field="household_income",
             )
@@ -563,10 +564,6 @@ def _locked_distribution(distribution: Distribution) -> Distribution:
     )
 
 
-def _format_rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
-
-
 @transaction.atomic
 def mark_distributed(
     distribution: Distribution, *, by: User, distributed_on: date, proof: UploadedFile[bytes] | None
@@ -609,7 +606,7 @@ def mark_distributed(
             % {
                 "program": program.name,
                 "period": distribution.period,
-                "amount": _format_rupiah(distribution.amount),
+                "amount": rupiah(distribution.amount),
                 "date": distributed_on.strftime("%d-%m-%Y"),
             },
             key=f"aid-distribution-{distribution.pk}-distributed",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ValidationFailed
+from apps.core.money import rupiah, thousands
 from apps.tenancy.models import Tenant
 
 from . import selectors
@@ -269,13 +270,13 @@ def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return _("belum ada data")
     if unit == "rupiah":
-        return "Rp" + f"{round(value):,}".replace(",", ".")
+        return rupiah(value)
     if unit == "percent":
         return f"{value:.1f}".replace(".", ",") + "%"
     if unit in ("days", "hours"):
         number = f"{value:.1f}".replace(".", ",")
         return (_("%(n)s hari") if unit == "days" else _("%(n)s jam")) % {"n": number}
-    return f"{round(value):,}".replace(",", ".")
+    return thousands(round(value))
 
 
 # --- the period filter ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError
+from apps.core.money import rupiah
 
 from .models import Invoice
 
@@ -16,11 +17,6 @@ from .models import Invoice
 class PdfUnavailable(DomainError):
     status_code = 503
     code = "pdf_unavailable"
-
-
-def rupiah(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
 def render_invoice(invoice: Invoice) -> bytes:

@@ -23,6 +23,7 @@ from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
 from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.money import rupiah
 from apps.tenancy.models import Plan, Tenant
 
 from . import arithmetic
@@ -150,10 +151,6 @@ class Draft:
         return sum(line.amount for line in self.lines)
 
 
-def _rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
-
-
 def metered(tenant: Tenant, first: date, last: date) -> tuple[int, int]:
     """(platform fees, GMV) of the tenant between the two days, from the daily facts."""
     rows = DailyFact.objects.filter(tenant=tenant, day__gte=first, day__lte=last)
@@ -192,11 +189,11 @@ def compute(tenant: Tenant, period: date, *, through: date | None = None) -> Dra
             "month": month,
             "days": days,
             "total": total_days,
-            "fee": _rupiah(terms.monthly_fee),
+            "fee": rupiah(terms.monthly_fee),
         }
     share_text = _("Bagian operator %(pct)s dari biaya platform pasar UMKM %(fees)s") % {
         "pct": f"{terms.fee_share_bps / 100:.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%",
-        "fees": _rupiah(fees),
+        "fees": rupiah(fees),
     }
     lines = (
         LineDraft(InvoiceLine.Kind.SUBSCRIPTION, sub_text, subscription),

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin import ReadOnlyAdmin
+from apps.core.money import rupiah
 
 from . import selectors, services
 from .models import (
@@ -41,11 +42,11 @@ class CashBookAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("saldo KotaKitaPay"))
     def digital(self, obj: CashBook) -> str:
-        return services.rupiah(obj.digital_account.balance)
+        return rupiah(obj.digital_account.balance)
 
     @admin.display(description=_("kas tunai"))
     def cash(self, obj: CashBook) -> str:
-        return services.rupiah(obj.cash_account.balance)
+        return rupiah(obj.cash_account.balance)
 
     @admin.action(description=_("Terapkan status QRIS yang tertunda"))
     def sync_qris(self, request: HttpRequest, queryset: QuerySet[CashBook]) -> None:

@@ -9,9 +9,10 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.money import rupiah
+
 from .models import month_label
 from .selectors import MonthlyReport
-from .services import rupiah
 
 
 def _title(report: MonthlyReport) -> str:

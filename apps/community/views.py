@@ -26,6 +26,7 @@ from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.files import private_url
 from apps.core.files.views import serve_registered
+from apps.core.money import rupiah
 from apps.payments.gateways import may_use_sandbox
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
@@ -216,9 +217,7 @@ def record_income(request: HttpRequest, rt_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _after_write(request, book, exc)
-    return _after_write(
-        request, book, None, _("Pemasukan %(amount)s dicatat.") % {"amount": services.rupiah(line.amount)}
-    )
+    return _after_write(request, book, None, _("Pemasukan %(amount)s dicatat.") % {"amount": rupiah(line.amount)})
 
 
 def _recipient(request: HttpRequest) -> User | None:
@@ -250,9 +249,7 @@ def record_expense(request: HttpRequest, rt_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _after_write(request, book, exc)
-    return _after_write(
-        request, book, None, _("Pengeluaran %(amount)s dicatat.") % {"amount": services.rupiah(line.amount)}
-    )
+    return _after_write(request, book, None, _("Pengeluaran %(amount)s dicatat.") % {"amount": rupiah(line.amount)})
 
 
 def _member_of(book: CashBook, raw: str) -> User:
@@ -278,7 +275,7 @@ def iuran_cash(request: HttpRequest, rt_id: int) -> HttpResponse:
         book,
         None,
         _("Iuran %(month)s dari %(name)s (%(amount)s) dicatat lunas.")
-        % {"month": month_label(payment.month), "name": member, "amount": services.rupiah(payment.amount)},
+        % {"month": month_label(payment.month), "name": member, "amount": rupiah(payment.amount)},
     )
 
 
@@ -301,7 +298,7 @@ def schedule(request: HttpRequest, rt_id: int) -> HttpResponse:
         book,
         None,
         _("Iuran %(amount)s per rumah mulai %(month)s.")
-        % {"amount": services.rupiah(item.amount), "month": month_label(item.start_month)},
+        % {"amount": rupiah(item.amount), "month": month_label(item.start_month)},
     )
 
 
@@ -468,7 +465,7 @@ def pay_iuran(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _("Iuran %(month)s lunas: %(amount)s dari saldo Anda.")
-        % {"month": month_label(payment.month), "amount": services.rupiah(payment.amount)},
+        % {"month": month_label(payment.month), "amount": rupiah(payment.amount)},
     )
     return redirect("community:home")
 
@@ -739,8 +736,7 @@ def arisan_payout(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         round_.group,
         None,
-        _("%(amount)s dibayarkan ke %(name)s.")
-        % {"amount": services.rupiah(round_.amount), "name": round_.winner.user},
+        _("%(amount)s dibayarkan ke %(name)s.") % {"amount": rupiah(round_.amount), "name": round_.winner.user},
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.audit import AuditEvent
 from apps.core.files import private_storage
 
 LAT_MIN, LAT_MAX = -11.5, 6.5
@@ -383,7 +384,7 @@ EVENT_LABELS = {
 }
 
 
-class DeliveryEvent(models.Model):
+class DeliveryEvent(AuditEvent):
     """One change of a delivery: from which status to which, who, when, why. Never edited."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")

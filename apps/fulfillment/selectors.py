@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import NotFound
+from apps.core.geo import haversine_m
 
 from . import conf
 from .models import Batch, Courier, Delivery, Hub, Route, RouteStop, RoutingJob
-from .services import haversine_m
 
 DETOUR = 1.3  # road distance ≈ straight line × detour (as the solver's haversine provider)
 ACTIVE = (Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP)

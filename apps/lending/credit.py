@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.db import connection
-from apps.payments.services import rupiah as payments_rupiah
+from apps.core.money import rupiah
 
 from . import scoring
 from .models import (
@@ -199,7 +199,7 @@ def retrain(lender: Lender, *, actor: User | None = None) -> CreditModelVersion:
             return current
         if current is not None and current.kind == ModelKind.XGBOOST:
             # A trained model stays active; record the check without replacing it.
-            LoanEvent.objects.create(lender=lender, kind="retrain_skipped", message=note[:255], actor=actor)
+            LoanEvent.record(lender=lender, kind="retrain_skipped", message=note[:255], actor=actor)
             return current
         version = _activate(
             lender,
@@ -218,13 +218,13 @@ def retrain(lender: Lender, *, actor: User | None = None) -> CreditModelVersion:
                 created_by=actor,
             ),
         )
-        LoanEvent.objects.create(lender=lender, kind="retrain_scorecard", message=note[:255], actor=actor)
+        LoanEvent.record(lender=lender, kind="retrain_scorecard", message=note[:255], actor=actor)
         return version
     x, y = training_data(lender)
     try:
         model = scoring.train_model(x, y, scoring.UMKM_FEATURES, data_source=f"lending outcomes of lender {lender.pk}")
     except scoring.InsufficientOutcomesError as exc:
-        LoanEvent.objects.create(
+        LoanEvent.record(
             lender=lender, kind="retrain_skipped", message=f"Model tidak dapat dilatih: {exc}"[:255], actor=actor
         )
         return current or _activate(
@@ -259,7 +259,7 @@ def retrain(lender: Lender, *, actor: User | None = None) -> CreditModelVersion:
             created_by=actor,
         ),
     )
-    LoanEvent.objects.create(
+    LoanEvent.record(
         lender=lender,
         kind="retrain_model",
         message=version.note[:255],
@@ -399,7 +399,7 @@ def _make_offer(lender: Lender, user: User, features: dict[str, float | int | No
         [user],
         event="lending.offer",
         title=_("Penawaran pinjaman baru"),
-        body=_("%(lender)s: pinjaman hingga %(limit)s") % {"lender": lender.name, "limit": payments_rupiah(limit)},
+        body=_("%(lender)s: pinjaman hingga %(limit)s") % {"lender": lender.name, "limit": rupiah(limit)},
         key=f"lending-offer-{lender.pk}-{user.pk}-{as_of.isoformat()}",
         url="/pinjaman/",
     )

@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.audit import AuditEvent
+
 from .schedule import Amortization, InterestMethod
 
 
@@ -437,7 +439,7 @@ class LoanTransaction(models.Model):
         return f"{self.get_kind_display()} Rp{self.amount:,}"
 
 
-class LoanEvent(models.Model):
+class LoanEvent(AuditEvent):
     """The audit trail: every step of an application and a loan, with who and when."""
 
     lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="events")

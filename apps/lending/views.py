@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.core.money import rupiah
 
 from . import selectors, services
 from .models import Application, Loan, LoanProduct, Offer
@@ -170,7 +171,7 @@ def repay(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return loan(request, pk, status=_fail(request, exc))
-    messages.success(request, _("Pembayaran %(amount)s diterima.") % {"amount": services.rupiah(tx.amount)})
+    messages.success(request, _("Pembayaran %(amount)s diterima.") % {"amount": rupiah(tx.amount)})
     return redirect("lending:loan", pk=pk)
 
 
@@ -235,7 +236,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         loan_ = services.approve_and_disburse(app, _user(request), reason=request.POST.get("reason", ""))
     except DomainError as exc:
         return review(request, pk, status=_fail(request, exc))
-    amount = services.rupiah(loan_.principal)
+    amount = rupiah(loan_.principal)
     messages.success(request, _("Disetujui dan dicairkan %(amount)s ke dompet pemohon.") % {"amount": amount})
     return redirect("lending:review", pk=pk)
 

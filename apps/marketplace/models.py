@@ -16,9 +16,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.audit import AuditEvent
 from apps.core.files import private_storage, public_storage
 from apps.jobs.batch import BackgroundJob
 from apps.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batch
@@ -458,23 +458,14 @@ class Allocation(models.Model):
         return f"{self.quantity} × stock {self.stock_id}"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(AuditEvent):
     """One change of an order: what, from which status to which, who and when. Never edited."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("tindakan"), max_length=24)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("oleh"),
-    )
     note = models.CharField(_("catatan"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("riwayat pesanan")

@@ -19,6 +19,8 @@ from typing import Protocol
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 
+from apps.core import phones
+
 from .models import Channel, ChannelConfig, SandboxDelivery
 
 
@@ -44,24 +46,16 @@ class Sender(Protocol):
         """Deliver and return the provider's message id, or raise DeliveryError."""
 
 
-_PHONE_RE = re.compile(r"^\+62\d{8,13}$")
 _CHAT_ID_RE = re.compile(r"^-?\d{5,20}$")
 
 
-def normalize_phone(raw: str) -> str:
-    """Indonesian mobile numbers to E.164: 0812..., 62812..., +62812... → +62812..."""
-    digits = re.sub(r"[^\d+]", "", raw or "")
-    if digits.startswith("+"):
-        return digits
-    if digits.startswith("62"):
-        return f"+{digits}"
-    if digits.startswith("0"):
-        return f"+62{digits[1:]}"
-    return digits
+def _is_e164_mobile(address: str) -> bool:
+    number = phones.parse(address)
+    return number is not None and phones.is_mobile(number) and phones.to_e164(address) == address
 
 
 def validate_address(channel: str, address: str) -> None:
-    if channel in (Channel.WHATSAPP, Channel.SMS) and not _PHONE_RE.match(address):
+    if channel in (Channel.WHATSAPP, Channel.SMS) and not _is_e164_mobile(address):
         raise DeliveryError(f"invalid phone number {address!r}", temporary=False)
     if channel == Channel.TELEGRAM and not _CHAT_ID_RE.match(address):
         raise DeliveryError(f"invalid Telegram chat id {address!r}", temporary=False)

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core import phones
 from apps.core.errors import ValidationFailed
 
-from .channels import DeliveryError, Outgoing, normalize_phone, sender_for
+from .channels import DeliveryError, Outgoing, sender_for
 from .models import Channel, ChannelPreference, Message
 
 MAX_ATTEMPTS = 8
@@ -33,7 +34,8 @@ def _address(user: User, channel: str, preference: ChannelPreference) -> str:
     if channel == Channel.EMAIL:
         return user.email
     if channel in (Channel.WHATSAPP, Channel.SMS):
-        return normalize_phone(user.phone) if user.phone else ""
+        # An unusable stored number is kept as typed: delivery then fails visibly ("invalid phone").
+        return phones.to_e164(user.phone) or user.phone.strip()
     if channel == Channel.TELEGRAM:
         return preference.telegram_chat_id
     return ""

@@ -15,6 +15,8 @@ from typing import Any
 import sentry_sdk
 import structlog
 
+from apps.core import phones
+
 FILTERED = "[Filtered]"
 SENSITIVE_HEADERS = {"authorization", "cookie", "x-api-key", "proxy-authorization", "set-cookie", "x-csrftoken"}
 # Field names (request bodies, query strings, local variables) whose value is always dropped.
@@ -26,7 +28,6 @@ _SENSITIVE_KEY = re.compile(
 _PATTERNS = [
     re.compile(r"(?<!\d)\d{16}(?!\d)"),  # NIK / No. KK
     re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
-    re.compile(r"(?<!\d)(?:\+?62|0)[\s-]?8\d(?:[\s-]?\d){6,11}(?!\d)"),  # Indonesian mobile
 ]
 _TAGS_FROM_CONTEXT = ("tenant_schema", "tenant_type", "user_id", "request_id", "task")
 
@@ -34,7 +35,7 @@ _TAGS_FROM_CONTEXT = ("tenant_schema", "tenant_type", "user_id", "request_id", "
 def scrub_text(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(FILTERED, text)
-    return text
+    return phones.scrub(text, FILTERED)  # Indonesian mobile numbers
 
 
 def scrub(value: Any, key: str = "") -> Any:

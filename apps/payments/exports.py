@@ -8,8 +8,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.money import rupiah
+
 from .models import Account
-from .services import rupiah
 
 
 def statement_pdf(account: Account, headers: list[str], rows: list[list[Any]], *, tenant_name: str = "") -> bytes:

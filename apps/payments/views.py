@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.core.money import rupiah
 
 from . import scanning, selectors, services
 from .gateways import may_use_sandbox
@@ -204,7 +205,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Terkirim %(amount)s ke %(name)s.")
-                % {"amount": services.rupiah(entry.amount), "name": target.owner or target.name},
+                % {"amount": rupiah(entry.amount), "name": target.owner or target.name},
             )
             return redirect("payments:home")
     context = {"wallet": wallet, "idempotency_key": _new_key(), "form": request.POST}
@@ -321,7 +322,7 @@ def payout(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         status = _fail(request, exc)
         return render(request, "payments/shop.html", _shop_context(request, account), status=status)
-    messages.success(request, _("Penarikan %(amount)s dicatat.") % {"amount": services.rupiah(entry.amount)})
+    messages.success(request, _("Penarikan %(amount)s dicatat.") % {"amount": rupiah(entry.amount)})
     return redirect("payments:shop", public_id=account.public_id)
 
 
@@ -386,7 +387,7 @@ def pay_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         entry = services.pay_request_with_wallet(bill, _user(request), idempotency_key=_form_key(request))
     except DomainError as exc:
         return _after_request_action(request, bill, exc)
-    paid = services.rupiah(entry.amount)
+    paid = rupiah(entry.amount)
     messages.success(request, _("Tagihan lunas: %(amount)s dari saldo Anda.") % {"amount": paid})
     return _after_request_action(request, bill, None)
 
@@ -405,7 +406,7 @@ def refund_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
     except DomainError as exc:
         return _after_request_action(request, bill, exc)
-    messages.success(request, _("Dana %(amount)s dikembalikan.") % {"amount": services.rupiah(entry.amount)})
+    messages.success(request, _("Dana %(amount)s dikembalikan.") % {"amount": rupiah(entry.amount)})
     return _after_request_action(request, bill, None)
 
 
@@ -472,7 +473,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request,
                         _("Pembayaran %(amount)s ke %(name)s berhasil.")
-                        % {"amount": services.rupiah(tx.gross_amount), "name": parsed.merchant_name},
+                        % {"amount": rupiah(tx.gross_amount), "name": parsed.merchant_name},
                     )
                     return redirect("payments:sandbox")
     return render(request, "payments/sandbox.html", context, status=status)

@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 
+from apps.core.money import rupiah
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, split_lines
 from apps.tenancy.models import Tenant
 
@@ -48,10 +49,6 @@ def qr_image(payload: str) -> Image.Image:
     image = Image.new("L", (len(matrix[0]), len(matrix)))
     image.putdata([0 if dark else 255 for row in matrix for dark in row])
     return image
-
-
-def rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def _approver(permit: Permit) -> str:

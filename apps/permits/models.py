@@ -11,8 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.audit import AuditEvent
 from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
+from apps.core.sequences import YearlySequence
 
 from . import workflow
 
@@ -147,7 +149,7 @@ class Permit(models.Model):
         return self.status in workflow.WAITING
 
 
-class PermitEvent(models.Model):
+class PermitEvent(AuditEvent):
     """One change of a permit: who, when, why. Written by services only; never edited."""
 
     class Role(models.TextChoices):
@@ -176,17 +178,8 @@ class PermitEvent(models.Model):
     action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("oleh"),
-    )
     actor_role = models.CharField(_("sebagai"), max_length=32, blank=True, choices=Role.choices)
     reason = models.TextField(_("alasan/catatan"), blank=True)
-    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("riwayat izin")
@@ -217,18 +210,12 @@ class SlaRule(models.Model):
         return f"{self.get_status_display()}: {self.days}"
 
 
-class PermitSequence(models.Model):
+class PermitSequence(YearlySequence):
     """The last permit number used in a year (row-locked when a permit is issued)."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("nomor urut izin")
         verbose_name_plural = _("nomor urut izin")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
 
 
 class OssConfig(models.Model):

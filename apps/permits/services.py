@@ -11,7 +11,6 @@ it never goes into a log line, an event, a notification or an error message.
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -29,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import geo
 from apps.core import nik as nik_rules
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -36,6 +36,7 @@ from apps.core.files import private_storage
 from apps.core.uploads import JPEG, PDF, PNG, CheckedUpload, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import Residency, RukunTetangga
+from apps.tenancy.models import Tenant
 
 from . import kbli, oss, policy, workflow
 from .models import (
@@ -97,11 +98,7 @@ def format_number(sequence: int, region_code: str, year: int) -> str:
 
 
 def _next_sequence(year: int) -> int:
-    PermitSequence.objects.bulk_create([PermitSequence(year=year)], ignore_conflicts=True)
-    counter = PermitSequence.objects.select_for_update().get(year=year)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
+    return PermitSequence.next_value(year)
 
 
 def _tenant_region_code() -> str:
@@ -220,13 +217,6 @@ def _to_decimal(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 def clean_location(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
     """Both or neither; inside Indonesia; not far from the kelurahan/kota."""
     missing_lat, missing_lng = lat in (None, ""), lng in (None, "")
@@ -244,9 +234,17 @@ def clean_location(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
             _("Titik lokasi berada di luar wilayah Indonesia."), code="invalid_location", field="location"
         )
     tenant = getattr(connection, "tenant", None)
-    if tenant is not None and getattr(tenant, "lat", None) is not None and getattr(tenant, "lng", None) is not None:
+    if isinstance(tenant, Tenant) and tenant.boundary:
+        if not geo.in_boundary(tenant.boundary, float(lat_d), float(lng_d)):
+            raise ValidationFailed(
+                _("Titik lokasi berada di luar wilayah %(name)s; pilih titik di dalam batasnya.")
+                % {"name": tenant.name},
+                code="invalid_location",
+                field="location",
+            )
+    elif tenant is not None and getattr(tenant, "lat", None) is not None and getattr(tenant, "lng", None) is not None:
         limit = MAX_DISTANCE_KM.get(str(tenant.tenant_type))
-        distance = _distance_km(float(lat_d), float(lng_d), float(tenant.lat), float(tenant.lng))
+        distance = geo.haversine_m(float(lat_d), float(lng_d), float(tenant.lat), float(tenant.lng)) / 1000
         if limit is not None and distance > limit:
             raise ValidationFailed(
                 _("Titik lokasi berjarak %(km).0f km dari %(name)s; pilih titik di wilayah %(name)s.")
@@ -407,7 +405,7 @@ def _notify_step(permit: Permit, event: PermitEvent, actor: User) -> None:
 def _record(
     permit: Permit, action: str, actor: User | None, role: str, reason: str, from_status: str, now: datetime
 ) -> PermitEvent:
-    return PermitEvent.objects.create(
+    return PermitEvent.record(
         permit=permit,
         action=action,
         from_status=from_status,

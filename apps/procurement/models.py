@@ -13,6 +13,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.audit import AuditEvent
+from apps.core.sequences import YearlySequence
+
 from . import workflow
 
 # A delivery point must lie inside Indonesia's bounding box (with a small margin).
@@ -374,21 +377,15 @@ class AcceptanceLine(models.Model):
         return f"{self.order_id} {self.item_id}: {self.accepted_quantity}/{self.ordered_quantity}"
 
 
-class OrderSequence(models.Model):
+class OrderSequence(YearlySequence):
     """The last purchase order number used in a year (row-locked when an order is issued)."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("nomor urut surat pesanan")
         verbose_name_plural = _("nomor urut surat pesanan")
 
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
 
-
-class ProcurementEvent(models.Model):
+class ProcurementEvent(AuditEvent):
     """One step on a request: who, when, what (action and details), why. Written by services only."""
 
     class Action(models.TextChoices):
@@ -408,18 +405,9 @@ class ProcurementEvent(models.Model):
     action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("oleh"),
-    )
     actor_role = models.CharField(_("sebagai"), max_length=32, blank=True)
     reason = models.TextField(_("alasan/catatan"), blank=True)
     data = models.JSONField(_("rincian"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("riwayat pengadaan")

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError
+from apps.core.money import rupiah
 from apps.tenancy.models import Tenant
 
 from . import rules
@@ -96,8 +97,8 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
         description = split_lines(item.description, REGULAR, 9, 7.4 * cm) or [""]
         pdf.drawString(columns[0], y, str(index))
         pdf.drawString(columns[2], y, f"{rules.quantity_text(item.quantity)} {item.unit}")
-        pdf.drawString(columns[3], y, rules.rupiah(line.unit_price))
-        pdf.drawString(columns[4], y, rules.rupiah(line.total))
+        pdf.drawString(columns[3], y, rupiah(line.unit_price))
+        pdf.drawString(columns[4], y, rupiah(line.total))
         for part in description:
             pdf.drawString(columns[1], y, part)
             y -= 0.45 * cm
@@ -109,7 +110,7 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
     y -= 0.3 * cm
     pdf.setFont(BOLD, 10)
     pdf.drawString(columns[3], y, "Total")
-    pdf.drawString(columns[4], y, rules.rupiah(order.amount))
+    pdf.drawString(columns[4], y, rupiah(order.amount))
     y -= 1.2 * cm
 
     pdf.setFont(REGULAR, 9)

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from apps.core import phones
+
 MAX_RUPIAH = 1_000_000_000_000  # Rp1 triliun: anything above is a typing mistake
 MAX_QUANTITY = Decimal("1000000")
 MAX_ITEMS = 50
@@ -50,17 +52,8 @@ KBLI_DIVISIONS = frozenset(
 )
 _KBLI = re.compile(r"^\d{2,5}$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-# Indonesian mobile numbers (08.., +628.., 628..) with or without separators, and 16-digit NIKs.
-_PHONE = re.compile(r"(?<![\d.])(?:\+?62|0)[\s.-]?8(?:[\s.-]?\d){7,11}(?!\d)")
+# 16-digit NIKs (phone numbers in text: apps.core.phones.find_in_text).
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-def rupiah(amount: int | None) -> str:
-    """Rp1.250.000 (Indonesian thousands separator)."""
-    if amount is None:
-        return "-"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
 def line_total(quantity: Decimal, unit_price: int) -> int:
@@ -112,7 +105,7 @@ def format_order_number(sequence: int, region_code: str, year: int) -> str:
 
 def looks_personal(text: str, names: Iterable[str] = ()) -> bool:
     """Whether a public text carries an e-mail address, a phone/NIK-like number or one of `names`."""
-    if _EMAIL.search(text) or _PHONE.search(text) or _NIK.search(text):
+    if _EMAIL.search(text) or phones.find_in_text(text) or _NIK.search(text):
         return True
     lowered = text.lower()
     return any(len(name.strip()) >= 3 and name.strip().lower() in lowered for name in names if name)

@@ -15,10 +15,11 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
+from apps.core import geo
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 
-from . import geo, services
+from . import services
 from .models import ApiKey, Category, Opd, Report
 
 # Kota Madiun's OPDs that handle what kelurahan residents report (demo contact data).

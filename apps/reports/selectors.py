@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import geo
 
-from . import geo
 from .models import Category, Report, ReportSettings, ReportUpdate
 
 DUPLICATE_RADIUS_M = 250.0

@@ -37,11 +37,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.core import geo
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.uploads import JPEG, PNG, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
 
-from . import geo, selectors
+from . import selectors
 from .models import (
     ApiKey,
     Category,
@@ -119,10 +120,11 @@ def _check_in_area(lat: Decimal, lng: Decimal) -> None:
 
     tenant = getattr(connection, "tenant", None)
     limit_km = selectors.report_settings().max_distance_km
-    if tenant is None or tenant.lat is None or tenant.lng is None or not limit_km:
+    if tenant is None:
         return
-    distance = geo.haversine_m(float(lat), float(lng), float(tenant.lat), float(tenant.lng))
-    if distance > float(limit_km) * 1000:
+    # The kelurahan polygon when staff uploaded it; else the radius of the report settings.
+    radius_m = float(limit_km) * 1000 if limit_km else None
+    if not geo.inside_tenant(tenant, float(lat), float(lng), radius_m=radius_m):
         raise ValidationFailed(
             _("Lokasi berada di luar wilayah %(name)s.") % {"name": tenant.name},
             code="location_outside",

@@ -23,7 +23,7 @@ from apps.accounts.admin import UserAdmin
 from apps.accounts.models import User
 from apps.core.errors import DomainError
 
-from . import operations, services
+from . import boundaries, operations, services
 from .api.permissions import is_franchise_operator
 from .models import ActivationJob, Domain, PooledSchema, Region, Tenant, TenantArchive, TenantOperationJob
 
@@ -65,6 +65,33 @@ class DomainInline(admin.TabularInline[Domain, Tenant]):
     extra = 0
 
 
+class TenantForm(forms.ModelForm[Tenant]):
+    """The platform admin's tenant form, with the boundary GeoJSON upload (apps.tenancy.boundaries)."""
+
+    boundary_file = forms.FileField(
+        label=_("Berkas GeoJSON batas wilayah"),
+        required=False,
+        help_text=_("Polygon atau MultiPolygon, koordinat WGS84 (bujur, lintang), paling besar 1 MB."),
+    )
+    remove_boundary = forms.BooleanField(label=_("Hapus batas wilayah (kembali ke radius)"), required=False)
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "slug", "plan"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("boundary_file")
+        if upload is not None:
+            try:
+                self.instance.boundary = boundaries.read_upload(upload)
+            except DomainError as error:
+                self.add_error("boundary_file", str(error.message))
+        elif data.get("remove_boundary"):
+            self.instance.boundary = None
+        return data
+
+
 @admin.register(Tenant, site=platform_admin_site)
 class TenantAdmin(admin.ModelAdmin[Tenant]):
     list_display = [
@@ -80,13 +107,42 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
     ]
     list_filter = ["tenant_type", "status", "plan"]
     search_fields = ["name", "region__code", "slug"]
-    readonly_fields = ["schema_name", "region", "tenant_type", "parent", "lat", "lng", "status", "created_at"]
-    fields = ["name", "region", "tenant_type", "schema_name", "slug", "parent", "lat", "lng", "plan", "status"]
+    form = TenantForm
+    readonly_fields = [
+        "schema_name",
+        "region",
+        "tenant_type",
+        "parent",
+        "lat",
+        "lng",
+        "boundary_summary",
+        "status",
+        "created_at",
+    ]
+    fields = [
+        "name",
+        "region",
+        "tenant_type",
+        "schema_name",
+        "slug",
+        "parent",
+        "lat",
+        "lng",
+        "boundary_summary",
+        "boundary_file",
+        "remove_boundary",
+        "plan",
+        "status",
+    ]
     inlines = [DomainInline]
     actions = ["suspend", "reactivate", "remove"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return super().get_queryset(request).exclude(tenant_type=Tenant.Type.PUBLIC).select_related("parent")
+
+    @admin.display(description=_("Batas wilayah"))
+    def boundary_summary(self, obj: Tenant) -> str:
+        return boundaries.describe(obj.boundary)
 
     @admin.display(description=_("Arsip"))
     def archive_link(self, obj: Tenant) -> str:

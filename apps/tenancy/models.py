@@ -85,6 +85,9 @@ class Tenant(TenantMixin):
     )
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # The kelurahan/kota boundary, a GeoJSON Polygon/MultiPolygon in WGS84 (apps.core.geo.clean_boundary);
+    # without it, "inside the area" falls back to a circle around lat/lng.
+    boundary = models.JSONField(_("batas wilayah (GeoJSON)"), null=True, blank=True, editable=False)
     plan = models.CharField(_("paket"), max_length=32, choices=Plan.choices, default=Plan.KELURAHAN_PILOT)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.CharField(_("alasan status"), max_length=255, blank=True)

@@ -18,8 +18,9 @@ from django.core.files.storage import default_storage
 from django.utils.functional import empty
 
 from apps.accounts.models import User
+from apps.core import geo
 from apps.notifications.models import Message
-from apps.reports import geo, services
+from apps.reports import services
 from apps.reports.models import Category, Report
 from apps.tenancy.models import Tenant
 from tests.browser.conftest import PHONE, LiveServer, results_dir

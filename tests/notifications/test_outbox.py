@@ -13,8 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core import phones
 from apps.notifications import services
-from apps.notifications.channels import DeliveryError, normalize_phone
+from apps.notifications.channels import DeliveryError, validate_address
 from apps.notifications.models import Channel, ChannelConfig, ChannelPreference, Message, SandboxDelivery
 from apps.notifications.tasks import deliver_due
 from apps.tenancy.models import Tenant
@@ -173,7 +174,14 @@ def test_http_adapter_classifies_provider_errors(tenant_a: Tenant) -> None:
 
 @pytest.mark.parametrize(("raw", "e164"), [("0812-3456-7890", "+6281234567890"), ("6281234567890", "+6281234567890")])
 def test_normalize_phone(raw: str, e164: str) -> None:
-    assert normalize_phone(raw) == e164
+    assert phones.to_e164(raw) == e164
+
+
+@pytest.mark.parametrize("address", ["081234567890", "+62211234567", "+62812", "12345", ""])
+def test_whatsapp_needs_an_e164_mobile_number(address: str) -> None:
+    validate_address(Channel.WHATSAPP, "+6281234567890")
+    with pytest.raises(DeliveryError):
+        validate_address(Channel.WHATSAPP, address)
 
 
 def test_inbox_page_and_api_show_only_my_notifications(client_a: Client, tenant_a: Tenant, tenant_b: Tenant) -> None:

@@ -16,7 +16,8 @@ from django.utils.functional import empty
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.reports import geo, services
+from apps.core import geo
+from apps.reports import services
 from apps.reports.models import Category, Opd, Report
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from geopy.distance import geodesic
 
-from apps.core import uploads
-from apps.reports import geo
+from apps.core import geo, uploads
 from apps.reports import open311_format as wire
 
 MOJOREJO = (-7.637458, 111.534707)

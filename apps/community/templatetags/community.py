@@ -1,22 +1,12 @@
-"""Template filters of apps.community: rupiah amounts and months."""
+"""Template filters of apps.community: months (rupiah amounts come from `{% load money %}`)."""
 
 from datetime import date
 
 from django import template
 
 from apps.community.models import month_label
-from apps.payments.services import rupiah as format_rupiah
 
 register = template.Library()
-
-
-@register.filter
-def rupiah(value: object) -> str:
-    """12500 -> "Rp12.500" (negative: "-Rp12.500")."""
-    try:
-        return format_rupiah(int(str(value)))
-    except (TypeError, ValueError):
-        return ""
 
 
 @register.filter

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from typing import Any
 
-from .model import Point
+from apps.core import geo
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+from .model import Point
 
 Ring = Sequence[Sequence[float]]  # [[lng, lat], ...], first == last or not
 Polygon = Sequence[Ring]  # outer ring, then holes
 
 
 def haversine_m(a: Point, b: Point) -> float:
-    """Great-circle distance in metres."""
-    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
-    dphi = phi2 - phi1
-    dlmb = math.radians(b.lng - a.lng)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in metres (apps.core.geo.haversine_m on solver points)."""
+    return geo.haversine_m(a.lat, a.lng, b.lat, b.lng)
 
 
 def _in_ring(lng: float, lat: float, ring: Ring) -> bool:

@@ -33,6 +33,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from apps.core import geo
+
 from .errors import MatrixError
 from .model import Point
 
@@ -96,12 +98,8 @@ class HaversineProvider:
             raise MatrixError(f"detour factor must be >= 1, got {self.detour}")
 
     def distances(self, points: Sequence[Point]) -> IntMatrix:
-        lat = np.radians(np.array([p.lat for p in points], dtype=np.float64))
-        lng = np.radians(np.array([p.lng for p in points], dtype=np.float64))
-        dphi = lat[None, :] - lat[:, None]
-        dlmb = lng[None, :] - lng[:, None]
-        h = np.sin(dphi / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlmb / 2) ** 2
-        metres = 2 * 6_371_008.8 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        coordinates = [(p.lat, p.lng) for p in points]
+        metres = geo.haversine_matrix_m(coordinates, coordinates)
         return np.rint(metres * self.detour).astype(np.int64)
 
     def matrix(self, points: Sequence[Point], *, timeout_s: float | None = None) -> TravelMatrix:

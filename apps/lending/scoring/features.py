@@ -55,6 +55,8 @@ from typing import TypedDict
 import numpy as np
 import numpy.typing as npt
 
+from apps.core.money import rupiah
+
 from .errors import ProtectedAttributeError, ScoringError
 
 __all__ = [
@@ -64,7 +66,6 @@ __all__ = [
     "FeatureSpec",
     "FeatureValue",
     "UmkmFeatures",
-    "format_rupiah",
     "protected_reason",
     "refuse_protected",
 ]
@@ -155,11 +156,6 @@ def refuse_protected(names: Iterable[str]) -> None:
 
 
 # --- formatting (Bahasa Indonesia) ----------------------------------------------------------
-
-
-def format_rupiah(value: float) -> str:
-    """Rp3.250.000 (Indonesian thousands separator)."""
-    return "Rp" + f"{round(value):,}".replace(",", ".")
 
 
 def _pct(value: float) -> str:
@@ -425,7 +421,7 @@ UMKM_FEATURES = FeatureSet(
             "Rp/bulan",
             Direction.RISK_DOWN,
             "Mean monthly GMV of paid orders over the last 3 months.",
-            lambda v: f"Rata-rata omzet bulanan 3 bulan terakhir {format_rupiah(v)}",
+            lambda v: f"Rata-rata omzet bulanan 3 bulan terakhir {rupiah(v)}",
         ),
         FeatureSpec(
             "gmv_trend_3m",

@@ -30,6 +30,8 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from apps.core.money import thousands
+
 from ..schedule import Amortization, InterestMethod, LoanTerms, build_schedule
 from .bands import BAND_LABELS
 from .errors import ScoringError
@@ -58,8 +60,8 @@ class Offer:
     amortization: Amortization = Amortization.EQUAL_INSTALLMENTS
 
     def describe(self) -> str:
-        limit = f"{self.limit:,}".replace(",", ".")
-        instalment = f"{self.monthly_instalment:,}".replace(",", ".")
+        limit = thousands(self.limit)
+        instalment = thousands(self.monthly_instalment)
         rate = f"{self.annual_rate.normalize():f}".replace(".", ",")
         return (
             f"Penawaran pinjaman hingga Rp{limit}, tenor {self.tenor_months} bulan, bunga {rate}% per tahun "

@@ -34,7 +34,7 @@ from .catalogue import (
     update_variant,
 )
 from .checkout import PlacementResult, hub_delivery_opens, place_and_pay, place_orders
-from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku, rupiah
+from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku
 from .listing import queue_listing_sync
 from .orders import complete_delivered, expire_due_orders, pay_order, sync_payment, transition
 from .reviews import add_review
@@ -71,7 +71,6 @@ __all__ = [
     "queue_listing_sync",
     "release_reservations",
     "reserve_cart",
-    "rupiah",
     "set_cart_quantity",
     "set_stock",
     "shop_location",

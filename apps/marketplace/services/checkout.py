@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -41,7 +42,7 @@ from .cart import (
     _variant_id,
     insufficient_stock,
 )
-from .inputs import _key, clean_quantity, rupiah
+from .inputs import _key, clean_quantity
 from .listing import queue_listing_sync
 from .orders import _order_url, pay_order
 from .shops import _ensure_payment_account
@@ -230,7 +231,7 @@ def place_orders(
             for v in shop_variants
         )
         line_of.update((line.variant_id, line) for line in lines)
-        OrderEvent.objects.create(order=order, action="place", to_status=order.status, actor=buyer)
+        OrderEvent.record(order=order, action="place", to_status=order.status, actor=buyer)
         notify(
             [shop.owner],
             event="marketplace.order_new",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.core import uploads
 from apps.core.errors import ValidationFailed
+from apps.core.money import rupiah
 from apps.payments import services as payments
 
 from .. import conf
@@ -25,10 +26,6 @@ from ..models import (
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
-
-
-def rupiah(amount: int) -> str:
-    return payments.rupiah(amount)
 
 
 def _whole_number(value: Any) -> int | None:

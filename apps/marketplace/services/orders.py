@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -28,7 +29,7 @@ from ..models import (
 )
 from .access import order_roles
 from .copurchase import record_status_change
-from .inputs import _key, rupiah
+from .inputs import _key
 from .listing import queue_listing_sync
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def pay_order(order: Order, method_code: str, *, payer: User, idempotency_key: s
         _move(order, "choose_cod", actor=payer, note=str(method.label))
     else:
         order.save(update_fields=["payment_method", "updated_at"])
-        OrderEvent.objects.create(order=order, action="payment_started", actor=payer, note=str(method.label))
+        OrderEvent.record(order=order, action="payment_started", actor=payer, note=str(method.label))
     return outcome
 
 
@@ -123,7 +124,7 @@ def sync_payment(order_id: int) -> Order | None:
             )
             order.refunded_amount = min(order.total, order.refunded_amount + left)
             order.save(update_fields=["refunded_amount", "updated_at"])
-            OrderEvent.objects.create(
+            OrderEvent.record(
                 order=order,
                 action="late_payment_refunded",
                 note=_("Dana %(amount)s dikembalikan.") % {"amount": rupiah(left)},
@@ -165,12 +166,12 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
         ]
     )
     record_status_change(order, previous, target)
-    OrderEvent.objects.create(
+    OrderEvent.record(
         order=order,
         action=action,
         from_status=previous,
         to_status=target,
-        actor=actor if actor is not None and actor.pk else None,
+        actor=actor,
         note=str(note)[:255],
     )
     status_label = order.get_status_display()

@@ -1,3 +1,5 @@
+"""Template filters of the marketplace: stars and lookups (rupiah amounts come from `{% load money %}`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,19 +7,6 @@ from typing import Any
 from django import template
 
 register = template.Library()
-
-
-@register.filter
-def rupiah(value: Any) -> str:
-    """45000 -> "Rp45.000" (integer rupiah, Indonesian thousands separator)."""
-    if value is None or value == "":
-        return "-"
-    try:
-        amount = int(value)
-    except (TypeError, ValueError):
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Template filters of procurement pages: rupiah amounts, quantities, dictionary lookups."""
+"""Template filters of procurement pages: quantities, dictionary lookups (rupiah: `{% load money %}`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from django import template
 from apps.procurement import rules
 
 register = template.Library()
-
-
-@register.filter
-def rupiah(value: int | str | None) -> str:
-    return rules.rupiah(int(value)) if value is not None and value != "" else "-"
 
 
 @register.filter

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from apps.fulfillment import services
+from apps.fulfillment import services, solver
 from apps.fulfillment.models import Batch, Delivery, Route, RouteStop, RoutingJob
+from apps.fulfillment.services import dispatch
 from apps.fulfillment.solver import Point
 from apps.fulfillment.solver.couriers import MemorySandboxStore, SandboxCourierGateway, ServiceArea
 
@@ -64,7 +65,7 @@ def test_a_job_killed_before_commit_runs_again_without_duplicates(
         new_delivery(world)
     job = services.batch_now(world.hub, actor=world.operator)
     assert job is not None
-    real_announce = services._announce
+    real_announce = dispatch._announce
     calls = {"n": 0}
 
     def crash(*args: Any, **kwargs: Any) -> None:
@@ -73,7 +74,7 @@ def test_a_job_killed_before_commit_runs_again_without_duplicates(
             raise RuntimeError("worker killed")
         real_announce(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_announce", crash)
+    monkeypatch.setattr(dispatch, "_announce", crash)
     with pytest.raises(RuntimeError):
         services.run_routing_job(job.pk)
     job.refresh_from_db()
@@ -81,7 +82,7 @@ def test_a_job_killed_before_commit_runs_again_without_duplicates(
     assert not Route.objects.exists() and not RouteStop.objects.exists()
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.BATCHED}
 
-    monkeypatch.setattr(services, "_announce", real_announce)
+    monkeypatch.setattr(dispatch, "_announce", real_announce)
     services.run_routing_job(job.pk)
     services.run_routing_job(job.pk)  # and once more: a no-op
     job.refresh_from_db()
@@ -174,7 +175,7 @@ def test_a_plan_failing_the_independent_check_is_never_written(world: World, mon
     new_delivery(world)
     job = services.batch_now(world.hub, actor=world.operator)
     assert job is not None
-    monkeypatch.setattr(services.solver, "check_plan", lambda problem, plan, matrix: ["courier 1: over capacity"])
+    monkeypatch.setattr(solver, "check_plan", lambda problem, plan, matrix: ["courier 1: over capacity"])
     failed = services.run_routing_job(job.pk)
     assert failed.status == RoutingJob.Status.FAILED and "over capacity" in failed.error
     assert not Route.objects.exists()

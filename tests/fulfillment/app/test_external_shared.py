@@ -17,6 +17,7 @@ from apps.core.db import connection
 from apps.fulfillment import external, services
 from apps.fulfillment.external import CacheSandboxStore
 from apps.fulfillment.models import Delivery
+from apps.fulfillment.services import dispatch
 from apps.fulfillment.solver import Point
 from apps.fulfillment.solver.couriers import (
     Booking,
@@ -60,7 +61,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> str:
     name = f"test-courier-sandbox-{uuid.uuid4().hex}"
     monkeypatch.setattr(external, "NAMESPACE", name)
     monkeypatch.setattr(external, "TIMEOUT_S", 3600)
-    monkeypatch.setattr(services, "_GATEWAYS", {})
+    monkeypatch.setattr(dispatch, "_GATEWAYS", {})
     return name
 
 
@@ -77,7 +78,7 @@ def test_the_apps_gateway_keeps_the_sandbox_in_the_cache(in_a: Tenant, namespace
     booking = api.book(quote.id, idempotency_key=key)
     assert caches["state"].get(f"{namespace}:booking:{booking.id}") is not None  # in Django's cache, tenant-scoped
 
-    services._GATEWAYS.clear()  # the process restarted (or this is another one)
+    dispatch._GATEWAYS.clear()  # the process restarted (or this is another one)
     fresh = services.gateway()
     assert fresh is not api
     assert fresh.track(booking.id).status is CourierStatus.ALLOCATING
