@@ -40,7 +40,7 @@ def tenant_for_host(hostname: str) -> Tenant | None:
     return next(iter(found), None)
 
 
-class TenantLookupMiddleware(TenantMainMiddleware):  # type: ignore[misc]
+class TenantLookupMiddleware(TenantMainMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         try:
             hostname = self.hostname_from_request(request)
