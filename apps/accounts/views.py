@@ -1,4 +1,6 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -15,11 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.api.throttling import hit, retry_after
 from apps.core.errors import DomainError
-from apps.tenancy.models import Tenant
 
 from . import api_tokens
 from .forms import RegistrationForm
 from .services import register_resident
+
+if TYPE_CHECKING:  # accounts sits below tenancy: the tenant is only a type here
+    from apps.tenancy.models import Tenant
 
 
 @require_http_methods(["GET", "POST"])

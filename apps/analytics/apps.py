@@ -7,6 +7,6 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analitik")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import checks, receivers  # noqa: F401 - registers the producers check
 
         receivers.connect()

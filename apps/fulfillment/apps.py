@@ -13,3 +13,9 @@ class FulfillmentConfig(AppConfig):
         from .receivers import order_event_saved
 
         post_save.connect(order_event_saved, sender=OrderEvent, dispatch_uid="fulfillment.order_event_saved")
+
+        from apps.facts import registry
+
+        from . import facts
+
+        registry.register(self.label, facts.daily_facts)

@@ -35,11 +35,11 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.discovery.search import WordSimilar
+from apps.discovery.text import prefix_tsquery, query_words
 
 from . import lifecycle
 from .models import DeliveryMethod, Order, OrderLine, Product, Reservation, Review, Shop, Stock, Variant
-from .search import WordSimilar
-from .text import prefix_tsquery, query_words
 
 logger = logging.getLogger(__name__)
 Status = lifecycle.Status

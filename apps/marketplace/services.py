@@ -36,6 +36,7 @@ from apps.core import uploads
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.tasks import enqueue_on_commit
+from apps.discovery.text import document
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -65,7 +66,6 @@ from .models import (
     StockLocation,
     Variant,
 )
-from .text import document
 
 logger = logging.getLogger(__name__)
 Status = lifecycle.Status

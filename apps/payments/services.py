@@ -54,7 +54,7 @@ from apps.accounts.models import User
 from apps.core.db import connection as tenant_connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-from . import intake, qris
+from . import events, intake, qris
 from .gateways import (
     ChargeRequest,
     Gateway,
@@ -692,6 +692,12 @@ def refund(
     refunded = _reversed_so_far(payment)
     if request is not None and request.refunded_amount != refunded:
         PaymentRequest.objects.filter(pk=request.pk).update(refunded_amount=refunded)
+        kind, ref_key = events.split_reference(request.reference)
+        events.dispatch_refunded(
+            events.PaymentRefunded(
+                request_id=request.pk, bill_number=request.bill_number, kind=kind, key=ref_key, amount=entry.amount
+            )
+        )
     if charge is not None and charge.refunded_amount < refunded:
         GatewayCharge.objects.filter(pk=charge.pk).update(refunded_amount=refunded)
         if at_gateway:
@@ -871,8 +877,20 @@ def _mark_paid(request: PaymentRequest, entry: JournalEntry | None, *, method: s
     request.paid_entry = entry
     request.paid_method = method
     request.paid_by = payer if payer is not None and payer.pk else None
-    request.paid_at = timezone.now()
+    request.paid_at = paid_at = timezone.now()
     request.save(update_fields=["status", "paid_entry", "paid_method", "paid_by", "paid_at"])
+    kind, key = events.split_reference(request.reference)
+    events.dispatch_settled(
+        events.PaymentSettled(
+            request_id=request.pk,
+            bill_number=request.bill_number,
+            kind=kind,
+            key=key,
+            amount=request.amount,
+            method=method,
+            paid_at=paid_at,
+        )
+    )
 
 
 @transaction.atomic
