@@ -60,7 +60,7 @@ def _claim(batch_id: int, phase: str) -> ImportBatch | None:
 @one_run_at_a_time("marketplace-import")
 def run_preview(batch_id: int) -> ImportBatch | None:
     """Parse and check every row (no writes but the batch itself); see the module doc."""
-    from .services import _resolve_rows
+    from .services.bulk_import import _resolve_rows
 
     batch = _claim(batch_id, JobPhase.PREVIEW)
     if batch is None:
@@ -96,7 +96,8 @@ def run_preview(batch_id: int) -> ImportBatch | None:
 
 def start_apply(batch: ImportBatch, actor: User) -> ImportBatch:
     """Confirm: queue the apply job (run at once without a broker, its errors raised as before)."""
-    from .services import _require_shop_manager, apply_import
+    from .services.access import _require_shop_manager
+    from .services.bulk_import import apply_import
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().select_related("shop").get(pk=batch.pk)

@@ -1,0 +1,85 @@
+"""Marketplace writes: shops, catalogue, stock, carts and reservations, orders, reviews, imports.
+
+Stock integrity (the Saleor pattern, see docs/specs): a checkout takes a time-boxed
+reservation; placing an order allocates stock while holding row locks on the stock rows,
+taken in primary-key order (`SELECT ... FOR UPDATE`), and fails with "stok tidak cukup"
+(409, code `insufficient_stock`) when short. Lock order across the app, so nothing deadlocks:
+order row → stock rows (ascending id) → payment request → ledger accounts (apps.payments).
+
+Every order change is one `transition` (or `pay_order` / `sync_payment`), written as an
+`OrderEvent` with actor and time, announced with `notify()` in the same transaction.
+
+The writes live in one module per section; this package re-exports the public names, so
+`from apps.marketplace.services import X` and `services.X` work unchanged.
+"""
+
+from .access import order_roles
+from .bulk_import import apply_import, discard_import, preview_import
+from .cart import (
+    add_to_cart,
+    delete_expired_reservations,
+    insufficient_stock,
+    release_reservations,
+    reserve_cart,
+    set_cart_quantity,
+)
+from .catalogue import (
+    VariantSpec,
+    add_photo,
+    add_variant,
+    create_product,
+    set_stock,
+    split_categories,
+    update_product,
+    update_variant,
+)
+from .checkout import PlacementResult, hub_delivery_opens, place_and_pay, place_orders
+from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku, rupiah
+from .listing import queue_listing_sync
+from .orders import complete_delivered, expire_due_orders, pay_order, sync_payment, transition
+from .reviews import add_review
+from .shops import create_hub, mark_verified, open_shop, shop_location, unmark_verified, update_shop
+
+__all__ = [
+    "PlacementResult",
+    "VariantSpec",
+    "add_photo",
+    "add_review",
+    "add_to_cart",
+    "add_variant",
+    "apply_import",
+    "clean_opening_hours",
+    "clean_point",
+    "clean_price",
+    "clean_quantity",
+    "clean_sku",
+    "complete_delivered",
+    "create_hub",
+    "create_product",
+    "delete_expired_reservations",
+    "discard_import",
+    "expire_due_orders",
+    "hub_delivery_opens",
+    "insufficient_stock",
+    "mark_verified",
+    "open_shop",
+    "order_roles",
+    "pay_order",
+    "place_and_pay",
+    "place_orders",
+    "preview_import",
+    "queue_listing_sync",
+    "release_reservations",
+    "reserve_cart",
+    "rupiah",
+    "set_cart_quantity",
+    "set_stock",
+    "shop_location",
+    "split_categories",
+    "sync_payment",
+    "transition",
+    "unmark_verified",
+    "update_product",
+    "update_shop",
+    "update_variant",
+]

@@ -1,0 +1,304 @@
+"""Placing orders: one placement per checkout, allocations under stock row locks, optionally paid at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.db import connection
+from apps.core.errors import Conflict, ValidationFailed
+from apps.notifications.services import notify
+from apps.payments import methods as payment_methods
+from apps.payments import services as payments
+
+from .. import conf
+from ..models import (
+    Allocation,
+    CartItem,
+    DeliveryMethod,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Placement,
+    Reservation,
+    Shop,
+    Stock,
+)
+from .cart import (
+    _lock_stocks,
+    _plan_allocation,
+    _reserved_by_others,
+    _sellable_variants,
+    _variant_id,
+    insufficient_stock,
+)
+from .inputs import _key, clean_quantity, rupiah
+from .listing import queue_listing_sync
+from .orders import _order_url, pay_order
+from .shops import _ensure_payment_account
+
+
+@dataclass
+class PlacementResult:
+    placement: Placement
+    orders: list[Order] = field(default_factory=list)
+    replayed: bool = False
+
+
+def hub_delivery_opens(now: datetime | None = None) -> datetime | None:
+    """When a hub can first take a hub-delivery order placed at `now`: `now` when a hub is
+    open, its next opening when all are closed (later today or its next open day), None when
+    no active hub opens within a week (then hub delivery is not offered at all)."""
+    from django.apps import apps as django_apps
+
+    if not django_apps.is_installed("apps.fulfillment"):
+        return None
+    from apps.fulfillment import hours  # fulfillment builds on marketplace: imported here, not at the top
+
+    found = hours.next_opening(now)
+    return None if found is None else found[1]
+
+
+def _delivery_fee(shop: Shop, method: str) -> int:
+    if method == DeliveryMethod.OWN:
+        return shop.own_delivery_fee
+    if method == DeliveryMethod.HUB:
+        return int(conf.get("HUB_DELIVERY_FEE"))
+    return 0
+
+
+def _clean_items(items: Iterable[Any]) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for item in items:
+        if isinstance(item, Mapping):
+            raw_variant, raw_quantity = item.get("variant"), item.get("quantity")
+        else:
+            raw_variant, raw_quantity = item
+        variant_id = _variant_id(raw_variant)
+        merged[variant_id] = merged.get(variant_id, 0) + clean_quantity(raw_quantity)
+    if not merged:
+        raise ValidationFailed(_("Pesanan tidak berisi barang."), code="empty_order")
+    if len(merged) > conf.get("MAX_LINES_PER_CHECKOUT"):
+        raise ValidationFailed(_("Terlalu banyak jenis barang dalam satu pesanan."), code="too_many_lines")
+    too_many = [pk for pk, n in merged.items() if n > conf.get("MAX_LINE_QUANTITY")]
+    if too_many:
+        raise ValidationFailed(
+            _("Paling banyak %(max)d per barang.") % {"max": conf.get("MAX_LINE_QUANTITY")},
+            code="invalid_quantity",
+            variants=too_many,
+        )
+    return dict(sorted(merged.items()))
+
+
+def _fingerprint(**params: Any) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(placement: Placement, buyer: User, fingerprint: str) -> PlacementResult:
+    if placement.buyer_id != buyer.pk or placement.request_hash != fingerprint:
+        raise Conflict(_("Kunci idempotensi ini sudah dipakai untuk pesanan lain."), code="idempotency_conflict")
+    orders = list(placement.orders.select_related("shop", "payment_request").order_by("pk"))
+    return PlacementResult(placement=placement, orders=orders, replayed=True)
+
+
+@transaction.atomic
+def place_orders(
+    buyer: User,
+    items: Iterable[Any],
+    *,
+    idempotency_key: str,
+    delivery: str | Mapping[int, str] = DeliveryMethod.PICKUP,
+    address: str = "",
+    note: str = "",
+    payment_method: str = "",
+    from_cart: bool = False,
+) -> PlacementResult:
+    """Turn a cart (items across shops) into one order per shop, allocating stock.
+
+    `items`: (variant id, quantity) pairs or {"variant", "quantity"} dicts. `delivery`: one
+    method for every shop, or {shop id: method}. The same `idempotency_key` with the same
+    request returns the orders made the first time (`replayed`); with another request, 409.
+    Short stock: `insufficient_stock` (409) and nothing is written.
+    """
+    key = _key(idempotency_key)
+    wanted = _clean_items(items)
+    address = str(address or "").strip()[:255]
+    note = str(note or "").strip()[:255]
+    if payment_method and payment_method not in payment_methods.METHODS:
+        payment_methods.get(payment_method)  # raises the payments app's 422
+    delivery_param: Any = delivery if isinstance(delivery, str) else {str(k): v for k, v in delivery.items()}
+    fingerprint = _fingerprint(
+        items=sorted(wanted.items()), delivery=delivery_param, address=address, note=note, payment=payment_method
+    )
+
+    existing = Placement.objects.filter(key=key).first()
+    if existing is not None:
+        return _replay(existing, buyer, fingerprint)
+    try:
+        with transaction.atomic():
+            placement = Placement.objects.create(key=key, request_hash=fingerprint, buyer=buyer)
+    except IntegrityError:  # the same key raced us and committed first
+        return _replay(Placement.objects.get(key=key), buyer, fingerprint)
+
+    variants = _sellable_variants(wanted, buyer)
+    shops: dict[int, Shop] = {}
+    for variant in variants.values():
+        shops[variant.shop_id] = variant.shop
+    methods_by_shop: dict[int, str] = {}
+    for shop_id, shop in shops.items():
+        method = delivery if isinstance(delivery, str) else delivery.get(shop_id, "")
+        if method not in shop.delivery_methods():
+            raise ValidationFailed(
+                _("%(shop)s tidak melayani pengiriman “%(method)s”.") % {"shop": shop.name, "method": method},
+                code="delivery_not_offered",
+                shop=shop_id,
+                choices=shop.delivery_methods(),
+            )
+        if method != DeliveryMethod.PICKUP and not address:
+            raise ValidationFailed(_("Alamat kirim wajib diisi."), code="address_required", field="address")
+        methods_by_shop[shop_id] = method
+    if DeliveryMethod.HUB in methods_by_shop.values() and hub_delivery_opens() is None:
+        # No hub opens within a week: never take (or charge) an order it cannot deliver.
+        raise ValidationFailed(
+            _("Saat ini tidak ada hub yang bisa mengantar; pilih cara kirim lain."),
+            code="hub_unavailable",
+            field="delivery",
+        )
+
+    # Write the orders first, then take the stock locks: the rows stay locked until commit,
+    # so only the allocation itself runs while other buyers of the same stock wait.
+    now = timezone.now()
+    tenant = getattr(connection, "tenant", None)
+    plan_name = str(getattr(tenant, "plan", "") or "")
+    bps = conf.fee_bps(plan_name)
+    expires_at = now + timedelta(minutes=conf.get("PAYMENT_MINUTES"))
+    result = PlacementResult(placement=placement)
+    line_of: dict[int, OrderLine] = {}
+    for shop_id in sorted(shops):
+        shop = shops[shop_id]
+        _ensure_payment_account(shop)
+        shop_variants = sorted((v for v in variants.values() if v.shop_id == shop_id), key=lambda v: v.pk)
+        subtotal = sum(v.price * wanted[v.pk] for v in shop_variants)
+        fee = _delivery_fee(shop, methods_by_shop[shop_id])
+        order = Order(
+            placement=placement,
+            buyer=buyer,
+            shop=shop,
+            delivery_method=methods_by_shop[shop_id],
+            delivery_address=address,
+            note=note,
+            payment_method=payment_method,
+            subtotal=subtotal,
+            delivery_fee=fee,
+            total=subtotal + fee,
+            plan=plan_name,
+            platform_fee_bps=bps,
+            platform_fee=subtotal * bps // 10_000,
+            expires_at=expires_at,
+        )
+        assert shop.payment_account is not None
+        order.payment_request = payments.create_payment_request(
+            shop.payment_account,
+            order.total,
+            description=_("Pasar: pesanan dari %(buyer)s") % {"buyer": buyer},
+            reference=f"order:{order.public_id}",
+            actor=buyer,
+            open_qris_charge=False,
+        )
+        order.save(force_insert=True)
+        lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=v.product,
+                variant=v,
+                product_name=v.product.name,
+                variant_name=v.name,
+                sku=v.sku,
+                unit_price=v.price,
+                quantity=wanted[v.pk],
+                line_total=v.price * wanted[v.pk],
+            )
+            for v in shop_variants
+        )
+        line_of.update((line.variant_id, line) for line in lines)
+        OrderEvent.objects.create(order=order, action="place", to_status=order.status, actor=buyer)
+        notify(
+            [shop.owner],
+            event="marketplace.order_new",
+            title=_("Pesanan baru %(number)s") % {"number": order.number},
+            body=_("%(buyer)s memesan %(items)s senilai %(total)s.")
+            % {
+                "buyer": buyer,
+                "items": ", ".join(f"{line.quantity} × {line.product_name}" for line in lines),
+                "total": rupiah(order.total),
+            },
+            url=_order_url(order),
+            key=f"marketplace-order-{order.pk}-new",
+        )
+        result.orders.append(order)
+
+    # Saleor: lock the stock rows in primary-key order, then decide; short → all rolls back.
+    stocks = _lock_stocks(wanted)
+    reserved = _reserved_by_others((s.pk for s in stocks), buyer, now)
+    plan, short = _plan_allocation(wanted, variants, stocks, reserved)
+    if short:
+        raise insufficient_stock(short)
+    touched: dict[int, Stock] = {}
+    for takes in plan.values():
+        for stock, take in takes:
+            stock.quantity_allocated += take
+            touched[stock.pk] = stock
+    Stock.objects.bulk_update(list(touched.values()), ["quantity_allocated"])
+    Allocation.objects.bulk_create(
+        Allocation(line=line_of[variant_id], stock=stock, quantity=take)
+        for variant_id, takes in plan.items()
+        for stock, take in takes
+    )
+    Reservation.objects.filter(buyer=buyer, stock_id__in=[s.pk for s in stocks]).delete()
+    if from_cart:
+        CartItem.objects.filter(buyer=buyer, variant_id__in=list(wanted)).delete()
+    sold_out = {variants[s.variant_id].product_id for s in touched.values() if s.quantity - s.quantity_allocated <= 0}
+    if sold_out:
+        queue_listing_sync(sold_out)
+    return result
+
+
+@transaction.atomic
+def place_and_pay(
+    buyer: User,
+    items: Iterable[Any],
+    *,
+    idempotency_key: str,
+    payment_method: str,
+    delivery: str | Mapping[int, str] = DeliveryMethod.PICKUP,
+    address: str = "",
+    note: str = "",
+    from_cart: bool = False,
+) -> PlacementResult:
+    """Checkout in one transaction: place the orders and start paying each with
+    `payment_method` (if any). A refused payment (e.g. not enough wallet balance, 409) undoes
+    the whole checkout, so the buyer can pick another way with the same cart and key."""
+    result = place_orders(
+        buyer,
+        items,
+        idempotency_key=idempotency_key,
+        delivery=delivery,
+        address=address,
+        note=note,
+        payment_method=payment_method,
+        from_cart=from_cart,
+    )
+    if payment_method and not result.replayed:
+        for order in result.orders:
+            pay_order(order, payment_method, payer=buyer, idempotency_key=result.placement.key)
+        result.orders = list(Order.objects.filter(placement=result.placement).select_related("shop").order_by("pk"))
+    return result
