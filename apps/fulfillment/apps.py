@@ -8,7 +8,17 @@ class FulfillmentConfig(AppConfig):
     verbose_name = _("Antar barang")
 
     def ready(self) -> None:
+        from apps.marketplace import events as marketplace_events
         from apps.marketplace.models import OrderEvent
+
+        from . import hours
+
+        marketplace_events.provide_hub_hours(
+            marketplace_events.HubHours(
+                next_opening=hours.next_opening_time,
+                describe=hours.describe,
+            )
+        )
 
         from .receivers import order_event_saved
 
