@@ -10,3 +10,9 @@ class AnalyticsConfig(AppConfig):
         from . import checks, receivers  # noqa: F401 - registers the producers check
 
         receivers.connect()
+
+        from apps.tenancy import events as tenancy_events
+
+        from .tenant_restore import restore_public_rows
+
+        tenancy_events.on_restore(self.label, restore_public_rows)
