@@ -97,8 +97,8 @@ def seed(days: int) -> tuple[Any, list[Any], int]:
     from django.db import connection
 
     from apps.analytics.dashboards import GEOJSON
-    from apps.analytics.metrics import Metric
     from apps.analytics.models import DailyFact
+    from apps.facts.metrics import Metric
     from apps.tenancy.models import Tenant
     from apps.tenancy.services import activate_region
 
@@ -256,8 +256,8 @@ class Cell:
 
 def baseline_scan(child_ids: list[int], start: datetime.date, end: datetime.date) -> dict[str, int]:
     """The headline figures from the raw fact rows of the period, aggregated in Python."""
-    from apps.analytics.metrics import Metric
     from apps.analytics.models import DailyFact
+    from apps.facts.metrics import Metric
 
     gmv = orders = reports = 0
     residents: set[int] = set()

@@ -15,7 +15,7 @@ router.register("activation-jobs", ActivationJobViewSet, basename="activation-jo
 router.register("tenant-jobs", TenantOperationJobViewSet, basename="tenant-job")
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.tenancy.home_urls")),
     path("akun/", include("apps.accounts.urls")),
     path("admin/", platform_admin_site.urls),
     path("operator/tagihan/", include("apps.billing.urls")),

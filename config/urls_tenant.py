@@ -56,7 +56,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.tenancy.home_urls")),
     path("akun/", include("apps.accounts.urls")),
     *(path(prefix, include(module)) for prefix, module in PAGES),
     path("open311/v2/", include("apps.reports.open311_urls")),

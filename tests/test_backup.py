@@ -251,7 +251,7 @@ def test_a_failed_restore_leaves_no_half_tenant(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("apps.tenancy.restore.record_status", broken)
+    monkeypatch.setattr("apps.billing.tenant_restore.record_status", broken)  # a restorer fails
     with pytest.raises(RuntimeError, match="disk full"):
         restore_archive(Path(path))
     assert not schema_exists(tenant.schema_name)

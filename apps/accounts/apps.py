@@ -10,4 +10,8 @@ class AccountsConfig(AppConfig):
         from . import demo_lock
 
         demo_lock.connect()  # users created by seed_demo are marked as demo accounts
-        from . import checks, signals  # noqa: F401 - registers the deploy checks and receivers
+        from apps.facts import registry
+
+        from . import checks, facts, signals  # noqa: F401 - registers the deploy checks and receivers
+
+        registry.register(self.label, facts.daily_facts)

@@ -1,4 +1,4 @@
-"""Daily facts of accounts for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of accounts for the public roll-up (see apps.facts.metrics).
 
 REGISTERED: active accounts of warga at day end (staff accounts excluded). ACTIVE_RESIDENTS:
 accounts that registered or signed in that day (Django keeps only the last sign-in, so a past
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keys
 
 from .models import User
 

@@ -93,3 +93,13 @@ def set_password_path(user: User) -> str:
     return reverse(
         "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}, urlconf="config.urls_tenant"
     )
+
+
+def queue_set_password_email(user: User) -> bool:
+    """Queue the one-time set-password e-mail to `user` (it runs in the current tenant's schema);
+    False when the broker is down (logged, apps.core.tasks.publish)."""
+    from apps.core.tasks import publish
+
+    from .tasks import send_set_password_email
+
+    return publish(send_set_password_email, user.pk)

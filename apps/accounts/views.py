@@ -1,4 +1,6 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -15,11 +17,18 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.api.throttling import hit, retry_after
 from apps.core.errors import DomainError
-from apps.tenancy.models import Tenant
 
 from . import api_tokens
 from .forms import RegistrationForm
 from .services import register_resident
+
+
+class Site(Protocol):
+    """What the reset link needs of the request's tenant (accounts sits below apps.tenancy)."""
+
+    name: str
+
+    def url(self, path: str = "/") -> str: ...
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +89,7 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
-def site_link_parts(tenant: Tenant) -> tuple[str, str]:
+def site_link_parts(tenant: Site) -> tuple[str, str]:
     """(scheme, host[:port]) of the tenant's configured primary domain, never the request's Host."""
     parts = urlsplit(tenant.url("/"))
     return parts.scheme, parts.netloc
@@ -96,7 +105,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        tenant: Tenant = self.request.tenant  # type: ignore[attr-defined]
+        tenant: Site = self.request.tenant  # type: ignore[attr-defined]
         scheme, netloc = site_link_parts(tenant)
         self.domain_override = netloc
         self.extra_email_context = {"protocol": scheme, "domain": netloc, "site_name": tenant.name}

@@ -1,4 +1,4 @@
-"""Daily facts of bansos for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of bansos for the public roll-up (see apps.facts.metrics).
 
 DISTRIBUTED: aid handed over that day (`distributed_on`), by program. ENROLLED: enrolments
 active at day end, by program (an enrolment withdrawn later still counts on the days before
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from django.db.models import Q
 from django.utils.text import slugify
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keys
 
 from .models import Distribution, Enrolment
 

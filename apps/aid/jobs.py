@@ -2,7 +2,7 @@
 upload and the write after the operator's confirm. The page polls the batch (HTMX, every 2 s)
 for the progress bar until the job is done; without a broker (CELERY_TASK_ALWAYS_EAGER: `make
 run`, tests) both run inside the request. The shared claim/progress/stale machinery is in
-apps.jobs.batch.
+apps.core.jobs.batch.
 
 Preview (phase `preview`): the job reads the stored file and checks every row against the
 database, a chunk at a time, by the rules of `services.enrol` (apps.aid.import_writer); it
@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.jobs import batch as job
+from apps.core.jobs.runner import one_run_at_a_time
 from apps.core.tasks import enqueue_on_commit
-from apps.jobs import batch as job
-from apps.jobs.runner import one_run_at_a_time
 
 from .identity import Person
 from .import_writer import ChunkWriter

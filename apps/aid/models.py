@@ -11,9 +11,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.files import private_storage
-from apps.jobs.batch import BackgroundJob
-from apps.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batches
-from apps.jobs.batch import JobState as JobState
+from apps.core.jobs.batch import BackgroundJob
+from apps.core.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batches
+from apps.core.jobs.batch import JobState as JobState
 from apps.rtrw.models import RukunTetangga
 
 PERIOD_REGEX = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -283,7 +283,7 @@ class ImportBatch(BackgroundJob):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The background job (apps.jobs.batch: phase, state, progress, heartbeat): the dry run
+    # The background job (apps.core.jobs.batch: phase, state, progress, heartbeat): the dry run
     # (aid.run_import_preview), then the confirm (aid.run_import_confirm), `bulk` queue.
     # The upload is kept (private storage) until the preview is computed, so a rerun of the
     # job after a worker died can start again from the file; it is deleted once done.

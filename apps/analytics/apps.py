@@ -7,6 +7,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analitik")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import checks, receivers  # noqa: F401 - registers the producers check
 
         receivers.connect()
+
+        from apps.tenancy import events as tenancy_events
+
+        from .tenant_restore import restore_public_rows
+
+        tenancy_events.on_restore(self.label, restore_public_rows)

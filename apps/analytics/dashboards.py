@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ValidationFailed
 from apps.core.money import rupiah, thousands
+from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 
 from . import selectors
-from .metrics import Metric
 from .privacy import DEFAULT_K
 from .selectors import Aggregate, Period
 from .services import facts_version

@@ -1,6 +1,6 @@
 """Demo hook: roll up the demo tenant's history so the dashboards show data at once.
 
-Runs inside each Kota Madiun tenant after every other app's demo data (apps.core.demo).
+Runs inside each Kota Madiun tenant after every other app's demo data (apps.demo.seed).
 Idempotent: the roll-up replaces each day's facts.
 """
 

@@ -5,7 +5,7 @@ One row = one metric of one tenant on one day, optionally broken down by one dim
 dashboards, the Data-as-a-Service API and tenant billing, so nothing outside a tenant ever
 reads that tenant's own rows.
 
-`entity_keys` holds anonymous keys (keyed hashes, see `apps.analytics.metrics.entity_key`) of
+`entity_keys` holds anonymous keys (keyed hashes, see `apps.facts.metrics.entity_key`) of
 the distinct entities (shops, households, reporters...) behind the value. They let a consumer
 count distinct entities over any union of regions and days exactly, which is what k-anonymity
 and the differencing auditor in `apps.analytics.privacy` need; they can never be turned back

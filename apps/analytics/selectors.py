@@ -17,7 +17,8 @@ from django.db import connection
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from .metrics import Metric
+from apps.facts.metrics import Metric
+
 from .models import DailyFact
 
 STOCK_METRICS = frozenset(

@@ -8,9 +8,8 @@ a day again is harmless (idempotent) and corrects it after late data.
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,43 +20,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ValidationFailed
+from apps.facts import registry
+from apps.facts.metrics import DISTINCT_METRICS, FactRow
+from apps.facts.registry import Producer
 from apps.tenancy.models import Tenant
 
-from .metrics import DISTINCT_METRICS, FactRow
 from .models import DailyFact
 
 logger = logging.getLogger(__name__)
 
-# Modules with `daily_facts(day)`; a module that does not exist is skipped (an app may have no facts).
-PRODUCER_MODULES = (
-    "apps.accounts.facts",
-    "apps.marketplace.facts",
-    "apps.payments.facts",
-    "apps.permits.facts",
-    "apps.reports.facts",
-    "apps.aid.facts",
-    "apps.community.facts",
-    "apps.fulfillment.facts",
-    "apps.lending.facts",
-)
 DEFAULT_LOOKBACK_DAYS = 7
 VERSION_TIMEOUT = 60 * 60 * 24 * 30
 
-Producer = Callable[[datetime.date], Iterable[FactRow]]
-
 
 def producers() -> list[Producer]:
-    found: list[Producer] = []
-    for name in PRODUCER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            missing = exc.name or ""
-            if name == missing or name.startswith(missing + "."):  # no such app/module (yet)
-                continue
-            raise
-        found.append(module.daily_facts)
-    return found
+    """The registered producers (apps/<app>/apps.py registers its facts.daily_facts)."""
+    return registry.producers()
 
 
 def _add(a: Mapping[int, int], b: Mapping[int, int]) -> dict[int, int]:

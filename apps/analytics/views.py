@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.facts.metrics import Metric
 from apps.reports.models import Report
 from apps.tenancy.models import Tenant
 
 from . import charts, dashboards, exports
-from .metrics import Metric
 from .selectors import Period
 
 DASHBOARD_ROLES = (Role.LURAH, Role.ADMIN, Role.STAF_OPD)

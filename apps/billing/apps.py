@@ -11,3 +11,9 @@ class BillingConfig(AppConfig):
         from .receivers import tenant_saved
 
         post_save.connect(tenant_saved, sender="tenancy.Tenant", dispatch_uid="billing-tenant-status")
+
+        from apps.tenancy import events as tenancy_events
+
+        from .tenant_restore import restore_public_rows
+
+        tenancy_events.on_restore(self.label, restore_public_rows)

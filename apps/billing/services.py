@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
 from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.facts.metrics import Metric
 from apps.tenancy.models import Plan, Tenant
 
 from . import arithmetic

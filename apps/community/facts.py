@@ -1,4 +1,4 @@
-"""Daily facts of RT community finance for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of RT community finance for the public roll-up (see apps.facts.metrics).
 
 ACTIVE_RESIDENTS: warga who paid their iuran that day or appear in a cash-book entry of that
 day (merged with the other apps' residents by the roll-up).
@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keys
 
 from .models import CashBookEntry, IuranPayment
 

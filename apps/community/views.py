@@ -27,7 +27,7 @@ from apps.core.errors import DomainError, ValidationFailed
 from apps.core.files import private_url
 from apps.core.files.views import serve_registered
 from apps.core.money import rupiah
-from apps.payments.gateways import may_use_sandbox
+from apps.payments.selectors import may_use_sandbox
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
 

@@ -23,7 +23,7 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps.analytics.metrics import Metric
+from apps.facts.metrics import Metric
 
 
 class Family(StrEnum):

@@ -7,3 +7,10 @@ class DiscoveryConfig(AppConfig):
 
     name = "apps.discovery"
     verbose_name = _("Penemuan lintas kelurahan")
+
+    def ready(self) -> None:
+        from apps.tenancy import events as tenancy_events
+
+        from .tenant_restore import restore_public_rows
+
+        tenancy_events.on_restore(self.label, restore_public_rows)

@@ -7,8 +7,8 @@ from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Greatest
 
-from apps.marketplace.search import WordSimilar
-from apps.marketplace.text import prefix_tsquery, query_words
+from apps.discovery.search import WordSimilar
+from apps.discovery.text import prefix_tsquery, query_words
 from apps.tenancy.models import Tenant
 
 from .models import Listing

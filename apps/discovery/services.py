@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from apps.marketplace.text import document
+from apps.discovery.text import document
 from apps.tenancy.models import Tenant
 
 from .models import Listing

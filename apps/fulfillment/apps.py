@@ -8,8 +8,24 @@ class FulfillmentConfig(AppConfig):
     verbose_name = _("Antar barang")
 
     def ready(self) -> None:
+        from apps.marketplace import events as marketplace_events
         from apps.marketplace.models import OrderEvent
+
+        from . import hours
+
+        marketplace_events.provide_hub_hours(
+            marketplace_events.HubHours(
+                next_opening=hours.next_opening_time,
+                describe=hours.describe,
+            )
+        )
 
         from .receivers import order_event_saved
 
         post_save.connect(order_event_saved, sender=OrderEvent, dispatch_uid="fulfillment.order_event_saved")
+
+        from apps.facts import registry
+
+        from . import facts
+
+        registry.register(self.label, facts.daily_facts)

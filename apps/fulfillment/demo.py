@@ -101,7 +101,7 @@ def needs_refresh(tenant: Tenant, now: datetime | None = None) -> bool:
 def _person(username: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise DemoSeedError(f"demo account {username} is missing; apps.core.demo creates it first")
+        raise DemoSeedError(f"demo account {username} is missing; apps.demo.seed creates it first")
     return user
 
 

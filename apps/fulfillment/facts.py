@@ -1,4 +1,4 @@
-"""Daily facts of fulfillment for the analytics roll-up (see apps/analytics/metrics.py).
+"""Daily facts of fulfillment for the analytics roll-up (see apps/facts/metrics.py).
 
 Per hub (dimension = hub code), for the deliveries completed on `day` (local date):
 * `deliveries`: value = metres driven on that day's routes of the hub, count = deliveries
@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.analytics.metrics import FactRow, Metric, entity_key
 from apps.core.db import connection
+from apps.facts.metrics import FactRow, Metric, entity_key
 
 from .models import Delivery, Route
 

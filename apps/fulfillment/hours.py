@@ -65,3 +65,9 @@ def describe(moment: datetime, now: datetime | None = None) -> str:
 def day_label(day: date) -> str:
     """ "Senin, 7 Desember 2026" in the active language."""
     return str(formats.date_format(day, "l, j F Y"))
+
+
+def next_opening_time(now: datetime | None = None) -> datetime | None:
+    """`next_opening` without the hub: what the marketplace's checkout asks (apps.marketplace.events)."""
+    found = next_opening(now)
+    return None if found is None else found[1]

@@ -8,7 +8,7 @@ whose heartbeat is older than a threshold longer than the task's hard time limit
 failed-retryable and queues them again. Reruns are safe: an activation job skips regions
 already activated (`--resume JOB`), a routing job that already succeeded is a no-op and an
 unfinished one left nothing behind, an import preview is computed again from the stored file,
-a bansos import confirm continues after its last committed chunk (apps.jobs.batch,
+a bansos import confirm continues after its last committed chunk (apps.core.jobs.batch,
 apps.aid.jobs), and a tenant archive or restore resumes without dumping, dropping or
 restoring twice.
 """
@@ -16,25 +16,17 @@ restoring twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.jobs.heartbeat import STALE_DEFAULTS as STALE_DEFAULTS
+from apps.core.jobs.heartbeat import threshold
 from apps.core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
-
-
-STALE_DEFAULTS = {"ACTIVATION": 600, "ROUTING": 120, "IMPORT": 300, "TENANT_OPERATION": 120}  # seconds, see settings
-
-
-def threshold(kind: str) -> timedelta:
-    """JOBS_<KIND>_STALE_SECONDS: no heartbeat for this long means the worker is gone."""
-    return timedelta(seconds=int(getattr(settings, f"JOBS_{kind}_STALE_SECONDS", STALE_DEFAULTS[kind])))
 
 
 def _running_without_heartbeat(model: Any, kind: str, statuses: tuple[str, ...] = ()) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Daily facts of apps.lending for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of apps.lending for the public roll-up (see apps.facts.metrics).
 
 At the end of `day`, from the loans' own transactions (so an old day can be recomputed):
 
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 from django.db.models import Sum
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import keys
 
 from .models import Instalment, Loan, LoanTransaction, TransactionKind
 from .schedule import delinquency_bucket

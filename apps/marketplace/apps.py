@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +7,14 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Pasar UMKM")
 
     def ready(self) -> None:
-        from .receivers import payment_request_saved
+        from apps.payments import events
 
-        post_save.connect(
-            payment_request_saved, sender="payments.PaymentRequest", dispatch_uid="marketplace-payment-request"
-        )
+        from .receivers import ORDER_REFERENCE_KIND, order_payment_settled
+
+        events.on_settled(ORDER_REFERENCE_KIND, order_payment_settled)
+
+        from apps.facts import registry
+
+        from . import facts
+
+        registry.register(self.label, facts.daily_facts)

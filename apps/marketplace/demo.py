@@ -21,7 +21,7 @@ from .models import Order, Placement, Review, Shop, Variant
 
 logger = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "KotaKita-Demo-2026"  # the password apps.core.demo gives every demo account  # noqa: S105
+DEMO_PASSWORD = "KotaKita-Demo-2026"  # the password apps.demo.seed gives every demo account  # noqa: S105
 
 # (name, description, categories, [(sku, variant, price, stock)])
 SRI_PRODUCTS = [

@@ -1,4 +1,4 @@
-"""Daily facts of the marketplace for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of the marketplace for the public roll-up (see apps.facts.metrics).
 
 UMKM: active shops at day end and shops opened that day, by KBLI 2-digit sector where the
 owner held an issued, unrevoked permit at day end (the latest one); the "" row is the total,
@@ -19,8 +19,8 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Substr
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keyed, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keyed, keys
 from apps.permits.models import Permit
 
 from .models import Order, OrderLine, Shop

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.payments import methods as payment_methods
 
-from . import services
+from . import events, services
 from .models import DeliveryMethod, ImportBatch, Shop
 
 WEEKDAYS = [
@@ -26,9 +26,8 @@ WEEKDAYS = [
 
 
 def _describe(moment: datetime, now: datetime) -> str:
-    from apps.fulfillment import hours  # only reached when hub delivery is offered (see services)
-
-    return hours.describe(moment, now)
+    provider = events.hub_hours()  # only reached when hub delivery is offered, i.e. provided
+    return "" if provider is None else provider.describe(moment, now)
 
 
 class RupiahField(forms.CharField):

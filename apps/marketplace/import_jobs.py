@@ -8,7 +8,7 @@ request queues the apply job, which writes every valid row in ONE transaction
 (recomputed from the file), and the apply locks the batch row and refuses to apply twice, so
 a second run (a redelivered task, the stale-job sweep) waits for the first and then finds the
 batch applied. Without a broker (CELERY_TASK_ALWAYS_EAGER) both run inside the request. The
-claim/progress/stale machinery shared with the bansos import is in apps.jobs.batch.
+claim/progress/stale machinery shared with the bansos import is in apps.core.jobs.batch.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError
+from apps.core.jobs import batch as job
+from apps.core.jobs.runner import one_run_at_a_time
 from apps.core.spreadsheets import read_table
 from apps.core.tasks import enqueue_on_commit
-from apps.jobs import batch as job
-from apps.jobs.runner import one_run_at_a_time
 
 from .importing import parse_import
 from .models import ImportBatch, JobPhase, JobState, Shop

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.audit import AuditEvent
 from apps.core.files import private_storage, public_storage
-from apps.jobs.batch import BackgroundJob
-from apps.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batch
-from apps.jobs.batch import JobState as JobState
+from apps.core.jobs.batch import BackgroundJob
+from apps.core.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batch
+from apps.core.jobs.batch import JobState as JobState
 
 from . import lifecycle
 
@@ -168,7 +168,7 @@ class Product(models.Model):
     description = models.TextField(_("deskripsi"), blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="products", verbose_name=_("kategori"))
     is_active = models.BooleanField(_("dijual"), default=True)
-    # Folded text kept by the services (apps.marketplace.text): the name, variant names and
+    # Folded text kept by the services (apps.discovery.text): the name, variant names and
     # categories for trigram matching; those plus the shop and description for full text.
     search_name = models.CharField(max_length=400, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
@@ -539,7 +539,7 @@ class ImportBatch(BackgroundJob):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # The background job (apps.jobs.batch via apps.marketplace.import_jobs, `bulk` queue): first
+    # The background job (apps.core.jobs.batch via apps.marketplace.import_jobs, `bulk` queue): first
     # the preview, then, on confirm, the apply. The upload is kept (private) until the preview
     # is computed.
     upload = models.FileField(upload_to=import_upload_to, storage=private_storage, blank=True)

@@ -1,32 +1,24 @@
-"""Signal receivers: only queue work after commit; the work itself is in services.
+"""Handlers of other apps' events: they only queue work; the work itself is in services.
 
-apps.payments offers no "request paid" hook, so the marketplace listens to its
-PaymentRequest saves: when a bill that belongs to an order (reference "order:<uuid>") turns
-paid, `services.sync_payment` runs after commit (via a task) and moves the order to paid.
+Registered in MarketplaceConfig.ready(): a payment request opened for an order carries the
+reference "order:<order uuid>" (`services`), so apps.payments calls `order_payment_settled`
+after the transaction that marked the bill paid commits (wallet, QRIS settlement or cash),
+and `services.sync_payment` moves the order to paid (via a task).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from apps.payments.events import PaymentSettled
 
-from django.db import transaction
-
-from apps.payments.models import PaymentRequest
+ORDER_REFERENCE_KIND = "order"
 
 
-def payment_request_saved(sender: Any, instance: PaymentRequest, created: bool, **kwargs: Any) -> None:
-    if created or instance.status != PaymentRequest.Status.PAID or not instance.reference.startswith("order:"):
-        return
+def order_payment_settled(event: PaymentSettled) -> None:
     from apps.core.tasks import publish
 
     from .models import Order
     from .tasks import sync_order_payment
 
-    request_id = instance.pk
-
-    def queue() -> None:
-        order_id = Order.objects.filter(payment_request_id=request_id).values_list("pk", flat=True).first()
-        if order_id is not None:
-            publish(sync_order_payment, order_id)
-
-    transaction.on_commit(queue)
+    order_id = Order.objects.filter(payment_request_id=event.request_id).values_list("pk", flat=True).first()
+    if order_id is not None:
+        publish(sync_order_payment, order_id)

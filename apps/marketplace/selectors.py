@@ -31,12 +31,12 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.discovery.search import WordSimilar
+from apps.discovery.text import prefix_tsquery, query_words
 from apps.permits.selectors import verified_holder_ids
 
 from . import lifecycle
 from .models import DeliveryMethod, Order, Product, Reservation, Review, Shop, Stock, Variant
-from .search import WordSimilar
-from .text import prefix_tsquery, query_words
 
 Status = lifecycle.Status
 

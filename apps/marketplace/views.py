@@ -29,7 +29,7 @@ from apps.core.errors import DomainError
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 from apps.discovery import selectors as discovery
 from apps.payments import methods as payment_methods
-from apps.payments.gateways import may_use_sandbox
+from apps.payments.selectors import may_use_sandbox
 from apps.tenancy.models import Tenant
 
 from . import import_jobs, lifecycle, resources, selectors, services

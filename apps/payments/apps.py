@@ -7,4 +7,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("KotaKitaPay")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the gateway configuration checks
+        from apps.facts import registry
+
+        from . import (
+            checks,  # noqa: F401 - registers the gateway configuration checks
+            facts,
+        )
+
+        registry.register(self.label, facts.daily_facts)

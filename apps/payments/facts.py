@@ -1,4 +1,4 @@
-"""Daily facts of KotaKitaPay for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of KotaKitaPay for the public roll-up (see apps.facts.metrics).
 
 PAYMENTS: rupiah of payments and transfers posted that day (top-ups, payouts, refunds and
 reversals are money entering, leaving or going back, not activity between warga and UMKM);
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from django.db.models import Count, Sum
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keys
 
 from .models import AccountKind, EntryKind, JournalEntry, Posting
 

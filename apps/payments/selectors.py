@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import ValidationFailed
 
+from .gateways import may_use_sandbox as may_use_sandbox  # part of the read face: may `user` see the sandbox?
 from .models import Account, AccountKind, GatewayCharge, PaymentRequest, Posting
 
 

@@ -1,4 +1,4 @@
-"""Daily facts of permits for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of permits for the public roll-up (see apps.facts.metrics).
 
 SUBMITTED: applications submitted that day. ISSUED: permits issued that day, value = total
 minutes from submission to issue (average = value / count). OVERDUE: permits that at the end
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keys
 
 from . import workflow
 from .models import Permit, PermitEvent

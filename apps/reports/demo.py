@@ -147,7 +147,7 @@ DEMO_REPORTS: list[tuple[str, float, float, int, list[str], str]] = [
 
 
 def _person(username: str, full_name: str, role: Role) -> User:
-    from apps.core.demo import DEMO_PASSWORD
+    from apps.accounts.demo_lock import DEMO_PASSWORD
 
     user = User.objects.filter(username=username).first()
     return user or create_user(

@@ -1,4 +1,4 @@
-"""Daily facts of laporan warga for the public roll-up (see apps.analytics.metrics).
+"""Daily facts of laporan warga for the public roll-up (see apps.facts.metrics).
 
 OPENED: reports filed that day by category code. RESOLVED: reports resolved that day, value =
 minutes from filing to resolution (average = value / count). Duplicates are not counted as
@@ -13,8 +13,8 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 
-from apps.analytics.metrics import FactRow, Metric
-from apps.analytics.producing import day_bounds, keyed, keys
+from apps.facts.metrics import FactRow, Metric
+from apps.facts.producing import day_bounds, keyed, keys
 
 from .models import Report
 

@@ -58,7 +58,7 @@ HEARTBEAT_SECONDS = 10.0
 
 def stale_after() -> timedelta:
     """No heartbeat for this long: the worker is gone (the sweep and `_claim` agree on it)."""
-    from apps.jobs.stale import threshold
+    from apps.core.jobs.heartbeat import threshold
 
     return threshold("TENANT_OPERATION")
 
@@ -268,7 +268,7 @@ def do_start_activation(scope: str, *, actor: User | None = None) -> ActivationJ
 
 
 def activation_alive(job: ActivationJob) -> bool:
-    from apps.jobs.stale import threshold
+    from apps.core.jobs.heartbeat import threshold
 
     fresh = job.heartbeat_at is not None and job.heartbeat_at > timezone.now() - threshold("ACTIVATION")
     return job.status == ActivationJob.Status.RUNNING and fresh
@@ -277,7 +277,7 @@ def activation_alive(job: ActivationJob) -> bool:
 def activation_resumable(job: ActivationJob) -> bool:
     """Interrupted, running without a heartbeat (its worker is gone), or queued so long ago that
     its message was lost (the broker was down when it was started)."""
-    from apps.jobs.stale import threshold
+    from apps.core.jobs.heartbeat import threshold
 
     if job.status == ActivationJob.Status.PENDING:
         return job.created_at < timezone.now() - threshold("ACTIVATION")

@@ -30,13 +30,9 @@ from django.core.files import File
 from django.db import transaction
 from django_tenants.utils import schema_exists
 
-from apps.analytics.models import DailyFact
-from apps.billing.models import Invoice, InvoiceLine, TenantStatusEvent
-from apps.billing.services import record_status
 from apps.core.db import connection
-from apps.discovery.models import Listing
 
-from . import archives, regions, schemas, services
+from . import archives, events, regions, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
@@ -130,6 +126,8 @@ def restore_archive(
     `resume`: an earlier attempt of this same restore was killed; a schema it restored without
     its tenant row is dropped first (`drop_orphan_schema`). `on_restored(tenant)` runs inside
     the transaction that writes the tenant row (a job records its result with it)."""
+    if absent := events.missing_restorers():  # an app's public rows would silently stay behind
+        raise RuntimeError(f"no tenant restorer registered for: {', '.join(sorted(absent))} (apps.tenancy.events)")
     note = progress or (lambda message: None)
     connection.set_schema_to_public()  # tenant rows are written from public only
     folder = Path(tempfile.mkdtemp(prefix="kotakita-restore-"))
@@ -244,54 +242,11 @@ def _restore_public_rows(
             return region.code + value[len(old_code) :]
         return value
 
-    facts = _objects(opened, "analytics.dailyfact")
-    for fact in facts:
-        fact.pk, fact.tenant, fact.region_code = None, tenant, code_of(fact.region_code)
-    DailyFact.objects.bulk_create(facts)
-    listings = _objects(opened, "discovery.listing")
-    live = set(Tenant.objects.values_list("pk", flat=True))
-    for listing in listings:
-        listing.pk, listing.tenant, listing.tenant_name = None, tenant, tenant.name
-        if listing.kota_id not in live:
-            listing.kota = tenant.parent
-        for name in ("url", "shop_url", "photo_url"):
-            setattr(listing, name, getattr(listing, name).replace(f"//{old_host}", f"//{new_host}"))
-    Listing.objects.bulk_create(listings)
-    # Saving the tenant recorded its status; the archived history replaces that, then the
-    # current status is appended again if it differs from the last archived one.
-    TenantStatusEvent.objects.filter(tenant=tenant).delete()
-    events = _objects(opened, "billing.tenantstatusevent")
-    for event in events:
-        event.pk, event.tenant = None, tenant
-    TenantStatusEvent.objects.bulk_create(events)
-    record_status(tenant)
-    if not renamed:
-        _relink_invoices(opened, tenant)
+    context = events.Restoring(
+        opened=opened, tenant=tenant, renamed=renamed, old_host=old_host, new_host=new_host, code_of=code_of
+    )
+    for restorer in events.restorers():
+        restorer(context)
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
     return tenant
-
-
-def _relink_invoices(opened: archives.OpenedArchive, tenant: Tenant) -> None:
-    """Invoices outlive a removed tenant (their FK is SET_NULL): relink the ones still there,
-    bring back the ones that are gone. Under `--as` they stay with their own region (they are
-    billing records of the original one)."""
-    new_pk: dict[int, int] = {}
-    for invoice in _objects(opened, "billing.invoice"):
-        existing = Invoice.objects.filter(pk=invoice.pk).first()
-        if existing is not None:
-            if existing.tenant_id is None:
-                Invoice.objects.filter(pk=existing.pk).update(tenant=tenant)
-            continue
-        old = invoice.pk
-        invoice.pk, invoice.tenant = None, tenant
-        if invoice.replaces_id is not None:
-            invoice.replaces_id = new_pk.get(invoice.replaces_id, invoice.replaces_id)
-            if not Invoice.objects.filter(pk=invoice.replaces_id).exists():
-                invoice.replaces = None
-        invoice.save()
-        new_pk[old] = invoice.pk
-    lines = [line for line in _objects(opened, "billing.invoiceline") if line.invoice_id in new_pk]
-    for line in lines:
-        line.pk, line.invoice_id = None, new_pk[line.invoice_id]
-    InvoiceLine.objects.bulk_create(lines)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user, set_password_path
+from apps.accounts.services import create_user, queue_set_password_email, set_password_path
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from apps.core.progress import Progress
@@ -211,14 +211,13 @@ def _kota_tenant_of(region: Region) -> Tenant | None:
 
 
 def _after_activation(tenant: Tenant, admin: User, refill_pool: bool) -> None:
-    from apps.accounts.tasks import send_set_password_email
     from apps.core.tasks import publish
 
     from .tasks import refill_schema_pool
 
     if admin.email:
         with tenant:  # the task is queued in, and runs in, the new tenant's schema
-            publish(send_set_password_email, admin.pk)
+            queue_set_password_email(admin)
     if refill_pool and settings.TENANT_SCHEMA_POOL_REFILL:
         publish(refill_schema_pool, tenant.tenant_type)
 

@@ -68,6 +68,7 @@ _PUBLIC_ONLY = [
     "apps.analytics",
     "apps.dataservice",
     "apps.billing",
+    "apps.demo",  # manage.py seed_demo (no models)
     "apps.jobs",  # h-jobs: stale-job sweep and repair of lost after-commit work (no models)
 ]
 _TENANT_ONLY = [
@@ -636,7 +637,7 @@ if SENTRY_DSN:
 # PERMITS_NIK_KEY is the older single-key form, still read when the list is empty.
 PERMITS_NIK_KEYS = env_list("PERMITS_NIK_KEYS")
 PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
-# Keys the anonymous entity keys of the public daily facts (apps.analytics.metrics.entity_key).
+# Keys the anonymous entity keys of the public daily facts (apps.facts.metrics.entity_key).
 ANALYTICS_ENTITY_KEY = env("ANALYTICS_ENTITY_KEY")
 NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries (hash only: see README)
 # DEV ONLY: with no key set, SECRET_KEY stands in. Switched on by the local and test settings.

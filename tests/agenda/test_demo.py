@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.agenda import demo
 from apps.agenda.models import Event
-from apps.core import demo as core_demo
+from apps.demo import seed as core_demo
 from apps.tenancy.models import Tenant
 
 pytestmark = pytest.mark.django_db

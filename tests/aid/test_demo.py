@@ -8,7 +8,7 @@ import pytest
 
 from apps.aid import demo, selectors
 from apps.aid.models import Beneficiary, Distribution, Enrolment, ImportBatch, Program
-from apps.core import demo as core_demo
+from apps.demo import seed as core_demo
 from apps.notifications.models import Message
 from apps.tenancy.models import Tenant
 

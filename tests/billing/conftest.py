@@ -7,10 +7,10 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
-from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
 from apps.billing import services
 from apps.billing.models import PlanTerms, TenantStatusEvent
+from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 
 TODAY = date(2026, 11, 28)

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
-from apps.analytics.metrics import Metric
 from apps.billing import services, tasks
 from apps.billing.models import Invoice, InvoiceLine, PlanTerms, TenantStatusEvent
 from apps.core.errors import Conflict, ValidationFailed
+from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import reactivate_tenant, suspend_tenant
 

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
+from apps.facts.metrics import Metric
 from tests.browser.conftest import LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 

@@ -17,7 +17,7 @@ from apps.accounts.demo_lock import DEMO_PASSWORD, demo_seeding, is_demo_account
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.core import demo
+from apps.demo import seed as demo
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
 

@@ -4,14 +4,13 @@ only the schemas it had not finished, and a module's `needs_refresh` tops up a s
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from apps.core import demo
 from apps.core.db import connection
+from apps.demo import seed as demo
 from apps.tenancy.models import DemoSeed, Tenant
 from tests.conftest import TenantSet
 
@@ -43,8 +42,7 @@ def recorder(tenants: TenantSet, monkeypatch: pytest.MonkeyPatch, settings: Any)
     module = ModuleType(FAKE)
     module.seed = rec.seed  # type: ignore[attr-defined]
     module.needs_refresh = rec.needs_refresh  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, FAKE, module)
-    monkeypatch.setattr(demo, "DEMO_MODULES", [FAKE])
+    monkeypatch.setattr(demo, "DEMO_MODULES", [module])
     monkeypatch.setattr(demo, "PUBLIC_DEMO_MODULES", [])
     # Only the tenants the test session already has (no region activation here).
     monkeypatch.setattr(demo, "KELURAHAN", {tenants.a.region_id: tenants.a.slug, tenants.b.region_id: tenants.b.slug})

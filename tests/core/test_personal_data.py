@@ -103,7 +103,7 @@ def test_a_ciphertext_needs_its_key(settings: Any) -> None:
 def test_outside_development_there_is_no_fallback_to_secret_key(settings: Any) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from apps.analytics.metrics import entity_key
+    from apps.facts.metrics import entity_key
 
     settings.PERSONAL_DATA_DEV_KEYS = False
     settings.PERMITS_NIK_KEYS, settings.PERMITS_NIK_KEY, settings.NIK_HMAC_KEY = [], "", ""

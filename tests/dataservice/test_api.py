@@ -10,9 +10,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from apps.analytics.metrics import Metric
 from apps.dataservice import services
 from apps.dataservice.models import ApiKey, UsageDay
+from apps.facts.metrics import Metric
 from tests.conftest import TenantSet, client_for
 
 from .conftest import QUERY, Facts, MakeKey, api, entity_keys, get

@@ -9,9 +9,9 @@ import logging
 
 import pytest
 
-from apps.analytics.metrics import Metric
 from apps.dataservice import dp, selectors
 from apps.dataservice.indicators import BY_CODE, GMV_BOUND, ORDERS_BOUND, FactRow, Part, contributions
+from apps.facts.metrics import Metric
 
 from .conftest import JAN, Facts, api, entity_keys, get
 

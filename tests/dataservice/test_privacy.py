@@ -16,11 +16,11 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
 from apps.dataservice import dp, release, selectors, services
 from apps.dataservice.indicators import BY_CODE, GMV_BOUND, ORDERS_BOUND
 from apps.dataservice.models import ApiKey, BudgetSpend, Partner, PrivacyBudget, ReleasedValue
+from apps.facts.metrics import Metric
 from tests.conftest import TenantSet
 
 from .conftest import Facts, MakeKey, api, entity_keys, get

@@ -28,7 +28,7 @@ from apps.aid.models import Beneficiary, Enrolment, ImportBatch, JobPhase, JobSt
 from apps.aid.tasks import run_import_confirm
 from apps.core.db import connection
 from apps.core.errors import Conflict, ValidationFailed
-from apps.jobs import batch as job_batch
+from apps.core.jobs import batch as job_batch
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.aid.conftest import ProgramFactory, csv_file
@@ -145,7 +145,7 @@ def test_a_killed_confirm_job_resumes_and_a_redelivered_one_writes_nothing_twice
         with pytest.raises(Conflict) as refused:
             aid_services.discard_import(batch, by=None)  # half written: only finishing leaves it whole
         assert refused.value.code == "import_confirming"
-        # The dead run released its lock (apps.jobs.runner): a redelivered message would take over
+        # The dead run released its lock (apps.core.jobs.runner): a redelivered message would take over
         # at once (tests/jobs/test_runner.py, the pool-child kill). Here the message is lost, and the
         # stale sweep queues the job again.
 

@@ -1,4 +1,4 @@
-"""The job lock (apps.jobs.runner): held by a live run, released by PostgreSQL when the run's
+"""The job lock (apps.core.jobs.runner): held by a live run, released by PostgreSQL when the run's
 connection ends, so a second delivery can tell a live run from a dead one."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from apps.jobs import runner
+from apps.core.jobs import runner
 from apps.tenancy.models import Tenant
 
 pytestmark = pytest.mark.django_db

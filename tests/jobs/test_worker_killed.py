@@ -12,7 +12,7 @@ original message, redelivered later, finds the batch applied and does nothing.
 Only the pool child killed: the main worker process sees it die, rejects the message
 (`task_reject_on_worker_lost`) so Redis hands it out again at once, and starts a new child that
 runs it. PostgreSQL ended the dead child's session, so the job's advisory lock is free and the
-new run takes over without waiting for the heartbeat sweep (apps.jobs.runner).
+new run takes over without waiting for the heartbeat sweep (apps.core.jobs.runner).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core import demo as core_demo
+from apps.demo import seed as core_demo
 from apps.permits import demo
 from apps.permits.models import Permit, PermitEvent
 from apps.tenancy.models import Tenant

@@ -10,7 +10,7 @@ import pytest
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.core import demo as core_demo
+from apps.demo import seed as core_demo
 from apps.permits import demo as permits_demo
 from apps.procurement import demo
 from apps.procurement.models import Award, PurchaseOrder, PurchaseRequest, Quote

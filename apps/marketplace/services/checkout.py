@@ -21,7 +21,7 @@ from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
 
-from .. import conf
+from .. import conf, events
 from ..models import (
     Allocation,
     CartItem,
@@ -59,14 +59,8 @@ def hub_delivery_opens(now: datetime | None = None) -> datetime | None:
     """When a hub can first take a hub-delivery order placed at `now`: `now` when a hub is
     open, its next opening when all are closed (later today or its next open day), None when
     no active hub opens within a week (then hub delivery is not offered at all)."""
-    from django.apps import apps as django_apps
-
-    if not django_apps.is_installed("apps.fulfillment"):
-        return None
-    from apps.fulfillment import hours  # fulfillment builds on marketplace: imported here, not at the top
-
-    found = hours.next_opening(now)
-    return None if found is None else found[1]
+    provider = events.hub_hours()  # provided by apps.fulfillment (which builds on the marketplace)
+    return None if provider is None else provider.next_opening(now)
 
 
 def _delivery_fee(shop: Shop, method: str) -> int:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
 
 from apps.core.tasks import enqueue_on_commit
+from apps.discovery.text import document
 
 from ..models import Product, Stock, Variant
-from ..text import document
 
 
 def _active_variant_price(aggregate: type[Min] | type[Max]) -> Subquery:

@@ -16,7 +16,7 @@ from apps.core.db import connection as tenant_connection
 from apps.core.errors import ValidationFailed
 from apps.core.money import thousands
 
-from .. import qris
+from .. import events, qris
 from ..gateways import (
     ChargeRequest,
     Gateway,
@@ -141,5 +141,17 @@ def _mark_paid(request: PaymentRequest, entry: JournalEntry | None, *, method: s
     request.paid_entry = entry
     request.paid_method = method
     request.paid_by = payer if payer is not None and payer.pk else None
-    request.paid_at = timezone.now()
+    request.paid_at = paid_at = timezone.now()
     request.save(update_fields=["status", "paid_entry", "paid_method", "paid_by", "paid_at"])
+    kind, key = events.split_reference(request.reference)
+    events.dispatch_settled(
+        events.PaymentSettled(
+            request_id=request.pk,
+            bill_number=request.bill_number,
+            kind=kind,
+            key=key,
+            amount=request.amount,
+            method=method,
+            paid_at=paid_at,
+        )
+    )

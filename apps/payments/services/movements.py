@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import ValidationFailed
 
+from .. import events
 from ..models import (
     MOVE_RULES,
     Account,
@@ -220,6 +221,12 @@ def refund(
     refunded = _reversed_so_far(payment)
     if request is not None and request.refunded_amount != refunded:
         PaymentRequest.objects.filter(pk=request.pk).update(refunded_amount=refunded)
+        kind, ref_key = events.split_reference(request.reference)
+        events.dispatch_refunded(
+            events.PaymentRefunded(
+                request_id=request.pk, bill_number=request.bill_number, kind=kind, key=ref_key, amount=entry.amount
+            )
+        )
     if charge is not None and charge.refunded_amount < refunded:
         GatewayCharge.objects.filter(pk=charge.pk).update(refunded_amount=refunded)
         if at_gateway:

@@ -18,9 +18,9 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.analytics import dashboards, services
-from apps.analytics.metrics import Metric
 from apps.analytics.models import DailyFact
 from apps.analytics.selectors import Period
+from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD, TenantSet, client_for
 

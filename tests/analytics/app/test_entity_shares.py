@@ -8,10 +8,10 @@ import datetime
 import pytest
 
 from apps.analytics import services
-from apps.analytics.metrics import FactRow, Metric, entity_key
 from apps.analytics.models import DailyFact
 from apps.core.errors import ValidationFailed
 from apps.dataservice.indicators import INDICATORS
+from apps.facts.metrics import FactRow, Metric, entity_key
 from apps.reports import services as reports
 
 from .conftest import Town, at, sell, yesterday

@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.analytics import services, tasks
-from apps.analytics.metrics import FactRow, Metric
 from apps.analytics.models import DailyFact
 from apps.core.errors import ValidationFailed
+from apps.facts import registry
+from apps.facts.metrics import FactRow, Metric
 from apps.reports import services as reports
 from apps.tenancy.models import Tenant
 
@@ -101,7 +102,7 @@ def test_a_tenants_facts_are_built_from_its_own_rows_only(town: Town, tenant_b: 
 
 
 def test_entity_keys_differ_between_tenants_for_the_same_primary_key() -> None:
-    from apps.analytics.metrics import entity_key
+    from apps.facts.metrics import entity_key
 
     assert entity_key("user", "kel_a", 1) != entity_key("user", "kel_b", 1)
     assert entity_key("user", "kel_a", 1) == entity_key("user", "kel_a", 1)
@@ -121,9 +122,34 @@ def test_merge_unites_distinct_residents_and_adds_up_sums() -> None:
     assert merged[(Metric.GMV, "")].entity_keys == {8, 9}
 
 
-def test_missing_producer_modules_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "PRODUCER_MODULES", ("apps.marketplace.facts", "apps.nonexistent_app.facts"))
-    assert len(services.producers()) == 1
+def test_every_app_with_facts_registered_its_producer() -> None:
+    from apps.analytics import checks
+
+    labels = set(registry.registered())
+    assert {"accounts", "marketplace", "payments", "permits", "reports", "aid"} <= labels
+    assert {"community", "fulfillment", "lending"} <= labels
+    assert checks.producers_registered() == []
+    assert len(services.producers()) == len(labels)
+
+
+def test_an_unregistered_producer_stops_the_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from apps.analytics import checks
+
+    monkeypatch.setattr(registry, "_producers", {k: v for k, v in registry.registered().items() if k != "permits"})
+    [error] = checks.producers_registered()
+    assert error.id == "facts.E001" and "apps.permits" in error.msg
+    with pytest.raises(SystemCheckError, match=r"facts\.E001"):
+        call_command("check")
+
+
+def test_a_producer_is_registered_once() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("permits", lambda day: [])
+    with pytest.raises(TypeError):
+        registry.register("newapp", "apps.newapp.facts")  # type: ignore[arg-type]
 
 
 def test_future_days_and_the_public_schema_are_refused(tenant_a: Tenant, db: None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from apps.analytics.metrics import Metric
+from apps.facts.metrics import Metric
 from apps.fulfillment import facts, services
 from apps.fulfillment.models import Delivery, Route
 

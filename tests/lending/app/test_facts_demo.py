@@ -8,7 +8,7 @@ import pytest
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.analytics.metrics import Metric
+from apps.facts.metrics import Metric
 from apps.lending import demo, services
 from apps.lending.facts import daily_facts
 from apps.lending.models import Lender, Loan, LoanStatus, Offer, OfferStatus

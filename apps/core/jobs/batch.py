@@ -5,7 +5,7 @@ first run, and queueing again the runs whose worker died.
 
 A batch's job goes through phases (`preview`, then on the operator's confirm `apply`); in
 each phase it is queued → running → done | failed. A run holds the job's advisory lock
-(apps.jobs.runner.one_run_at_a_time) and claims the batch under a row lock: a duplicate message
+(apps.core.jobs.runner.one_run_at_a_time) and claims the batch under a row lock: a duplicate message
 while a live process runs the job is a no-op, a message delivered again because its process
 died takes over at once, and a run whose message was lost is queued again by the stale sweep
 (apps.jobs.stale) and resumes. These helpers take the concrete model or batch as argument:
@@ -99,7 +99,7 @@ def claim(
 ) -> Batch | None:
     """Lock the batch and mark it running for this run, or None: gone, in another phase, already
     done, or no longer open (discarded, applied). Call holding the job's run lock
-    (apps.jobs.runner): a batch still `running` is then a dead run, and this one takes over."""
+    (apps.core.jobs.runner): a batch still `running` is then a dead run, and this one takes over."""
     with transaction.atomic():
         batch = (
             model._default_manager.select_for_update(of=("self",))

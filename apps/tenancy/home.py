@@ -1,3 +1,5 @@
+"""Home page, health check and the boundaries map: the pages of a tenant (or the platform)."""
+
 from functools import cache
 from pathlib import Path
 

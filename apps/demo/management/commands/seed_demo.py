@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core import demo
+from apps.demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import home as views
 
-app_name = "core"
+app_name = "core"  # the URL names predate the move: {% url "core:home" %}
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -10,7 +10,6 @@ spends well under a second here; `force=True` (`seed_demo --force`) runs every m
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from dataclasses import dataclass
@@ -27,11 +26,24 @@ from apps.accounts.demo_lock import demo_seeding, mark_demo
 from apps.accounts.models import User
 from apps.accounts.roles import FRANCHISE_OPERATOR, Role
 from apps.accounts.services import create_user
+from apps.agenda import demo as agenda_demo
+from apps.aid import demo as aid_demo
+from apps.analytics import demo as analytics_demo
+from apps.billing import demo as billing_demo
+from apps.community import demo as community_demo
+from apps.core.db import connection
+from apps.dataservice import demo as dataservice_demo
+from apps.fulfillment import demo as fulfillment_demo
+from apps.insights import demo as insights_demo
+from apps.lending import demo as lending_demo
+from apps.marketplace import demo as marketplace_demo
+from apps.payments import demo as payments_demo
+from apps.permits import demo as permits_demo
+from apps.procurement import demo as procurement_demo
+from apps.reports import demo as reports_demo
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy import services
 from apps.tenancy.models import DemoSeed, Tenant
-
-from .db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +102,8 @@ def _seed(*, force: bool, notes: list[str]) -> list[DemoAccount]:
             _mark(tenant.schema_name)
     connection.set_schema_to_public()
     if PUBLIC_MARKER not in done:
-        for name in PUBLIC_DEMO_MODULES:
-            if (module := _optional_module(name)) is not None:
-                module.seed()
+        for module in PUBLIC_DEMO_MODULES:
+            module.seed()
         _mark(PUBLIC_MARKER)
     return accounts
 
@@ -103,60 +114,47 @@ def _mark(schema_name: str) -> None:
 
 
 # Each capability seeds its own demo data: a module with `seed(tenant)`, idempotent, called
-# inside the tenant's schema after the people above exist.
-DEMO_MODULES = [
-    "apps.notifications.demo",
-    "apps.agenda.demo",
-    "apps.permits.demo",
-    "apps.reports.demo",
-    "apps.aid.demo",
-    "apps.payments.demo",
-    "apps.community.demo",
-    "apps.marketplace.demo",
-    "apps.procurement.demo",
-    "apps.fulfillment.demo",
-    "apps.lending.demo",
-    "apps.insights.demo",
-    "apps.analytics.demo",
+# inside the tenant's schema after the people above exist (in this order: later modules use
+# earlier ones' rows, e.g. the marketplace's shops hold permits, analytics rolls everything up).
+DEMO_MODULES: list[ModuleType] = [
+    agenda_demo,
+    permits_demo,
+    reports_demo,
+    aid_demo,
+    payments_demo,
+    community_demo,
+    marketplace_demo,
+    procurement_demo,
+    fulfillment_demo,
+    lending_demo,
+    insights_demo,
+    analytics_demo,
 ]
 # Platform-wide demo data (`seed()`, public schema), after every tenant has its own.
-PUBLIC_DEMO_MODULES = ["apps.billing.demo", "apps.dataservice.demo"]
+PUBLIC_DEMO_MODULES: list[ModuleType] = [billing_demo, dataservice_demo]
 
 
 def _seed_apps(tenant: Tenant, notes: list[str]) -> None:
-    for name in DEMO_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            started = time.perf_counter()
-            with tenant:
-                note = module.seed(tenant)
-            logger.debug("demo %s for %s: %.2f s", name, tenant.schema_name, time.perf_counter() - started)
-            if isinstance(note, str) and note:
-                notes.append(note)
+    for module in DEMO_MODULES:
+        started = time.perf_counter()
+        with tenant:
+            note = module.seed(tenant)
+        logger.debug("demo %s for %s: %.2f s", module.__name__, tenant.schema_name, time.perf_counter() - started)
+        if isinstance(note, str) and note:
+            notes.append(note)
 
 
 def _refresh_apps(tenant: Tenant, notes: list[str]) -> None:
     """A complete demo whose time-bound parts went stale (e.g. yesterday's courier route) is
     topped up: modules with `needs_refresh(tenant)` are seeded again when it says so."""
-    for name in DEMO_MODULES:
-        module = _optional_module(name)
-        if module is None or not hasattr(module, "needs_refresh"):
+    for module in DEMO_MODULES:
+        if not hasattr(module, "needs_refresh"):
             continue
         with tenant:
             if module.needs_refresh(tenant):
                 note = module.seed(tenant)
                 if isinstance(note, str) and note:
                     notes.append(note)
-
-
-def _optional_module(name: str) -> ModuleType | None:
-    """The demo module of a capability, or None while that capability has no demo data."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def _operator() -> DemoAccount:

@@ -1,0 +1,60 @@
+"""Hooks tenancy offers the apps above it: a tenant restore puts back their public rows.
+
+A tenant archive carries every public row that belongs to the tenant (`archives.PUBLIC_ROWS`).
+Tenancy restores its own (the tenant, domains, demo marker); each app that owns other public
+rows (analytics' daily facts, discovery's listings, billing's status events and invoices)
+registers a restorer in its AppConfig.ready():
+
+    from apps.tenancy import events as tenancy_events
+    tenancy_events.on_restore(self.label, restore_public_rows)
+
+The restorers run inside the restore's transaction, in registration order (INSTALLED_APPS
+order). A restore refuses to start when an app with rows in the archive has no restorer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import serializers
+
+from . import archives
+from .models import Tenant
+
+
+@dataclass(frozen=True)
+class Restoring:
+    opened: archives.OpenedArchive
+    tenant: Tenant  # the restored tenant row (already saved)
+    renamed: bool  # restored `--as` another region code
+    old_host: str
+    new_host: str
+    code_of: Callable[[str], str]  # a region code of the archive -> the restored one
+
+    def objects(self, label: str) -> list[Any]:
+        """The archived rows of `label` ("billing.invoice"), deserialized, not saved."""
+        return [item.object for item in serializers.deserialize("json", self.opened.public_json(label))]
+
+
+Restorer = Callable[[Restoring], None]
+
+_restorers: dict[str, Restorer] = {}
+
+
+def on_restore(app_label: str, restorer: Restorer) -> None:
+    current = _restorers.get(app_label)
+    if current is not None and current is not restorer:
+        raise ValueError(f"app {app_label!r} already registered a tenant restorer: {current!r}")
+    _restorers[app_label] = restorer
+
+
+def restorers() -> list[Restorer]:
+    return list(_restorers.values())
+
+
+def missing_restorers() -> set[str]:
+    """Apps with public rows in an archive (other than tenancy) that registered no restorer."""
+    owners = {label.split(".")[0] for label, _lookup in archives.PUBLIC_ROWS}
+    return owners - {"tenancy"} - set(_restorers)
