@@ -12,6 +12,7 @@ from apps.core.errors import Conflict, ValidationFailed
 from apps.notifications.models import Message
 from apps.permits import services
 from apps.permits.models import Permit, PermitEvent
+from apps.permits.services import applications as permit_applications
 from apps.tenancy.models import Tenant
 
 from .conftest import JPEG, PDF, PNG, People, application, logged_in, submitted_permit, upload
@@ -89,7 +90,7 @@ def test_a_file_stored_before_a_database_failure_is_removed(
         raise RuntimeError("database went away")
 
     with tenant_a:
-        monkeypatch.setattr(services, "_record", broken)
+        monkeypatch.setattr(permit_applications, "_record", broken)  # create_permit's own lookup
         with pytest.raises(RuntimeError):
             services.create_permit(actor=people.owner, submit=True, **application())
         assert stored_files(media_root) == []
