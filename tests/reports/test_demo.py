@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.reports import demo, geo, services
+from apps.core import geo
+from apps.reports import demo, services
 from apps.reports.models import ApiKey, Category, Opd, Report, ReportUpdate
 from apps.tenancy.models import Tenant
 from tests.conftest import TenantSet
