@@ -2,27 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Q
+
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.rtrw.models import Residency, RukunTetangga
 
 from .models import ArisanGroup, ArisanMember, Treasurer
 
+T = TypeVar("T")
+_MEMO = "_community_policy_memo"
+
+
+def per_request(user: Any) -> User:
+    """Remember this user's role answers until `forget`: views call it on `request.user`, which
+    lives for one request, so the roles are read once per request however often a page asks.
+    Users not passed through here (services, tasks, tests) are read fresh every time."""
+    if getattr(user, "is_authenticated", False) and not hasattr(user, _MEMO):
+        setattr(user, _MEMO, {})
+    return user
+
+
+def forget(user: User) -> None:
+    """Drop the remembered answers (after this request changed a role, e.g. a new treasurer)."""
+    memo = getattr(user, _MEMO, None)
+    if memo is not None:
+        memo.clear()
+
+
+def _memo(user: User, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    memo: dict[tuple[Any, ...], Any] | None = getattr(user, _MEMO, None)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
 
 def is_staff_officer(user: User) -> bool:
     """Kelurahan staff (admin, lurah): assign treasurers, read every RT's books."""
     if not user.is_authenticated:
         return False
-    return bool(user.is_staff or user.is_superuser or any(user.has_role(role) for role in (Role.ADMIN, Role.LURAH)))
+    if user.is_staff or user.is_superuser:
+        return True
+    return _memo(user, ("staff",), lambda: user.groups.filter(name__in=[str(Role.ADMIN), str(Role.LURAH)]).exists())
 
 
 def home_rt(user: User) -> RukunTetangga | None:
-    residency = Residency.objects.filter(user=user).select_related("rt__rw").first()
-    return residency.rt if residency else None
+    def read() -> RukunTetangga | None:
+        residency = Residency.objects.filter(user=user).select_related("rt__rw").first()
+        return residency.rt if residency else None
+
+    return _memo(user, ("home_rt",), read)
 
 
 def is_treasurer(user: User, rt: RukunTetangga) -> bool:
-    return Treasurer.objects.filter(rt=rt, user=user, ended_at__isnull=True).exists()
+    return _memo(
+        user,
+        ("treasurer", rt.pk),
+        lambda: Treasurer.objects.filter(rt=rt, user=user, ended_at__isnull=True).exists(),
+    )
 
 
 def is_ketua_rt(user: User, rt: RukunTetangga) -> bool:
@@ -50,16 +92,20 @@ def can_view_books(user: User, rt: RukunTetangga) -> bool:
         return True
     if rt.rw.ketua_id == user.pk:
         return True
-    return Residency.objects.filter(user=user, rt=rt).exists()
+    return _memo(user, ("resident", rt.pk), lambda: Residency.objects.filter(user=user, rt=rt).exists())
 
 
 def managed_rts(user: User) -> list[RukunTetangga]:
     """RTs whose books this user keeps (treasurer or ketua)."""
     if not user.is_authenticated:
         return []
-    ids = set(Treasurer.objects.filter(user=user, ended_at__isnull=True).values_list("rt_id", flat=True))
-    ids |= set(RukunTetangga.objects.filter(ketua=user).values_list("pk", flat=True))
-    return list(RukunTetangga.objects.filter(pk__in=ids).select_related("rw").order_by("rw__number", "number"))
+
+    def read() -> list[RukunTetangga]:
+        treasurer_of = Treasurer.objects.filter(user=user, ended_at__isnull=True).values("rt_id")
+        rts = RukunTetangga.objects.filter(Q(pk__in=treasurer_of) | Q(ketua=user))
+        return list(rts.select_related("rw").order_by("rw__number", "number"))
+
+    return list(_memo(user, ("managed",), read))
 
 
 def is_organiser(user: User, group: ArisanGroup) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.payments.models import Account
-from apps.rtrw.models import RukunTetangga
+from apps.rtrw.models import Residency, RukunTetangga
 
 from . import draw, policy
 from .models import (
@@ -80,12 +80,10 @@ def books_visible_to(user: User) -> QuerySet[CashBook]:
     qs = CashBook.objects.select_related("rt__rw", "rt__ketua")
     if policy.is_staff_officer(user):
         return qs
-    rts = {rt.pk for rt in policy.managed_rts(user)}
-    home = policy.home_rt(user)
-    if home is not None:
-        rts.add(home.pk)
-    rts |= set(RukunTetangga.objects.filter(rw__ketua=user).values_list("pk", flat=True))
-    return qs.filter(rt_id__in=rts)
+    # One query: the RTs they keep (treasurer, ketua RT), their home RT, the RTs of the RW they lead.
+    kept = Treasurer.objects.filter(user=user, ended_at__isnull=True).values("rt_id")
+    home = Residency.objects.filter(user=user).values("rt_id")
+    return qs.filter(Q(rt_id__in=kept) | Q(rt__ketua=user) | Q(rt_id__in=home) | Q(rt__rw__ketua=user))
 
 
 # --- iuran dues ---------------------------------------------------------------------------------

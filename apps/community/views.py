@@ -48,7 +48,7 @@ from .models import (
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return policy.per_request(request.user)
 
 
 def _tenant(request: HttpRequest) -> Tenant:
@@ -187,7 +187,9 @@ def book(request: HttpRequest, rt_id: int) -> HttpResponse:
         if policy.can_view_books(user, rt):
             return redirect("community:report", rt_id=rt.pk, month=month_label(services.this_month()))
         raise PermissionDenied
-    return _render_book(request, services.open_cash_book(rt))
+    book = services.open_cash_book(rt)
+    book.rt = rt  # already read with its RW and ketua: the panels need not read it again
+    return _render_book(request, book)
 
 
 def _after_write(request: HttpRequest, book: CashBook, exc: DomainError | None, ok: str = "") -> HttpResponse:
@@ -351,6 +353,7 @@ def assign_treasurer(request: HttpRequest, rt_id: int) -> HttpResponse:
         if person is None:
             raise ValidationFailed(_("Pengguna “%(name)s” tidak ada.") % {"name": username[:50]}, field="username")
         services.assign_treasurer(rt, person, actor=user)
+        policy.forget(user)
     except DomainError as exc:
         status = _fail(request, exc)
         if policy.can_manage_books(user, rt):

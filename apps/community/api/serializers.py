@@ -53,6 +53,9 @@ class CashBookSerializer(serializers.ModelSerializer[CashBook]):
         return int(obj.cash_account.balance + obj.digital_account.balance)
 
     def get_treasurer(self, obj: CashBook) -> str | None:
+        current_list = getattr(obj.rt, "current_treasurers", None)  # prefetched by the list
+        if current_list is not None:
+            return str(current_list[0].user) if current_list else None
         current = selectors.current_treasurer(obj.rt)
         return str(current.user) if current else None
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -41,6 +41,7 @@ from apps.community.models import (
     CashBook,
     CashBookEntry,
     IuranPayment,
+    Treasurer,
     month_label,
 )
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
@@ -87,7 +88,7 @@ MONTH_PARAM = OpenApiParameter("month", str, OpenApiParameter.QUERY, description
 
 
 def _user(request: Request) -> User:
-    return cast(User, request.user)
+    return policy.per_request(request.user)
 
 
 def _input(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
@@ -120,7 +121,12 @@ class CashBookViewSet(viewsets.ReadOnlyModelViewSet[CashBook]):
     def get_queryset(self) -> QuerySet[CashBook]:
         if getattr(self, "swagger_fake_view", False):
             return CashBook.objects.none()
-        return selectors.books_visible_to(_user(self.request)).select_related("cash_account", "digital_account")
+        books = selectors.books_visible_to(_user(self.request)).select_related("cash_account", "digital_account")
+        if self.action != "list":
+            return books
+        # The list names each RT's treasurer: read them all at once (the detail actions do not).
+        current = Treasurer.objects.filter(ended_at__isnull=True).select_related("user").order_by("pk")
+        return books.prefetch_related(Prefetch("rt__treasurers", queryset=current, to_attr="current_treasurers"))
 
     def _managed(self) -> CashBook:
         book = self.get_object()
