@@ -21,7 +21,9 @@ CSV = b"SKU,Produk,Harga,Stok\nKRP-2,Keripik tempe pedas,16000,4\n"
 def _fill_every_table(market: Market) -> dict[str, object]:
     services.add_to_cart(market.andi, market.nasi.pk, 1)
     services.reserve_cart(market.andi)
-    result = services.place_and_pay(market.joko, [(market.keripik.pk, 1)], idempotency_key=key(), payment_method="cod")
+    # Two products bought together: a co-purchase pair as well.
+    lines = [(market.keripik.pk, 1), (market.sambal.pk, 1)]
+    result = services.place_and_pay(market.joko, lines, idempotency_key=key(), payment_method="cod")
     order = result.orders[0]
     for action in ("accept", "pack", "ship", "deliver"):
         services.transition(order, action, actor=market.sri)

@@ -116,7 +116,7 @@ def _c_shape_around(tenant: Tenant) -> dict[str, Any]:
 def test_permit_and_report_locations_follow_the_polygon(tenant_a: Tenant) -> None:
     from apps.core.errors import ValidationFailed
     from apps.permits import services as permits
-    from apps.reports import services as reports
+    from apps.reports.services import _common as reports
 
     assert tenant_a.lat is not None and tenant_a.lng is not None
     notch = geo.offset(float(tenant_a.lat), float(tenant_a.lng), 0, 100)
