@@ -71,7 +71,9 @@ def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) ->
         return list(base.order_by("-created_at", "-id")[:limit])
     text = " ".join(words)
     tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config="simple")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # SET LOCAL needs a transaction; inside one already (a service, a test) it simply lasts until
+    # that one ends (every trigram search sets its own threshold), so no savepoint round trips.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
         found = (
             base.filter(Q(search_vector=tsquery) | WordSimilar("search_name", text))
@@ -227,16 +229,18 @@ def shops_near(user: User | None, *, limit: int = 6) -> list[Shop]:
         return []
     from apps.rtrw.models import Residency
 
-    home = Residency.objects.filter(user=user).select_related("rt").first()
-    if home is None:
-        return []
+    # The buyer's RT and RW as subqueries (one residency per user): no residency, no rows, and
+    # no separate round trip to read it first.
+    home = Residency.objects.filter(user=user)
+    home_rt = Subquery(home.values("rt_id")[:1])
+    home_rw = Subquery(home.values("rt__rw_id")[:1])
     return list(
         active_shops()
-        .filter(owner__residency__rt__rw_id=home.rt.rw_id)
+        .filter(owner__residency__rt__rw_id=home_rw)
         .exclude(owner=user)
         .annotate(
             closeness=Case(
-                When(owner__residency__rt_id=home.rt_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+                When(owner__residency__rt_id=home_rt, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
         .select_related("owner__residency__rt__rw")
