@@ -14,6 +14,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     IntegerField,
@@ -128,6 +129,17 @@ def available_by_variant(variant_ids: Iterable[int], *, buyer: User | None = Non
 
 def shops_of(user: User) -> QuerySet[Shop]:
     return Shop.objects.filter(owner=user).order_by("name", "id")
+
+
+def may_open_first_shop(user: User) -> bool:
+    """Whether /pasar/ invites `user` to open a shop: a seller (staff or pemilik UMKM) who has
+    none yet. One query: the role and the absence of shops are read together."""
+    if not user.is_authenticated:
+        return False
+    no_shop = ~Exists(Shop.objects.filter(owner=OuterRef("pk")))
+    if user.is_staff:
+        return User.objects.filter(no_shop, pk=user.pk).exists()
+    return User.objects.filter(no_shop, pk=user.pk, groups__name=str(Role.PEMILIK_UMKM)).exists()
 
 
 def active_shops() -> QuerySet[Shop]:

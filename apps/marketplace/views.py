@@ -107,9 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
         near_shops=near,
         near_products=selectors.products_of_shops(near, limit=8),
         shops=selectors.active_shops().order_by("name")[:20],
-        my_shops=list(selectors.shops_of(_user(request))) if request.user.is_authenticated else [],
-        may_sell=request.user.is_authenticated
-        and (_user(request).is_staff or _user(request).has_role(Role.PEMILIK_UMKM)),
+        may_open_shop=selectors.may_open_first_shop(_user(request)),
     )
     verified = selectors.verified_shop_ids([*context["shops"], *near])
     context["verified"] = verified
