@@ -48,23 +48,21 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 # --- catalogue ----------------------------------------------------------------------------
 
 
-def catalogue() -> QuerySet[Product]:
+def catalogue(*, photos: bool = True) -> QuerySet[Product]:
     """Products on sale (active, in an active shop, with an active variant). Their price range
     and stock state are the denormalised `price_min`/`price_max`/`in_stock` fields kept by the
-    services (services.listing.refresh_summaries), so no per-product subquery is run."""
-    return (
-        Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False)
-        .select_related("shop")
-        .prefetch_related("photos")
-    )
+    services (services.listing.refresh_summaries), so no per-product subquery is run.
+    `photos=False`: the caller prefetches them itself (one query for several lists)."""
+    found = Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False).select_related("shop")
+    return found.prefetch_related("photos") if photos else found
 
 
-def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) -> list[Product]:
+def search_products(query: str, *, shop: Shop | None = None, limit: int = 60, photos: bool = True) -> list[Product]:
     """Full text (simple config, prefix words) or trigram word similarity (typos), best first.
 
     Both conditions are served by GIN indexes (tsvector and gin_trgm_ops), never a LIKE scan.
     """
-    base: Any = catalogue()
+    base: Any = catalogue(photos=photos)
     if shop is not None:
         base = base.filter(shop=shop)
     words = query_words(query)
@@ -260,12 +258,14 @@ def shops_near(user: User | None, *, limit: int = 6) -> list[Shop]:
     )
 
 
-def products_of_shops(shops: Iterable[Shop], *, limit: int = 12) -> list[Product]:
+def products_of_shops(shops: Iterable[Shop], *, limit: int = 12, photos: bool = True) -> list[Product]:
     ids = [s.pk for s in shops]
     if not ids:
         return []
     order = Case(*(When(shop_id=pk, then=Value(i)) for i, pk in enumerate(ids)), output_field=IntegerField())
-    return list(catalogue().filter(shop_id__in=ids).annotate(shop_rank=order).order_by("shop_rank", "name")[:limit])
+    return list(
+        catalogue(photos=photos).filter(shop_id__in=ids).annotate(shop_rank=order).order_by("shop_rank", "name")[:limit]
+    )
 
 
 def product_rating(product: Product) -> dict[str, Any]:

@@ -27,11 +27,6 @@ from tests.marketplace.conftest import Market, key, product, signed_in
 pytestmark = pytest.mark.django_db
 
 PRODUCT_PAGE_BUDGET = 15
-# Measured, constant, but over the list budget of 12: tenant, session, user, demo-account check,
-# catalogue + photos, cart count, shops near (one query) + their products + photos, active
-# shops, "may open a shop", verified sellers. Merging the two photo prefetches would bring it
-# to 12 (not done yet).
-HOME_SIGNED_IN_BUDGET = 13
 API = "/api/v1/marketplace"
 
 _serial = itertools.count(1)
@@ -106,12 +101,9 @@ def test_home_anonymous(market: Market, tenant_a: Tenant) -> None:
 def test_home_signed_in_warga(market: Market, tenant_a: Tenant) -> None:
     neighbours(market)
     joko = signed_in(tenant_a, market.joko)
-    counts = assert_list_budget(
-        fetch=lambda: joko.get("/pasar/"), grow=lambda k: add_products(market, k), budget=HOME_SIGNED_IN_BUDGET
-    )
+    assert_list_budget(fetch=lambda: joko.get("/pasar/"), grow=lambda k: add_products(market, k))
     page = joko.get("/pasar/")
     assert page.context["near_shops"] and page.context["near_products"]
-    assert counts == (HOME_SIGNED_IN_BUDGET, HOME_SIGNED_IN_BUDGET)
 
 
 def test_home_invites_only_sellers_without_a_shop(market: Market, tenant_a: Tenant) -> None:
