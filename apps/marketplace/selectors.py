@@ -14,6 +14,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     IntegerField,
@@ -47,23 +48,21 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 # --- catalogue ----------------------------------------------------------------------------
 
 
-def catalogue() -> QuerySet[Product]:
+def catalogue(*, photos: bool = True) -> QuerySet[Product]:
     """Products on sale (active, in an active shop, with an active variant). Their price range
     and stock state are the denormalised `price_min`/`price_max`/`in_stock` fields kept by the
-    services (services.listing.refresh_summaries), so no per-product subquery is run."""
-    return (
-        Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False)
-        .select_related("shop")
-        .prefetch_related("photos")
-    )
+    services (services.listing.refresh_summaries), so no per-product subquery is run.
+    `photos=False`: the caller prefetches them itself (one query for several lists)."""
+    found = Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False).select_related("shop")
+    return found.prefetch_related("photos") if photos else found
 
 
-def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) -> list[Product]:
+def search_products(query: str, *, shop: Shop | None = None, limit: int = 60, photos: bool = True) -> list[Product]:
     """Full text (simple config, prefix words) or trigram word similarity (typos), best first.
 
     Both conditions are served by GIN indexes (tsvector and gin_trgm_ops), never a LIKE scan.
     """
-    base: Any = catalogue()
+    base: Any = catalogue(photos=photos)
     if shop is not None:
         base = base.filter(shop=shop)
     words = query_words(query)
@@ -71,7 +70,9 @@ def search_products(query: str, *, shop: Shop | None = None, limit: int = 60) ->
         return list(base.order_by("-created_at", "-id")[:limit])
     text = " ".join(words)
     tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config="simple")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # SET LOCAL needs a transaction; inside one already (a service, a test) it simply lasts until
+    # that one ends (every trigram search sets its own threshold), so no savepoint round trips.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [WORD_SIMILARITY_THRESHOLD])
         found = (
             base.filter(Q(search_vector=tsquery) | WordSimilar("search_name", text))
@@ -126,6 +127,17 @@ def available_by_variant(variant_ids: Iterable[int], *, buyer: User | None = Non
 
 def shops_of(user: User) -> QuerySet[Shop]:
     return Shop.objects.filter(owner=user).order_by("name", "id")
+
+
+def may_open_first_shop(user: User) -> bool:
+    """Whether /pasar/ invites `user` to open a shop: a seller (staff or pemilik UMKM) who has
+    none yet. One query: the role and the absence of shops are read together."""
+    if not user.is_authenticated:
+        return False
+    no_shop = ~Exists(Shop.objects.filter(owner=OuterRef("pk")))
+    if user.is_staff:
+        return User.objects.filter(no_shop, pk=user.pk).exists()
+    return User.objects.filter(no_shop, pk=user.pk, groups__name=str(Role.PEMILIK_UMKM)).exists()
 
 
 def active_shops() -> QuerySet[Shop]:
@@ -227,16 +239,18 @@ def shops_near(user: User | None, *, limit: int = 6) -> list[Shop]:
         return []
     from apps.rtrw.models import Residency
 
-    home = Residency.objects.filter(user=user).select_related("rt").first()
-    if home is None:
-        return []
+    # The buyer's RT and RW as subqueries (one residency per user): no residency, no rows, and
+    # no separate round trip to read it first.
+    home = Residency.objects.filter(user=user)
+    home_rt = Subquery(home.values("rt_id")[:1])
+    home_rw = Subquery(home.values("rt__rw_id")[:1])
     return list(
         active_shops()
-        .filter(owner__residency__rt__rw_id=home.rt.rw_id)
+        .filter(owner__residency__rt__rw_id=home_rw)
         .exclude(owner=user)
         .annotate(
             closeness=Case(
-                When(owner__residency__rt_id=home.rt_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+                When(owner__residency__rt_id=home_rt, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
         .select_related("owner__residency__rt__rw")
@@ -244,12 +258,14 @@ def shops_near(user: User | None, *, limit: int = 6) -> list[Shop]:
     )
 
 
-def products_of_shops(shops: Iterable[Shop], *, limit: int = 12) -> list[Product]:
+def products_of_shops(shops: Iterable[Shop], *, limit: int = 12, photos: bool = True) -> list[Product]:
     ids = [s.pk for s in shops]
     if not ids:
         return []
     order = Case(*(When(shop_id=pk, then=Value(i)) for i, pk in enumerate(ids)), output_field=IntegerField())
-    return list(catalogue().filter(shop_id__in=ids).annotate(shop_rank=order).order_by("shop_rank", "name")[:limit])
+    return list(
+        catalogue(photos=photos).filter(shop_id__in=ids).annotate(shop_rank=order).order_by("shop_rank", "name")[:limit]
+    )
 
 
 def product_rating(product: Product) -> dict[str, Any]:

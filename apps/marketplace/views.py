@@ -13,7 +13,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -98,18 +98,19 @@ def home(request: HttpRequest) -> HttpResponse:
         results = discovery.search(_tenant(request), query)
         template = "marketplace/_city_results.html" if request.htmx else "marketplace/city.html"  # type: ignore[attr-defined]
         return render(request, template, {"query": query, "results": results})
-    products = selectors.search_products(query)
+    partial = bool(request.htmx)  # type: ignore[attr-defined]
+    products = selectors.search_products(query, photos=partial)
     context: dict[str, Any] = {"query": query, "products": products, "cart_count": _cart_count(_user(request))}
-    if request.htmx:  # type: ignore[attr-defined]
+    if partial:
         return render(request, "marketplace/_results.html", context)
     near = selectors.shops_near(_user(request)) if not query else []
+    near_products = selectors.products_of_shops(near, limit=8, photos=False)
+    prefetch_related_objects([*products, *near_products], "photos")  # one query for both lists
     context.update(
         near_shops=near,
-        near_products=selectors.products_of_shops(near, limit=8),
+        near_products=near_products,
         shops=selectors.active_shops().order_by("name")[:20],
-        my_shops=list(selectors.shops_of(_user(request))) if request.user.is_authenticated else [],
-        may_sell=request.user.is_authenticated
-        and (_user(request).is_staff or _user(request).has_role(Role.PEMILIK_UMKM)),
+        may_open_shop=selectors.may_open_first_shop(_user(request)),
     )
     verified = selectors.verified_shop_ids([*context["shops"], *near])
     context["verified"] = verified
