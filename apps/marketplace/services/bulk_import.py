@@ -102,18 +102,20 @@ def apply_import(batch: ImportBatch, actor: User) -> ImportBatch:
             _("Data toko berubah sejak pratinjau; unggah ulang berkasnya."), code="stale_preview", errors=errors[:20]
         )
     locations = {loc.code: loc for loc in StockLocation.objects.filter(code__in={r["location"] for r in valid})}
+    # The shop's variants by SKU and products by name, read once: a lookup per row made the
+    # apply quadratic (the planner, blind to the rows this transaction adds, scans them all).
+    # Oldest first wins, as `.first()` did.
+    variants = {v.sku.upper(): v for v in Variant.objects.select_related("product").filter(shop=shop).order_by("-pk")}
+    named = {p.name.lower(): p for p in Product.objects.filter(shop=shop).order_by("-pk")}
     products: dict[str, Product] = {}
     created = updated = 0
     touched: set[int] = set()
     for raw in valid:
         row = ImportRow.from_json(raw)
-        variant = Variant.objects.select_related("product").filter(shop=shop, sku__iexact=row.sku).first()
+        variant = variants.get(row.sku.upper())
         if batch.kind == ImportBatch.Kind.PRODUCTS:
             if variant is None:
-                product = (
-                    products.get(row.product.lower())
-                    or Product.objects.filter(shop=shop, name__iexact=row.product).first()
-                )
+                product = products.get(row.product.lower()) or named.get(row.product.lower())
                 if product is None:
                     product = create_product(
                         shop,
@@ -126,6 +128,7 @@ def apply_import(batch: ImportBatch, actor: User) -> ImportBatch:
                     variant = product.variants.get()
                 else:
                     variant = add_variant(product, actor, VariantSpec(sku=row.sku, name=row.variant, price=row.price))
+                variants[row.sku.upper()] = variant
                 created += 1
             else:
                 product = variant.product
