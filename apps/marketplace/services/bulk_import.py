@@ -23,6 +23,7 @@ from ..models import (
 )
 from .access import _require_shop_manager
 from .catalogue import VariantSpec, add_variant, create_product, set_stock, update_product, update_variant
+from .listing import sync_deferred
 from .shops import shop_location
 
 
@@ -110,44 +111,46 @@ def apply_import(batch: ImportBatch, actor: User) -> ImportBatch:
     products: dict[str, Product] = {}
     created = updated = 0
     touched: set[int] = set()
-    for raw in valid:
-        row = ImportRow.from_json(raw)
-        variant = variants.get(row.sku.upper())
-        if batch.kind == ImportBatch.Kind.PRODUCTS:
-            if variant is None:
-                product = products.get(row.product.lower()) or named.get(row.product.lower())
-                if product is None:
-                    product = create_product(
-                        shop,
-                        actor,
-                        name=row.product,
-                        description=row.description,
-                        categories=row.categories,
-                        variants=[VariantSpec(sku=row.sku, name=row.variant, price=row.price, stock=0)],
-                    )
-                    variant = product.variants.get()
+    with sync_deferred():
+        for raw in valid:
+            row = ImportRow.from_json(raw)
+            variant = variants.get(row.sku.upper())
+            if batch.kind == ImportBatch.Kind.PRODUCTS:
+                if variant is None:
+                    product = products.get(row.product.lower()) or named.get(row.product.lower())
+                    if product is None:
+                        product = create_product(
+                            shop,
+                            actor,
+                            name=row.product,
+                            description=row.description,
+                            categories=row.categories,
+                            variants=[VariantSpec(sku=row.sku, name=row.variant, price=row.price, stock=0)],
+                        )
+                        variant = product.variants.get()
+                    else:
+                        spec = VariantSpec(sku=row.sku, name=row.variant, price=row.price)
+                        variant = add_variant(product, actor, spec)
+                    variants[row.sku.upper()] = variant
+                    created += 1
                 else:
-                    variant = add_variant(product, actor, VariantSpec(sku=row.sku, name=row.variant, price=row.price))
-                variants[row.sku.upper()] = variant
-                created += 1
-            else:
-                product = variant.product
-                if product.pk not in touched:
-                    update_product(
-                        product,
-                        actor,
-                        name=row.product or product.name,
-                        description=row.description if row.description else None,
-                        categories=row.categories if row.categories else None,
-                    )
-                update_variant(variant, actor, name=row.variant, price=row.price, is_active=row.active)
+                    product = variant.product
+                    if product.pk not in touched:
+                        update_product(
+                            product,
+                            actor,
+                            name=row.product or product.name,
+                            description=row.description if row.description else None,
+                            categories=row.categories if row.categories else None,
+                        )
+                    update_variant(variant, actor, name=row.variant, price=row.price, is_active=row.active)
+                    updated += 1
+                products[row.product.lower()] = variant.product
+                touched.add(variant.product_id)
+            elif variant is not None:
                 updated += 1
-            products[row.product.lower()] = variant.product
-            touched.add(variant.product_id)
-        elif variant is not None:
-            updated += 1
-        if row.stock is not None and variant is not None:
-            set_stock(variant, row.stock, actor=actor, location=locations.get(row.location))
+            if row.stock is not None and variant is not None:
+                set_stock(variant, row.stock, actor=actor, location=locations.get(row.location))
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.summary = {**batch.summary, "created": created, "updated": updated}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
 
@@ -10,6 +12,9 @@ from apps.core.tasks import enqueue_on_commit
 from apps.discovery.text import document
 
 from ..models import Product, Stock, Variant
+
+# Product ids collected instead of refreshed one by one (a bulk import: `sync_deferred`).
+_deferred: ContextVar[set[int] | None] = ContextVar("marketplace_listing_sync_deferred", default=None)
 
 
 def _active_variant_price(aggregate: type[Min] | type[Max]) -> Subquery:
@@ -46,6 +51,10 @@ def queue_listing_sync(product_ids: Iterable[int]) -> None:
     """These products' variants, prices, stock or shop changed: refresh their summary fields
     now (same transaction), and after commit re-publish them in the kota's public listing (a
     Celery task in this tenant; never a schema hop inside the request)."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.update(product_ids)
+        return
     ids = sorted(set(product_ids))
     if not ids:
         return
@@ -62,3 +71,17 @@ def _refresh_search(product: Product) -> None:
     search_text = document(product.name, variants, categories, product.shop.name, product.description[:1000])
     Product.objects.filter(pk=product.pk).update(search_name=search_name, search_text=search_text)
     product.search_name, product.search_text = search_name, search_text
+
+
+@contextmanager
+def sync_deferred() -> Iterator[None]:
+    """Inside, `queue_listing_sync` only collects product ids; on leaving without an error they
+    are refreshed in one statement and synced in one task. A bulk import's apply uses it: one
+    refresh per row, each reading the rows the transaction added so far, made it quadratic."""
+    ids: set[int] = set()
+    token = _deferred.set(ids)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    queue_listing_sync(ids)
