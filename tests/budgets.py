@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -41,6 +42,8 @@ def assert_list_budget(
     budget: int = LIST_BUDGET,
 ) -> tuple[int, int]:
     """Fetch the list at n and at 10n items; return the two query counts."""
+    # Counted as production runs: one `SET search_path` per schema switch, not per query.
+    assert settings.TENANT_LIMIT_SET_CALLS
     grow(n)
     _ok(fetch())  # warm-up: first-request caches are not the list's cost
     at_n, result, _ = count_queries(fetch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,13 +13,6 @@ from tests.agenda.conftest import EventFactory
 from tests.budgets import assert_list_budget
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 def _grower(make_event: EventFactory, units: dict[tuple[int, int], RukunTetangga]) -> Callable[[int], None]:

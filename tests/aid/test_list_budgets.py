@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,13 +19,6 @@ from tests.budgets import assert_list_budget
 from .conftest import ProgramFactory, make_nik
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 Units = dict[tuple[int, int], RukunTetangga]

@@ -4,7 +4,6 @@ the same count at n and 10n, ≤ 12."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,13 +16,6 @@ from tests.conftest import client_for
 from .conftest import People, fund, key
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 API = "/api/v1/payments"

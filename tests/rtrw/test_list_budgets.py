@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -14,13 +12,6 @@ from tests.budgets import assert_list_budget
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 def test_rt_list(client_a: Client, tenant_a: Tenant) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
-from typing import Any
 
 import pytest
 
@@ -19,13 +18,6 @@ from .conftest import HUB_POINT, World, new_delivery, signed_in
 from .test_api import BASE, api
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 def _deliveries(world: World) -> Callable[[int], None]:

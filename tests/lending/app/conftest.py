@@ -19,6 +19,7 @@ from apps.lending.models import Application, Lender, Loan, LoanProduct
 from apps.payments import services as pay
 from apps.payments.models import Account
 from apps.tenancy.models import Tenant
+from tests.factories.aid_lending import GOOD_FEATURES
 
 START = dt.date(2026, 1, 15)
 # Every lending table, children first (for wiping committed test data).
@@ -37,23 +38,7 @@ LENDING_TABLES = [
     "lending_lender",
 ]
 # Plain UMKM features (a steady small shop): the scorecard gives an offer for these.
-GOOD = {
-    "gmv_avg_3m": 12_000_000.0,
-    "gmv_trend_3m": 0.05,
-    "orders_3m": 240,
-    "active_weeks_ratio_12w": 1.0,
-    "refund_rate_3m": 0.0,
-    "cancel_rate_3m": 0.01,
-    "cancellations_30d": 0,
-    "rating_avg": 4.8,
-    "rating_count": 60,
-    "tenure_months": 36,
-    "permit_level": 2,
-    "iuran_on_time_ratio": 1.0,
-    "repay_on_time_ratio": None,
-    "repay_max_dpd": None,
-    "prior_loans_count": 0,
-}
+GOOD = GOOD_FEATURES
 
 
 def key() -> str:

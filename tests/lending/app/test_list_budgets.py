@@ -7,7 +7,6 @@ lender the officer serves (one here), asserted at that budget below."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -19,13 +18,6 @@ from .conftest import World, disbursed
 from .test_pages_api import client_as
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _search_path_once_per_request(settings: Any) -> None:
-    """Count as production runs: `SET search_path` when the schema changes, not before every
-    query (TENANT_LIMIT_SET_CALLS, which the connection-pool work turns on in settings)."""
-    settings.TENANT_LIMIT_SET_CALLS = True
 
 
 def _grower(world: World) -> Callable[[int], None]:
