@@ -7,8 +7,14 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Laporan warga")
 
     def ready(self) -> None:
+        from apps.core import cache_scopes
         from apps.facts import registry
 
-        from . import facts
+        from . import facts, selectors
+        from .models import Category, Report, ReportFollower, ReportPhoto, ReportUpdate
 
         registry.register(self.label, facts.daily_facts)
+        # The `.update()` writers of Report (support counts, notes) always add a follower or an
+        # update row in the same transaction, so these signals cover them too.
+        models = (Report, ReportPhoto, Category, ReportFollower, ReportUpdate)
+        cache_scopes.bump_on_change(selectors.CACHE_SCOPE, *models)

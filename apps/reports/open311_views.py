@@ -32,10 +32,11 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.core import idempotency
+from apps.core import cache_scopes, idempotency
 from apps.core.api import throttling
 from apps.core.errors import Conflict, DomainError
 from apps.tenancy.models import Tenant
@@ -353,6 +354,16 @@ def _page(request: HttpRequest) -> int:
 
 
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The list, cached per query until a report changes (aggregators poll the same URLs). The
+    default window ends "now", so an answer may lag the clock by up to a minute (the TTL)."""
+    parts = (fmt, request.scheme, request.get_host(), get_language(), sorted(request.GET.lists()))
+    body = cache_scopes.cached(
+        selectors.CACHE_SCOPE, parts, lambda: _render(fmt, "requests", _search_items(request)).content, timeout=60
+    )
+    return HttpResponse(body, content_type=wire.JSON if fmt == "json" else wire.XML)
+
+
+def _search_items(request: HttpRequest) -> list[dict[str, Any]]:
     # A stable order, so that `page` neither repeats nor skips: the id breaks ties in a second.
     reports = _with_first_photo(Report.objects.select_related(*selectors.CATEGORY_UNIT)).order_by("-created_at", "-id")
     page = _page(request)
@@ -360,7 +371,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = _comma_list(request, "service_request_id")
     if ids:  # the spec: this overrides every other parameter
         reports = reports.filter(code__in=[i.upper() for i in ids])
-        return _render(fmt, "requests", [_request_item(request, r) for r in reports[window]])
+        return [_request_item(request, r) for r in reports[window]]
     codes = _comma_list(request, "service_code")
     if codes:
         reports = reports.filter(category__code__in=codes)
@@ -386,7 +397,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
         reports = reports.filter(status__in=Report.ACTIVE)
     elif statuses == {"closed"}:
         reports = reports.exclude(status__in=Report.ACTIVE)
-    return _render(fmt, "requests", [_request_item(request, r) for r in reports[window]])
+    return [_request_item(request, r) for r in reports[window]]
 
 
 @open311_view(("GET",))

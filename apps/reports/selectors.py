@@ -19,6 +19,9 @@ from apps.core import geo
 from .models import Category, Report, ReportSettings, ReportUpdate
 
 DUPLICATE_RADIUS_M = 250.0
+# apps.core.cache_scopes: the public lists (Open311, API, /laporan/) are cached under this scope,
+# bumped by every write to reports, their photos and categories (ReportsConfig.ready).
+CACHE_SCOPE = "reports"
 
 
 def report_settings() -> ReportSettings:

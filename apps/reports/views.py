@@ -14,13 +14,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.core import cache_scopes
 from apps.core.errors import DomainError
 from apps.core.files.serving import serve_field
 
@@ -45,14 +48,27 @@ def _report(code: str) -> Report:
 
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None)
-    reports = selectors.public_reports(form.to_filter())
-    page = Paginator(reports, 20).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "reports/_results.html" if request.htmx else "reports/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    """The public list: its filter form and results are the same for every visitor, so both are
+    cached until a report changes (apps.core.cache_scopes); the page around them is not."""
+    parts = (get_language(), sorted(request.GET.lists()))
+
+    def results() -> str:
+        query = request.GET.copy()
+        query.pop("page", None)
+        reports = selectors.public_reports(FilterForm(request.GET or None).to_filter())
+        page = Paginator(reports, 20).get_page(request.GET.get("page"))
+        return render_to_string("reports/_results.html", {"page": page, "query": query.urlencode()})
+
+    def filters() -> str:
+        form = FilterForm(request.GET or None)
+        context = {"form": form, "action": reverse("reports:list"), "htmx_target": "#results"}
+        return render_to_string("reports/_filters.html", context)
+
+    html = mark_safe(cache_scopes.cached(selectors.CACHE_SCOPE, ("laporan:results", *parts), results))  # noqa: S308 - our template
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse(html)
+    form_html = mark_safe(cache_scopes.cached(selectors.CACHE_SCOPE, ("laporan:filters", *parts), filters))  # noqa: S308
+    return render(request, "reports/list.html", {"filters": form_html, "results": html})
 
 
 @require_GET

@@ -30,6 +30,7 @@ from django.core.files import File
 from django.db import transaction
 from django_tenants.utils import schema_exists
 
+from apps.core import cache_scopes
 from apps.core.db import connection
 
 from . import archives, events, regions, schemas, services
@@ -247,6 +248,8 @@ def _restore_public_rows(
     )
     for restorer in events.restorers():
         restorer(context)
+    with tenant:  # the restored rows replace whatever the cached public lists were built from
+        cache_scopes.bump_all()
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
     return tenant

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core import idempotency
+from apps.core import cache_scopes, idempotency
 from apps.core.api.parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from apps.core.errors import ValidationFailed
 from apps.core.idempotency import idempotent
@@ -74,6 +75,15 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             date_to=_date(params.get("date_to")),
         )
         return selectors.public_reports(filters).prefetch_related("photos")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Public and the same for every caller: cached per query until a report changes."""
+        parts = ("api", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        return Response(cache_scopes.cached(selectors.CACHE_SCOPE, parts, lambda: self._page_data(request)))
+
+    def _page_data(self, request: Request) -> dict[str, Any]:
+        data = super().list(request).data
+        return {**data, "results": [dict(item) for item in data["results"]]}  # plain, so the cache can keep it
 
     def get_object(self) -> Report:
         report = Report.objects.select_related("category").filter(code=self.kwargs["code"].upper()).first()
