@@ -18,3 +18,13 @@ class MarketplaceConfig(AppConfig):
         from . import facts
 
         registry.register(self.label, facts.daily_facts)
+
+        from apps.core import cache_scopes
+        from apps.permits.models import Permit
+
+        from . import selectors
+        from .models import Product, ProductPhoto, Review, Shop, Variant
+
+        # What the cached catalogue fragments show (apps.marketplace.fragments); the price range
+        # and stock state are written by QuerySet.update() and bump in refresh_summaries.
+        cache_scopes.bump_on_change(selectors.CATALOGUE_SCOPE, Shop, Product, ProductPhoto, Variant, Review, Permit)

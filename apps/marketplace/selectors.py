@@ -48,6 +48,10 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 # --- catalogue ----------------------------------------------------------------------------
 
 
+# apps.core.cache_scopes scope of the cached catalogue fragments (apps.marketplace.fragments).
+CATALOGUE_SCOPE = "catalogue"
+
+
 def catalogue(*, photos: bool = True) -> QuerySet[Product]:
     """Products on sale (active, in an active shop, with an active variant). Their price range
     and stock state are the denormalised `price_min`/`price_max`/`in_stock` fields kept by the

@@ -13,7 +13,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +32,7 @@ from apps.payments import methods as payment_methods
 from apps.payments.selectors import may_use_sandbox
 from apps.tenancy.models import Tenant
 
-from . import import_jobs, lifecycle, resources, selectors, services
+from . import fragments, import_jobs, lifecycle, resources, selectors, services
 from .forms import (
     WEEKDAYS,
     CartAddForm,
@@ -95,25 +95,19 @@ def home(request: HttpRequest) -> HttpResponse:
     city-wide search over its kelurahan's public listing."""
     query = request.GET.get("q", "").strip()[:100]
     if _tenant(request).tenant_type == Tenant.Type.KOTA:
-        results = discovery.search(_tenant(request), query)
         template = "marketplace/_city_results.html" if request.htmx else "marketplace/city.html"  # type: ignore[attr-defined]
-        return render(request, template, {"query": query, "results": results})
-    partial = bool(request.htmx)  # type: ignore[attr-defined]
-    products = selectors.search_products(query, photos=partial)
-    context: dict[str, Any] = {"query": query, "products": products, "cart_count": _cart_count(_user(request))}
-    if partial:
-        return render(request, "marketplace/_results.html", context)
-    near = selectors.shops_near(_user(request)) if not query else []
-    near_products = selectors.products_of_shops(near, limit=8, photos=False)
-    prefetch_related_objects([*products, *near_products], "photos")  # one query for both lists
-    context.update(
-        near_shops=near,
-        near_products=near_products,
-        shops=selectors.active_shops().order_by("name")[:20],
-        may_open_shop=selectors.may_open_first_shop(_user(request)),
-    )
-    verified = selectors.verified_shop_ids([*context["shops"], *near])
-    context["verified"] = verified
+        return render(request, template, {"query": query, "results": discovery.search(_tenant(request), query)})
+    grid = fragments.results(query)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse(grid)
+    context: dict[str, Any] = {
+        "query": query,
+        "results": grid,
+        "shop_list": fragments.shop_list(),
+        "near_you": fragments.near_you(_user(request)) if not query else "",
+        "may_open_shop": selectors.may_open_first_shop(_user(request)),
+        "cart_count": _cart_count(_user(request)),
+    }
     return render(request, "marketplace/home.html", context)
 
 

@@ -8,10 +8,12 @@ from contextvars import ContextVar
 
 from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
 
+from apps.core import cache_scopes
 from apps.core.tasks import enqueue_on_commit
 from apps.discovery.text import document
 
 from ..models import Product, Stock, Variant
+from ..selectors import CATALOGUE_SCOPE
 
 # Product ids collected instead of refreshed one by one (a bulk import: `sync_deferred`).
 _deferred: ContextVar[set[int] | None] = ContextVar("marketplace_listing_sync_deferred", default=None)
@@ -40,6 +42,7 @@ def refresh_summaries(product_ids: Iterable[int]) -> int:
         quantity__gt=F("quantity_allocated"),
     )
     products = Product.objects.filter(pk__in=ids)
+    cache_scopes.bump(CATALOGUE_SCOPE)
     return products.update(
         price_min=_active_variant_price(Min),
         price_max=_active_variant_price(Max),

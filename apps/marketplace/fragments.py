@@ -1,0 +1,70 @@
+"""Cached public fragments of the catalogue: the product grid for a query and the list of shops
+are the same for every visitor of a kelurahan, so they are rendered once per catalogue version
+(apps.core.cache_scopes, `selectors.CATALOGUE_SCOPE`) instead of on every page view.
+
+The version moves with every write that changes what they show: products, variants, photos,
+shops and reviews (signals registered in MarketplaceConfig.ready), the price range and stock
+state (`services.listing.refresh_summaries`) and permits (the verified badge). Nothing here may
+depend on the visitor: the buyer's own sections (near shops, cart) stay out of the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from apps.accounts.models import User
+from apps.core import cache_scopes
+
+from . import selectors
+
+
+def _cached(name: str, parts: tuple[object, ...], template: str, context: Callable[[], dict[str, Any]]) -> SafeString:
+    def build() -> str:
+        return render_to_string(template, context())
+
+    html = cache_scopes.cached(selectors.CATALOGUE_SCOPE, (name, get_language(), *parts), build)
+    return mark_safe(html)  # noqa: S308 - rendered from our own autoescaped template
+
+
+def results(query: str) -> SafeString:
+    """The product grid of `/pasar/` (newest first, or the best matches of `query`)."""
+
+    def context() -> dict[str, object]:
+        products = selectors.search_products(query)
+        return {
+            "query": query,
+            "products": products,
+            "verified": selectors.verified_shop_ids({p.shop for p in products}),
+        }
+
+    return _cached("results", (query,), "marketplace/_results.html", context)
+
+
+def shop_list() -> SafeString:
+    """The first shops by name, with their rating and verified badge."""
+
+    def context() -> dict[str, Any]:
+        shops = list(selectors.active_shops().order_by("name")[:20])
+        return {"shops": shops, "verified": selectors.verified_shop_ids(shops)}
+
+    return _cached("shops", (), "marketplace/_shop_list.html", context)
+
+
+def near_you(user: User) -> SafeString:
+    """ "Dari RT/RW Anda": shops of the buyer's RT, then RW, and some of their products. Cached
+    per buyer; a move to another RT shows after the TTL at the latest (residencies do not bump
+    the catalogue)."""
+    if not user.is_authenticated:
+        return mark_safe("")
+
+    def context() -> dict[str, Any]:
+        near = selectors.shops_near(user)
+        products = selectors.products_of_shops(near, limit=8)
+        return {"near_shops": near, "near_products": products, "verified": selectors.verified_shop_ids(near)}
+
+    return _cached("near", (user.pk,), "marketplace/_near_you.html", context)
