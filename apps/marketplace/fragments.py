@@ -21,6 +21,7 @@ from apps.accounts.models import User
 from apps.core import cache_scopes
 
 from . import selectors
+from .models import Product, Review, Shop
 
 
 def _cached(name: str, parts: tuple[object, ...], template: str, context: Callable[[], dict[str, Any]]) -> SafeString:
@@ -68,3 +69,28 @@ def near_you(user: User) -> SafeString:
         return {"near_shops": near, "near_products": products, "verified": selectors.verified_shop_ids(near)}
 
     return _cached("near", (user.pk,), "marketplace/_near_you.html", context)
+
+
+def shop_products(shop: Shop, query: str) -> SafeString:
+    """The product grid of a shop's page (all its products, or those matching `query`)."""
+
+    def context() -> dict[str, Any]:
+        products = selectors.search_products(query, shop=shop, limit=200)
+        return {"products": products, "verified": selectors.verified_shop_ids([shop])}
+
+    return _cached("shop", (shop.pk, query), "marketplace/_shop_products.html", context)
+
+
+def product_extras(product: Product) -> SafeString:
+    """ "Sering dibeli bersama" and the buyers' reviews under a product."""
+
+    def context() -> dict[str, Any]:
+        together = selectors.bought_together(product)
+        reviews = list(Review.objects.filter(product=product).select_related("buyer")[:10])
+        return {
+            "together": together,
+            "reviews": reviews,
+            "verified": selectors.verified_shop_ids({p.shop for p in together}),
+        }
+
+    return _cached("product", (product.pk,), "marketplace/_product_extras.html", context)

@@ -9,12 +9,12 @@ unknown or another tenant's id in a path 404: nothing is changed in any of those
 
 from __future__ import annotations
 
-import builtins
 import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
+from apps.core import cache_scopes
 from apps.core.errors import ValidationFailed
 from apps.core.idempotency import idempotent
 from apps.marketplace import selectors, services
@@ -82,11 +83,22 @@ class ShopViewSet(viewsets.ReadOnlyModelViewSet[Shop]):
     def get_queryset(self) -> QuerySet[Shop]:
         return Shop.objects.filter(is_active=True).order_by("name", "id")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if not getattr(self, "swagger_fake_view", False):
-            context["verified"] = selectors.verified_shop_ids(self.get_queryset())
-        return context
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The same for every caller: cached per query until the catalogue changes."""
+        parts = ("api-shops", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        return Response(cache_scopes.cached(selectors.CATALOGUE_SCOPE, parts, lambda: self._page(request)))
+
+    def _page(self, request: Request) -> dict[str, Any]:
+        shops = self.paginate_queryset(self.get_queryset()) or []
+        return dict(self.get_paginated_response(self._serialize(shops)).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._serialize([self.get_object()])[0])
+
+    def _serialize(self, shops: Sequence[Shop]) -> Any:
+        # Verified badges of these shops only (one query), not of every shop of the kelurahan.
+        context = {**self.get_serializer_context(), "verified": selectors.verified_shop_ids(shops)}
+        return list(MarketShopSerializer(shops, many=True, context=context).data)
 
 
 @extend_schema_view(
@@ -110,12 +122,24 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A page is the same for every caller but for the live availability: the products are
+        cached per query until the catalogue changes (apps.core.cache_scopes), the units still
+        available are read fresh for the page's variants."""
+        parts = ("api", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        page = cache_scopes.cached(selectors.CATALOGUE_SCOPE, parts, lambda: self._page(request))
+        variants = [variant for product in page["results"] for variant in product["variants"]]
+        available = selectors.available_by_variant([variant["id"] for variant in variants])
+        for variant in variants:
+            variant["available"] = available[variant["id"]]
+        return Response(page)
+
+    def _page(self, request: Request) -> dict[str, Any]:
         query = request.query_params.get("q", "")
         shop = None
         if request.query_params.get("shop"):
             shop = Shop.objects.filter(slug=request.query_params["shop"], is_active=True).first()
             if shop is None:
-                return Response({"count": 0, "next": None, "previous": None, "results": []})
+                return {"count": 0, "next": None, "previous": None, "results": []}
         if query or shop is not None:
             found = selectors.search_products(query, shop=shop, limit=200)
             ids = [p.pk for p in found]
@@ -124,15 +148,14 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         else:
             products = self.get_queryset()
         page = self.paginate_queryset(products)
-        return self.get_paginated_response(self._serialize(page or []))
+        results = list(MarketProductSerializer(page or [], many=True, context=self.get_serializer_context()).data)
+        return dict(self.get_paginated_response(results).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._serialize([self.get_object()])[0])
-
-    def _serialize(self, products: Sequence[Product]) -> builtins.list[Any]:
-        variant_ids = [v.pk for p in products for v in p.variants.all()]
+        product = self.get_object()
+        variant_ids = [v.pk for v in product.variants.all()]
         context = {**self.get_serializer_context(), "available": selectors.available_by_variant(variant_ids)}
-        return list(MarketProductSerializer(products, many=True, context=context).data)
+        return Response(MarketProductSerializer(product, context=context).data)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Order]):

@@ -16,8 +16,11 @@ from itertools import permutations
 
 from django.db import connection
 
+from apps.core import cache_scopes
+
 from .. import lifecycle
 from ..models import CoPurchase, Order, OrderLine, Placement
+from ..selectors import CATALOGUE_SCOPE
 
 
 def _pairs(order: Order) -> list[tuple[int, int]]:
@@ -56,3 +59,4 @@ def record_status_change(order: Order, previous: str, target: str) -> None:
             f"ON CONFLICT (product_id, other_id) DO UPDATE SET together = GREATEST({table}.together + %s, 0)",
             [*params, delta],
         )
+    cache_scopes.bump(CATALOGUE_SCOPE)  # "sering dibeli bersama" (apps.marketplace.fragments)
