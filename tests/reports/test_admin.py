@@ -42,7 +42,7 @@ def test_api_key_is_shown_once_and_stored_as_a_digest(admin_client: Client, worl
         "/admin/reports/apikey/add/", {"name": "Aplikasi Warga", "contact_email": "", "active": "on"}, follow=True
     )
     assert response.status_code == 200
-    found = re.search(r"o311_[\w-]{20,}", response.content.decode())
+    found = re.search(r"kk311_[\w-]{20,}", response.content.decode())
     assert found is not None
     key = ApiKey.objects.get(name="Aplikasi Warga")
     assert key.key_hash != found.group(0) and len(key.key_hash) == 64
