@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .api_keys import ApiKeyBase
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -19,3 +24,40 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ApiKeyAdmin(admin.ModelAdmin[Any]):
+    """Admin of an `apps.core.api_keys.ApiKeyBase` model. A key is made by the app's service
+    (`create_key`): its raw value is shown once in a message, only its digest is stored. Keys are
+    stopped with the revoke action (`revoke_key`), never by editing them."""
+
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def create_key(self, data: dict[str, Any]) -> tuple[ApiKeyBase, str]:
+        raise NotImplementedError
+
+    def revoke_key(self, key: Any) -> None:
+        raise NotImplementedError
+
+    @admin.display(description=_("status"))
+    def status(self, obj: ApiKeyBase) -> str:
+        if obj.revoked_at is not None:
+            return gettext("dicabut")
+        return gettext("aktif") if obj.is_usable() else gettext("kedaluwarsa")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, raw = self.create_key(form.cleaned_data)
+        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        messages.warning(
+            request, gettext("Simpan kunci ini sekarang, kunci tidak akan ditampilkan lagi: %(key)s") % {"key": raw}
+        )
+
+    @admin.action(description=_("Cabut kunci terpilih"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for key in queryset:
+            self.revoke_key(key)
+        messages.success(request, gettext("%(n)s kunci dicabut.") % {"n": queryset.count()})

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import admin as core_admin
 from apps.core.errors import DomainError
 from apps.tenancy.admin import platform_admin_site
 
@@ -73,26 +73,24 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 
 
 @admin.register(ApiKey, site=platform_admin_site)
-class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
+class ApiKeyAdmin(core_admin.ApiKeyAdmin):
     form = ApiKeyForm
-    list_display = ["prefix", "partner", "name", "scopes", "region_prefixes", "per_minute", "per_day", "status"]
+    list_display = [
+        "prefix",
+        "partner",
+        "name",
+        "scopes",
+        "region_prefixes",
+        "per_minute",
+        "per_day",
+        "last_used_at",
+        "status",
+    ]
     list_filter = ["partner"]
     search_fields = ["prefix", "name", "partner__name"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke"]
 
-    @admin.display(description=_("status"))
-    def status(self, obj: ApiKey) -> str:
-        if obj.revoked_at is not None:
-            return gettext("dicabut")
-        return gettext("aktif") if obj.is_usable() else gettext("kedaluwarsa")
-
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        data = form.cleaned_data
-        key, raw = services.create_api_key(
+    def create_key(self, data: dict[str, Any]) -> tuple[ApiKey, str]:
+        return services.create_api_key(
             partner=data["partner"],
             name=data["name"],
             scopes=data["scopes"],
@@ -101,19 +99,9 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
             per_day=data["per_day"],
             expires_at=data["expires_at"],
         )
-        obj.pk = key.pk
-        obj.prefix = key.prefix
-        obj.key_hash = key.key_hash
-        # Shown this once; only its digest is stored.
-        messages.warning(
-            request, gettext("Simpan kunci ini sekarang, kunci tidak akan ditampilkan lagi: %(key)s") % {"key": raw}
-        )
 
-    @admin.action(description=_("Cabut kunci terpilih"))
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        for key in queryset:
-            services.revoke_api_key(key)
-        messages.success(request, gettext("%(n)s kunci dicabut.") % {"n": queryset.count()})
+    def revoke_key(self, key: ApiKey) -> None:
+        services.revoke_api_key(key)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: usage rows stay for billing

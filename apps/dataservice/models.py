@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.api_keys import ApiKeyBase
+
 
 class Partner(models.Model):
     """An integrator (a Bappeda, a bank, a researcher): the owner of API keys. Privacy does not
@@ -33,14 +35,12 @@ class Partner(models.Model):
         return self.name
 
 
-class ApiKey(models.Model):
-    """One API key. The raw key is shown once at creation; only its SHA-256 digest is kept and
-    the first characters (`prefix`) are used to find the row."""
+class ApiKey(ApiKeyBase):
+    """One data API key of a partner, in the public schema (apps.core.api_keys explains the idiom
+    and why this table is not the Open311 one). Its prefix is unique: operators revoke by it."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("mitra"))
-    name = models.CharField(_("nama kunci"), max_length=100)
     prefix = models.CharField(_("awalan"), max_length=16, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Indicator families this key may read (apps.dataservice.indicators.FAMILIES).
     scopes = ArrayField(models.CharField(max_length=32), verbose_name=_("cakupan"), default=list)
     # Kemendagri codes; the key may read a region only when it lies inside one of them.
@@ -50,9 +50,6 @@ class ApiKey(models.Model):
     per_minute = models.PositiveIntegerField(_("kuota per menit"), default=60)
     per_day = models.PositiveIntegerField(_("kuota per hari"), default=5000)
     expires_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
-    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("kunci API data")
@@ -67,7 +64,7 @@ class ApiKey(models.Model):
         return f"{self.partner} — {self.name} ({self.prefix}…)"
 
     def is_usable(self) -> bool:
-        if self.revoked_at is not None or not self.partner.active:
+        if not super().is_usable() or not self.partner.active:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
 

@@ -4,17 +4,16 @@ Releasing a query's cells under differential privacy is `apps.dataservice.releas
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
-import secrets
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core import api_keys
+from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.tenancy import regions
 from apps.tenancy.models import Region
 
@@ -23,16 +22,11 @@ from .indicators import Family
 from .models import ApiKey, Partner, PrivacyBudget
 
 KEY_PREFIX = "kkd_"
-PREFIX_LENGTH = 12
 DEFAULT_PER_MINUTE = 60
 DEFAULT_PER_DAY = 5000
 # The published key of the local demo (apps.dataservice.demo): works only with DEBUG on, even if
 # a database seeded in development ends up in production.
 DEMO_KEY = "kkd_demo-bappeda-madiun-2026"
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 # --- integrators and keys ---------------------------------------------------------------------
@@ -117,34 +111,20 @@ def create_api_key(
         )
     fields = {
         "partner": partner,
-        "name": name[:100],
+        "name": name[:150],
         "scopes": clean_scopes(scopes),
         "region_prefixes": clean_region_prefixes(region_prefixes),
         "per_minute": per_minute,
         "per_day": per_day,
         "expires_at": expires_at,
     }
-    for _attempt in range(3):
-        raw = raw_key or f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
-        try:
-            with transaction.atomic():
-                key = ApiKey.objects.create(prefix=raw[:PREFIX_LENGTH], key_hash=_digest(raw), **fields)
-        except IntegrityError:
-            if raw_key is not None:
-                raise Conflict(_("Kunci API ini sudah ada."), code="duplicate_key") from None
-            continue
-        return key, raw
-    raise Conflict(_("Gagal membuat kunci unik, coba lagi."), code="duplicate_key")
+    return api_keys.create(ApiKey, use_prefix=KEY_PREFIX, raw_key=raw_key, **fields)
 
 
 @transaction.atomic
 def revoke_api_key(api_key: ApiKey) -> ApiKey:
     """Idempotent: a revoked key stays revoked at its first revocation time."""
-    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-    return key
+    return api_keys.revoke(api_key)
 
 
 class KeyProblem(StrEnum):
@@ -159,18 +139,14 @@ def authenticate(raw: str) -> tuple[ApiKey | None, KeyProblem | None]:
     raw = (raw or "").strip()
     if not raw:
         return None, KeyProblem.MISSING
-    key = ApiKey.objects.select_related("partner").filter(prefix=raw[:PREFIX_LENGTH]).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(raw)):
-        return None, KeyProblem.INVALID
-    if not settings.DEBUG and hmac.compare_digest(raw, DEMO_KEY):
+    key = api_keys.find(ApiKey.objects.select_related("partner"), raw)
+    if key is None or (not settings.DEBUG and hmac.compare_digest(raw, DEMO_KEY)):
         return None, KeyProblem.INVALID
     if key.revoked_at is not None or not key.partner.active:
         return None, KeyProblem.REVOKED
-    now = timezone.now()
-    if key.expires_at is not None and key.expires_at <= now:
+    if not key.is_usable():
         return None, KeyProblem.EXPIRED
-    if key.last_used_at is None or now - key.last_used_at > datetime.timedelta(minutes=1):
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    api_keys.touch(key)
     return key, None
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.core import admin as core_admin
 from apps.core.errors import DomainError
 
 from . import services
@@ -66,23 +67,15 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
-    """Keys are made by the service: the raw key is shown once, only its digest is stored."""
+class ApiKeyAdmin(core_admin.ApiKeyAdmin):
+    list_display = ["name", "prefix", "contact_email", "created_at", "last_used_at", "status"]
+    fields = ["name", "contact_email", "prefix", "created_at", "last_used_at", "revoked_at"]
 
-    list_display = ["name", "prefix", "contact_email", "active", "created_at", "last_used_at"]
-    fields = ["name", "contact_email", "active"]
+    def create_key(self, data: dict[str, Any]) -> tuple[ApiKey, str]:
+        return services.create_api_key(name=data["name"], contact_email=data["contact_email"])
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        key, raw = services.create_api_key(name=obj.name, contact_email=obj.contact_email)
-        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
-        messages.warning(
-            request,
-            _("Kunci API untuk %(name)s: %(key)s — simpan sekarang, tidak ditampilkan lagi.")
-            % {"name": key.name, "key": raw},
-        )
+    def revoke_key(self, key: ApiKey) -> None:
+        services.revoke_api_key(key)
 
 
 class ReportUpdateInline(admin.TabularInline[ReportUpdate, Report]):

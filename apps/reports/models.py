@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.api_keys import ApiKeyBase
 from apps.core.files import public_storage
 from apps.rtrw.models import RukunTetangga, RukunWarga
 
@@ -211,16 +212,12 @@ class CategoryAttribute(models.Model):
         return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
 
 
-class ApiKey(models.Model):
-    """An integrator's key for Open311 POST requests. Only a SHA-256 digest is stored."""
+class ApiKey(ApiKeyBase):
+    """An integrator's key for Open311 POST requests, in the kelurahan's own schema
+    (apps.core.api_keys explains the idiom and why this table is not the data API's)."""
 
     name = models.CharField(_("nama integrator"), max_length=150)
     contact_email = models.EmailField(_("e-mail kontak"), blank=True)
-    prefix = models.CharField(_("awalan"), max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    active = models.BooleanField(_("aktif"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("kunci API Open311")

@@ -13,6 +13,7 @@ from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
+from apps.core import api_keys
 from apps.dataservice import quota, services
 from apps.dataservice.models import ApiKey, Partner, QuotaWindow, UsageDay
 from tests.conftest import client_for
@@ -117,7 +118,7 @@ def test_concurrent_http_requests_meter_every_request(committed_key: ApiKey, ten
     ApiKey.objects.filter(pk=committed_key.pk).update(per_minute=5)
     raw_key = "kkd_" + "concurrent-http-test-key-0001"
     ApiKey.objects.filter(pk=committed_key.pk).update(
-        prefix=raw_key[: services.PREFIX_LENGTH], key_hash=services._digest(raw_key)
+        prefix=api_keys.prefix_of(raw_key), key_hash=api_keys.digest(raw_key)
     )
     codes: list[int] = []
     lock = threading.Lock()

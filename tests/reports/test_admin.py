@@ -42,11 +42,27 @@ def test_api_key_is_shown_once_and_stored_as_a_digest(admin_client: Client, worl
         "/admin/reports/apikey/add/", {"name": "Aplikasi Warga", "contact_email": "", "active": "on"}, follow=True
     )
     assert response.status_code == 200
-    found = re.search(r"o311_[\w-]{20,}", response.content.decode())
+    found = re.search(r"kk311_[\w-]{20,}", response.content.decode())
     assert found is not None
     key = ApiKey.objects.get(name="Aplikasi Warga")
     assert key.key_hash != found.group(0) and len(key.key_hash) == 64
     assert services.authenticate_api_key(found.group(0)) == key
+
+
+def test_api_keys_are_listed_with_prefix_and_status_and_revoked_by_the_action(
+    admin_client: Client, world: World
+) -> None:
+    key, raw = services.create_api_key(name="Aplikasi Warga")
+    assert services.authenticate_api_key(raw) == key
+    listing = admin_client.get("/admin/reports/apikey/").content.decode()
+    assert key.prefix in listing and "aktif" in listing
+    response = admin_client.post(
+        "/admin/reports/apikey/", {"action": "revoke", "_selected_action": [key.pk]}, follow=True
+    )
+    assert response.status_code == 200 and "1 kunci dicabut" in response.content.decode()
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
+    assert services.authenticate_api_key(raw) is None
+    assert "dicabut" in admin_client.get("/admin/reports/apikey/").content.decode()
 
 
 def test_category_admin_refuses_a_unit_without_its_rt(admin_client: Client, world: World) -> None:

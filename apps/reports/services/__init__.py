@@ -29,7 +29,7 @@ from ._common import (
     validate_attributes,
     validate_photos,
 )
-from .api_keys import authenticate_api_key, create_api_key
+from .api_keys import authenticate_api_key, create_api_key, revoke_api_key
 from .filing import me_too, submit_report
 from .lifecycle import (
     ACTIONS,
@@ -71,6 +71,7 @@ __all__ = [
     "report_url",
     "resolve",
     "resolve_category",
+    "revoke_api_key",
     "run_sla",
     "start_work",
     "submit_report",

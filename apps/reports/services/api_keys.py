@@ -1,22 +1,18 @@
-"""Open311 API keys: create and authenticate."""
+"""Open311 API keys: create, authenticate, revoke (apps.core.api_keys does the key work)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core import api_keys
+from apps.core.errors import ValidationFailed
 
 from ..models import (
     ApiKey,
 )
 
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+KEY_PREFIX = "kk311_"
 
 
 @transaction.atomic
@@ -25,19 +21,20 @@ def create_api_key(*, name: str, contact_email: str = "", raw_key: str | None = 
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Nama integrator wajib diisi."), code="missing_name", field="name")
-    raw = raw_key or f"o311_{secrets.token_urlsafe(30)}"
-    try:
-        with transaction.atomic():
-            key = ApiKey.objects.create(
-                name=name[:150], contact_email=contact_email.strip(), prefix=raw[:12], key_hash=_digest(raw)
-            )
-    except IntegrityError:
-        raise Conflict(_("Kunci API ini sudah ada."), code="duplicate_key") from None
-    return key, raw
+    return api_keys.create(
+        ApiKey, use_prefix=KEY_PREFIX, raw_key=raw_key, name=name[:150], contact_email=contact_email.strip()
+    )
 
 
 def authenticate_api_key(raw: str) -> ApiKey | None:
-    raw = (raw or "").strip()
-    if not raw:
+    """The usable key of this kelurahan behind `raw` (its use is recorded), or None."""
+    key = api_keys.find(ApiKey.objects.all(), raw)
+    if key is None or not key.is_usable():
         return None
-    return ApiKey.objects.filter(key_hash=_digest(raw), active=True).first()
+    api_keys.touch(key)
+    return key
+
+
+@transaction.atomic
+def revoke_api_key(api_key: ApiKey) -> ApiKey:
+    return api_keys.revoke(api_key)

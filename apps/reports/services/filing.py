@@ -127,8 +127,6 @@ def submit_report(
         created_at=now,
         updated_at=now,
     )
-    if api_key is not None:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     update = ReportUpdate.objects.create(
         report=report,
         author=reporter,
