@@ -7,6 +7,18 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Kas RT, iuran dan arisan")
 
     def ready(self) -> None:
+        from apps.payments import events
+
+        from .receivers import (
+            ARISAN_REFERENCE_KIND,
+            IURAN_REFERENCE_KIND,
+            arisan_contribution_settled,
+            iuran_payment_settled,
+        )
+
+        events.on_settled(IURAN_REFERENCE_KIND, iuran_payment_settled)
+        events.on_settled(ARISAN_REFERENCE_KIND, arisan_contribution_settled)
+
         from apps.facts import registry
 
         from . import facts

@@ -10,8 +10,9 @@ What we use of payments' public services:
   an `rt_cash`/`arisan_pool` account, or between an RT's cash and its clearing account
   (payments' `MOVE_RULES` say which kinds may face each other): row locks in id order,
   idempotency, no overdraft, balanced-entry trigger — all payments' own.
-* `start_top_up(account)` — a QRIS charge at the gateway whose settlement credits an `rt_cash`
-  or `arisan_pool` account (gateway clearing → account): how QRIS iuran and contributions pay.
+* `start_top_up(account, reference=)` — a QRIS charge at the gateway whose settlement credits an
+  `rt_cash` or `arisan_pool` account (gateway clearing → account): how QRIS iuran and
+  contributions pay; its settlement reaches `receivers` as a payment event.
 * `reverse_entry(entry)` — voiding a cash-book line.
 """
 

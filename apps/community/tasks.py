@@ -1,7 +1,8 @@
 """Celery entry points of apps.community (tenant-aware; each runs in the schema it was queued in).
 
 Beat (outside this app, see the report): `community.send_reminders_everywhere` daily and
-`community.sync_qris_everywhere` every few minutes.
+`community.sync_qris_everywhere` every few minutes (the safety net behind the settlement events
+that queue `sync_iuran_payment` / `sync_contribution`, see `receivers`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from celery import shared_task
 from apps.tenancy.fanout import enqueue_in_every_tenant
 
 from . import services
+from .models import ArisanContribution, IuranPayment
 
 
 @shared_task(name="community.send_reminders", ignore_result=True)
@@ -33,6 +35,18 @@ def send_reminders_everywhere() -> int:
 def sync_qris() -> int:
     """In this tenant: apply settled/expired QRIS charges to pending iuran and arisan shares."""
     return services.sync_pending_qris()
+
+
+@shared_task(name="community.sync_iuran_payment", ignore_result=True)
+def sync_iuran_payment(payment_id: int) -> None:
+    """The gateway settled this iuran's QRIS charge (queued by `receivers`)."""
+    services.sync_iuran_payment(IuranPayment.objects.get(pk=payment_id))
+
+
+@shared_task(name="community.sync_contribution", ignore_result=True)
+def sync_contribution(contribution_id: int) -> None:
+    """The gateway settled this arisan share's QRIS charge (queued by `receivers`)."""
+    services.sync_contribution(ArisanContribution.objects.get(pk=contribution_id))
 
 
 @shared_task(name="community.sync_qris_everywhere", ignore_result=True)

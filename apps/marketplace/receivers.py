@@ -19,6 +19,8 @@ def order_payment_settled(event: PaymentSettled) -> None:
     from .models import Order
     from .tasks import sync_order_payment
 
+    if event.request_id is None:  # orders are paid through bills, never by a top-up charge
+        return
     order_id = Order.objects.filter(payment_request_id=event.request_id).values_list("pk", flat=True).first()
     if order_id is not None:
         publish(sync_order_payment, order_id)

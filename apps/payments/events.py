@@ -1,19 +1,23 @@
-"""Typed payment events: what other apps may react to, keyed by the kind of a bill's reference.
+"""Typed payment events: what other apps may react to, keyed by the kind of a reference.
 
-A `PaymentRequest` carries a free `reference`; an app that opens bills for its own objects
-writes it as ``"<kind>:<key>"`` (the marketplace: ``"order:<order uuid>"``) and registers,
-in its AppConfig.ready(), the handler of that kind:
+A `PaymentRequest` (a bill) and a top-up `GatewayCharge` (money into an app's account by QRIS)
+carry a free `reference`; an app that opens them for its own objects writes it as
+``"<kind>:<key>"`` (the marketplace's bills: ``"order:<order uuid>"``; community's top-ups:
+``"iuran:<payment uuid>"``, ``"arisan:<contribution uuid>"``) and registers, in its
+AppConfig.ready(), the handler of that kind:
 
     from apps.payments import events
     events.on_settled("order", handlers.order_payment_settled)
 
 `apps.payments.services` dispatches after the transaction that marked the bill paid (or
-refunded it) commits, so a handler never sees a payment that is rolled back and may enqueue
-work directly. One handler per kind and event: registering a second one for the same kind is
-a programming error (it would be silently ambiguous which one owns the bill).
+refunded it), or posted the settlement of the top-up charge, commits, so a handler never sees
+a payment that is rolled back and may enqueue work directly. One handler per kind and event:
+registering a second one for the same kind is a programming error (it would be silently
+ambiguous which one owns the money).
 
-A bill settled with a kind nobody handles is logged as an error (money arrived for something
-no app will deliver); a bill without a kind (a merchant's plain QRIS bill) is not an event.
+A bill or top-up settled with a kind nobody handles is logged as an error (money arrived for
+something no app will deliver); one without a kind (a merchant's plain QRIS bill, a wallet's own
+top-up) is not an event. Top-up refunds are not dispatched (`on_refunded` is for bills).
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PaymentSettled:
-    request_id: int
-    bill_number: str
+    request_id: int | None  # the bill; None for a top-up charge
+    charge_id: int | None  # the gateway charge that paid (QRIS); None for wallet and cash
+    bill_number: str  # the bill's, or the top-up charge's order id
     kind: str
     key: str
     amount: int
@@ -96,9 +101,7 @@ def dispatch_settled(event: PaymentSettled) -> None:
         return
     handler = _settled.get(event.kind)
     if handler is None:
-        logger.error(
-            "payment request %s settled with reference kind %r that no app handles", event.bill_number, event.kind
-        )
+        logger.error("payment %s settled with reference kind %r that no app handles", event.bill_number, event.kind)
         return
     transaction.on_commit(lambda: handler(event))
 

@@ -295,6 +295,8 @@ class GatewayCharge(models.Model):
         PaymentRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
     )
     gross_amount = models.BigIntegerField(_("jumlah"))
+    # A top-up for another app's object: "<kind>:<key>" (apps.payments.events), "" for a wallet's own.
+    reference = models.CharField(_("referensi"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ChargeStatus.choices, default=ChargeStatus.CREATED)
     fraud_status = models.CharField(_("status fraud"), max_length=16, blank=True)
     transaction_id = models.CharField(_("ID transaksi gateway"), max_length=64, blank=True)

@@ -260,6 +260,8 @@ _QUEUE_TASKS = {
         "accounts.send_set_password_email",
         "notifications.deliver_message",
         "marketplace.sync_order_payment",
+        "community.sync_iuran_payment",
+        "community.sync_contribution",
         "marketplace.sync_listings",
         "payments.deliver_sandbox_notification",
         "payments.cancel_at_gateway",

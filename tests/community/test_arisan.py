@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -285,3 +287,31 @@ def test_bad_group_input_is_refused(world: World, field: str, value: object) -> 
     with pytest.raises(ValidationFailed):
         services.create_group(organiser=world.joko, **values)  # type: ignore[arg-type]
     assert not ArisanGroup.objects.exists()
+
+
+def test_a_settled_qris_contribution_is_paid_by_its_event_at_once(
+    world: World, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    group = _group(world, method="agreed")
+    services.set_agreed_order(group, [m.pk for m in _members(group)], actor=world.rt1.ketua)
+    round1 = group.rounds.get(number=1)
+    sri = group.members.get(user=world.sri)
+    pending = services.start_contribution_qris(round1, sri, payer=world.sri)
+    assert pending.charge is not None and pending.charge.reference == f"arisan:{pending.public_id}"
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.sandbox_pay(pending.charge.order_id)  # the bank app pays, the gateway notifies: no polling
+    pending.refresh_from_db()
+    assert pending.status == "paid" and pending.journal_entry_id == pending.charge.settlement_entry_id
+    assert balance(group.pool_account) == 50_000
+    # Joko's QRIS settles after he paid by wallet: the event books it and gives it straight back.
+    joko = group.members.get(user=world.joko)
+    second = services.start_contribution_qris(round1, joko, payer=world.joko)
+    wallet = fund(world.joko, 50_000)
+    services.contribute_with_wallet(round1, joko, payer=world.joko)
+    assert second.charge is not None
+    SandboxTransaction.objects.filter(order_id=second.charge.order_id).update(status="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.sandbox_pay(second.charge.order_id)
+    second.refresh_from_db()
+    assert second.status == "duplicate" and second.refund_entry is not None
+    assert balance(group.pool_account) == 100_000 and balance(wallet) == 50_000

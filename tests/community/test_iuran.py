@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.community import selectors, services, tasks
 from apps.community.models import CashBookEntry, IuranPayment
@@ -18,6 +20,7 @@ from apps.tenancy.models import Tenant
 from tests.community.conftest import World, balance, entries_balanced, fund, key, ledger_sum
 
 pytestmark = pytest.mark.django_db
+Capture = Callable[..., Any]
 
 
 def test_schedule_amount_changes_from_a_month_on(scheduled: World) -> None:
@@ -248,3 +251,54 @@ def test_an_expired_qris_cancels_the_pending_payment_and_a_new_one_can_start(sch
     fresh = services.start_iuran_qris(w.joko, "2026-05")
     assert fresh.pk != pending.pk and fresh.status == "pending"
     assert selectors.book_totals(w.rt1.book) == (0, 0)
+
+
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The iuran payments the settlement events had synced (the task calls services.sync_iuran_payment)."""
+    calls: list[int] = []
+    original = services.sync_iuran_payment
+
+    def spy(payment: IuranPayment) -> IuranPayment:
+        calls.append(payment.pk)
+        return original(payment)
+
+    monkeypatch.setattr(services, "sync_iuran_payment", spy)
+    return calls
+
+
+def test_a_settled_qris_iuran_is_paid_by_its_event_at_once(
+    scheduled: World, synced: list[int], django_capture_on_commit_callbacks: Capture
+) -> None:
+    w = scheduled
+    payment = services.start_iuran_qris(w.joko, "2026-04")
+    assert payment.charge is not None and payment.charge.reference == f"iuran:{payment.public_id}"
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.sandbox_pay(payment.charge.order_id)  # the bank app pays, the gateway notifies: no polling
+    payment.refresh_from_db()
+    assert payment.status == "paid" and payment.entry is not None and payment.entry.channel == "qris"
+    assert synced == [payment.pk]
+    assert balance(w.rt1.book.digital_account) == 10_000
+    # The gateway sends the webhook again: a duplicate, no second event, nothing booked twice.
+    tx = pay.sandbox_gateway().pay(payment.charge.order_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        log = pay.receive_notification(notification_body(tx, "200", DEFAULT_SANDBOX_SERVER_KEY))
+    assert log.outcome == "duplicate" and synced == [payment.pk]
+    assert CashBookEntry.objects.filter(cash_book=w.rt1.book).count() == 1
+    assert selectors.book_totals(w.rt1.book) == (10_000, 0) and ledger_sum() == 0
+
+
+def test_a_rolled_back_iuran_settlement_pays_nothing(
+    scheduled: World, synced: list[int], django_capture_on_commit_callbacks: Capture
+) -> None:
+    w = scheduled
+    payment = services.start_iuran_qris(w.joko, "2026-04")
+    assert payment.charge is not None
+    tx = pay.sandbox_gateway().pay(payment.charge.order_id)
+    body = notification_body(tx, "200", DEFAULT_SANDBOX_SERVER_KEY)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        pay.receive_notification(body)
+        raise RuntimeError("rolled back after the settlement was posted")
+    payment.refresh_from_db()
+    assert payment.status == "pending" and synced == []
+    assert balance(w.rt1.book.digital_account) == 0

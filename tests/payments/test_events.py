@@ -7,8 +7,11 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from apps.payments import events, services
+from apps.payments.gateways import DEFAULT_SANDBOX_SERVER_KEY, notification_body
+from apps.payments.models import GatewayCharge
 
 from .conftest import People, fund, key
 
@@ -103,5 +106,90 @@ def test_a_plain_bill_is_no_event(
     request = services.create_payment_request(people.shop, 3_000, description="Pecel", actor=people.sri)
     with django_capture_on_commit_callbacks(execute=True):
         services.pay_request_with_wallet(request, people.joko, idempotency_key=key())
+    assert seen == []
+    assert not [r for r in caplog.records if r.name == "apps.payments.events"]
+
+
+def _settlement(charge: GatewayCharge) -> dict[str, Any]:
+    """The gateway's settled notification for a charge the payer's bank app paid."""
+    tx = services.sandbox_gateway().pay(charge.order_id)
+    return notification_body(tx, "200", DEFAULT_SANDBOX_SERVER_KEY)
+
+
+def test_a_settled_top_up_reaches_the_handler_once_after_commit(
+    people: People, seen: list[Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    charge = services.start_top_up(people.joko_wallet, 15_000, actor=people.joko, reference="testkind:9")
+    assert charge.reference == "testkind:9"
+    body = _settlement(charge)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.receive_notification(body)
+    assert seen == []  # nothing before commit
+    for callback in callbacks:
+        callback()
+    assert len(seen) == 1
+    settled = seen[0]
+    assert isinstance(settled, events.PaymentSettled)
+    assert (settled.request_id, settled.charge_id, settled.bill_number) == (None, charge.pk, charge.order_id)
+    assert (settled.kind, settled.key, settled.amount, settled.method) == ("testkind", "9", 15_000, "qris")
+
+    # The gateway retries the webhook, an operator checks the status: booked once, no new event.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.receive_notification(body).outcome == "duplicate"
+        assert services.sync_charge_status(charge).outcome == "duplicate"
+    assert len(seen) == 1
+    people.joko_wallet.refresh_from_db()
+    assert people.joko_wallet.balance == 15_000
+
+
+def test_a_qris_bill_names_the_charge_that_paid_it(
+    people: People, seen: list[Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    request = services.create_payment_request(people.shop, 8_000, reference="testkind:8", actor=people.sri)
+    charge = GatewayCharge.objects.get(payment_request=request)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_notification(_settlement(charge))
+    assert [(e.request_id, e.charge_id, e.method) for e in seen] == [(request.pk, charge.pk, "qris")]
+
+
+def test_a_rolled_back_top_up_settlement_dispatches_nothing(
+    people: People, seen: list[Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    charge = services.start_top_up(people.joko_wallet, 15_000, actor=people.joko, reference="testkind:9")
+    body = _settlement(charge)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.receive_notification(body)
+        raise RuntimeError("the worker died before commit")
+    assert callbacks == [] and seen == []
+    charge.refresh_from_db()
+    assert charge.settlement_entry is None
+    # The gateway notifies again: now it counts, once.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_notification(body)
+    assert [(e.kind, e.charge_id) for e in seen] == [("testkind", charge.pk)]
+
+
+def test_a_top_up_of_a_kind_nobody_handles_is_logged_as_an_error(
+    people: People, caplog: pytest.LogCaptureFixture, django_capture_on_commit_callbacks: Capture
+) -> None:
+    charge = services.start_top_up(people.joko_wallet, 4_000, actor=people.joko, reference="nobody:2")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_notification(_settlement(charge))
+    errors = [r for r in caplog.records if r.name == "apps.payments.events" and r.levelname == "ERROR"]
+    assert len(errors) == 1 and "nobody" in errors[0].getMessage() and charge.order_id in errors[0].getMessage()
+    people.joko_wallet.refresh_from_db()
+    assert people.joko_wallet.balance == 4_000  # the money is booked all the same
+
+
+def test_a_wallets_own_top_up_is_no_event(
+    people: People, seen: list[Any], caplog: pytest.LogCaptureFixture, django_capture_on_commit_callbacks: Capture
+) -> None:
+    charge = services.start_top_up(people.joko_wallet, 4_000, actor=people.joko)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.receive_notification(_settlement(charge))
     assert seen == []
     assert not [r for r in caplog.records if r.name == "apps.payments.events"]

@@ -28,6 +28,7 @@ from ..models import (
     ArisanMember,
     ArisanRound,
 )
+from ..receivers import ARISAN_REFERENCE_KIND
 from ._common import FAILED_CHARGE, _cancel_charge_later, _text, add_months, clean_amount
 
 logger = logging.getLogger(__name__)
@@ -327,6 +328,8 @@ def contribute_with_wallet(round_: ArisanRound, member: ArisanMember, *, payer: 
 
 @transaction.atomic
 def start_contribution_qris(round_: ArisanRound, member: ArisanMember, *, payer: User) -> ArisanContribution:
+    """Open a QRIS charge for a member's share of a round (reuses the open one); paid when the
+    gateway settles it (`sync_contribution`, queued by the settlement's event, see `receivers`)."""
     group, round_ = _locked_round(round_)
     _open_for_contributions(group, round_, member)
     _require_payer(payer, group, member)
@@ -343,16 +346,22 @@ def start_contribution_qris(round_: ArisanRound, member: ArisanMember, *, payer:
             return pending
         pending.status = ArisanContribution.Status.CANCELLED
         pending.save(update_fields=["status"])
-    charge = pay.start_top_up(group.pool_account, group.contribution, actor=payer)
-    return ArisanContribution.objects.create(
+    contribution = ArisanContribution(
         round=round_,
         member=member,
         amount=group.contribution,
         method=ArisanContribution.Method.QRIS,
         status=ArisanContribution.Status.PENDING,
         payer=payer,
-        charge=charge,
     )
+    contribution.charge = pay.start_top_up(
+        group.pool_account,
+        group.contribution,
+        actor=payer,
+        reference=f"{ARISAN_REFERENCE_KIND}:{contribution.public_id}",
+    )
+    contribution.save()
+    return contribution
 
 
 @transaction.atomic

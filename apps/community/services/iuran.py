@@ -28,6 +28,7 @@ from ..models import (
     IuranSchedule,
     month_label,
 )
+from ..receivers import IURAN_REFERENCE_KIND
 from ._common import (
     FAILED_CHARGE,
     MONTHS_AHEAD,
@@ -224,7 +225,7 @@ def pay_iuran_with_wallet(member: User, month: Any, *, client_key: str, actor: U
 @transaction.atomic
 def start_iuran_qris(member: User, month: Any, *, actor: User | None = None) -> IuranPayment:
     """Open a QRIS charge for one month (reuses the open one); paid when the gateway settles
-    it (`sync_iuran_payment`)."""
+    it (`sync_iuran_payment`, queued by the settlement's event, see `receivers`)."""
     book = _locked_book(member_book(member))
     when = parse_month(month)
     amount = _due_amount(book, member, when)
@@ -246,17 +247,20 @@ def start_iuran_qris(member: User, month: Any, *, actor: User | None = None) -> 
             return pending
         pending.status = IuranPayment.Status.CANCELLED
         pending.save(update_fields=["status"])
-    charge = pay.start_top_up(book.digital_account, amount, actor=actor or member)
-    return IuranPayment.objects.create(
+    payment = IuranPayment(
         cash_book=book,
         member=member,
         month=when,
         amount=amount,
         method=IuranPayment.Method.QRIS,
         status=IuranPayment.Status.PENDING,
-        charge=charge,
         recorded_by=actor or member,
     )
+    payment.charge = pay.start_top_up(
+        book.digital_account, amount, actor=actor or member, reference=f"{IURAN_REFERENCE_KIND}:{payment.public_id}"
+    )
+    payment.save()
+    return payment
 
 
 @transaction.atomic

@@ -136,7 +136,14 @@ def _open_at_gateway(charge: GatewayCharge, gateway: Gateway, merchant: qris.Mer
     charge.save(update_fields=["status", "transaction_id", "qr_string", "updated_at"])
 
 
-def _mark_paid(request: PaymentRequest, entry: JournalEntry | None, *, method: str, payer: User | None) -> None:
+def _mark_paid(
+    request: PaymentRequest,
+    entry: JournalEntry | None,
+    *,
+    method: str,
+    payer: User | None,
+    charge: GatewayCharge | None = None,
+) -> None:
     request.status = PaymentRequest.Status.PAID
     request.paid_entry = entry
     request.paid_method = method
@@ -147,6 +154,7 @@ def _mark_paid(request: PaymentRequest, entry: JournalEntry | None, *, method: s
     events.dispatch_settled(
         events.PaymentSettled(
             request_id=request.pk,
+            charge_id=charge.pk if charge is not None else None,
             bill_number=request.bill_number,
             kind=kind,
             key=key,

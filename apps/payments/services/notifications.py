@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-from .. import intake, qris
+from .. import events, intake, qris
 from ..gateways import (
     Gateway,
     GatewayError,
@@ -54,8 +54,10 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def start_top_up(wallet: Account, amount: int, *, actor: User | None = None) -> GatewayCharge:
-    """Open a QRIS charge at the gateway; the wallet is credited when it settles."""
+def start_top_up(wallet: Account, amount: int, *, actor: User | None = None, reference: str = "") -> GatewayCharge:
+    """Open a QRIS charge at the gateway; the wallet is credited when it settles. Another app
+    paying into its own account gives `reference="<kind>:<key>"`: the settlement is then
+    dispatched to its handler (`events.PaymentSettled`)."""
     amount = clean_amount(amount)
     _require(wallet, TOP_UP_KINDS, _("Isi saldo hanya ke dompet, kas RT atau dana arisan."))
     gateway = get_gateway()
@@ -65,6 +67,7 @@ def start_top_up(wallet: Account, amount: int, *, actor: User | None = None) -> 
         purpose=GatewayCharge.Purpose.TOP_UP,
         wallet=wallet,
         gross_amount=amount,
+        reference=reference.strip()[:100],
         created_by=actor if actor is not None and actor.pk else None,
     )
     profile = qris.Merchant(
@@ -292,11 +295,25 @@ def _apply_notification(
 
 
 def _settle(charge: GatewayCharge) -> list[str]:
-    """Post the money of a settled charge (once: the idempotency key is the order id)."""
+    """Post the money of a settled charge (once: the idempotency key is the order id) and
+    dispatch it to the handler of its reference kind (after commit)."""
     key = f"gateway:{charge.order_id}:paid"
     reference = f"charge:{charge.order_id}"
     if charge.purpose == GatewayCharge.Purpose.TOP_UP and charge.wallet is not None:
         charge.settlement_entry = top_up(charge.wallet, charge.gross_amount, reference=reference, idempotency_key=key)
+        kind, ref_key = events.split_reference(charge.reference)
+        events.dispatch_settled(
+            events.PaymentSettled(
+                request_id=None,
+                charge_id=charge.pk,
+                bill_number=charge.order_id,
+                kind=kind,
+                key=ref_key,
+                amount=charge.gross_amount,
+                method="qris",
+                paid_at=timezone.now(),
+            )
+        )
         return []
     request = charge.payment_request
     if request is None:  # pragma: no cover - the DB check constraint forbids it
@@ -318,7 +335,7 @@ def _settle(charge: GatewayCharge) -> list[str]:
         charge.needs_attention = str(_("Tagihan sudah lunas dengan cara lain: kembalikan dana ini."))
         return ["double payment"]
     note = ["paid after cancellation"] if request.status == PaymentRequest.Status.CANCELLED else []
-    _mark_paid(request, entry, method="qris", payer=None)
+    _mark_paid(request, entry, method="qris", payer=None, charge=charge)
     return note
 
 
