@@ -80,7 +80,7 @@ def _open_request(tenant: Tenant, staff: User, owner: User | None, lat: object, 
             delivery_address=f"Balai RW 01, {tenant.name}",
             delivery_lat=lat,
             delivery_lng=lng,
-            delivery_date=(deadline + timedelta(days=2)).date(),
+            delivery_date=services.local_date(deadline + timedelta(days=2)),
             publish=True,
         )
     if owner is None or purchase.quotes.filter(supplier=owner).exists() or purchase.deadline_passed():
@@ -127,7 +127,7 @@ def _past_request(tenant: Tenant, staff: User, owner: User | None, lat: object, 
             delivery_address=f"Kantor {tenant.name}",
             delivery_lat=lat,
             delivery_lng=lng,
-            delivery_date=(deadline + timedelta(days=2)).date(),
+            delivery_date=services.local_date(deadline + timedelta(days=2)),
             publish=True,
             now=start,
         )
@@ -174,7 +174,7 @@ def _past_request(tenant: Tenant, staff: User, owner: User | None, lat: object, 
                 purchase,
                 staff,
                 reference="SP2D-DEMO-0001",
-                paid_on=(deadline + timedelta(days=5)).date(),
+                paid_on=services.local_date(deadline + timedelta(days=5)),
                 now=deadline + timedelta(days=5),
             )
         except DomainError as exc:
