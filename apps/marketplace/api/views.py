@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -30,6 +30,7 @@ from apps.marketplace import selectors, services
 from apps.marketplace.models import Order, Product, Shop, Variant
 from apps.payments import services as payments
 
+from .filters import ProductFilter
 from .serializers import (
     MarketActionInput,
     MarketCheckoutSerializer,
@@ -89,18 +90,11 @@ class ShopViewSet(viewsets.ReadOnlyModelViewSet[Shop]):
         return context
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Cari (toleran salah ketik), mis. “keripik tempe”"),
-            OpenApiParameter("shop", str, description="Slug toko"),
-        ]
-    )
-)
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     """The catalogue: products on sale with variants, prices (integer rupiah) and availability."""
 
     serializer_class = MarketProductSerializer
+    filterset_class = ProductFilter
 
     def get_queryset(self) -> QuerySet[Product]:
         return (
@@ -110,20 +104,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = request.query_params.get("q", "")
-        shop = None
-        if request.query_params.get("shop"):
-            shop = Shop.objects.filter(slug=request.query_params["shop"], is_active=True).first()
-            if shop is None:
-                return Response({"count": 0, "next": None, "previous": None, "results": []})
-        if query or shop is not None:
-            found = selectors.search_products(query, shop=shop, limit=200)
-            ids = [p.pk for p in found]
-            by_id = {p.pk: p for p in self.get_queryset().filter(pk__in=ids)}
-            products: Any = [by_id[pk] for pk in ids if pk in by_id]
-        else:
-            products = self.get_queryset()
-        page = self.paginate_queryset(products)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self._serialize(page or []))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
