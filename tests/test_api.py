@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
+from tests.filters import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,18 @@ def test_token_auth(client_a: Client) -> None:
     assert token.status_code == 200
     me = client_a.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     assert me.json()["roles"] == ["warga"]
+
+
+def test_region_list_filters_narrow_and_refuse_unreadable_values(operator_client: Client) -> None:
+    def regions(**params: str) -> list[dict[str, object]]:
+        response = operator_client.get("/api/v1/regions/", {"page_size": "500", **params})
+        assert response.status_code == 200, response.content
+        return list(response.json()["results"])
+
+    madiun = regions(q="madiun", level="2")
+    assert {"35.19", "35.77"} <= {r["code"] for r in madiun} and {r["level"] for r in madiun} == {2}
+    kecamatan = regions(parent="35.77")
+    assert kecamatan and all(str(r["code"]).startswith("35.77.") and r["level"] == 3 for r in kecamatan)
+    assert [r["code"] for r in regions(q="35.77", level="3")] == [r["code"] for r in kecamatan]
+    for bad in ("kota", "9", "2.5"):
+        assert_refused(operator_client.get("/api/v1/regions/", {"level": bad}), "level")

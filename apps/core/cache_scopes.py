@@ -10,8 +10,8 @@ with the clock, not with writes (e.g. "open now", the Open311 90-day window).
 
 Keys carry the tenant's schema (the cache KEY_FUNCTION), so a kelurahan never reads another's.
 A bump moves the version at once and again after commit: a reader racing the writer may cache
-the old answer, but only under a version the commit has already left behind. With the cache down (DegradingRedisCache) every read is a miss
-and pages are built as before.
+the old answer, but only under a version the commit has already left behind. With the cache
+down (DegradingRedisCache) every read is a miss and pages are built as before.
 
 Only what is the same for every caller may be cached here: never a page holding a CSRF token,
 a user's name or what only staff may see.
@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django_tenants.utils import schema_context
+
+from apps.core.db import connection
 
 T = TypeVar("T")
 
@@ -106,7 +108,7 @@ def cached(scope: str, parts: Iterable[object], build: Callable[[], T], *, timeo
     key = cache_key(scope, parts)
     hit = cache.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = build()
     cache.set(key, value, timeout)
     return value

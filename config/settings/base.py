@@ -89,6 +89,7 @@ _TENANT_ONLY = [
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_filters",  # the browsable API renders a list's filter form from its templates
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -536,6 +537,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.Pagination",
+    # django-filter FilterSets (`filterset_class` of a view); bad values answer 400 invalid_filter.
+    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.filters.FilterBackend"],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     # drf-spectacular's, plus the error answers every operation can give (one Error component).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from apps.agenda.models import Audience, Event
 from apps.notifications.models import Message
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
+from tests.filters import assert_refused
 
 from .conftest import EventFactory, login, wib
 
@@ -184,3 +186,23 @@ def test_openapi_documents_both_apps(staff_a: Client) -> None:
         assert path in paths, path
     beneficiary = schema["components"]["schemas"]["Beneficiary"]["properties"]
     assert "nik" not in beneficiary and "nik_masked" in beneficiary
+
+
+def test_event_list_filters_by_day_and_audience(staff_a: Client, make_event: EventFactory) -> None:
+    make_event("Hari ini", day=0)
+    make_event("Rapat staf", audience=Audience.STAFF, day=2)
+    today = wib(0, 12).date()
+
+    def titles(**params: str) -> list[str]:
+        response = staff_a.get("/api/v1/agenda/events/", params)
+        assert response.status_code == 200, response.content
+        return sorted(e["title"] for e in response.json()["results"])
+
+    assert titles() == ["Hari ini", "Rapat staf"]
+    assert titles(**{"from": str(today + timedelta(days=1))}) == ["Rapat staf"]
+    assert titles(to=str(today)) == ["Hari ini"]
+    assert titles(**{"from": str(today + timedelta(days=2)), "to": str(today + timedelta(days=2))}) == ["Rapat staf"]
+    assert titles(audience="umum") == ["Hari ini"]
+    # A well-formed date that does not exist used to raise out of parse_date (a 500).
+    for bad in ({"from": "2026-13-01"}, {"to": "besok"}, {"audience": "semua"}):
+        assert_refused(staff_a.get("/api/v1/agenda/events/", bad), *bad)

@@ -21,6 +21,7 @@ from apps.core.errors import ValidationFailed
 from apps.notifications.models import Message
 from apps.rtrw.models import RukunTetangga
 from apps.tenancy.models import Tenant
+from tests.filters import assert_refused
 
 from .conftest import ProgramFactory, make_nik, png_bytes
 
@@ -257,3 +258,41 @@ def test_service_rejects_future_date_directly(tenant_a: Tenant, setup: dict[str,
 def test_date_inputs_carry_iso_values_browsers_accept(staff_a: Client, setup: dict[str, Any]) -> None:
     page = staff_a.get("/bansos/penyaluran/").content.decode()
     assert f'type="date" name="distributed_on" value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_api_list_filters_narrow_and_refuse_unreadable_values(
+    staff_a: Client, tenant_a: Tenant, setup: dict[str, Any], make_program: ProgramFactory
+) -> None:
+    program = setup["program"]
+    with tenant_a:
+        today = timezone.localdate()
+        other = make_program("PKH", start_date=today - timedelta(days=200), end_date=today + timedelta(days=200))
+        warga_2 = Distribution.objects.get(enrolment__beneficiary__name="Warga 2").enrolment
+        services.enrol(other, warga_2.beneficiary, by=None)
+        services.plan_period(other, period=_period(1))
+        services.withdraw(warga_2, by=None)
+        Distribution.objects.filter(pk=setup["distribution"].pk).update(status="gagal", failure_reason="Pindah")
+
+    def names(path: str, key: str, **params: Any) -> list[str]:
+        response = staff_a.get(f"/api/v1/aid/{path}/", params)
+        assert response.status_code == 200, response.content
+        return sorted(row[key] for row in response.json()["results"])
+
+    assert names("beneficiaries", "name", q="warga 3") == ["Warga 3"]
+    assert names("enrolments", "program", program=other.pk) == [other.pk]
+    assert names("enrolments", "status", program=program.pk, status="dicabut") == ["dicabut"]
+    assert len(names("distributions", "id")) == 4
+    assert names("distributions", "period", program=other.pk) == [_period(1)]
+    assert names("distributions", "period", period=_period()) == [_period()] * 3
+    assert names("distributions", "status", status="gagal") == ["gagal"]
+    export = staff_a.get("/api/v1/aid/distributions/export/", {"file_format": "csv", "program": other.pk})
+    assert export.status_code == 200 and len(list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1
+    for path, bad, refused in (
+        ("enrolments/", {"program": "satu"}, "program"),
+        ("enrolments/", {"status": "semua"}, "status"),
+        ("distributions/", {"program": "1.5"}, "program"),
+        ("distributions/", {"period": "2026-13"}, "period"),
+        ("distributions/", {"status": "x"}, "status"),
+        ("distributions/export/", {"period": "Maret", "file_format": "csv"}, "period"),
+    ):
+        assert_refused(staff_a.get(f"/api/v1/aid/{path}", bad), refused)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
@@ -12,6 +14,7 @@ from apps.insights import services
 from apps.insights.models import DemandForecast
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
+from tests.filters import assert_refused
 from tests.marketplace.conftest import signed_in
 
 from .conftest import Sales
@@ -119,3 +122,23 @@ def test_api_ids_of_tenant_a_do_not_resolve_in_tenant_b(sales: Sales, tenant_b: 
     assert (listing["results"] if isinstance(listing, dict) else listing) == []
     body = client_b.get("/wawasan/hub/").content.decode()
     assert "Camilan" not in body and sales.market.pecel.name not in body
+
+
+def test_api_forecasts_filter_by_run_and_shop(sales: Sales, hub_operator: User) -> None:
+    earlier = services.run_forecast(services.current_week() - timedelta(days=7)).run
+    latest = services.run_forecast().run
+    api = signed_in(sales.market.tenant, hub_operator)
+
+    def rows(**params: str) -> list[tuple[int, int]]:
+        response = api.get("/api/v1/insights/forecasts/", {"page_size": "500", **params})
+        assert response.status_code == 200, response.content
+        return [(row["run"], row["shop"]) for row in response.json()["results"]]
+
+    assert rows() and {run for run, _shop in rows()} == {latest.pk}
+    assert rows(run=str(earlier.pk)) and {run for run, _shop in rows(run=str(earlier.pk))} == {earlier.pk}
+    pecel = str(sales.market.pecel.pk)
+    assert rows(shop=pecel) and {shop for _run, shop in rows(shop=pecel)} == {sales.market.pecel.pk}
+    assert {shop for _run, shop in rows(run=str(earlier.pk), shop=pecel)} == {sales.market.pecel.pk}
+    assert rows(run=str(latest.pk + earlier.pk)) == []  # no such run
+    for bad in ({"run": "terbaru"}, {"shop": "1.5"}):
+        assert_refused(api.get("/api/v1/insights/forecasts/", bad), *bad)

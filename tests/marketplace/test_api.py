@@ -167,3 +167,23 @@ def test_the_openapi_schema_documents_the_marketplace(bumdes: Client) -> None:
     create = paths["/api/v1/marketplace/orders/"]["post"]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
     assert "/api/v1/marketplace/products/" in paths and "/api/v1/marketplace/orders/{id}/" in paths
+
+
+def test_catalogue_search_within_a_shop_pages_and_counts(bumdes: Client, market: Market) -> None:
+    def names(**params: str) -> tuple[int, list[str]]:
+        response = bumdes.get(f"{BASE}/products/", params)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return body["count"], [p["name"] for p in body["results"]]
+
+    count, found = names(q="pecel")
+    assert count == len(found) and "Nasi pecel" in found and "Madumongso" not in found
+    assert names(q="pecel", shop=market.oleh.slug) == (0, [])
+    assert names(q="madumongso", shop=market.oleh.slug) == (1, ["Madumongso"])
+    assert names(shop=market.pecel.slug)[0] == 3
+    assert names(shop="tidak-ada") == (0, [])
+    count, first_page = names(shop=market.pecel.slug, page_size="2")
+    assert count == 3 and len(first_page) == 2
+    assert len(names(shop=market.pecel.slug, page_size="2", page="2")[1]) == 1
+    # Free text has no unreadable value; the page parameters keep the pagination's own answer.
+    assert bumdes.get(f"{BASE}/products/", {"q": "pecel", "page": "9"}).status_code == 404

@@ -7,6 +7,7 @@ from django.test import Client
 
 from apps.permits.models import Permit
 from apps.tenancy.models import Tenant
+from tests.filters import assert_refused
 
 from .conftest import NIK_MASKED, People, advance, application, logged_in, submitted_permit
 
@@ -160,3 +161,25 @@ def test_openapi_documents_every_permits_endpoint_without_warnings(client_a: Cli
     assert "multipart/form-data" in create
     served = client_a.get("/api/v1/schema/")
     assert served.status_code == 200 and b"/api/v1/permits/{id}/recommend/" in served.content
+
+
+def test_list_filters_narrow_and_refuse_unreadable_values(tenant_a: Tenant, people: People) -> None:
+    with tenant_a:
+        first = submitted_permit(people)
+        second = advance(submitted_permit(people, business_name="Toko Budi"), people, "recommended")
+    staf = logged_in(tenant_a, people.staf)
+
+    def ids(path: str, **params: str) -> set[int]:
+        response = staf.get(path, params)
+        assert response.status_code == 200, response.content
+        return {row["id"] if "business_name" in row else row["permit"] for row in response.json()["results"]}
+
+    assert ids("/api/v1/permits/") == {first.pk, second.pk}
+    assert ids("/api/v1/permits/", status="submitted") == {first.pk}
+    assert ids("/api/v1/permits/events/") == {first.pk, second.pk}
+    assert ids("/api/v1/permits/events/", permit=str(second.pk)) == {second.pk}
+    assert_refused(staf.get("/api/v1/permits/", {"status": "semua"}), "status")
+    for bad in ("abc", "1.5"):
+        assert_refused(staf.get("/api/v1/permits/events/", {"permit": bad}), "permit")
+    # A list parameter is not read on a detail route: the permit is found whatever its status.
+    assert staf.get(f"/api/v1/permits/{first.pk}/", {"status": "issued"}).status_code == 200

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.procurement.models import PurchaseRequest, Quote
 from apps.tenancy.models import Tenant
+from tests.filters import assert_refused
 
 from .conftest import RATIONALE, People, closed_request, logged_in, new_request
 
@@ -208,3 +209,24 @@ def test_openapi_documents_the_procurement_api(client_a: Client) -> None:
     award = paths["/api/v1/procurement/requests/{id}/award/"]["post"]
     assert {"403", "409", "422"} <= set(award["responses"])
     assert "AwardInput" in str(award["requestBody"])
+
+
+def test_request_list_filters_narrow_and_refuse_unreadable_values(tenant_a: Tenant, people: People) -> None:
+    with tenant_a:
+        draft = new_request(people, publish=False)
+        published = new_request(people)
+        past_deadline = closed_request(people, quoters=())
+    staff, umkm = logged_in(tenant_a, people.staf), logged_in(tenant_a, people.umkm)
+
+    def ids(client: Client, **params: str) -> set[int]:
+        response = client.get("/api/v1/procurement/requests/", params)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(staff) == {draft.pk, published.pk, past_deadline.pk}
+    assert ids(staff, status="draft") == {draft.pk}
+    assert ids(umkm) == {published.pk, past_deadline.pk}
+    assert ids(umkm, open_for_me="true") == ids(umkm, open_for_me="1") == {published.pk}
+    assert ids(umkm, open_for_me="false") == {published.pk, past_deadline.pk}
+    for bad in ({"status": "semua"}, {"open_for_me": "ya"}):
+        assert_refused(umkm.get("/api/v1/procurement/requests/", bad), *bad)

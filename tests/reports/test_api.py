@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import User
 from apps.reports import services
 from apps.reports.models import Report
+from tests.filters import assert_refused
 from tests.reports.conftest import World, png
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +122,35 @@ def test_openapi_documents_the_reports_api(client_a: Client, world: World) -> No
     assert {"category", "status", "date_from", "date_to"} <= {
         p["name"] for p in paths["/api/v1/reports/"]["get"]["parameters"]
     }
+
+
+def test_report_list_filters_by_day_and_refuses_unreadable_values(client_a: Client, world: World) -> None:
+    old = world.file(world.sampah)
+    Report.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+    new = world.file(world.jalan)
+    services.resolve(new, world.admin, "Beres")
+    today = timezone.localdate()
+
+    def codes(**params: str) -> list[str]:
+        response = client_a.get("/api/v1/reports/", params)
+        assert response.status_code == 200, response.content
+        return [r["code"] for r in response.json()["results"]]
+
+    assert codes() == [new.code, old.code]
+    assert codes(date_from=str(today)) == [new.code]
+    assert codes(date_to=str(today - timedelta(days=5))) == [old.code]
+    assert codes(status="closed") == [new.code]
+    assert codes(status="resolved", category="jalan-rusak") == [new.code]
+    assert codes(category="keamanan") == []
+    for bad in ({"status": "semua"}, {"date_from": "2026-02-30"}, {"date_to": "06/12/2026"}):
+        assert_refused(client_a.get("/api/v1/reports/", bad), *bad)
+
+
+def test_an_unreadable_filter_is_explained_in_the_requests_language(client_a: Client, world: World) -> None:
+    indonesian = assert_refused(client_a.get("/api/v1/reports/", {"date_from": "kemarin"}), "date_from")
+    assert indonesian["message"] == "Parameter penyaringan tidak valid."
+    assert indonesian["details"] == {"date_from": ["Tanggal harus berformat TTTT-BB-HH, mis. 2026-03-01."]}
+    english = client_a.get("/api/v1/reports/", {"date_from": "yesterday", "status": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    details = assert_refused(english, "date_from", "status")["details"]
+    assert details["date_from"] == ["Dates must be YYYY-MM-DD, e.g. 2026-03-01."]
+    assert details["status"] == ["Select a valid choice. x is not one of the available choices."]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +15,7 @@ from apps.agenda import selectors, services
 from apps.agenda.models import Audience, Event
 from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 
+from .filters import EventFilter
 from .serializers import EventSerializer
 
 
@@ -38,13 +36,6 @@ def _input(data: dict[str, Any]) -> services.EventInput:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("from", str, description="Tanggal awal (TTTT-BB-HH), termasuk"),
-            OpenApiParameter("to", str, description="Tanggal akhir (TTTT-BB-HH), termasuk"),
-            OpenApiParameter("audience", str, enum=Audience.values),
-        ]
-    ),
     create=extend_schema(
         description="Buat kegiatan. Selesai sebelum mulai, RT/RW tak dikenal → 422.",
         parameters=[OPENAPI_PARAMETER],
@@ -55,18 +46,11 @@ class EventViewSet(viewsets.ModelViewSet[Event]):
     staff see everything, including staff-only events."""
 
     serializer_class = EventSerializer
+    filterset_class = EventFilter
 
     def get_queryset(self) -> QuerySet[Event]:
         user = self.request.user if self.request.user.is_authenticated else None
-        qs = selectors.visible_events(user)
-        params = self.request.query_params
-        if (start := parse_date(params.get("from", "") or "")) is not None:
-            qs = qs.filter(ends_at__gt=timezone.make_aware(datetime.combine(start, time.min)))
-        if (end := parse_date(params.get("to", "") or "")) is not None:
-            qs = qs.filter(starts_at__lt=timezone.make_aware(datetime.combine(end, time.max)))
-        if value := params.get("audience"):
-            qs = qs.filter(audience=value)
-        return qs
+        return selectors.visible_events(user)
 
     @idempotent("agenda.event")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -28,6 +28,7 @@ from apps.core.errors import NotFound, ValidationFailed
 from apps.core.idempotency import idempotent
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 
+from .filters import BeneficiaryFilter, DistributionFilter, EnrolmentFilter
 from .serializers import (
     BeneficiarySerializer,
     ConflictSerializer,
@@ -130,9 +131,6 @@ class ProgramViewSet(
         return Response({"created": created})
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("q", str, description="Cari nama")]),
-)
 class BeneficiaryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Beneficiary]
 ):
@@ -140,12 +138,8 @@ class BeneficiaryViewSet(
 
     serializer_class = BeneficiarySerializer
     permission_classes = [IsAidStaff]
-
-    def get_queryset(self) -> QuerySet[Beneficiary]:
-        qs = Beneficiary.objects.select_related("rt__rw").order_by("name", "pk")
-        if q := self.request.query_params.get("q", "").strip():
-            qs = qs.filter(name__icontains=q)
-        return qs
+    queryset = Beneficiary.objects.select_related("rt__rw").order_by("name", "pk")
+    filterset_class = BeneficiaryFilter
 
     @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
     @idempotent("aid.beneficiary")
@@ -172,14 +166,6 @@ class BeneficiaryViewSet(
         return Response(BeneficiarySerializer(beneficiary).data)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("program", int),
-            OpenApiParameter("status", str, enum=Enrolment.Status.values),
-        ]
-    ),
-)
 class EnrolmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Enrolment]
 ):
@@ -188,15 +174,8 @@ class EnrolmentViewSet(
 
     serializer_class = EnrolmentSerializer
     permission_classes = [IsAidStaff]
-
-    def get_queryset(self) -> QuerySet[Enrolment]:
-        qs = Enrolment.objects.select_related("program", "beneficiary").order_by("program__name", "beneficiary__name")
-        params = self.request.query_params
-        if (program := params.get("program")) is not None:
-            qs = qs.filter(program_id=program) if program.isdigit() else qs.none()
-        if value := params.get("status"):
-            qs = qs.filter(status=value)
-        return qs
+    queryset = Enrolment.objects.select_related("program", "beneficiary").order_by("program__name", "beneficiary__name")
+    filterset_class = EnrolmentFilter
 
     @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
     @idempotent("aid.enrolment")
@@ -219,14 +198,6 @@ class EnrolmentViewSet(
         return Response(EnrolmentSerializer(enrolment).data)
 
 
-_DISTRIBUTION_FILTERS = [
-    OpenApiParameter("program", int),
-    OpenApiParameter("period", str, description="TTTT-BB"),
-    OpenApiParameter("status", str, enum=Distribution.Status.values),
-]
-
-
-@extend_schema_view(list=extend_schema(parameters=_DISTRIBUTION_FILTERS))
 class DistributionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Distribution]
 ):
@@ -236,12 +207,11 @@ class DistributionViewSet(
     serializer_class = DistributionSerializer
     permission_classes = [IsAidStaff]
     parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
+    filterset_class = DistributionFilter
+    filterset_actions = ("list", "export")
 
     def get_queryset(self) -> QuerySet[Distribution]:
-        params = self.request.query_params
-        return selectors.distributions(
-            program=params.get("program"), period=params.get("period", ""), status=params.get("status", "")
-        )
+        return selectors.distributions()
 
     @extend_schema(parameters=[idempotency.OPENAPI_PARAMETER])
     @idempotent("aid.distribution")
@@ -288,7 +258,8 @@ class DistributionViewSet(
         return Response(DistributionSerializer(distribution).data)
 
     @extend_schema(
-        parameters=[*_DISTRIBUTION_FILTERS, OpenApiParameter("file_format", str, enum=list(FORMATS), default="xlsx")],
+        filters=True,  # the list's filters, documented on this action too
+        parameters=[OpenApiParameter("file_format", str, enum=list(FORMATS), default="xlsx")],
         responses={
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="file_format=xlsx"
@@ -302,7 +273,7 @@ class DistributionViewSet(
         file_format = request.query_params.get("file_format", "xlsx")
         if file_format not in FORMATS:
             raise ValidationFailed(_("Format ekspor harus xlsx atau csv."), code="invalid_format")
-        content, content_type, extension = export_distributions(self.get_queryset(), file_format)
+        content, content_type, extension = export_distributions(self.filter_queryset(self.get_queryset()), file_format)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="penyaluran-bansos.{extension}"'
         return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.insights import selectors
 from apps.insights.models import DemandForecast, ForecastRun
 
+from .filters import DemandForecastFilter
 from .serializers import DemandForecastSerializer, ForecastRunSerializer
 
 
@@ -24,31 +25,17 @@ class IsPlanner(BasePermission):
         return selectors.may_plan(cast(User, request.user))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Perkiraan permintaan per toko dan kategori (perhitungan terbaru)",
-        parameters=[
-            OpenApiParameter("shop", int, description="ID toko"),
-            OpenApiParameter("run", int, description="ID perhitungan (bawaan: terbaru)"),
-        ],
-    )
-)
+@extend_schema_view(list=extend_schema(summary="Perkiraan permintaan per toko dan kategori (perhitungan terbaru)"))
 class DemandForecastViewSet(viewsets.ReadOnlyModelViewSet[DemandForecast]):
     serializer_class = DemandForecastSerializer
     permission_classes = [IsAuthenticated]
     queryset = DemandForecast.objects.none()  # for the schema; get_queryset scopes by user
+    filterset_class = DemandForecastFilter
+    # A forecast of an earlier run is read with that run's ?run= (the list holds the latest run's).
+    filterset_actions = ("list", "retrieve")
 
     def get_queryset(self) -> QuerySet[DemandForecast]:
-        user = cast(User, self.request.user)
-        run_id = self.request.query_params.get("run", "")
-        run = ForecastRun.objects.filter(pk=int(run_id)).first() if run_id.isdigit() else None
-        if run_id and run is None:
-            return DemandForecast.objects.none()
-        qs = selectors.forecasts_for(user, run)
-        shop = self.request.query_params.get("shop", "")
-        if shop:
-            qs = qs.filter(shop_id=int(shop)) if shop.isdigit() else qs.none()
-        return qs
+        return selectors.forecasts_for(cast(User, self.request.user))
 
 
 @extend_schema_view(list=extend_schema(summary="Riwayat perhitungan perkiraan (operator hub dan petugas)"))

@@ -35,6 +35,7 @@ from apps.core.idempotency import idempotent
 
 from .. import selectors, services
 from ..models import Application, Lender, Loan, LoanProduct
+from .filters import ApplicationFilter
 from .serializers import (
     AmountInput,
     ApplicationSerializer,
@@ -111,13 +112,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Application.objects.none()  # the model for the API schema; get_queryset() filters
 
     serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
 
     def get_queryset(self) -> QuerySet[Application]:
-        qs = Application.objects.filter(lender__in=_lenders(self.request)).select_related(
-            "lender", "applicant", "assessment__model_version", "loan"
+        return (
+            Application.objects.filter(lender__in=_lenders(self.request))
+            .select_related("lender", "applicant", "assessment__model_version", "loan")
+            .order_by("-id")
         )
-        status = self.request.query_params.get("status")
-        return (qs.filter(status=status) if status else qs).order_by("-id")
 
     @extend_schema(
         request=DecisionInput,

@@ -16,7 +16,7 @@ from typing import Any, cast
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -31,6 +31,7 @@ from apps.marketplace import selectors, services
 from apps.marketplace.models import Order, Product, Shop, Variant
 from apps.payments import services as payments
 
+from .filters import ProductFilter
 from .serializers import (
     MarketActionInput,
     MarketCheckoutSerializer,
@@ -101,18 +102,11 @@ class ShopViewSet(viewsets.ReadOnlyModelViewSet[Shop]):
         return list(MarketShopSerializer(shops, many=True, context=context).data)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Cari (toleran salah ketik), mis. “keripik tempe”"),
-            OpenApiParameter("shop", str, description="Slug toko"),
-        ]
-    )
-)
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     """The catalogue: products on sale with variants, prices (integer rupiah) and availability."""
 
     serializer_class = MarketProductSerializer
+    filterset_class = ProductFilter
 
     def get_queryset(self) -> QuerySet[Product]:
         return (
@@ -134,21 +128,8 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         return Response(page)
 
     def _page(self, request: Request) -> dict[str, Any]:
-        query = request.query_params.get("q", "")
-        shop = None
-        if request.query_params.get("shop"):
-            shop = Shop.objects.filter(slug=request.query_params["shop"], is_active=True).first()
-            if shop is None:
-                return {"count": 0, "next": None, "previous": None, "results": []}
-        if query or shop is not None:
-            found = selectors.search_products(query, shop=shop, limit=200)
-            ids = [p.pk for p in found]
-            by_id = {p.pk: p for p in self.get_queryset().filter(pk__in=ids)}
-            products: Any = [by_id[pk] for pk in ids if pk in by_id]
-        else:
-            products = self.get_queryset()
-        page = self.paginate_queryset(products)
-        results = list(MarketProductSerializer(page or [], many=True, context=self.get_serializer_context()).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        results = list(MarketProductSerializer(page, many=True, context=self.get_serializer_context()).data)
         return dict(self.get_paginated_response(results).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -34,6 +34,7 @@ from apps.core.idempotency import idempotent
 from apps.permits import certificate, kbli, policy, selectors, services, workflow
 from apps.permits.models import Permit, PermitEvent
 
+from .filters import PermitEventFilter, PermitFilter
 from .serializers import (
     KbliSerializer,
     NibSerializer,
@@ -107,20 +108,16 @@ def _step_action(name: str) -> Callable[..., Response]:
     )
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str, description="Saring menurut status")])
 class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Permit]):
     """Izin usaha mikro yang terlihat oleh pengguna (pemohon: miliknya; RT/RW: RT-nya; petugas/lurah: semua)."""
 
     serializer_class = PermitSerializer
     lookup_value_regex = r"\d+"
     parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
+    filterset_class = PermitFilter
 
     def get_queryset(self) -> QuerySet[Permit]:
-        qs = selectors.visible_permits(self.request.user).order_by("-created_at", "-id")
-        wanted = self.request.query_params.get("status")
-        if wanted:
-            qs = qs.filter(status=wanted)
-        return qs
+        return selectors.visible_permits(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(
         request=PermitCreateSerializer,
@@ -237,18 +234,14 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(data)
 
 
-@extend_schema(parameters=[OpenApiParameter("permit", int, description="Hanya riwayat izin ini")])
 class PermitEventViewSet(viewsets.ReadOnlyModelViewSet[PermitEvent]):
     """Riwayat semua izin yang terlihat oleh pengguna."""
 
     serializer_class = PermitEventSerializer
+    filterset_class = PermitEventFilter
 
     def get_queryset(self) -> QuerySet[PermitEvent]:
-        qs = selectors.visible_events(self.request.user).order_by("-created_at", "-id")
-        wanted = self.request.query_params.get("permit")
-        if wanted:
-            qs = qs.filter(permit_id=wanted) if wanted.isdigit() else qs.none()
-        return qs
+        return selectors.visible_events(self.request.user).order_by("-created_at", "-id")
 
 
 class KbliViewSet(viewsets.ViewSet):

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
@@ -32,6 +32,7 @@ from apps.core.idempotency import idempotent
 from apps.procurement import pdf, policy, selectors, services, workflow
 from apps.procurement.models import Award, PurchaseOrder, PurchaseRequest, Quote
 
+from .filters import PurchaseRequestFilter
 from .serializers import (
     ProcurementAcceptInputSerializer,
     ProcurementAwardInputSerializer,
@@ -87,35 +88,23 @@ class FirstRendererNegotiation(BaseContentNegotiation):
         return (renderers[0], renderers[0].media_type)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", str, description="Saring menurut status"),
-        OpenApiParameter("open_for_me", bool, description="UMKM: hanya yang terbuka dan boleh saya tawar"),
-    ]
-)
 class PurchaseRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[PurchaseRequest]
 ):
     """Permintaan pengadaan. Petugas melihat semua; pengguna lain melihat yang sudah diumumkan."""
 
     serializer_class = PurchaseRequestSerializer
+    filterset_class = PurchaseRequestFilter
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[PurchaseRequest]:
-        qs = selectors.with_viewer_facts(
+        return selectors.with_viewer_facts(
             selectors.visible_requests(self.request.user)
             .select_related("award__quote", "order")
             .prefetch_related("items")
             .order_by("-created_at", "-id"),
             self.request.user,
         )
-        params = self.request.query_params
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("open_for_me") in ("1", "true"):
-            ids = [purchase.pk for purchase, _e in selectors.open_requests_for(self.request.user)]
-            qs = qs.filter(pk__in=ids)
-        return qs
 
     def _answer(self, request: Request, purchase: PurchaseRequest | int, code: int = status.HTTP_200_OK) -> Response:
         pk = purchase if isinstance(purchase, int) else purchase.pk

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -22,6 +20,7 @@ from apps.core.idempotency import idempotent
 from apps.reports import selectors, services
 from apps.reports.models import Category, Report
 
+from .filters import ReportFilter
 from .serializers import (
     ActionSerializer,
     CategorySerializer,
@@ -31,13 +30,6 @@ from .serializers import (
     ReportSerializer,
     UpdateSerializer,
 )
-
-FILTERS = [
-    OpenApiParameter("category", OpenApiTypes.STR, description="Kode kategori"),
-    OpenApiParameter("status", OpenApiTypes.STR, description="Status internal, atau open/closed"),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Dilaporkan sejak (YYYY-MM-DD)"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Dilaporkan sampai (YYYY-MM-DD)"),
-]
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
@@ -52,7 +44,6 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
         return selectors.active_categories().prefetch_related("attributes")
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTERS))
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Report]):
     """Citizen reports. Reading is public (no personal data); filing and acting need a sign-in."""
 
@@ -60,6 +51,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_field = "code"
     lookup_value_regex = "LP-[A-Za-z0-9]+"
     parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
+    filterset_class = ReportFilter
 
     def get_permissions(self) -> list[Any]:
         if self.action in ("list", "retrieve", "nearby", "updates") and self.request.method == "GET":
@@ -67,14 +59,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return [permissions.IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Report]:
-        params = self.request.query_params
-        filters = selectors.ReportFilter(
-            category=params.get("category", ""),
-            status=params.get("status", ""),
-            date_from=_date(params.get("date_from")),
-            date_to=_date(params.get("date_to")),
-        )
-        return selectors.public_reports(filters).prefetch_related("photos")
+        return selectors.public_reports().prefetch_related("photos")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Public and the same for every caller: cached per query until a report changes."""
@@ -173,10 +158,3 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             update = services.add_note(report, request.user, data.validated_data["note"])  # type: ignore[arg-type]
             return Response(UpdateSerializer(update).data, status=status.HTTP_201_CREATED)
         return Response(UpdateSerializer(selectors.timeline(report), many=True).data)
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -25,6 +24,7 @@ from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
 from apps.tenancy import operations, services
 from apps.tenancy.models import ActivationJob, Region, Tenant, TenantArchive, TenantOperationJob
 
+from .filters import RegionFilter
 from .permissions import IsFranchiseOperator
 from .serializers import (
     PRIMARY_DOMAIN_PREFETCH,
@@ -44,28 +44,12 @@ def _actor(request: Request) -> User:
     return cast(User, request.user)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", str, description="Search by name or code prefix"),
-        OpenApiParameter("level", int, description="1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa/kelurahan"),
-        OpenApiParameter("parent", str, description="Children of this code"),
-    ]
-)
 class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
     serializer_class = RegionSerializer
     permission_classes = [IsFranchiseOperator]
     lookup_value_regex = r"[0-9.]+"
-
-    def get_queryset(self) -> QuerySet[Region]:
-        qs = Region.objects.select_related("tenant").order_by("code")
-        params = self.request.query_params
-        if q := params.get("q", "").strip():
-            qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
-        if level := params.get("level"):
-            qs = qs.filter(level=level) if level.isdigit() else qs.none()
-        if parent := params.get("parent"):
-            qs = qs.filter(parent_id=parent)
-        return qs
+    queryset = Region.objects.select_related("tenant").order_by("code")
+    filterset_class = RegionFilter
 
 
 class TenantViewSet(

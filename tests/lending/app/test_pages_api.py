@@ -11,6 +11,7 @@ from apps.lending import credit, services
 from apps.lending.models import Application, ApplicationStatus, Lender, Loan, LoanEvent, Offer
 from apps.payments.models import JournalEntry
 from apps.tenancy.models import Tenant
+from tests.filters import assert_refused
 
 from .conftest import GOOD, World, balance, disbursed, fund, make_world, submit
 
@@ -190,3 +191,18 @@ def test_write_off_and_recovery_pages(world: World) -> None:
     assert response.status_code == 302
     loan.refresh_from_db()
     assert loan.recovered_amount == 100_000
+
+
+def test_api_application_list_filters_by_status(world: World) -> None:
+    application = submit(world)
+    api = client_as(world.officer)
+
+    def ids(**params: str) -> list[int]:
+        response = api.get("/api/v1/lending/applications/", params)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(status="submitted") == [application.pk] and ids(status="rejected") == []
+    assert api.post(f"/api/v1/lending/applications/{application.pk}/reject/", {"reason": "Belum"}).status_code == 200
+    assert ids(status="rejected") == [application.pk] and ids(status="submitted") == []
+    assert_refused(api.get("/api/v1/lending/applications/", {"status": "semua"}), "status")
