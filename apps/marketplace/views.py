@@ -138,8 +138,7 @@ def product_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "product": product,
         "variants": [(v, available.get(v.pk, 0)) for v in variants],
-        "verified": selectors.is_verified(product.shop),
-        "rating": selectors.product_rating(product),
+        **fragments.product_summary(product),
         "extras": fragments.product_extras(product),
         "is_owner": user.is_authenticated and (user.pk == product.shop.owner_id or user.is_staff),
         "cart_count": _cart_count(user),
