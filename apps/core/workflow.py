@@ -4,7 +4,7 @@ An app lists its statuses and its steps (`Step(action, sources, target)`, plus w
 in `actor` and `reason_required`) in a `Machine`. Services ask the machine whether a step may be
 taken now (`require`) and take the target from the step; pages and docs ask what may follow
 (`allowed`, `as_mermaid`). Who may act, and any other condition, stays with the app.
-No Django model import: the apps' workflow modules import this.
+No Django model import, so a workflow module that its app's models import can build on it.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Machine(Generic[A]):
         return step
 
     def as_mermaid(self) -> str:
-        """The machine as a Mermaid state diagram (docs/ARCHITECTURE.md shows them)."""
+        """The machine as a Mermaid state diagram (docs/state-machines.md shows them all)."""
         lines = ["stateDiagram-v2"]
         lines += [
             f"    {source} --> {step.target}: {step.action}" for step in self.steps.values() for source in step.sources

@@ -42,13 +42,12 @@ STAFF = "staff"
 SYSTEM = "system"
 
 # Each step: the statuses it may start from, the status it leads to, who may take it.
-_PAYABLE = (Status.AWAITING_PAYMENT,)
 ORDER: Machine[frozenset[str]] = Machine(
     "order",
     Status.values,
     (
-        Step("pay", _PAYABLE, Status.PAID, frozenset({BUYER, SYSTEM})),
-        Step("choose_cod", _PAYABLE, Status.COD, frozenset({BUYER, SYSTEM})),
+        Step("pay", (Status.AWAITING_PAYMENT,), Status.PAID, frozenset({BUYER, SYSTEM})),
+        Step("choose_cod", (Status.AWAITING_PAYMENT,), Status.COD, frozenset({BUYER, SYSTEM})),
         Step("accept", (Status.PAID, Status.COD), Status.ACCEPTED, frozenset({SHOP, STAFF})),
         Step("pack", (Status.ACCEPTED,), Status.PACKED, frozenset({SHOP, STAFF})),
         Step("ship", (Status.PACKED,), Status.SHIPPED, frozenset({SHOP, STAFF})),
@@ -60,7 +59,7 @@ ORDER: Machine[frozenset[str]] = Machine(
             Status.CANCELLED,
             frozenset({BUYER, SHOP, STAFF}),
         ),
-        Step("expire", _PAYABLE, Status.EXPIRED, frozenset({SYSTEM})),
+        Step("expire", (Status.AWAITING_PAYMENT,), Status.EXPIRED, frozenset({SYSTEM})),
         Step("refund", (Status.SHIPPED, Status.DELIVERED, Status.COMPLETED), Status.REFUNDED, frozenset({SHOP, STAFF})),
     ),
 )
