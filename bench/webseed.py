@@ -260,7 +260,7 @@ def _orders(rng: random.Random, buyers: list[Any], variants_by_shop: list[list[i
             for order in result.orders:
                 for action in ("accept", "pack", "ship", "deliver", "complete"):
                     order.refresh_from_db()
-                    if order.status in lifecycle.ACTIONS[action][0]:
+                    if action in lifecycle.ORDER.allowed(order.status):
                         market.transition(order, action, actor=buyer if action == "complete" else order.shop.owner)
         if (i + 1) % 250 == 0:
             log(f"  {i + 1}/{ORDERS} checkouts")

@@ -203,7 +203,7 @@ def _completed_order(buyer: User, items: list[tuple[str, int]], *, key: str, pay
 
 
 def _possible(order: Order) -> set[str]:
-    return {a for a, (sources, _to, _who) in lifecycle.ACTIONS.items() if order.status in sources}
+    return set(lifecycle.ORDER.allowed(order.status))
 
 
 def _review(order: Order, buyer: User, rating: int, comment: str, *, line_id: int | None = None) -> None:

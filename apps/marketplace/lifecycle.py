@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.workflow import Machine, Step
+
 
 class Status(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("Menunggu pembayaran")
@@ -39,27 +41,28 @@ COURIER = "courier"
 STAFF = "staff"
 SYSTEM = "system"
 
-# action -> (statuses it may start from, status it leads to, who may take it)
-ACTIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
-    "pay": (frozenset({Status.AWAITING_PAYMENT}), Status.PAID, frozenset({BUYER, SYSTEM})),
-    "choose_cod": (frozenset({Status.AWAITING_PAYMENT}), Status.COD, frozenset({BUYER, SYSTEM})),
-    "accept": (frozenset({Status.PAID, Status.COD}), Status.ACCEPTED, frozenset({SHOP, STAFF})),
-    "pack": (frozenset({Status.ACCEPTED}), Status.PACKED, frozenset({SHOP, STAFF})),
-    "ship": (frozenset({Status.PACKED}), Status.SHIPPED, frozenset({SHOP, STAFF})),
-    "deliver": (frozenset({Status.SHIPPED}), Status.DELIVERED, frozenset({SHOP, COURIER, STAFF})),
-    "complete": (frozenset({Status.DELIVERED}), Status.COMPLETED, frozenset({BUYER, STAFF, SYSTEM})),
-    "cancel": (
-        frozenset({Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ACCEPTED, Status.PACKED}),
-        Status.CANCELLED,
-        frozenset({BUYER, SHOP, STAFF}),
+# Each step: the statuses it may start from, the status it leads to, who may take it.
+ORDER: Machine[frozenset[str]] = Machine(
+    "order",
+    Status.values,
+    (
+        Step("pay", (Status.AWAITING_PAYMENT,), Status.PAID, frozenset({BUYER, SYSTEM})),
+        Step("choose_cod", (Status.AWAITING_PAYMENT,), Status.COD, frozenset({BUYER, SYSTEM})),
+        Step("accept", (Status.PAID, Status.COD), Status.ACCEPTED, frozenset({SHOP, STAFF})),
+        Step("pack", (Status.ACCEPTED,), Status.PACKED, frozenset({SHOP, STAFF})),
+        Step("ship", (Status.PACKED,), Status.SHIPPED, frozenset({SHOP, STAFF})),
+        Step("deliver", (Status.SHIPPED,), Status.DELIVERED, frozenset({SHOP, COURIER, STAFF})),
+        Step("complete", (Status.DELIVERED,), Status.COMPLETED, frozenset({BUYER, STAFF, SYSTEM})),
+        Step(
+            "cancel",
+            (Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ACCEPTED, Status.PACKED),
+            Status.CANCELLED,
+            frozenset({BUYER, SHOP, STAFF}),
+        ),
+        Step("expire", (Status.AWAITING_PAYMENT,), Status.EXPIRED, frozenset({SYSTEM})),
+        Step("refund", (Status.SHIPPED, Status.DELIVERED, Status.COMPLETED), Status.REFUNDED, frozenset({SHOP, STAFF})),
     ),
-    "expire": (frozenset({Status.AWAITING_PAYMENT}), Status.EXPIRED, frozenset({SYSTEM})),
-    "refund": (
-        frozenset({Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}),
-        Status.REFUNDED,
-        frozenset({SHOP, STAFF}),
-    ),
-}
+)
 # A buyer may cancel only before the shop has accepted.
 BUYER_MAY_CANCEL_FROM = frozenset({Status.AWAITING_PAYMENT, Status.PAID, Status.COD})
 
@@ -94,10 +97,10 @@ ACTION_BUTTONS: dict[str, object] = {
 
 def allowed(action: str, status: str, roles: set[str]) -> bool:
     """May someone with `roles` take `action` on an order in `status`?"""
-    rule = ACTIONS.get(action)
-    if rule is None:
+    step = ORDER.steps.get(action)
+    if step is None:
         return False
-    sources, _target, who = rule
-    if status not in sources or not (roles & who):
+    who = step.actor or frozenset()
+    if status not in step.sources or not (roles & who):
         return False
     return not (action == "cancel" and roles & who == {BUYER} and status not in BUYER_MAY_CANCEL_FROM)

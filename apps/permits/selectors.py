@@ -32,7 +32,7 @@ def visible_events(user: Any) -> QuerySet[PermitEvent]:
 def available_actions(permit: Permit, user: Any) -> list[str]:
     """The workflow steps `user` may take on `permit` now, in workflow order."""
     actions = []
-    for step in workflow.STEPS.values():
+    for step in workflow.PERMIT.steps.values():
         if permit.status in step.sources and policy.acts_as(user, workflow.actor_for(step, permit.status), permit):
             actions.append(step.action)
     return actions

@@ -185,7 +185,8 @@ def _panel_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
         "permit": permit,
         "events": permit.events.select_related("actor").order_by("created_at", "id"),
         "actions": [
-            {"name": a, "label": labels[a], "reason_required": workflow.STEPS[a].reason_required} for a in actions
+            {"name": a, "label": labels[a], "reason_required": workflow.PERMIT.steps[a].reason_required}
+            for a in actions
         ],
         "can_edit": permit.status in services.EDITABLE
         and policy.acts_as(user, Actor.APPLICANT_OR_STAFF, permit) is not None,
@@ -209,7 +210,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     permit = _visible_or_404(request, pk)
-    if action not in workflow.STEPS:
+    if action not in workflow.PERMIT.steps:
         raise Http404
     try:
         permit = services.take_step(permit, _user(request), action, request.POST.get("reason", ""))

@@ -1,4 +1,4 @@
-"""The permit workflow as data: states, steps, who takes each step. No Django import.
+"""The permit workflow as data: states, steps, who takes each step (a core Machine). No Django model import.
 
     draft ─submit→ submitted ─recommend→ recommended ─verify→ verified ─approve→ approved ─issue→ issued
                      │ (RT/RW head)          │ (staff)            │ (lurah)            (staff)   │
@@ -12,8 +12,9 @@ decision (approval or rejection). Nobody takes an official step on their own per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from apps.core.workflow import Machine, Step
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -56,30 +57,24 @@ RESPONSIBLE = {
 OFFICIAL = (Actor.RT_RW, Actor.STAFF, Actor.LURAH)
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    actor: Actor | None  # None: whoever is RESPONSIBLE for the current status
-    reason_required: bool = False
-
-
+# A step's actor None means: whoever is RESPONSIBLE for the current status.
 SUBMIT = Step("submit", (DRAFT,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
 RECOMMEND = Step("recommend", (SUBMITTED,), RECOMMENDED, Actor.RT_RW)
 VERIFY = Step("verify", (RECOMMENDED,), VERIFIED, Actor.STAFF)
 APPROVE = Step("approve", (VERIFIED,), APPROVED, Actor.LURAH)
 ISSUE = Step("issue", (APPROVED,), ISSUED, Actor.STAFF)
-RETURN = Step("return", (SUBMITTED, RECOMMENDED, VERIFIED), RETURNED, None, reason_required=True)
-REJECT = Step("reject", (SUBMITTED, RECOMMENDED, VERIFIED), REJECTED, None, reason_required=True)
+RETURN: Step[Actor] = Step("return", (SUBMITTED, RECOMMENDED, VERIFIED), RETURNED, None, reason_required=True)
+REJECT: Step[Actor] = Step("reject", (SUBMITTED, RECOMMENDED, VERIFIED), REJECTED, None, reason_required=True)
 RESUBMIT = Step("resubmit", (RETURNED,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
 WITHDRAW = Step("withdraw", (DRAFT, SUBMITTED, RECOMMENDED, VERIFIED, RETURNED), WITHDRAWN, Actor.APPLICANT)
 REVOKE = Step("revoke", (ISSUED,), REVOKED, Actor.LURAH, reason_required=True)
 
-STEPS = {s.action: s for s in (SUBMIT, RECOMMEND, VERIFY, APPROVE, ISSUE, RETURN, REJECT, RESUBMIT, WITHDRAW, REVOKE)}
+PERMIT = Machine(
+    "permit", STATUSES, (SUBMIT, RECOMMEND, VERIFY, APPROVE, ISSUE, RETURN, REJECT, RESUBMIT, WITHDRAW, REVOKE)
+)
 
 
-def actor_for(step: Step, status: str) -> Actor:
+def actor_for(step: Step[Actor], status: str) -> Actor:
     """Who may take `step` while the permit is in `status`."""
     if step.actor is not None:
         return step.actor

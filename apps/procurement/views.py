@@ -446,7 +446,7 @@ def _run_step(request: HttpRequest, purchase: PurchaseRequest, step: str) -> str
 def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """A workflow step from a page form; errors come back on the same page with their status."""
     purchase = _visible_or_404(request, pk)
-    if name not in workflow.STEPS or name == "quote":
+    if name not in workflow.PURCHASE.steps or name == "quote":
         raise Http404
     from_compare = name in ("evaluate", "award")
     try:

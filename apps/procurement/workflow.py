@@ -1,4 +1,4 @@
-"""The procurement workflow as data: statuses, steps and who takes them. No Django import.
+"""The procurement workflow as data: statuses, steps and who takes them (a core Machine). No Django model import.
 
     draft ─publish→ open ─(deadline passes)─ evaluate → evaluated ─award→ awarded ─order→ ordered
       │               │  (UMKM quote/revise until      │ (re-evaluate)                     │
@@ -13,8 +13,9 @@ reports delivery; staff accept it and record payment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from apps.core.workflow import Machine, Step
 
 DRAFT = "draft"
 OPEN = "open"
@@ -37,15 +38,6 @@ class Actor(StrEnum):
     WINNER_OR_STAFF = "winner_or_staff"  # the awarded UMKM, or staff on its behalf
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    actor: Actor
-    reason_required: bool = False
-
-
 PUBLISH = Step("publish", (DRAFT,), OPEN, Actor.STAFF)
 QUOTE = Step("quote", (OPEN,), OPEN, Actor.SUPPLIER)
 EVALUATE = Step("evaluate", (OPEN, EVALUATED), EVALUATED, Actor.STAFF, reason_required=True)
@@ -56,5 +48,5 @@ DELIVER = Step("deliver", (ORDERED,), DELIVERED, Actor.WINNER_OR_STAFF)
 ACCEPT = Step("accept", (DELIVERED,), ACCEPTED, Actor.STAFF)
 PAY = Step("pay", (ACCEPTED,), PAID, Actor.STAFF)
 
-STEPS = {s.action: s for s in (PUBLISH, QUOTE, EVALUATE, AWARD, CANCEL, ORDER, DELIVER, ACCEPT, PAY)}
-STAFF_STEPS = tuple(s.action for s in STEPS.values() if s.actor == Actor.STAFF)
+PURCHASE = Machine("purchase_request", STATUSES, (PUBLISH, QUOTE, EVALUATE, AWARD, CANCEL, ORDER, DELIVER, ACCEPT, PAY))
+STAFF_STEPS = tuple(s.action for s in PURCHASE.steps.values() if s.actor == Actor.STAFF)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from apps.marketplace import services
+from apps.marketplace import lifecycle, services
 from apps.marketplace.lifecycle import Status
 from apps.marketplace.models import CartItem, Order, OrderEvent, Placement, Reservation, Stock
 from apps.notifications.models import Message
@@ -245,6 +245,27 @@ def test_transitions_out_of_order_are_409_and_change_nothing(
     assert caught.value.code == code
     order.refresh_from_db()
     assert (order.status, OrderEvent.objects.count(), stock_of(market.keripik)) == before
+    label, done = order.get_status_display(), lifecycle.ACTION_LABELS[action]
+    assert str(caught.value) == f"Pesanan berstatus “{label}” tidak bisa: {done}."
+    assert caught.value.details == {"status": order.status}
+
+
+def test_a_buyer_cancels_only_before_the_shop_accepts_and_pays_only_once(market: Market) -> None:
+    order = place(market, [(market.keripik, 1)])[0]
+    services.pay_order(order, "cod", payer=market.joko, idempotency_key=key())
+    services.transition(order, "accept", actor=market.sri)
+    with pytest.raises(Conflict) as late:
+        services.transition(order, "cancel", actor=market.joko)
+    assert (late.value.code, str(late.value)) == (
+        "invalid_transition",
+        "Toko sudah menerima pesanan ini; minta toko untuk membatalkannya.",
+    )
+    with pytest.raises(Conflict) as paid:
+        services.pay_order(order, "wallet", payer=market.joko, idempotency_key=key())
+    assert (paid.value.code, str(paid.value)) == (
+        "not_awaiting_payment",
+        "Pesanan ini sudah berstatus “Diterima toko”.",
+    )
 
 
 def test_who_may_take_which_step(market: Market) -> None:

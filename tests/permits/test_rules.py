@@ -115,7 +115,7 @@ def test_sniffing_reads_magic_bytes(head: bytes, kind: uploads.FileKind | None) 
 
 
 def test_workflow_table_is_consistent() -> None:
-    for step in workflow.STEPS.values():
+    for step in workflow.PERMIT.steps.values():
         assert step.target in workflow.STATUSES
         assert all(source in workflow.STATUSES for source in step.sources)
         for source in step.sources:

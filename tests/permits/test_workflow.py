@@ -71,7 +71,7 @@ def test_every_role_on_every_step(
 ) -> None:
     with tenant_a:
         permit = permit_in(status, people)
-        target = workflow.STEPS[action].target
+        target = workflow.PERMIT.steps[action].target
         for name, user in people.everyone().items():
             before = snapshot(permit)
             if name in allowed:
@@ -147,6 +147,9 @@ def test_steps_out_of_order_are_409_and_change_nothing(
         with pytest.raises(Conflict) as info:
             services.take_step(permit, people.everyone()[who], action, "alasan")
         assert info.value.status_code == 409 and info.value.code == "wrong_status"
+        label = Permit.Status(status).label
+        assert str(info.value) == f"Langkah ini tidak dapat dilakukan saat status permohonan “{label}”."
+        assert info.value.details == {"status": status}
         assert snapshot(permit) == before
 
 

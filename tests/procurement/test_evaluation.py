@@ -206,6 +206,7 @@ def test_steps_out_of_order_are_409_and_change_nothing(tenant_a: Tenant, people:
         ):
             with pytest.raises(Conflict) as caught:
                 call()
-            assert caught.value.code == "wrong_status"
+            assert caught.value.code == "wrong_status" and caught.value.details == {"status": "open"}
+            assert str(caught.value) == "Langkah ini tidak dapat dilakukan saat status permintaan “Menerima penawaran”."
         purchase.refresh_from_db()
         assert purchase.status == "open" and event_count(purchase) == events

@@ -25,6 +25,7 @@ from ..models import (
     DeliveryEvent,
     Hub,
 )
+from ..workflow import DELIVERY
 
 DStatus = Delivery.Status
 
@@ -153,7 +154,9 @@ def _announce(delivery: Delivery, event: str, title: str, body: str) -> None:
     )
 
 
-def _move(delivery: Delivery, action: str, target: str, *, actor: User | None, note: str = "") -> None:
+def _move(delivery: Delivery, action: str, *, actor: User | None, note: str = "") -> None:
+    """Record the step `action` (the caller checked it may start from the current status)."""
+    target = DELIVERY.step(action).target
     previous = delivery.status
     delivery.status = target
     DeliveryEvent.record(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
+from apps.core.workflow import Step
 from apps.marketplace import services as market
 from apps.marketplace.lifecycle import Status as OrderStatus
 from apps.marketplace.models import Order
@@ -27,6 +28,7 @@ from ..models import (
     RouteStop,
 )
 from ..solver import couriers as external
+from ..workflow import DELIVERY
 from ._common import DStatus, _announce, _is_operator, _lock, _move, _otp_hash, _require_operator, reason_label
 from .dispatch import gateway
 
@@ -42,11 +44,11 @@ def _require_handler(delivery: Delivery, actor: User) -> None:
     raise Forbidden(_("Antaran ini bukan tugas Anda."), code="not_your_delivery")
 
 
-def _status_conflict(delivery: Delivery) -> Conflict:
+def _status_conflict(status: str, step: Step[None]) -> Conflict:
     return Conflict(
-        _("Antaran berstatus “%(status)s” tidak bisa diubah begitu.") % {"status": delivery.get_status_display()},
+        _("Antaran berstatus “%(status)s” tidak bisa diubah begitu.") % {"status": DStatus(status).label},
         code="invalid_transition",
-        status=delivery.status,
+        status=status,
     )
 
 
@@ -61,8 +63,7 @@ def mark_picked_up(delivery: Delivery, *, actor: User) -> Delivery:
     _require_handler(delivery, actor)
     if delivery.status == DStatus.PICKED_UP:
         return delivery  # a double tap
-    if delivery.status != DStatus.ASSIGNED:
-        raise _status_conflict(delivery)
+    DELIVERY.require(delivery.status, "pick_up", _status_conflict)
     _pick_up(delivery, actor)
     return delivery
 
@@ -86,7 +87,7 @@ def _pick_up(delivery: Delivery, actor: User | None) -> None:
         )
     now = timezone.now()
     delivery.picked_up_at = now
-    _move(delivery, "pick_up", DStatus.PICKED_UP, actor=actor)
+    _move(delivery, "pick_up", actor=actor)
     delivery.save()
     _mark_stop(delivery, RouteStop.Kind.PICKUP, now)
     _announce(
@@ -138,8 +139,7 @@ def _deliver(delivery: Delivery, *, actor: User, otp_ok: bool, photo: UploadedFi
     _require_handler(delivery, actor)
     if delivery.status == DStatus.DELIVERED:
         return delivery
-    if delivery.status != DStatus.PICKED_UP:
-        raise _status_conflict(delivery)
+    DELIVERY.require(delivery.status, "deliver", _status_conflict)
     if otp_ok:
         delivery.proof_kind = "otp"
     elif photo is not None:
@@ -159,7 +159,7 @@ def _complete(delivery: Delivery, actor: User | None) -> None:
     delivery.delivered_at = now
     delivery.on_time = now <= delivery.window_end
     proofs = {"otp": _("Bukti: kode dari pembeli"), "photo": _("Bukti: foto"), "external": _("Bukti: kurir mitra")}
-    _move(delivery, "deliver", DStatus.DELIVERED, actor=actor, note=proofs.get(delivery.proof_kind, ""))
+    _move(delivery, "deliver", actor=actor, note=proofs.get(delivery.proof_kind, ""))
     delivery.save()
     _mark_stop(delivery, RouteStop.Kind.DROPOFF, now)
     order = Order.objects.select_related("shop", "shop__owner").get(
@@ -211,7 +211,7 @@ def _sync_one(delivery_id: int, api: external.CourierGateway) -> bool:
         delivery.unassigned_reason = "external_courier_error"
         delivery.external_booking = ""
         delivery.batch = None
-        _move(delivery, "requeue", DStatus.PENDING, actor=None, note=reason_label("external_courier_error"))
+        _move(delivery, "requeue", actor=None, note=reason_label("external_courier_error"))
         delivery.save()
         return True
     changed = False
@@ -234,10 +234,9 @@ def mark_failed(delivery: Delivery, *, actor: User, reason: str) -> Delivery:
     reason = str(reason or "").strip()[:255]
     if not reason:
         raise ValidationFailed(_("Tuliskan alasan gagal antar."), code="reason_required", field="reason")
-    if delivery.status not in (DStatus.ASSIGNED, DStatus.PICKED_UP):
-        raise _status_conflict(delivery)
+    DELIVERY.require(delivery.status, "fail", _status_conflict)
     delivery.fail_reason = reason
-    _move(delivery, "fail", DStatus.FAILED, actor=actor, note=reason)
+    _move(delivery, "fail", actor=actor, note=reason)
     delivery.save()
     _announce(
         delivery,
@@ -258,8 +257,7 @@ def cancel_delivery(
         _require_operator(delivery.hub, actor)
     if delivery.status == DStatus.CANCELLED:
         return delivery
-    if delivery.status not in (DStatus.PENDING, DStatus.BATCHED, DStatus.ASSIGNED):
-        raise _status_conflict(delivery)
+    DELIVERY.require(delivery.status, "cancel", _status_conflict)
     if delivery.external_booking:
         try:
             (api or gateway()).cancel(delivery.external_booking, reason=reason)
@@ -268,7 +266,7 @@ def cancel_delivery(
                 _("Kurir luar menolak pembatalan: %(error)s") % {"error": exc.code}, code="external_cancel"
             ) from exc
     delivery.fail_reason = str(reason or "")[:255]
-    _move(delivery, "cancel", DStatus.CANCELLED, actor=actor, note=delivery.fail_reason)
+    _move(delivery, "cancel", actor=actor, note=delivery.fail_reason)
     delivery.save()
     return delivery
 
@@ -276,7 +274,7 @@ def cancel_delivery(
 def cancel_for_order(order_id: int) -> None:
     """The marketplace order was cancelled: drop its delivery if it has not left yet."""
     delivery = Delivery.objects.filter(order_id=order_id).first()
-    if delivery is None or delivery.status not in (DStatus.PENDING, DStatus.BATCHED, DStatus.ASSIGNED):
+    if delivery is None or "cancel" not in DELIVERY.allowed(delivery.status):
         return
     try:
         cancel_delivery(delivery, actor=None, reason=_("Pesanan dibatalkan."))

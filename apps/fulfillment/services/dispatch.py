@@ -74,7 +74,7 @@ def dispatch_due(now: datetime | None = None) -> list[int]:
             continue
         for delivery in due:
             delivery.batch = batch
-            _move(delivery, "batch", DStatus.BATCHED, actor=None, note=str(batch))
+            _move(delivery, "batch", actor=None, note=str(batch))
         Delivery.objects.bulk_update(due, ["batch", "status", "updated_at"])
         job, _created = RoutingJob.objects.get_or_create(batch=batch)
         job_ids.append(job.pk)
@@ -104,7 +104,7 @@ def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJ
     batch, _created = Batch.objects.get_or_create(hub=hub, cutoff_at=now.replace(microsecond=0))
     for delivery in due:
         delivery.batch = batch
-        _move(delivery, "batch", DStatus.BATCHED, actor=actor, note=str(batch))
+        _move(delivery, "batch", actor=actor, note=str(batch))
     Delivery.objects.bulk_update(due, ["batch", "status", "updated_at"])
     job, _created = RoutingJob.objects.get_or_create(batch=batch)
     job_id = job.pk
@@ -320,7 +320,7 @@ def _write_plan(
                 delivery.courier = courier
                 delivery.eta = clock.at(visit.start_s)
                 delivery.unassigned_reason = ""
-                _move(delivery, "assign", DStatus.ASSIGNED, actor=None, note=str(courier))
+                _move(delivery, "assign", actor=None, note=str(courier))
                 delivery.save()
                 assigned += 1
                 _announce(
@@ -426,7 +426,7 @@ def _book_external(delivery_id: int, api: external.CourierGateway | None) -> boo
         code = f"external_{exc.code}"
         local = delivery.unassigned_reason
         delivery.unassigned_reason = local or code
-        _move(delivery, "requeue", DStatus.PENDING, actor=None, note=f"{reason_label(local)} {reason_label(code)}")
+        _move(delivery, "requeue", actor=None, note=f"{reason_label(local)} {reason_label(code)}")
         delivery.batch = None
         delivery.save()
         return False
@@ -434,7 +434,7 @@ def _book_external(delivery_id: int, api: external.CourierGateway | None) -> boo
     delivery.external_booking = booking.id
     delivery.external_price = booking.price
     delivery.eta = timezone.now() + timedelta(seconds=quote.delivery_eta_s)
-    _move(delivery, "assign_external", DStatus.ASSIGNED, actor=None, note=booking.id)
+    _move(delivery, "assign_external", actor=None, note=booking.id)
     delivery.save()
     _announce(
         delivery,

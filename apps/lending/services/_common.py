@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.core.money import rupiah as rupiah  # one formatter; re-exported to the other service modules
+from apps.core.workflow import Refusal, Step
 from apps.payments import services as payments
 
 from .. import schedule as sched
@@ -24,9 +25,9 @@ from ..models import (
     Lender,
     Loan,
     LoanEvent,
-    LoanStatus,
     LoanTransaction,
 )
+from ..workflow import LOAN
 
 MAX_REASON = 255
 
@@ -232,9 +233,18 @@ def _replay(key: str, loan: Loan, amount: int | None) -> LoanTransaction | None:
     return tx
 
 
+def _refused(message: str, code: str) -> Refusal[None]:
+    """A step refused with this app's own message and code (409)."""
+
+    def refuse(status: str, step: Step[None]) -> Conflict:
+        return Conflict(message, code=code)
+
+    return refuse
+
+
 def _maybe_close(loan: Loan, on_date: dt.date, actor: User | None) -> None:
     if loan.principal_outstanding == 0 and not loan.instalments.filter(paid_on__isnull=True).exists():
-        loan.status = LoanStatus.CLOSED
+        loan.status = LOAN.step("close").target
         loan.closed_on = on_date
         loan.days_past_due = 0
         loan.bucket = sched.DelinquencyBucket.CURRENT.value

@@ -28,11 +28,13 @@ from ..models import (
     OfferStatus,
     TransactionKind,
 )
+from ..workflow import APPLICATION
 from ._common import (
     _event,
     _instalment_rows,
     _notify,
     _reason,
+    _refused,
     clean_count,
     clean_key,
     clean_rupiah,
@@ -170,12 +172,15 @@ def approve(application: Application, officer: User, *, reason: str = "") -> App
     _check_decider(application, officer)
     if application.status == ApplicationStatus.APPROVED:
         return application
-    if application.status != ApplicationStatus.SUBMITTED:
-        raise Conflict(
+    step = APPLICATION.require(
+        application.status,
+        "approve",
+        _refused(
             _("Pengajuan berstatus %(status)s, tidak dapat disetujui.") % {"status": application.get_status_display()},
-            code="wrong_status",
-        )
-    application.status = ApplicationStatus.APPROVED
+            "wrong_status",
+        ),
+    )
+    application.status = step.target
     application.decided_by = officer
     application.decided_at = timezone.now()
     application.decision_reason = _reason(reason, required=False)
@@ -198,12 +203,15 @@ def reject(application: Application, officer: User, *, reason: str) -> Applicati
     text = _reason(reason, required=True)
     if application.status == ApplicationStatus.REJECTED:
         return application
-    if application.status != ApplicationStatus.SUBMITTED:
-        raise Conflict(
+    step = APPLICATION.require(
+        application.status,
+        "reject",
+        _refused(
             _("Pengajuan berstatus %(status)s, tidak dapat ditolak.") % {"status": application.get_status_display()},
-            code="wrong_status",
-        )
-    application.status = ApplicationStatus.REJECTED
+            "wrong_status",
+        ),
+    )
+    application.status = step.target
     application.decided_by = officer
     application.decided_at = timezone.now()
     application.decision_reason = text
@@ -224,9 +232,10 @@ def withdraw(application: Application, applicant: User) -> Application:
     application = _lock_application(application)
     if application.applicant_id != applicant.pk:
         raise NotFound(_("Pengajuan tidak ditemukan."))
-    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED):
-        raise Conflict(_("Pengajuan ini tidak dapat dibatalkan lagi."), code="wrong_status")
-    application.status = ApplicationStatus.WITHDRAWN
+    step = APPLICATION.require(
+        application.status, "withdraw", _refused(_("Pengajuan ini tidak dapat dibatalkan lagi."), "wrong_status")
+    )
+    application.status = step.target
     application.save(update_fields=["status"])
     _event(
         application.lender,
@@ -245,8 +254,9 @@ def disburse(application: Application, officer: User, *, on_date: dt.date | None
     _check_decider(application, officer)
     if application.status == ApplicationStatus.DISBURSED:
         raise Conflict(_("Pinjaman ini sudah dicairkan."), code="already_disbursed")
-    if application.status != ApplicationStatus.APPROVED:
-        raise Conflict(_("Pengajuan harus disetujui sebelum dicairkan."), code="not_approved")
+    step = APPLICATION.require(
+        application.status, "disburse", _refused(_("Pengajuan harus disetujui sebelum dicairkan."), "not_approved")
+    )
     on_date = on_date or today()
     product = application.product
     terms = loan_terms(product, application.amount, application.tenor_months, application.annual_rate, on_date)
@@ -307,7 +317,7 @@ def disburse(application: Application, officer: User, *, on_date: dt.date | None
         actor=officer,
     )
     tx.entries.set(entries)
-    application.status = ApplicationStatus.DISBURSED
+    application.status = step.target
     application.save(update_fields=["status"])
     _event(
         lender,

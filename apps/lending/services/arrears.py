@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.errors import NotFound, ValidationFailed
 from apps.payments import services as payments
 from apps.payments.models import Account
 
@@ -22,6 +22,7 @@ from ..models import (
     OfferStatus,
     TransactionKind,
 )
+from ..workflow import LOAN
 from ._common import (
     _allocate,
     _event,
@@ -30,6 +31,7 @@ from ._common import (
     _notify,
     _post_repayment,
     _reason,
+    _refused,
     _replay,
     clean_key,
     clean_rupiah,
@@ -159,8 +161,9 @@ def write_off(loan: Loan, officer: User, *, reason: str, on_date: dt.date | None
     text = _reason(reason, required=True)
     if loan.status == LoanStatus.WRITTEN_OFF:
         return loan
-    if loan.status != LoanStatus.ACTIVE:
-        raise Conflict(_("Hanya pinjaman berjalan yang dapat dihapusbukukan."), code="loan_not_active")
+    step = LOAN.require(
+        loan.status, "write_off", _refused(_("Hanya pinjaman berjalan yang dapat dihapusbukukan."), "loan_not_active")
+    )
     on_date = on_date or today()
     amount = loan.principal_outstanding
     key = f"lending:writeoff:{loan.pk}"
@@ -181,7 +184,7 @@ def write_off(loan: Loan, officer: User, *, reason: str, on_date: dt.date | None
         )
     loan.written_off_amount = amount
     loan.principal_outstanding = 0
-    loan.status = LoanStatus.WRITTEN_OFF
+    loan.status = step.target
     loan.closed_on = on_date
     loan.save(update_fields=["written_off_amount", "principal_outstanding", "status", "closed_on"])
     tx = LoanTransaction.objects.create(
@@ -219,8 +222,9 @@ def recover(
         raise NotFound(_("Pinjaman tidak ditemukan."))
     if (replay := _replay(key, loan, amount)) is not None:
         return replay
-    if loan.status != LoanStatus.WRITTEN_OFF:
-        raise Conflict(_("Pemulihan hanya untuk pinjaman yang dihapusbukukan."), code="not_written_off")
+    LOAN.require(
+        loan.status, "recover", _refused(_("Pemulihan hanya untuk pinjaman yang dihapusbukukan."), "not_written_off")
+    )
     left = loan.written_off_amount - loan.recovered_amount
     if amount > left:
         raise ValidationFailed(

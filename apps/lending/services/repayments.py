@@ -22,6 +22,7 @@ from ..models import (
     LoanTransaction,
     TransactionKind,
 )
+from ..workflow import LOAN
 from ._common import (
     _allocate,
     _event,
@@ -29,6 +30,7 @@ from ._common import (
     _lock_loan,
     _maybe_close,
     _post_repayment,
+    _refused,
     _replay,
     clean_key,
     clean_rupiah,
@@ -97,8 +99,7 @@ def repay(
         raise NotFound(_("Pinjaman tidak ditemukan."))
     if (replay := _replay(key, loan, amount)) is not None:
         return replay
-    if loan.status != LoanStatus.ACTIVE:
-        raise Conflict(_("Pinjaman ini tidak sedang berjalan."), code="loan_not_active")
+    LOAN.require(loan.status, "repay", _refused(_("Pinjaman ini tidak sedang berjalan."), "loan_not_active"))
     on_date = on_date or today()
     instalments = list(loan.instalments.select_for_update().order_by("number"))
     alloc, touched = _allocate(instalments, amount, on_date)

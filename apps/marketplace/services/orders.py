@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.workflow import Step
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -49,6 +50,21 @@ def _lock_order(order: Order | int) -> Order:
     return found
 
 
+def _not_awaiting_payment(status: str, step: Step[frozenset[str]]) -> Conflict:
+    return Conflict(
+        _("Pesanan ini sudah berstatus “%(status)s”.") % {"status": Status(status).label}, code="not_awaiting_payment"
+    )
+
+
+def _invalid_transition(status: str, step: Step[frozenset[str]]) -> Conflict:
+    return Conflict(
+        _("Pesanan berstatus “%(status)s” tidak bisa: %(action)s.")
+        % {"status": Status(status).label, "action": lifecycle.ACTION_LABELS.get(step.action, step.action)},
+        code="invalid_transition",
+        status=status,
+    )
+
+
 @transaction.atomic
 def pay_order(order: Order, method_code: str, *, payer: User, idempotency_key: str) -> payment_methods.PaymentOutcome:
     """Pay an order through the payments app's interface (wallet, QRIS or cash on delivery).
@@ -69,11 +85,7 @@ def pay_order(order: Order, method_code: str, *, payer: User, idempotency_key: s
         return payment_methods.PaymentOutcome(status="awaiting_cash", request=request)
     if order.status == Status.PAID and order.payment_method == method.code:
         return payment_methods.PaymentOutcome(status="paid", request=request, entry=request.paid_entry)
-    if order.status != Status.AWAITING_PAYMENT:
-        raise Conflict(
-            _("Pesanan ini sudah berstatus “%(status)s”.") % {"status": order.get_status_display()},
-            code="not_awaiting_payment",
-        )
+    lifecycle.ORDER.require(order.status, "pay", _not_awaiting_payment)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     outcome = method.start(request, payer=payer, idempotency_key=f"pasar:{order.public_id}:{digest}")
     order.payment_method = method.code
@@ -141,7 +153,7 @@ def _order_url(order: Order) -> str:
 
 def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> None:
     """Write the status change, its event, and the buyer's notification (the caller holds the lock)."""
-    target = lifecycle.ACTIONS[action][1]
+    target = lifecycle.ORDER.step(action).target
     previous = order.status
     now = timezone.now()
     order.status = target
@@ -304,19 +316,12 @@ def transition(order: Order, action: str, *, actor: User | None, note: str = "")
     roles = order_roles(order, actor)
     if not roles:
         raise NotFound(_("Pesanan tidak ditemukan."), code="unknown_order")
-    sources, _target, who = lifecycle.ACTIONS[action]
-    if not roles & who:
+    if not roles & (lifecycle.ORDER.step(action).actor or frozenset()):
         raise Forbidden(_("Anda tidak berhak melakukan ini pada pesanan ini."), code="not_allowed")
-    if not lifecycle.allowed(action, order.status, roles):
-        if action == "cancel" and order.status in sources:
-            raise Conflict(
-                _("Toko sudah menerima pesanan ini; minta toko untuk membatalkannya."), code="invalid_transition"
-            )
+    lifecycle.ORDER.require(order.status, action, _invalid_transition)
+    if not lifecycle.allowed(action, order.status, roles):  # what is left: a buyer cancelling too late
         raise Conflict(
-            _("Pesanan berstatus “%(status)s” tidak bisa: %(action)s.")
-            % {"status": order.get_status_display(), "action": lifecycle.ACTION_LABELS.get(action, action)},
-            code="invalid_transition",
-            status=order.status,
+            _("Toko sudah menerima pesanan ini; minta toko untuk membatalkannya."), code="invalid_transition"
         )
     note = str(note or "").strip()[:200]
     changed_products: set[int] = set()

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.db import connection
-from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.workflow import Step
 from apps.notifications.services import notify
 from apps.rtrw.models import Residency, RukunTetangga
 
@@ -197,7 +198,9 @@ def _record(
     )
 
 
-def _move(permit: Permit, step: workflow.Step, actor: User, role: str, reason: str, now: datetime) -> PermitEvent:
+def _move(
+    permit: Permit, step: Step[workflow.Actor], actor: User, role: str, reason: str, now: datetime
+) -> PermitEvent:
     from_status = permit.status
     permit.status = step.target
     permit.status_changed_at = now
@@ -212,6 +215,15 @@ def _move(permit: Permit, step: workflow.Step, actor: User, role: str, reason: s
     _notify_step(permit, event, actor)
     logger.info("permit %s: %s by user %s (%s)", permit.pk, step.action, actor.pk, role)
     return event
+
+
+def _wrong_status(status: str, step: Step[workflow.Actor]) -> Conflict:
+    return Conflict(
+        _("Langkah ini tidak dapat dilakukan saat status permohonan “%(status)s”.")
+        % {"status": Permit.Status(status).label},
+        code="wrong_status",
+        status=status,
+    )
 
 
 def _authorize(permit: Permit, actor: User, who: workflow.Actor) -> str:

@@ -10,20 +10,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.errors import NotFound, ValidationFailed
 
 from .. import workflow
 from ..models import (
     Permit,
 )
-from ._common import _authorize, _locked, _move, _next_sequence, _require_complete, _tenant_region_code, format_number
+from ._common import (
+    _authorize,
+    _locked,
+    _move,
+    _next_sequence,
+    _require_complete,
+    _tenant_region_code,
+    _wrong_status,
+    format_number,
+)
 
 
 def take_step(
     permit: Permit | int, actor: User, action: str, reason: str = "", *, now: datetime | None = None
 ) -> Permit:
     """Move the permit one step (see workflow.py): 403 wrong person, 409 wrong time, 422 bad input."""
-    step = workflow.STEPS.get(action)
+    step = workflow.PERMIT.steps.get(action)
     if step is None:
         raise NotFound(_("Langkah “%(action)s” tidak dikenal.") % {"action": action}, code="unknown_step")
     now = now or timezone.now()
@@ -31,13 +40,7 @@ def take_step(
     with transaction.atomic():
         locked = _locked(permit)
         role = _authorize(locked, actor, workflow.actor_for(step, locked.status))
-        if locked.status not in step.sources:
-            raise Conflict(
-                _("Langkah ini tidak dapat dilakukan saat status permohonan “%(status)s”.")
-                % {"status": Permit.Status(locked.status).label},
-                code="wrong_status",
-                status=locked.status,
-            )
+        workflow.PERMIT.require(locked.status, action, _wrong_status)
         if step.reason_required and not reason:
             raise ValidationFailed(_("Alasan wajib diisi."), code="reason_required", field="reason")
         if step in (workflow.SUBMIT, workflow.RESUBMIT):

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.workflow import Step
 
-from .. import policy, rules
+from .. import policy, rules, workflow
 from ..models import (
     LAT_MAX,
     LAT_MIN,
@@ -28,7 +29,7 @@ from ..models import (
     PurchaseRequest,
     Quote,
 )
-from ..workflow import Actor, Step
+from ..workflow import Actor
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -275,14 +276,16 @@ def _authorize_staff(actor: Any, purchase: PurchaseRequest, *, impartial: bool =
     return _role_of(actor, policy.AS_STAFF)
 
 
-def _require_status(purchase: PurchaseRequest, step: Step) -> None:
-    if purchase.status not in step.sources:
-        raise Conflict(
-            _("Langkah ini tidak dapat dilakukan saat status permintaan “%(status)s”.")
-            % {"status": Status(purchase.status).label},
-            code="wrong_status",
-            status=purchase.status,
-        )
+def _wrong_status(status: str, step: Step[Actor]) -> Conflict:
+    return Conflict(
+        _("Langkah ini tidak dapat dilakukan saat status permintaan “%(status)s”.") % {"status": Status(status).label},
+        code="wrong_status",
+        status=status,
+    )
+
+
+def _require_status(purchase: PurchaseRequest, step: Step[Actor]) -> None:
+    workflow.PURCHASE.require(purchase.status, step.action, _wrong_status)
 
 
 def _record(
@@ -309,7 +312,7 @@ def _record(
     )
 
 
-def _move(purchase: PurchaseRequest, step: Step, now: datetime, **changes: Any) -> str:
+def _move(purchase: PurchaseRequest, step: Step[Actor], now: datetime, **changes: Any) -> str:
     before = purchase.status
     purchase.status = step.target
     purchase.updated_at = now

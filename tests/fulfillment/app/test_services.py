@@ -259,8 +259,16 @@ def test_failed_needs_a_reason_and_notifies(world: World) -> None:
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.fail_reason == "Rumah kosong"
     assert Message.objects.filter(recipient=world.joko, event="fulfillment.failed").exists()
-    with pytest.raises(Conflict):
-        services.mark_picked_up(delivery, actor=world.andi)
+    for refused in (
+        lambda: services.mark_picked_up(delivery, actor=world.andi),
+        lambda: services.mark_delivered(delivery, actor=world.andi, otp=services.otp_for(delivery)),
+        lambda: services.mark_failed(delivery, actor=world.andi, reason="lagi"),
+        lambda: services.cancel_delivery(delivery, actor=world.operator),
+    ):
+        with pytest.raises(Conflict) as caught:
+            refused()
+        assert (caught.value.code, caught.value.details) == ("invalid_transition", {"status": "failed"})
+        assert str(caught.value) == "Antaran berstatus “Gagal diantar” tidak bisa diubah begitu."
 
 
 def test_cancelled_order_cancels_its_delivery(world: World, django_capture_on_commit_callbacks: Any) -> None:

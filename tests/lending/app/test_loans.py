@@ -128,10 +128,35 @@ def test_reject_needs_a_reason_and_is_final(world: World) -> None:
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
     assert application.decision_reason == "Omzet belum cukup"
-    with pytest.raises(Conflict):
-        services.approve(application, world.officer)
-    with pytest.raises(Conflict):
-        services.disburse(application, world.officer)
+    refusals = [
+        (
+            lambda: services.approve(application, world.officer),
+            "wrong_status",
+            "Pengajuan berstatus Ditolak, tidak dapat disetujui.",
+        ),
+        (
+            lambda: services.withdraw(application, world.sri),
+            "wrong_status",
+            "Pengajuan ini tidak dapat dibatalkan lagi.",
+        ),
+        (
+            lambda: services.disburse(application, world.officer),
+            "not_approved",
+            "Pengajuan harus disetujui sebelum dicairkan.",
+        ),
+    ]
+    for call, code, message in refusals:
+        with pytest.raises(Conflict) as caught:
+            call()
+        assert (caught.value.code, str(caught.value)) == (code, message)
+    application.status = ApplicationStatus.WITHDRAWN
+    application.save(update_fields=["status"])
+    with pytest.raises(Conflict) as caught:
+        services.reject(application, world.officer, reason="Terlambat")
+    assert (caught.value.code, str(caught.value)) == (
+        "wrong_status",
+        "Pengajuan berstatus Dibatalkan pemohon, tidak dapat ditolak.",
+    )
 
 
 def test_second_disbursement_is_a_conflict_and_moves_nothing(world: World) -> None:
@@ -238,6 +263,12 @@ def test_flat_loan_schedule_and_full_repayment(world: World) -> None:
     loan.refresh_from_db()
     assert loan.status == LoanStatus.CLOSED
     assert balance(world.lender.income_account) == 30_000
+    with pytest.raises(Conflict) as caught:
+        services.write_off(loan, world.officer, reason="Usaha tutup")
+    assert (caught.value.code, str(caught.value)) == (
+        "loan_not_active",
+        "Hanya pinjaman berjalan yang dapat dihapusbukukan.",
+    )
 
 
 def test_write_off_then_recovery(world: World) -> None:
@@ -246,6 +277,12 @@ def test_write_off_then_recovery(world: World) -> None:
         services.write_off(loan, world.sri, reason="x")
     with pytest.raises(ValidationFailed):
         services.write_off(loan, world.officer, reason="")
+    with pytest.raises(Conflict) as caught:
+        services.recover(loan, 1_000, actor=world.officer, idempotency_key=key())
+    assert (caught.value.code, str(caught.value)) == (
+        "not_written_off",
+        "Pemulihan hanya untuk pinjaman yang dihapusbukukan.",
+    )
     services.write_off(loan, world.officer, reason="Usaha tutup", on_date=START + dt.timedelta(days=200))
     loan.refresh_from_db()
     assert loan.status == LoanStatus.WRITTEN_OFF and loan.written_off_amount == 1_200_000
@@ -258,5 +295,6 @@ def test_write_off_then_recovery(world: World) -> None:
     # The written-off principal left the receivable; the recovery reduces the credit loss.
     assert balance(world.lender.receivable_account) == 0
     assert balance(world.lender.loss_account) == -700_000
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as caught:
         services.repay(loan, 1_000, actor=world.sri, idempotency_key=key())
+    assert (caught.value.code, str(caught.value)) == ("loan_not_active", "Pinjaman ini tidak sedang berjalan.")
