@@ -194,10 +194,10 @@ TENANT_LIMIT_SET_CALLS = True
 # "pgbouncer-session". "pgbouncer-transaction" is refused (kotakita.E509): the search_path and
 # the jobs' session advisory locks would land on another client's server connection.
 DATABASE_POOLER = env("DATABASE_POOLER", "none")
-# PostgreSQL keeps the catalog of every tenant table a connection opened (~0.4 MB a tenant,
-# never released): a connection that touched more tenant schemas than this is closed when its
-# request or task ends, instead of being reused. 0: no limit.
-DATABASE_CONN_MAX_TENANTS = int(env("DATABASE_CONN_MAX_TENANTS", "50"))
+# PostgreSQL keeps the catalog of every tenant table a connection opened (up to ~3.7 MB a
+# tenant, never released; docs/operations.md): a connection that touched more tenant schemas
+# than this is closed when its request or task ends, instead of being reused. 0: no limit.
+DATABASE_CONN_MAX_TENANTS = int(env("DATABASE_CONN_MAX_TENANTS", "20"))
 # Django's psycopg pool, per process, shared by its threads (off unless DATABASE_POOL_MAX_SIZE
 # is set). Off: each thread keeps its own connection DATABASE_CONN_MAX_AGE seconds.
 DATABASE_POOL_MAX_SIZE = int(env("DATABASE_POOL_MAX_SIZE", "0"))
