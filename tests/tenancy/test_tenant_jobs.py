@@ -58,6 +58,7 @@ def cleanup(committed: None) -> Iterator[list[str]]:
         drop_orphan_schema(regions.schema_name_for(code))
         # Later tests look jobs up by code: another test's jobs must not be found (random order).
         TenantOperationJob.objects.filter(code=code).delete()
+        TenantArchive.objects.filter(code=code).delete()
 
 
 def archived_data(path: str, folder: Path) -> str:
@@ -251,30 +252,26 @@ def test_a_failed_job_is_shown_and_can_be_retried(
     tenants: TenantSet,
     committed: None,
     storage_dirs: Path,
+    cleanup: list[str],  # before monkeypatch: torn down after dump_schema is restored
     monkeypatch: pytest.MonkeyPatch,
     committed_operator_client: Client,
 ) -> None:
     code = "35.77.03.1006"
+    cleanup.append(code)
     tenant = make_tenant(code)
-    try:
 
-        def no_pg_dump(schema_name: str, target: Path, snapshot: str = "") -> None:
-            raise services.ArchiveUnavailable("pg_dump 99 tidak ada.", reason="uji")
+    def no_pg_dump(schema_name: str, target: Path, snapshot: str = "") -> None:
+        raise services.ArchiveUnavailable("pg_dump 99 tidak ada.", reason="uji")
 
-        monkeypatch.setattr(services, "dump_schema", no_pg_dump)
-        started = committed_operator_client.post(f"/operator/tenant/{code}/arsipkan/", {"reason": ""})
-        job = TenantOperationJob.objects.get(pk=job_id_of(started))
-        assert job.status == "failed" and "pg_dump 99 tidak ada. uji" in job.error
-        page = committed_operator_client.get(started["Location"]).content.decode()
-        assert 'data-testid="job-error"' in page and 'data-testid="retry"' in page
-        assert Tenant.objects.get(pk=tenant.pk).status == Tenant.Status.ACTIVE  # nothing removed
-        monkeypatch.undo()
-        committed_operator_client.post(f"/operator/pekerjaan/tenant/{job.pk}/ulangi/")
-        job.refresh_from_db()
-        assert job.status == "done" and job.attempts == 2 and job.error == ""
-        assert not Tenant.objects.filter(region_id=code).exists()
-    finally:
-        monkeypatch.undo()
-        leftover = Tenant.objects.filter(region_id=code).first()
-        if leftover is not None:
-            services.remove_tenant(leftover)
+    monkeypatch.setattr(services, "dump_schema", no_pg_dump)
+    started = committed_operator_client.post(f"/operator/tenant/{code}/arsipkan/", {"reason": ""})
+    job = TenantOperationJob.objects.get(pk=job_id_of(started))
+    assert job.status == "failed" and "pg_dump 99 tidak ada. uji" in job.error
+    page = committed_operator_client.get(started["Location"]).content.decode()
+    assert 'data-testid="job-error"' in page and 'data-testid="retry"' in page
+    assert Tenant.objects.get(pk=tenant.pk).status == Tenant.Status.ACTIVE  # nothing removed
+    monkeypatch.undo()
+    committed_operator_client.post(f"/operator/pekerjaan/tenant/{job.pk}/ulangi/")
+    job.refresh_from_db()
+    assert job.status == "done" and job.attempts == 2 and job.error == ""
+    assert not Tenant.objects.filter(region_id=code).exists()
