@@ -82,7 +82,7 @@ def courier_day(courier: Courier, day: date | None = None) -> list[StopView]:
     stops = (
         RouteStop.objects.filter(route__courier=courier, route__day=day)
         .exclude(delivery__status=Delivery.Status.CANCELLED)
-        .select_related("delivery", "delivery__order", "delivery__order__shop", "route")
+        .select_related("delivery", "delivery__order", "delivery__order__shop", "delivery__order__buyer", "route")
         .order_by("route__starts_at", "route_id", "seq")
     )
     return [
@@ -130,7 +130,7 @@ def courier_position(delivery: Delivery) -> tuple[float, float] | None:
 def hub_board(hub: Hub, *, limit: int = 20) -> list[Batch]:
     return list(
         Batch.objects.filter(hub=hub)
-        .select_related("job")
+        .select_related("hub", "job")
         .annotate(n=Count("deliveries"))
         .order_by("-cutoff_at")[:limit]
     )

@@ -286,8 +286,10 @@ def hub_detail(request: HttpRequest, code: str) -> HttpResponse:
             {"path": r.path, "colour": colours[i % len(colours)], "label": str(r.courier)} for i, r in enumerate(routes)
         ],
     }
-    pending = hub.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.BATCHED]).order_by(
-        "created_at"
+    pending = (
+        hub.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.BATCHED])
+        .select_related("order")
+        .order_by("created_at")
     )
     return render(
         request,

@@ -6,13 +6,23 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, F, Max, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from apps.accounts.models import User
 
 from .features import RepaymentRecord
-from .models import Application, ApplicationStatus, Instalment, Lender, Loan, LoanStatus, Offer, OfferStatus
+from .models import (
+    Application,
+    ApplicationStatus,
+    CreditModelVersion,
+    Instalment,
+    Lender,
+    Loan,
+    LoanStatus,
+    Offer,
+    OfferStatus,
+)
 
 BUCKETS = ("1-30", "31-60", "61-90", "90+")
 
@@ -69,6 +79,14 @@ def loans_of(user: User) -> QuerySet[Loan]:
     return Loan.objects.filter(borrower=user).select_related("lender", "product")
 
 
+def active_versions(lenders: QuerySet[Lender]) -> list[tuple[Lender, CreditModelVersion | None]]:
+    """Each lender with its active credit model version (the newest), in one read for all."""
+    listed = list(lenders)
+    active = CreditModelVersion.objects.filter(is_active=True).order_by("-id")
+    prefetch_related_objects(listed, Prefetch("model_versions", queryset=active, to_attr="active_versions"))
+    return [(lender, next(iter(lender.active_versions), None)) for lender in listed]  # type: ignore[attr-defined]
+
+
 def queue(lenders: QuerySet[Lender]) -> QuerySet[Application]:
     return (
         Application.objects.filter(
@@ -91,25 +109,31 @@ class Portfolio:
 
 
 def portfolio(lenders: QuerySet[Lender]) -> Portfolio:
-    """Outstanding principal by delinquency bucket and PAR (portfolio at risk > 30 days)."""
-    active = Loan.objects.filter(lender__in=lenders, status=LoanStatus.ACTIVE)
-    total = active.aggregate(n=Count("id"), s=Sum("principal_outstanding"))
-    rows = active.exclude(bucket="0").values("bucket").annotate(n=Count("id"), s=Sum("principal_outstanding"))
-    buckets = dict.fromkeys(BUCKETS, (0, 0))
-    for row in rows:
-        buckets[row["bucket"]] = (row["n"], row["s"] or 0)
-    outstanding = total["s"] or 0
+    """Outstanding principal by delinquency bucket and PAR (portfolio at risk > 30 days), read
+    in one pass over the lenders' loans (conditional sums, one pair per bucket)."""
+    active = Q(status=LoanStatus.ACTIVE)
+    per_bucket: dict[str, Aggregate] = {}
+    for i, bucket in enumerate(BUCKETS):
+        in_bucket = active & Q(bucket=bucket)
+        per_bucket[f"n{i}"] = Count("id", filter=in_bucket)
+        per_bucket[f"s{i}"] = Sum("principal_outstanding", filter=in_bucket)
+    figures = Loan.objects.filter(lender__in=lenders).aggregate(
+        n=Count("id", filter=active),
+        s=Sum("principal_outstanding", filter=active),
+        w=Sum("written_off_amount", filter=Q(status=LoanStatus.WRITTEN_OFF)),
+        r=Sum("recovered_amount", filter=Q(status=LoanStatus.WRITTEN_OFF)),
+        **per_bucket,
+    )
+    buckets = {b: (figures[f"n{i}"], figures[f"s{i}"] or 0) for i, b in enumerate(BUCKETS)}
+    outstanding = figures["s"] or 0
     at_risk = sum(s for _n, s in buckets.values())
     over30 = sum(buckets[b][1] for b in ("31-60", "61-90", "90+"))
-    losses = Loan.objects.filter(lender__in=lenders, status=LoanStatus.WRITTEN_OFF).aggregate(
-        w=Sum("written_off_amount"), r=Sum("recovered_amount")
-    )
     return Portfolio(
-        active_loans=total["n"] or 0,
+        active_loans=figures["n"] or 0,
         outstanding=outstanding,
         buckets=buckets,
         at_risk=at_risk,
         par30=(over30 / outstanding) if outstanding else 0.0,
-        written_off=losses["w"] or 0,
-        recovered=losses["r"] or 0,
+        written_off=figures["w"] or 0,
+        recovered=figures["r"] or 0,
     )

@@ -42,7 +42,7 @@ def _officer_lenders(request: HttpRequest) -> Any:
     if not user.has_role(Role.PETUGAS_LKM):
         raise Http404
     lenders = selectors.lenders_of(user)
-    if not lenders.exists():
+    if not lenders:  # evaluated once: the pages list the lenders too
         raise Http404
     return lenders
 
@@ -198,7 +198,7 @@ def officer(request: HttpRequest) -> HttpResponse:
         "loans": Loan.objects.filter(lender__in=lenders)
         .select_related("borrower")
         .order_by("status", "-days_past_due")[:50],
-        "versions": [(lender, lender.model_versions.filter(is_active=True).first()) for lender in lenders],
+        "versions": selectors.active_versions(lenders),
     }
     return render(request, "lending/officer.html", context)
 

@@ -201,7 +201,7 @@ def order_detail(user: User, public_id: Any) -> Order | None:
         visible_orders(user)
         .filter(public_id=public_id)
         .select_related("payment_request", "shop__owner")
-        .prefetch_related("lines", "events__actor", "reviews")
+        .prefetch_related("lines", "events__actor", Prefetch("reviews", Review.objects.select_related("line")))
         .first()
     )
 
@@ -217,8 +217,10 @@ def reviewable_lines(order: Order, user: User) -> tuple[bool, list[Any]]:
     """(may the shop be reviewed, lines not reviewed yet) for the buyer of a completed order."""
     if order.buyer_id != user.pk or order.status != Status.COMPLETED:
         return False, []
-    reviewed_lines = set(Review.objects.filter(order=order, line__isnull=False).values_list("line_id", flat=True))
-    shop_done = Review.objects.filter(order=order, line__isnull=True).exists()
+    # From the order's reviews as loaded (order_detail prefetches them with its lines).
+    reviews = list(order.reviews.all())
+    reviewed_lines = {r.line_id for r in reviews if r.line_id is not None}
+    shop_done = any(r.line_id is None for r in reviews)
     return not shop_done, [line for line in order.lines.all() if line.pk not in reviewed_lines]
 
 

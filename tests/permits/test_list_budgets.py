@@ -46,3 +46,19 @@ def test_permit_lists(tenant_a: Tenant, people: People, who: str, path: str) -> 
     user: User = getattr(people, who)
     client = logged_in(tenant_a, user)
     assert_list_budget(lambda: client.get(path), _grower(tenant_a, people))
+
+
+@pytest.mark.parametrize(("path", "shown"), [("/api/v1/permits/kbli/", 46), ("/izin/kbli/", 8)])
+def test_kbli_search(tenant_a: Tenant, people: People, path: str, shown: int) -> None:
+    """The KBLI list is a file read once, not rows: a search with 5 hits costs what one with
+    many does. `grow` widens the search (code prefix 1079, then 10)."""
+    queries = iter(["1079", "10"])
+    query = [""]
+
+    def grow(count: int) -> None:
+        query[0] = next(queries)
+
+    client = logged_in(tenant_a, people.owner)
+    assert_list_budget(lambda: client.get(path, {"q": query[0]}), grow)
+    response = client.get(path, {"q": "10"})
+    assert (len(response.json()) if path.startswith("/api/") else len(response.context["results"])) == shown

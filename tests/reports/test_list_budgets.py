@@ -101,3 +101,31 @@ def test_mine_page(client_a: Client, world: World, media: Path) -> None:
 def test_staff_queue_page(client_a: Client, world: World, media: Path) -> None:
     client_a.force_login(world.admin)
     assert_list_budget(lambda: client_a.get("/laporan/petugas/"), _grower(world, photos=False))
+
+
+def test_reports_api_nearby(client_a: Client, world: World, media: Path) -> None:
+    """Possible duplicates before filing (at most 10, nearest first), each with its photos."""
+    made = [0]
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            world.file(world.sampah, north=made[0] * 5, photos=[png()])
+            made[0] += 1
+
+    lat, lng = world.point()
+    url = f"/api/v1/reports/nearby/?category={world.sampah.code}&lat={lat}&lng={lng}"
+    assert_list_budget(lambda: client_a.get(url), grow)
+    body = client_a.get(url).json()
+    assert len(body) == 10 and all(row["report"]["photos"] for row in body)
+
+
+def test_reports_api_updates(client_a: Client, world: World) -> None:
+    report = world.file(world.sampah)
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            services.add_note(report, world.admin, f"Catatan {i}")
+
+    url = f"/api/v1/reports/{report.code}/updates/"
+    assert_list_budget(lambda: client_a.get(url), grow)
+    assert len(client_a.get(url).json()) >= 30

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -113,6 +113,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if point is None:
             raise ValidationFailed(_("Isi lat dan lng."), code="missing_location", field="location")
         found = selectors.nearby_open_reports(category, point[0], point[1])
+        prefetch_related_objects([n.report for n in found], "photos")
         rows = [{"distance_m": round(n.distance_m, 1), "report": n.report} for n in found]
         return Response(NearbySerializer(rows, many=True, context={"request": request}).data)
 
