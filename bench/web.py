@@ -16,8 +16,9 @@ What it does, in one run:
 * signs a lurah and a warga in through the real sign-in form (CSRF, PBKDF2, axes);
 * drives every page with a small asyncio HTTP/1.1 keep-alive client (one connection per
   concurrent client, every request sent as from behind the TLS proxy: `X-Forwarded-Proto:
-  https`, the tenant's Host) at each concurrency for `--duration` seconds, after a short
-  untimed warm-up per page;
+  https`, the tenant's Host) at each concurrency for `--duration` seconds, after an untimed
+  warm-up per page (each of its paths once, then `--warmup` seconds at 4 clients): pages are
+  measured with warm caches, as a running site serves them (apps.core.cache_scopes);
 * prints per page and concurrency: requests/s, p50/p95/p99 latency, errors (any answer but
   200, and failed connections), and req/s as a ratio of `/admin/login/` (the Django baseline:
   a form, no queries of ours) and of a static file (the whitenoise baseline) measured in the

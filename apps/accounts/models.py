@@ -23,6 +23,10 @@ class User(AbstractUser):
     def has_role(self, role: Role | str) -> bool:
         return self.groups.filter(name=str(role)).exists()
 
+    def has_any_role(self, *roles: Role | str) -> bool:
+        """One query for "is this user any of these" (has_role once per role is one each)."""
+        return self.groups.filter(name__in=[str(role) for role in roles]).exists()
+
     @property
     def role_names(self) -> list[str]:
         labels = dict(Role.choices)

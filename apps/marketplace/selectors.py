@@ -191,7 +191,7 @@ def visible_orders(user: User) -> QuerySet[Order]:
     if user.is_staff:
         return qs
     mine = Q(buyer=user) | Q(shop__owner=user)
-    if user.has_role(Role.KURIR) or user.has_role(Role.OPERATOR_HUB):
+    if user.has_any_role(Role.KURIR, Role.OPERATOR_HUB):
         mine |= Q(status__in=[Status.SHIPPED, Status.DELIVERED]) & ~Q(delivery_method=DeliveryMethod.PICKUP)
     return qs.filter(mine)
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -193,7 +193,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     handler = user is not None and selectors.can_handle(user, report)
     return {
         "report": report,
-        "timeline": selectors.timeline(report),
+        "live": _live_fragment(report),
         "photos": report.photos.all(),
         "answers": selectors.answers_for_display(report),
         "is_reporter": is_reporter,
@@ -205,6 +205,17 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     }
 
 
+def _live_fragment(report: Report) -> SafeString:
+    """The status and the timeline: public, and polled by every open page (HTMX), so cached
+    per report until a report write bumps the scope."""
+
+    def build() -> str:
+        return render_to_string("reports/_live.html", {"report": report, "timeline": selectors.timeline(report)})
+
+    html = cache_scopes.cached(selectors.CACHE_SCOPE, ("live", report.code, get_language()), build)
+    return mark_safe(html)  # noqa: S308 - our own autoescaped template
+
+
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     report = _report(code)
@@ -214,8 +225,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def live(request: HttpRequest, code: str) -> HttpResponse:
     """HTMX polling target: the status and the timeline."""
-    report = _report(code)
-    return render(request, "reports/_live.html", _detail_context(request, report))
+    return HttpResponse(_live_fragment(_report(code)))
 
 
 @require_POST

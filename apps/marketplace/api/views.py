@@ -28,7 +28,7 @@ from apps.core import cache_scopes
 from apps.core.errors import ValidationFailed
 from apps.core.idempotency import idempotent
 from apps.marketplace import selectors, services
-from apps.marketplace.models import Order, Product, Shop, Variant
+from apps.marketplace.models import Order, OrderEvent, Product, Shop, Variant
 from apps.payments import services as payments
 
 from .filters import ProductFilter
@@ -152,7 +152,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return (
             selectors.visible_orders(_user(self.request))
             .select_related("payment_request")
-            .prefetch_related("lines", "events__actor")
+            .prefetch_related("lines", Prefetch("events", OrderEvent.objects.select_related("actor")))
             .order_by("-created_at", "-id")
         )
 
