@@ -4,7 +4,8 @@
 the same settings). `send_default_pii=False` keeps IPs, cookies and user details out; `scrub`
 then removes what the SDK does collect and may hold personal data: NIK and No. KK (16 digits),
 phone numbers and e-mail addresses anywhere in the event (messages, local variables, request
-data, breadcrumbs), credential headers, and sensitive form/JSON fields by name.
+data, breadcrumbs), credential headers, and sensitive form/JSON fields by name — once, when an
+event is sent (`before_send`).
 """
 
 from __future__ import annotations
@@ -99,10 +100,6 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     return cleaned
 
 
-def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return scrub(crumb)
-
-
 def init_sentry(
     dsn: str, environment: str, release: str | None, traces_sample_rate: float, transport: Any = None
 ) -> None:
@@ -121,8 +118,10 @@ def init_sentry(
         send_default_pii=False,
         max_request_body_size="small",
         include_local_variables=True,
+        # Breadcrumbs (one per SQL query, log line, cache call) leave the process only inside an
+        # event, and before_send scrubs the event's breadcrumbs with the rest: scrubbing each one
+        # as it was recorded cost ~0.1 ms per query on every request, for events rarely sent.
         before_send=before_send,  # type: ignore[arg-type]
-        before_breadcrumb=before_breadcrumb,
         integrations=[DjangoIntegration(), CeleryIntegration(), LoggingIntegration()],
         **options,
     )

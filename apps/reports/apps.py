@@ -11,10 +11,10 @@ class ReportsConfig(AppConfig):
         from apps.facts import registry
 
         from . import facts, selectors
-        from .models import Category, Report, ReportFollower, ReportPhoto, ReportUpdate
+        from .models import Category, CategoryAttribute, Report, ReportFollower, ReportPhoto, ReportUpdate
 
         registry.register(self.label, facts.daily_facts)
         # The `.update()` writers of Report (support counts, notes) always add a follower or an
         # update row in the same transaction, so these signals cover them too.
-        models = (Report, ReportPhoto, Category, ReportFollower, ReportUpdate)
+        models = (Report, ReportPhoto, Category, CategoryAttribute, ReportFollower, ReportUpdate)
         cache_scopes.bump_on_change(selectors.CACHE_SCOPE, *models)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -182,27 +183,44 @@ def _actions(report: Report) -> list[tuple[str, Any]]:
 
 def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     user = _user(request)
-    settings = selectors.report_settings()
     is_reporter = user is not None and report.reporter_id == user.pk
+    reopen_days = selectors.report_settings().reopen_days if is_reporter else 0
     can_reopen = (
         is_reporter
         and report.status in (Report.Status.RESOLVED, Report.Status.CLOSED)
         and report.resolved_at is not None
-        and timezone.now() <= report.resolved_at + timedelta(days=settings.reopen_days)
+        and timezone.now() <= report.resolved_at + timedelta(days=reopen_days)
     )
     handler = user is not None and selectors.can_handle(user, report)
     return {
         "report": report,
+        "body": _body_fragment(report),
         "live": _live_fragment(report),
-        "photos": report.photos.all(),
-        "answers": selectors.answers_for_display(report),
         "is_reporter": is_reporter,
         "is_follower": user is not None and report.followers.filter(user=user).exists(),
         "can_handle": handler,
         "actions": _actions(report) if handler else [],
         "can_reopen": can_reopen,
-        "reopen_days": settings.reopen_days,
+        "reopen_days": reopen_days,
     }
+
+
+def _body_fragment(report: Report) -> SafeString:
+    """What the report says (text, answers, map point, photos, support): public, cached per
+    report until a report write bumps the scope."""
+
+    def build() -> str:
+        context = {
+            "report": report,
+            "photos": list(report.photos.all()),
+            "answers": selectors.answers_for_display(report),
+            "map_tiles_url": django_settings.MAP_TILES_URL,
+            "map_tiles_attribution": django_settings.MAP_TILES_ATTRIBUTION,
+        }
+        return render_to_string("reports/_body.html", context)
+
+    html = cache_scopes.cached(selectors.CACHE_SCOPE, ("body", report.code, get_language()), build)
+    return mark_safe(html)  # noqa: S308 - our own autoescaped template
 
 
 def _live_fragment(report: Report) -> SafeString:

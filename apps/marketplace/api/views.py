@@ -139,6 +139,12 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         return Response(MarketProductSerializer(product, context=context).data)
 
 
+_EVENTS = OrderEvent.objects.select_related("actor").only(
+    *("order_id", "action", "from_status", "to_status", "note", "created_at"),
+    *("actor__username", "actor__full_name"),
+)
+
+
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Order]):
     """Orders: the caller's own as buyer, their shops' as seller (staff: all)."""
 
@@ -151,8 +157,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return Order.objects.none()
         return (
             selectors.visible_orders(_user(self.request))
-            .select_related("payment_request")
-            .prefetch_related("lines", Prefetch("events", OrderEvent.objects.select_related("actor")))
+            # What the serializer reads, no more: the buyer row and the actors' other columns
+            # were most of the SQL the list had to build and parse.
+            .select_related(None)
+            .select_related("shop", "payment_request")
+            .prefetch_related("lines", Prefetch("events", _EVENTS))
             .order_by("-created_at", "-id")
         )
 
