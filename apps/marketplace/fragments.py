@@ -72,11 +72,13 @@ def near_you(user: User) -> SafeString:
 
 
 def shop_products(shop: Shop, query: str) -> SafeString:
-    """The product grid of a shop's page (all its products, or those matching `query`)."""
+    """The product grid of a shop's page (all its products, or those matching `query`) and the
+    shop's latest reviews."""
 
     def context() -> dict[str, Any]:
         products = selectors.search_products(query, shop=shop, limit=200)
-        return {"products": products, "verified": selectors.verified_shop_ids([shop])}
+        reviews = list(Review.objects.filter(shop=shop, line__isnull=True).select_related("buyer")[:10])
+        return {"products": products, "reviews": reviews, "verified": selectors.verified_shop_ids([shop])}
 
     return _cached("shop", (shop.pk, query), "marketplace/_shop_products.html", context)
 

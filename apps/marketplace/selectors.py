@@ -48,6 +48,8 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 # --- catalogue ----------------------------------------------------------------------------
 
 
+# Search documents: matched in SQL, never shown; not read into lists and pages.
+SEARCH_FIELDS = ("search_name", "search_text", "search_vector")
 # apps.core.cache_scopes scope of the cached catalogue fragments (apps.marketplace.fragments).
 CATALOGUE_SCOPE = "catalogue"
 
@@ -57,7 +59,11 @@ def catalogue(*, photos: bool = True) -> QuerySet[Product]:
     and stock state are the denormalised `price_min`/`price_max`/`in_stock` fields kept by the
     services (services.listing.refresh_summaries), so no per-product subquery is run.
     `photos=False`: the caller prefetches them itself (one query for several lists)."""
-    found = Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False).select_related("shop")
+    found = (
+        Product.objects.filter(is_active=True, shop__is_active=True, price_min__isnull=False)
+        .select_related("shop")
+        .defer(*SEARCH_FIELDS)
+    )
     return found.prefetch_related("photos") if photos else found
 
 
@@ -95,7 +101,8 @@ def search_products(query: str, *, shop: Shop | None = None, limit: int = 60, ph
 def product_detail(pk: int) -> Product | None:
     return (
         Product.objects.filter(pk=pk, shop__is_active=True)
-        .select_related("shop", "shop__owner")
+        .select_related("shop")
+        .defer(*SEARCH_FIELDS)
         .prefetch_related(
             "photos",
             "categories",

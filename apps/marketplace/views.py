@@ -47,7 +47,7 @@ from .forms import (
     VariantEditForm,
     VariantForm,
 )
-from .models import CartItem, ImportBatch, Order, Placement, Product, Reservation, Review, Shop, Stock, Variant
+from .models import CartItem, ImportBatch, Order, Placement, Product, Reservation, Shop, Stock, Variant
 
 
 def qr_svg(payload: str, *, label: str = "") -> SafeString:
@@ -112,7 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = selectors.active_shops().filter(slug=slug).select_related("owner").first()
+    shop = selectors.active_shops().filter(slug=slug).first()
     if shop is None:
         raise Http404
     user = _user(request)
@@ -121,7 +121,6 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
         "verified": selectors.is_verified(shop),
         "open_now": selectors.is_open_now(shop),
         "products": fragments.shop_products(shop, request.GET.get("q", "").strip()[:100]),
-        "reviews": Review.objects.filter(shop=shop, line__isnull=True).select_related("buyer")[:10],
         "is_owner": user.is_authenticated and (user.pk == shop.owner_id or user.is_staff),
         "weekdays": dict(WEEKDAYS),
     }

@@ -161,7 +161,7 @@ def test_shop_page_reviews(market: Market, stocked: Stocked, tenant_a: Tenant) -
 
     url = f"/pasar/toko/{market.pecel.slug}/"
     assert_list_budget(fetch=lambda: anon.get(url), grow=grow)
-    assert len(anon.get(url).context["reviews"]) == 10
+    assert anon.get(url).content.decode().count("</strong> — ") == 10  # the ten newest reviews
 
 
 def test_product_page_has_a_fixed_cost(market: Market, stocked: Stocked, tenant_a: Tenant) -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from apps.observability.sentry import FILTERED, before_breadcrumb, init_sentry, scrub
+from apps.observability.sentry import FILTERED, before_send, init_sentry, scrub
 from apps.tenancy.models import Tenant
 from tests.observability.test_logging import login
 
@@ -104,5 +104,8 @@ def test_scrub_covers_bodies_headers_and_breadcrumbs() -> None:
     assert "812-3456-7890" not in text and "Bearer x" not in text
     assert cleaned["request"]["headers"]["Accept"] == "text/html"
     assert cleaned["request"]["data"]["nama"] == "Sri" and cleaned["extra"]["count"] == 12
-    crumb = before_breadcrumb({"message": f"SELECT * FROM warga WHERE nik = '{NIK}'", "category": "query"}, {})
-    assert NIK not in crumb["message"] and crumb["category"] == "query"
+    crumb = {"message": f"SELECT * FROM warga WHERE nik = '{NIK}'", "category": "query"}
+    sent = before_send({"breadcrumbs": {"values": [crumb]}}, {})
+    assert sent is not None
+    [kept] = sent["breadcrumbs"]["values"]
+    assert NIK not in kept["message"] and kept["category"] == "query"
