@@ -23,8 +23,9 @@ class MarketplaceConfig(AppConfig):
         from apps.permits.models import Permit
 
         from . import selectors
-        from .models import Product, ProductPhoto, Review, Shop, Variant
+        from .models import Category, Product, ProductPhoto, Review, Shop, Variant
 
         # What the cached catalogue fragments show (apps.marketplace.fragments); the price range
         # and stock state are written by QuerySet.update() and bump in refresh_summaries.
-        cache_scopes.bump_on_change(selectors.CATALOGUE_SCOPE, Shop, Product, ProductPhoto, Variant, Review, Permit)
+        models = (Shop, Product, ProductPhoto, Variant, Category, Review, Permit)
+        cache_scopes.bump_on_change(selectors.CATALOGUE_SCOPE, *models)

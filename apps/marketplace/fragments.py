@@ -105,3 +105,9 @@ def product_summary(product: Product) -> dict[str, Any]:
         return {"rating": selectors.product_rating(product), "verified": selectors.is_verified(product.shop)}
 
     return cache_scopes.cached(selectors.CATALOGUE_SCOPE, ("product-summary", product.pk), build)
+
+
+def product(pk: int) -> Product | None:
+    """`selectors.product_detail(pk)` (with its shop, photos, categories and variants), kept
+    until the catalogue changes; None (no such product on sale) is not kept."""
+    return cache_scopes.cached(selectors.CATALOGUE_SCOPE, ("product-detail", pk), lambda: selectors.product_detail(pk))

@@ -128,7 +128,7 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def product_page(request: HttpRequest, pk: int) -> HttpResponse:
-    product = selectors.product_detail(pk)
+    product = fragments.product(pk)
     user = _user(request)
     if product is None or (not product.is_active and not (user.is_authenticated and user.pk == product.shop.owner_id)):
         raise Http404
