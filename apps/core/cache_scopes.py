@@ -11,7 +11,8 @@ with the clock, not with writes (e.g. "open now", the Open311 90-day window).
 Keys carry the tenant's schema (the cache KEY_FUNCTION), so a kelurahan never reads another's.
 A bump moves the version at once and again after commit: a reader racing the writer may cache
 the old answer, but only under a version the commit has already left behind. With the cache
-down (DegradingRedisCache) every read is a miss and pages are built as before.
+down (DegradingRedisCache) every read is a miss and pages are built as before; a bump lost to
+such an outage leaves answers cached before it for at most their TTL.
 
 Only what is the same for every caller may be cached here: never a page holding a CSRF token,
 a user's name or what only staff may see.
