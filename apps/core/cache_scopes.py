@@ -29,6 +29,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django_tenants.utils import schema_context
 
 from apps.core.db import connection
@@ -65,14 +69,19 @@ def _move(scope: str) -> None:
 def bump(scope: str) -> None:
     """Make every answer cached for `scope` in this tenant stale: at once (so the writing
     transaction reads its own writes) and again once it commits (so nothing a concurrent reader
-    cached meanwhile from the old rows survives under the version of the first bump)."""
+    cached meanwhile from the old rows survives under the version of the first bump). The
+    after-commit move is queued once per transaction, however many rows it saves."""
     schema = connection.schema_name
     _move(scope)
+    mark = (schema, scope)
+    if any(getattr(callback, "cache_scope", None) == mark for _ids, callback, _robust in connection.run_on_commit):
+        return
 
     def after_commit() -> None:
         with schema_context(schema):
             _move(scope)
 
+    after_commit.cache_scope = mark  # type: ignore[attr-defined]
     transaction.on_commit(after_commit)
 
 
@@ -100,6 +109,19 @@ def bump_all() -> None:
 def cache_key(scope: str, parts: Iterable[object]) -> str:
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
     return f"scoped:{scope}:{version(scope)}:{digest}"
+
+
+def request_parts(request: HttpRequest) -> tuple[object, ...]:
+    """What a cached answer to `request` depends on besides the data: the absolute URLs it may
+    hold (scheme, host), the language and the query string."""
+    return (request.scheme, request.get_host(), get_language(), sorted(request.GET.lists()))
+
+
+def fragment(scope: str, parts: Iterable[object], template: str, context: Callable[[], dict[str, Any]]) -> SafeString:
+    """`template` rendered with `context()`, cached like `cached` (per language too). Rendered
+    without a request: a fragment holds no CSRF token and nothing about the visitor."""
+    html = cached(scope, (template, get_language(), *parts), lambda: render_to_string(template, context()))
+    return mark_safe(html)  # noqa: S308 - rendered from our own autoescaped templates
 
 
 def cached(scope: str, parts: Iterable[object], build: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT) -> T:

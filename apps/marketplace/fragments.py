@@ -1,6 +1,6 @@
 """Cached public fragments of the catalogue: the product grid for a query and the list of shops
 are the same for every visitor of a kelurahan, so they are rendered once per catalogue version
-(apps.core.cache_scopes, `selectors.CATALOGUE_SCOPE`) instead of on every page view.
+(apps.core.cache_scopes, `CATALOGUE`) instead of on every page view.
 
 The version moves with every write that changes what they show: products, variants, photos,
 shops and reviews (signals registered in MarketplaceConfig.ready), the price range and stock
@@ -10,26 +10,16 @@ depend on the visitor: the buyer's own sections (near shops, cart) stay out of t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from apps.accounts.models import User
 from apps.core import cache_scopes
 
 from . import selectors
 from .models import Product, Review, Shop
-
-
-def _cached(name: str, parts: tuple[object, ...], template: str, context: Callable[[], dict[str, Any]]) -> SafeString:
-    def build() -> str:
-        return render_to_string(template, context())
-
-    html = cache_scopes.cached(selectors.CATALOGUE_SCOPE, (name, get_language(), *parts), build)
-    return mark_safe(html)  # noqa: S308 - rendered from our own autoescaped template
+from .selectors import CATALOGUE_SCOPE as CATALOGUE
 
 
 def results(query: str) -> SafeString:
@@ -43,7 +33,7 @@ def results(query: str) -> SafeString:
             "verified": selectors.verified_shop_ids({p.shop for p in products}),
         }
 
-    return _cached("results", (query,), "marketplace/_results.html", context)
+    return cache_scopes.fragment(CATALOGUE, (query,), "marketplace/_results.html", context)
 
 
 def shop_list() -> SafeString:
@@ -53,7 +43,7 @@ def shop_list() -> SafeString:
         shops = list(selectors.active_shops().order_by("name")[:20])
         return {"shops": shops, "verified": selectors.verified_shop_ids(shops)}
 
-    return _cached("shops", (), "marketplace/_shop_list.html", context)
+    return cache_scopes.fragment(CATALOGUE, (), "marketplace/_shop_list.html", context)
 
 
 def near_you(user: User) -> SafeString:
@@ -68,7 +58,7 @@ def near_you(user: User) -> SafeString:
         products = selectors.products_of_shops(near, limit=8)
         return {"near_shops": near, "near_products": products, "verified": selectors.verified_shop_ids(near)}
 
-    return _cached("near", (user.pk,), "marketplace/_near_you.html", context)
+    return cache_scopes.fragment(CATALOGUE, (user.pk,), "marketplace/_near_you.html", context)
 
 
 def shop_products(shop: Shop, query: str) -> SafeString:
@@ -80,7 +70,7 @@ def shop_products(shop: Shop, query: str) -> SafeString:
         reviews = list(Review.objects.filter(shop=shop, line__isnull=True).select_related("buyer")[:10])
         return {"products": products, "reviews": reviews, "verified": selectors.verified_shop_ids([shop])}
 
-    return _cached("shop", (shop.pk, query), "marketplace/_shop_products.html", context)
+    return cache_scopes.fragment(CATALOGUE, (shop.pk, query), "marketplace/_shop_products.html", context)
 
 
 def product_extras(product: Product) -> SafeString:
@@ -95,7 +85,7 @@ def product_extras(product: Product) -> SafeString:
             "verified": selectors.verified_shop_ids({p.shop for p in together}),
         }
 
-    return _cached("product", (product.pk,), "marketplace/_product_extras.html", context)
+    return cache_scopes.fragment(CATALOGUE, (product.pk,), "marketplace/_product_extras.html", context)
 
 
 def product_summary(product: Product) -> dict[str, Any]:
@@ -104,10 +94,10 @@ def product_summary(product: Product) -> dict[str, Any]:
     def build() -> dict[str, Any]:
         return {"rating": selectors.product_rating(product), "verified": selectors.is_verified(product.shop)}
 
-    return cache_scopes.cached(selectors.CATALOGUE_SCOPE, ("product-summary", product.pk), build)
+    return cache_scopes.cached(CATALOGUE, ("product-summary", product.pk), build)
 
 
 def product(pk: int) -> Product | None:
     """`selectors.product_detail(pk)` (with its shop, photos, categories and variants), kept
     until the catalogue changes; None (no such product on sale) is not kept."""
-    return cache_scopes.cached(selectors.CATALOGUE_SCOPE, ("product-detail", pk), lambda: selectors.product_detail(pk))
+    return cache_scopes.cached(CATALOGUE, ("product-detail", pk), lambda: selectors.product_detail(pk))

@@ -32,7 +32,6 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -356,7 +355,7 @@ def _page(request: HttpRequest) -> int:
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     """The list, cached per query until a report changes (aggregators poll the same URLs). The
     default window ends "now", so an answer may lag the clock by up to a minute (the TTL)."""
-    parts = (fmt, request.scheme, request.get_host(), get_language(), sorted(request.GET.lists()))
+    parts = (fmt, *cache_scopes.request_parts(request))
     body = cache_scopes.cached(
         selectors.CACHE_SCOPE, parts, lambda: _render(fmt, "requests", _search_items(request)).content, timeout=60
     )

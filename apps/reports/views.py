@@ -15,12 +15,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
@@ -51,24 +50,21 @@ def _report(code: str) -> Report:
 def report_list(request: HttpRequest) -> HttpResponse:
     """The public list: its filter form and results are the same for every visitor, so both are
     cached until a report changes (apps.core.cache_scopes); the page around them is not."""
-    parts = (get_language(), sorted(request.GET.lists()))
+    parts = sorted(request.GET.lists())
 
-    def results() -> str:
+    def results() -> dict[str, Any]:
         query = request.GET.copy()
         query.pop("page", None)
         reports = selectors.public_reports(FilterForm(request.GET or None).to_filter())
-        page = Paginator(reports, 20).get_page(request.GET.get("page"))
-        return render_to_string("reports/_results.html", {"page": page, "query": query.urlencode()})
+        return {"page": Paginator(reports, 20).get_page(request.GET.get("page")), "query": query.urlencode()}
 
-    def filters() -> str:
-        form = FilterForm(request.GET or None)
-        context = {"form": form, "action": reverse("reports:list"), "htmx_target": "#results"}
-        return render_to_string("reports/_filters.html", context)
+    def filters() -> dict[str, Any]:
+        return {"form": FilterForm(request.GET or None), "action": reverse("reports:list"), "htmx_target": "#results"}
 
-    html = mark_safe(cache_scopes.cached(selectors.CACHE_SCOPE, ("laporan:results", *parts), results))  # noqa: S308 - our template
+    html = cache_scopes.fragment(selectors.CACHE_SCOPE, parts, "reports/_results.html", results)
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponse(html)
-    form_html = mark_safe(cache_scopes.cached(selectors.CACHE_SCOPE, ("laporan:filters", *parts), filters))  # noqa: S308
+    form_html = cache_scopes.fragment(selectors.CACHE_SCOPE, parts, "reports/_filters.html", filters)
     return render(request, "reports/list.html", {"filters": form_html, "results": html})
 
 
@@ -209,29 +205,26 @@ def _body_fragment(report: Report) -> SafeString:
     """What the report says (text, answers, map point, photos, support): public, cached per
     report until a report write bumps the scope."""
 
-    def build() -> str:
-        context = {
+    def context() -> dict[str, Any]:
+        return {
             "report": report,
             "photos": list(report.photos.all()),
             "answers": selectors.answers_for_display(report),
             "map_tiles_url": django_settings.MAP_TILES_URL,
             "map_tiles_attribution": django_settings.MAP_TILES_ATTRIBUTION,
         }
-        return render_to_string("reports/_body.html", context)
 
-    html = cache_scopes.cached(selectors.CACHE_SCOPE, ("body", report.code, get_language()), build)
-    return mark_safe(html)  # noqa: S308 - our own autoescaped template
+    return cache_scopes.fragment(selectors.CACHE_SCOPE, (report.code,), "reports/_body.html", context)
 
 
 def _live_fragment(report: Report) -> SafeString:
     """The status and the timeline: public, and polled by every open page (HTMX), so cached
     per report until a report write bumps the scope."""
 
-    def build() -> str:
-        return render_to_string("reports/_live.html", {"report": report, "timeline": selectors.timeline(report)})
+    def context() -> dict[str, Any]:
+        return {"report": report, "timeline": selectors.timeline(report)}
 
-    html = cache_scopes.cached(selectors.CACHE_SCOPE, ("live", report.code, get_language()), build)
-    return mark_safe(html)  # noqa: S308 - our own autoescaped template
+    return cache_scopes.fragment(selectors.CACHE_SCOPE, (report.code,), "reports/_live.html", context)
 
 
 @require_GET

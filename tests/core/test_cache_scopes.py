@@ -74,3 +74,18 @@ def test_bump_all_moves_every_registered_scope(tenant_a: Tenant) -> None:
         assert "reports" in before  # registered by ReportsConfig.ready()
         cache_scopes.bump_all()
         assert all(cache_scopes.version(scope) > v for scope, v in before.items())
+
+
+def test_a_transaction_queues_one_after_commit_move_per_scope(
+    tenant_a: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A bulk write (an import saving 1,500 products) bumps on every row; only the first queues
+    the after-commit move, and every bump still moves the version at once."""
+    with tenant_a:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            seen = []
+            for _ in range(5):
+                cache_scopes.bump("test")
+                seen.append(cache_scopes.version("test"))
+            cache_scopes.bump("other")
+        assert len(callbacks) == 2 and seen == sorted(set(seen))

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -86,7 +85,7 @@ class ShopViewSet(viewsets.ReadOnlyModelViewSet[Shop]):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The same for every caller: cached per query until the catalogue changes."""
-        parts = ("api-shops", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        parts = ("api-shops", *cache_scopes.request_parts(request))
         return Response(cache_scopes.cached(selectors.CATALOGUE_SCOPE, parts, lambda: self._page(request)))
 
     def _page(self, request: Request) -> dict[str, Any]:
@@ -119,7 +118,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
         """A page is the same for every caller but for the live availability: the products are
         cached per query until the catalogue changes (apps.core.cache_scopes), the units still
         available are read fresh for the page's variants."""
-        parts = ("api", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        parts = ("api", *cache_scopes.request_parts(request))
         page = cache_scopes.cached(selectors.CATALOGUE_SCOPE, parts, lambda: self._page(request))
         variants = [variant for product in page["results"] for variant in product["variants"]]
         available = selectors.available_by_variant([variant["id"] for variant in variants])

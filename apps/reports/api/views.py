@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -63,7 +62,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Public and the same for every caller: cached per query until a report changes."""
-        parts = ("api", request.scheme, request.get_host(), get_language(), sorted(request.query_params.lists()))
+        parts = ("api", *cache_scopes.request_parts(request))
         return Response(cache_scopes.cached(selectors.CACHE_SCOPE, parts, lambda: self._page_data(request)))
 
     def _page_data(self, request: Request) -> dict[str, Any]:
