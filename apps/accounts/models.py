@@ -45,8 +45,8 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("pengguna"))
     name = models.CharField(_("nama"), max_length=100, blank=True)
-    prefix = models.CharField(_("awalan"), max_length=PREFIX_LENGTH, db_index=True)
-    digest = models.CharField(_("sidik SHA-256"), max_length=64, unique=True)
+    prefix = models.CharField(_("awalan"), max_length=PREFIX_LENGTH)
+    digest = models.CharField(_("sidik SHA-256"), max_length=64)
     created_at = models.DateTimeField(_("dibuat"))
     last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True)
     # Null only when API_TOKEN_TTL_DAYS is 0 (no expiry, flagged by the deploy check).
@@ -57,6 +57,14 @@ class ApiToken(models.Model):
         verbose_name = _("token API")
         verbose_name_plural = _("token API")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # digest: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["digest"], name="accounts_apitoken_digest_unique"),
+        ]
+        indexes = [
+            # prefix: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["prefix"], name="accounts_apitoken_prefix"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})" if self.name else f"{self.prefix}…"

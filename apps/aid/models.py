@@ -40,7 +40,7 @@ class FundingSource(models.TextChoices):
 
 
 class Program(models.Model):
-    name = models.CharField(_("nama program"), max_length=200, unique=True)
+    name = models.CharField(_("nama program"), max_length=200)
     description = models.TextField(_("keterangan"), blank=True)
     target_type = models.CharField(_("sasaran"), max_length=16, choices=TargetType.choices)
     funding_source = models.CharField(_("sumber dana"), max_length=16, choices=FundingSource.choices)
@@ -87,6 +87,8 @@ class Program(models.Model):
                 condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
                 name="aid_program_age_range",
             ),
+            # name: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["name"], name="aid_program_name_unique"),
         ]
 
     def __str__(self) -> str:
@@ -105,9 +107,9 @@ class Beneficiary(models.Model):
         MALE = "L", _("Laki-laki")
         FEMALE = "P", _("Perempuan")
 
-    nik_hash = models.CharField(max_length=64, unique=True, editable=False)
+    nik_hash = models.CharField(max_length=64, editable=False)
     nik_masked = models.CharField(_("NIK"), max_length=16, editable=False)
-    kk_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    kk_hash = models.CharField(max_length=64, blank=True, editable=False)
     kk_masked = models.CharField(_("No. KK"), max_length=16, blank=True, editable=False)
     birth_date = models.DateField(_("tanggal lahir"), editable=False)
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices, editable=False)
@@ -142,6 +144,12 @@ class Beneficiary(models.Model):
                 condition=Q(kk_hash="", kk_masked="") | (~Q(kk_hash="") & ~Q(kk_masked="")),
                 name="aid_beneficiary_kk_pair",
             ),
+            # nik_hash: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["nik_hash"], name="aid_beneficiary_nik_hash_unique"),
+        ]
+        indexes = [
+            # kk_hash: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["kk_hash"], name="aid_beneficiary_kk_hash"),
         ]
 
     def __str__(self) -> str:
@@ -161,7 +169,8 @@ class Enrolment(models.Model):
         IMPORT = "impor", _("Impor berkas")
         API = "api", _("API")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrolments")
+    # Not indexed alone: the unique constraint "aid_enrolment_once_per_program" leads with this column.
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrolments", db_index=False)
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="enrolments")
     match_key = models.CharField(max_length=64, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -206,7 +215,8 @@ class Distribution(models.Model):
         DISTRIBUTED = "tersalurkan", _("Tersalurkan")
         FAILED = "gagal", _("Gagal")
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="distributions")
+    # Not indexed alone: the unique constraint "aid_distribution_once_per_period" leads with this column.
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="distributions", db_index=False)
     period = models.CharField(_("periode"), max_length=7, help_text=_("Format TTTT-BB, mis. 2026-03"))
     amount = models.BigIntegerField(_("nilai (Rp)"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)

@@ -136,7 +136,8 @@ class CashBookEntry(models.Model):
         TRANSFER = "transfer", _("Transfer dari saldo kas")
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="entries")
+    # Not indexed alone: the index "community_entry_book_day_idx" leads with this column.
+    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="entries", db_index=False)
     direction = models.CharField(_("arah"), max_length=3, choices=Direction.choices)
     category = models.CharField(_("kategori"), max_length=16, choices=Category.choices)
     channel = models.CharField(_("cara"), max_length=10, choices=Channel.choices)
@@ -212,7 +213,8 @@ class CashBookEntry(models.Model):
 class IuranSchedule(models.Model):
     """From `start_month` on, each household of the RT owes `amount` per month."""
 
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="schedules")
+    # Not indexed alone: the unique constraint "community_schedule_one_per_month" leads with this column.
+    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="schedules", db_index=False)
     amount = models.BigIntegerField(_("iuran per rumah per bulan"))
     start_month = models.DateField(_("mulai bulan"))
     note = models.CharField(_("catatan"), max_length=255, blank=True)
@@ -399,7 +401,8 @@ class ArisanGroup(models.Model):
 
 
 class ArisanMember(models.Model):
-    group = models.ForeignKey(ArisanGroup, on_delete=models.CASCADE, related_name="members")
+    # Not indexed alone: the unique constraint "community_arisan_member_once" leads with this column.
+    group = models.ForeignKey(ArisanGroup, on_delete=models.CASCADE, related_name="members", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("anggota"), on_delete=models.PROTECT, related_name="arisan_memberships"
     )
@@ -426,7 +429,8 @@ class ArisanRound(models.Model):
         OPEN = "open", _("Mengumpulkan setoran")
         PAID_OUT = "paid_out", _("Sudah dibayarkan")
 
-    group = models.ForeignKey(ArisanGroup, on_delete=models.CASCADE, related_name="rounds")
+    # Not indexed alone: the unique constraint "community_round_winner_once" leads with this column.
+    group = models.ForeignKey(ArisanGroup, on_delete=models.CASCADE, related_name="rounds", db_index=False)
     number = models.PositiveSmallIntegerField(_("putaran ke"))
     due_date = models.DateField(_("jatuh tempo"))
     winner = models.ForeignKey(ArisanMember, verbose_name=_("penerima"), on_delete=models.PROTECT, related_name="+")

@@ -45,7 +45,7 @@ def _in_indonesia(prefix: str) -> Q:
 class Hub(models.Model):
     """A small kelurahan hub (10-50 m²) where couriers start and consigned goods wait."""
 
-    code = models.SlugField(_("kode"), max_length=64, unique=True)
+    code = models.SlugField(_("kode"), max_length=64, db_index=False)
     name = models.CharField(_("nama"), max_length=120)
     location = models.OneToOneField(
         "marketplace.StockLocation",
@@ -76,6 +76,8 @@ class Hub(models.Model):
         constraints = [
             models.CheckConstraint(condition=_in_indonesia(""), name="fulfillment_hub_in_indonesia"),
             models.CheckConstraint(condition=Q(service_radius_m__gt=0), name="fulfillment_hub_radius_positive"),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="fulfillment_hub_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -157,7 +159,8 @@ class Courier(models.Model):
 
 
 class CourierPing(models.Model):
-    courier = models.ForeignKey(Courier, on_delete=models.CASCADE, related_name="pings")
+    # Not indexed alone: the index "fulfillment_ping_courier" leads with this column.
+    courier = models.ForeignKey(Courier, on_delete=models.CASCADE, related_name="pings", db_index=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6)
     lng = models.DecimalField(max_digits=9, decimal_places=6)
     accuracy_m = models.PositiveIntegerField()
@@ -182,7 +185,10 @@ class Batch(models.Model):
         ROUTING = "routing", _("Sedang dirutekan")
         ROUTED = "routed", _("Sudah dirutekan")
 
-    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="batches", verbose_name=_("hub"))
+    # Not indexed alone: the unique constraint "fulfillment_batch_once" leads with this column.
+    hub = models.ForeignKey(
+        Hub, on_delete=models.PROTECT, related_name="batches", verbose_name=_("hub"), db_index=False
+    )
     cutoff_at = models.DateTimeField(_("jam tutup"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -234,8 +240,12 @@ class RoutingJob(models.Model):
 
 
 class Route(models.Model):
-    job = models.ForeignKey(RoutingJob, on_delete=models.CASCADE, related_name="routes")
-    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="routes", verbose_name=_("kurir"))
+    # Not indexed alone: the unique constraint "fulfillment_route_once_per_job" leads with this column.
+    job = models.ForeignKey(RoutingJob, on_delete=models.CASCADE, related_name="routes", db_index=False)
+    # Not indexed alone: the index "fulfillment_route_courier_day" leads with this column.
+    courier = models.ForeignKey(
+        Courier, on_delete=models.PROTECT, related_name="routes", verbose_name=_("kurir"), db_index=False
+    )
     day = models.DateField(_("tanggal"))
     distance_m = models.PositiveIntegerField(_("jarak (m)"))
     duration_s = models.PositiveIntegerField(_("durasi (detik)"))
@@ -270,11 +280,14 @@ class Delivery(models.Model):
         SHOP = "shop", _("Ambil di toko")
         HUB = "hub", _("Dari hub")
 
-    code = models.CharField(_("kode lacak"), max_length=16, unique=True, default=new_tracking_code)
+    code = models.CharField(_("kode lacak"), max_length=16, default=new_tracking_code)
     order = models.OneToOneField(
         "marketplace.Order", on_delete=models.PROTECT, related_name="delivery", verbose_name=_("pesanan")
     )
-    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("hub"))
+    # Not indexed alone: the index "fulfillment_delivery_hub" leads with this column.
+    hub = models.ForeignKey(
+        Hub, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("hub"), db_index=False
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     pickup_from = models.CharField(_("diambil dari"), max_length=4, choices=PickupFrom.choices)
     pickup_lat = models.DecimalField(max_digits=9, decimal_places=6)
@@ -287,8 +300,15 @@ class Delivery(models.Model):
     weight_kg = models.PositiveIntegerField(_("berat (kg)"), default=1)
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries")
     route = models.ForeignKey(Route, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    # Not indexed alone: the index "fulfillment_delivery_courier" leads with this column.
     courier = models.ForeignKey(
-        Courier, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries", verbose_name=_("kurir")
+        Courier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("kurir"),
+        db_index=False,
     )
     external_provider = models.CharField(_("kurir luar"), max_length=32, blank=True)
     external_booking = models.CharField(_("nomor pesanan kurir luar"), max_length=64, blank=True)
@@ -329,6 +349,8 @@ class Delivery(models.Model):
                 | ~Q(external_booking=""),
                 name="fulfillment_assigned_has_courier",
             ),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="fulfillment_delivery_code_unique"),
         ]
         indexes = [
             models.Index(fields=["hub", "status"], name="fulfillment_delivery_hub"),
@@ -348,8 +370,10 @@ class RouteStop(models.Model):
         PICKUP = "pickup", _("Ambil barang")
         DROPOFF = "dropoff", _("Antar ke pembeli")
 
-    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="stops")
+    # Not indexed alone: the unique constraint "fulfillment_stop_seq" leads with this column.
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops", db_index=False)
+    # Not indexed alone: the unique constraint "fulfillment_stop_once_per_delivery" leads with this column.
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="stops", db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     seq = models.PositiveIntegerField()
     lat = models.DecimalField(max_digits=9, decimal_places=6)

@@ -66,7 +66,8 @@ class ForecastRun(models.Model):
 
 
 class DemandForecast(models.Model):
-    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="forecasts")
+    # Not indexed alone: the unique constraint "insights_forecast_once_per_week" leads with this column.
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="forecasts", db_index=False)
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("toko"))
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("kategori")
@@ -90,15 +91,15 @@ class DemandForecast(models.Model):
             models.CheckConstraint(condition=Q(expected_units__gte=0), name="insights_forecast_not_negative"),
             models.CheckConstraint(condition=Q(horizon__gte=1), name="insights_forecast_horizon_positive"),
         ]
-        indexes = [models.Index(fields=["run", "shop"], name="insights_forecast_run_shop")]
 
     def __str__(self) -> str:
         return f"{self.shop_id}/{self.category_id} {self.week}: {self.expected_units}"
 
 
 class MaterialRecipe(models.Model):
+    # Not indexed alone: the unique constraint "insights_recipe_material_once" leads with this column.
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("kategori produk")
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("kategori produk"), db_index=False
     )
     material = models.CharField(_("bahan baku"), max_length=80)
     unit = models.CharField(_("satuan"), max_length=16, default="kg")

@@ -37,7 +37,7 @@ class LenderKind(models.TextChoices):
 
 
 class Lender(models.Model):
-    name = models.CharField(_("nama"), max_length=120, unique=True)
+    name = models.CharField(_("nama"), max_length=120)
     kind = models.CharField(_("jenis"), max_length=16, choices=LenderKind.choices)
     officers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("petugas"), related_name="lending_lenders", blank=True
@@ -58,13 +58,20 @@ class Lender(models.Model):
         verbose_name = _("lembaga pemberi pinjaman")
         verbose_name_plural = _("lembaga pemberi pinjaman")
         ordering = ["name"]
+        constraints = [
+            # name: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["name"], name="lending_lender_name_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class LoanProduct(models.Model):
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="products", verbose_name=_("lembaga"))
+    # Not indexed alone: the unique constraint "lending_product_unique_name" leads with this column.
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="products", verbose_name=_("lembaga"), db_index=False
+    )
     name = models.CharField(_("nama produk"), max_length=120)
     interest_method = models.CharField(
         _("metode bunga"),
@@ -140,8 +147,9 @@ class ModelKind(models.TextChoices):
 class CreditModelVersion(models.Model):
     """What decides a lender's applications: the rule-based scorecard or a trained model."""
 
+    # Not indexed alone: the unique constraint "lending_model_unique_version" leads with this column.
     lender = models.ForeignKey(
-        Lender, on_delete=models.PROTECT, related_name="model_versions", verbose_name=_("lembaga")
+        Lender, on_delete=models.PROTECT, related_name="model_versions", verbose_name=_("lembaga"), db_index=False
     )
     kind = models.CharField(_("jenis"), max_length=16, choices=ModelKind.choices)
     version = models.CharField(_("versi"), max_length=120)
@@ -216,7 +224,8 @@ class OfferStatus(models.TextChoices):
 
 
 class Offer(models.Model):
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="offers")
+    # Not indexed alone: the unique constraint "lending_offer_one_per_day" leads with this column.
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="offers", db_index=False)
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="offers")
@@ -271,7 +280,7 @@ class Application(models.Model):
     )
     decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
     decision_reason = models.TextField(_("alasan keputusan"), blank=True)
-    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200)
     created_at = models.DateTimeField(_("diajukan"), auto_now_add=True)
 
     class Meta:
@@ -285,6 +294,8 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=~Q(decided_by=F("applicant")), name="lending_application_not_self_decided"
             ),
+            # idempotency_key: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["idempotency_key"], name="lending_application_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -345,7 +356,8 @@ class Loan(models.Model):
 
 
 class Instalment(models.Model):
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    # Not indexed alone: the unique constraint "lending_instalment_unique_number" leads with this column.
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments", db_index=False)
     number = models.PositiveSmallIntegerField(_("angsuran ke"))
     due_date = models.DateField(_("jatuh tempo"))
     principal = models.BigIntegerField(_("pokok"))
@@ -413,7 +425,7 @@ class LoanTransaction(models.Model):
     # `after_instalment`: replayed through schedule.prepay to rebuild the current schedule.
     prepaid = models.BigIntegerField(_("pelunasan dipercepat"), default=0)
     after_instalment = models.PositiveSmallIntegerField(null=True, blank=True)
-    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200)
     entries = models.ManyToManyField("payments.JournalEntry", related_name="+", blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -432,7 +444,9 @@ class LoanTransaction(models.Model):
                 & Q(fee__gte=0)
                 & Q(penalty__gte=0),
                 name="lending_transaction_not_negative",
-            )
+            ),
+            # idempotency_key: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["idempotency_key"], name="lending_transaction_key_unique"),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ class Shop(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shops", verbose_name=_("pemilik")
     )
     name = models.CharField(_("nama toko"), max_length=120)
-    slug = models.SlugField(_("alamat halaman"), max_length=140, unique=True)
+    slug = models.SlugField(_("alamat halaman"), max_length=140, db_index=False)
     description = models.TextField(_("deskripsi"), blank=True)
     photo = models.FileField(
         _("foto"), upload_to=shop_photo_upload_to, storage=public_storage, blank=True, max_length=200
@@ -100,6 +100,8 @@ class Shop(models.Model):
                 | Q(lat__gte=LAT_MIN, lat__lte=LAT_MAX, lng__gte=LNG_MIN, lng__lte=LNG_MAX),
                 name="marketplace_shop_location_in_indonesia",
             ),
+            # slug: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["slug"], name="marketplace_shop_slug_unique"),
         ]
 
     def __str__(self) -> str:
@@ -123,7 +125,7 @@ class StockLocation(models.Model):
         HUB = "hub", _("Hub")
 
     kind = models.CharField(_("jenis"), max_length=8, choices=Kind.choices)
-    code = models.SlugField(_("kode"), max_length=64, unique=True)
+    code = models.SlugField(_("kode"), max_length=64, db_index=False)
     name = models.CharField(_("nama"), max_length=120)
     shop = models.ForeignKey(
         Shop, on_delete=models.PROTECT, null=True, blank=True, related_name="locations", verbose_name=_("toko")
@@ -143,6 +145,8 @@ class StockLocation(models.Model):
                 condition=(Q(kind="shop") & Q(shop__isnull=False)) | (Q(kind="hub") & Q(shop__isnull=True)),
                 name="marketplace_location_kind_matches_shop",
             ),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="marketplace_location_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -150,20 +154,29 @@ class StockLocation(models.Model):
 
 
 class Category(models.Model):
-    name = models.CharField(_("nama"), max_length=80, unique=True)
-    slug = models.SlugField(max_length=90, unique=True)
+    name = models.CharField(_("nama"), max_length=80)
+    slug = models.SlugField(max_length=90, db_index=False)
 
     class Meta:
         verbose_name = _("kategori")
         verbose_name_plural = _("kategori")
         ordering = ["name"]
+        constraints = [
+            # slug: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["slug"], name="marketplace_category_slug_unique"),
+            # name: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["name"], name="marketplace_category_name_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Product(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("toko"))
+    # Not indexed alone: the index "marketplace_product_shop" leads with this column.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("toko"), db_index=False
+    )
     name = models.CharField(_("nama produk"), max_length=150)
     description = models.TextField(_("deskripsi"), blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="products", verbose_name=_("kategori"))
@@ -220,7 +233,8 @@ class ProductPhoto(models.Model):
 class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants", verbose_name=_("produk"))
     # Denormalised from product.shop: a SKU is unique within its shop.
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+")
+    # Not indexed alone: the unique constraint "marketplace_variant_sku_per_shop" leads with this column.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", db_index=False)
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("nama varian"), max_length=100, blank=True)
     price = models.BigIntegerField(_("harga (Rp)"))
@@ -247,7 +261,8 @@ class Variant(models.Model):
 
 
 class Stock(models.Model):
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stocks")
+    # Not indexed alone: the unique constraint "marketplace_stock_once_per_location" leads with this column.
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stocks", db_index=False)
     location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="stocks")
     quantity = models.IntegerField(_("jumlah fisik"), default=0)
     quantity_allocated = models.IntegerField(_("dialokasikan ke pesanan"), default=0)
@@ -272,8 +287,10 @@ class Stock(models.Model):
 class Reservation(models.Model):
     """Units a buyer's checkout holds for a while (RESERVATION_MINUTES); others cannot buy them."""
 
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="reservations")
+    # Not indexed alone: the unique constraint "marketplace_reservation_once" leads with this column.
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Not indexed alone: the index "marketplace_reservation_stock" leads with this column.
+    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="reservations", db_index=False)
     quantity = models.PositiveIntegerField()
     reserved_until = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -292,7 +309,10 @@ class Reservation(models.Model):
 
 
 class CartItem(models.Model):
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items")
+    # Not indexed alone: the unique constraint "marketplace_cart_once_per_variant" leads with this column.
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items", db_index=False
+    )
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(_("jumlah"))
     added_at = models.DateTimeField(auto_now_add=True)
@@ -313,7 +333,7 @@ class CartItem(models.Model):
 class Placement(models.Model):
     """One checkout (form submit or API call): its idempotency key and the orders it made."""
 
-    key = models.CharField(_("kunci idempotensi"), max_length=250, unique=True)
+    key = models.CharField(_("kunci idempotensi"), max_length=250)
     request_hash = models.CharField(max_length=64)
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -322,6 +342,10 @@ class Placement(models.Model):
         verbose_name = _("checkout")
         verbose_name_plural = _("checkout")
         ordering = ["-id"]
+        constraints = [
+            # key: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["key"], name="marketplace_placement_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -331,11 +355,20 @@ class Order(models.Model):
     Status = lifecycle.Status
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="orders")
+    # Not indexed alone: the unique constraint "marketplace_order_one_per_shop_per_checkout" leads with this column.
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="orders", db_index=False)
+    # Not indexed alone: the index "marketplace_order_buyer" leads with this column.
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="marketplace_orders", verbose_name=_("pembeli")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="marketplace_orders",
+        verbose_name=_("pembeli"),
+        db_index=False,
     )
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("toko"))
+    # Not indexed alone: the index "marketplace_order_shop" leads with this column.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("toko"), db_index=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=lifecycle.Status.choices, default=lifecycle.Status.AWAITING_PAYMENT
     )
@@ -434,7 +467,8 @@ class OrderLine(models.Model):
 class Allocation(models.Model):
     """Units of one stock row held for one order line (Saleor's allocation)."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    # Not indexed alone: the unique constraint "marketplace_allocation_once" leads with this column.
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     released_at = models.DateTimeField(null=True, blank=True)  # cancelled/expired: back to stock
@@ -558,7 +592,8 @@ class CoPurchase(models.Model):
     "sering dibeli bersama" counts, kept by the services when an order enters or leaves a sold
     status (services.copurchase), stored in both directions so one indexed read serves a page."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the index "marketplace_copurchase_rank" leads with this column.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bought_with")
     together = models.PositiveIntegerField(default=0)
 

@@ -92,7 +92,6 @@ class ChannelConfig(models.Model):
     channel = models.CharField(
         _("kanal"),
         max_length=16,
-        unique=True,
         choices=[(c.value, c.label) for c in (Channel.WHATSAPP, Channel.SMS, Channel.TELEGRAM)],
     )
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SANDBOX)
@@ -106,6 +105,10 @@ class ChannelConfig(models.Model):
     class Meta:
         verbose_name = _("konfigurasi kanal")
         verbose_name_plural = _("konfigurasi kanal")
+        constraints = [
+            # channel: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["channel"], name="notifications_channel_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} ({self.get_mode_display()})"

@@ -90,7 +90,7 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
 class Account(models.Model):
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
     # A stable natural key: "wallet:<user id>", "merchant:<user id>:<n>", "system:platform_fee", ...
-    code = models.CharField(_("kode"), max_length=64, unique=True)
+    code = models.CharField(_("kode"), max_length=64)
     kind = models.CharField(_("jenis"), max_length=32, choices=AccountKind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -123,6 +123,8 @@ class Account(models.Model):
             models.UniqueConstraint(
                 fields=["owner"], condition=Q(kind="wallet"), name="payments_account_one_wallet_per_user"
             ),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="payments_account_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -152,7 +154,7 @@ class JournalEntry(models.Model):
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("jenis"), max_length=16, choices=EntryKind.choices)
     # Same key -> same result and no second movement; same key with other parameters -> 409.
-    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200)
     request_hash = models.CharField(_("sidik parameter"), max_length=64)
     amount = models.BigIntegerField(_("jumlah"))
     fee = models.BigIntegerField(_("biaya layanan"), default=0)
@@ -183,6 +185,8 @@ class JournalEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_entry_amount_positive"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="payments_entry_fee_not_negative"),
+            # idempotency_key: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["idempotency_key"], name="payments_entry_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -193,7 +197,8 @@ class Posting(models.Model):
     """One line of an entry: what it adds to (or takes from) one account. Immutable."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # Not indexed alone: the index "payments_posting_account_idx" leads with this column.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount = models.BigIntegerField(_("jumlah"))
     # The account's balance right after this posting, written by the database trigger.
     balance_after = models.BigIntegerField(_("saldo setelah"), default=0, editable=False)
@@ -225,8 +230,8 @@ class PaymentRequest(models.Model):
     )
     amount = models.BigIntegerField(_("jumlah"))
     description = models.CharField(_("keterangan"), max_length=255, blank=True)
-    reference = models.CharField(_("referensi"), max_length=100, blank=True, db_index=True)
-    bill_number = models.CharField(_("nomor tagihan"), max_length=25, unique=True)
+    reference = models.CharField(_("referensi"), max_length=100, blank=True)
+    bill_number = models.CharField(_("nomor tagihan"), max_length=25)
     qris_payload = models.TextField(_("QRIS dinamis"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     paid_method = models.CharField(_("dibayar dengan"), max_length=16, blank=True)
@@ -253,6 +258,12 @@ class PaymentRequest(models.Model):
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
                 name="payments_request_refund_within_amount",
             ),
+            # bill_number: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["bill_number"], name="payments_request_bill_unique"),
+        ]
+        indexes = [
+            # reference: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["reference"], name="payments_request_reference"),
         ]
 
     def __str__(self) -> str:
@@ -285,7 +296,7 @@ class GatewayCharge(models.Model):
         PAYMENT = "payment", _("Pembayaran tagihan")
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
-    order_id = models.CharField(_("order ID"), max_length=50, unique=True)
+    order_id = models.CharField(_("order ID"), max_length=50)
     gateway = models.CharField(_("gateway"), max_length=20)
     purpose = models.CharField(_("tujuan"), max_length=16, choices=Purpose.choices)
     wallet = models.ForeignKey(
@@ -324,6 +335,8 @@ class GatewayCharge(models.Model):
                 | Q(purpose="payment", payment_request__isnull=False),
                 name="payments_charge_has_target",
             ),
+            # order_id: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["order_id"], name="payments_charge_order_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -340,7 +353,7 @@ class GatewayNotification(models.Model):
         REJECTED = "rejected", _("Ditolak")
 
     received_at = models.DateTimeField(_("diterima"), auto_now_add=True, db_index=True)
-    order_id = models.CharField(_("order ID"), max_length=100, blank=True, db_index=True)
+    order_id = models.CharField(_("order ID"), max_length=100, blank=True)
     transaction_status = models.CharField(_("status transaksi"), max_length=32, blank=True)
     status_code = models.CharField(_("kode status"), max_length=8, blank=True)
     gross_amount = models.CharField(_("jumlah (teks)"), max_length=32, blank=True)
@@ -357,6 +370,10 @@ class GatewayNotification(models.Model):
         verbose_name = _("notifikasi gateway")
         verbose_name_plural = _("notifikasi gateway")
         ordering = ["-id"]
+        indexes = [
+            # order_id: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["order_id"], name="payments_notif_order_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.transaction_status} ({self.outcome})"
@@ -365,7 +382,7 @@ class GatewayNotification(models.Model):
 class SandboxTransaction(models.Model):
     """The local sandbox gateway's own book (it plays the role of Midtrans in the demo)."""
 
-    order_id = models.CharField(max_length=50, unique=True)
+    order_id = models.CharField(max_length=50)
     transaction_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gross_amount = models.BigIntegerField()
     status = models.CharField(max_length=20, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
@@ -378,6 +395,10 @@ class SandboxTransaction(models.Model):
         verbose_name = _("transaksi sandbox")
         verbose_name_plural = _("transaksi sandbox")
         ordering = ["-id"]
+        constraints = [
+            # order_id: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["order_id"], name="payments_sandbox_order_id_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} ({self.status})"

@@ -75,7 +75,7 @@ class Permit(models.Model):
     due_at = models.DateTimeField(_("batas waktu"), null=True, blank=True, db_index=True)
 
     owner_name = models.CharField(_("nama pemilik"), max_length=150)
-    nik_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    nik_digest = models.CharField(max_length=64, editable=False)
     nik_ciphertext = models.TextField(editable=False)
     nik_masked = models.CharField(_("NIK"), max_length=16, editable=False)
 
@@ -100,11 +100,11 @@ class Permit(models.Model):
     nib_business_name = models.CharField(_("nama usaha di OSS"), max_length=200, blank=True)
     nib_checked_at = models.DateTimeField(null=True, blank=True)
 
-    number = models.CharField(_("nomor izin"), max_length=64, unique=True, null=True, blank=True)
+    number = models.CharField(_("nomor izin"), max_length=64, null=True, blank=True)
     issued_year = models.PositiveSmallIntegerField(null=True, blank=True)
     sequence = models.PositiveIntegerField(null=True, blank=True)
     issued_at = models.DateTimeField(_("tanggal terbit"), null=True, blank=True)
-    verification_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    verification_token = models.CharField(max_length=64, null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("tanggal dicabut"), null=True, blank=True)
 
     submitted_at = models.DateTimeField(_("diajukan"), null=True, blank=True)
@@ -135,8 +135,16 @@ class Permit(models.Model):
             ),
             models.CheckConstraint(condition=Q(kbli_code__regex=r"^\d{5}$"), name="permit_kbli_5_digits"),
             models.UniqueConstraint(fields=["issued_year", "sequence"], name="permit_sequence_once_per_year"),
+            # verification_token: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["verification_token"], name="permits_permit_token_unique"),
+            # number: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["number"], name="permits_permit_number_unique"),
         ]
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            # nik_digest: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["nik_digest"], name="permits_permit_nik_digest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or _('Permohonan')} — {self.business_name}"
@@ -196,7 +204,6 @@ class SlaRule(models.Model):
     status = models.CharField(
         _("langkah"),
         max_length=16,
-        unique=True,
         choices=[(s.value, s.label) for s in Permit.Status if s.value in workflow.WAITING],
     )
     days = models.PositiveSmallIntegerField(_("batas hari"))
@@ -204,7 +211,11 @@ class SlaRule(models.Model):
     class Meta:
         verbose_name = _("batas waktu layanan")
         verbose_name_plural = _("batas waktu layanan")
-        constraints = [models.CheckConstraint(condition=Q(days__gte=1, days__lte=365), name="sla_days_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1, days__lte=365), name="sla_days_range"),
+            # status: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["status"], name="permits_slarule_status_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.days}"
@@ -244,8 +255,8 @@ class OssConfig(models.Model):
 class SandboxNib(models.Model):
     """What the sandbox OSS knows: NIBs registered through it (or seeded by staff)."""
 
-    nib = models.CharField(max_length=13, unique=True)
-    nik_digest = models.CharField(max_length=64, db_index=True, blank=True)
+    nib = models.CharField(max_length=13)
+    nik_digest = models.CharField(max_length=64, blank=True)
     business_name = models.CharField(max_length=200)
     kbli_codes = models.JSONField(default=list)
     status = models.CharField(max_length=16, default="aktif")
@@ -254,6 +265,14 @@ class SandboxNib(models.Model):
     class Meta:
         verbose_name = _("NIB sandbox")
         verbose_name_plural = _("NIB sandbox")
+        indexes = [
+            # nik_digest: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.Index(fields=["nik_digest"], name="permits_sandboxnib_nik_digest"),
+        ]
+        constraints = [
+            # nib: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["nib"], name="permits_sandboxnib_nib_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.nib} {self.business_name}"

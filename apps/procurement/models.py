@@ -105,7 +105,8 @@ class PurchaseRequest(models.Model):
 class RequestItem(models.Model):
     """One line of a purchase request: what, how many, and (optionally) its KBLI category."""
 
-    request = models.ForeignKey(PurchaseRequest, on_delete=models.CASCADE, related_name="items")
+    # Not indexed alone: the unique constraint "procurement_item_position_once" leads with this column.
+    request = models.ForeignKey(PurchaseRequest, on_delete=models.CASCADE, related_name="items", db_index=False)
     position = models.PositiveSmallIntegerField(_("urutan"))
     description = models.CharField(_("uraian barang/jasa"), max_length=255)
     quantity = models.DecimalField(_("jumlah"), max_digits=12, decimal_places=2)
@@ -135,7 +136,8 @@ class Quote(models.Model):
     made the UMKM eligible when it quoted, so later changes to the permit do not rewrite it."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(PurchaseRequest, on_delete=models.PROTECT, related_name="quotes")
+    # Not indexed alone: the unique constraint "procurement_quote_once_per_supplier" leads with this column.
+    request = models.ForeignKey(PurchaseRequest, on_delete=models.PROTECT, related_name="quotes", db_index=False)
     supplier = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="procurement_quotes", verbose_name=_("UMKM")
     )
@@ -166,7 +168,8 @@ class Quote(models.Model):
 class QuoteLine(models.Model):
     """The current price of one requested item in a quote."""
 
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    # Not indexed alone: the unique constraint "procurement_quote_line_once" leads with this column.
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines", db_index=False)
     item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="quote_lines")
     unit_price = models.BigIntegerField(_("harga satuan (Rp)"))
     total = models.BigIntegerField(_("jumlah (Rp)"))
@@ -188,7 +191,8 @@ class QuoteLine(models.Model):
 class QuoteRevision(models.Model):
     """A snapshot of a quote as submitted (revision 1) or revised (2, 3, ...). Never edited."""
 
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="revisions")
+    # Not indexed alone: the unique constraint "procurement_revision_once" leads with this column.
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="revisions", db_index=False)
     number = models.PositiveIntegerField(_("revisi ke"))
     total = models.BigIntegerField(_("total (Rp)"))
     delivery_date = models.DateField(_("tanggal kirim"))
@@ -235,7 +239,8 @@ class Evaluation(models.Model):
 class QuoteScore(models.Model):
     """One quote's scores (0..100) on price, delivery and quality, and their weighted total."""
 
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores")
+    # Not indexed alone: the unique constraint "procurement_score_once" leads with this column.
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores", db_index=False)
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="scores")
     price = models.PositiveSmallIntegerField(_("nilai harga"))
     delivery = models.PositiveSmallIntegerField(_("nilai pengiriman"))
@@ -293,7 +298,7 @@ class PurchaseOrder(models.Model):
 
     request = models.OneToOneField(PurchaseRequest, on_delete=models.PROTECT, related_name="order")
     award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="order")
-    number = models.CharField(_("nomor surat pesanan"), max_length=64, unique=True)
+    number = models.CharField(_("nomor surat pesanan"), max_length=64)
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
     amount = models.BigIntegerField(_("nilai pesanan (Rp)"))
@@ -346,6 +351,8 @@ class PurchaseOrder(models.Model):
                 | (Q(paid_on__isnull=False, paid_amount__isnull=False) & ~Q(payment_reference="")),
                 name="procurement_order_paid_has_reference",
             ),
+            # number: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["number"], name="procurement_order_number_unique"),
         ]
 
     def __str__(self) -> str:
@@ -355,7 +362,8 @@ class PurchaseOrder(models.Model):
 class AcceptanceLine(models.Model):
     """How much of one ordered item was accepted on delivery."""
 
-    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="acceptance_lines")
+    # Not indexed alone: the unique constraint "procurement_acceptance_once" leads with this column.
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="acceptance_lines", db_index=False)
     item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="+")
     ordered_quantity = models.DecimalField(_("dipesan"), max_digits=12, decimal_places=2)
     accepted_quantity = models.DecimalField(_("diterima"), max_digits=12, decimal_places=2)

@@ -61,7 +61,7 @@ class Opd(models.Model):
     notify those staff; the OPD's contact and e-mail are shown to kelurahan staff.
     """
 
-    code = models.SlugField(_("kode"), max_length=32, unique=True)
+    code = models.SlugField(_("kode"), max_length=32, db_index=False)
     name = models.CharField(_("nama"), max_length=150)
     contact = models.CharField(_("kontak"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -74,6 +74,10 @@ class Opd(models.Model):
         verbose_name = _("OPD")
         verbose_name_plural = _("OPD")
         ordering = ["name"]
+        constraints = [
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="reports_opd_code_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -88,7 +92,7 @@ class Category(models.Model):
         KELURAHAN = "kelurahan", _("Kelurahan")
         OPD = "opd", _("OPD kota")
 
-    code = models.SlugField(_("kode layanan"), max_length=50, unique=True, help_text=_("service_code Open311"))
+    code = models.SlugField(_("kode layanan"), max_length=50, db_index=False, help_text=_("service_code Open311"))
     name = models.CharField(_("nama"), max_length=100)
     description = models.CharField(_("keterangan"), max_length=500, blank=True)
     group = models.CharField(_("kelompok"), max_length=100, blank=True)
@@ -131,6 +135,8 @@ class Category(models.Model):
                 ),
                 name="reports_category_unit_matches",
             ),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="reports_category_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -184,8 +190,10 @@ class CategoryAttribute(models.Model):
         SINGLE = "singlevaluelist", _("Pilih satu")
         MULTI = "multivaluelist", _("Pilih beberapa")
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
-    code = models.SlugField(_("kode"), max_length=50)
+    # Not indexed alone: the unique constraint "reports_attribute_code_unique" leads with this column.
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes", db_index=False)
+    # No index of its own: read through its category (the unique (category, code) serves that).
+    code = models.SlugField(_("kode"), max_length=50, db_index=False)
     description = models.CharField(_("pertanyaan"), max_length=255)
     datatype = models.CharField(_("jenis"), max_length=20, choices=Datatype.choices, default=Datatype.STRING)
     datatype_description = models.CharField(_("petunjuk isian"), max_length=255, blank=True)
@@ -218,11 +226,17 @@ class ApiKey(ApiKeyBase):
 
     name = models.CharField(_("nama integrator"), max_length=150)
     contact_email = models.EmailField(_("e-mail kontak"), blank=True)
+    # The base's columns, indexed in Meta instead: the same btree indexes without the
+    # varchar_pattern_ops copies Django adds for LIKE (keys are looked up by equality only).
+    prefix = models.CharField(_("awalan"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("kunci API Open311")
         verbose_name_plural = _("kunci API Open311")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["key_hash"], name="reports_apikey_key_hash_unique")]
+        indexes = [models.Index(fields=["prefix"], name="reports_apikey_prefix")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -253,7 +267,7 @@ class Report(models.Model):
     # Statuses in which someone still has to act: the SLA clock runs, Open311 says "open".
     ACTIVE = (Status.OPEN, Status.VERIFIED, Status.IN_PROGRESS, Status.REOPENED)
 
-    code = models.CharField(_("nomor laporan"), max_length=16, unique=True, editable=False)
+    code = models.CharField(_("nomor laporan"), max_length=16, editable=False)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # No index of its own: reports_near_idx starts with category.
     category = models.ForeignKey(
@@ -329,6 +343,8 @@ class Report(models.Model):
                 name="reports_report_duplicate_has_original",
             ),
             models.CheckConstraint(condition=~Q(duplicate_of=F("id")), name="reports_report_not_own_duplicate"),
+            # code: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
+            models.UniqueConstraint(fields=["code"], name="reports_report_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -376,7 +392,8 @@ class ReportPhoto(models.Model):
 class ReportFollower(models.Model):
     """Someone who gets the report's public updates: the reporter, "saya juga" supporters, staff."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    # Not indexed alone: the unique constraint "reports_follow_once" leads with this column.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_followed")
     supporter = models.BooleanField(_("ikut melapor (saya juga)"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -430,7 +447,8 @@ class SlaReminder(models.Model):
         REMINDER = "reminder", _("Pengingat ke unit")
         ESCALATION = "escalation", _("Eskalasi ke lurah")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sla_reminders")
+    # Not indexed alone: the unique constraint "reports_reminder_once" leads with this column.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sla_reminders", db_index=False)
     level = models.CharField(max_length=16, choices=Level.choices)
     stage_started_at = models.DateTimeField()
     sent_at = models.DateTimeField()

@@ -28,7 +28,10 @@ class RukunWarga(models.Model):
 
 
 class RukunTetangga(models.Model):
-    rw = models.ForeignKey(RukunWarga, on_delete=models.PROTECT, related_name="rts", verbose_name=_("RW"))
+    # Not indexed alone: the unique constraint "rt_unique_per_rw" leads with this column.
+    rw = models.ForeignKey(
+        RukunWarga, on_delete=models.PROTECT, related_name="rts", verbose_name=_("RW"), db_index=False
+    )
     number = models.PositiveSmallIntegerField(_("nomor RT"))
     ketua = models.ForeignKey(
         settings.AUTH_USER_MODEL,
