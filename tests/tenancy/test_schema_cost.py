@@ -1,0 +1,223 @@
+"""What one kelurahan costs PostgreSQL before it holds a row: every table, index, sequence and
+TOAST table of its schema is a pg_class row (and catalog cache in every connection that opens
+it; docs/operations.md "Connections"). Thousands of tenants multiply it, so the count has a
+budget, and the indexes that only repeat another index are refused.
+
+Measured on the test database's `template_kelurahan` (apps.tenancy.schemas: every new
+kelurahan schema is a copy of it), with no tenant rows in it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from apps.core.db import connection
+from apps.tenancy.schemas import template_schema
+
+pytestmark = pytest.mark.django_db
+
+# pg_class rows of an empty kelurahan schema (tables + indexes + sequences + TOAST tables and
+# their indexes). Lower it when a change makes a schema cheaper; raising it needs a reason.
+# 931 before the index clean-up of issue 17 (577 indexes), 850 after it (496).
+SCHEMA_COST_BUDGET = 850
+
+# Indexes that are a column prefix (or a copy) of another index on the same table, kept on
+# purpose: all are created by a ManyToManyField's auto-created through table, by Django's own
+# apps or by django-axes, whose table definitions are not ours to change. (An explicit through
+# model would drop the first one, but then the admin and DRF refuse to write the field.)
+PREFIX_ALLOWED = {
+    # Django's contrib apps
+    "auth_permission.content_type_id",
+    "auth_group_permissions.group_id",
+    "accounts_user_groups.user_id",  # AbstractUser.groups
+    "accounts_user_user_permissions.user_id",  # AbstractUser.user_permissions
+    # auto-created through tables of our ManyToManyFields
+    "aid_program_allowed_rts.program_id",
+    "aid_program_excludes.from_program_id",
+    "fulfillment_hub_operators.hub_id",
+    "lending_lender_officers.lender_id",
+    "lending_loantransaction_entries.loantransaction_id",
+    "marketplace_product_categories.product_id",
+    "reports_opd_staff.opd_id",
+    # django-axes
+    "axes_accessattempt.username",
+}
+
+# varchar_pattern_ops copies ("*_like", made by Django for unique=True/db_index=True text
+# fields) serve only case-sensitive LIKE 'x%' (`__startswith`); `__istartswith`/`__icontains`
+# use UPPER() and never read them. Declare uniqueness/indexes in Meta instead, unless the column
+# is really searched by prefix.
+LIKE_ALLOWED = {
+    "payments_journalentry.reference",  # reconciliation: reference__startswith="charge:"
+    "accounts_user.username",  # AbstractUser's USERNAME_FIELD (Django)
+    "auth_group.name",  # Django
+    "django_session.session_key",  # Django
+    "axes_accessattempt.username",  # django-axes
+    "axes_accessattempt.user_agent",
+    "axes_accesslog.username",
+    "axes_accesslog.user_agent",
+    "axes_accessfailurelog.username",
+    "axes_accessfailurelog.user_agent",
+}
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _schema() -> str:
+    name = template_schema("kelurahan")
+    assert _rows("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name]), f"no schema {name}"
+    return name
+
+
+def schema_cost(schema: str) -> tuple[Counter[str], Counter[str]]:
+    """pg_class rows of `schema` by kind, and by table (a table with its indexes, sequences
+    owned by its columns and TOAST)."""
+    rows = _rows(
+        """
+        WITH own AS (
+            SELECT c.oid, c.relkind, c.relname, c.reltoastrelid FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s
+        ), owner AS (
+            SELECT own.oid, coalesce(tbl.relname, seqtbl.relname, own.relname) AS tbl
+            FROM own
+            LEFT JOIN pg_index i ON i.indexrelid = own.oid
+            LEFT JOIN pg_class tbl ON tbl.oid = i.indrelid
+            LEFT JOIN pg_depend d ON d.objid = own.oid AND d.classid = 'pg_class'::regclass
+                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                AND own.relkind = 'S'
+            LEFT JOIN pg_class seqtbl ON seqtbl.oid = d.refobjid
+        )
+        SELECT CASE own.relkind WHEN 'r' THEN 'tables' WHEN 'p' THEN 'tables' WHEN 'i' THEN 'indexes'
+                   WHEN 'I' THEN 'indexes' WHEN 'S' THEN 'sequences' ELSE 'other ' || own.relkind::text END,
+               owner.tbl
+        FROM own JOIN owner ON owner.oid = own.oid
+        UNION ALL
+        SELECT 'toast tables', own.relname FROM own WHERE own.reltoastrelid <> 0
+        UNION ALL
+        SELECT 'toast indexes', own.relname FROM own JOIN pg_index ti ON ti.indrelid = own.reltoastrelid
+        """,
+        [schema],
+    )
+    return Counter(kind for kind, _ in rows), Counter(table for _, table in rows)
+
+
+def test_an_empty_kelurahan_schema_stays_within_its_pg_class_budget() -> None:
+    by_kind, by_table = schema_cost(_schema())
+    total = sum(by_kind.values())
+    breakdown = ", ".join(f"{kind} {count}" for kind, count in sorted(by_kind.items()))
+    biggest = ", ".join(f"{table} {count}" for table, count in by_table.most_common(15))
+    assert total <= SCHEMA_COST_BUDGET, (
+        f"an empty kelurahan schema has {total} pg_class rows (budget {SCHEMA_COST_BUDGET}): {breakdown}. "
+        f"Most expensive tables: {biggest}"
+    )
+    # The breakdown adds up: nothing is counted twice or missed.
+    assert by_kind["tables"] > 0 and total == sum(by_table.values())
+
+
+def _indexes(schema: str) -> list[dict[str, Any]]:
+    rows = _rows(
+        """
+        SELECT t.relname, ic.relname, ic.relam, i.indisunique,
+               i.indpred IS NOT NULL OR i.indexprs IS NOT NULL,
+               string_to_array(i.indkey::text, ' ')::int[],
+               (SELECT array_agg(o.opcname ORDER BY u.ord)
+                  FROM unnest(i.indclass) WITH ORDINALITY u(oc, ord) JOIN pg_opclass o ON o.oid = u.oc),
+               (SELECT array_agg(a.attname ORDER BY u.ord)
+                  FROM unnest(string_to_array(i.indkey::text, ' ')::int[]) WITH ORDINALITY u(attnum, ord)
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum)
+        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = %s
+        ORDER BY t.relname, ic.relname
+        """,
+        [schema],
+    )
+    keys = ("table", "name", "am", "unique", "partial", "keys", "opclasses", "columns")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def redundant_indexes(indexes: list[dict[str, Any]]) -> dict[str, str]:
+    """Non-unique, non-partial indexes whose columns (with their operator classes) lead another
+    non-partial index of the same table: `table.columns` -> the index that already serves them."""
+    found: dict[str, str] = {}
+    for a in indexes:
+        if a["unique"] or a["partial"]:
+            continue
+        width = len(a["keys"])
+        for b in indexes:
+            if b is a or b["table"] != a["table"] or b["partial"] or b["am"] != a["am"]:
+                continue
+            same_lead = b["keys"][:width] == a["keys"] and b["opclasses"][:width] == a["opclasses"]
+            # of two identical non-unique indexes, flag only one (the later name)
+            wider_or_unique = len(b["keys"]) > width or b["unique"] or b["name"] < a["name"]
+            if same_lead and wider_or_unique:
+                found[f"{a['table']}.{','.join(a['columns'])}"] = f"{a['name']} (served by {b['name']})"
+                break
+    return found
+
+
+def test_no_tenant_index_repeats_the_lead_of_another() -> None:
+    found = redundant_indexes(_indexes(_schema()))
+    new = {key: why for key, why in found.items() if key not in PREFIX_ALLOWED}
+    assert not new, (
+        "indexes that only repeat another index's leading columns (a ForeignKey that leads a "
+        "composite UniqueConstraint/Index needs db_index=False): "
+        + "; ".join(f"{k}: {v}" for k, v in sorted(new.items()))
+    )
+    stale = PREFIX_ALLOWED - set(found)
+    assert not stale, f"PREFIX_ALLOWED lists indexes that are gone: {sorted(stale)}"
+
+
+def test_no_varchar_pattern_copies_beyond_the_justified_ones() -> None:
+    like = {
+        f"{index['table']}.{index['columns'][0]}"
+        for index in _indexes(_schema())
+        if any(name in ("varchar_pattern_ops", "text_pattern_ops") for name in index["opclasses"])
+    }
+    new = like - LIKE_ALLOWED
+    assert not new, (
+        "LIKE-prefix index copies (Django adds them for unique=True/db_index=True text fields); declare "
+        "a UniqueConstraint/Index in Meta instead, or justify it in LIKE_ALLOWED: " + ", ".join(sorted(new))
+    )
+    stale = LIKE_ALLOWED - like
+    assert not stale, f"LIKE_ALLOWED lists indexes that are gone: {sorted(stale)}"
+
+
+def test_the_redundancy_check_finds_what_it_should() -> None:
+    """The detector itself: a prefix of a wider index and a copy of a unique one are found; a
+    unique prefix, a partial index, another operator class or access method are not."""
+
+    def index(name: str, keys: list[int], **extra: Any) -> dict[str, Any]:
+        base = {"table": "t", "name": name, "am": 403, "unique": False, "partial": False}
+        return {
+            **base,
+            "keys": keys,
+            "opclasses": ["int8_ops"] * len(keys),
+            "columns": [f"c{k}" for k in keys],
+            **extra,
+        }
+
+    found = redundant_indexes(
+        [
+            index("fk", [2]),
+            index("pair", [2, 3]),
+            index("copy", [4]),
+            index("uniq", [4], unique=True),
+            index("uniq_lead", [2], unique=True),
+            index("partial", [5], partial=True),
+            index("wide_partial", [6, 7], partial=True),
+            index("alone", [6]),
+            index("like", [3], opclasses=["varchar_pattern_ops"]),
+            index("pair2", [3, 2]),
+            index("gin", [8], am=2),
+            index("btree", [8, 9]),
+        ]
+    )
+    assert found == {"t.c2": "fk (served by pair)", "t.c4": "copy (served by uniq)"}
