@@ -50,6 +50,7 @@ INSERT INTO {_DUE} (tenant_id, kind, due_at, claimed_at)
 SELECT t.id, %(kind)s, %(start)s + (t.id %% %(spread)s) * interval '1 second', NULL
 FROM {_TENANT} t
 WHERE t.status = %(active)s AND t.tenant_type = ANY(%(types)s)
+  AND (%(all)s OR t.id = ANY(%(ids)s))
 ON CONFLICT (tenant_id, kind) DO UPDATE
 SET due_at = LEAST({_DUE}.due_at, EXCLUDED.due_at)
 """
@@ -123,10 +124,13 @@ def mark_all_due(
     now: datetime | None = None,
     spread: timedelta = timedelta(hours=1),
     types: Iterable[str] = DEFAULT_TYPES,
+    tenant_ids: Iterable[int] | None = None,
 ) -> int:
-    """Safety net: make every active tenant due for each kind once, within `spread` from `now`
-    (by tenant id, so the sweeps trickle out instead of all landing in one minute). Creates the
-    rows of tenants that have none. One statement per kind; returns rows written."""
+    """Safety net: make every active tenant (or those of `tenant_ids`) due for each kind once,
+    within `spread` from `now` (by tenant id, so the sweeps trickle out instead of all landing
+    in one minute). Creates the rows of tenants that have none. One statement per kind; returns
+    rows written."""
+    ids = [int(pk) for pk in tenant_ids] if tenant_ids is not None else []
     now = now or timezone.now()
     seconds = max(int(spread.total_seconds()), 1)
     written = 0
@@ -140,6 +144,8 @@ def mark_all_due(
                     "spread": seconds,
                     "active": Tenant.Status.ACTIVE.value,
                     "types": list(types),
+                    "all": tenant_ids is None,
+                    "ids": ids,
                 },
             )
             written += max(cursor.rowcount, 0)
