@@ -58,14 +58,14 @@ UPDATE {_TABLE} SET due_at = %(at)s
 WHERE tenant_id = %(tenant)s AND kind = %(kind)s AND (due_at IS NULL OR due_at > %(at)s)
 """
 _BEGIN_SQL = f"""
-INSERT INTO {_TABLE} (tenant_id, kind, due_at, claimed_at) VALUES (%(tenant)s, %(kind)s, NULL, %(now)s)
+INSERT INTO {_TABLE} AS d (tenant_id, kind, due_at, claimed_at) VALUES (%(tenant)s, %(kind)s, NULL, %(now)s)
 ON CONFLICT (tenant_id, kind) DO UPDATE
-SET due_at = NULL, claimed_at = COALESCE({_TABLE}.claimed_at, EXCLUDED.claimed_at)
+SET due_at = NULL, claimed_at = COALESCE(d.claimed_at, EXCLUDED.claimed_at)
 """
 _RESCHEDULE_SQL = f"""
-INSERT INTO {_TABLE} (tenant_id, kind, due_at, claimed_at) VALUES (%(tenant)s, %(kind)s, %(at)s, NULL)
+INSERT INTO {_TABLE} AS d (tenant_id, kind, due_at, claimed_at) VALUES (%(tenant)s, %(kind)s, %(at)s, NULL)
 ON CONFLICT (tenant_id, kind) DO UPDATE
-SET due_at = LEAST({_TABLE}.due_at, EXCLUDED.due_at), claimed_at = NULL
+SET due_at = LEAST(d.due_at, EXCLUDED.due_at), claimed_at = NULL
 """
 
 

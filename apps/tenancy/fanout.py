@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from . import due_work
 from .models import DueWork, Tenant
@@ -24,8 +25,9 @@ from .models import DueWork, Tenant
 DEFAULT_TYPES = ("kota", "kelurahan")
 CLAIM_CHUNK = 500
 
-_DUE = DueWork._meta.db_table
-_TENANT = Tenant._meta.db_table
+# Schema-qualified: beat may run with a tenant's search_path (eager tasks in tests).
+_DUE = f'"{get_public_schema_name()}"."{DueWork._meta.db_table}"'
+_TENANT = f'"{get_public_schema_name()}"."{Tenant._meta.db_table}"'
 
 # Claim one chunk: rows due now, or claimed longer ago than the lease (their sweep never
 # reported back). SKIP LOCKED: a row held by a tenant transaction that is lowering its time is
@@ -34,7 +36,7 @@ _CLAIM_SQL = f"""
 WITH due AS (
     SELECT d.id FROM {_DUE} d JOIN {_TENANT} t ON t.id = d.tenant_id
     WHERE d.kind = %(kind)s AND (d.due_at <= %(now)s OR d.claimed_at <= %(stale)s)
-      AND t.status = %(active)s AND t.tenant_type = ANY(%(types)s)
+      AND t.status = %(active)s AND t.tenant_type = ANY(%(types)s::varchar[])
     ORDER BY d.id
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
@@ -46,13 +48,13 @@ RETURNING t.id, t.schema_name
 """
 
 _MARK_ALL_SQL = f"""
-INSERT INTO {_DUE} (tenant_id, kind, due_at, claimed_at)
+INSERT INTO {_DUE} AS d (tenant_id, kind, due_at, claimed_at)
 SELECT t.id, %(kind)s, %(start)s + (t.id %% %(spread)s) * interval '1 second', NULL
 FROM {_TENANT} t
-WHERE t.status = %(active)s AND t.tenant_type = ANY(%(types)s)
-  AND (%(all)s OR t.id = ANY(%(ids)s))
+WHERE t.status = %(active)s AND t.tenant_type = ANY(%(types)s::varchar[])
+  AND (%(all)s OR t.id = ANY(%(ids)s::bigint[]))
 ON CONFLICT (tenant_id, kind) DO UPDATE
-SET due_at = LEAST({_DUE}.due_at, EXCLUDED.due_at)
+SET due_at = LEAST(d.due_at, EXCLUDED.due_at)
 """
 
 

@@ -126,9 +126,7 @@ def test_beat_skips_suspended_tenants_and_keeps_their_time(tenant_a: Tenant, cle
     assert row is not None and row.due_at == NOW  # due again as soon as the tenant is active
 
 
-def test_the_safety_net_makes_every_active_tenant_due_once_within_its_window(
-    tenants: Any, clean_index: None
-) -> None:
+def test_the_safety_net_makes_every_active_tenant_due_once_within_its_window(tenants: Any, clean_index: None) -> None:
     DueWork.objects.create(tenant=tenants.a, kind=Kind.NOTIFICATIONS, due_at=NOW - timedelta(days=1))
     written = fanout.mark_all_due(now=NOW, spread=timedelta(hours=1))
     active = Tenant.objects.filter(status=Tenant.Status.ACTIVE, tenant_type__in=["kota", "kelurahan"]).count()
