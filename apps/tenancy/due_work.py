@@ -3,18 +3,21 @@
 Tenant apps call two functions, in the tenant's schema:
 
 - `schedule_due(kind, at)` in the transaction that schedules something (an outbox message, a
-  payment deadline, a report's SLA, a delivery's cut-off): the row keeps the earliest time and
-  commits or rolls back with the change. It writes (and so locks the row) only when it moves
-  the time earlier; the usual call, with earlier work already known, only reads.
+  payment deadline, a report's SLA, a delivery's cut-off). The hint is written when that
+  transaction commits (a rolled-back change leaves none), as one statement of its own: no lock on
+  the shared row is held across the business transaction, so tenant transactions never wait on
+  (or deadlock through) the index. Several hints of one transaction are written once, earliest
+  first. The row keeps the earliest time; a later hint changes nothing and takes no lock.
 - `begin(kind)` when the tenant's sweep starts and `reschedule(kind, next_at)` when it ends,
   with `next_at` computed from the tenant's own tables, so the index heals itself: a hint that
   was too early costs one empty sweep, and the sweep writes the true next time.
 
-Why no update is lost: `begin` clears `due_at` before the sweep reads its tables; any later
-`schedule_due` then finds NULL and writes its time (a transaction still open when `begin` runs
-holds the row, so `begin` waits for its commit and the sweep sees its rows). `reschedule` keeps
-the earlier of what is stored and what the sweep computed, so a time written while the sweep
-ran survives it. Beat only reads this table (`apps.tenancy.fanout.enqueue_where_due`).
+Why no update is lost: a hint is written after its data committed. `begin` clears `due_at`
+before the sweep reads its tables, so a hint written before `begin` is for data the sweep sees,
+and a hint written after `begin` survives `reschedule`, which keeps the earlier of what is stored
+and what the sweep computed. Only a process killed between a commit and its hint loses one: the
+15-minute repair (`jobs.repair_tenant`) and the daily safety net (`fanout.mark_all_due`) find it.
+Beat only reads this table (`apps.tenancy.fanout.enqueue_where_due`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -86,14 +90,19 @@ def _tenant_id() -> int | None:
     return int(found) if found is not None else None
 
 
-def schedule_due(kind: DueWork.Kind, at: datetime) -> None:
-    """Something of `kind` is due at `at` in the current tenant: keep the earliest time.
+class Hint:
+    """An after-commit write of one hint (a class, so a transaction's pending hints can be found
+    in its on-commit list: the list drops those of a rolled-back savepoint by itself)."""
 
-    Call it inside the transaction that schedules the work, so the hint commits with it."""
-    tenant_id = _tenant_id()
-    if tenant_id is None:
-        return
-    params: dict[str, Any] = {"tenant": tenant_id, "kind": str(kind), "at": at}
+    def __init__(self, tenant_id: int, kind: str, at: datetime) -> None:
+        self.tenant_id, self.kind, self.at = tenant_id, kind, at
+
+    def __call__(self) -> None:
+        _write_hint(self.tenant_id, self.kind, self.at)
+
+
+def _write_hint(tenant_id: int, kind: str, at: datetime) -> None:
+    params: dict[str, Any] = {"tenant": tenant_id, "kind": kind, "at": at}
     with db_connection.cursor() as cursor:
         cursor.execute(_SCHEDULE_SQL, params)
         row = cursor.fetchone()
@@ -101,6 +110,28 @@ def schedule_due(kind: DueWork.Kind, at: datetime) -> None:
         if not existed and not inserted:
             # Another transaction created the row between our snapshot and our insert.
             cursor.execute(_LOWER_SQL, params)
+
+
+def schedule_due(kind: DueWork.Kind, at: datetime) -> None:
+    """Something of `kind` is due at `at` in the current tenant: keep the earliest time.
+
+    Call it inside the transaction that schedules the work: the hint is written when it commits."""
+    tenant_id = _tenant_id()
+    if tenant_id is None:
+        return
+    if not db_connection.in_atomic_block:
+        _write_hint(tenant_id, str(kind), at)
+        return
+    for entry in db_connection.run_on_commit:  # (savepoint ids, callback, robust)
+        callback = entry[1]
+        if (
+            isinstance(callback, Hint)
+            and callback.tenant_id == tenant_id
+            and callback.kind == str(kind)
+            and callback.at <= at
+        ):
+            return  # this transaction already writes an earlier (or the same) time
+    transaction.on_commit(Hint(tenant_id, str(kind), at), robust=True)
 
 
 def begin(kind: DueWork.Kind, now: datetime | None = None) -> None:

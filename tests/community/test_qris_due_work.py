@@ -4,6 +4,7 @@ keeps itself scheduled while a charge waits and stops once none does."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from apps.community.services._common import QRIS_POLL
 from apps.payments.models import GatewayCharge
 from apps.tenancy.models import DueWork, Tenant
 from tests.community.conftest import World
+from tests.due_hints import write_hints
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +23,14 @@ def _row(tenant: Tenant) -> DueWork:
     return DueWork.objects.get(tenant=tenant, kind=DueWork.Kind.COMMUNITY_QRIS)
 
 
-def test_a_qris_charge_schedules_the_poll_until_it_ends(scheduled: World, tenant_a: Tenant) -> None:
+def test_a_qris_charge_schedules_the_poll_until_it_ends(
+    scheduled: World, tenant_a: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
     DueWork.objects.all().delete()
     before = timezone.now()
-    payment = services.start_iuran_qris(scheduled.joko, "2026-04")
+    with django_capture_on_commit_callbacks() as callbacks:
+        payment = services.start_iuran_qris(scheduled.joko, "2026-04")
+    assert write_hints(callbacks) >= 1
     row = _row(tenant_a)
     assert row.due_at is not None and before + QRIS_POLL <= row.due_at <= timezone.now() + QRIS_POLL
 

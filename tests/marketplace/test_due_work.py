@@ -4,6 +4,7 @@ reservation schedule the sweep; the sweep expires what is due and writes the nex
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from time_machine import TimeMachineFixture
@@ -12,6 +13,7 @@ from apps.marketplace import conf, services, tasks
 from apps.marketplace.lifecycle import Status
 from apps.tenancy.models import DueWork, Tenant
 from tests.clock import JAKARTA, freeze
+from tests.due_hints import write_hints
 from tests.factories import OrderFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +25,21 @@ def _due(tenant: Tenant) -> datetime | None:
 
 
 def test_the_sweep_runs_at_the_payment_deadline_and_writes_the_next_one(
-    tenant_a: Tenant, time_machine: TimeMachineFixture
+    tenant_a: Tenant, time_machine: TimeMachineFixture, django_capture_on_commit_callbacks: Any
 ) -> None:
     DueWork.objects.all().delete()
     freeze(time_machine, T0)
     with tenant_a:
         variant = VariantFactory(stock=5)
-        first = OrderFactory(variant=variant, quantity=1, payment_method="", status="placed")
+        with django_capture_on_commit_callbacks() as callbacks:
+            first = OrderFactory(variant=variant, quantity=1, payment_method="", status="placed")
+        write_hints(callbacks)
         deadline = T0 + timedelta(minutes=conf.get("PAYMENT_MINUTES"))
         assert _due(tenant_a) == deadline  # placing the order scheduled its expiry
         freeze(time_machine, T0 + timedelta(minutes=5))
-        second = OrderFactory(variant=variant, quantity=1, payment_method="", status="placed")
+        with django_capture_on_commit_callbacks() as callbacks:
+            second = OrderFactory(variant=variant, quantity=1, payment_method="", status="placed")
+        write_hints(callbacks)
         assert _due(tenant_a) == deadline  # the earlier deadline stays
 
         # A sweep woken early (e.g. by the safety net) changes nothing and keeps the deadline.
@@ -52,14 +58,19 @@ def test_the_sweep_runs_at_the_payment_deadline_and_writes_the_next_one(
         assert _due(tenant_a) is None  # nothing left: beat no longer wakes this tenant
 
 
-def test_a_reservation_schedules_its_clean_up(tenant_a: Tenant, time_machine: TimeMachineFixture) -> None:
+def test_a_reservation_schedules_its_clean_up(
+    tenant_a: Tenant, time_machine: TimeMachineFixture, django_capture_on_commit_callbacks: Any
+) -> None:
     DueWork.objects.all().delete()
     freeze(time_machine, T0)
     with tenant_a:
         variant = VariantFactory(stock=5)
         buyer = OrderFactory(variant=variant, quantity=1).buyer
+        DueWork.objects.all().delete()
         services.add_to_cart(buyer, variant.pk, 1)
-        until = services.reserve_cart(buyer)
+        with django_capture_on_commit_callbacks() as callbacks:
+            until = services.reserve_cart(buyer)
+        assert write_hints(callbacks) == 1
         assert until == T0 + timedelta(minutes=conf.get("RESERVATION_MINUTES"))
         assert _due(tenant_a) == until
         assert services.next_sweep_at() == until

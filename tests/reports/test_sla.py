@@ -14,6 +14,7 @@ from apps.notifications.models import Message
 from apps.reports import services, tasks
 from apps.reports.models import Report, ReportSettings, SlaReminder
 from apps.tenancy.models import DueWork, Tenant
+from tests.due_hints import write_hints
 from tests.reports.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -91,10 +92,12 @@ def test_resolved_reports_close_after_the_reopen_window(world: World) -> None:
 
 
 def test_the_beat_job_runs_only_where_a_report_is_due_and_uses_timezone_now(
-    world: World, tenant_b: Tenant, monkeypatch: Any
+    world: World, tenant_b: Tenant, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     DueWork.objects.all().delete()  # rows the session's tenants wrote while being set up
-    world.file(world.keamanan, now=T0)  # SLA 24 h, escalation 72 h
+    with django_capture_on_commit_callbacks() as callbacks:
+        world.file(world.keamanan, now=T0)  # SLA 24 h, escalation 72 h
+    write_hints(callbacks)
     row = DueWork.objects.get(tenant=world.tenant, kind=DueWork.Kind.REPORTS_SLA)
     assert row.due_at == T0 + timedelta(hours=24)  # filing the report scheduled its SLA
     seen: list[str] = []
@@ -122,14 +125,20 @@ def test_the_beat_job_runs_only_where_a_report_is_due_and_uses_timezone_now(
     assert row.due_at == T0 + timedelta(hours=72) and row.claimed_at is None
 
 
-def test_the_next_due_time_follows_stages_reminders_and_the_reopen_window(world: World) -> None:
+def test_the_next_due_time_follows_stages_reminders_and_the_reopen_window(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     ReportSettings.objects.create(pk=1, reopen_days=7)
+    DueWork.objects.all().delete()
     assert services.next_due() is None
-    report = world.file(world.keamanan, now=T0)  # 24 h / 72 h
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = world.file(world.keamanan, now=T0)  # 24 h / 72 h
     assert services.next_due() == T0 + timedelta(hours=24)
     services.run_sla(T0 + timedelta(hours=24))  # reminder sent: the escalation is next
     assert services.next_due() == T0 + timedelta(hours=72)
-    services.resolve(report, world.admin, "Beres", now=T0 + timedelta(hours=30))
+    with django_capture_on_commit_callbacks() as more:
+        services.resolve(report, world.admin, "Beres", now=T0 + timedelta(hours=30))
     assert services.next_due() == T0 + timedelta(hours=30, days=7)  # the reopen window closes
+    write_hints([*callbacks, *more])
     row = DueWork.objects.get(tenant=world.tenant, kind=DueWork.Kind.REPORTS_SLA)
     assert row.due_at is not None and row.due_at <= T0 + timedelta(hours=24)  # hints only move earlier

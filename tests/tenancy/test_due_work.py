@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.core.db import connection
 from apps.tenancy import due_work, fanout
 from apps.tenancy.models import DueWork, Tenant
+from tests.due_hints import write_hints
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +44,22 @@ def clean_index(tenants: Any) -> None:
     DueWork.objects.all().delete()
 
 
-def test_scheduling_keeps_the_earliest_time_and_commits_with_the_change(tenant_a: Tenant, clean_index: None) -> None:
+def test_scheduling_keeps_the_earliest_time_and_writes_it_when_the_change_commits(
+    tenant_a: Tenant, clean_index: None, django_capture_on_commit_callbacks: Any
+) -> None:
     with tenant_a:
-        due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=10))
-        due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=5))
-        due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=20))  # later: ignored
-        due_work.schedule_due(Kind.MARKETPLACE, NOW + timedelta(days=1))
-        with pytest.raises(RuntimeError), transaction.atomic():
-            due_work.schedule_due(Kind.NOTIFICATIONS, NOW)
-            raise RuntimeError("the scheduling change rolls back")
+        with django_capture_on_commit_callbacks() as callbacks:
+            due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=10))
+            due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=5))
+            due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(minutes=20))  # later: not even queued
+            due_work.schedule_due(Kind.MARKETPLACE, NOW + timedelta(days=1))
+            with pytest.raises(RuntimeError), transaction.atomic():
+                due_work.schedule_due(Kind.NOTIFICATIONS, NOW)
+                raise RuntimeError("the scheduling change rolls back, and its hint with it")
+            assert not DueWork.objects.exists()  # nothing written before the commit
+        assert write_hints(callbacks) == 3
+        # A later hint written on its own (outside a transaction, e.g. a repair) changes nothing.
+        due_work.schedule_due(Kind.NOTIFICATIONS, NOW + timedelta(hours=1))
     row = _row(tenant_a)
     assert row is not None and row.due_at == NOW + timedelta(minutes=5) and row.claimed_at is None
     market = _row(tenant_a, Kind.MARKETPLACE)
@@ -67,15 +75,19 @@ def test_scheduling_in_the_public_schema_writes_nothing(clean_index: None) -> No
 
 
 def test_a_sweep_clears_the_time_then_writes_the_next_one_keeping_a_time_scheduled_meanwhile(
-    tenant_a: Tenant, clean_index: None
+    tenant_a: Tenant, clean_index: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     with tenant_a:
-        due_work.schedule_due(Kind.REPORTS_SLA, NOW)
+        with django_capture_on_commit_callbacks() as callbacks:
+            due_work.schedule_due(Kind.REPORTS_SLA, NOW)
+        write_hints(callbacks)
         due_work.begin(Kind.REPORTS_SLA, now=NOW)
         row = _row(tenant_a, Kind.REPORTS_SLA)
         assert row is not None and row.due_at is None and row.claimed_at == NOW
-        # While the sweep runs, a transaction schedules work earlier than what the sweep finds.
-        due_work.schedule_due(Kind.REPORTS_SLA, NOW + timedelta(hours=1))
+        # While the sweep runs, a transaction commits work earlier than what the sweep finds.
+        with django_capture_on_commit_callbacks() as callbacks:
+            due_work.schedule_due(Kind.REPORTS_SLA, NOW + timedelta(hours=1))
+        write_hints(callbacks)
         due_work.reschedule(Kind.REPORTS_SLA, NOW + timedelta(hours=3))
         row = _row(tenant_a, Kind.REPORTS_SLA)
         assert row is not None and row.due_at == NOW + timedelta(hours=1) and row.claimed_at is None

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.fulfillment import conf, services, tasks
 from apps.fulfillment.models import RoutingJob
 from apps.tenancy.models import DueWork
+from tests.due_hints import write_hints
 
 from .conftest import World, new_delivery
 
@@ -27,7 +28,9 @@ def test_deliveries_and_routing_jobs_drive_the_dispatcher(
 ) -> None:
     DueWork.objects.all().delete()
     before = timezone.now()
-    new_delivery(world)
+    with django_capture_on_commit_callbacks() as callbacks:
+        new_delivery(world)
+    assert write_hints(callbacks) >= 1
     cutoff = services.next_cutoff(world.hub, before)
     assert _row(world).due_at == cutoff  # the hub's next cut-off batches it
     assert services.next_due() == services.next_cutoff(world.hub, timezone.now())
