@@ -1,15 +1,17 @@
 """Celery entry points of apps.community (tenant-aware; each runs in the schema it was queued in).
 
-Beat (outside this app, see the report): `community.send_reminders_everywhere` daily and
-`community.sync_qris_everywhere` every few minutes (the safety net behind the settlement events
-that queue `sync_iuran_payment` / `sync_contribution`, see `receivers`).
+Beat (config/settings/base.py): `community.send_reminders_everywhere` daily in every tenant and
+`community.sync_qris_everywhere` every minute, only in tenants with a QRIS charge waiting (the
+due-work index; the safety net behind the settlement events that queue `sync_iuran_payment` /
+`sync_contribution`, see `receivers`).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from apps.tenancy.fanout import enqueue_in_every_tenant
+from apps.tenancy import due_work
+from apps.tenancy.fanout import enqueue_in_every_tenant, enqueue_where_due
 
 from . import services
 from .models import ArisanContribution, IuranPayment
@@ -33,8 +35,12 @@ def send_reminders_everywhere() -> int:
 
 @shared_task(name="community.sync_qris", ignore_result=True)
 def sync_qris() -> int:
-    """In this tenant: apply settled/expired QRIS charges to pending iuran and arisan shares."""
-    return services.sync_pending_qris()
+    """In this tenant: apply settled/expired QRIS charges to pending iuran and arisan shares;
+    poll again later while some still wait."""
+    due_work.begin(due_work.Kind.COMMUNITY_QRIS)
+    changed = services.sync_pending_qris()
+    due_work.reschedule(due_work.Kind.COMMUNITY_QRIS, services.next_qris_poll())
+    return changed
 
 
 @shared_task(name="community.sync_iuran_payment", ignore_result=True)
@@ -51,4 +57,5 @@ def sync_contribution(contribution_id: int) -> None:
 
 @shared_task(name="community.sync_qris_everywhere", ignore_result=True)
 def sync_qris_everywhere() -> int:
-    return enqueue_in_every_tenant(sync_qris)
+    """Beat (every minute): poll QRIS charges in the tenants where one waits."""
+    return enqueue_where_due(sync_qris, due_work.Kind.COMMUNITY_QRIS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.tenancy.fanout import enqueue_in_every_tenant
+from apps.tenancy import due_work
+from apps.tenancy.fanout import enqueue_where_due
 
 from . import services
 
@@ -27,13 +28,17 @@ def run_routing_job(job_id: int) -> dict[str, object]:
 @shared_task(name="fulfillment.dispatch_due", ignore_result=True)
 def dispatch_due() -> list[int]:
     """This tenant's cut-offs that passed: batch pending deliveries and queue their routing jobs;
-    then follow the external courier's bookings."""
+    then follow the external courier's bookings; then tell the due-work index when the next
+    cut-off, stale job or booking check falls due."""
+    due_work.begin(due_work.Kind.FULFILLMENT)
     jobs = services.dispatch_due()
     services.sync_external()
+    due_work.reschedule(due_work.Kind.FULFILLMENT, services.next_due())
     return jobs
 
 
 @shared_task(name="fulfillment.dispatch_due_everywhere", ignore_result=True)
 def dispatch_due_everywhere() -> int:
-    """Beat entry point (public schema): queue `dispatch_due` in every active tenant."""
-    return enqueue_in_every_tenant(dispatch_due)
+    """Beat (every minute, public schema): queue `dispatch_due` in the tenants with a cut-off,
+    a stale routing job or an external booking to follow due."""
+    return enqueue_where_due(dispatch_due, due_work.Kind.FULFILLMENT)

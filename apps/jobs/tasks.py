@@ -8,7 +8,7 @@ from celery import shared_task
 from apps.core import idempotency
 from apps.tenancy.fanout import enqueue_in_every_tenant
 
-from . import repair, stale
+from . import due_work, repair, stale
 
 
 @shared_task(name="jobs.requeue_stale_tenant", ignore_result=True)
@@ -28,12 +28,18 @@ def requeue_stale() -> int:
 
 @shared_task(name="jobs.repair_tenant", ignore_result=True)
 def repair_tenant() -> dict[str, object]:
-    """This tenant's lost after-commit work (listings in a bounded batch, daily facts), and
-    idempotency keys past their retention."""
+    """This tenant's lost after-commit work (listings in a bounded batch, daily facts, due-work
+    hints), and idempotency keys past their retention."""
     listings = repair.repair_listings()
     days = repair.repair_facts()
+    due = due_work.repair_due_work()
     pruned = idempotency.prune_records()
-    return {"listings": listings.todo, "fact_days": [day.isoformat() for day in days], "idempotency_pruned": pruned}
+    return {
+        "listings": listings.todo,
+        "fact_days": [day.isoformat() for day in days],
+        "due_work": due,
+        "idempotency_pruned": pruned,
+    }
 
 
 @shared_task(name="jobs.repair_everywhere", ignore_result=True)

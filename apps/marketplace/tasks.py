@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.tenancy.fanout import enqueue_in_every_tenant
+from apps.tenancy import due_work
+from apps.tenancy.fanout import enqueue_where_due
 
 from . import feed, import_jobs, services
 
@@ -29,18 +30,22 @@ def sync_order_payment(order_id: int) -> None:
 @shared_task(name="marketplace.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     """This tenant's periodic work: expire unpaid orders (releasing their stock), drop expired
-    reservations, complete delivered orders nobody confirmed."""
-    return {
+    reservations, complete delivered orders nobody confirmed; then tell the due-work index
+    when the next of these falls due."""
+    due_work.begin(due_work.Kind.MARKETPLACE)
+    done = {
         "expired": services.expire_due_orders(),
         "reservations": services.delete_expired_reservations(),
         "completed": services.complete_delivered(),
     }
+    due_work.reschedule(due_work.Kind.MARKETPLACE, services.next_sweep_at())
+    return done
 
 
 @shared_task(name="marketplace.sweep_everywhere", ignore_result=True)
 def sweep_everywhere() -> int:
-    """Beat entry point (public schema): queue `sweep` in every active tenant."""
-    return enqueue_in_every_tenant(sweep)
+    """Beat (every minute, public schema): queue `sweep` in the tenants with marketplace work due."""
+    return enqueue_where_due(sweep, due_work.Kind.MARKETPLACE)
 
 
 @shared_task(name="marketplace.run_import_preview", ignore_result=True)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core import phones
 from apps.core.errors import ValidationFailed
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .channels import DeliveryError, Outgoing, sender_for
 from .models import Channel, ChannelPreference, Message
@@ -19,6 +22,9 @@ from .models import Channel, ChannelPreference, Message
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=6)
+# The outbox sweep is the safety net behind each message's own task: it looks at a message
+# this long after the message was due, by when its task has normally delivered it.
+SWEEP_GRACE = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -87,6 +93,7 @@ def notify(
                 created.append(message)
     pending = [m.pk for m in created if m.status == Message.Status.PENDING]
     if pending:
+        schedule_due(Kind.NOTIFICATIONS, now + SWEEP_GRACE)
         for pk in pending:
             enqueue_on_commit(deliver_message, pk)
     return created
@@ -114,6 +121,7 @@ def deliver(message_id: int) -> Message | None:
             message.last_error = str(exc)[:2000]
             if exc.temporary and message.attempts < MAX_ATTEMPTS:
                 message.next_attempt_at = now + backoff(message.attempts)
+                schedule_due(Kind.NOTIFICATIONS, message.next_attempt_at + SWEEP_GRACE)
             else:
                 message.status = Message.Status.FAILED
                 message.next_attempt_at = None
@@ -124,6 +132,17 @@ def deliver(message_id: int) -> Message | None:
             message.last_error = ""
         message.save()
     return message
+
+
+def next_sweep_at() -> datetime | None:
+    """When the outbox sweep next has something to look at: the earliest pending message's
+    due time (its next attempt, or its creation) plus the grace its own task has."""
+    first = (
+        Message.objects.filter(status=Message.Status.PENDING)
+        .aggregate(first=Min(Coalesce("next_attempt_at", "created_at")))
+        .get("first")
+    )
+    return first + SWEEP_GRACE if first is not None else None
 
 
 def due_message_ids(limit: int = 500) -> list[int]:

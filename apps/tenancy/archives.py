@@ -58,6 +58,9 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     ("tenancy.tenant", "pk"),
     ("tenancy.domain", "tenant"),
     ("tenancy.demoseed", "schema_name"),
+    # The due-work index: archived for the record, not restored (a restore makes every sweep of
+    # the tenant due at once, and the sweeps write the true times from the restored tables).
+    ("tenancy.duework", "tenant"),
     ("analytics.dailyfact", "tenant"),
     ("discovery.listing", "tenant"),
     ("billing.tenantstatusevent", "tenant"),

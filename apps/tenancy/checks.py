@@ -82,3 +82,20 @@ def check_database_pooler_declared(app_configs: Any = None, **kwargs: Any) -> li
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_due_work_lease(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A claimed sweep is queued again after DUE_WORK_LEASE_SECONDS (apps.tenancy.fanout): a
+    lease shorter than a sweep's hard time limit would queue a second copy of a live sweep."""
+    lease = int(getattr(settings, "DUE_WORK_LEASE_SECONDS", 600))
+    hard = int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 0) or 0)
+    if lease <= hard:
+        return [
+            Error(
+                f"DUE_WORK_LEASE_SECONDS={lease} is not above the sweeps' hard time limit ({hard} s).",
+                hint="Raise DUE_WORK_LEASE_SECONDS (600 by default); see docs/operations.md, 'Periodic work'.",
+                id="kotakita.E601",
+            )
+        ]
+    return []

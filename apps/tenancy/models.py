@@ -339,3 +339,41 @@ class TenantOperationJob(OperatorJob):
     @property
     def step_label(self) -> str:
         return str(TENANT_JOB_STEPS.get(self.step, self.step))
+
+
+class DueWork(models.Model):
+    """The earliest moment a tenant has periodic work of one kind due (public "due work" index).
+
+    Tenant code lowers it when it schedules something (`apps.tenancy.due_work.schedule_due`,
+    inside its own transaction); the tenant's sweep sets it from its own tables when it ends
+    (`reschedule`). Beat reads only this table and queues a sweep only in tenants whose work is
+    due (`apps.tenancy.fanout.enqueue_where_due`), so its cost follows due work, not tenants.
+    `claimed_at` is set when beat queues the sweep: a sweep that never reports back (its task
+    lost, its worker killed) is queued again once the claim is older than the lease."""
+
+    class Kind(models.TextChoices):
+        NOTIFICATIONS = "notifications", _("Antrean notifikasi")
+        MARKETPLACE = "marketplace", _("Batas bayar, reservasi dan selesai otomatis pesanan")
+        REPORTS_SLA = "reports_sla", _("SLA laporan warga")
+        COMMUNITY_QRIS = "community_qris", _("Pembayaran QRIS iuran dan arisan")
+        FULFILLMENT = "fulfillment", _("Batas waktu batch pengiriman")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="due_work")
+    kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)
+    due_at = models.DateTimeField(_("jatuh tempo"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("diambil pada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pekerjaan terjadwal")
+        verbose_name_plural = _("pekerjaan terjadwal")
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind"], name="due_work_once_per_kind")]
+        indexes = [
+            models.Index(fields=["kind", "due_at"], name="due_work_due"),
+            # Claims waiting for their sweep: few rows, so a partial index stays tiny.
+            models.Index(
+                fields=["kind", "claimed_at"], name="due_work_claimed", condition=models.Q(claimed_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.kind} {self.due_at}"

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from django_tenants.utils import schema_exists
 from apps.core import cache_scopes
 from apps.core.db import connection
 
-from . import archives, events, regions, schemas, services
+from . import archives, events, fanout, regions, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
@@ -231,6 +232,9 @@ def _restore_public_rows(
     else:
         tenant.parent = None
     tenant.save()
+    # Its index rows went with the archived tenant: every sweep runs once in the restored schema
+    # and writes the true times from its tables.
+    fanout.mark_all_due(tenant_ids=[tenant.pk], spread=timedelta(seconds=1))
     if tenant.tenant_type == Tenant.Type.KOTA:
         Tenant.objects.filter(tenant_type=Tenant.Type.KELURAHAN, region__code__startswith=f"{region.code}.").update(
             parent=tenant

@@ -26,3 +26,12 @@ def run_tenant_operation(job_id: int) -> None:
     from .operations import run_tenant_operation as run
 
     run(job_id)
+
+
+@shared_task(name="tenancy.mark_all_due", ignore_result=True)
+def mark_all_due() -> int:
+    """Beat (daily): the safety net of the due-work index; every active tenant's sweeps of
+    every kind run once within the next hour, whatever their rows said (apps.tenancy.fanout)."""
+    from .fanout import mark_all_due as mark
+
+    return mark()

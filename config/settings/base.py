@@ -312,6 +312,7 @@ _QUEUE_TASKS = {
         "jobs.repair_everywhere",
         "jobs.repair_tenant",
         # --- end jobs ---
+        "tenancy.mark_all_due",
     ],
 }
 KOTAKITA_CELERY_QUEUES = list(_QUEUE_TASKS)
@@ -372,10 +373,17 @@ JOBS_IMPORT_STALE_SECONDS = int(env("JOBS_IMPORT_STALE_SECONDS", "300"))
 # Tenant archive/restore jobs beat every 10 s from a thread, even while pg_dump runs.
 JOBS_TENANT_OPERATION_STALE_SECONDS = int(env("JOBS_TENANT_OPERATION_STALE_SECONDS", "120"))
 # --- end jobs -----------------------------------------------------------------------------
-# Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout.
+# Periodic jobs (celery beat). Per-tenant work fans out with apps.tenancy.fanout: the frequent
+# sweeps only into tenants whose public due-work row says work is due (enqueue_where_due), the
+# daily jobs every tenant has into all of them (docs/operations.md, "Periodic work").
+# A claimed sweep that has not reported back after this many seconds is queued again; it must
+# exceed a sweep's hard time limit plus its wait in the `sweeps` queue.
+DUE_WORK_LEASE_SECONDS = int(env("DUE_WORK_LEASE_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Safety net of the due-work index: every tenant's sweeps run once a day, spread over an hour.
+    "due-work-safety-net": {"task": "tenancy.mark_all_due", "schedule": crontab(hour=3, minute=30)},
     "notifications-sweep": {"task": "notifications.deliver_due_everywhere", "schedule": 60.0},
-    "reports-sla": {"task": "reports.check_sla_everywhere", "schedule": 900.0},
+    "reports-sla": {"task": "reports.check_sla_everywhere", "schedule": 60.0},
     "permits-overdue-reminders": {
         "task": "permits.remind_overdue_everywhere",
         "schedule": crontab(hour=7, minute=0),
@@ -385,13 +393,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "community.send_reminders_everywhere",
         "schedule": crontab(hour=8, minute=0),
     },
-    "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 300.0},
+    "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 60.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),
     },
     # Orders ready for delivery are batched per hub at each cut-off and routed.
-    "fulfillment-dispatch": {"task": "fulfillment.dispatch_due_everywhere", "schedule": 300.0},
+    "fulfillment-dispatch": {"task": "fulfillment.dispatch_due_everywhere", "schedule": 60.0},
     # Auto-debit of instalments, arrears buckets, then batch scoring into pre-approved offers.
     "lending-nightly": {"task": "lending.nightly_everywhere", "schedule": crontab(hour=1, minute=0)},
     "lending-retrain": {"task": "lending.retrain_everywhere", "schedule": crontab(hour=3, minute=0, day_of_week=0)},

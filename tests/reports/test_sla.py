@@ -13,7 +13,8 @@ from django.utils import timezone
 from apps.notifications.models import Message
 from apps.reports import services, tasks
 from apps.reports.models import Report, ReportSettings, SlaReminder
-from apps.tenancy.models import Tenant
+from apps.tenancy.models import DueWork, Tenant
+from tests.due_hints import write_hints
 from tests.reports.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -90,10 +91,15 @@ def test_resolved_reports_close_after_the_reopen_window(world: World) -> None:
     assert services.run_sla(T0 + timedelta(days=9)).closed == 0
 
 
-def test_the_beat_job_fans_out_to_every_tenant_and_uses_timezone_now(
-    world: World, tenant_b: Tenant, monkeypatch: Any
+def test_the_beat_job_runs_only_where_a_report_is_due_and_uses_timezone_now(
+    world: World, tenant_b: Tenant, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    world.file(world.keamanan, now=T0)
+    DueWork.objects.all().delete()  # rows the session's tenants wrote while being set up
+    with django_capture_on_commit_callbacks() as callbacks:
+        world.file(world.keamanan, now=T0)  # SLA 24 h, escalation 72 h
+    write_hints(callbacks)
+    row = DueWork.objects.get(tenant=world.tenant, kind=DueWork.Kind.REPORTS_SLA)
+    assert row.due_at == T0 + timedelta(hours=24)  # filing the report scheduled its SLA
     seen: list[str] = []
     real = services.run_sla
 
@@ -104,11 +110,35 @@ def test_the_beat_job_fans_out_to_every_tenant_and_uses_timezone_now(
         return real(now)
 
     monkeypatch.setattr(services, "run_sla", spy)
+    with mock.patch("django.utils.timezone.now", return_value=T0 + timedelta(hours=23)):
+        assert tasks.check_sla_everywhere.apply().get() == 0  # nothing due anywhere yet
     with mock.patch("django.utils.timezone.now", return_value=T0 + timedelta(hours=25)):
         queued = tasks.check_sla_everywhere.apply().get()
-    assert queued >= 3  # kota + two kelurahan (tests run tasks eagerly)
-    assert world.tenant.schema_name in seen and tenant_b.schema_name in seen
+    assert queued == 1  # the tenant with a report past its SLA, not every tenant
+    assert seen == [world.tenant.schema_name] and tenant_b.schema_name not in seen
     with world.tenant:
         assert SlaReminder.objects.count() == 1
     with tenant_b:
         assert not SlaReminder.objects.exists()
+    # The sweep wrote the next time from the tables: the escalation, at 72 h.
+    row.refresh_from_db()
+    assert row.due_at == T0 + timedelta(hours=72) and row.claimed_at is None
+
+
+def test_the_next_due_time_follows_stages_reminders_and_the_reopen_window(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    ReportSettings.objects.create(pk=1, reopen_days=7)
+    DueWork.objects.all().delete()
+    assert services.next_due() is None
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = world.file(world.keamanan, now=T0)  # 24 h / 72 h
+    assert services.next_due() == T0 + timedelta(hours=24)
+    services.run_sla(T0 + timedelta(hours=24))  # reminder sent: the escalation is next
+    assert services.next_due() == T0 + timedelta(hours=72)
+    with django_capture_on_commit_callbacks() as more:
+        services.resolve(report, world.admin, "Beres", now=T0 + timedelta(hours=30))
+    assert services.next_due() == T0 + timedelta(hours=30, days=7)  # the reopen window closes
+    write_hints([*callbacks, *more])
+    row = DueWork.objects.get(tenant=world.tenant, kind=DueWork.Kind.REPORTS_SLA)
+    assert row.due_at is not None and row.due_at <= T0 + timedelta(hours=24)  # hints only move earlier

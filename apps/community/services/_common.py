@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.base import File
@@ -17,6 +17,7 @@ from apps.core import uploads
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.payments import services as pay
 from apps.payments.models import ChargeStatus, JournalEntry
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import policy
 from ..models import (
@@ -184,3 +185,13 @@ def _cancel_charge_later(order_id: str) -> None:
     from apps.payments.tasks import cancel_at_gateway
 
     enqueue_on_commit(cancel_at_gateway, order_id)
+
+
+# A pending QRIS charge is polled this often until it settles or expires (the safety net behind
+# the gateway's settlement event, which normally settles it at once).
+QRIS_POLL = timedelta(minutes=5)
+
+
+def schedule_qris_poll(now: datetime | None = None) -> None:
+    """A QRIS charge was opened: the due-work index wakes the poll of this tenant."""
+    schedule_due(Kind.COMMUNITY_QRIS, (now or timezone.now()) + QRIS_POLL)

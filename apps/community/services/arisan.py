@@ -29,7 +29,7 @@ from ..models import (
     ArisanRound,
 )
 from ..receivers import ARISAN_REFERENCE_KIND
-from ._common import FAILED_CHARGE, _cancel_charge_later, _text, add_months, clean_amount
+from ._common import FAILED_CHARGE, _cancel_charge_later, _text, add_months, clean_amount, schedule_qris_poll
 
 logger = logging.getLogger(__name__)
 
@@ -361,6 +361,7 @@ def start_contribution_qris(round_: ArisanRound, member: ArisanMember, *, payer:
         reference=f"{ARISAN_REFERENCE_KIND}:{contribution.public_id}",
     )
     contribution.save()
+    schedule_qris_poll()
     return contribution
 
 

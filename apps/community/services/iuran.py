@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from ..receivers import IURAN_REFERENCE_KIND
 from ._common import (
     FAILED_CHARGE,
     MONTHS_AHEAD,
+    QRIS_POLL,
     Channel,
     Direction,
     _cancel_charge_later,
@@ -43,6 +44,7 @@ from ._common import (
     add_months,
     clean_amount,
     parse_month,
+    schedule_qris_poll,
     this_month,
 )
 from .arisan import sync_contribution
@@ -260,6 +262,7 @@ def start_iuran_qris(member: User, month: Any, *, actor: User | None = None) -> 
         book.digital_account, amount, actor=actor or member, reference=f"{IURAN_REFERENCE_KIND}:{payment.public_id}"
     )
     payment.save()
+    schedule_qris_poll()
     return payment
 
 
@@ -421,6 +424,18 @@ def sync_pending_qris(*, book: CashBook | None = None, member: User | None = Non
             if sync_contribution(contribution).status != ArisanContribution.Status.PENDING:
                 changed += 1
     return changed
+
+
+def next_qris_poll(now: datetime | None = None) -> datetime | None:
+    """When this tenant's QRIS poll next has work: one interval from now while any iuran or
+    arisan share still waits on its QRIS charge, else never (the next charge schedules it)."""
+    waiting = (
+        IuranPayment.objects.filter(status=IuranPayment.Status.PENDING, method=IuranPayment.Method.QRIS).exists()
+        or ArisanContribution.objects.filter(
+            status=ArisanContribution.Status.PENDING, method=ArisanContribution.Method.QRIS
+        ).exists()
+    )
+    return (now or timezone.now()) + QRIS_POLL if waiting else None
 
 
 def reminder_day() -> int:

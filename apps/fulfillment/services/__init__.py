@@ -14,6 +14,7 @@ from ._common import (
     TooManyRequests,
     clean_point,
     clean_times,
+    next_cutoff,
     reason_label,
     tenant_area,
 )
@@ -28,7 +29,7 @@ from .courier_actions import (
     sync_external,
 )
 from .couriers import courier_of, record_ping, register_courier, set_availability
-from .deliveries import create_delivery, next_cutoff, otp_for
+from .deliveries import create_delivery, otp_for
 from .dispatch import (
     batch_now,
     book_external_for_batch,
@@ -36,6 +37,7 @@ from .dispatch import (
     dispatch_due,
     gateway,
     matrix_provider,
+    next_due,
     run_routing_job,
 )
 from .hubs import consign, create_hub, is_open
@@ -68,6 +70,7 @@ __all__ = [
     "matrix_provider",
     "nearest_hubs",
     "next_cutoff",
+    "next_due",
     "otp_for",
     "reason_label",
     "record_ping",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +19,7 @@ from apps.core.db import connection
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.marketplace import services as market
 from apps.notifications.services import notify
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import conf, solver
 from ..models import (
@@ -159,6 +161,11 @@ def _move(delivery: Delivery, action: str, *, actor: User | None, note: str = ""
     target = DELIVERY.step(action).target
     previous = delivery.status
     delivery.status = target
+    now = timezone.now()
+    if target == DStatus.PENDING:
+        schedule_dispatch(next_cutoff(delivery.hub, now))  # back in line for the next cut-off
+    elif action == "assign_external":
+        schedule_dispatch(now + EXTERNAL_POLL)  # follow the booking (sync_external)
     DeliveryEvent.record(
         delivery=delivery,
         action=action,
@@ -180,3 +187,25 @@ def _lock(delivery: Delivery | int) -> Delivery:
     if found is None:
         raise NotFound(_("Antaran tidak ditemukan."), code="unknown_delivery")
     return found
+
+
+# An external courier's booking is followed (`sync_external`) this often until it ends.
+EXTERNAL_POLL = timedelta(minutes=5)
+
+
+def next_cutoff(hub: Hub, after: datetime) -> datetime:
+    """The first cut-off of the hub strictly after `after` (local time, maybe tomorrow)."""
+    local = timezone.localtime(after)
+    times = hub.cutoff_times or conf.get("DEFAULT_CUTOFFS")
+    for days in range(0, 3):
+        day = local.date() + timedelta(days=days)
+        for text in sorted(times):
+            moment = timezone.make_aware(datetime.combine(day, datetime.strptime(text, _TIME_FORMAT).time()))
+            if moment > after:
+                return moment
+    return after + timedelta(hours=1)
+
+
+def schedule_dispatch(at: datetime) -> None:
+    """The dispatcher (`dispatch_due`) has work in this tenant at `at` (due-work index)."""
+    schedule_due(Kind.FULFILLMENT, at)

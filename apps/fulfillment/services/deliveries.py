@@ -26,7 +26,7 @@ from ..models import (
     DeliveryEvent,
     Hub,
 )
-from ._common import _TIME_FORMAT, DStatus, _announce, _otp_hash, _whole, clean_point
+from ._common import DStatus, _announce, _otp_hash, _whole, clean_point, next_cutoff, schedule_dispatch
 from .assignment import hub_slots, nearest_hubs
 
 
@@ -36,19 +36,6 @@ def otp_for(delivery: Delivery) -> str:
         settings.SECRET_KEY.encode(), f"antar-otp:{connection.schema_name}:{delivery.code}".encode(), hashlib.sha256
     ).digest()
     return f"{int.from_bytes(digest[:6], 'big') % 1_000_000:06d}"
-
-
-def next_cutoff(hub: Hub, after: datetime) -> datetime:
-    """The first cut-off of the hub strictly after `after` (local time, maybe tomorrow)."""
-    local = timezone.localtime(after)
-    times = hub.cutoff_times or conf.get("DEFAULT_CUTOFFS")
-    for days in range(0, 3):
-        day = local.date() + timedelta(days=days)
-        for text in sorted(times):
-            moment = timezone.make_aware(datetime.combine(day, datetime.strptime(text, _TIME_FORMAT).time()))
-            if moment > after:
-                return moment
-    return after + timedelta(hours=1)
 
 
 def _hub_of_goods(order: Order) -> Hub | None:
@@ -137,6 +124,7 @@ def create_delivery(
     )
     delivery.otp_hash = _otp_hash(delivery.code, otp_for(delivery))
     delivery.save()
+    schedule_dispatch(next_cutoff(hub, now))  # the hub's next cut-off batches it
     DeliveryEvent.record(delivery=delivery, action="create", to_status=DStatus.PENDING, actor=actor)
     _announce(
         delivery,

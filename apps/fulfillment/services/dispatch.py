@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,19 @@ from ..models import (
     RoutingJob,
 )
 from ..solver import couriers as external
-from ._common import _TIME_FORMAT, DStatus, _announce, _lock, _move, _require_operator, reason_label, tenant_area
+from ._common import (
+    _TIME_FORMAT,
+    EXTERNAL_POLL,
+    DStatus,
+    _announce,
+    _lock,
+    _move,
+    _require_operator,
+    next_cutoff,
+    reason_label,
+    schedule_dispatch,
+    tenant_area,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +121,29 @@ def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJ
     job, _created = RoutingJob.objects.get_or_create(batch=batch)
     job_id = job.pk
     enqueue_on_commit(routing_task, job_id)
+    # If its worker dies, the dispatcher queues it again once it is stale.
+    schedule_dispatch(now + timedelta(minutes=conf.get("STALE_JOB_MINUTES")))
     return job
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the dispatcher next has work in this tenant, from the tables: the next cut-off of
+    each active hub with pending deliveries, a queued or running routing job turning stale, or
+    the next look at an external courier's booking."""
+    now = now or timezone.now()
+    moments: list[datetime] = [
+        next_cutoff(hub, now)
+        for hub in Hub.objects.filter(is_active=True, deliveries__status=DStatus.PENDING).distinct().order_by("pk")
+    ]
+    stale = timedelta(minutes=conf.get("STALE_JOB_MINUTES"))
+    jobs = RoutingJob.objects.aggregate(
+        queued=Min("created_at", filter=Q(status=RoutingJob.Status.QUEUED)),
+        running=Min("started_at", filter=Q(status=RoutingJob.Status.RUNNING)),
+    )
+    moments.extend(moment + stale for moment in (jobs["queued"], jobs["running"]) if moment is not None)
+    if Delivery.objects.filter(status__in=[DStatus.ASSIGNED, DStatus.PICKED_UP]).exclude(external_booking="").exists():
+        moments.append(now + EXTERNAL_POLL)
+    return min(moments) if moments else None
 
 
 @dataclass

@@ -36,7 +36,7 @@ from .catalogue import (
 from .checkout import PlacementResult, hub_delivery_opens, place_and_pay, place_orders
 from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku
 from .listing import queue_listing_sync
-from .orders import complete_delivered, expire_due_orders, pay_order, sync_payment, transition
+from .orders import complete_delivered, expire_due_orders, next_sweep_at, pay_order, sync_payment, transition
 from .reviews import add_review
 from .shops import create_hub, mark_verified, open_shop, shop_location, unmark_verified, update_shop
 
@@ -62,6 +62,7 @@ __all__ = [
     "hub_delivery_opens",
     "insufficient_stock",
     "mark_verified",
+    "next_sweep_at",
     "open_shop",
     "order_roles",
     "pay_order",

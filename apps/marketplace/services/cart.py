@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import conf
 from ..models import (
@@ -168,6 +169,7 @@ def reserve_cart(buyer: User, *, now: datetime | None = None) -> datetime:
         for takes in plan.values()
         for stock, take in takes
     )
+    schedule_due(Kind.MARKETPLACE, until)  # the sweep deletes what expires
     return until
 
 

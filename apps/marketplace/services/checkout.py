@@ -20,6 +20,7 @@ from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import conf, events
 from ..models import (
@@ -176,6 +177,7 @@ def place_orders(
     plan_name = str(getattr(tenant, "plan", "") or "")
     bps = conf.fee_bps(plan_name)
     expires_at = now + timedelta(minutes=conf.get("PAYMENT_MINUTES"))
+    schedule_due(Kind.MARKETPLACE, expires_at)  # the sweep expires what stays unpaid
     result = PlacementResult(placement=placement)
     line_of: dict[int, OrderLine] = {}
     for shop_id in sorted(shops):

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
+from apps.tenancy import due_work
 
 from .. import conf, lifecycle
 from ..models import (
@@ -26,6 +28,7 @@ from ..models import (
     Order,
     OrderEvent,
     OrderLine,
+    Reservation,
     Stock,
 )
 from .access import order_roles
@@ -162,6 +165,9 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
         order.expires_at = None
     elif target == Status.COMPLETED:
         order.completed_at = now
+    elif target == Status.DELIVERED:
+        # Completes by itself unless the buyer confirms first (complete_delivered).
+        due_work.schedule_due(due_work.Kind.MARKETPLACE, now + timedelta(days=conf.get("AUTO_COMPLETE_DAYS")))
     elif target in (Status.CANCELLED, Status.EXPIRED):
         order.cancelled_at = now
         order.expires_at = None
@@ -389,3 +395,18 @@ def complete_delivered(now: datetime | None = None, *, limit: int = 500) -> int:
         except DomainError as exc:
             logger.warning("order %s: auto-complete failed: %s", order_id, exc.message)
     return done
+
+
+def next_sweep_at() -> datetime | None:
+    """When this tenant's marketplace sweep next has work: the earliest payment deadline of an
+    unpaid order, reservation end, or auto-completion of a delivered order (from the tables,
+    so the due-work index heals itself after every sweep)."""
+    deadline = (
+        Order.objects.filter(status=Status.AWAITING_PAYMENT, expires_at__isnull=False)
+        .aggregate(first=Min("expires_at"))
+        .get("first")
+    )
+    reservation = Reservation.objects.aggregate(first=Min("reserved_until")).get("first")
+    delivered = Order.objects.filter(status=Status.DELIVERED).aggregate(first=Min("updated_at")).get("first")
+    completes = delivered + timedelta(days=conf.get("AUTO_COMPLETE_DAYS")) if delivered is not None else None
+    return due_work.earliest(deadline, reservation, completes)

@@ -44,7 +44,7 @@ from .lifecycle import (
     verify,
 )
 from .setup import ensure_category, ensure_opd
-from .sla import SlaRun, close_expired_resolutions, run_sla
+from .sla import SlaRun, close_expired_resolutions, next_due, run_sla
 
 __all__ = [
     "ACTIONS",
@@ -66,6 +66,7 @@ __all__ = [
     "mark_duplicate",
     "mark_not_responsible",
     "me_too",
+    "next_due",
     "parse_point",
     "reopen",
     "report_url",

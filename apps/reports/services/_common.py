@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +21,7 @@ from apps.core import geo
 from apps.core.errors import ValidationFailed
 from apps.core.uploads import JPEG, PNG, FileKind, UploadRule, check_upload
 from apps.notifications.services import notify
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import selectors
 from ..models import (
@@ -288,7 +289,18 @@ def _move(report: Report, actor: User | None, to: str, note: str, now: datetime)
     report.updated_at = now
     report.status_notes = note[:500]
     report.save()
+    schedule_sla(report, now)
     if actor is not None and to in (Status.VERIFIED, Status.IN_PROGRESS) and actor.pk != report.reporter_id:
         follow(report, actor)
     _announce(report, update, actor)
     return update
+
+
+def schedule_sla(report: Report, now: datetime) -> None:
+    """Tell the due-work index when the SLA sweep must look at this report: when its new
+    stage's SLA runs out (active), or when its reopen window ends (resolved)."""
+    if report.status in Report.ACTIVE:
+        schedule_due(Kind.REPORTS_SLA, now + report.category.sla)
+    elif report.status == Status.RESOLVED:
+        window = timedelta(days=selectors.report_settings().reopen_days)
+        schedule_due(Kind.REPORTS_SLA, (report.resolved_at or now) + window)

@@ -35,6 +35,7 @@ from ._common import (
     parse_point,
     report_url,
     resolve_category,
+    schedule_sla,
     validate_attributes,
     validate_photos,
 )
@@ -136,6 +137,7 @@ def submit_report(
         created_at=now,
     )
     _save_photos(report, checked_photos)
+    schedule_sla(report, now)
     notify(
         [u for u in selectors.unit_staff(chosen) if reporter is None or u.pk != reporter.pk],
         event="reports.new",

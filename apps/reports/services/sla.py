@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,3 +128,26 @@ def run_sla(now: datetime | None = None) -> SlaRun:
             escalations += _send_sla(report_id, SlaReminder.Level.ESCALATION, now)
     closed = close_expired_resolutions(now)
     return SlaRun(reminders, escalations, closed)
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the SLA sweep next has work in this tenant, from the tables: the earliest active
+    report whose stage has no reminder (or no escalation) yet, at its category's SLA (or
+    escalation) time, and the earliest resolved report's reopen window end."""
+    moments: list[datetime | None] = []
+    for category in Category.objects.order_by("pk"):
+        active = Report.objects.filter(category=category, status__in=Report.ACTIVE)
+        for level, wait in (
+            (SlaReminder.Level.REMINDER, category.sla),
+            (SlaReminder.Level.ESCALATION, category.escalation),
+        ):
+            sent = SlaReminder.objects.filter(
+                report=OuterRef("pk"), level=level, stage_started_at=OuterRef("status_changed_at")
+            )
+            first = active.exclude(Exists(sent)).aggregate(first=Min("status_changed_at"))["first"]
+            moments.append(first + wait if first is not None else None)
+    resolved = Report.objects.filter(status=Status.RESOLVED).aggregate(first=Min("resolved_at"))["first"]
+    if resolved is not None:
+        moments.append(resolved + timedelta(days=selectors.report_settings().reopen_days))
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
