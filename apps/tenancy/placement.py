@@ -194,8 +194,9 @@ def placements(schemas: Iterable[str], *, with_sizes: bool = True) -> dict[str, 
     names = sorted(set(schemas))
     if not names:
         return {}
-    local = _local_sizes(names) if with_sizes else dict.fromkeys(names, 0)
-    if not with_sizes:  # still leave out the schemas that do not exist
+    if with_sizes:
+        local = _local_sizes(names)
+    else:  # still leave out the schemas that do not exist
         with connection.cursor() as cursor:
             cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [names])
             local = {row[0]: 0 for row in cursor.fetchall()}
@@ -304,7 +305,11 @@ def rebalance_plan(*, by: str = "size", threshold: float = 0.1, max_moves: int =
     found = placements(schemas)
     sizes = {name: place.size_bytes for name, place in found.items()}
     movable = {name for name, place in found.items() if place.distributed}
-    busy = set(operations._active_jobs_for().values_list("schema_name", flat=True)) if schemas else set()
+    busy = set(
+        TenantOperationJob.objects.filter(
+            status__in=[TenantOperationJob.Status.PENDING, TenantOperationJob.Status.RUNNING]
+        ).values_list("schema_name", flat=True)
+    )
     return plan_rebalance(loads, sizes, by=by, threshold=threshold, max_moves=max_moves, movable=movable - busy)
 
 
