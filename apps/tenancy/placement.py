@@ -8,14 +8,16 @@ reading and writing, catches up, then switches (writes to that tenant wait a mom
 switch, nothing is lost). On plain PostgreSQL there is one node, the server itself, and
 nothing to move.
 
-Reads (selectors): `is_citus`, `nodes`, `placements` (every tenant asked in one query for the
-node and one for the sizes, never one per tenant), `plan_rebalance` (pure).
+Reads (selectors): `is_citus`, `nodes`, `placements` (the tenants asked, in a constant number of
+queries: the node from the coordinator's metadata, the sizes of only those tenants' shards from
+each node once), `plan_rebalance` (pure).
 Writes (services): `do_start_move` (checks, one job row, the task queued after commit) and the
 job body `run_move`, called by `operations.run_tenant_operation` for `Kind.MOVE` jobs.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -152,11 +154,12 @@ def _local_sizes(schemas: list[str]) -> dict[str, int]:
         return {name: int(size) for name, size in cursor.fetchall()}
 
 
-def _shards_of(schemas: list[str]) -> list[tuple[str, int, int]]:
-    """(schema, shard id, node id) of every shard of the distributed schemas among `schemas`."""
+def _shards_of(schemas: list[str]) -> list[tuple[str, int, int, str]]:
+    """(schema, shard id, node id, shard name) of every shard of the distributed schemas among
+    `schemas`, from the coordinator's metadata (no worker is asked)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT n.nspname, s.shardid, nd.nodeid FROM pg_dist_schema ds "
+            "SELECT n.nspname, s.shardid, nd.nodeid, shard_name(s.logicalrelid, s.shardid) FROM pg_dist_schema ds "
             "JOIN pg_namespace n ON n.oid = ds.schemaid "
             "JOIN pg_dist_partition p ON p.colocationid = ds.colocationid "
             "JOIN pg_dist_shard s ON s.logicalrelid = p.logicalrelid "
@@ -165,7 +168,7 @@ def _shards_of(schemas: list[str]) -> list[tuple[str, int, int]]:
             "WHERE n.nspname = ANY(%s)",
             [schemas],
         )
-        return [(name, int(shard), int(node)) for name, shard, node in cursor.fetchall()]
+        return [(name, int(shard), int(node), str(table)) for name, shard, node, table in cursor.fetchall()]
 
 
 def _distributed(schemas: list[str]) -> set[str]:
@@ -178,13 +181,35 @@ def _distributed(schemas: list[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _shard_sizes(shard_ids: list[int]) -> dict[int, int]:
-    """One call for all shards: citus_shard_sizes() asks each worker once."""
-    if not shard_ids:
+# Run on every node: the size of the asked shards that exist there. Only these shards are
+# measured (citus_shard_sizes() would measure every shard of the cluster for one admin page).
+_SIZES_ON_NODE = (
+    "SELECT json_object_agg(s, pg_total_relation_size(to_regclass(n))) "
+    "FROM unnest(%L::bigint[], %L::text[]) AS u(s, n) WHERE to_regclass(n) IS NOT NULL"
+)
+
+
+def _shard_sizes(shards: list[tuple[str, int, int, str]]) -> dict[int, int]:
+    """Sizes of `shards`, one query (Citus asks each node once, in parallel). A shard counts on
+    the node of its placement only: a moved shard's old copy may wait for Citus' deferred drop."""
+    if not shards:
         return {}
+    node_of = {shard: node for _name, shard, node, _table in shards}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT shard_id, size FROM citus_shard_sizes() WHERE shard_id = ANY(%s::bigint[])", [shard_ids])
-        return {int(shard): int(size) for shard, size in cursor.fetchall()}
+        cursor.execute(
+            "SELECT nodeid, success, result FROM run_command_on_all_nodes(format(%s, %s::bigint[], %s::text[]))",
+            [_SIZES_ON_NODE, list(node_of), [table for _name, _shard, _node, table in shards]],
+        )
+        rows = cursor.fetchall()
+    sizes: dict[int, int] = {}
+    for node_id, success, result in rows:
+        if not success:
+            logger.warning("shard sizes not read on node %s: %s", node_id, result)
+            continue
+        for shard, size in (json.loads(result) if result else {}).items():
+            if node_of.get(int(shard)) == node_id:
+                sizes[int(shard)] = int(size)
+    return sizes
 
 
 def placements(schemas: Iterable[str], *, with_sizes: bool = True) -> dict[str, Placement]:
@@ -206,10 +231,10 @@ def placements(schemas: Iterable[str], *, with_sizes: bool = True) -> dict[str, 
     by_id = {node.id: node for node in nodes()}
     coordinator = next((node for node in by_id.values() if node.coordinator), None)
     shards = _shards_of(names)
-    sizes = _shard_sizes([shard for _name, shard, _node in shards]) if with_sizes else {}
+    sizes = _shard_sizes(shards) if with_sizes else {}
     node_of: dict[str, Node] = {}
     size_of: dict[str, int] = {}
-    for name, shard, node_id in shards:
+    for name, shard, node_id, _table in shards:
         node_of.setdefault(name, by_id[node_id])
         size_of[name] = size_of.get(name, 0) + sizes.get(shard, 0)
     distributed = _distributed(names)
@@ -487,7 +512,7 @@ def run_move(job: TenantOperationJob, beat: MoveHeartbeat) -> dict[str, Any]:
         raise Conflict(
             _("Skema %(schema)s belum terdistribusi di Citus.") % {"schema": job.schema_name}, code="not_distributed"
         )
-    shards = [shard for _name, shard, _node in _shards_of([job.schema_name])]
+    shards = [shard for _name, shard, _node, _table in _shards_of([job.schema_name])]
     beat.watch(shards)
     beat.note("copy")
     mode = str(job.result.get("transfer_mode") or "auto")

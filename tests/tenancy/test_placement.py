@@ -27,6 +27,7 @@ COORD = Node(1, "10.0.0.1", 5432, coordinator=True, holds_tenants=False)
 W1 = Node(2, "10.0.0.2", 5432)
 W2 = Node(3, "10.0.0.3", 5432)
 DOWN = Node(4, "10.0.0.4", 5432, active=False)
+W3 = Node(5, "10.0.0.5", 5432)
 
 
 def _queries(run: Any) -> int:
@@ -129,8 +130,16 @@ def cluster(monkeypatch: pytest.MonkeyPatch, tenants: TenantSet) -> dict[str, No
     where = {tenants.a.schema_name: Placement(tenants.a.schema_name, W1, 12345, distributed=True)}
     where[tenants.b.schema_name] = Placement(tenants.b.schema_name, COORD, 999, distributed=False)
     monkeypatch.setattr(placement, "is_citus", lambda: True)
-    monkeypatch.setattr(placement, "nodes", lambda: [COORD, W1, W2, DOWN])
+    monkeypatch.setattr(placement, "nodes", lambda: [COORD, W1, W2, W3, DOWN])
     monkeypatch.setattr(placement, "placement_of", where.get)
+    loads = [
+        NodeLoad(COORD, 1, 999, [tenants.b.schema_name]),
+        NodeLoad(W1, 1, 12345, [tenants.a.schema_name]),
+        NodeLoad(W2),
+        NodeLoad(W3),
+        NodeLoad(DOWN),
+    ]
+    monkeypatch.setattr(placement, "node_loads", lambda: loads)
     return {"W1": W1, "W2": W2}
 
 
@@ -142,7 +151,7 @@ def test_a_move_is_queued_once_and_a_repeat_returns_the_running_job(
     assert job.result == {"source": "10.0.0.2:5432", "size_bytes": 12345, "transfer_mode": "auto"}
     assert placement.do_start_move(tenants.a, "3", queue=False).pk == job.pk  # by node id too
     with pytest.raises(Conflict) as elsewhere:
-        placement.do_start_move(tenants.a, "10.0.0.1:5432", queue=False)
+        placement.do_start_move(tenants.a, "10.0.0.5:5432", queue=False)
     assert elsewhere.value.code == "tenant_job_running"
     assert TenantOperationJob.objects.filter(kind="move").count() == 1
 
@@ -235,6 +244,7 @@ def test_move_page_starts_the_job_and_lands_on_its_progress_page(
     assert page.status_code == 200 and '<option value="10.0.0.3:5432">' in body
     assert '<option value="10.0.0.2:5432">' not in body  # where it is now
     assert '<option value="10.0.0.4:5432">' not in body  # inactive
+    assert '<option value="10.0.0.1:5432">' not in body  # the coordinator takes no tenants
     queued: list[int] = []
     monkey_queue = pytest.MonkeyPatch()
     monkey_queue.setattr(placement.operations, "_queue", lambda job: queued.append(job.pk))
