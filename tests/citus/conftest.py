@@ -33,6 +33,12 @@ def _preloads_citus() -> bool:
     return row is not None and "citus" in str(row[0])
 
 
+def _has_citus() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+        return cursor.fetchone() is not None
+
+
 def _workers() -> list[tuple[str, int]]:
     host = str(connection.settings_dict.get("HOST") or "127.0.0.1")
     port = int(connection.settings_dict.get("PORT") or 5432)
@@ -87,7 +93,10 @@ def _decitusify(name: str, workers: list[tuple[str, int]]) -> None:
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """The root set-up, then (on a Citus server) the extension, the workers and their database."""
     with django_db_blocker.unblock():
-        workers = _citusify(connection.settings_dict["NAME"]) if _preloads_citus() else []
+        # Already a Citus database (a set-up that makes the test database on every node, like
+        # h-citus' DatabaseCreation): leave it as it is.
+        ready = _has_citus()
+        workers = _citusify(connection.settings_dict["NAME"]) if _preloads_citus() and not ready else []
     yield
     if workers:
         with django_db_blocker.unblock():
@@ -96,7 +105,6 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 
 @pytest.fixture
 def citus(django_db_blocker: Any, django_db_setup: None) -> None:
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-        if cursor.fetchone() is None:
+    with django_db_blocker.unblock():
+        if not _has_citus():
             pytest.skip("not a Citus server")
