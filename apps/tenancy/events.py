@@ -1,4 +1,5 @@
-"""Hooks tenancy offers the apps above it: a tenant restore puts back their public rows.
+"""Hooks tenancy offers the apps above it: a tenant restore puts back their public rows, and a
+tenant moved to another database node is announced (`on_moved`, see the end).
 
 A tenant archive carries every public row that belongs to the tenant (`archives.PUBLIC_ROWS`).
 Tenancy restores its own (the tenant, domains, demo marker); each app that owns other public
@@ -14,6 +15,7 @@ order). A restore refuses to start when an app with rows in the archive has no r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,8 @@ from django.core import serializers
 
 from . import archives
 from .models import Tenant
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,3 +62,41 @@ def missing_restorers() -> set[str]:
     """Apps with public rows in an archive (other than tenancy) that registered no restorer."""
     owners = {label.split(".")[0] for label, _lookup in archives.PUBLIC_ROWS}
     return owners - {"tenancy"} - set(_restorers)
+
+
+# --- a tenant moved to another database node (apps.tenancy.placement) --------------------------
+
+
+@dataclass(frozen=True)
+class TenantMoved:
+    """The audit event of a finished move: the job row (`TenantOperationJob`, kind "move") keeps
+    who and when; this is what listeners get (e.g. a cache keyed by node, a metrics label)."""
+
+    tenant: Tenant
+    source: str  # "host:port"
+    target: str
+    size_bytes: int
+    actor_id: int | None
+    job_id: int
+
+
+MovedListener = Callable[[TenantMoved], None]
+
+_moved_listeners: dict[str, MovedListener] = {}
+
+
+def on_moved(app_label: str, listener: MovedListener) -> None:
+    """Register `listener` (in AppConfig.ready()); it runs after the move has committed and must
+    not raise (a failing listener is logged, the move stands)."""
+    current = _moved_listeners.get(app_label)
+    if current is not None and current is not listener:
+        raise ValueError(f"app {app_label!r} already registered a tenant-moved listener: {current!r}")
+    _moved_listeners[app_label] = listener
+
+
+def moved(event: TenantMoved) -> None:
+    for label, listener in list(_moved_listeners.items()):
+        try:
+            listener(event)
+        except Exception:
+            logger.exception("tenant-moved listener of %s failed for %s", label, event.tenant.schema_name)

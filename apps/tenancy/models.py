@@ -271,14 +271,20 @@ TENANT_JOB_STEPS = {
     "checksums": _("Memeriksa checksum"),
     "schema": _("Memulihkan skema"),
     "restored": _("Tenant dipulihkan"),
+    "check": _("Memeriksa node tujuan"),
+    "copy": _("Menyalin data ke node tujuan"),
+    "catch up": _("Menyusul perubahan terbaru"),
+    "switch": _("Mengalihkan tenant ke node tujuan"),
+    "moved": _("Tenant dipindahkan"),
     "done": _("Selesai"),
 }
 
 
 class TenantOperationJob(OperatorJob):
-    """Archiving (then removing) a tenant, or restoring one from its archive, as a background job
-    (apps.tenancy.operations). The operator's page polls it; the stale-job sweep (apps.jobs)
-    queues a running job again when its heartbeat stops (the worker was killed).
+    """Archiving (then removing) a tenant, restoring one from its archive, or moving one to another
+    database node, as a background job (apps.tenancy.operations, apps.tenancy.placement). The
+    operator's page polls it; the stale-job sweep (apps.jobs) queues a running job again when its
+    heartbeat stops (the worker was killed).
 
     No foreign key to the tenant: archiving deletes the tenant row, and the job row must not be
     touched by that delete (its progress is written by another connection meanwhile)."""
@@ -286,6 +292,8 @@ class TenantOperationJob(OperatorJob):
     class Kind(models.TextChoices):
         ARCHIVE = "archive", _("Arsip dan hapus")
         RESTORE = "restore", _("Pulihkan")
+        # Move the tenant's schema to another Citus node, online (apps.tenancy.placement).
+        MOVE = "move", _("Pindahkan node")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Menunggu")
@@ -311,6 +319,8 @@ class TenantOperationJob(OperatorJob):
     # archive: the file written.
     archive_path = models.CharField(_("berkas arsip"), max_length=500, blank=True)
     as_code = models.CharField(_("pulihkan sebagai"), max_length=13, blank=True)
+    # Move: the node the tenant goes to, "host:port" (the node it left is in `result`).
+    target_node = models.CharField(_("node tujuan"), max_length=270, blank=True)
     done = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(_("langkah"), max_length=255, blank=True)

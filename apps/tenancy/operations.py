@@ -1,4 +1,5 @@
-"""Tenant archive/removal, restore and bulk activation as background jobs (`bulk` queue).
+"""Tenant archive/removal, restore, moves between nodes (apps.tenancy.placement) and bulk
+activation as background jobs (`bulk` queue).
 
 The operator starts a job (`do_start_*`: checks, one row, the task queued after commit) and
 lands on its page, which polls the job (HTMX) for a progress bar. The job body
@@ -51,7 +52,13 @@ logger = logging.getLogger(__name__)
 # index of the last note seen (a note may carry a suffix, e.g. "written <path>").
 ARCHIVE_STEPS = ("claimed", "pg_dump", "public rows", "files", "written", "drop", "cleanup")
 RESTORE_STEPS = ("claimed", "verify", "checksums", "schema", "public rows", "files", "restored")
-STEPS = {TenantOperationJob.Kind.ARCHIVE: ARCHIVE_STEPS, TenantOperationJob.Kind.RESTORE: RESTORE_STEPS}
+# A move's progress is a percentage (apps.tenancy.placement.MoveHeartbeat), these are its phases.
+MOVE_STEPS = ("claimed", "check", "copy", "catch up", "switch", "moved")
+STEPS = {
+    TenantOperationJob.Kind.ARCHIVE: ARCHIVE_STEPS,
+    TenantOperationJob.Kind.RESTORE: RESTORE_STEPS,
+    TenantOperationJob.Kind.MOVE: MOVE_STEPS,
+}
 
 HEARTBEAT_SECONDS = 10.0
 
@@ -74,6 +81,8 @@ class Heartbeat:
     The row is updated with SKIP LOCKED: while the job's transaction holds the row (it records
     the archive or the result in it just before committing) a beat is skipped, never waited for.
     """
+
+    interval = HEARTBEAT_SECONDS
 
     def __init__(self, job: TenantOperationJob) -> None:
         self.job = job
@@ -111,7 +120,7 @@ class Heartbeat:
                 self._beat(side)
                 if self._stop.is_set():
                     return
-                self._wake.wait(HEARTBEAT_SECONDS)
+                self._wake.wait(self.interval)
                 self._wake.clear()
         finally:
             side.close()
@@ -326,17 +335,26 @@ def _finish(job: TenantOperationJob, *, status: str, error: str = "", **result: 
     job.save(update_fields=["status", "error", "done", "step", "result", "finished_at", "heartbeat_at"])
 
 
-def run_tenant_operation(job_id: int) -> TenantOperationJob | None:
-    """The job body (Celery task `tenancy.run_tenant_operation`, or inline). Safe to run again."""
+def run_tenant_operation(job_id: int, *, out: Any = None) -> TenantOperationJob | None:
+    """The job body (Celery task `tenancy.run_tenant_operation`, or inline). Safe to run again.
+    `out` (a command's stdout) gets a move's progress lines."""
     connection.set_schema_to_public()
     job = _claim(job_id)
     if job is None:
         return None
     try:
-        with Heartbeat(job) as beat:
-            beat.note("claimed")
-            body = _archive if job.kind == TenantOperationJob.Kind.ARCHIVE else _restore
-            result = body(job, beat)
+        if job.kind == TenantOperationJob.Kind.MOVE:
+            from . import placement  # placement builds on this module
+
+            move_beat = placement.MoveHeartbeat(job, out=out)
+            with move_beat:
+                move_beat.note("claimed")
+                result = placement.run_move(job, move_beat)
+        else:
+            with Heartbeat(job) as beat:
+                beat.note("claimed")
+                body = _archive if job.kind == TenantOperationJob.Kind.ARCHIVE else _restore
+                result = body(job, beat)
     except (DomainError, RestoreRefused, archives.ArchiveError, schemas.PgDumpUnavailable) as exc:
         message = str(exc.message) if isinstance(exc, DomainError) else str(exc)
         if isinstance(exc, DomainError) and exc.details.get("reason"):

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("pekerjaan/tenant/<int:pk>/", views.tenant_job, name="tenant_job"),
     path("pekerjaan/tenant/<int:pk>/ulangi/", views.tenant_job_retry, name="tenant_job_retry"),
     path("tenant/<str:code>/arsipkan/", views.archive_tenant, name="archive_tenant"),
+    path("tenant/<str:code>/pindahkan/", views.move_tenant, name="move_tenant"),
     path("arsip/", views.archives, name="archives"),
     path("arsip/<int:pk>/pulihkan/", views.restore, name="restore"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core.errors import DomainError
 
-from . import operations
+from . import operations, placement
 from .models import ActivationJob, Tenant, TenantArchive, TenantOperationJob
 from .operator_pages import operator_page
 
@@ -49,6 +49,10 @@ class ActivationForm(forms.Form):
 
 class ArchiveForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=255, required=False)
+
+
+class MoveForm(forms.Form):
+    node = forms.CharField(label=gettext_lazy("Node tujuan"), max_length=270)
 
 
 class RestoreForm(forms.Form):
@@ -151,6 +155,36 @@ def archive_tenant(request: HttpRequest, code: str) -> HttpResponse:
         else:
             status = 400
     return render(request, "tenancy/operator/archive_tenant.html", {"tenant": tenant, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required
+def move_tenant(request: HttpRequest, code: str) -> HttpResponse:
+    """Where the tenant is, the nodes it can go to (with their load); POST queues the move and
+    opens its progress page (a repeated POST lands on the same running job)."""
+    tenant = get_object_or_404(Tenant.objects.exclude(tenant_type=Tenant.Type.PUBLIC), region_id=code)
+    form = MoveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                job = placement.do_start_move(tenant, form.cleaned_data["node"], actor=_user(request))
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+                status = exc.status_code
+            else:
+                return redirect("operator:tenant_job", job.pk)
+        else:
+            status = 400
+    citus = placement.is_citus()
+    context = {
+        "tenant": tenant,
+        "form": form,
+        "citus": citus,
+        "current": placement.placement_of(tenant.schema_name),
+        "loads": placement.node_loads() if citus else [],
+    }
+    return render(request, "tenancy/operator/move_tenant.html", context, status=status)
 
 
 @require_POST

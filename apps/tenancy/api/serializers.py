@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.tenancy import placement
 from apps.tenancy.models import ActivationJob, Domain, Region, Tenant, TenantOperationJob, absolute_url
 
 # What TenantSerializer.url reads, for a list of tenants.
@@ -30,6 +31,8 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
 class TenantSerializer(serializers.ModelSerializer[Tenant]):
     code = serializers.CharField(source="region_id", read_only=True)
     url = serializers.SerializerMethodField()
+    node = serializers.SerializerMethodField(help_text="The database node holding the tenant, host:port")
+    size_bytes = serializers.SerializerMethodField(help_text="The size of the tenant's tables on its node")
     parent_code = serializers.CharField(source="parent.region_id", read_only=True, default=None, allow_null=True)
 
     class Meta:
@@ -49,8 +52,26 @@ class TenantSerializer(serializers.ModelSerializer[Tenant]):
             "status",
             "status_reason",
             "created_at",
+            "node",
+            "size_bytes",
         ]
         read_only_fields = fields
+
+    def _placement(self, obj: Tenant) -> placement.Placement | None:
+        # A list passes the page's placements in the context (two queries for the page).
+        known = self.context.get("placements")
+        if known is not None:
+            found: placement.Placement | None = known.get(obj.pk)
+            return found
+        return placement.placement_of(obj.schema_name)
+
+    def get_node(self, obj: Tenant) -> str | None:
+        place = self._placement(obj)
+        return place.node_label if place and place.node else None
+
+    def get_size_bytes(self, obj: Tenant) -> int | None:
+        place = self._placement(obj)
+        return place.size_bytes if place else None
 
     def get_url(self, obj: Tenant) -> str:
         # A list prefetches the primary domain (PRIMARY_DOMAIN_PREFETCH): no query per tenant.
@@ -131,6 +152,7 @@ class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJo
             "reason",
             "archive",
             "as_code",
+            "target_node",
             "done",
             "total",
             "step",
@@ -148,3 +170,25 @@ class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJo
 class RestoreSerializer(serializers.Serializer[Any]):
     archive = serializers.IntegerField(min_value=1, help_text="Id of the tenant archive to restore")
     as_code = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+
+
+class MoveSerializer(serializers.Serializer[Any]):
+    node = serializers.CharField(max_length=270, help_text="The target node, host:port (or its Citus node id)")
+    transfer_mode = serializers.ChoiceField(choices=list(placement.TRANSFER_MODES), required=False, default="auto")
+
+
+class NodeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="node.id")
+    node = serializers.CharField(source="node.label")
+    coordinator = serializers.BooleanField(source="node.coordinator")
+    active = serializers.BooleanField(source="node.active")
+    holds_tenants = serializers.BooleanField(source="node.holds_tenants")
+    tenants = serializers.IntegerField()
+    size_bytes = serializers.IntegerField()
+
+
+class PlannedMoveSerializer(serializers.Serializer[Any]):
+    schema_name = serializers.CharField()
+    source_node = serializers.CharField(source="source.label")
+    target_node = serializers.CharField(source="target.label")
+    size_bytes = serializers.IntegerField()

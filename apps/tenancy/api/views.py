@@ -19,9 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.core.errors import NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.core.idempotency import OPENAPI_PARAMETER, idempotent
-from apps.tenancy import operations, services
+from apps.tenancy import operations, placement, services
 from apps.tenancy.models import ActivationJob, Region, Tenant, TenantArchive, TenantOperationJob
 
 from .filters import RegionFilter
@@ -31,6 +31,9 @@ from .serializers import (
     ActivateSerializer,
     ActivationJobSerializer,
     ActivationResultSerializer,
+    MoveSerializer,
+    NodeSerializer,
+    PlannedMoveSerializer,
     RegionSerializer,
     RestoreSerializer,
     StatusChangeSerializer,
@@ -65,6 +68,14 @@ class TenantViewSet(
     lookup_field = "region_id"
     lookup_url_kwarg = "code"
     lookup_value_regex = r"[0-9.]+"
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        context = {**self.get_serializer_context(), "placements": placement.tenant_placements(rows)}
+        data = TenantSerializer(rows, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=ActivateSerializer, responses={201: ActivationResultSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -107,6 +118,43 @@ class TenantViewSet(
             self.get_object(), reason=request.query_params.get("reason", "")[:255], actor=_actor(request)
         )
         return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=MoveSerializer, responses={202: TenantOperationJobSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, code: str) -> Response:
+        """Queue the online move of the tenant to another database node (Citus); poll the
+        returned job at /api/v1/tenant-jobs/<id>/. While a move of this tenant to the same node
+        is queued or running, that job is returned."""
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = placement.do_start_move(
+            self.get_object(),
+            data.validated_data["node"],
+            transfer_mode=data.validated_data["transfer_mode"],
+            actor=_actor(request),
+        )
+        return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=NodeSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def nodes(self, request: Request) -> Response:
+        """The database nodes with the number and size of the tenants each holds (plain
+        PostgreSQL: the one server)."""
+        return Response(NodeSerializer(placement.node_loads(), many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("by", str, enum=["size", "count"], description="Even out size (default) or count"),
+        ],
+        responses=PlannedMoveSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="rebalance-plan", pagination_class=None)
+    def rebalance_plan(self, request: Request) -> Response:
+        """The moves `manage.py rebalance_tenants --apply` would make now (nothing is moved)."""
+        by = request.query_params.get("by", "size")
+        if by not in ("size", "count"):
+            raise ValidationFailed(_("Parameter by harus size atau count."), code="invalid_by")
+        return Response(PlannedMoveSerializer(placement.rebalance_plan(by=by), many=True).data)
 
 
 class TenantOperationJobViewSet(
