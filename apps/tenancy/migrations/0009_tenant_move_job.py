@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0007_tenant_boundary'),
+        ('tenancy', '0008_due_work'),
     ]
 
     operations = [
