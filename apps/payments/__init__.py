@@ -22,7 +22,8 @@ Map of the package:
 * `views.py` + `templates/payments/` — pages under /dompet/; `api/` — /api/v1/payments/.
 
 Settings (read from the environment in config/settings/base.py; checked at start-up by
-`checks.py`, ids kotakita.E100-E105/W100-W101): PAYMENTS_GATEWAY ("midtrans" | "sandbox"; no
+`checks.py`, ids kotakita.E100-E106/W100-W101; E106, a database check: a Citus cluster
+needs citus.enable_unsafe_triggers): PAYMENTS_GATEWAY ("midtrans" | "sandbox"; no
 default in production), MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_IS_PRODUCTION,
 MIDTRANS_BASE_URL (overrides the URL MIDTRANS_IS_PRODUCTION picks), PAYMENTS_ALLOW_SANDBOX
 (the sandbox outside DEBUG: a staging site, SANDBOX banner on every page),

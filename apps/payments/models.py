@@ -1,9 +1,11 @@
 """KotaKitaPay data: a double-entry ledger, payment requests, gateway charges and their logs.
 
-The ledger's rules live in the database, not only here (migration 0002, RunSQL triggers):
+The ledger's rules live in the database, not only here (migrations 0002 and 0007, RunSQL
+triggers, which work on Citus too: docs/operations.md "Citus"):
 
 * a journal entry's postings sum to zero and there are at least two of them (deferred
-  constraint triggers on both tables, checked at commit, or at once by the services);
+  constraint triggers on both tables, checked at commit; the services also check the entry
+  they wrote at once, so a fault surfaces inside the call);
 * journal entries and postings are never updated, deleted or truncated (corrections are
   reversing entries);
 * `Account.balance` is a cache kept by the database itself: inserting a posting adds its
