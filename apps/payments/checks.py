@@ -121,7 +121,7 @@ def _midtrans_checks(debug: bool) -> list[CheckMessage]:
 def check_citus_ledger_triggers(
     app_configs: Any = None, databases: Sequence[str] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """On Citus the ledger's rules are triggers on distributed tables (migrations 0002/0007),
+    """On Citus the ledger's rules are triggers on distributed tables (migrations 0002/0008),
     which Citus refuses to create, and refuses to distribute a tenant schema carrying, unless
     citus.enable_unsafe_triggers is on (docs/operations.md "Citus"). Off, migrations and tenant
     activation would fail half-way; refuse to start instead."""

@@ -1,6 +1,6 @@
 """KotaKitaPay data: a double-entry ledger, payment requests, gateway charges and their logs.
 
-The ledger's rules live in the database, not only here (migrations 0002 and 0007, RunSQL
+The ledger's rules live in the database, not only here (migrations 0002 and 0008, RunSQL
 triggers, which work on Citus too: docs/operations.md "Citus"):
 
 * a journal entry's postings sum to zero and there are at least two of them (deferred

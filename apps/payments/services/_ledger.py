@@ -54,7 +54,7 @@ def _replay(key: str, fingerprint: str) -> JournalEntry | None:
 def check_balanced_now(entry: JournalEntry) -> None:
     """Refuse, inside the call, an entry whose postings as written do not sum to zero.
 
-    The deferred constraint triggers (migrations 0002/0007) check the same rule at commit, too
+    The deferred constraint triggers (migrations 0002/0008) check the same rule at commit, too
     late for a clear error. The check is a plain query on the entry just written, not
     `SET CONSTRAINTS ... IMMEDIATE`: Citus does not pass SET CONSTRAINTS on to the worker that
     holds the tenant's shards, so there the deferred triggers would only fire at commit.
