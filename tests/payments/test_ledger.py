@@ -303,7 +303,7 @@ def test_an_entry_written_unbalanced_is_refused_inside_the_call(
 
 def test_ledger_triggers_take_their_table_from_an_argument_not_from_its_name(people: People) -> None:
     """On Citus a trigger fires on a shard (payments_posting_102008): the functions must not
-    read TG_TABLE_NAME (migration 0007)."""
+    read TG_TABLE_NAME (migration 0008)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
