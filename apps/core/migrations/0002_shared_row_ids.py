@@ -16,7 +16,7 @@ from apps.core import row_ids
 
 def convert(apps: Any, schema_editor: Any) -> None:
     schema = getattr(schema_editor.connection, "schema_name", None)
-    if not row_ids.shared(schema):
+    if schema is None or not row_ids.shared(schema):
         return
     with schema_editor.connection.cursor() as cursor:
         row_ids.convert_identity_columns(cursor, schema)

@@ -80,7 +80,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     ops_class = DatabaseOperations
 
-    @property  # type: ignore[override]  # Django reads it per field when it writes a column
+    @property  # Django reads it for each auto field it writes a column for
     def data_types_suffix(self) -> dict[str, str]:
         """Auto keys of a tenant schema default to the schema's shared sequence; the public
         schema keeps IDENTITY (apps.core.row_ids)."""

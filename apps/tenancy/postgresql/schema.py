@@ -9,13 +9,15 @@ auto field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.backends.postgresql.schema import DatabaseSchemaEditor as PostgresSchemaEditor
 from django.db.models import Field, Model
 
 from apps.core import row_ids
+
+AlterSql = tuple[tuple[str, list[Any]], list[tuple[str, list[Any]]]]
 
 
 class DatabaseSchemaEditor(PostgresSchemaEditor):
@@ -53,24 +55,28 @@ class DatabaseSchemaEditor(PostgresSchemaEditor):
         new_type: str,
         old_collation: str,
         new_collation: str,
-    ) -> tuple[tuple[str, list[Any]], list[tuple[str, list[Any]]]]:
+    ) -> AlterSql:
+        args = (model, old_field, new_field, new_type, old_collation, new_collation)
         schema = self._row_id_schema()
         new_kind, old_kind = new_field.get_internal_type(), old_field.get_internal_type()
         new_auto, old_auto = new_kind in row_ids.AUTO_FIELDS, old_kind in row_ids.AUTO_FIELDS
         if schema is None or not (new_auto or old_auto):
-            return super()._alter_column_type_sql(model, old_field, new_field, new_type, old_collation, new_collation)
-        table, column = self.quote_name(model._meta.db_table), self.quote_name(new_field.column)
+            return self._django_alter_column_type_sql(*args)
+        table, column = self.quote_name(model._meta.db_table), self.quote_name(str(new_field.column))
         # A column created before the shared ids (an IDENTITY) is converted on the way.
         self.execute(self.sql_drop_indentity % {"table": table, "column": column})
         if not new_auto:
             self.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
-            return super()._alter_column_type_sql(model, old_field, new_field, new_type, old_collation, new_collation)
+            return self._django_alter_column_type_sql(*args)
         self._ensure_row_ids([new_field])
         # Django's other actions add an IDENTITY or retype the column's own sequence: replaced.
-        fragment, _ = super()._alter_column_type_sql(
-            model, old_field, new_field, new_type, old_collation, new_collation
-        )
+        fragment, _ = self._django_alter_column_type_sql(*args)
         return fragment, [
             (f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {row_ids.nextval(schema, new_kind)}", []),
             (row_ids.advance_sql(schema, new_kind, table, column), []),
         ]
+
+    def _django_alter_column_type_sql(self, *args: Any) -> AlterSql:
+        # Django's PostgreSQL editor has it; django-stubs do not declare it.
+        method: Callable[..., AlterSql] = super()._alter_column_type_sql  # type: ignore[misc]
+        return method(*args)
