@@ -21,6 +21,9 @@ So the state lives here on the physical connection (what PostgreSQL has), not on
   table a backend has opened and never gives it back (about 0.4 MB per tenant schema, see
   docs/operations.md "Connections"), so a connection that touched more than
   DATABASE_CONN_MAX_TENANTS schemas is closed when its request ends instead of being reused.
+
+It also gives the auto primary keys of a tenant schema one shared id sequence instead of an
+IDENTITY each (apps.core.row_ids; schema.py creates it, operations.py resets it).
 """
 
 from __future__ import annotations
@@ -36,9 +39,16 @@ from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_limit_set_calls, quote_schema_name
 from psycopg.pq import TransactionStatus
 
+from apps.core import row_ids
+
+from .operations import DatabaseOperations
+from .schema import DatabaseSchemaEditor
+
 # Django loads the backend's other modules (client, creation, features, ...) from the package
 # named in ENGINE through DatabaseWrapper's class attributes, which this subclass inherits.
 _STATE = "_kotakita_search_path"
+# Django's IDENTITY suffixes, kept for the public schema (apps.core.row_ids).
+_IDENTITY_SUFFIXES = dict(tenants_base.DatabaseWrapper.data_types_suffix)
 
 
 @dataclass
@@ -67,6 +77,15 @@ def max_tenants_per_connection() -> int:
 
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
     _setting_search_path: bool
+    SchemaEditorClass = DatabaseSchemaEditor
+    ops_class = DatabaseOperations
+
+    @property  # Django reads it for each auto field it writes a column for
+    def data_types_suffix(self) -> dict[str, str]:
+        """Auto keys of a tenant schema default to the schema's shared sequence; the public
+        schema keeps IDENTITY (apps.core.row_ids)."""
+        schema = getattr(self, "schema_name", None)
+        return row_ids.column_suffixes(schema) if schema and row_ids.shared(schema) else _IDENTITY_SUFFIXES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Before super().__init__: it calls set_tenant (set_schema_to_public).
