@@ -19,3 +19,9 @@ def write_hints(callbacks: Iterable[Callable[[], Any]]) -> int:
         hint()
     connection.run_on_commit = [entry for entry in connection.run_on_commit if entry[1] not in hints]
     return len(hints)
+
+
+def drop_hints(callbacks: Iterable[Callable[[], Any]]) -> None:
+    """Forget the captured hints unwritten, as a process killed right after its commit would."""
+    hints = [callback for callback in callbacks if isinstance(callback, Hint)]
+    connection.run_on_commit = [entry for entry in connection.run_on_commit if entry[1] not in hints]
