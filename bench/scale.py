@@ -366,6 +366,11 @@ def _runs_per_day(schedule: Any) -> tuple[float, list[int]]:
     return 86400 / seconds, []
 
 
+# Beat entries that do their work in the beat task itself instead of queueing per tenant
+# (monthly invoices for every tenant): counted as one task a run, not run here.
+NOT_RUN = frozenset({"billing.issue_invoices"})
+
+
 def measure_beat() -> dict[str, Any]:
     """Each beat entry run once (in public, as beat does) with every queued task counted, not
     sent; tasks a minute from the schedule."""
@@ -387,7 +392,8 @@ def measure_beat() -> dict[str, Any]:
             started = time.perf_counter()
             error = ""
             try:
-                task.run()
+                if entry["task"] not in NOT_RUN:
+                    task.run()
             except Exception as exc:  # reported, not fatal: the count of the others still stands
                 error = f"{type(exc).__name__}: {exc}"[:200]
             per_day, minutes = _runs_per_day(entry["schedule"])

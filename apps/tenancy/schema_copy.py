@@ -249,7 +249,10 @@ def load_schema_data(schema: str, folder: Path, part: dict[str, Any]) -> None:
 def _targets(graph: Any, labels: set[str], applied: set[str]) -> list[tuple[str, str | None]]:
     """Per app, the migration to migrate to so that exactly `applied` is applied: the applied
     node no other applied node of the app depends on (None: none of the app's migrations)."""
-    keys = {tuple(item.split(".", 1)) for item in applied}
+    keys: set[tuple[str, str]] = set()
+    for item in applied:
+        app, _, name = item.partition(".")
+        keys.add((app, name))
     on_disk = set(graph.nodes)
     unknown = sorted(f"{a}.{n}" for a, n in keys if (a, n) not in on_disk and a in labels)
     if unknown:
@@ -260,11 +263,12 @@ def _targets(graph: Any, labels: set[str], applied: set[str]) -> list[tuple[str,
         if not mine:
             targets.append((label, None))
             continue
-        parents = {parent for key in mine for parent in graph.node_map[key].parents if parent in mine}
+        parents = {parent.key for key in mine for parent in graph.node_map[key].parents if parent.key in mine}
         leaves = sorted(mine - parents)
         if len(leaves) != 1:
             raise RuntimeError(f"the archive's {label} migrations have {len(leaves)} leaves: {leaves}")
-        targets.append(leaves[0])
+        app, name = leaves[0]
+        targets.append((app, name))
     return targets
 
 

@@ -61,7 +61,7 @@ def test_round_trip_gives_back_every_row_sequence_and_file(
     committed: None,
     storage_dirs: Path,
 ) -> None:
-    tenant = services.activate_region("35.77.02.1008").tenant
+    tenant = services.activate_region("35.78.05.1001").tenant
     seeded = seed(tenant)
     rows_before = every_row(tenant.schema_name)
     sequences_before = sequence_positions(tenant.schema_name)
@@ -99,7 +99,7 @@ def test_restore_under_another_code_and_from_a_template_clone(
     storage_dirs: Path,
 ) -> None:
     """With the pool empty the fresh schema is a clone of the template."""
-    tenant = services.activate_region("35.77.02.1009").tenant
+    tenant = services.activate_region("35.78.05.1002").tenant
     copy: Tenant | None = None
     try:
         seed(tenant)
@@ -109,8 +109,8 @@ def test_restore_under_another_code_and_from_a_template_clone(
         for schema in schemas.PooledSchema.objects.filter(tenant_type=KIND).values_list("schema_name", flat=True):
             schemas.drop_schema(schema)
         schemas.PooledSchema.objects.filter(tenant_type=KIND).delete()
-        copy = restore_archive(path, as_code="35.77.02.1010")
-        assert copy.schema_name == "kel_3577021010"
+        copy = restore_archive(path, as_code="35.78.05.1003")
+        assert copy.schema_name == "kel_3578051003"
         assert every_row(copy.schema_name) == rows
     finally:
         connection.set_schema_to_public()
@@ -126,7 +126,7 @@ def test_the_dump_is_one_snapshot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A write committed while the dump runs (after its snapshot) is not in the archive at all."""
-    tenant = services.activate_region("35.77.02.1011").tenant
+    tenant = services.activate_region("35.78.05.1004").tenant
     original = schema_copy._dependency_order
 
     def write_meanwhile(cursor: Any, tables: dict[str, int]) -> list[str]:
