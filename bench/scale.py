@@ -59,6 +59,7 @@ from tenants import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_FILE = BASE_DIR / "bench" / "results" / "scale.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kk_scale"
+SECTIONS = ("activation", "migrate", "connections", "backup", "beat")
 
 
 def stats(samples: list[float]) -> dict[str, Any]:
@@ -374,9 +375,12 @@ NOT_RUN = frozenset({"billing.issue_invoices"})
 def measure_beat() -> dict[str, Any]:
     """Each beat entry run once (in public, as beat does) with every queued task counted, not
     sent; tasks a minute from the schedule."""
-    from celery import current_app
     from celery.app.task import Task
     from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()  # the apps' tasks modules (autodiscovery is lazy)
 
     queued: list[str] = []
 
@@ -386,7 +390,7 @@ def measure_beat() -> dict[str, Any]:
     entries = []
     with mock.patch.object(Task, "apply_async", count), mock.patch.object(Task, "delay", count):
         for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-            task = current_app.tasks[str(entry["task"])]
+            task = app.tasks[str(entry["task"])]
             queued.clear()
             to_public()
             started = time.perf_counter()
@@ -445,9 +449,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--skip-grow", action="store_true", help="measure what exists, grow nothing")
     parser.add_argument("--only-grow", action="store_true", help="grow, measure nothing")
+    parser.add_argument("--measure", default=",".join(SECTIONS), help=f"comma-separated, some of {','.join(SECTIONS)}")
     parser.add_argument("--workers", type=int, default=3, help="concurrent growth processes")
     parser.add_argument("--grow-worker", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.measure = [name for name in args.measure.split(",") if name.strip()]
+    if unknown := set(args.measure) - set(SECTIONS):
+        parser.error(f"unknown --measure: {', '.join(sorted(unknown))}")
     args.touch = sorted({int(n) for n in args.touch.split(",") if n.strip()})
     if args.tenants < 1 or args.every < 1 or args.samples < 1:
         parser.error("--tenants, --every and --samples must be positive")
@@ -478,11 +486,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["tenants"] = tenant_count()
     report["catalog"] = catalog()
     if not args.only_grow:
-        report["activation"] = measure_activation(args.samples, codes)
-        report["noop_migrate"] = measure_noop_migrate()
-        report["connections"] = measure_connections(args.database_url, args.touch)
-        report["backup"] = measure_backup(args.samples, args.legacy_backup_samples, codes)
-        report["beat"] = measure_beat()
+        wanted = set(args.measure)
+        if "activation" in wanted:
+            report["activation"] = measure_activation(args.samples, codes)
+        if "migrate" in wanted:
+            report["noop_migrate"] = measure_noop_migrate()
+        if "connections" in wanted:
+            report["connections"] = measure_connections(args.database_url, args.touch)
+        if "backup" in wanted:
+            report["backup"] = measure_backup(args.samples, args.legacy_backup_samples, codes)
+        if "beat" in wanted:
+            report["beat"] = measure_beat()
     report["load_after"] = os.getloadavg()
     report["total_s"] = time.perf_counter() - started
     return report
@@ -497,23 +511,39 @@ def render(report: dict[str, Any]) -> str:
         f"in all, catalog {c['catalog_mb']:.0f} MB, database {c['database_mb'] / 1024:.1f} GB",
     ]
     if "activation" in report:
-        a, m, b, beat = report["activation"], report["noop_migrate"], report["backup"], report["beat"]
-        lines += [
+        a = report["activation"]
+        lines.append(
             f"activation (warm pool): p50 {a['warm_pool']['p50_s'] * 1000:.0f} ms, p95 "
             f"{a['warm_pool']['p95_s'] * 1000:.0f} ms; empty pool p50 {a['empty_pool']['p50_s'] * 1000:.0f} ms; "
-            f"template dump (once per process) {a['template_dump_s']:.1f} s",
-            f"no-op migrate_schemas --tenant: {m['seconds']:.1f} s over {m['schemas']} schemas",
+            f"template dump (once per process) {a['template_dump_s']:.1f} s"
+        )
+    if "noop_migrate" in report:
+        m = report["noop_migrate"]
+        lines.append(f"no-op migrate_schemas --tenant: {m['seconds']:.1f} s over {m['schemas']} schemas")
+    if "backup" in report:
+        b = report["backup"]
+        legacy = b["pg_dump_format"]
+        lines.append(
             f"backup per tenant: COPY format p50 {b['copy_format']['p50_s']:.3f} s / p95 "
-            f"{b['copy_format']['p95_s']:.3f} s; pg_dump format p50 {b['pg_dump_format']['p50_s']:.2f} s "
-            f"({b['pg_dump_format']['p50_s'] / b['copy_format']['p50_s']:.0f}x); restore {b['restore_s']:.2f} s",
+            f"{b['copy_format']['p95_s']:.3f} s; pg_dump format p50 {legacy['p50_s']:.2f} s "
+            f"({legacy['p50_s'] / b['copy_format']['p50_s']:.0f}x); restore {b['restore_s']:.2f} s"
+        )
+    if "beat" in report:
+        beat = report["beat"]
+        lines.append(
             f"beat: {beat['steady_tasks_per_min']:.0f} tasks/min steady, +{beat['peak_minute_extra_tasks']} at the "
-            f"busiest crontab minute, {beat['tasks_per_day']:.0f} a day",
-        ]
-        for row in report["connections"]:
+            f"busiest crontab minute, {beat['tasks_per_day']:.0f} a day"
+        )
+        for e in beat["entries"]:
             lines.append(
-                f"connection after touching {row['tenants']} tenants: {row['backend_total_mb']:.0f} MB backend, "
-                f"{row['growth_per_tenant_mb']:.2f} MB per tenant"
+                f"  {e['entry']}: {e['queued_per_run']} queued a run, {e['runs_per_day']:.2f} runs a day"
+                f"{' (' + e['error'] + ')' if e['error'] else ''}"
             )
+    for row in report.get("connections", []):
+        lines.append(
+            f"connection after touching {row['tenants']} tenants: {row['backend_total_mb']:.0f} MB backend, "
+            f"{row['growth_per_tenant_mb']:.2f} MB per tenant"
+        )
     lines.append(f"run {report['total_s']:.0f} s; load {report['load_before']} -> {report['load_after']}")
     return "\n".join(lines)
 
