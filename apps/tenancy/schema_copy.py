@@ -186,8 +186,12 @@ def snapshot(action: Callable[[], Any]) -> Any:
 
 
 def migration_state(schema: str) -> set[str]:
-    state = schemas.applied_migrations([schema])[schema]
-    return {f"{app}.{name}" for app, name in state}
+    """The applied migrations of a template or pooled schema, read directly: the generic
+    `schemas.applied_migrations` first looks the table up in information_schema, a scan of
+    the whole catalog."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations")
+        return {f"{app}.{name}" for app, name in cursor.fetchall()}
 
 
 def load_schema_data(schema: str, folder: Path, part: dict[str, Any]) -> None:
