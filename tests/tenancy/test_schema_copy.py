@@ -185,3 +185,44 @@ def test_migration_targets_for_an_older_state() -> None:
     with pytest.raises(RuntimeError, match="does not"):
         schema_copy._targets(graph, {"payments"}, {"payments.9999_future"})
     assert settings.TENANT_SCHEMA_POOL_REFILL is False
+
+
+def test_an_archive_from_an_older_migration_state_is_migrated_forward(
+    tenants: TenantSet, committed: None, storage_dirs: Path
+) -> None:
+    """An archive written before a migration existed: the schema is migrated to the archive's
+    state, loaded, then migrated forward (here the last accounts migration, data only)."""
+    from apps.tenancy.restore import restore_schema_data
+
+    newest = "accounts.0004_move_legacy_authtoken_keys"
+    tenant = services.activate_region("35.78.05.1006").tenant
+    target = "kel_scale_older_state"
+    try:
+        seed(tenant)
+        rows = every_row(tenant.schema_name)
+        path = archives.write_archive(tenant, storage_dirs / "b").path
+        opened = archives.read_archive(path, storage_dirs / "open")
+        part = opened.manifest["schema_data"]
+        assert newest in part["migrations"]
+        # Make it an archive of the state before `newest`: manifest and django_migrations rows.
+        part["migrations"].remove(newest)
+        data = opened.folder / "data" / "django_migrations.copy"
+        lines = [
+            line for line in data.read_text().splitlines(keepends=True) if "\t0004_move_legacy_authtoken" not in line
+        ]
+        data.write_text("".join(lines))
+        for table in part["tables"]:
+            if table["name"] == "django_migrations":
+                table["rows"] = len(lines)
+
+        restore_schema_data(opened, target)
+
+        assert schema_copy.migration_state(target) == schema_copy.migration_state(tenant.schema_name)
+        restored = every_row(target)
+        for table, expected in rows.items():
+            if table != "django_migrations":  # the forward migration's row has a new time
+                assert restored[table] == expected, table
+    finally:
+        connection.set_schema_to_public()
+        schemas.drop_schema(target)
+        services.remove_tenant(tenant)
