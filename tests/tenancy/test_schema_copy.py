@@ -195,7 +195,7 @@ def test_an_archive_from_an_older_migration_state_is_migrated_forward(
     from apps.tenancy.restore import restore_schema_data
 
     newest = "accounts.0004_move_legacy_authtoken_keys"
-    tenant = services.activate_region("35.78.05.1006").tenant
+    tenant = services.activate_region("35.78.04.1001").tenant
     target = "kel_scale_older_state"
     try:
         seed(tenant)
