@@ -1,13 +1,16 @@
 """Tenant archives: one tar.gz holding everything a tenant is, restorable on its own.
 
-Members of `<schema>-<stamp>.tar.gz`:
+Members of `<schema>-<stamp>.tar.gz` (format 2, written by default):
 
-* `schema.dump`: `pg_dump --format=custom` of the tenant's schema (the server's major version,
-  `schemas.pg_dump_binary`);
+* `data/<table>.copy`: every table of the tenant's schema as `COPY ... TO STDOUT`, all read in
+  one snapshot, with the schema's migration state and sequence positions in the manifest
+  (`schema_copy`: no pg_dump, whose catalog reads grow with every tenant in the database);
 * `public/<app_label>.<model>.json`: the tenant's rows in the public schema (Django's JSON
   serializer), listed in `PUBLIC_ROWS`;
 * `files/public/<name>`, `files/private/<name>`: every stored file under the tenant's
   `<schema>/` prefix in both storages (local disk or S3);
+* format 1 (still read and restored; written only when a `dump` function is passed): instead of
+  `data/`, `schema.dump`, a `pg_dump --format=custom` of the schema;
 * `manifest.json`: format version, tenant code, schema, type, server version, created_at, row
   counts per table (schema tables and public models), and the sha256 of every other member.
 
@@ -41,10 +44,11 @@ from django.utils import timezone
 from apps.core.db import connection
 from apps.core.files.storages import KINDS, PRIVATE, PUBLIC, private_storage, public_storage
 
-from . import schemas
+from . import schema_copy, schemas
 from .models import Tenant
 
-FORMAT = 1
+FORMAT = 2
+LEGACY_FORMAT = 1  # schema.dump (pg_dump)
 MANIFEST = "manifest.json"
 DUMP = "schema.dump"
 
@@ -171,11 +175,13 @@ def write_archive(
     target_dir: Path | None = None,
     *,
     progress: Progress | None = None,
-    dump: Callable[..., None] = _pg_dump_schema,
+    dump: Callable[..., None] | None = None,
 ) -> WrittenArchive:
-    """Write the tenant's archive and return it. Reads committed data only (pg_dump runs in
-    its own snapshot); the caller decides whether writes must be stopped first (removal does,
-    a scheduled backup does not: it is a consistent snapshot of the schema, not of the files).
+    """Write the tenant's archive and return it. Reads committed data only, all of the schema
+    in one snapshot (the caller's transaction when there is one); the caller decides whether
+    writes must be stopped first (removal does, a scheduled backup does not: it is a consistent
+    snapshot of the schema, not of the files). `dump` (e.g. `services.dump_schema`) writes the
+    old format 1 with pg_dump instead of the COPY data.
 
     The tarball is built under a temporary name in the same directory and renamed at the end,
     so a file with the final name is always complete.
@@ -191,14 +197,26 @@ def write_archive(
     archived: dict[str, list[str]] = {kind: [] for kind in KINDS}
     work = Path(tempfile.mkdtemp(prefix=".archive-", dir=target_dir))
     partial = target_dir / f".{final.name}.partial"
+    schema_data: dict[str, Any] = {}
     try:
-        note("pg_dump")
-        dump_file = work / DUMP
-        counts["schema"] = _dump_and_count(tenant.schema_name, dump_file, dump)
+        if dump is None:
+            note("copy")
+            schema_data = schema_copy.snapshot(
+                lambda: schema_copy.dump_schema_data(tenant.schema_name, tenant.tenant_type, work)
+            )
+            counts["schema"] = {table["name"]: table["rows"] for table in schema_data["tables"]}
+            schema_files = [
+                f"{schema_copy.DATA_DIR}/{table['name']}.copy" for table in schema_data["tables"] if table["rows"]
+            ]
+        else:
+            note("pg_dump")
+            counts["schema"] = _dump_and_count(tenant.schema_name, work / DUMP, dump)
+            schema_files = [DUMP]
         with tarfile.open(partial, "w:gz") as tar:
-            with dump_file.open("rb") as stream:
-                members[DUMP] = sha256_of(stream)
-            tar.add(dump_file, arcname=DUMP)
+            for name in schema_files:
+                with (work / name).open("rb") as stream:
+                    members[name] = sha256_of(stream)
+                tar.add(work / name, arcname=name)
             note("public rows")
             for label, lookup in PUBLIC_ROWS:
                 rows = list(public_rows(tenant, label, lookup))
@@ -213,7 +231,7 @@ def write_archive(
                         _add_bytes(tar, f"files/{kind}/{name}", data, members)
                         archived[kind].append(name)
             manifest = {
-                "format": FORMAT,
+                "format": FORMAT if dump is None else LEGACY_FORMAT,
                 "code": tenant.region_id or "",
                 "schema": tenant.schema_name,
                 "tenant_type": tenant.tenant_type,
@@ -227,6 +245,8 @@ def write_archive(
                 "files": {kind: len(names) for kind, names in archived.items()},
                 "members": members,
             }
+            if schema_data:
+                manifest["schema_data"] = schema_data
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode(), {})
         with partial.open("rb") as stream:
             digest = sha256_of(stream)
@@ -265,6 +285,10 @@ class OpenedArchive:
     def dump(self) -> Path:
         return self.folder / DUMP
 
+    @property
+    def format(self) -> int:
+        return int(self.manifest["format"])
+
     def public_json(self, label: str) -> str:
         return (self.folder / "public" / f"{label}.json").read_text()
 
@@ -295,7 +319,7 @@ def read_archive(path: Path, folder: Path, *, progress: Progress | None = None) 
         manifest = json.loads((folder / MANIFEST).read_text())
     except ValueError as exc:
         raise ArchiveError(f"{path}: manifest is not JSON") from exc
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in (FORMAT, LEGACY_FORMAT):
         raise ArchiveError(f"{path}: unknown archive format {manifest.get('format')!r}")
     expected: dict[str, str] = manifest.get("members", {})
     present = {name for name in names if name != MANIFEST}

@@ -5,10 +5,14 @@ Order, and what is undone when a step fails (no half tenant is ever left behind)
 1. unpack and verify every member's sha256 against the manifest (a corrupted archive is
    refused before anything is touched);
 2. refuse a live target: the schema, a tenant of the region, the subdomain or a domain exist;
-3. the schema: `pg_restore` (server's major version) turns the dump into SQL, `psql` runs it
-   in ONE transaction (`--single-transaction`, stop on the first error), renamed to the new
-   schema when restoring `--as` another code; row counts are then checked against the manifest
-   (on mismatch the schema is dropped);
+3. the schema, in ONE transaction: a fresh schema at the archive's migration state (a pooled
+   schema renamed, or a clone of the template; an archive from an older migration state gets
+   a schema migrated to that state and is migrated forward after its data is in), filled with
+   the COPY data (`schema_copy.load_schema_data`: every table's row count checked). A format-1
+   archive (pg_dump) instead goes through `pg_restore` (server's major version) and `psql` in
+   ONE transaction (`--single-transaction`, stop on the first error), renamed to the new schema
+   when restoring `--as` another code, then its row counts are checked against the manifest.
+   On any failure the schema is dropped;
 4. in one database transaction: the tenant row, domains and the other public rows, and the
    stored files; if any of it fails the transaction rolls back, the files written so far are
    deleted and the schema is dropped.
@@ -34,7 +38,7 @@ from django_tenants.utils import schema_exists
 from apps.core import cache_scopes
 from apps.core.db import connection
 
-from . import archives, events, fanout, regions, schemas, services
+from . import archives, events, fanout, regions, schema_copy, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
@@ -89,6 +93,46 @@ def restore_schema(dump: Path, old_schema: str, new_schema: str) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"psql failed restoring {new_schema}: {result.stderr.decode(errors='replace').strip()}")
+
+
+def restore_schema_data(opened: archives.OpenedArchive, schema: str) -> None:
+    """Create `schema` at the archive's migration state and load the archive's COPY data into
+    it (format 2). The caller drops the schema if this raises."""
+    manifest = opened.manifest
+    kind = str(manifest["tenant_type"])
+    part = manifest["schema_data"]
+    archived = set(part["migrations"])
+    template = schemas.template_schema(kind)
+    if archived == schema_copy.migration_state(template):
+        with transaction.atomic():
+            _fresh_schema(kind, schema, archived)
+            schema_copy.load_schema_data(schema, opened.folder, part)
+        if settings.TENANT_SCHEMA_POOL_REFILL:
+            from apps.core.tasks import publish
+
+            from .tasks import refill_schema_pool
+
+            publish(refill_schema_pool, kind)
+        return
+    # Another migration state: the schema is migrated to the archive's state, loaded, and
+    # migrated forward to the current one (what a database restored from last week's backup
+    # goes through at the next deploy).
+    schema_copy.migrate_to(schema, kind, archived)
+    with transaction.atomic():
+        schema_copy.load_schema_data(schema, opened.folder, part)
+    schema_copy.migrate_forward(schema, kind)
+
+
+def _fresh_schema(kind: str, schema: str, archived: set[str]) -> None:
+    """A pooled schema at exactly the archive's state, renamed; else a clone of the template
+    (same state, checked by the caller). Inside the caller's transaction."""
+    with transaction.atomic():  # a savepoint: a pooled schema at another state goes back
+        pooled = schemas.take_pooled_schema(kind)
+        if pooled and schema_copy.migration_state(pooled) == archived:
+            schemas.rename_schema(pooled, schema)
+            return
+        transaction.set_rollback(True)
+    schemas.clone_template(kind, schema)
 
 
 def _refuse_live_target(schema: str, region: Region, slug: str, domains: Iterable[str]) -> None:
@@ -174,14 +218,18 @@ def _restore(
     _refuse_live_target(schema, region, slug, domains)
 
     note("schema")
-    restore_schema(opened.dump, manifest["schema"], schema)
+    if opened.format == archives.LEGACY_FORMAT:
+        restore_schema(opened.dump, manifest["schema"], schema)
     written: list[tuple[str, str]] = []
     tenant: Tenant | None = None
     try:
-        counts = archives.schema_table_counts(schema)
-        if counts != manifest["counts"]["schema"]:
-            diff = {t: (counts.get(t), n) for t, n in manifest["counts"]["schema"].items() if counts.get(t) != n}
-            raise RuntimeError(f"restored row counts differ from the manifest: {diff}")
+        if opened.format == archives.LEGACY_FORMAT:
+            counts = archives.schema_table_counts(schema)
+            if counts != manifest["counts"]["schema"]:
+                diff = {t: (counts.get(t), n) for t, n in manifest["counts"]["schema"].items() if counts.get(t) != n}
+                raise RuntimeError(f"restored row counts differ from the manifest: {diff}")
+        else:
+            restore_schema_data(opened, schema)
         with transaction.atomic():
             note("public rows")
             tenant = _restore_public_rows(opened, archived_tenant, region, schema, slug, domains, renamed)

@@ -373,7 +373,7 @@ def remove_tenant(
                 with transaction.atomic():
                     Tenant.objects.select_for_update().get(pk=tenant.pk)  # holds off new public rows
                     lock_out_writers(tenant.schema_name)
-                    written = archives.write_archive(tenant, progress=progress, dump=dump_schema)
+                    written = archives.write_archive(tenant, progress=progress)
                     archive = TenantArchive.objects.create(
                         code=tenant.region_id or "",
                         name=tenant.name,

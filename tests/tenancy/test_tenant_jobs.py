@@ -5,7 +5,6 @@ drops a tenant twice and never leaves a half-restored one."""
 from __future__ import annotations
 
 import re
-import subprocess
 import tarfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,7 +21,7 @@ from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.files import public_storage
 from apps.jobs import stale
-from apps.tenancy import archives, operations, regions, schemas, services
+from apps.tenancy import archives, operations, regions, schema_copy, schemas, services
 from apps.tenancy.models import Tenant, TenantArchive, TenantOperationJob
 from apps.tenancy.restore import drop_orphan_schema, restore_archive
 from tests.conftest import TenantSet, client_for
@@ -62,17 +61,11 @@ def cleanup(committed: None) -> Iterator[list[str]]:
 
 
 def archived_data(path: str, folder: Path) -> str:
-    """The archive's schema dump as SQL data (pg_restore --data-only), after checking its file."""
+    """The archive's table data (its COPY files, verified against the manifest), as text."""
     with tarfile.open(path) as tar:
         assert "files/public/pasar/foto.png" in tar.getnames()
-        tar.extract("schema.dump", folder, filter="data")
-    restored = subprocess.run(
-        [schemas.pg_restore_binary(), "--data-only", "-f", "-", str(folder / "schema.dump")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return restored.stdout
+    opened = archives.read_archive(Path(path), folder)
+    return "".join(file.read_text() for file in sorted((opened.folder / "data").glob("*.copy")))
 
 
 def make_stale(job: TenantOperationJob) -> None:
@@ -186,10 +179,10 @@ def test_a_removal_killed_during_the_dump_is_resumed(
     Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.SUSPENDED)
     job = operations.do_start_archive(tenant, queue=False)
 
-    def killed(schema_name: str, target: Path, snapshot: str = "") -> None:
+    def killed(schema_name: str, tenant_type: str, folder: Path) -> None:
         raise Killed
 
-    monkeypatch.setattr(services, "dump_schema", killed)
+    monkeypatch.setattr(schema_copy, "dump_schema_data", killed)
     with pytest.raises(Killed):
         operations.run_tenant_operation(job.pk)
     monkeypatch.undo()
@@ -252,7 +245,7 @@ def test_a_failed_job_is_shown_and_can_be_retried(
     tenants: TenantSet,
     committed: None,
     storage_dirs: Path,
-    cleanup: list[str],  # before monkeypatch: torn down after dump_schema is restored
+    cleanup: list[str],  # before monkeypatch: torn down after dump_schema_data is restored
     monkeypatch: pytest.MonkeyPatch,
     committed_operator_client: Client,
 ) -> None:
@@ -260,10 +253,10 @@ def test_a_failed_job_is_shown_and_can_be_retried(
     cleanup.append(code)
     tenant = make_tenant(code)
 
-    def no_pg_dump(schema_name: str, target: Path, snapshot: str = "") -> None:
+    def no_pg_dump(schema_name: str, tenant_type: str, folder: Path) -> None:
         raise services.ArchiveUnavailable("pg_dump 99 tidak ada.", reason="uji")
 
-    monkeypatch.setattr(services, "dump_schema", no_pg_dump)
+    monkeypatch.setattr(schema_copy, "dump_schema_data", no_pg_dump)
     started = committed_operator_client.post(f"/operator/tenant/{code}/arsipkan/", {"reason": ""})
     job = TenantOperationJob.objects.get(pk=job_id_of(started))
     assert job.status == "failed" and "pg_dump 99 tidak ada. uji" in job.error

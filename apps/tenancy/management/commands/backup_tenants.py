@@ -42,7 +42,7 @@ class Command(BaseCommand):
         failed = []
         for tenant in tenants.order_by("region_id"):
             try:
-                written = archives.write_archive(tenant, today, dump=services.dump_schema)
+                written = archives.write_archive(tenant, today)
             except Exception as exc:  # one tenant's failure must not stop the others' backups
                 failed.append(tenant.schema_name)
                 self.stderr.write(f"{tenant.schema_name}: {exc}")
