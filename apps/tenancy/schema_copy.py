@@ -35,6 +35,7 @@ from typing import Any
 
 from django.apps import apps
 
+from apps.core import row_ids
 from apps.core.db import connection
 
 from . import schemas
@@ -115,13 +116,17 @@ def _non_empty(cursor: Any, tables: dict[str, int]) -> set[str]:
     return {name for name, oid in tables.items() if oid in sized}
 
 
-def _sequences(cursor: Any, oids: list[int]) -> list[str]:
-    """Sequences owned by a column (serial or identity) of one of the tables."""
+def _sequences(cursor: Any, schema: str, oids: list[int]) -> list[str]:
+    """The schema's shared row-id sequences (apps.core.row_ids: owned by no column) and any
+    sequence owned by a column (serial or identity) of one of the tables (schemas made before
+    core.0002, archives of them)."""
     cursor.execute(
-        "SELECT DISTINCT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+        "SELECT s.relname FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+        "WHERE n.nspname = %s AND s.relname = ANY(%s) AND s.relkind = 'S' "
+        "UNION SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
         "WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY(%s) AND d.classid = 'pg_class'::regclass "
         "AND d.deptype IN ('a', 'i') AND s.relkind = 'S' ORDER BY 1",
-        [oids],
+        [schema, list(row_ids.SEQUENCE_NAMES), oids],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -161,7 +166,7 @@ def dump_schema_data(schema: str, tenant_type: str, folder: Path) -> dict[str, A
         cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations ORDER BY app, name")
         migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
         sequences: dict[str, list[Any]] = {}
-        names = _sequences(cursor, list(tables.values()))
+        names = _sequences(cursor, schema, list(tables.values()))
         if names:
             cursor.execute(
                 " UNION ALL ".join(
