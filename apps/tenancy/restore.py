@@ -7,8 +7,9 @@ Order, and what is undone when a step fails (no half tenant is ever left behind)
 2. refuse a live target: the schema, a tenant of the region, the subdomain or a domain exist;
 3. the schema: `pg_restore` (server's major version) turns the dump into SQL, `psql` runs it
    in ONE transaction (`--single-transaction`, stop on the first error), renamed to the new
-   schema when restoring `--as` another code; row counts are then checked against the manifest
-   (on mismatch the schema is dropped);
+   schema when restoring `--as` another code (on Citus restored locally and distributed at
+   the end of that transaction); row counts are then checked against the manifest (on
+   mismatch the schema is dropped);
 4. in one database transaction: the tenant row, domains and the other public rows, and the
    stored files; if any of it fails the transaction rolls back, the files written so far are
    deleted and the schema is dropped.
@@ -33,7 +34,7 @@ from django_tenants.utils import schema_exists
 from apps.core import cache_scopes
 from apps.core.db import connection
 
-from . import archives, events, regions, schemas, services
+from . import archives, citus, events, regions, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
@@ -77,6 +78,10 @@ def restore_schema(dump: Path, old_schema: str, new_schema: str) -> None:
     if converted.returncode != 0:
         raise RuntimeError(f"pg_restore failed: {converted.stderr.decode(errors='replace').strip()}")
     sql = rename_schema_in_sql(converted.stdout.decode(), old_schema, new_schema)
+    if citus.is_citus(connection):
+        # Restored as a local schema on the coordinator, then distributed whole, in the same
+        # transaction: a dump replayed into a distributed schema fails (apps.tenancy.citus).
+        sql = f"SET {citus.SHARDING} = off;\n{sql}\n{citus.distribute_sql(new_schema)}"
     psql = schemas.pg_client_binary("psql")
     cmd = [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"]
     result = subprocess.run(
