@@ -166,9 +166,7 @@ class Cluster:
             conn.execute(b"CREATE EXTENSION IF NOT EXISTS citus")
             for sql in alter:
                 conn.execute(sql.encode())
-            conn.execute(
-                "SELECT citus_set_coordinator_host(%s, %s)", [self.coordinator.host, self.coordinator.port]
-            )
+            conn.execute("SELECT citus_set_coordinator_host(%s, %s)", [self.coordinator.host, self.coordinator.port])
             for worker in self.workers:
                 conn.execute("SELECT citus_add_node(%s, %s)", [worker.host, worker.port])
 
@@ -189,5 +187,9 @@ def cluster_of(conn: Any) -> Cluster | None:
     if not workers:
         return None
     coordinators = [Node(str(host), int(port)) for group, host, port in rows if group == 0]
-    coordinator = coordinators[0] if coordinators else Node(str(db.get("HOST") or "127.0.0.1"), int(db.get("PORT") or 5432))
-    return Cluster(coordinator, workers, dict(DATABASE_SETTINGS), str(db.get("USER") or ""), str(db.get("PASSWORD") or ""))
+    coordinator = (
+        coordinators[0] if coordinators else Node(str(db.get("HOST") or "127.0.0.1"), int(db.get("PORT") or 5432))
+    )
+    return Cluster(
+        coordinator, workers, dict(DATABASE_SETTINGS), str(db.get("USER") or ""), str(db.get("PASSWORD") or "")
+    )

@@ -37,6 +37,7 @@ from django_tenants.utils import get_limit_set_calls, quote_schema_name
 from psycopg.pq import TransactionStatus
 
 from .creation import DatabaseCreation
+from .schema import DatabaseSchemaEditor
 
 # Django loads the backend's other modules (client, creation, features, ...) from the package
 # named in ENGINE through DatabaseWrapper's class attributes, which this subclass inherits.
@@ -70,6 +71,7 @@ def max_tenants_per_connection() -> int:
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
     _setting_search_path: bool
     creation_class = DatabaseCreation
+    SchemaEditorClass = DatabaseSchemaEditor
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Before super().__init__: it calls set_tenant (set_schema_to_public).
