@@ -10,20 +10,24 @@ staging site) or that cannot be verified (Midtrans without keys). Local and test
     E103  the sandbox on a staging site without PAYMENTS_SANDBOX_SERVER_KEY from the environment.
     E104  PAYMENTS_CONFIRM_NOTIFICATIONS=False outside DEBUG.
     E105  MIDTRANS_BASE_URL is not https outside DEBUG.
+    E106  the database is a Citus cluster and citus.enable_unsafe_triggers is off (a database
+          check: `check --database default`, and every `migrate`).
     W100  midtrans outside DEBUG with MIDTRANS_IS_PRODUCTION=false (Midtrans' sandbox: no money).
     W101  a Midtrans server key of the other kind than MIDTRANS_IS_PRODUCTION says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import connections
 
 from .gateways import GATEWAYS, configured_gateway, midtrans_base_url
 
-CHECK_IDS = ("E100", "E101", "E102", "E103", "E104", "E105", "W100", "W101")
+CHECK_IDS = ("E100", "E101", "E102", "E103", "E104", "E105", "E106", "W100", "W101")
 
 
 def _id(code: str) -> str:
@@ -110,4 +114,32 @@ def _midtrans_checks(debug: bool) -> list[CheckMessage]:
                 id=_id("W101"),
             )
         )
+    return messages
+
+
+@register(Tags.database)
+def check_citus_ledger_triggers(
+    app_configs: Any = None, databases: Sequence[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """On Citus the ledger's rules are triggers on distributed tables (migrations 0002/0007),
+    which Citus refuses to create, and refuses to distribute a tenant schema carrying, unless
+    citus.enable_unsafe_triggers is on (docs/operations.md "Citus"). Off, migrations and tenant
+    activation would fail half-way; refuse to start instead."""
+    messages: list[CheckMessage] = []
+    for alias in databases or ():
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('citus.enable_unsafe_triggers', true) FROM pg_extension WHERE extname = 'citus'"
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0] != "on":
+            messages.append(
+                Error(
+                    f"Database {alias!r} is a Citus cluster and citus.enable_unsafe_triggers is {row[0] or 'unset'}: "
+                    "the payments ledger's triggers cannot be created on distributed tables.",
+                    hint=f"ALTER DATABASE {connections[alias].settings_dict['NAME']} SET citus.enable_unsafe_triggers "
+                    '= on (on the coordinator), then reconnect; see docs/operations.md "Citus".',
+                    id=_id("E106"),
+                )
+            )
     return messages

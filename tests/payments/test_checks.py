@@ -84,3 +84,19 @@ def test_local_and_test_settings_pass() -> None:
     assert ids() == []  # config.settings.test: the sandbox, declared like staging, with a key
     developer = {"DEBUG": True, "PAYMENTS_ALLOW_SANDBOX": False, "PAYMENTS_SANDBOX_SERVER_KEY": ""}
     assert ids(**developer, PAYMENTS_GATEWAY="sandbox") == []
+
+
+def test_the_citus_trigger_check_passes_on_plain_postgresql(db: None) -> None:
+    from apps.payments.checks import check_citus_ledger_triggers
+
+    assert check_citus_ledger_triggers(databases=["default"]) == []
+    assert check_citus_ledger_triggers() == []  # a plain `check` touches no database
+    # registered as a database check: `check --database default` and every migrate run it
+    assert "kotakita.E106" not in [message.id for message in run_checks(databases=["default"])]
+
+
+def test_every_migrate_runs_the_database_checks() -> None:
+    """E106 refuses a misconfigured Citus at the release step even when no schema is behind."""
+    from apps.tenancy.management.commands.migrate_schemas import Command
+
+    assert Command().get_check_kwargs({"database": "default"})["databases"] == ["default"]

@@ -277,3 +277,46 @@ def test_accounts_and_wallets(people: People) -> None:
     assert services.gateway_clearing_account().allow_negative is True
     with pytest.raises(ValidationFailed):
         services.open_account(AccountKind.PLATFORM_FEE, name="x")
+
+
+def test_an_entry_written_unbalanced_is_refused_inside_the_call(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check on the entry as written (not SET CONSTRAINTS, which Citus does not pass on to
+    the workers): a posting lost between the Python check and the database raises the domain
+    error in the call, and nothing of the entry stays."""
+    fund(people.joko_wallet, 10_000)
+    write = Posting.objects.bulk_create
+
+    def lose_last_posting(objs: object, *args: object, **kwargs: object) -> object:
+        return write(list(objs)[:-1], *args, **kwargs)
+
+    monkeypatch.setattr(Posting.objects, "bulk_create", lose_last_posting)
+    lost = key()
+    with pytest.raises(ValidationFailed) as refused:
+        services.transfer(people.joko_wallet, people.andi_wallet, 4_000, idempotency_key=lost)
+    assert refused.value.code == "unbalanced"
+    assert not JournalEntry.objects.filter(idempotency_key=lost).exists()
+    assert balances()[people.joko_wallet.code] == 10_000
+    check_deferred_now()  # and no pending deferred check is left to fail the transaction later
+
+
+def test_ledger_triggers_take_their_table_from_an_argument_not_from_its_name(people: People) -> None:
+    """On Citus a trigger fires on a shard (payments_posting_102008): the functions must not
+    read TG_TABLE_NAME (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND p.proname LIKE 'payments\\_%%'"
+        )
+        sources = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+            " WHERE NOT tgisinternal AND tgrelid IN ('payments_posting'::regclass, 'payments_journalentry'::regclass)"
+        )
+        triggers = dict(cursor.fetchall())
+    assert sources and not [name for name, source in sources.items() if "TG_TABLE_NAME" in source]
+    assert not [name for name, source in sources.items() if "session_replication_role" in source]
+    assert triggers["payments_posting_balanced"].endswith("payments_entry_balanced('posting')")
+    assert triggers["payments_entry_balanced"].endswith("payments_entry_balanced('entry')")
+    assert triggers["payments_posting_immutable"].endswith("payments_refuse_change('payments_posting')")

@@ -24,8 +24,9 @@ Rules every one of them keeps:
   the locks, so a retry racing its original sees it.
 * A wallet (or any account with allow_negative = false) never goes below zero: checked under
   the locks here, and again by the database (CHECK constraint on the balance the database keeps).
-* Postings of an entry sum to zero: checked by a deferred constraint trigger, which the
-  services fire at once (SET CONSTRAINTS ... IMMEDIATE) so a fault surfaces inside the call.
+* Postings of an entry sum to zero: checked in Python before writing, by a query on the entry
+  as written (`check_balanced_now`, so a fault surfaces inside the call, on Citus too), and by
+  a deferred constraint trigger at commit.
 * Nothing is ever edited: a correction is a reversing entry.
 
 Amounts are integer rupiah; bad input raises `ValidationFailed` (422), a state that forbids the
@@ -37,7 +38,6 @@ from __future__ import annotations
 from apps.core.money import rupiah  # re-exported for the community and lending services until they import it
 
 from ._common import (
-    BALANCE_CONSTRAINTS,
     DEFAULT_MAX_AMOUNT,
     SYSTEM_KINDS,
     TOP_UP_KINDS,
@@ -83,7 +83,6 @@ from .sandbox import sandbox_gateway, sandbox_pay, sandbox_payment_for
 
 __all__ = [
     "ALLOWED_MOVES",
-    "BALANCE_CONSTRAINTS",
     "DEFAULT_MAX_AMOUNT",
     "PAID_STATUSES",
     "REFUND_STATUSES",

@@ -39,9 +39,6 @@ TOP_UP_KINDS = (AccountKind.WALLET, AccountKind.RT_CASH, AccountKind.ARISAN_POOL
 DEFAULT_MAX_AMOUNT = 100_000_000  # Rp100 juta per movement
 
 
-BALANCE_CONSTRAINTS = "payments_posting_balanced, payments_entry_balanced"
-
-
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -22,7 +22,7 @@ from ..models import (
     JournalEntry,
     Posting,
 )
-from ._common import BALANCE_CONSTRAINTS, _require
+from ._common import _require
 from .accounts import platform_fee_account
 
 
@@ -51,11 +51,17 @@ def _replay(key: str, fingerprint: str) -> JournalEntry | None:
     return entry
 
 
-def check_balanced_now() -> None:
-    """Fire the deferred "entry sums to zero" triggers for what this transaction posted so far."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET CONSTRAINTS {BALANCE_CONSTRAINTS} IMMEDIATE")
-        cursor.execute(f"SET CONSTRAINTS {BALANCE_CONSTRAINTS} DEFERRED")
+def check_balanced_now(entry: JournalEntry) -> None:
+    """Refuse, inside the call, an entry whose postings as written do not sum to zero.
+
+    The deferred constraint triggers (migrations 0002/0007) check the same rule at commit, too
+    late for a clear error. The check is a plain query on the entry just written, not
+    `SET CONSTRAINTS ... IMMEDIATE`: Citus does not pass SET CONSTRAINTS on to the worker that
+    holds the tenant's shards, so there the deferred triggers would only fire at commit.
+    """
+    written = Posting.objects.filter(entry_id=entry.pk).aggregate(lines=Count("pk"), total=Sum("amount"))
+    if written["lines"] < 2 or (written["total"] or 0) != 0:
+        raise ValidationFailed(_("Transaksi tidak seimbang."), code="unbalanced", entry=str(entry.public_id))
 
 
 def _insufficient(account: Account, needed: int) -> Conflict:
@@ -109,7 +115,7 @@ def _post(
             Posting.objects.bulk_create(
                 Posting(entry=entry, account=account, amount=value) for account, value in postings
             )
-            check_balanced_now()
+            check_balanced_now(entry)
     except IntegrityError as exc:
         replay = _replay(key, fingerprint)  # a racing call with the same key committed first
         if replay is not None:
