@@ -35,7 +35,7 @@ test: install
 # that database is not a Citus one with workers. The list: pool, clone, removal and restore
 # placement; migrate; the demo seed; isolation; the payments ledger; the checkout race; a routing
 # job on a real Celery worker (needs REDIS_URL).
-CITUS_TESTS ?= tests/tenancy/test_citus.py tests/test_migrate.py tests/core/test_demo_seed.py \
+CITUS_TESTS ?= tests/tenancy/test_citus.py tests/citus tests/test_migrate.py tests/core/test_demo_seed.py \
 	tests/test_activation.py::test_activation_from_pool_renames_a_ready_schema \
 	tests/test_activation.py::test_activation_without_pool_clones_the_template \
 	tests/test_activation.py::test_failure_half_way_leaves_no_schema_or_rows \
