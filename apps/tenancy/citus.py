@@ -22,6 +22,7 @@ Citus suite cannot quietly run on plain PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,6 +99,24 @@ def distribute_sql(schema: str) -> str:
         "AND NOT t.tgisinternal AND t.tgtype & 32 <> 0)) ORDER BY c.oid;\n"
         f"SELECT set_config('session_replication_role', 'origin', true) WHERE {superuser};\n"
     )
+
+
+_TRIGGER = re.compile(r"^CREATE (CONSTRAINT )?TRIGGER ", re.MULTILINE)
+
+
+def triggers_last(sql: str) -> tuple[str, str]:
+    """Split a pg_dump script into (everything but the triggers, the CREATE TRIGGER lines).
+
+    `citus_schema_distribute` copies every row into the new shard on the worker, and the shard
+    already has the table's triggers: the ledger's would refuse an account whose balance is not
+    0 and apply every posting to its account a second time. So a schema is distributed before
+    its triggers exist, and they are created afterwards (Citus propagates CREATE TRIGGER to the
+    shard). pg_dump writes each CREATE TRIGGER on one line."""
+    body: list[str] = []
+    triggers: list[str] = []
+    for line in sql.splitlines(keepends=True):
+        (triggers if _TRIGGER.match(line) else body).append(line)
+    return "".join(body), "".join(triggers)
 
 
 def is_distributed(cursor: Any, schema: str) -> bool:

@@ -81,7 +81,8 @@ def restore_schema(dump: Path, old_schema: str, new_schema: str) -> None:
     if citus.is_citus(connection):
         # Restored as a local schema on the coordinator, then distributed whole, in the same
         # transaction: a dump replayed into a distributed schema fails (apps.tenancy.citus).
-        sql = f"SET {citus.SHARDING} = off;\n{sql}\n{citus.distribute_sql(new_schema)}"
+        body, triggers = citus.triggers_last(sql)
+        sql = f"SET {citus.SHARDING} = off;\n{body}\n{citus.distribute_sql(new_schema)}{triggers}"
     psql = schemas.pg_client_binary("psql")
     cmd = [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"]
     result = subprocess.run(

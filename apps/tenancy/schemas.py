@@ -167,10 +167,13 @@ def clone_template(tenant_type: str, new_schema: str) -> None:
         return
     # Citus: built as a local schema, then distributed whole (a dump replayed into a
     # distributed schema fails on its ADD GENERATED ... AS IDENTITY).
+    body, triggers = citus.triggers_last(script) if script is not None else (None, "")
     with transaction.atomic(), connection.cursor() as cursor:
         with citus.local_schema_build(cursor):
-            _replay(template, new_schema, script)
+            _replay(template, new_schema, body)
         citus.distribute_schema(cursor, new_schema)
+        if triggers:  # after the rows reached the worker (apps.tenancy.citus.triggers_last)
+            cursor.execute(re.sub(rf"\b{re.escape(template)}\b", new_schema, triggers))
 
 
 def _replay(template: str, new_schema: str, script: str | None) -> None:

@@ -119,3 +119,19 @@ def test_pooled_and_restored_schemas_are_distributed(
             assert User.objects.filter(username="admin").exists()
     finally:
         services.remove_tenant(restored or tenant)
+
+
+def test_triggers_are_split_off_a_dump_to_come_after_the_distribution() -> None:
+    sql = (
+        "CREATE TABLE s.payments_posting (id bigint);\n"
+        "COPY s.payments_posting (id) FROM stdin;\n1\n\\.\n"
+        "CREATE TRIGGER payments_posting_apply BEFORE INSERT ON s.payments_posting FOR EACH ROW "
+        "EXECUTE FUNCTION s.payments_posting_apply();\n"
+        "CREATE CONSTRAINT TRIGGER payments_posting_balanced AFTER INSERT ON s.payments_posting "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION s.payments_entry_balanced();\n"
+        "ALTER TABLE ONLY s.payments_posting ADD CONSTRAINT p_pkey PRIMARY KEY (id);\n"
+    )
+    body, triggers = citus.triggers_last(sql)
+    assert "TRIGGER" not in body and "COPY s.payments_posting" in body and "p_pkey" in body
+    assert triggers.count("TRIGGER payments_posting_") == 2
+    assert body.count("\n") + triggers.count("\n") == sql.count("\n")
