@@ -172,8 +172,10 @@ def clone_template(tenant_type: str, new_schema: str) -> None:
         with citus.local_schema_build(cursor):
             _replay(template, new_schema, body)
         citus.distribute_schema(cursor, new_schema)
-        if triggers:  # after the rows reached the worker (apps.tenancy.citus.triggers_last)
-            cursor.execute(re.sub(rf"\b{re.escape(template)}\b", new_schema, triggers))
+        # After the rows reached the worker (apps.tenancy.citus.triggers_last); one statement per
+        # execute: Citus passes each DDL on to the worker as a single prepared statement.
+        for statement in triggers.splitlines():
+            cursor.execute(re.sub(rf"\b{re.escape(template)}\b", new_schema, statement))
 
 
 def _replay(template: str, new_schema: str, script: str | None) -> None:
