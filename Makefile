@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint messages stop-db worker bench clean-data
+.PHONY: run test test-citus install lint messages stop-db worker bench clean-data
 
 $(STAMP): requirements/base.txt requirements/local.txt requirements/test.txt requirements/production.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,24 @@ run: install
 test: install
 	bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Citus suite, against a running coordinator + 2 workers (README, "Citus"): DATABASE_URL
+# names the coordinator's database, e.g. postgres://postgres@127.0.0.1:9700/kotakita after
+# `bash ../shared/citus/citus-local.sh start .data/citus`. KOTAKITA_CITUS=1 makes the run stop if
+# that database is not a Citus one with workers. The list: pool, clone, removal and restore
+# placement; migrate; the demo seed; isolation; the payments ledger; the checkout race; a routing
+# job on a real Celery worker (needs REDIS_URL).
+CITUS_TESTS ?= tests/tenancy/test_citus.py tests/citus tests/test_migrate.py tests/core/test_demo_seed.py \
+	tests/test_activation.py::test_activation_from_pool_renames_a_ready_schema \
+	tests/test_activation.py::test_activation_without_pool_clones_the_template \
+	tests/test_activation.py::test_failure_half_way_leaves_no_schema_or_rows \
+	tests/test_removal.py tests/test_backup.py::test_remove_under_writes_then_restore_round_trip \
+	tests/test_isolation.py tests/payments/test_ledger.py tests/payments/test_concurrency.py \
+	tests/marketplace/test_concurrency.py::test_fifty_buyers_race_for_ten_units \
+	tests/fulfillment/app/test_worker.py
+
+test-citus: install
+	KOTAKITA_CITUS=1 $(BIN)/python -m pytest $(CITUS_TESTS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -58,8 +58,16 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
 
 def _server_problem() -> str | None:
     """Search, exclusion constraints and archives behave the same on every server, or the
-    suite stops here: it never silently tests a degraded KotaKita."""
+    suite stops here: it never silently tests a degraded KotaKita. KOTAKITA_CITUS=1 (`make
+    test-citus`) also stops a Citus suite pointed at a database that is not a Citus cluster."""
     from apps.core import pg_extensions
+    from apps.tenancy import citus
+
+    if os.environ.get("KOTAKITA_CITUS") == "1" and citus.cluster_of(connection) is None:
+        return (
+            f"KOTAKITA_CITUS=1 but the test database {connection.settings_dict['NAME']} is not a Citus database "
+            "with workers: point DATABASE_URL at the coordinator of a running cluster (README, Citus)."
+        )
 
     missing = pg_extensions.unavailable(connection) + pg_extensions.not_installed(connection)
     if missing:

@@ -12,7 +12,8 @@ Order, and what is undone when a step fails (no half tenant is ever left behind)
    archive (pg_dump) instead goes through `pg_restore` (server's major version) and `psql` in
    ONE transaction (`--single-transaction`, stop on the first error), renamed to the new schema
    when restoring `--as` another code, then its row counts are checked against the manifest.
-   On any failure the schema is dropped;
+   On Citus a format-1 schema is restored locally and distributed at the end of that
+   transaction. On any failure the schema is dropped;
 4. in one database transaction: the tenant row, domains and the other public rows, and the
    stored files; if any of it fails the transaction rolls back, the files written so far are
    deleted and the schema is dropped.
@@ -38,7 +39,7 @@ from django_tenants.utils import schema_exists
 from apps.core import cache_scopes
 from apps.core.db import connection
 
-from . import archives, events, fanout, regions, schema_copy, schemas, services
+from . import archives, citus, events, fanout, regions, schema_copy, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
@@ -82,6 +83,11 @@ def restore_schema(dump: Path, old_schema: str, new_schema: str) -> None:
     if converted.returncode != 0:
         raise RuntimeError(f"pg_restore failed: {converted.stderr.decode(errors='replace').strip()}")
     sql = rename_schema_in_sql(converted.stdout.decode(), old_schema, new_schema)
+    if citus.is_citus(connection):
+        # Restored as a local schema on the coordinator, then distributed whole, in the same
+        # transaction: a dump replayed into a distributed schema fails (apps.tenancy.citus).
+        body, triggers = citus.triggers_last(sql)
+        sql = f"SET {citus.SHARDING} = off;\n{body}\n{citus.distribute_sql(new_schema)}{triggers}"
     psql = schemas.pg_client_binary("psql")
     cmd = [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"]
     result = subprocess.run(

@@ -29,6 +29,7 @@ from django_tenants.utils import get_tenant_types, schema_exists
 from apps.core.db import connection
 from config.embedded_db import binary_major, embedded_bin_dir
 
+from . import citus
 from .models import PooledSchema, Tenant
 
 logger = logging.getLogger(__name__)
@@ -102,9 +103,15 @@ def public_outdated() -> bool:
 
 
 def ensure_template_schemas() -> list[tuple[str, str]]:
-    """Create the per-type template schemas if missing; return them as (schema, type)."""
+    """Create the per-type template schemas if missing; return them as (schema, type).
+
+    On Citus they stay plain local schemas on the coordinator (apps.tenancy.citus): only
+    pooled schemas, clones and restored tenants are distributed."""
     pairs = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        on_citus = citus.is_citus(connection)
+        if on_citus:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [citus.SHARDING])
         for kind in TENANT_TYPES:
             name = template_schema(kind)
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(name)}")
@@ -155,6 +162,23 @@ def clone_template(tenant_type: str, new_schema: str) -> None:
     """
     template = template_schema(tenant_type)
     script = _template_script(tenant_type)
+    if not citus.is_citus(connection):
+        _replay(template, new_schema, script)
+        return
+    # Citus: built as a local schema, then distributed whole (a dump replayed into a
+    # distributed schema fails on its ADD GENERATED ... AS IDENTITY).
+    body, triggers = citus.triggers_last(script) if script is not None else (None, "")
+    with transaction.atomic(), connection.cursor() as cursor:
+        with citus.local_schema_build(cursor):
+            _replay(template, new_schema, body)
+        citus.distribute_schema(cursor, new_schema)
+        # After the rows reached the worker (apps.tenancy.citus.triggers_last); one statement per
+        # execute: Citus passes each DDL on to the worker as a single prepared statement.
+        for statement in triggers.splitlines():
+            cursor.execute(re.sub(rf"\b{re.escape(template)}\b", new_schema, statement))
+
+
+def _replay(template: str, new_schema: str, script: str | None) -> None:
     if script is None:
         CloneSchema().clone_schema(template, new_schema, "DATA")
         return

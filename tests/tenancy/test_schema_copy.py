@@ -169,7 +169,7 @@ def test_every_table_and_sequence_of_a_tenant_schema_is_copied(tenants: TenantSe
         cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [template])
         sequences = {row[0] for row in cursor.fetchall()}
         tables = schema_copy._tables(cursor, template, schema_copy.model_tables(KIND))
-        owned = set(schema_copy._sequences(cursor, list(tables.values())))
+        owned = set(schema_copy._sequences(cursor, template, list(tables.values())))
     assert in_schema == set(tables)
     assert sequences == owned
 

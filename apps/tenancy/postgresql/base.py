@@ -41,6 +41,7 @@ from psycopg.pq import TransactionStatus
 
 from apps.core import row_ids
 
+from .creation import DatabaseCreation
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 
@@ -78,6 +79,7 @@ def max_tenants_per_connection() -> int:
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
     _setting_search_path: bool
     SchemaEditorClass = DatabaseSchemaEditor
+    creation_class = DatabaseCreation
     ops_class = DatabaseOperations
 
     @property  # Django reads it for each auto field it writes a column for
