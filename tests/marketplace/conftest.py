@@ -21,6 +21,7 @@ from apps.marketplace import services
 from apps.marketplace.models import Product, Shop, Variant
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD, client_for
+from tests.ledger_guard import ledger_triggers_off
 
 MARKETPLACE_TABLES = [
     "marketplace_review",
@@ -138,12 +139,13 @@ def product_of(variant: Variant) -> Product:
 def wipe_marketplace(tenant: Tenant, usernames: list[str]) -> None:
     """Remove committed marketplace and payments data and the given users (tests only).
 
-    The payments ledger refuses DELETE by trigger; `session_replication_role = replica`
-    (superuser only) switches triggers off for this one transaction."""
+    The payments ledger refuses DELETE by trigger: triggers are off for this one transaction
+    (tests/ledger_guard.py, PostgreSQL and Citus)."""
     with tenant, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        for table in [*MARKETPLACE_TABLES, *PAYMENT_TABLES]:
-            cursor.execute(f"DELETE FROM {table}")
+        tables = [*MARKETPLACE_TABLES, *PAYMENT_TABLES]
+        with ledger_triggers_off(cursor, tables):
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
         users = "SELECT id FROM accounts_user WHERE username = ANY(%s)"
         cursor.execute(f"DELETE FROM notifications_message WHERE recipient_id IN ({users})", [usernames])
         cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN ({users})", [usernames])

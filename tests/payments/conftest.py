@@ -15,6 +15,7 @@ from apps.payments import services
 from apps.payments.models import Account, JournalEntry
 from apps.tenancy.models import Tenant
 from tests import factories as f
+from tests.ledger_guard import ledger_triggers_off
 
 PAYMENT_TABLES = [
     "payments_gatewaynotification",
@@ -87,13 +88,13 @@ def check_deferred_now() -> None:
 def wipe_payments(tenant: Tenant, usernames: list[str]) -> None:
     """Remove committed payments data and the given users from a tenant (tests only).
 
-    The ledger refuses DELETE by trigger; `session_replication_role = replica` (superuser only)
-    switches triggers off for this one transaction.
+    The ledger refuses DELETE by trigger: triggers are off for this one transaction
+    (tests/ledger_guard.py, PostgreSQL and Citus).
     """
     with tenant, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        for table in PAYMENT_TABLES:
-            cursor.execute(f"DELETE FROM {table}")
+        with ledger_triggers_off(cursor, PAYMENT_TABLES):
+            for table in PAYMENT_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
         users = User.objects.filter(username__in=usernames)
         for user in users:
             user.groups.clear()

@@ -9,6 +9,7 @@ from apps.core.errors import Conflict, ValidationFailed
 from apps.payments import services
 from apps.payments.models import Account, AccountKind, EntryKind, JournalEntry, Posting
 from apps.payments.reconciliation import verify_balances
+from tests.ledger_guard import ledger_triggers_off
 from tests.payments.conftest import People, balances, check_deferred_now, fund, key
 
 pytestmark = pytest.mark.django_db
@@ -261,8 +262,7 @@ def test_database_refuses_a_negative_wallet(people: People) -> None:
 def test_verify_balances_finds_a_tampered_cache(people: People) -> None:
     fund(people.joko_wallet, 10_000)
     assert verify_balances() == []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")  # superuser: triggers off
+    with transaction.atomic(), connection.cursor() as cursor, ledger_triggers_off(cursor, ["payments_account"]):
         cursor.execute("UPDATE payments_account SET balance = 99 WHERE id = %s", [people.joko_wallet.pk])
     drift = verify_balances()
     assert [(d.code, d.cached, d.derived) for d in drift] == [(people.joko_wallet.code, 99, 10_000)]

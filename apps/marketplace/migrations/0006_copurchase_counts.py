@@ -14,6 +14,11 @@ def backfill(apps: Any, schema_editor: Any) -> None:
     pairs = apps.get_model("marketplace", "CoPurchase")._meta.db_table
     lines = apps.get_model("marketplace", "OrderLine")._meta.db_table
     orders = apps.get_model("marketplace", "Order")._meta.db_table
+    # On Citus the table made a moment ago in this transaction and the order tables of a
+    # distributed schema are not planned as one router query ("the query contains a join that
+    # requires repartitioning"); allowing repartitioning for this transaction lets the backfill
+    # run. On plain PostgreSQL the setting is an inert placeholder.
+    schema_editor.execute("SET LOCAL citus.enable_repartition_joins = on")
     schema_editor.execute(
         f"""
         INSERT INTO {pairs} (product_id, other_id, together)
