@@ -1,7 +1,7 @@
 """Repair of the due-work index (apps.tenancy.due_work) in one tenant.
 
-A hint is written after its transaction commits; a process killed in between loses it. Every
-15 minutes `jobs.repair_tenant` (already queued in every tenant for the other repairs) asks each
+A hint is written after its transaction commits; a process killed in between loses it. Once an
+hour `jobs.repair_tenant` (queued in every tenant, a twelfth of them every 5 minutes) asks each
 sweep's own next-time function what its tables say and lowers the stored time where it is later
 or missing. It only lowers, so it never hides work a hint announced; a time too early costs one
 empty sweep. The daily `tenancy.mark_all_due` stays the net behind this one.
@@ -19,6 +19,8 @@ from apps.notifications import services as notifications
 from apps.reports import services as reports
 from apps.tenancy import due_work
 
+from . import stale
+
 # Kind → the next-time function its sweep uses at the end of every run.
 NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.NOTIFICATIONS: notifications.next_sweep_at,
@@ -26,6 +28,7 @@ NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.REPORTS_SLA: reports.next_due,
     due_work.Kind.COMMUNITY_QRIS: community.next_qris_poll,
     due_work.Kind.FULFILLMENT: fulfillment.next_due,
+    due_work.Kind.STALE_JOBS: stale.next_check_at,
 }
 
 

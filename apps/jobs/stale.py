@@ -11,15 +11,22 @@ unfinished one left nothing behind, an import preview is computed again from the
 a bansos import confirm continues after its last committed chunk (apps.core.jobs.batch,
 apps.aid.jobs), and a tenant archive or restore resumes without dumping, dropping or
 restoring twice.
+
+The per-tenant part runs only where a job may have gone stale: a routing or import job that is
+queued or starts running hints the public due-work index (`DueWork.Kind.STALE_JOBS`, at its
+start + threshold), and each sweep writes the next look from the oldest heartbeat still open
+(`next_check_at`). A heartbeat writes no hint, so a long job costs one sweep per threshold.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.jobs.heartbeat import STALE_DEFAULTS as STALE_DEFAULTS
@@ -100,3 +107,30 @@ def requeue_stale_imports() -> list[int]:
 
     after = threshold("IMPORT")
     return [*requeue_aid(after), *requeue_products(after)]
+
+
+# The sweep's cutoff is strict (`heartbeat < now - threshold`): look just after it passes.
+_MARGIN = timedelta(seconds=1)
+
+
+def next_check_at() -> datetime | None:
+    """Current tenant: when a routing or import job still open could first count as stale (its
+    oldest heartbeat + the threshold), or None when no such job is queued or running."""
+    from apps.aid.models import ImportBatch as AidImport
+    from apps.core.jobs.batch import JobState
+    from apps.fulfillment.models import RoutingJob
+    from apps.marketplace.models import ImportBatch as ProductImport
+
+    moments: list[datetime] = []
+    routing = RoutingJob.objects.filter(status=RoutingJob.Status.RUNNING).aggregate(
+        oldest=Min(Coalesce("heartbeat_at", "started_at"))
+    )["oldest"]
+    if routing is not None:
+        moments.append(routing + threshold("ROUTING") + _MARGIN)
+    for model in (AidImport, ProductImport):
+        oldest = model.objects.filter(
+            status=model.Status.PREVIEW, job_state__in=[JobState.QUEUED, JobState.RUNNING]
+        ).aggregate(oldest=Min("heartbeat_at"))["oldest"]
+        if oldest is not None:
+            moments.append(oldest + threshold("IMPORT") + _MARGIN)
+    return min(moments) if moments else None

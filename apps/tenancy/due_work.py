@@ -16,7 +16,8 @@ Why no update is lost: a hint is written after its data committed. `begin` clear
 before the sweep reads its tables, so a hint written before `begin` is for data the sweep sees,
 and a hint written after `begin` survives `reschedule`, which keeps the earlier of what is stored
 and what the sweep computed. Only a process killed between a commit and its hint loses one: the
-15-minute repair (`jobs.repair_tenant`) and the daily safety net (`fanout.mark_all_due`) find it.
+hourly repair (`jobs.repair_tenant`, each tenant once an hour) and the daily safety net
+(`fanout.mark_all_due`) find it: work of a lost hint is at most one repair period late.
 Beat only reads this table (`apps.tenancy.fanout.enqueue_where_due`).
 """
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -58,10 +59,18 @@ SET due_at = LEAST(d.due_at, EXCLUDED.due_at)
 """
 
 
-def enqueue_in_every_tenant(task: Any, *args: Any, types: Iterable[str] = DEFAULT_TYPES) -> int:
-    """Queue `task(*args)` inside each active tenant's schema; returns how many were queued."""
+def enqueue_in_every_tenant(
+    task: Any, *args: Any, types: Iterable[str] = DEFAULT_TYPES, part: tuple[int, int] | None = None
+) -> int:
+    """Queue `task(*args)` inside each active tenant's schema; returns how many were queued.
+
+    `part=(index, parts)`: only the tenants whose id modulo `parts` is `index`, so a job that
+    must reach every tenant once a period can spread them over the period's ticks."""
     count = 0
     tenants = Tenant.objects.filter(status=Tenant.Status.ACTIVE, tenant_type__in=list(types)).order_by("id")
+    if part is not None:
+        index, parts = part
+        tenants = tenants.alias(slot=F("id") % parts).filter(slot=index % parts)
     for tenant in tenants:
         with tenant:
             task.delay(*args)

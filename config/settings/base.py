@@ -412,7 +412,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # --- jobs (h-jobs): stale jobs by heartbeat, and repair of work lost while the broker was down
     "jobs-requeue-stale": {"task": "jobs.requeue_stale", "schedule": 120.0},
-    "jobs-repair": {"task": "jobs.repair_everywhere", "schedule": 900.0},
+    # Every 5 minutes, a twelfth of the tenants: each tenant once an hour (apps.jobs.tasks).
+    "jobs-repair": {"task": "jobs.repair_everywhere", "schedule": 300.0},
     # --- end jobs ---
 }
 

@@ -211,6 +211,6 @@ def test_operator_bulk_activation_replays_and_refuses_like_every_shared_key(
     from django.utils import timezone
 
     IdempotencyRecord.objects.filter(key="massal-1").update(created_at=timezone.now() - timedelta(days=8))
-    monkeypatch.setattr(jobs, "enqueue_in_every_tenant", lambda task: 0)
+    monkeypatch.setattr(jobs, "enqueue_in_every_tenant", lambda task, **kwargs: 0)
     jobs.repair_everywhere()
     assert not IdempotencyRecord.objects.filter(key="massal-1").exists()

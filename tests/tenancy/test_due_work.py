@@ -232,3 +232,26 @@ def test_the_old_fan_out_would_queue_one_task_per_tenant(many_tenants: list[Tena
     task = FakeTask()
     queued = fanout.enqueue_in_every_tenant(task, types=["kelurahan"])
     assert queued >= TENANTS
+
+
+def test_2000_tenants_the_repair_reaches_each_tenant_once_an_hour_a_twelfth_per_tick(
+    many_tenants: list[Tenant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jobs.repair_everywhere` stays a full fan-out (it is the net behind lost hints) but at a
+    constant rate: every 5 minutes a twelfth of the tenants, each tenant once an hour."""
+    from apps.jobs import tasks as jobs_tasks
+
+    task = FakeTask()
+    monkeypatch.setattr(jobs_tasks, "repair_tenant", task)
+    active = Tenant.objects.filter(status=Tenant.Status.ACTIVE, tenant_type__in=["kota", "kelurahan"]).count()
+    per_tick = []
+    start = NOW.replace(minute=0)
+    for tick in range(jobs_tasks.REPAIR_PARTS):
+        # Beat a few seconds late or early still takes its own slice.
+        jitter = timedelta(seconds=(7 if tick % 2 else -4))
+        per_tick.append(jobs_tasks.repair_everywhere.run(start + tick * jobs_tasks.REPAIR_TICK + jitter))
+    assert sum(per_tick) == active and len(task.schemas) == len(set(task.schemas)) == active
+    # Even slices (ids modulo 12; the session's own few tenants make them differ by a handful).
+    assert max(per_tick) - min(per_tick) <= 5 and min(per_tick) >= active // jobs_tasks.REPAIR_PARTS - 5
+    # The next hour starts over with the first slice.
+    assert jobs_tasks.repair_everywhere.run(start + jobs_tasks.REPAIR_PERIOD) == per_tick[0]

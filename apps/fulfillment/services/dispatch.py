@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.db import connection
+from apps.core.jobs.heartbeat import threshold
+from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import conf, solver
 from ..external import CacheSandboxStore
@@ -243,6 +245,8 @@ def _start_job(job_id: int) -> RoutingJob | None:
         job.error = ""
         job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "finished_at", "error"])
         Batch.objects.filter(pk=job.batch_id).update(status=Batch.Status.ROUTING)
+        # The stale-job sweep looks once this run's heartbeat could have stopped (apps.jobs.stale).
+        schedule_due(Kind.STALE_JOBS, job.started_at + threshold("ROUTING"))
         return job
 
 
