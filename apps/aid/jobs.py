@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.jobs import batch as job
-from apps.core.jobs.heartbeat import threshold
 from apps.core.jobs.runner import one_run_at_a_time
 from apps.core.tasks import enqueue_on_commit
 from apps.tenancy import due_work
@@ -68,7 +67,7 @@ def start_import(program: Program, *, file_name: str, content: bytes, by: User |
             job_state=JobState.QUEUED,
             heartbeat_at=timezone.now(),  # "queued since": the stale sweep requeues a lost message
         )
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
         job.store_upload(batch, file_name, content, run_preview, run_import_preview)
     return batch
 
@@ -76,14 +75,8 @@ def start_import(program: Program, *, file_name: str, content: bytes, by: User |
 def _claim(batch_id: int, phase: str) -> ImportBatch | None:
     batch = job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("program",))
     if batch is not None:
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
     return batch
-
-
-def _watch_heartbeat() -> None:
-    """This tenant has an import job queued or running: the stale-job sweep looks once its
-    heartbeat could have stopped (then again from the oldest heartbeat, apps.jobs.stale)."""
-    due_work.schedule_due(due_work.Kind.STALE_JOBS, timezone.now() + threshold("IMPORT"))
 
 
 @one_run_at_a_time("aid-import")
@@ -172,7 +165,7 @@ def start_confirm(batch: ImportBatch, *, by: User | None) -> ImportBatch:
                 "confirmed_by",
             ]
         )
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
         if not job.eager():
             enqueue_on_commit(run_import_confirm, batch.pk)
             return batch

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError
 from apps.core.jobs import batch as job
-from apps.core.jobs.heartbeat import threshold
 from apps.core.jobs.runner import one_run_at_a_time
 from apps.core.spreadsheets import read_table
 from apps.core.tasks import enqueue_on_commit
@@ -51,7 +50,7 @@ def start_preview(shop: Shop, actor: User, *, file_name: str, content: bytes, ki
             job_state=JobState.QUEUED,
             heartbeat_at=timezone.now(),
         )
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
         job.store_upload(batch, file_name, content, run_preview, run_import_preview)
     return batch
 
@@ -59,14 +58,8 @@ def start_preview(shop: Shop, actor: User, *, file_name: str, content: bytes, ki
 def _claim(batch_id: int, phase: str) -> ImportBatch | None:
     batch = job.claim(ImportBatch, batch_id, phase=phase, open_status=ImportBatch.Status.PREVIEW, related=("shop",))
     if batch is not None:
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
     return batch
-
-
-def _watch_heartbeat() -> None:
-    """This tenant has an import job queued or running: the stale-job sweep looks once its
-    heartbeat could have stopped (then again from the oldest heartbeat, apps.jobs.stale)."""
-    due_work.schedule_due(due_work.Kind.STALE_JOBS, timezone.now() + threshold("IMPORT"))
 
 
 @one_run_at_a_time("marketplace-import")
@@ -127,7 +120,7 @@ def start_apply(batch: ImportBatch, actor: User) -> ImportBatch:
         batch.heartbeat_at = timezone.now()
         batch.progress_done, batch.progress_total = 0, len(batch.rows)
         batch.save(update_fields=["job_phase", "job_state", "heartbeat_at", "progress_done", "progress_total"])
-        _watch_heartbeat()
+        due_work.watch_job("IMPORT")
     if job.eager():
         try:
             applied = apply_import(batch, actor)

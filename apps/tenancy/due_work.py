@@ -33,6 +33,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.core.db import connection
+from apps.core.jobs.heartbeat import threshold
 
 from .models import DueWork, Tenant
 
@@ -133,6 +134,13 @@ def schedule_due(kind: DueWork.Kind, at: datetime) -> None:
         ):
             return  # this transaction already writes an earlier (or the same) time
     transaction.on_commit(Hint(tenant_id, str(kind), at), robust=True)
+
+
+def watch_job(heartbeat_kind: str) -> None:
+    """A job with a heartbeat (apps.core.jobs.heartbeat kind, e.g. "IMPORT") is queued or
+    running in this tenant: the stale-job sweep looks once that heartbeat could have stopped,
+    then again from the oldest open heartbeat (apps.jobs.stale)."""
+    schedule_due(Kind.STALE_JOBS, timezone.now() + threshold(heartbeat_kind))
 
 
 def begin(kind: DueWork.Kind, now: datetime | None = None) -> None:

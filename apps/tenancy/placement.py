@@ -32,7 +32,7 @@ from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 
-from . import events, operations
+from . import citus, events, operations
 from .models import Tenant, TenantOperationJob
 
 logger = logging.getLogger(__name__)
@@ -108,9 +108,7 @@ class PlannedMove:
 
 
 def is_citus() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-        return cursor.fetchone() is not None
+    return citus.is_citus(connection)
 
 
 def _server_node() -> Node:
