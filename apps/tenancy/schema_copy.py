@@ -223,6 +223,10 @@ def load_schema_data(schema: str, folder: Path, part: dict[str, Any]) -> None:
         with_triggers = {int(row[0]) for row in cursor.fetchall()}
         triggered = [name for name, oid in tables.items() if oid in with_triggers]
         qualified = {name: f"{_quote(schema)}.{_quote(name)}" for name in tables}
+        if citus.is_citus(connection):
+            # SET CONSTRAINTS must reach the workers, where the shards' deferred key checks
+            # queue: left pending there, ENABLE TRIGGER below is refused ("pending trigger events").
+            cursor.execute("SET LOCAL citus.propagate_set_commands = 'local'")
         for name in triggered:
             cursor.execute(f"ALTER TABLE {qualified[name]} DISABLE TRIGGER USER")
         # Rows the template put there (migrations' data, django_migrations): the archive has its own.
