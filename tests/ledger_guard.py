@@ -5,8 +5,9 @@ DELETE/UPDATE (apps/payments/migrations/0002, 0008) out of the way. On PostgreSQ
 `SET LOCAL session_replication_role = replica` (superuser) does it for the transaction; Citus
 does not pass that setting on to the workers, where the triggers fire on the shards. There
 `ALTER TABLE ... DISABLE TRIGGER ALL` (propagated to the shards) is run for the given tables
-and undone before the transaction ends, so no other session ever sees them off; the deferred
-checks already queued in the transaction fire first (an altered table may have none pending).
+and undone before the transaction ends, so no other session ever sees them off. A table with
+trigger events already pending in the transaction (deferred key checks, which SET CONSTRAINTS
+cannot fire on the workers) cannot be altered: use it at the start of a transaction.
 """
 
 from __future__ import annotations
@@ -36,11 +37,6 @@ def ledger_triggers_off(cursor: Any, tables: Sequence[str] | None = None) -> Ite
         )
         tables = [row[0] for row in cursor.fetchall()]
     names = [connection.ops.quote_name(table) for table in tables]
-    # A table with trigger events pending in this transaction cannot be altered: fire the
-    # deferred ones first, on the workers too (SET CONSTRAINTS reaches them only this way).
-    cursor.execute("SET LOCAL citus.propagate_set_commands = 'local'")
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for name in names:
         cursor.execute(f"ALTER TABLE {name} DISABLE TRIGGER ALL")
     yield
