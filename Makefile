@@ -47,9 +47,13 @@ CITUS_TESTS ?= tests/tenancy/test_citus.py tests/citus tests/test_migrate.py tes
 # Not on Citus, because Citus does not pass SET CONSTRAINTS on to the workers: the ledger test
 # that fires the deferred balance check early with it (tests/citus/test_ledger_citus.py proves
 # the same rule at COMMIT, where Citus enforces it), and the one that tampers with a balance
-# mid-transaction (ALTER TABLE is refused while deferred checks are pending on the worker).
+# mid-transaction (ALTER TABLE is refused while deferred checks are pending on the worker); and
+# the two removal tests that read the COPY archive format, which Citus does not write yet
+# (apps/tenancy/archives.py: pg_dump there; the Citus round trip is test_remove_under_writes_...).
 CITUS_DESELECT ?= --deselect tests/payments/test_ledger.py::test_database_refuses_unbalanced_entries \
-	--deselect tests/payments/test_ledger.py::test_verify_balances_finds_a_tampered_cache
+	--deselect tests/payments/test_ledger.py::test_verify_balances_finds_a_tampered_cache \
+	--deselect tests/test_removal.py::test_removal_archives_the_schema_first \
+	--deselect tests/test_removal.py::test_removal_keeps_everything_when_the_dump_fails
 
 test-citus: install
 	KOTAKITA_CITUS=1 $(BIN)/python -m pytest $(CITUS_TESTS) $(CITUS_DESELECT) $(PYTEST_ARGS)
