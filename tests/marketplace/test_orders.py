@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -119,9 +120,15 @@ def test_a_variant_of_another_tenant_is_unknown_here(market: Market, tenant_b: T
         highest_in_a = Variant.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with tenant_b:  # each schema numbers its own rows: make B's id one that A does not have
         other = make_market(tenant_b, prefix="b-")
-        foreign = other.keripik
-        while foreign.pk <= highest_in_a:
-            foreign = product(other.pecel, other.sri, f"Produk B {foreign.pk}", f"B-{foreign.pk}", 1_000, 5)
+        # One id sequence per schema (apps.core.row_ids): move B's past A's highest variant id
+        # instead of creating products until it gets there (thousands once A has many rows).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(%s::regclass, GREATEST(%s, (SELECT last_value FROM kk_row_id)))",
+                [f"{tenant_b.schema_name}.kk_row_id", highest_in_a + 1],
+            )
+        foreign = product(other.pecel, other.sri, "Produk B", "B-1", 1_000, 5)
+        assert foreign.pk > highest_in_a
     with tenant_a:
         with pytest.raises(ValidationFailed) as caught:
             services.place_orders(market.joko, [(foreign.pk, 1)], idempotency_key=key())
