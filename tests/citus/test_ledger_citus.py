@@ -3,15 +3,9 @@
 Skips unless the database Django is connected to has the citus extension and at least one
 worker (a single-node Citus hides the worker-side problems: there the triggers fire on the
 coordinator). Runs only on a throw-away database (its name starts with "test"): it commits
-into a schema of its own and drops it at the end. Set one up and run:
-
-    bash /work/shared/citus/citus-local.sh start /tmp/citus 9710 9711 9712
-    bash tests/citus/make_citus_db.sh test_kk_citus 9710 9711 9712
-    DATABASE_URL=postgres://postgres@127.0.0.1:9710/test_kk_citus \\
-        .venv/bin/python -m pytest -p no:randomly -m citus tests/citus/test_ledger_citus.py
-
-(These tests ask for no pytest-django test database: they use the database DATABASE_URL names,
-or the test database when other tests of the run made one.)
+into a schema of its own and drops it at the end. Run with `make test-citus` against a local
+cluster (README, "Citus"): the test database is then made on every node by
+apps/tenancy/postgresql/creation.py.
 
 What it proves, with data committed on the worker (the deferred triggers fire at COMMIT there):
 a balanced entry posts and balances move; an entry written unbalanced raises the domain error
