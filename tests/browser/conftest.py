@@ -21,6 +21,8 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 
+from tests.browser.journeys import Journey
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -116,14 +118,13 @@ def browser() -> Iterator[Any]:
             connections.close_all()
 
 
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def _open_page(browser: Any, request: pytest.FixtureRequest, **context_options: Any) -> Iterator[Any]:
     """A fresh browser context that may only talk to the live server.
 
     Anything not on localhost/*.localhost (e.g. map tiles from OpenStreetMap) is aborted, so
     the test neither waits on nor depends on the outside network.
     """
-    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
+    context = browser.new_context(locale="id-ID", **context_options)
     context.set_default_timeout(20_000)
 
     def only_local(route: Any) -> None:
@@ -149,6 +150,26 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         context.close()
     if violations:
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A desktop-sized page (see `_open_page`)."""
+    yield from _open_page(browser, request, viewport=DESKTOP)
+
+
+@pytest.fixture
+def phone_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A phone: 390×844, touch, mobile user agent (see `_open_page`)."""
+    yield from _open_page(browser, request, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+
+
+@pytest.fixture
+def journey(phone_page: Any, request: pytest.FixtureRequest) -> Journey:
+    """A user journey on a phone, one screenshot and axe-core check per `step()`
+    (tests/browser/journeys.py). Named after the test: test_<journey> -> <journey>."""
+    name = request.node.name.removeprefix("test_").split("[")[0]
+    return Journey(phone_page, name, results_dir(request.config) / "journeys")
 
 
 # Blocked on purpose and handled by the page: Redoc's bundle shows Redocly's logo from their CDN
