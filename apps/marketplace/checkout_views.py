@@ -149,7 +149,9 @@ def place(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         field = _FIELD_OF.get(str(exc.details.get("field", "")))
-        form.add_error(field, str(exc.message))  # next to the field it is about
+        if field is not None:  # a summary at the top, the reason next to the field it is about
+            form.add_error(None, _("Pesanan belum dibuat; periksa isian yang ditandai di bawah."))
+        form.add_error(field, str(exc.message))
         context = _page(request, form, groups, total)
         return render(request, "marketplace/checkout.html", context, status=exc.status_code)
     return _after_place(request, result.orders)

@@ -122,11 +122,13 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     select.select_option("hub")
     page.fill("#id_address", "Jl. Mojorejo Gg. II No. 3")
     expect(page.get_by_test_id("quote-waiting")).to_be_visible()  # no point yet: no fee to show
+    page.get_by_test_id("checkout-map-box").scroll_into_view_if_needed()
     journey.step("checkout pilih antar lewat hub")
 
     # The mistake: ordering hub delivery before picking the point. Said next to the map.
     page.get_by_test_id("place-order").click()
     expect(page.get_by_test_id("error-location")).to_contain_text("titik antar")
+    page.get_by_test_id("error-location").scroll_into_view_if_needed()
     journey.step("titik antar belum dipilih")
 
     # Fixed with "Gunakan lokasi saya": the point is set and the fee and total appear at once.
@@ -134,6 +136,7 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     expect(page.locator("#id_lat")).to_have_value(re.compile(r"^-7\.6401"))
     expect(page.get_by_test_id("delivery-fee")).to_contain_text("5.000")
     expect(page.get_by_test_id("checkout-total")).to_contain_text("17.000")
+    page.get_by_test_id("checkout-quote").scroll_into_view_if_needed()
     journey.step("ongkir dan total terlihat")
     page.get_by_test_id("place-order").click()
     expect(page.get_by_test_id("order-total")).to_contain_text("17.000")
@@ -152,6 +155,7 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     expect(page.locator("#id_lat")).to_have_value("-7.640100")
     expect(page.get_by_test_id("map-picked")).to_have_text("-7.640100, 111.537200")
     assert page.locator("input[name=lat]").get_attribute("type") == "hidden"  # nothing to type
+    page.get_by_test_id("send-map").scroll_into_view_if_needed()
     journey.step("penjual kirim lewat hub")
     page.get_by_test_id("send-create").click()
     expect(page).to_have_url(re.compile(r"/antar/lacak/"))
