@@ -30,6 +30,8 @@
       lngInput.value = lng === null ? "" : lng.toFixed(6);
       if (shown) { shown.textContent = lat === null ? "—" : latInput.value + ", " + lngInput.value; }
       box.setAttribute("data-picked", lat === null ? "" : "1");
+      var error = box.querySelector("[data-map-error]");
+      if (error && lat !== null) { error.hidden = true; }  // the refusal was about the previous (or missing) point; the quote re-checks the new one
       if (!quiet) { latInput.dispatchEvent(new Event("change", { bubbles: true })); }
     }
 

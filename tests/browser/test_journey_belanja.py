@@ -134,6 +134,7 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     # Fixed with "Gunakan lokasi saya": the point is set and the fee and total appear at once.
     page.get_by_test_id("checkout-map-gps").click()
     expect(page.locator("#id_lat")).to_have_value(re.compile(r"^-7\.6401"))
+    expect(page.get_by_test_id("error-location")).to_be_hidden()  # the point is there now
     expect(page.get_by_test_id("delivery-fee")).to_contain_text("5.000")
     expect(page.get_by_test_id("checkout-total")).to_contain_text("17.000")
     page.get_by_test_id("checkout-quote").scroll_into_view_if_needed()
