@@ -12,6 +12,7 @@ class FulfillmentConfig(AppConfig):
         from apps.marketplace.models import OrderEvent
 
         from . import hours
+        from .services import pricing
 
         marketplace_events.provide_hub_hours(
             marketplace_events.HubHours(
@@ -19,6 +20,7 @@ class FulfillmentConfig(AppConfig):
                 describe=hours.describe,
             )
         )
+        marketplace_events.provide_hub_quote(pricing.quote)
 
         from .receivers import order_event_saved
 

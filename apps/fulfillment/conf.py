@@ -29,6 +29,12 @@ OSRM_URL = ""  # an OSRM-compatible road-matrix server (e.g. http://osrm:5000); 
 OSRM_PROFILE = "driving"
 EXTERNAL_PROVIDER = "sandbox"  # external courier used when no local courier can serve
 
+# Hub delivery fee (rupiah), the same for checkout's quote and the order's charge (services/pricing.py):
+# the base fee covers HUB_FEE_INCLUDED_M from the hub; every started km beyond adds HUB_FEE_PER_KM.
+HUB_BASE_FEE = 5_000
+HUB_FEE_INCLUDED_M = 1_000
+HUB_FEE_PER_KM = 1_000
+
 
 def get(name: str) -> Any:
     return getattr(settings, f"FULFILLMENT_{name}", globals()[name])

@@ -135,6 +135,7 @@ def _delivery(tenant: Tenant, day: date, index: int, staff: User, start: datetim
     if variant is None:
         raise DemoSeedError(f"{tenant.name}: Bu Sri's PCL-NASI-1 is missing; apps.marketplace.demo seeds it first")
     assert tenant.lat is not None and tenant.lng is not None  # checked by seed()
+    d_lat, d_lng = DROPS[index]
     placement = Placement.objects.filter(key=key).first()
     if placement is None:
         result = market.place_and_pay(
@@ -144,6 +145,8 @@ def _delivery(tenant: Tenant, day: date, index: int, staff: User, start: datetim
             payment_method="cod",
             delivery="hub",
             address=f"Jl. Mojorejo Gg. {index + 1} No. {3 + index}",
+            lat=tenant.lat + Decimal(d_lat),  # the point Pak Joko picked on the checkout map
+            lng=tenant.lng + Decimal(d_lng),
         )
         order = result.orders[0]
     else:
@@ -157,13 +160,11 @@ def _delivery(tenant: Tenant, day: date, index: int, staff: User, start: datetim
     if Order.objects.get(pk=order.pk).status == OrderStatus.ACCEPTED:
         market.transition(order, "pack", actor=owner)
     order = Order.objects.get(pk=order.pk)
-    d_lat, d_lng = DROPS[index]
-    # Sent "now" in the planned open span, as the seller would when the hub opens.
+    # Sent "now" in the planned open span, as the seller would when the hub opens; the drop
+    # point is the one the buyer picked at checkout (no coordinates typed by the seller).
     return services.create_delivery(
         order,
         actor=staff,
-        lat=tenant.lat + Decimal(d_lat),
-        lng=tenant.lng + Decimal(d_lng),
         address=order.delivery_address,
         window_start=start,
         window_end=min(end, start + timedelta(hours=2 + index)),

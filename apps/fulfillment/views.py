@@ -216,7 +216,9 @@ def send_order(request: HttpRequest, order_id: int) -> HttpResponse:
     if existing is not None:
         return redirect("fulfillment:track", code=existing.code)
     status = 200
-    values = {"address": order.delivery_address, "lat": "", "lng": "", "weight_kg": "1"}
+    # The buyer's checkout point; the seller sees it on the map and may drag it to correct it.
+    point = [str(v) if v is not None else "" for v in (order.delivery_lat, order.delivery_lng)]
+    values = {"address": order.delivery_address, "lat": point[0], "lng": point[1], "weight_kg": "1"}
     if request.method == "POST":
         values.update({k: request.POST.get(k, "") for k in values})
         try:
@@ -232,9 +234,23 @@ def send_order(request: HttpRequest, order_id: int) -> HttpResponse:
             messages.error(request, str(exc.message))
             status = exc.status_code
         else:
-            messages.success(request, _("Antaran dibuat. Kode lacak: %(code)s.") % {"code": delivery.code})
+            messages.success(request, _sent_message(delivery))
             return redirect("fulfillment:track", code=delivery.code)
     return render(request, "fulfillment/send.html", {"order": order, "values": values}, status=status)
+
+
+def _sent_message(delivery: Delivery) -> str:
+    """ "Antaran dibuat…", and when the hub is closed now, when it takes the parcel."""
+    now = timezone.now()
+    done = _("Antaran dibuat. Kode lacak: %(code)s.") % {"code": delivery.code}
+    span = hours.open_span(delivery.hub, now)
+    if span is None or span[0] <= now:
+        return done
+    return _("%(done)s %(hub)s sedang tutup; diantar mulai %(when)s.") % {
+        "done": done,
+        "hub": delivery.hub.name,
+        "when": hours.describe(span[0], now),
+    }
 
 
 # --- hubs and staff -------------------------------------------------------------------------

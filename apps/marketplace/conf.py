@@ -15,7 +15,6 @@ DEFAULT_PLATFORM_FEE_BPS = 1_000
 RESERVATION_MINUTES = 15  # a checkout holds the cart's stock this long
 PAYMENT_MINUTES = 60  # an order not paid (nor switched to COD) by then expires
 AUTO_COMPLETE_DAYS = 3  # a delivered order the buyer did not confirm completes by itself
-HUB_DELIVERY_FEE = 5_000  # rupiah, until the fulfillment work prices hub delivery
 MAX_LINE_QUANTITY = 999
 MAX_PRICE = 100_000_000  # rupiah per unit
 MAX_LINES_PER_CHECKOUT = 100

@@ -3,6 +3,8 @@
 Hub delivery: the marketplace offers "Kirim lewat hub" only when some hub opens within a week,
 but hubs belong to apps.fulfillment, which builds on the marketplace. So fulfillment provides
 the hub hours here; without a provider (fulfillment not installed) hub delivery is not offered.
+It also prices hub delivery to a map point (`HubQuote`): checkout's quote and the order's
+charge both ask the same quoter, so what the buyer saw is what is charged.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -27,3 +30,26 @@ def provide_hub_hours(provider: HubHours) -> None:
 
 def hub_hours() -> HubHours | None:
     return _hub_hours[0] if _hub_hours else None
+
+
+@dataclass(frozen=True)
+class HubQuote:
+    """What hub delivery to a map point costs and when it starts (apps.fulfillment prices it)."""
+
+    fee: int  # rupiah, charged as the order's delivery fee
+    hub_name: str
+    starts_at: datetime  # now when a hub serving the point is open, else its next opening
+    starts_text: str  # "" when it starts now, else "besok 07:00", "Senin, 7 Desember 07:00"
+
+
+# (lat, lng, now) -> HubQuote; raises apps.core.errors (4xx) naming why no hub can deliver there.
+HubQuoter = Callable[[Decimal, Decimal, datetime], HubQuote]
+_hub_quoter: list[HubQuoter] = []
+
+
+def provide_hub_quote(quoter: HubQuoter) -> None:
+    _hub_quoter[:] = [quoter]
+
+
+def hub_quoter() -> HubQuoter | None:
+    return _hub_quoter[0] if _hub_quoter else None

@@ -43,8 +43,11 @@ class ShopForm(forms.Form):
     name = forms.CharField(label=_("Nama toko"), max_length=120)
     description = forms.CharField(label=_("Deskripsi"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     address = forms.CharField(label=_("Alamat"), max_length=255)
-    lat = forms.DecimalField(label=_("Lintang"), required=False, max_digits=9, decimal_places=6)
-    lng = forms.DecimalField(label=_("Bujur"), required=False, max_digits=9, decimal_places=6)
+    # Set with the map picker (templates/includes/map_picker.html), never typed.
+    lat = forms.DecimalField(
+        label=_("Lintang"), required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput
+    )
+    lng = forms.DecimalField(label=_("Bujur"), required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput)
     photo = forms.FileField(label=_("Foto toko (JPEG/PNG)"), required=False)
     days = forms.MultipleChoiceField(
         label=_("Hari buka"), choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
@@ -141,6 +144,11 @@ class CartAddForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     address = forms.CharField(label=_("Alamat kirim"), required=False, max_length=255)
+    # The delivery map point (templates/includes/map_picker.html renders these) and the delivery
+    # fee the buyer was shown (the quote), which the order must charge exactly.
+    lat = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    lng = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    quoted_fee = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Catatan untuk penjual"), required=False, max_length=255)
     payment_method = forms.ChoiceField(label=_("Cara bayar"), widget=forms.RadioSelect)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -169,6 +177,9 @@ class CheckoutForm(forms.Form):
                 choices=[(m, labels[m]) for m in methods],
             )
         self.order_fields([*(f"delivery_{shop.pk}" for shop in shops), "address", "note", "payment_method"])
+
+    def delivery_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("delivery_")]
 
     def deliveries(self, shops: list[Shop]) -> dict[int, str]:
         return {shop.pk: self.cleaned_data[f"delivery_{shop.pk}"] for shop in shops}

@@ -374,6 +374,9 @@ class Order(models.Model):
     )
     delivery_method = models.CharField(_("pengiriman"), max_length=8, choices=DeliveryMethod.choices)
     delivery_address = models.CharField(_("alamat kirim"), max_length=255, blank=True)
+    # The buyer's map point for delivery, picked at checkout; the hub delivery starts from it.
+    delivery_lat = models.DecimalField(_("lintang antar"), max_digits=9, decimal_places=6, null=True, blank=True)
+    delivery_lng = models.DecimalField(_("bujur antar"), max_digits=9, decimal_places=6, null=True, blank=True)
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     payment_method = models.CharField(_("cara bayar"), max_length=16, blank=True)
     subtotal = models.BigIntegerField(_("harga barang (Rp)"))

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import checkout_views, views
 
 app_name = "marketplace"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -22,8 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("keranjang/", views.cart, name="cart"),
     path("keranjang/tambah/", views.cart_add, name="cart_add"),
     path("keranjang/ubah/", views.cart_update, name="cart_update"),
-    path("checkout/", views.checkout, name="checkout"),
-    path("checkout/pesan/", views.place, name="place"),
+    path("checkout/", checkout_views.checkout, name="checkout"),
+    path("checkout/ongkir/", checkout_views.checkout_quote, name="checkout_quote"),
+    path("checkout/pesan/", checkout_views.place, name="place"),
     path("pesanan/", views.my_orders, name="orders"),
     path("pesanan/<uuid:public_id>/", views.order_page, name="order"),
     path("pesanan/<uuid:public_id>/bayar/", views.order_pay, name="order_pay"),

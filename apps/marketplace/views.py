@@ -36,7 +36,6 @@ from . import fragments, import_jobs, lifecycle, resources, selectors, services
 from .forms import (
     WEEKDAYS,
     CartAddForm,
-    CheckoutForm,
     ImportForm,
     PayForm,
     ProductEditForm,
@@ -47,7 +46,7 @@ from .forms import (
     VariantEditForm,
     VariantForm,
 )
-from .models import CartItem, ImportBatch, Order, Placement, Product, Reservation, Shop, Stock, Variant
+from .models import CartItem, ImportBatch, Order, Product, Shop, Stock, Variant
 
 
 def qr_svg(payload: str, *, label: str = "") -> SafeString:
@@ -570,94 +569,6 @@ def cart(request: HttpRequest) -> HttpResponse:
         [i.variant_id for _s, lines, _t in groups for i in lines], buyer=_user(request)
     )
     return render(request, "marketplace/cart.html", {"groups": groups, "total": total, "available": available})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def checkout(request: HttpRequest) -> HttpResponse:
-    """POST: reserve the cart's stock (time-boxed) and show the checkout; GET: the form while
-    the reservation lasts."""
-    user = _user(request)
-    if request.method == "POST":
-        try:
-            services.reserve_cart(user)
-        except DomainError as exc:
-            _fail(request, exc)
-            return redirect("marketplace:cart")
-        return redirect("marketplace:checkout")
-    groups, total = _cart(user)
-    if not groups:
-        return redirect("marketplace:cart")
-    until = (
-        Reservation.objects.filter(buyer=user, reserved_until__gt=timezone.now())
-        .order_by("reserved_until")
-        .values_list("reserved_until", flat=True)
-        .first()
-    )
-    shops = [shop for shop, _lines, _t in groups]
-    residency = getattr(user, "residency", None)
-    form = CheckoutForm(
-        shops=shops,
-        initial={
-            "idempotency_key": _new_key(),
-            "payment_method": "cod",
-            "address": residency.address if residency else "",
-        },
-    )
-    return render(
-        request, "marketplace/checkout.html", {"form": form, "groups": groups, "total": total, "reserved_until": until}
-    )
-
-
-@login_required
-@require_POST
-def place(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    raw_key = request.POST.get("idempotency_key", "")
-    done = Placement.objects.filter(key=f"web:{user.pk}:{raw_key}", buyer=user).first() if raw_key else None
-    if done is not None:  # the same form submitted again: show what it made the first time
-        return _after_place(request, done.orders.order_by("pk"))
-    groups, total = _cart(user)
-    shops = [shop for shop, _lines, _t in groups]
-    form = CheckoutForm(request.POST, shops=shops)
-    if not form.is_valid():
-        return render(
-            request,
-            "marketplace/checkout.html",
-            {"form": form, "groups": groups, "total": total, "reserved_until": None},
-            status=422,
-        )
-    data = form.cleaned_data
-    key = f"web:{user.pk}:{data['idempotency_key']}"
-    items = [(i.variant_id, i.quantity) for _s, lines, _t in groups for i in lines]
-    try:
-        result = services.place_and_pay(
-            user,
-            items,
-            idempotency_key=key,
-            delivery=form.deliveries(shops),
-            address=data["address"],
-            note=data["note"],
-            payment_method=data["payment_method"],
-            from_cart=True,
-        )
-    except DomainError as exc:
-        status = _fail(request, exc)
-        return render(
-            request,
-            "marketplace/checkout.html",
-            {"form": form, "groups": groups, "total": total, "reserved_until": None},
-            status=status,
-        )
-    return _after_place(request, result.orders)
-
-
-def _after_place(request: HttpRequest, orders: Any) -> HttpResponse:
-    orders = list(orders)
-    messages.success(request, _("Pesanan dibuat: %(numbers)s.") % {"numbers": ", ".join(o.number for o in orders)})
-    if len(orders) == 1:
-        return redirect("marketplace:order", public_id=orders[0].public_id)
-    return redirect("marketplace:orders")
 
 
 @login_required

@@ -41,12 +41,9 @@ class PermitForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "list": "kbli-list", "autocomplete": "off"}),
     )
     address = forms.CharField(label=_("Alamat usaha"), max_length=255)
-    lat = forms.CharField(
-        label=_("Lintang"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "readonly": True})
-    )
-    lng = forms.CharField(
-        label=_("Bujur"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "readonly": True})
-    )
+    # Set with the shared map picker (templates/includes/map_picker.html), never typed.
+    lat = forms.CharField(label=_("Lintang"), required=False, widget=forms.HiddenInput)
+    lng = forms.CharField(label=_("Bujur"), required=False, widget=forms.HiddenInput)
     capital = forms.CharField(
         label=_("Modal usaha (rupiah, di luar tanah dan bangunan)"),
         max_length=20,

@@ -106,6 +106,8 @@ def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Sce
             idempotency_key=f"antar-{uuid.uuid4().hex}",
             delivery="hub",
             address="Jl. Mojorejo Gg. II No. 3",
+            lat="-7.6401",
+            lng="111.5361",
         ).orders[0]
         market.pay_order(order, "cod", payer=joko, idempotency_key=f"antar-pay-{uuid.uuid4().hex}")
         market.transition(order, "accept", actor=sri)

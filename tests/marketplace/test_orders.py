@@ -306,8 +306,10 @@ def test_a_courier_delivers_hub_orders(market: Market) -> None:
         actor=staff, code="hub-test", name="Hub Mojorejo", lat=market.tenant.lat, lng=market.tenant.lng
     )
     services.update_shop(market.pecel, market.sri, offers_hub_delivery=True)
-    order = place(market, [(market.nasi, 1)], delivery="hub", address="Gg. II")[0]
+    point = {"lat": market.tenant.lat, "lng": market.tenant.lng}  # at the hub: the base fee only
+    order = place(market, [(market.nasi, 1)], delivery="hub", address="Gg. II", **point)[0]
     assert order.delivery_fee == 5_000
+    assert (order.delivery_lat, order.delivery_lng) == (market.tenant.lat, market.tenant.lng)
     services.pay_order(order, "cod", payer=market.joko, idempotency_key=key())
     _through(order, market, "accept", "pack", "ship")
     kurir = create_user(username="kurir-andi", roles=[Role.KURIR])

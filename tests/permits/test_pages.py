@@ -26,7 +26,7 @@ def test_apply_page_has_map_picker_kbli_list_and_local_assets(tenant_a: Tenant, 
     assert 'name="rt"' not in html  # the owner lives in an RT; staff and newcomers choose one
     for asset in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html):
         assert asset.startswith("/static/"), asset
-    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/permits/map-picker.js" in html
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/map-picker.js" in html
     assert Client(HTTP_HOST="mojorejo.localhost").get("/izin/ajukan/").status_code == 302
 
 

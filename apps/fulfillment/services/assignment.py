@@ -30,18 +30,24 @@ class HubSlot:
     weight_left: int
 
 
-def hub_slots(at: datetime) -> list[HubSlot]:
-    """Open, active hubs with what they can still take (slots and kg of open deliveries)."""
+def hub_load() -> dict[int, dict[str, Any]]:
+    """Per hub id: the open deliveries it holds ("n") and their kg ("kg")."""
     open_states = [DStatus.PENDING, DStatus.BATCHED, DStatus.ASSIGNED]
-    load = {
-        row["hub_id"]: row
+    return {
+        row["hub_id"]: dict(row)
         for row in Delivery.objects.filter(status__in=open_states)
         .values("hub_id")
         .annotate(n=Count("pk"), kg=Sum("weight_kg"))
     }
+
+
+def hub_slots(at: datetime | None, *, load: dict[int, dict[str, Any]] | None = None) -> list[HubSlot]:
+    """Active hubs open at `at` (all active hubs when None) with what they can still take
+    (slots and kg of open deliveries)."""
+    load = hub_load() if load is None else load
     slots = []
     for hub in Hub.objects.filter(is_active=True).order_by("pk"):
-        if not is_open(hub, at):
+        if at is not None and not is_open(hub, at):
             continue
         used = load.get(hub.pk, {"n": 0, "kg": 0})
         slots.append(

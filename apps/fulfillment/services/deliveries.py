@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import geo
 from apps.core.db import connection
-from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from apps.marketplace.lifecycle import Status as OrderStatus
 from apps.marketplace.models import Allocation, DeliveryMethod, Order
 
@@ -28,6 +28,7 @@ from ..models import (
 )
 from ._common import DStatus, _announce, _otp_hash, _whole, clean_point, next_cutoff, schedule_dispatch
 from .assignment import hub_slots, nearest_hubs
+from .pricing import hub_offer
 
 
 def otp_for(delivery: Delivery) -> str:
@@ -55,16 +56,18 @@ def create_delivery(
     order: Order,
     *,
     actor: User,
-    lat: Any,
-    lng: Any,
-    address: str,
+    lat: Any = None,
+    lng: Any = None,
+    address: str = "",
     window_start: datetime | None = None,
     window_end: datetime | None = None,
     weight_kg: Any = 1,
     now: datetime | None = None,
 ) -> Delivery:
     """A delivery for a marketplace order sent "lewat hub": the buyer's map point, the nearest
-    open hub with room (or the hub holding the goods), the time window, the OTP."""
+    open hub with room (or the hub holding the goods; or, when none is open now, the hub that
+    serves the point at its next opening: the window starts at its first cut-off after it
+    opens), the time window, the OTP."""
     now = now or timezone.now()
     order = Order.objects.select_for_update().select_related("shop", "buyer").get(pk=order.pk)
     if actor.pk != order.shop.owner_id and not actor.is_staff and not actor.has_role(Role.OPERATOR_HUB):
@@ -78,15 +81,20 @@ def create_delivery(
         )
     if Delivery.objects.filter(order=order).exists():
         raise Conflict(_("Pesanan ini sudah punya antaran."), code="delivery_exists")
+    if lat in (None, "") and lng in (None, ""):  # the point the buyer picked at checkout
+        lat, lng = order.delivery_lat, order.delivery_lng
     drop_lat, drop_lng = clean_point(lat, lng)
     address = str(address or order.delivery_address or "").strip()[:255]
     if not address:
         raise ValidationFailed(_("Alamat antar wajib diisi."), code="required", field="address")
     weight = _whole(weight_kg, field="weight_kg", label=_("Berat"), minimum=1)
+    opens_at = now  # when the chosen hub takes the parcel (later when it is closed now)
     goods_hub = _hub_of_goods(order)
     if goods_hub is not None:
         hub = goods_hub
         pickup_from, p_lat, p_lng = Delivery.PickupFrom.HUB, hub.lat, hub.lng
+        span = hours.open_span(hub, now)
+        opens_at = span[0] if span is not None else now
         if geo.haversine_m(float(hub.lat), float(hub.lng), float(drop_lat), float(drop_lng)) > hub.service_radius_m:
             raise ValidationFailed(_("Alamat di luar jangkauan hub yang menyimpan barang."), code="outside_hub_area")
     else:
@@ -99,11 +107,19 @@ def create_delivery(
         # Locking the hub rows keeps two concurrent deliveries from taking the last slot.
         list(Hub.objects.select_for_update().filter(is_active=True).order_by("pk").values_list("pk", flat=True))
         picked = nearest_hubs([(float(drop_lat), float(drop_lng))], [weight], hub_slots(now))[0]
-        if picked is None:
-            raise _no_hub(now)
-        hub = Hub.objects.get(pk=picked)
+        if picked is not None:
+            hub = Hub.objects.get(pk=picked)
+        else:
+            # No hub open now with room: a hub that serves the point takes it for its next opening.
+            try:
+                offer = hub_offer(drop_lat, drop_lng, now=now, weight=weight)
+            except DomainError as exc:
+                raise _no_hub(now, str(exc.message)) from None
+            if offer.starts_at <= now:
+                raise _no_hub(now, _("Tidak ada hub buka yang menjangkau alamat ini dan masih punya tempat."))
+            hub, opens_at = offer.hub, offer.starts_at
     if window_start is None:
-        window_start = next_cutoff(hub, now)
+        window_start = next_cutoff(hub, opens_at)
     if window_end is None:
         window_end = window_start + timedelta(hours=conf.get("DEFAULT_WINDOW_HOURS"))
     if window_end <= window_start or window_end <= now:
@@ -124,7 +140,7 @@ def create_delivery(
     )
     delivery.otp_hash = _otp_hash(delivery.code, otp_for(delivery))
     delivery.save()
-    schedule_dispatch(next_cutoff(hub, now))  # the hub's next cut-off batches it
+    schedule_dispatch(next_cutoff(hub, opens_at))  # the hub's next cut-off (once open) batches it
     DeliveryEvent.record(delivery=delivery, action="create", to_status=DStatus.PENDING, actor=actor)
     _announce(
         delivery,
@@ -135,18 +151,15 @@ def create_delivery(
     return delivery
 
 
-def _no_hub(now: datetime) -> Conflict:
-    """The seller's "Kirim lewat hub" refusal, naming when the next hub opens if none is open."""
-    message = _("Tidak ada hub buka yang menjangkau alamat ini dan masih punya tempat.")
+def _no_hub(now: datetime, reason: str) -> Conflict:
+    """The seller's "Kirim lewat hub" refusal: why, and when the next hub opens."""
     upcoming = hours.next_opening(now)
-    if upcoming is None:
-        return Conflict(message, code="no_hub_available")
+    if upcoming is None or upcoming[1] <= now:
+        return Conflict(reason, code="no_hub_available")
     hub, opens_at = upcoming
-    if opens_at <= now:
-        return Conflict(message, code="no_hub_available")
-    when = hours.describe(opens_at, now)
-    message = _("Hub belum buka. %(hub)s buka lagi %(when)s; kirim lewat hub mulai jam itu.") % {
+    message = _("%(reason)s %(hub)s buka lagi %(when)s.") % {
+        "reason": reason,
         "hub": hub.name,
-        "when": when,
+        "when": hours.describe(opens_at, now),
     }
     return Conflict(message, code="no_hub_available", opens_at=opens_at.isoformat(), hub=hub.code)

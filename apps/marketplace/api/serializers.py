@@ -74,6 +74,12 @@ class MarketOrderInput(serializers.Serializer[Any]):
     items = MarketOrderItemInput(many=True)
     delivery_method = serializers.ChoiceField(choices=DeliveryMethod.choices, default=DeliveryMethod.PICKUP)
     address = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    lat = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, default="", help_text="Lintang titik antar (wajib untuk hub)"
+    )
+    lng = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, default="", help_text="Bujur titik antar (wajib untuk hub)"
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     payment_method = serializers.CharField(
         required=False,

@@ -190,6 +190,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             idempotency_key=key,
             delivery=data["delivery_method"],
             address=data["address"],
+            lat=data["lat"],
+            lng=data["lng"],
             note=data["note"],
             payment_method=data["payment_method"],
         )

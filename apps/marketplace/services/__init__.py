@@ -33,7 +33,17 @@ from .catalogue import (
     update_product,
     update_variant,
 )
-from .checkout import PlacementResult, hub_delivery_opens, place_and_pay, place_orders
+from .checkout import (
+    CheckoutQuote,
+    DeliveryQuote,
+    PlacementResult,
+    clean_delivery_point,
+    hub_delivery_opens,
+    place_and_pay,
+    place_orders,
+    quote_checkout,
+    quote_delivery,
+)
 from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku
 from .listing import queue_listing_sync
 from .orders import complete_delivered, expire_due_orders, next_sweep_at, pay_order, sync_payment, transition
@@ -41,6 +51,8 @@ from .reviews import add_review
 from .shops import create_hub, mark_verified, open_shop, shop_location, unmark_verified, update_shop
 
 __all__ = [
+    "CheckoutQuote",
+    "DeliveryQuote",
     "PlacementResult",
     "VariantSpec",
     "add_photo",
@@ -48,6 +60,7 @@ __all__ = [
     "add_to_cart",
     "add_variant",
     "apply_import",
+    "clean_delivery_point",
     "clean_opening_hours",
     "clean_point",
     "clean_price",
@@ -70,6 +83,8 @@ __all__ = [
     "place_orders",
     "preview_import",
     "queue_listing_sync",
+    "quote_checkout",
+    "quote_delivery",
     "release_reservations",
     "reserve_cart",
     "set_cart_quantity",

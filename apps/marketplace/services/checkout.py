@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -43,7 +44,7 @@ from .cart import (
     _variant_id,
     insufficient_stock,
 )
-from .inputs import _key, clean_quantity
+from .inputs import _key, clean_point, clean_quantity
 from .listing import queue_listing_sync
 from .orders import _order_url, pay_order
 from .shops import _ensure_payment_account
@@ -64,12 +65,109 @@ def hub_delivery_opens(now: datetime | None = None) -> datetime | None:
     return None if provider is None else provider.next_opening(now)
 
 
-def _delivery_fee(shop: Shop, method: str) -> int:
+@dataclass(frozen=True)
+class DeliveryQuote:
+    """One shop order's delivery: its fee and, for hub delivery, which hub and from when."""
+
+    shop: Shop
+    method: str
+    fee: int
+    hub_name: str = ""
+    starts_text: str = ""  # "" when delivery can start now, else "besok 07:00", ...
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    deliveries: list[DeliveryQuote]
+    goods: int
+
+    @property
+    def delivery(self) -> int:
+        return sum(q.fee for q in self.deliveries)
+
+    @property
+    def total(self) -> int:
+        return self.goods + self.delivery
+
+
+def clean_delivery_point(lat: Any, lng: Any) -> tuple[Decimal, Decimal] | None:
+    """The buyer's delivery map point, None when none was picked (422 when malformed)."""
+    if lat in (None, "") and lng in (None, ""):
+        return None
+    if lat in (None, "") or lng in (None, ""):
+        raise ValidationFailed(
+            _("Titik antar belum lengkap; pilih lagi di peta."), code="invalid_location", field="location"
+        )
+    try:
+        point = clean_point(lat, lng)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, code="invalid_location", field="location") from None
+    assert point[0] is not None and point[1] is not None
+    return point[0], point[1]
+
+
+def quote_delivery(
+    shop: Shop, method: str, point: tuple[Decimal, Decimal] | None, *, now: datetime | None = None
+) -> DeliveryQuote:
+    """The delivery fee of one shop's order: what checkout shows and exactly what
+    `place_orders` charges (both call this). Hub delivery is priced by the hub that serves
+    the point (apps.fulfillment via events.hub_quoter), from its next opening when closed now."""
     if method == DeliveryMethod.OWN:
-        return shop.own_delivery_fee
-    if method == DeliveryMethod.HUB:
-        return int(conf.get("HUB_DELIVERY_FEE"))
-    return 0
+        return DeliveryQuote(shop=shop, method=method, fee=shop.own_delivery_fee)
+    if method != DeliveryMethod.HUB:
+        return DeliveryQuote(shop=shop, method=method, fee=0)
+    now = now or timezone.now()
+    quoter = events.hub_quoter()
+    if quoter is None or hub_delivery_opens(now) is None:
+        # No hub opens within a week: never take (or charge) an order it cannot deliver.
+        raise ValidationFailed(
+            _("Saat ini tidak ada hub yang bisa mengantar; pilih cara kirim lain."),
+            code="hub_unavailable",
+            field="delivery",
+        )
+    if point is None:
+        raise ValidationFailed(
+            _("Pilih titik antar di peta (ketuk peta atau tekan “Gunakan lokasi saya”)."),
+            code="location_required",
+            field="location",
+        )
+    found = quoter(point[0], point[1], now)
+    return DeliveryQuote(
+        shop=shop, method=method, fee=found.fee, hub_name=found.hub_name, starts_text=found.starts_text
+    )
+
+
+def quote_checkout(
+    shops: Iterable[tuple[Shop, int]],
+    methods: Mapping[int, str],
+    lat: Any,
+    lng: Any,
+    *,
+    now: datetime | None = None,
+) -> CheckoutQuote:
+    """Checkout's price before ordering: each shop's (shop, goods subtotal) with the chosen
+    delivery method and the buyer's map point; the same fees `place_orders` will charge."""
+    point = clean_delivery_point(lat, lng)
+    now = now or timezone.now()
+    quotes: list[DeliveryQuote] = []
+    goods = 0
+    for shop, subtotal in shops:
+        method = _offered_method(shop, methods.get(shop.pk, ""))
+        quotes.append(quote_delivery(shop, method, point, now=now))
+        goods += subtotal
+    return CheckoutQuote(deliveries=quotes, goods=goods)
+
+
+def _offered_method(shop: Shop, method: str) -> str:
+    if method not in shop.delivery_methods():
+        raise ValidationFailed(
+            _("%(shop)s tidak melayani pengiriman “%(method)s”.") % {"shop": shop.name, "method": method},
+            code="delivery_not_offered",
+            shop=shop.pk,
+            choices=shop.delivery_methods(),
+            field="delivery",
+        )
+    return method
 
 
 def _clean_items(items: Iterable[Any]) -> dict[int, int]:
@@ -114,6 +212,9 @@ def place_orders(
     idempotency_key: str,
     delivery: str | Mapping[int, str] = DeliveryMethod.PICKUP,
     address: str = "",
+    lat: Any = None,
+    lng: Any = None,
+    expected_delivery_fee: int | None = None,
     note: str = "",
     payment_method: str = "",
     from_cart: bool = False,
@@ -123,7 +224,9 @@ def place_orders(
     `items`: (variant id, quantity) pairs or {"variant", "quantity"} dicts. `delivery`: one
     method for every shop, or {shop id: method}. The same `idempotency_key` with the same
     request returns the orders made the first time (`replayed`); with another request, 409.
-    Short stock: `insufficient_stock` (409) and nothing is written.
+    Short stock: `insufficient_stock` (409) and nothing is written. (lat, lng): the buyer's
+    delivery map point, required for hub delivery, which it prices (`quote_delivery`);
+    `expected_delivery_fee`: the total fee checkout showed, 409 if it no longer holds.
     """
     key = _key(idempotency_key)
     wanted = _clean_items(items)
@@ -132,8 +235,14 @@ def place_orders(
     if payment_method and payment_method not in payment_methods.METHODS:
         payment_methods.get(payment_method)  # raises the payments app's 422
     delivery_param: Any = delivery if isinstance(delivery, str) else {str(k): v for k, v in delivery.items()}
+    point = clean_delivery_point(lat, lng)
     fingerprint = _fingerprint(
-        items=sorted(wanted.items()), delivery=delivery_param, address=address, note=note, payment=payment_method
+        items=sorted(wanted.items()),
+        delivery=delivery_param,
+        address=address,
+        point=[str(p) for p in point] if point else None,
+        note=note,
+        payment=payment_method,
     )
 
     existing = Placement.objects.filter(key=key).first()
@@ -149,30 +258,27 @@ def place_orders(
     shops: dict[int, Shop] = {}
     for variant in variants.values():
         shops[variant.shop_id] = variant.shop
+    now = timezone.now()
     methods_by_shop: dict[int, str] = {}
+    fees: dict[int, DeliveryQuote] = {}
     for shop_id, shop in shops.items():
-        method = delivery if isinstance(delivery, str) else delivery.get(shop_id, "")
-        if method not in shop.delivery_methods():
-            raise ValidationFailed(
-                _("%(shop)s tidak melayani pengiriman “%(method)s”.") % {"shop": shop.name, "method": method},
-                code="delivery_not_offered",
-                shop=shop_id,
-                choices=shop.delivery_methods(),
-            )
+        method = _offered_method(shop, delivery if isinstance(delivery, str) else delivery.get(shop_id, ""))
         if method != DeliveryMethod.PICKUP and not address:
             raise ValidationFailed(_("Alamat kirim wajib diisi."), code="address_required", field="address")
         methods_by_shop[shop_id] = method
-    if DeliveryMethod.HUB in methods_by_shop.values() and hub_delivery_opens() is None:
-        # No hub opens within a week: never take (or charge) an order it cannot deliver.
-        raise ValidationFailed(
-            _("Saat ini tidak ada hub yang bisa mengantar; pilih cara kirim lain."),
-            code="hub_unavailable",
+        fees[shop_id] = quote_delivery(shop, method, point, now=now)
+    charged = sum(q.fee for q in fees.values())
+    if expected_delivery_fee is not None and int(expected_delivery_fee) != charged:
+        # The buyer agreed to the quoted fee; a changed price is shown again, never charged silently.
+        raise Conflict(
+            _("Ongkos kirim berubah menjadi %(fee)s; periksa lalu pesan lagi.") % {"fee": rupiah(charged)},
+            code="delivery_fee_changed",
             field="delivery",
+            delivery_fee=charged,
         )
 
     # Write the orders first, then take the stock locks: the rows stay locked until commit,
     # so only the allocation itself runs while other buyers of the same stock wait.
-    now = timezone.now()
     tenant = getattr(connection, "tenant", None)
     plan_name = str(getattr(tenant, "plan", "") or "")
     bps = conf.fee_bps(plan_name)
@@ -185,13 +291,16 @@ def place_orders(
         _ensure_payment_account(shop)
         shop_variants = sorted((v for v in variants.values() if v.shop_id == shop_id), key=lambda v: v.pk)
         subtotal = sum(v.price * wanted[v.pk] for v in shop_variants)
-        fee = _delivery_fee(shop, methods_by_shop[shop_id])
+        fee = fees[shop_id].fee
+        has_point = point is not None and methods_by_shop[shop_id] != DeliveryMethod.PICKUP
         order = Order(
             placement=placement,
             buyer=buyer,
             shop=shop,
             delivery_method=methods_by_shop[shop_id],
             delivery_address=address,
+            delivery_lat=point[0] if has_point and point else None,
+            delivery_lng=point[1] if has_point and point else None,
             note=note,
             payment_method=payment_method,
             subtotal=subtotal,
@@ -278,6 +387,9 @@ def place_and_pay(
     payment_method: str,
     delivery: str | Mapping[int, str] = DeliveryMethod.PICKUP,
     address: str = "",
+    lat: Any = None,
+    lng: Any = None,
+    expected_delivery_fee: int | None = None,
     note: str = "",
     from_cart: bool = False,
 ) -> PlacementResult:
@@ -290,6 +402,9 @@ def place_and_pay(
         idempotency_key=idempotency_key,
         delivery=delivery,
         address=address,
+        lat=lat,
+        lng=lng,
+        expected_delivery_fee=expected_delivery_fee,
         note=note,
         payment_method=payment_method,
         from_cart=from_cart,

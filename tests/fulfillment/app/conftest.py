@@ -84,6 +84,8 @@ def packed_order(world: World, buyer: User | None = None, quantity: int = 1) -> 
         idempotency_key=f"t-{uuid.uuid4().hex}",
         delivery="hub",
         address="Jl. Mojorejo Gg. II No. 3",
+        lat=BUYER_POINT[0],
+        lng=BUYER_POINT[1],
     ).orders[0]
     market.pay_order(order, "cod", payer=buyer, idempotency_key=f"pay-{uuid.uuid4().hex}")
     order = market.transition(order, "accept", actor=world.sri)

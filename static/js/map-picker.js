@@ -1,0 +1,97 @@
+// The one map point picker (templates/includes/map_picker.html): tap the map or drag the marker
+// to set the point, or "Gunakan lokasi saya" (navigator.geolocation). The point goes into the
+// hidden lat/lng inputs named by data-lat-input / data-lng-input, a change event bubbles from
+// the lat input (so HTMX forms can react, e.g. checkout's delivery fee quote), and the picked
+// point is also said in words (data-map-picked), which stays useful when the tiles or the
+// whole map cannot load: GPS still fills the point without a map.
+(function () {
+  "use strict";
+
+  function text(el, key, fallback) { return (el && el.dataset[key]) || fallback; }
+
+  function setup(box) {
+    var el = box.querySelector("[data-map-picker]");
+    if (!el || el.getAttribute("data-ready")) { return; }
+    el.setAttribute("data-ready", "1");
+    var latInput = document.getElementById(el.dataset.latInput);
+    var lngInput = document.getElementById(el.dataset.lngInput);
+    if (!latInput || !lngInput) { return; }
+    var shown = box.querySelector("[data-map-picked]");
+    var gps = box.querySelector("[data-map-gps]");
+    var clear = box.querySelector("[data-map-clear]");
+    var status = box.querySelector("[data-map-status]");
+    var map = null;
+    var marker = null;
+
+    function say(message) { if (status) { status.textContent = message || ""; } }
+
+    function write(lat, lng, quiet) {
+      latInput.value = lat === null ? "" : lat.toFixed(6);
+      lngInput.value = lng === null ? "" : lng.toFixed(6);
+      if (shown) { shown.textContent = lat === null ? "—" : latInput.value + ", " + lngInput.value; }
+      box.setAttribute("data-picked", lat === null ? "" : "1");
+      var error = box.querySelector("[data-map-error]");
+      if (error && lat !== null) { error.hidden = true; }  // the refusal was about the previous (or missing) point; the quote re-checks the new one
+      if (!quiet) { latInput.dispatchEvent(new Event("change", { bubbles: true })); }
+    }
+
+    function place(lat, lng, quiet) {
+      write(lat, lng, quiet);
+      if (!map) { return; }
+      var latlng = L.latLng(lat, lng);
+      if (marker) { marker.setLatLng(latlng); return; }
+      marker = L.marker(latlng, { draggable: true, keyboard: true, title: text(el, "markerTitle", "Titik") }).addTo(map);
+      marker.on("dragend", function (e) { var p = e.target.getLatLng(); write(p.lat, p.lng, false); });
+    }
+
+    var centre = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+    if (isNaN(centre[0]) || isNaN(centre[1])) { centre = [-7.63, 111.52]; }
+    var start = null;
+    if (latInput.value && lngInput.value) { start = [parseFloat(latInput.value), parseFloat(lngInput.value)]; }
+
+    if (typeof L !== "undefined") {
+      map = L.map(el).setView(start || centre, start ? 17 : parseInt(el.dataset.zoom || "16", 10));
+      if (window.KotaKitaBasemap) { window.KotaKitaBasemap.add(map, el); }
+      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, false); });
+    } else {
+      el.hidden = true;  // no map library: the words and the GPS button still work
+      var note = box.querySelector("[data-map-nomap]");
+      if (note) { note.hidden = false; }
+    }
+    if (start) { place(start[0], start[1], true); }
+
+    if (gps && navigator.geolocation) {
+      gps.hidden = false;
+      gps.addEventListener("click", function () {
+        say(text(gps, "busy", "Mencari lokasi…"));
+        navigator.geolocation.getCurrentPosition(
+          function (p) {
+            say("");
+            place(p.coords.latitude, p.coords.longitude, false);
+            if (map) { map.setView([p.coords.latitude, p.coords.longitude], 17); }
+          },
+          function () { say(text(gps, "failed", "Lokasi tidak bisa dibaca; ketuk peta.")); },
+          { enableHighAccuracy: true, timeout: 10000 }
+        );
+      });
+    }
+    if (clear) {
+      clear.addEventListener("click", function () {
+        if (marker && map) { map.removeLayer(marker); }
+        marker = null;
+        write(null, null, false);
+      });
+    }
+  }
+
+  function init(root) {
+    (root || document).querySelectorAll("[data-map-picker-box]").forEach(setup);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+  window.KotaKitaMapPicker = { init: init };
+})();
