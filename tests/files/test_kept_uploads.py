@@ -99,7 +99,7 @@ def test_another_users_token_is_refused(tenant_a: Tenant) -> None:
 def test_another_tenants_token_is_refused(tenant_a: Tenant, tenant_b: Tenant) -> None:
     with tenant_a:
         sri = _user("kept-tenant")
-        _form, kept, token = _fail_with_photo(sri)
+        _form, _kept, token = _fail_with_photo(sri)
     with tenant_b:
         # Even someone with the same id in tenant B gets nothing: the token names A's schema,
         # and A's file is not under B's prefix anyway.
@@ -123,7 +123,8 @@ def test_anonymous_and_invalid_files_get_the_hint(tenant_a: Tenant) -> None:
         def refuse(upload: Any) -> None:
             raise ValidationFailed("Foto harus JPEG atau PNG.", field="photo")
 
-        form = PhotoForm({"title": ""}, MultiValueDict({"photo": [SimpleUploadedFile("a.txt", b"hello", "text/plain")]}))
+        text = SimpleUploadedFile("a.txt", b"hello", "text/plain")
+        form = PhotoForm({"title": ""}, MultiValueDict({"photo": [text]}))
         kept = KeptUploads(_request(sri), form, checks={"photo": refuse})
         assert not form.is_valid()
         kept.keep()
@@ -150,10 +151,10 @@ def test_expired_tokens_refused_and_files_purged(tenant_a: Tenant, settings: Any
         start = datetime.now(UTC)
         with time_machine.travel(start, tick=False):
             _form, _kept, token = _fail_with_photo(sri)
-            _form2, kept2, _token2 = _fail_with_photo(sri)
+            _form2, _kept2, _token2 = _fail_with_photo(sri)
         later = start + timedelta(hours=2)
         with time_machine.travel(later, tick=False):
-            form, kept = _resubmit(sri, token)
+            form, _kept = _resubmit(sri, token)
             assert form.is_valid() and form.cleaned_data["photo"] is None
             # Nothing old enough is deleted before its time; everything expired is.
             assert purge_expired(start) == 0

@@ -55,9 +55,7 @@ def test_seed_is_complete_and_idempotent(
         orders = Order.objects.filter(buyer=joko)
         assert orders.count() == 5
         # Three completed; Bu Sri's seller home has a new order and an accepted one waiting.
-        assert sorted(o.status for o in orders) == sorted(
-            [Status.COMPLETED] * 3 + [Status.COD, Status.ACCEPTED]
-        )
+        assert sorted(o.status for o in orders) == sorted([Status.COMPLETED] * 3 + [Status.COD, Status.ACCEPTED])
         assert Review.objects.filter(buyer=joko).count() >= 3
         assert "Keripik tempe" in [p.name for p in selectors.search_products("kripik tempe")]
         brem = Product.objects.get(name="Brem Madiun")

@@ -39,13 +39,14 @@ def test_new_order_row(market: Market, tenant_a: Tenant) -> None:
     (row,) = context["rows"]
     assert row.order == order and row.buyer == "Joko"  # the first name only
     assert row.items == ["Nasi pecel × 2", "Keripik tempe × 1"]
-    assert row.payment_method == "Bayar tunai saat barang diterima" and row.payment_status == "Bayar tunai saat diterima"
+    assert row.payment_method == "Bayar tunai saat barang diterima"
+    assert row.payment_status == "Bayar tunai saat diterima"
     assert row.delivery == str(DeliveryMethod.PICKUP.label)
     assert [a for a, _label, _s in row.actions] == ["accept"] and row.may_reject
     when = timezone.localtime(order.created_at)
     assert f"{when.day} " in html and when.strftime("%H:%M") in html
     assert "Santoso" not in html  # not the buyer's full name
-    counts = dict((t.slug, n) for t, n in context["tabs"])
+    counts = {t.slug: n for t, n in context["tabs"]}
     assert counts == {"baru": 1, "kirim": 0, "dikirim": 0, "selesai": 0, "batal": 0}
 
 
