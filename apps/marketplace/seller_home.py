@@ -103,7 +103,8 @@ def _payment(order: Order) -> tuple[str, bool]:
         return str(_("Belum dibayar")), False
     if request.status == request.Status.PAID:
         return str(_("Lunas")), True
-    if request.status == request.Status.OPEN:
+    if request.status in (request.Status.OPEN, request.Status.AWAITING_CASH):
+        # Cash on delivery says so in the method already: here only whether it is paid.
         return str(_("Belum dibayar")), False
     return str(request.get_status_display()), False
 

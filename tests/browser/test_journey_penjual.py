@@ -109,6 +109,7 @@ def test_penjual(market: tuple[Shop, Order], tenants: TenantSet, server: LiveSer
         "Foto sudah dipilih: pecel-lele.jpg (tidak perlu memilih lagi)"
     )
     _fits_the_phone(page)
+    page.get_by_test_id("kept-photo").scroll_into_view_if_needed()
     journey.step("harga lupa diisi foto tetap ada")
     page.get_by_test_id("product-form").locator("input[name=price]").fill("15.000")
     page.get_by_test_id("save-product").click()
@@ -129,7 +130,7 @@ def test_penjual(market: tuple[Shop, Order], tenants: TenantSet, server: LiveSer
     expect(row.get_by_test_id("order-buyer")).to_have_text("Joko")
     expect(row.get_by_test_id("order-items")).to_have_text("Nasi pecel × 2")
     expect(row.get_by_test_id("order-total")).to_have_text("Rp24.000")
-    expect(row.get_by_test_id("order-payment")).to_contain_text("Bayar tunai saat barang diterima")
+    expect(row.get_by_test_id("order-payment")).to_have_text("Bayar tunai saat barang diterima · Belum dibayar")
     _fits_the_phone(page)
     journey.step("beranda penjual pesanan baru", full_page=True)
 

@@ -56,6 +56,12 @@ def _resubmit(user: Any, token: str, **extra: str) -> tuple[PhotoForm, KeptUploa
     return form, KeptUploads(_request(user), form)
 
 
+def _refused(form: PhotoForm) -> None:
+    assert not form.is_valid()
+    assert form.errors["photo"] == ["Foto yang dipilih tadi sudah tidak tersimpan. Pilih ulang foto."]
+    assert "Pilih ulang foto" in str(form["photo"]) and TOKEN_SUFFIX not in str(form["photo"])
+
+
 def test_kept_on_error_and_used_on_success(tenant_a: Tenant) -> None:
     with tenant_a:
         sri = _user("kept-sri")
@@ -71,9 +77,10 @@ def test_kept_on_error_and_used_on_success(tenant_a: Tenant) -> None:
         assert f"/private/{tenant_a.schema_name}/kept/" in private_storage().path(key)
         kept.used()
         assert not private_storage().exists(key)
-        # Used once: the same token finds nothing any more.
+        # Used once: the same token finds nothing any more, and the form says so rather than
+        # saving without the photo she believes is chosen.
         late, _ = _resubmit(sri, token)
-        assert late.is_valid() and late.cleaned_data["photo"] is None
+        _refused(late)
 
 
 def test_removed_on_request(tenant_a: Tenant) -> None:
@@ -89,11 +96,16 @@ def test_another_users_token_is_refused(tenant_a: Tenant) -> None:
         sri, joko = _user("kept-owner"), _user("kept-other")
         _form, _kept, token = _fail_with_photo(sri)
         form, kept = _resubmit(joko, token)
-        assert form.is_valid() and form.cleaned_data["photo"] is None and not kept.restored
+        _refused(form)
+        assert not kept.restored
         # Nor anonymous, nor a forged or altered token.
         for user, bad in ((SimpleNamespace(pk=None, is_authenticated=False), token), (sri, token[:-2] + "xx")):
             form, kept = _resubmit(user, bad)
-            assert form.is_valid() and form.cleaned_data["photo"] is None
+            _refused(form)
+            assert not kept.restored
+        # Bu Sri herself still can.
+        form, kept = _resubmit(sri, token)
+        assert form.is_valid() and form.cleaned_data["photo"].read() == PNG
 
 
 def test_another_tenants_token_is_refused(tenant_a: Tenant, tenant_b: Tenant) -> None:
@@ -105,7 +117,8 @@ def test_another_tenants_token_is_refused(tenant_a: Tenant, tenant_b: Tenant) ->
         # and A's file is not under B's prefix anyway.
         same_id = SimpleNamespace(pk=sri.pk, is_authenticated=True)
         form, kept_b = _resubmit(same_id, token)
-        assert form.is_valid() and form.cleaned_data["photo"] is None and not kept_b.restored
+        _refused(form)
+        assert not kept_b.restored
 
 
 def test_anonymous_and_invalid_files_get_the_hint(tenant_a: Tenant) -> None:
@@ -155,7 +168,7 @@ def test_expired_tokens_refused_and_files_purged(tenant_a: Tenant, settings: Any
         later = start + timedelta(hours=2)
         with time_machine.travel(later, tick=False):
             form, _kept = _resubmit(sri, token)
-            assert form.is_valid() and form.cleaned_data["photo"] is None
+            _refused(form)
             # Nothing old enough is deleted before its time; everything expired is.
             assert purge_expired(start) == 0
             assert purge_expired(later) == 2

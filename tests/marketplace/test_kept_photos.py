@@ -78,12 +78,20 @@ def test_another_seller_cannot_use_the_token(market: Market, tenant_a: Tenant) -
     )
     token = _token(first.content.decode())
     yati = signed_in(tenant_a, market.yati)
-    saved = yati.post(
+    refused = yati.post(
         f"/pasar/toko/{market.oleh.slug}/produk/baru/",
         {"name": "Jenang", "sku": "JNG-Y", "price": "9000", "stock": "1", "photo__kept": token},
     )
+    html = refused.content.decode()
+    assert refused.status_code == 422 and "Foto yang dipilih tadi sudah tidak tersimpan" in html
+    assert not Product.objects.filter(shop=market.oleh, name="Jenang").exists()
+    # Bu Sri's kept photo is still hers to use.
+    saved = sri.post(
+        f"/pasar/toko/{market.pecel.slug}/produk/baru/",
+        {"name": "Tempe", "sku": "TMP-Y", "price": "5000", "stock": "1", "photo__kept": token},
+    )
     assert saved.status_code == 302
-    assert Product.objects.get(shop=market.oleh, name="Jenang").photos.count() == 0
+    assert Product.objects.get(shop=market.pecel, name="Tempe").photos.count() == 1
 
 
 def test_shop_photo_kept(market: Market, tenant_a: Tenant) -> None:

@@ -40,7 +40,7 @@ def test_new_order_row(market: Market, tenant_a: Tenant) -> None:
     assert row.order == order and row.buyer == "Joko"  # the first name only
     assert row.items == ["Nasi pecel × 2", "Keripik tempe × 1"]
     assert row.payment_method == "Bayar tunai saat barang diterima"
-    assert row.payment_status == "Bayar tunai saat diterima"
+    assert row.payment_status == "Belum dibayar" and not row.paid
     assert row.delivery == str(DeliveryMethod.PICKUP.label)
     assert [a for a, _label, _s in row.actions] == ["accept"] and row.may_reject
     when = timezone.localtime(order.created_at)

@@ -24,10 +24,13 @@ itself (and carries the token); `{% kept_file_remove field %}` (files_tags) adds
 checkbox outside the field's label. A file that cannot be kept (refused by its check, anonymous
 user) shows "Pilih ulang foto — file tidak tersimpan karena formulir belum lengkap".
 
-A token from another user, another tenant or another field, a forged or expired one, is
-ignored (the field is simply empty). Kept files live `KOTAKITA_KEPT_UPLOAD_SECONDS` (1 hour):
-every `keep()` deletes the schema's expired ones (files are only ever created there, so the
-store stays bounded); `purge_expired()` can also be called on its own.
+A token from another user, another tenant or another field, a forged or expired one, brings
+nothing back: the field says "Foto yang dipilih tadi sudah tidak tersimpan. Pilih ulang foto."
+(so nothing is saved without the photo the person believes is chosen).
+
+Kept files live `KOTAKITA_KEPT_UPLOAD_SECONDS` (1 hour, from when first kept): every `keep()`
+deletes the schema's expired ones (files are only ever created there, so the store stays
+bounded); `purge_expired()` can also be called on its own.
 """
 
 from __future__ import annotations
@@ -148,7 +151,9 @@ class KeptUploads:
             widget.is_required = field.widget.is_required
             field.widget = widget
             self.widgets[name] = widget
-        self.restored: dict[str, tuple[str, str]] = {}  # field -> (storage key, shown name)
+        # field -> (storage key, shown name, token): the token is handed back unchanged, so a
+        # file's lifetime counts from when it was first kept (purge_expired relies on it).
+        self.restored: dict[str, tuple[str, str, str]] = {}
         if form.is_bound:
             self._restore()
 
@@ -165,6 +170,10 @@ class KeptUploads:
                 continue
             found = self._open(str(token), name)
             if found is None:
+                if not files.get(html_name) and not self.form.data.get(html_name + REMOVE_SUFFIX):
+                    # The form said "already chosen" but the file is gone (expired, or not
+                    # this person's): saving without it silently would lose the photo.
+                    self._refuse_missing(name)
                 continue
             key, shown = found
             if self.form.data.get(html_name + REMOVE_SUFFIX) or files.get(html_name):
@@ -174,10 +183,26 @@ class KeptUploads:
             with private_storage().open(key, "rb") as stored:
                 content = stored.read()
             files[html_name] = SimpleUploadedFile(shown, content)
-            self.restored[name] = (key, shown)
+            self.restored[name] = (key, shown, str(token))
             changed = True
         if changed:
             self.form.files = files
+
+    def _refuse_missing(self, name: str) -> None:
+        field = self.form.fields[name]
+        message = _("%(noun)s yang dipilih tadi sudah tidak tersimpan. Pilih ulang %(noun_lower)s.") % {
+            "noun": self.widgets[name].noun,
+            "noun_lower": self.widgets[name].noun.lower(),
+        }
+        original: Callable[..., Any] = field.clean
+
+        def clean(value: Any, initial: Any = None) -> Any:
+            if not value:
+                raise forms.ValidationError(message, code="kept_file_missing")
+            return original(value, initial)
+
+        field.clean = clean  # type: ignore[method-assign]
+        self.widgets[name].lost = True
 
     def _open(self, token: str, name: str) -> tuple[str, str] | None:
         """(storage key, shown name) of a token this user, tenant and field may use, or None."""
@@ -205,12 +230,12 @@ class KeptUploads:
         for name, widget in self.widgets.items():
             html_name = self.form.add_prefix(name)
             if name in self.restored:
-                key, shown = self.restored[name]
+                key, shown, token = self.restored[name]
                 if name == blamed or name in self.form.errors:
                     private_storage().delete(key)
                     widget.lost = True
                 else:
-                    widget.kept = Kept(self._token(key, shown, name), shown)
+                    widget.kept = Kept(token, shown)
                 continue
             upload = self.form.files.get(html_name)
             if not isinstance(upload, UploadedFile):
@@ -246,7 +271,7 @@ class KeptUploads:
 
     def used(self) -> None:
         """Success: the restored files were saved by the service; delete the kept copies."""
-        for key, _shown in self.restored.values():
+        for key, _shown, _token in self.restored.values():
             private_storage().delete(key)
         self.restored = {}
 
