@@ -134,6 +134,12 @@ def test_penjual(market: tuple[Shop, Order], tenants: TenantSet, server: LiveSer
     _fits_the_phone(page)
     journey.step("beranda penjual pesanan baru", full_page=True)
 
+    # "Tolak" asks for a reason the buyer will see; she looks, and accepts instead.
+    reject = row.get_by_test_id("row-reject")
+    reject.locator("summary").click()
+    expect(reject.get_by_label("Stok habis")).to_be_visible()
+    journey.step("tolak minta alasan", full_page=True)
+    reject.locator("summary").click()
     row.get_by_test_id("row-accept").click()
     expect(page.locator("article.message[role=status]")).to_contain_text(f"Pesanan {order.number} diterima")
     expect(page.get_by_test_id("tab-kirim")).to_contain_text("1")
