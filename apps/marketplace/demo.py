@@ -1,7 +1,8 @@
 """Pasar UMKM demo for each kelurahan: Bu Sri's "Pecel Madiun Bu Sri" with its products, a
 second shop (Bu Yati's oleh-oleh, a neighbour in RT 02/RW 01) so carts span shops, and Pak
 Joko's completed orders (one paid from his KotaKitaPay wallet, one cash on delivery across
-both shops) with reviews. Idempotent: fixed SKUs and idempotency keys, nothing is made twice.
+both shops) with reviews, and two of his orders still open in Bu Sri's seller home (one new,
+one accepted). Idempotent: fixed SKUs and idempotency keys, nothing is made twice.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ def seed(tenant: Tenant) -> None:
             _review(order, joko, 5, "Enak!", line_id=line.pk)
     for order in second:
         _review(order, joko, 4, "Oleh-olehnya rapi, cocok buat keluarga.")
+    # Bu Sri's seller home (/pasar/toko/<slug>/pesanan/) has work waiting: a new order to accept
+    # or reject, and an accepted one to pack and send.
+    _open_order(joko, [("PCL-NASI-2", 2), ("PCL-RMP-KCG", 1)], key="demo:pak-joko:pasar-baru", steps=())
+    _open_order(joko, [("PCL-SMB-500", 1)], key="demo:pak-joko:pasar-kirim", steps=("accept",))
     feed.resync_all()
 
 
@@ -200,6 +205,20 @@ def _completed_order(buyer: User, items: list[tuple[str, int]], *, key: str, pay
         if order.status == lifecycle.Status.DELIVERED:
             services.transition(order, "complete", actor=buyer)
     return list(Order.objects.filter(placement=result.placement).order_by("pk"))
+
+
+def _open_order(buyer: User, items: list[tuple[str, int]], *, key: str, steps: tuple[str, ...]) -> None:
+    """An order still in progress, cash on delivery, taken by its shop through `steps`."""
+    if Placement.objects.filter(key=key).exists():
+        return
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[sku for sku, _n in items])}
+    wanted = [(variants[sku].pk, n) for sku, n in items if sku in variants]
+    result = services.place_and_pay(
+        buyer, wanted, idempotency_key=key, payment_method="cod", delivery="own", address="Jl. Mojorejo Gg. II No. 3"
+    )
+    for order in result.orders:
+        for action in steps:
+            services.transition(order, action, actor=order.shop.owner)
 
 
 def _possible(order: Order) -> set[str]:

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import checkout_views, views
+from . import checkout_views, seller_views, views
 
 app_name = "marketplace"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -14,7 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("toko/<slug:slug>/", views.shop_page, name="shop"),
     path("toko/<slug:slug>/ubah/", views.shop_edit, name="shop_edit"),
     path("toko/<slug:slug>/produk/baru/", views.product_new, name="product_new"),
-    path("toko/<slug:slug>/pesanan/", views.shop_orders, name="shop_orders"),
+    path("toko/<slug:slug>/pesanan/", seller_views.shop_orders, name="shop_orders"),
+    path("toko/<slug:slug>/pesanan/<uuid:public_id>/aksi/", seller_views.shop_order_action, name="shop_order_action"),
     path("toko/<slug:slug>/impor/", views.import_upload, name="import"),
     path("toko/<slug:slug>/impor/<uuid:batch>/", views.import_preview, name="import_preview"),
     path("toko/<slug:slug>/ekspor/<str:what>.<str:fmt>", views.export, name="export"),

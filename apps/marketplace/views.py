@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.core.files.kept import KeptUploads
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
 from apps.discovery import selectors as discovery
 from apps.payments import methods as payment_methods
@@ -47,6 +48,7 @@ from .forms import (
     VariantForm,
 )
 from .models import CartItem, ImportBatch, Order, Product, Shop, Stock, Variant
+from .services.inputs import check_photo
 
 
 def qr_svg(payload: str, *, label: str = "") -> SafeString:
@@ -169,19 +171,23 @@ def my_shops(request: HttpRequest) -> HttpResponse:
 def shop_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ShopForm(request.POST or None, request.FILES or None, initial={"offers_pickup": True})
+    kept = KeptUploads(request, form, checks={"photo": check_photo})
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                shop = services.open_shop(user, photo=request.FILES.get("photo"), **form.service_kwargs())
+                shop = services.open_shop(user, photo=form.cleaned_data["photo"], **form.service_kwargs())
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
                 status = exc.status_code
+                kept.keep(exc)
             else:
+                kept.used()
                 messages.success(request, _("Toko %(name)s sudah dibuka.") % {"name": shop.name})
                 return redirect("marketplace:shop", slug=shop.slug)
         else:
             status = 422
+            kept.keep()
     return render(request, "marketplace/shop_form.html", {"form": form, "editing": False}, status=status)
 
 
@@ -190,19 +196,23 @@ def shop_new(request: HttpRequest) -> HttpResponse:
 def shop_edit(request: HttpRequest, slug: str) -> HttpResponse:
     shop = _own_shop(request, slug)
     form = ShopForm(request.POST or None, request.FILES or None, initial=ShopForm.initial_for(shop))
+    kept = KeptUploads(request, form, checks={"photo": check_photo})
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.update_shop(shop, _user(request), photo=request.FILES.get("photo"), **form.service_kwargs())
+                services.update_shop(shop, _user(request), photo=form.cleaned_data["photo"], **form.service_kwargs())
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
                 status = exc.status_code
+                kept.keep(exc)
             else:
+                kept.used()
                 messages.success(request, _("Toko disimpan."))
                 return redirect("marketplace:shop", slug=shop.slug)
         else:
             status = 422
+            kept.keep()
     return render(request, "marketplace/shop_form.html", {"form": form, "editing": True, "shop": shop}, status=status)
 
 
@@ -211,6 +221,7 @@ def shop_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def product_new(request: HttpRequest, slug: str) -> HttpResponse:
     shop = _own_shop(request, slug)
     form = ProductForm(request.POST or None, request.FILES or None)
+    kept = KeptUploads(request, form, checks={"photo": check_photo})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -227,16 +238,19 @@ def product_new(request: HttpRequest, slug: str) -> HttpResponse:
                             sku=data["sku"], name=data["variant_name"], price=data["price"], stock=data["stock"]
                         )
                     ],
-                    photo=request.FILES.get("photo"),
+                    photo=data["photo"],
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
                 status = exc.status_code
+                kept.keep(exc)
             else:
+                kept.used()
                 messages.success(request, _("Produk %(name)s ditambahkan.") % {"name": product.name})
                 return redirect("marketplace:product", pk=product.pk)
         else:
             status = 422
+            kept.keep()
     return render(request, "marketplace/product_form.html", {"form": form, "shop": shop}, status=status)
 
 
@@ -320,20 +334,6 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "marketplace/product_edit.html",
         {"product": product, "form": form, "variant_form": variant_form, "rows": rows},
         status=status,
-    )
-
-
-@login_required
-def shop_orders(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _own_shop(request, slug)
-    status = request.GET.get("status", "")
-    orders = Order.objects.filter(shop=shop).select_related("buyer").order_by("-created_at", "-id")
-    if status in lifecycle.Status.values:
-        orders = orders.filter(status=status)
-    return render(
-        request,
-        "marketplace/shop_orders.html",
-        {"shop": shop, "orders": orders[:200], "status": status, "statuses": lifecycle.Status.choices},
     )
 
 

@@ -161,3 +161,9 @@ def _photo(upload: UploadedFile[Any]) -> tuple[str, str]:
 
 def _key(value: Any) -> str:
     return payments.clean_key(value)
+
+
+def check_photo(upload: UploadedFile[Any]) -> None:
+    """The photo check the shop and product writes run, for a form that keeps a chosen photo
+    across its validation errors (apps.core.files.kept): a photo refused here is not kept."""
+    _photo(upload)
