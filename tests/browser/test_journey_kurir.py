@@ -176,9 +176,9 @@ def test_kurir(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jo
     page.goto(server.url(host, "/antar/kurir/"))
     drop = page.get_by_test_id("stop-2")
     assert scene.cod in page.get_by_test_id(f"cod-{scene.code}").inner_text()
-    call = page.get_by_role("link", name=f"Telepon {BUYER_NAME}")
+    call = page.get_by_role("button", name=f"Telepon {BUYER_NAME}")
     assert call.get_attribute("href") == "tel:+6281234567890"
-    assert page.get_by_role("link", name=f"WhatsApp ke {BUYER_NAME}").get_attribute("href") == (
+    assert page.get_by_role("button", name=f"WhatsApp ke {BUYER_NAME}").get_attribute("href") == (
         "https://wa.me/6281234567890"
     )
     assert "Nasi pecel × 2" in drop.inner_text() and ADDRESS in drop.inner_text()
@@ -196,8 +196,7 @@ def test_kurir(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jo
     page.get_by_test_id(f"otp-{scene.code}").fill(scene.otp)
     page.get_by_test_id(f"deliver-{scene.code}").click()
     page.wait_for_load_state("networkidle")
-    alert = page.get_by_role("alert").filter(has_text="sudah saya terima")
-    alert.wait_for()
+    page.locator("article.message").filter(has_text="Terima uang tunai").wait_for()
     journey.step("lupa centang uang tunai")
 
     # Meanwhile a guest with the link follows the parcel (no sign-in).
@@ -207,7 +206,7 @@ def test_kurir(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jo
     assert "Dalam perjalanan" in guest.get_by_test_id("public-steps").inner_text()
     assert guest.get_by_test_id("public-hub").inner_text() == "Hub Mojorejo"
     assert guest.locator(".leaflet-container").count() == 1
-    assert guest.locator("path.leaflet-interactive").count() == 2  # the hub and the courier
+    assert guest.locator('path[stroke="#d62728"]').count() == 1  # the courier's red dot
     html = guest.content()
     for secret in (BUYER_NAME, "Sri Rahayu", "Andi Kurir", "0812", ADDRESS, scene.otp):
         assert secret not in html, secret
