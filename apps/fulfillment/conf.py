@@ -27,6 +27,10 @@ UNITS_PER_SLOT = 10  # consigned units one parcel slot of a hub holds (caps cons
 STALE_JOB_MINUTES = 10  # a routing job queued/running this long is queued again by the dispatcher
 OSRM_URL = ""  # an OSRM-compatible road-matrix server (e.g. http://osrm:5000); empty: haversine × detour
 OSRM_PROFILE = "driving"
+TRACKING_LINK_DAYS = 7  # a public tracking link stops working this many days after the delivery ended
+# Without a broker (eager Celery: `make run`) route in a thread of the web process rather than
+# inside the operator's request (config/settings/local.py turns it on; tests keep it off).
+ROUTING_IN_THREAD = False
 EXTERNAL_PROVIDER = "sandbox"  # external courier used when no local courier can serve
 
 # Hub delivery fee (rupiah), the same for checkout's quote and the order's charge (services/pricing.py):

@@ -24,7 +24,7 @@ from apps.marketplace.lifecycle import Status as OrderStatus
 from apps.marketplace.models import Order, Placement, Variant
 from apps.tenancy.models import Tenant
 
-from . import hours, services
+from . import hours, public_tracking, services
 from .models import Courier, Delivery, Hub, RouteStop
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ DROPS = [("0.0021", "-0.0015"), ("-0.0018", "0.0024"), ("0.0009", "0.0031")]
 # Enough of the open span left for the courier to ride all three drops comfortably.
 MIN_PLAN_SPAN = timedelta(hours=4)
 HUB_HOURS = ("07:00", "21:00")
+DEMO_BUYER_PHONE = "081234567890"
+# What a buyer writes for the courier (shown on the stop card).
+DEMO_NOTES = ("Pagar hijau, titip ke warung sebelah kalau kosong.", "", "Telepon dulu sebelum sampai.")
 
 
 class DemoSeedError(RuntimeError):
@@ -68,7 +71,7 @@ def seed(tenant: Tenant, *, now: datetime | None = None) -> str:
     day = timezone.localtime(start).date()
     deliveries = [_delivery(tenant, day, i, staff, start, end) for i in range(len(DROPS))]
     if any(d.status == Delivery.Status.PENDING for d in deliveries):
-        job = services.batch_now(hub, actor=staff, now=start)
+        job = services.batch_now(hub, actor=staff, now=start, queue=False)
         if job is None:
             raise DemoSeedError(f"{tenant.name}: pending demo deliveries but no batch was made")
         job = services.run_routing_job(job.pk, now=start)
@@ -77,7 +80,8 @@ def seed(tenant: Tenant, *, now: datetime | None = None) -> str:
     if not RouteStop.objects.filter(route__courier__user=andi, route__day=day).exists():
         raise DemoSeedError(f"{tenant.name}: the routed batch gave kurir-andi no stops on {day}")
     span_text = f"{timezone.localtime(start):%H:%M}-{timezone.localtime(end):%H:%M}"
-    return f"{tenant.name}: jadwal antar untuk {hours.day_label(day)}, {span_text}"
+    link = public_tracking.url_for(deliveries[0])
+    return f"{tenant.name}: jadwal antar untuk {hours.day_label(day)}, {span_text}; lacak tanpa masuk: {link}"
 
 
 def plan_span(hub: Hub, now: datetime) -> tuple[datetime, datetime]:
@@ -131,6 +135,9 @@ def _hub(tenant: Tenant, staff: User, operator: User) -> Hub:
 def _delivery(tenant: Tenant, day: date, index: int, staff: User, start: datetime, end: datetime) -> Delivery:
     key = f"demo:pak-joko:antar-{day:%Y%m%d}-{index + 1}"
     joko = _person("pak-joko")
+    if not joko.phone:  # the courier's stop card calls / WhatsApps the buyer (a demo number)
+        joko.phone = DEMO_BUYER_PHONE
+        joko.save(update_fields=["phone"])
     variant = Variant.objects.filter(sku="PCL-NASI-1").select_related("shop").first()
     if variant is None:
         raise DemoSeedError(f"{tenant.name}: Bu Sri's PCL-NASI-1 is missing; apps.marketplace.demo seeds it first")
@@ -147,6 +154,7 @@ def _delivery(tenant: Tenant, day: date, index: int, staff: User, start: datetim
             address=f"Jl. Mojorejo Gg. {index + 1} No. {3 + index}",
             lat=tenant.lat + Decimal(d_lat),  # the point Pak Joko picked on the checkout map
             lng=tenant.lng + Decimal(d_lng),
+            note=DEMO_NOTES[index % len(DEMO_NOTES)],
         )
         order = result.orders[0]
     else:

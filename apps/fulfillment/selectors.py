@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core import phones
 from apps.core.errors import NotFound
 from apps.core.geo import haversine_m
+from apps.marketplace.models import Order
 
 from . import conf
 from .models import Batch, Courier, Delivery, Hub, Route, RouteStop, RoutingJob
@@ -56,6 +58,47 @@ class StopView:
     delivery: Delivery
     nav_url: str
     geo_url: str
+    # What the courier needs at the door (problem 8 of issue 19): the cash to collect, how to
+    # reach the buyer and what is in the parcel.
+    cod_amount: int | None = None
+    tel_url: str = ""
+    wa_url: str = ""
+    items: list[tuple[str, int]] = field(default_factory=list)
+
+
+def cod_amount(order: Order) -> int | None:
+    """Cash the courier collects at the door: the order's total when the buyer pays on delivery."""
+    return int(order.total - order.refunded_amount) if order.payment_method == "cod" else None
+
+
+def contact_urls(raw_phone: str) -> tuple[str, str]:
+    """(tel: link, WhatsApp link) for a stored phone number in any Indonesian form (0812...,
+    62812..., +62 812...); ("", "") when it is not a valid number. wa.me wants the E.164
+    digits without the plus: 0812-3456-7890 -> https://wa.me/6281234567890."""
+    e164 = phones.to_e164(raw_phone)
+    if not e164:
+        return "", ""
+    return f"tel:{e164}", f"https://wa.me/{e164.removeprefix('+')}"
+
+
+def _stop_view(s: RouteStop) -> StopView:
+    order = s.delivery.order
+    dropoff = s.kind == RouteStop.Kind.DROPOFF
+    phone = order.buyer.phone if dropoff else order.shop.owner.phone
+    tel_url, wa_url = contact_urls(phone)
+    return StopView(
+        stop=s,
+        delivery=s.delivery,
+        nav_url=navigation_url(s.lat, s.lng),
+        geo_url=f"geo:{s.lat},{s.lng}?q={s.lat},{s.lng}",
+        cod_amount=cod_amount(order) if dropoff else None,
+        tel_url=tel_url,
+        wa_url=wa_url,
+        items=[
+            (f"{line.product_name} — {line.variant_name}" if line.variant_name else line.product_name, line.quantity)
+            for line in order.lines.all()
+        ],
+    )
 
 
 def navigation_url(lat: object, lng: object) -> str:
@@ -82,18 +125,18 @@ def courier_day(courier: Courier, day: date | None = None) -> list[StopView]:
     stops = (
         RouteStop.objects.filter(route__courier=courier, route__day=day)
         .exclude(delivery__status=Delivery.Status.CANCELLED)
-        .select_related("delivery", "delivery__order", "delivery__order__shop", "delivery__order__buyer", "route")
+        .select_related(
+            "delivery",
+            "delivery__order",
+            "delivery__order__shop",
+            "delivery__order__shop__owner",
+            "delivery__order__buyer",
+            "route",
+        )
+        .prefetch_related("delivery__order__lines")
         .order_by("route__starts_at", "route_id", "seq")
     )
-    return [
-        StopView(
-            stop=s,
-            delivery=s.delivery,
-            nav_url=navigation_url(s.lat, s.lng),
-            geo_url=f"geo:{s.lat},{s.lng}?q={s.lat},{s.lng}",
-        )
-        for s in stops
-    ]
+    return [_stop_view(s) for s in stops]
 
 
 def eta(delivery: Delivery, now: datetime | None = None) -> datetime | None:
@@ -134,6 +177,19 @@ def hub_board(hub: Hub, *, limit: int = 20) -> list[Batch]:
         .annotate(n=Count("deliveries"))
         .order_by("-cutoff_at")[:limit]
     )
+
+
+def job_percent(job: RoutingJob, now: datetime | None = None) -> int | None:
+    """How far a routing job is, for its progress bar: None while queued (nothing measured
+    yet), then the share of the solver's time budget used (the solver runs until its budget,
+    so elapsed time is its real progress), capped at 95 until the plan is written; 100 done."""
+    if job.status == RoutingJob.Status.SUCCEEDED:
+        return 100
+    if job.status != RoutingJob.Status.RUNNING or job.started_at is None:
+        return None
+    budget = float(conf.get("SOLVER_SECONDS")) + 1.0  # + building the problem and writing the plan
+    elapsed = ((now or timezone.now()) - job.started_at).total_seconds()
+    return max(1, min(95, round(100 * elapsed / budget)))
 
 
 def running_jobs() -> QuerySet[RoutingJob]:

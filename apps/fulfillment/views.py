@@ -91,7 +91,11 @@ def _act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                 messages.success(request, _("Barang sudah diambil."))
             elif action == "deliver":
                 services.mark_delivered(
-                    delivery, actor=user, otp=request.POST.get("otp", ""), photo=request.FILES.get("photo")
+                    delivery,
+                    actor=user,
+                    otp=request.POST.get("otp", ""),
+                    photo=request.FILES.get("photo"),
+                    cod_confirmed=request.POST.get("cod") == "1",
                 )
                 messages.success(request, _("Antaran selesai. Terima kasih!"))
             else:
@@ -101,7 +105,9 @@ def _act(request: HttpRequest, code: str, action: str) -> HttpResponse:
             messages.error(request, str(exc.message))
             status = exc.status_code
     if request.headers.get("HX-Request"):
-        return render(request, "fulfillment/_stops.html", _route_context(courier), status=status)
+        return render(
+            request, "fulfillment/_stops.html", {**_route_context(courier), "inline_messages": True}, status=status
+        )
     if status != 200:
         return render(request, "fulfillment/courier.html", _route_context(courier), status=status)
     return redirect("fulfillment:courier")
@@ -290,9 +296,10 @@ def hub_detail(request: HttpRequest, code: str) -> HttpResponse:
         else:
             if job is None:
                 messages.info(request, _("Tidak ada antaran yang menunggu."))
-            else:
-                messages.success(request, _("Batch ditutup; rute sedang dihitung."))
-            return redirect("fulfillment:hub", code=hub.code)
+                return redirect("fulfillment:hub", code=hub.code)
+            # The solve runs in the background: the operator follows it on the job's page.
+            messages.success(request, _("Batch ditutup; rute sedang dihitung."))
+            return redirect("fulfillment:job", pk=job.pk)
     day = timezone.localdate()
     routes = selectors.routes_of(hub, day)
     colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
@@ -321,14 +328,41 @@ def hub_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _job_or_404(pk: int) -> RoutingJob:
+    job = RoutingJob.objects.select_related("batch", "batch__hub").filter(pk=pk).first()
+    if job is None:
+        raise Http404(_("Tugas tidak ditemukan."))
+    return job
+
+
+def _render_job(request: HttpRequest, job: RoutingJob, status: int = 200) -> HttpResponse:
+    """The job's progress: the block HTMX polls, or the whole page on a plain visit."""
+    context = {"job": job, "percent": selectors.job_percent(job)}
+    template = "fulfillment/_job.html" if request.headers.get("HX-Request") else "fulfillment/job.html"
+    return render(request, template, context, status=status)
+
+
 @login_required
 @require_GET
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     _hub_person(request)
-    job = RoutingJob.objects.select_related("batch", "batch__hub").filter(pk=pk).first()
-    if job is None:
-        raise Http404(_("Tugas tidak ditemukan."))
-    return render(request, "fulfillment/_job.html", {"job": job})
+    return _render_job(request, _job_or_404(pk))
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a failed routing job again ("Coba lagi"); a job not failed is left as it is."""
+    user = _hub_person(request)
+    job = _job_or_404(pk)
+    try:
+        job = services.retry_routing_job(job, actor=user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return _render_job(request, job, status=exc.status_code)
+    if request.headers.get("HX-Request"):
+        return _render_job(request, job)
+    return redirect("fulfillment:job", pk=job.pk)
 
 
 def _parse_day(value: str | None, default: date) -> date:

@@ -12,3 +12,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "sandbox")
 # DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
 PERSONAL_DATA_DEV_KEYS = True
+
+# Fulfillment: with eager Celery (no broker), route batches in a thread of the web process so
+# closing a batch answers at once (apps/fulfillment/services/dispatch.py, queue_routing).
+FULFILLMENT_ROUTING_IN_THREAD = CELERY_TASK_ALWAYS_EAGER  # noqa: F405

@@ -156,6 +156,7 @@ def test_courier_delivers_and_buyer_sees_it_delivered(
     page.screenshot(path=str(results_dir(request.config) / "fulfillment-courier-phone.png"), full_page=True)
     page.get_by_test_id(f"pickup-{scene.code}").click()  # HTMX swaps the stop list
     page.get_by_text("Barang sudah diambil.").wait_for()
+    page.get_by_test_id(f"cod-received-{scene.code}").check()  # a COD order: the cash was received
     page.get_by_test_id(f"otp-{scene.code}").fill(scene.otp)
     page.get_by_test_id(f"deliver-{scene.code}").click()
     page.wait_for_load_state("networkidle")

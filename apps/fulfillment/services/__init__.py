@@ -38,6 +38,8 @@ from .dispatch import (
     gateway,
     matrix_provider,
     next_due,
+    queue_routing,
+    retry_routing_job,
     run_routing_job,
 )
 from .hubs import consign, create_hub, is_open
@@ -72,9 +74,11 @@ __all__ = [
     "next_cutoff",
     "next_due",
     "otp_for",
+    "queue_routing",
     "reason_label",
     "record_ping",
     "register_courier",
+    "retry_routing_job",
     "run_routing_job",
     "set_availability",
     "sync_external",

@@ -21,7 +21,7 @@ from apps.marketplace import services as market
 from apps.notifications.services import notify
 from apps.tenancy.due_work import Kind, schedule_due
 
-from .. import conf, solver
+from .. import conf, public_tracking, solver
 from ..models import (
     Delivery,
     DeliveryEvent,
@@ -144,8 +144,15 @@ def _otp_hash(code: str, otp: str) -> str:
     return hashlib.sha256(f"{code}:{otp}".encode()).hexdigest()
 
 
+# Announcements of a parcel on its way carry the public tracking link (no sign-in), so the
+# buyer can forward it to whoever waits at the door.
+_WITH_PUBLIC_LINK = ("assigned", "picked_up")
+
+
 def _announce(delivery: Delivery, event: str, title: str, body: str) -> None:
     order = delivery.order
+    if event in _WITH_PUBLIC_LINK:
+        body = _("%(body)s Lacak tanpa masuk: %(url)s") % {"body": body, "url": public_tracking.url_for(delivery)}
     notify(
         [order.buyer, order.shop.owner],
         event=f"fulfillment.{event}",

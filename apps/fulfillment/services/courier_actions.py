@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from apps.core.money import rupiah
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.core.workflow import Step
 from apps.marketplace import services as market
@@ -107,15 +108,22 @@ PROOF_RULE = UploadRule(
 
 
 def mark_delivered(
-    delivery: Delivery, *, actor: User, otp: str = "", photo: UploadedFile[Any] | None = None
+    delivery: Delivery,
+    *,
+    actor: User,
+    otp: str = "",
+    photo: UploadedFile[Any] | None = None,
+    cod_confirmed: bool | None = None,
 ) -> Delivery:
     """Delivered with proof: the buyer's OTP (5 tries, a wrong try is counted even though the
     call is refused) or a photo (JPEG/PNG/WebP by content). The order becomes "delivered" and
-    the courier earns the delivery fee."""
+    the courier earns the delivery fee. `cod_confirmed`: the courier's page asks the courier to
+    tick that the cash of a COD order was received (False refuses a COD order; None, from
+    callers that do not ask, e.g. the API, does not check)."""
     otp = str(otp or "").strip()
     if otp and not _check_otp(delivery.pk, otp, actor):
         raise ValidationFailed(_("Kode dari pembeli salah."), code="wrong_otp", field="otp")
-    return _deliver(delivery, actor=actor, otp_ok=bool(otp), photo=photo)
+    return _deliver(delivery, actor=actor, otp_ok=bool(otp), photo=photo, cod_confirmed=cod_confirmed)
 
 
 @transaction.atomic
@@ -134,12 +142,27 @@ def _check_otp(delivery_id: int, otp: str, actor: User) -> bool:
 
 
 @transaction.atomic
-def _deliver(delivery: Delivery, *, actor: User, otp_ok: bool, photo: UploadedFile[Any] | None) -> Delivery:
+def _deliver(
+    delivery: Delivery,
+    *,
+    actor: User,
+    otp_ok: bool,
+    photo: UploadedFile[Any] | None,
+    cod_confirmed: bool | None = None,
+) -> Delivery:
     delivery = _lock(delivery)
     _require_handler(delivery, actor)
     if delivery.status == DStatus.DELIVERED:
         return delivery
     DELIVERY.require(delivery.status, "deliver", _status_conflict)
+    order = delivery.order
+    if cod_confirmed is False and order.payment_method == "cod":
+        raise ValidationFailed(
+            _("Terima uang tunai %(amount)s dulu, lalu centang “sudah saya terima”.")
+            % {"amount": rupiah(order.total - order.refunded_amount)},
+            code="cod_unconfirmed",
+            field="cod",
+        )
     if otp_ok:
         delivery.proof_kind = "otp"
     elif photo is not None:

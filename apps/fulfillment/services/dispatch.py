@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time as walltime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
@@ -103,14 +105,24 @@ def dispatch_due(now: datetime | None = None) -> list[int]:
     return job_ids
 
 
+ACTIVE_JOB = (RoutingJob.Status.QUEUED, RoutingJob.Status.RUNNING)
+
+
 @transaction.atomic
-def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJob | None:
-    """Staff/hub operator: close a batch for the hub right now (e.g. rush hour) and route it."""
-    from apps.core.tasks import enqueue_on_commit
-
-    from ..tasks import run_routing_job as routing_task
-
+def batch_now(hub: Hub, *, actor: User, now: datetime | None = None, queue: bool = True) -> RoutingJob | None:
+    """Staff/hub operator: close a batch for the hub right now (e.g. rush hour) and queue its
+    routing job; the request only batches and queues, the solve runs in the `routing` worker
+    and the page follows the job's progress. Idempotent: while a job of the hub is queued or
+    running, closing again returns that job and starts nothing (a double tap, a second
+    operator); None when no delivery is waiting. `queue=False`: the caller runs the job itself
+    (the demo seed)."""
     _require_operator(hub, actor)
+    Hub.objects.select_for_update().filter(pk=hub.pk).first()  # one close at a time per hub
+    active = (
+        RoutingJob.objects.filter(batch__hub=hub, status__in=ACTIVE_JOB).select_related("batch", "batch__hub").first()
+    )
+    if active is not None:
+        return active
     now = now or timezone.now()
     due = list(Delivery.objects.select_for_update().filter(hub=hub, status=DStatus.PENDING).order_by("pk"))
     if not due:
@@ -121,11 +133,60 @@ def batch_now(hub: Hub, *, actor: User, now: datetime | None = None) -> RoutingJ
         _move(delivery, "batch", actor=actor, note=str(batch))
     Delivery.objects.bulk_update(due, ["batch", "status", "updated_at"])
     job, _created = RoutingJob.objects.get_or_create(batch=batch)
-    job_id = job.pk
-    enqueue_on_commit(routing_task, job_id)
+    if queue:
+        queue_routing(job.pk)
     # If its worker dies, the dispatcher queues it again once it is stale.
     schedule_dispatch(now + timedelta(minutes=conf.get("STALE_JOB_MINUTES")))
     return job
+
+
+@transaction.atomic
+def retry_routing_job(job: RoutingJob, *, actor: User) -> RoutingJob:
+    """The operator's "Coba lagi" on a failed routing job: queue it again (its deliveries are
+    still batched). Idempotent: a job queued, running or done is returned as it is."""
+    locked = RoutingJob.objects.select_for_update().select_related("batch", "batch__hub").get(pk=job.pk)
+    _require_operator(locked.batch.hub, actor)
+    if locked.status != RoutingJob.Status.FAILED:
+        return locked
+    locked.status = RoutingJob.Status.QUEUED
+    locked.error = ""
+    locked.finished_at = None
+    locked.save(update_fields=["status", "error", "finished_at"])
+    queue_routing(locked.pk)
+    schedule_dispatch(timezone.now() + timedelta(minutes=conf.get("STALE_JOB_MINUTES")))
+    return locked
+
+
+def queue_routing(job_id: int) -> None:
+    """Run the routing job after commit in the `routing` worker. Without a broker (eager
+    Celery, `make run`) and FULFILLMENT_ROUTING_IN_THREAD on, it runs in a thread of the web
+    process instead, so the operator's request still returns at once (tests keep it off: their
+    eager task runs in-line, inside the test's transaction)."""
+    from apps.core.tasks import enqueue_on_commit
+
+    from ..tasks import run_routing_job as routing_task
+
+    if routing_task.app.conf.task_always_eager and conf.get("ROUTING_IN_THREAD"):
+        tenant = connection.tenant
+        transaction.on_commit(lambda: _route_in_thread(tenant, job_id))
+        return
+    enqueue_on_commit(routing_task, job_id)
+
+
+def _route_in_thread(tenant: object, job_id: int) -> None:
+    def run() -> None:
+        try:
+            connection.set_tenant(tenant)
+            run_routing_job(job_id)
+        except Exception:  # a thread has nobody to raise to: logged, the job page shows it failed or stale
+            logger.exception("routing job %s failed in its thread", job_id)
+            RoutingJob.objects.filter(pk=job_id, status__in=ACTIVE_JOB).update(
+                status=RoutingJob.Status.FAILED, error="crash", finished_at=timezone.now()
+            )
+        finally:
+            db_connections.close_all()  # this thread's own connection
+
+    threading.Thread(target=run, name=f"routing-job-{job_id}", daemon=True).start()
 
 
 def next_due(now: datetime | None = None) -> datetime | None:

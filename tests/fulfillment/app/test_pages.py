@@ -68,7 +68,7 @@ def test_courier_completes_a_delivery_from_the_route_page(world: World) -> None:
     assert picked.status_code == 200 and "Barang sudah diambil" in picked.content.decode()
     wrong = phone.post(f"/antar/kurir/{delivery.code}/sampai/", {"otp": "12345x"})
     assert wrong.status_code == 422
-    done = phone.post(f"/antar/kurir/{delivery.code}/sampai/", {"otp": services.otp_for(delivery)})
+    done = phone.post(f"/antar/kurir/{delivery.code}/sampai/", {"otp": services.otp_for(delivery), "cod": "1"})
     assert done.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DELIVERED
