@@ -147,7 +147,8 @@ def deliver(message_id: int) -> Message | None:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True)
+            # Only the message row: a contact's message has no recipient (a nullable outer join).
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=message_id, status=Message.Status.PENDING)
             .first()

@@ -24,10 +24,13 @@ def category_choices(blank: str) -> list[tuple[str, str]]:
 
 class ReportForm(forms.Form):
     # A plain field: whether the category exists is the service's call (one clear message).
-    category = forms.CharField(label=_("Kategori"), max_length=50)
+    category = forms.CharField(
+        label=_("Kategori"), max_length=50, error_messages={"required": _("Pilih kategori laporan.")}
+    )
     description = forms.CharField(
         label=_("Uraian masalah"),
         max_length=2000,
+        error_messages={"required": _("Uraian masalah belum diisi: ceritakan apa masalahnya.")},
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("Contoh: lubang besar di depan warung")}),
     )
     address = forms.CharField(
