@@ -59,12 +59,6 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["key", "recipient", "channel"], name="notification_once_per_key"),
-            # NULL recipients are distinct to the constraint above: contacts are deduplicated by address.
-            models.UniqueConstraint(
-                fields=["key", "address", "channel"],
-                condition=models.Q(recipient__isnull=True),
-                name="notification_contact_once_per_key",
-            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 

@@ -111,7 +111,11 @@ def notify_contact(
 ) -> list[Message]:
     """Queue a notification to someone without an account (e.g. an anonymous reporter who left
     a contact): an e-mail to `email`, a WhatsApp message to `phone`. Same transaction and
-    idempotency rules as notify(); an unusable phone is skipped rather than stored."""
+    idempotency rules as notify(); an unusable phone is skipped rather than stored.
+
+    No unique index backs (key, address, channel) for these rows (every index costs each tenant
+    schema, issue 17): callers send under a row lock of what they announce (a report's status
+    change holds the report's lock), which serialises the get_or_create below."""
     from apps.core.tasks import enqueue_on_commit
 
     from .tasks import deliver_message

@@ -18,8 +18,4 @@ class Migration(migrations.Migration):
             name='recipient',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='penerima'),
         ),
-        migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('recipient__isnull', True)), fields=('key', 'address', 'channel'), name='notification_contact_once_per_key'),
-        ),
     ]
