@@ -62,3 +62,17 @@ def feed_events(*, rw: RukunWarga | None = None, rt: RukunTetangga | None = None
         .select_related("rw", "rt__rw")
         .order_by("starts_at", "pk")[:FEED_LIMIT]
     )
+
+
+# apps.core.cache_scopes: the profile page's agenda section, bumped by every event write (AgendaConfig.ready).
+CACHE_SCOPE = "agenda"
+
+
+def upcoming_public(limit: int = 4) -> list[Event]:
+    """The next public events (running or to come), for the kelurahan's profile page."""
+    now = timezone.now()
+    return list(Event.objects.filter(audience=Audience.PUBLIC, ends_at__gte=now).order_by("starts_at", "pk")[:limit])
+
+
+def profile_section() -> dict[str, object]:
+    return {"events": upcoming_public()}

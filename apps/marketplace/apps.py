@@ -29,3 +29,15 @@ class MarketplaceConfig(AppConfig):
         # and stock state are written by QuerySet.update() and bump in refresh_summaries.
         models = (Shop, Product, ProductPhoto, Variant, Category, Review, Permit)
         cache_scopes.bump_on_change(selectors.CATALOGUE_SCOPE, *models)
+
+        from apps.core import profile
+
+        profile.register(
+            profile.ProfileSection(
+                key="marketplace",
+                order=30,
+                scope=selectors.CATALOGUE_SCOPE,
+                template="marketplace/_profile.html",
+                build=selectors.profile_section,
+            )
+        )

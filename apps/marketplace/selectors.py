@@ -158,6 +158,11 @@ def active_shops() -> QuerySet[Shop]:
     )
 
 
+def profile_section() -> dict[str, object]:
+    """The pasar on the kelurahan's profile page: how many UMKM shops are open for business."""
+    return {"shop_count": Shop.objects.filter(is_active=True).count()}
+
+
 def is_open_now(shop: Shop, now: datetime | None = None) -> bool | None:
     """None when the shop gave no opening hours."""
     if not shop.opening_hours:

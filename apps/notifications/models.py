@@ -27,8 +27,15 @@ class Message(models.Model):
         FAILED = "failed", _("Gagal")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Empty for a contact without an account (an anonymous reporter's e-mail or phone, see
+    # notify_contact): such a message has only its `address` and is never listed in-app.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("penerima")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("penerima"),
     )
     channel = models.CharField(_("kanal"), max_length=16, choices=Channel.choices)
     address = models.CharField(_("alamat tujuan"), max_length=254, blank=True)
@@ -56,7 +63,7 @@ class Message(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}: {self.title}"
+        return f"{self.get_channel_display()} → {self.recipient or self.address}: {self.title}"
 
 
 class ChannelPreference(models.Model):

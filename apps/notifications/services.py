@@ -99,6 +99,51 @@ def notify(
     return created
 
 
+def notify_contact(
+    *,
+    email: str = "",
+    phone: str = "",
+    event: str,
+    title: str,
+    body: str,
+    key: str,
+    url: str = "",
+) -> list[Message]:
+    """Queue a notification to someone without an account (e.g. an anonymous reporter who left
+    a contact): an e-mail to `email`, a WhatsApp message to `phone`. Same transaction and
+    idempotency rules as notify(); an unusable phone is skipped rather than stored.
+
+    No unique index backs (key, address, channel) for these rows (every index costs each tenant
+    schema, issue 17): callers send under a row lock of what they announce (a report's status
+    change holds the report's lock), which serialises the get_or_create below."""
+    from apps.core.tasks import enqueue_on_commit
+
+    from .tasks import deliver_message
+
+    targets: list[tuple[str, str]] = []
+    if email.strip():
+        targets.append((Channel.EMAIL, email.strip()[:254]))
+    number = phones.to_e164(phone) if phone.strip() else None
+    if number:
+        targets.append((Channel.WHATSAPP, number))
+    created: list[Message] = []
+    for channel, address in targets:
+        message, made = Message.objects.get_or_create(
+            key=key,
+            recipient=None,
+            address=address,
+            channel=channel,
+            defaults={"event": event, "title": title[:200], "body": body, "url": url},
+        )
+        if made:
+            created.append(message)
+    if created:
+        schedule_due(Kind.NOTIFICATIONS, timezone.now() + SWEEP_GRACE)
+        for message in created:
+            enqueue_on_commit(deliver_message, message.pk)
+    return created
+
+
 def deliver(message_id: int) -> Message | None:
     """Send one pending, due message. Safe to call twice or concurrently: the row lock and the
     status make a message go out once; the provider gets the message's UUID as idempotency key
@@ -106,7 +151,8 @@ def deliver(message_id: int) -> Message | None:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True)
+            # Only the message row: a contact's message has no recipient (a nullable outer join).
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=message_id, status=Message.Status.PENDING)
             .first()

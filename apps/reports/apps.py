@@ -18,3 +18,15 @@ class ReportsConfig(AppConfig):
         # update row in the same transaction, so these signals cover them too.
         models = (Report, ReportPhoto, Category, CategoryAttribute, ReportFollower, ReportUpdate)
         cache_scopes.bump_on_change(selectors.CACHE_SCOPE, *models)
+
+        from apps.core import profile
+
+        profile.register(
+            profile.ProfileSection(
+                key="reports",
+                order=10,
+                scope=selectors.CACHE_SCOPE,
+                template="reports/_profile.html",
+                build=selectors.profile_section,
+            )
+        )

@@ -206,3 +206,19 @@ def seed(tenant: Tenant) -> None:
                 services.resolve(report, staff, notes["resolve"], now=when)
             elif action == "not_responsible":
                 services.mark_not_responsible(report, staff, notes["not_responsible"], now=when)
+    # A guest's report (issue 19): no account, only a landmark and the RT (no map point), a
+    # contact that staff see as "Pelapor anonim" and that hears of each status change.
+    guest = services.submit_report(
+        category="lampu-jalan",
+        description="Lampu di mulut gang mati, anak-anak pulang mengaji lewat jalan gelap.",
+        address="Mulut gang sebelah warung Bu Sri",
+        rt=rt,
+        reporter=None,
+        contact_name="Bu Tini",
+        contact_email="tini@example.id",
+        require_point=False,
+        source=Report.Source.DEMO,
+        now=now - timedelta(days=1),
+    )
+    if staff is not None:
+        services.verify(guest, staff, now=now - timedelta(hours=20))

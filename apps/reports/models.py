@@ -25,7 +25,9 @@ class ReportSettings(models.Model):
 
     allow_anonymous = models.BooleanField(
         _("izinkan laporan tanpa akun"),
-        default=False,
+        # On by default, as on FixMyStreet: a guest reports what they see without signing up
+        # (rate-limited per address and device, with a honeypot; see reports.views.new_report).
+        default=True,
         help_text=_("Warga yang belum masuk boleh melapor (kontak opsional, tidak pernah ditampilkan)."),
     )
     reopen_days = models.PositiveSmallIntegerField(
@@ -282,6 +284,17 @@ class Report(models.Model):
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     address = models.CharField(_("alamat/patokan"), max_length=255, blank=True)
+    # Where the map cannot be used (no tiles, no GPS): the reporter's RT, next to the landmark.
+    # No index: only read with its report, never searched by.
+    rt = models.ForeignKey(
+        RukunTetangga,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("RT/RW lokasi"),
+        db_index=False,
+    )
     # Personal data: never shown on public pages, in the public API or in Open311 responses.
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.core import signing
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,29 @@ DUPLICATE_RADIUS_M = 250.0
 # apps.core.cache_scopes: the public lists (Open311, API, /laporan/) are cached under this scope,
 # bumped by every write to reports, their photos and categories (ReportsConfig.ready).
 CACHE_SCOPE = "reports"
+
+
+TRACKING_SALT = "reports.tracking"
+
+
+def tracking_token(report: Report) -> str:
+    """The signed part of a guest's tracking link: the report's code, signed so a link cannot
+    be made up, and no personal data in it (anyone holding it sees the public page only)."""
+    return signing.dumps(report.code, salt=TRACKING_SALT, compress=True)
+
+
+def tracking_url(report: Report) -> str:
+    return reverse("reports:track", args=[tracking_token(report)])
+
+
+def report_for_tracking(token: str) -> Report | None:
+    try:
+        code = signing.loads(token, salt=TRACKING_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(code, str):
+        return None
+    return Report.objects.select_related("category", "rt__rw").filter(code=code).first()
 
 
 def report_settings() -> ReportSettings:
@@ -241,3 +265,47 @@ def answers_for_display(report: Report) -> list[tuple[str, str]]:
 
 def timeline(report: Report) -> QuerySet[ReportUpdate]:
     return report.updates.order_by("created_at", "id")
+
+
+# --- the kelurahan's profile page ----------------------------------------------------------
+
+RESOLUTION_WINDOW = timedelta(days=90)
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median (percentile_cont 0.5), here over intervals."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    resolved: int
+    median: timedelta | None
+
+    @property
+    def median_days(self) -> float | None:
+        return self.median.total_seconds() / 86400 if self.median is not None else None
+
+    @property
+    def median_hours(self) -> float | None:
+        return self.median.total_seconds() / 3600 if self.median is not None else None
+
+
+def resolution_summary(now: datetime | None = None, window: timedelta = RESOLUTION_WINDOW) -> Resolution:
+    """Reports resolved in the window (still resolved or closed since) and the median time from
+    filing to resolution: one aggregate query."""
+    since = (now or timezone.now()) - window
+    row = Report.objects.filter(
+        status__in=(Report.Status.RESOLVED, Report.Status.CLOSED), resolved_at__gte=since
+    ).aggregate(
+        resolved=Count("pk"),
+        median=_Median(ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())),
+    )
+    return Resolution(resolved=int(row["resolved"] or 0), median=row["median"])
+
+
+def profile_section() -> dict[str, object]:
+    return {"resolution": resolution_summary(), "window_days": RESOLUTION_WINDOW.days}

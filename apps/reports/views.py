@@ -3,6 +3,7 @@ and the staff queue. Public pages show no reporter's personal data; handlers see
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core import cache_scopes
+from apps.core.api import throttling
 from apps.core.errors import DomainError
 from apps.core.files.serving import serve_field
 
@@ -91,17 +93,70 @@ def photo(request: HttpRequest, uuid: UUID) -> HttpResponseBase:
 # --- filing -------------------------------------------------------------------------------
 
 
+# Laporan from guests (no account): counted per address and per device (a random cookie),
+# against the "report_guest" rate (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], kotakita.E301).
+GUEST_SCOPE = "report_guest"
+DEVICE_COOKIE = "kk_device"
+# Where a service error about a field is shown: next to the input it is about.
+_ERROR_FIELD = {"location": "address", "lat": "address", "lng": "address", "email": "contact_email"}
+
+
+def _device_id(request: HttpRequest) -> str:
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    return value if value.isalnum() and 16 <= len(value) <= 64 else ""
+
+
+def _guest_wait(request: HttpRequest) -> float | None:
+    """Seconds a guest must wait before filing again (None: go ahead); counts this attempt."""
+    wait = throttling.hit(request, GUEST_SCOPE)
+    device = _device_id(request)
+    if wait is None and device:
+        wait = throttling.hit(request, GUEST_SCOPE, ident=f"device-{device}")
+    return wait
+
+
+def _with_device_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if not _device_id(request):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_hex(16),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def new_report(request: HttpRequest) -> HttpResponse:
+    """File a report. Guests may too (where the kelurahan allows it, the default): contact
+    optional, rate-limited, a honeypot against robots, and a signed tracking link at the end.
+    Without the map (no tiles, no GPS) a landmark and the RT are enough."""
     settings = selectors.report_settings()
     user = _user(request)
     if user is None and not settings.allow_anonymous:
         messages.info(request, _("Masuk dulu untuk membuat laporan."))
         return redirect_to_login(request.get_full_path())
     form = ReportForm(request.POST or None, anonymous=user is None)
+    extra_errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_spam:
+            form.add_error(None, _("Laporan tidak bisa dikirim. Muat ulang halaman lalu coba lagi."))
+            status = 400
+        elif form.is_valid():
+            wait = _guest_wait(request) if user is None else None
+            if wait is not None:
+                minutes = max(1, int(wait + 59) // 60)
+                form.add_error(
+                    None,
+                    _("Sudah terlalu banyak laporan dari perangkat atau jaringan ini. Coba lagi %(n)d menit lagi.")
+                    % {"n": minutes},
+                )
+                response = _new_report_page(request, form, extra_errors, 429)
+                response["Retry-After"] = throttling.retry_after(wait)
+                return response
             data = form.cleaned_data
             try:
                 report = services.submit_report(
@@ -110,30 +165,85 @@ def new_report(request: HttpRequest) -> HttpResponse:
                     lat=data["lat"],
                     lng=data["lng"],
                     address=data["address"],
+                    rt=form.chosen_rt(),
                     photos=request.FILES.getlist("photos"),
                     reporter=user,
                     contact_name=data.get("contact_name", ""),
                     contact_phone=data.get("contact_phone", ""),
+                    contact_email=data.get("contact_email", ""),
                     attributes=attribute_answers(request.POST),
                     source=Report.Source.WEB,
+                    require_point=False,
+                    device_id=_device_id(request) if user is None else "",
                 )
             except DomainError as exc:
                 field = str(exc.details.get("field", ""))
-                form.add_error(field if field in form.fields else None, str(exc.message))
+                field = _ERROR_FIELD.get(field, field)
+                if field in form.fields:
+                    form.add_error(field, str(exc.message))
+                elif field == "photos" or field.startswith("attribute"):
+                    extra_errors["photos" if field == "photos" else "attributes"] = str(exc.message)
+                else:
+                    form.add_error(None, str(exc.message))
             else:
+                if user is None:
+                    messages.success(
+                        request,
+                        _("Laporan %(code)s terkirim. Simpan nomor dan tautan di halaman ini untuk memantaunya.")
+                        % {"code": report.code},
+                    )
+                    return redirect("reports:track", token=selectors.tracking_token(report))
                 messages.success(request, _("Laporan %(code)s terkirim. Terima kasih!") % {"code": report.code})
                 return redirect("reports:detail", code=report.code)
-        status = 422
+            status = 422
+        else:
+            status = 422
+    return _new_report_page(request, form, extra_errors, status)
+
+
+def _new_report_page(request: HttpRequest, form: ReportForm, extra_errors: dict[str, str], status: int) -> HttpResponse:
     category = Category.objects.filter(code=request.POST.get("category", "")).first()
     context = {
         "form": form,
+        "extra_errors": extra_errors,
         "tenant_lat": getattr(request.tenant, "lat", None),  # type: ignore[attr-defined]
         "tenant_lng": getattr(request.tenant, "lng", None),  # type: ignore[attr-defined]
         "attributes": category.attributes.all() if category else [],
         "answers": attribute_answers(request.POST),
         "max_photos": services.MAX_PHOTOS,
     }
-    return render(request, "reports/new.html", context, status=status)
+    response = render(request, "reports/new.html", context, status=status)
+    return _with_device_cookie(request, response) if _user(request) is None else response
+
+
+# The deploy check (kotakita.E301) requires a rate for every scope a view declares.
+new_report.throttle_scope = GUEST_SCOPE  # type: ignore[attr-defined]
+
+
+@require_GET
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's tracking page, from the signed link they got when filing: the report's code,
+    status and timeline (public facts only: whoever holds the link sees no personal data)."""
+    report = selectors.report_for_tracking(token)
+    if report is None:
+        raise Http404
+    context = {
+        "report": report,
+        "body": _body_fragment(report),
+        "live": _live_fragment(report),
+        "tracking_link": request.build_absolute_uri(),
+    }
+    return render(request, "reports/track.html", context)
+
+
+@require_GET
+def find(request: HttpRequest) -> HttpResponse:
+    """ "Lacak laporan": a report by its code (the public page)."""
+    code = request.GET.get("code", "").strip().upper()
+    if code and Report.objects.filter(code=code).exists():
+        return redirect("reports:detail", code=code)
+    error = _("Nomor laporan “%(code)s” tidak ditemukan.") % {"code": code[:20]} if code else ""
+    return render(request, "reports/find.html", {"code": code, "error": error}, status=404 if code else 200)
 
 
 @require_GET
@@ -163,18 +273,34 @@ def attribute_fields(request: HttpRequest) -> HttpResponse:
 
 
 def _actions(report: Report) -> list[tuple[str, Any]]:
-    """The handler buttons that make sense in the report's status."""
-    s = Report.Status
-    table: list[tuple[str, Any, tuple[str, ...]]] = [
-        ("verify", gettext_lazy("Verifikasi"), (s.OPEN, s.REOPENED)),
-        ("start", gettext_lazy("Kerjakan"), (s.OPEN, s.VERIFIED, s.REOPENED)),
-        ("resolve", gettext_lazy("Selesai ditangani"), tuple(Report.ACTIVE)),
-        ("close", gettext_lazy("Tutup"), (s.RESOLVED,)),
-        ("not_responsible", gettext_lazy("Bukan wewenang"), (s.OPEN, s.VERIFIED, s.REOPENED)),
-        ("duplicate", gettext_lazy("Tandai duplikat"), (s.OPEN, s.VERIFIED, s.REOPENED)),
-        ("note", gettext_lazy("Tambah catatan"), tuple(s.values)),
+    """The handler buttons allowed in the report's status (services.TRANSITIONS)."""
+    table: list[tuple[str, Any]] = [
+        ("verify", gettext_lazy("Verifikasi dan teruskan")),
+        ("start", gettext_lazy("Mulai kerjakan")),
+        ("resolve", gettext_lazy("Selesai ditangani")),
+        ("close", gettext_lazy("Tutup laporan")),
+        ("not_responsible", gettext_lazy("Bukan wewenang")),
+        ("duplicate", gettext_lazy("Tandai duplikat")),
+        ("note", gettext_lazy("Tambah catatan saja")),
     ]
-    return [(key, label) for key, label, allowed in table if report.status in allowed]
+    return [(key, label) for key, label in table if services.allowed(key, report.status)]
+
+
+def _done_message(action: str, report: Report) -> str:
+    """What just happened, as a plain sentence for whoever pressed the button."""
+    unit = report.category.agency_name
+    sentences = {
+        "verify": _("Laporan sudah diverifikasi dan diteruskan ke %(unit)s."),
+        "start": _("Laporan ditandai sedang dikerjakan oleh %(unit)s."),
+        "resolve": _("Laporan ditandai selesai ditangani. Pelapor diberi tahu."),
+        "close": _("Laporan ditutup."),
+        "not_responsible": _("Laporan ditandai bukan wewenang. Pelapor diberi tahu alasannya."),
+        "duplicate": _("Laporan digabungkan ke %(original)s. Pelapornya ikut memantau laporan itu."),
+        "note": _("Catatan ditambahkan ke perkembangan laporan."),
+        "reopen": _("Laporan dibuka kembali. Petugas akan meninjaunya lagi."),
+    }
+    original = report.duplicate_of.code if report.duplicate_of_id and report.duplicate_of else ""
+    return sentences.get(action, _("Laporan diperbarui.")) % {"unit": unit, "original": original}
 
 
 def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
@@ -257,11 +383,12 @@ def me_too(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, code: str) -> HttpResponse:
-    """A handler's action (verify, start, resolve, ...), or the reporter's close/reopen."""
+    """A handler's action (verify, start, resolve, ...), or the reporter's close/reopen. An error
+    about the note or the original report is shown next to that field."""
     report = _report(code)
     action = request.POST.get("action", "")
     try:
-        services.apply_action(
+        updated = services.apply_action(
             report,
             _user(request),
             action,
@@ -269,10 +396,18 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
             original=request.POST.get("original", ""),
         )
     except DomainError as exc:
-        messages.error(request, str(exc.message))
+        field = str(exc.details.get("field", ""))
         context = _detail_context(request, _report(code))
+        if field in ("note", "reason"):
+            context["reopen_error" if action == "reopen" else "note_error"] = str(exc.message)
+        elif field == "original":
+            context["original_error"] = str(exc.message)
+        else:
+            messages.error(request, str(exc.message))
+        context["posted_note"] = request.POST.get("note", "")
+        context["posted_original"] = request.POST.get("original", "")
         return render(request, "reports/detail.html", context, status=exc.status_code)
-    messages.success(request, _("Laporan diperbarui."))
+    messages.success(request, _done_message(action, updated))
     return redirect("reports:detail", code=report.code)
 
 

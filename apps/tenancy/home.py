@@ -9,19 +9,29 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from apps.core import phones, profile
+from apps.tenancy import office
 from apps.tenancy.models import Tenant
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The tenant's home page: name, region and a map of its centre."""
+    """The tenant's home page. A kelurahan's is its public profile (like OpenSID's): the services
+    it offers, what the apps contribute (laporan resolved, the next public events, the UMKM open
+    for business; apps.core.profile, each cached under its app's scope), the kantor's contact
+    and a small map. A kota's lists its kelurahan."""
     tenant: Tenant = request.tenant  # type: ignore[attr-defined]
     if tenant.is_public:
         return platform_home(request)
+    is_kelurahan = tenant.tenant_type == Tenant.Type.KELURAHAN
     context = {
         "parent": tenant.parent,
         "children": tenant.children.filter(status=Tenant.Status.ACTIVE).order_by("name")
         if tenant.tenant_type == Tenant.Type.KOTA
         else [],
+        "is_kelurahan": is_kelurahan,
+        "sections": profile.join(profile.render_sections((request.scheme, request.get_host()))) if is_kelurahan else "",
+        "may_edit_office": is_kelurahan and office.may_edit(request),
+        "office_phone_e164": phones.to_e164(tenant.office_phone),
     }
     return render(request, "core/home.html", context)
 

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import boundaries
+from . import boundaries, office
 
 app_name = "wilayah"
 
 urlpatterns = [
     path("batas/", boundaries.boundary_page, name="boundary"),
+    path("kantor/", office.office_page, name="office"),
 ]

@@ -569,6 +569,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "login": env("THROTTLE_LOGIN", "20/min"),  # sign-in form POSTs, per address
     "token": env("THROTTLE_TOKEN", "20/hour"),  # API token issue/renewal, per user or address
     "open311": env("THROTTLE_OPEN311", "30/hour"),  # Open311 POST requests, per address
+    "report_guest": env("THROTTLE_REPORT_GUEST", "10/hour"),  # laporan without an account, per address and per device
     "gateway_notification": env("THROTTLE_GATEWAY_NOTIFICATION", "300/min"),  # payment callbacks
 }
 # Proxies in front of the app whose X-Forwarded-For is trusted for the client address; with

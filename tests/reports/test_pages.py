@@ -89,6 +89,7 @@ def test_geojson_is_filtered_and_has_points(client_a: Client, world: World) -> N
 
 
 def test_filing_from_the_page(client_a: Client, world: World, media: Path) -> None:
+    ReportSettings.objects.create(pk=1, allow_anonymous=False)
     assert client_a.get("/laporan/baru/")["Location"].startswith("/akun/masuk/")
     _login(client_a, world.warga.username)
     form = client_a.get("/laporan/baru/").content.decode()
@@ -123,7 +124,7 @@ def test_filing_from_the_page(client_a: Client, world: World, media: Path) -> No
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"lat": "", "lng": ""}, "Tentukan lokasi di peta atau pakai GPS."),
+        ({"lat": "", "lng": ""}, "Tentukan lokasi di peta, pakai GPS, atau tuliskan patokan lokasinya."),
         ({"category": "tidak-ada"}, "Kategori “tidak-ada” tidak dikenal."),
         ({"photos": "big"}, "lebih dari 5 MB"),
         ({"photos": "gif"}, "bukan JPEG atau PNG"),
@@ -162,12 +163,14 @@ def test_anonymous_filing_when_allowed(client_a: Client, world: World) -> None:
     lat, lng = world.point()
     response = client_a.post(
         "/laporan/baru/",
-        {"category": "sampah", "description": "Sampah", "lat": lat, "lng": lng, "contact_phone": "0812"},
+        {"category": "sampah", "description": "Sampah", "lat": lat, "lng": lng, "contact_phone": "0812-3456-7890"},
     )
     assert response.status_code == 302
     report = Report.objects.get()
-    assert report.reporter is None and report.contact_phone == "0812"
-    assert "0812" not in client_a.get(response["Location"]).content.decode()
+    assert report.reporter is None and report.contact_phone == "0812-3456-7890"
+    assert response["Location"].startswith("/laporan/lacak/")
+    tracking = client_a.get(response["Location"]).content.decode()
+    assert report.code in tracking and "3456" not in tracking
 
 
 def test_reporter_reopens_from_the_page(client_a: Client, world: World) -> None:

@@ -64,9 +64,10 @@ class UserThrottle(_LiveRates, UserRateThrottle):
 class ScopeThrottle(_LiveRates, SimpleRateThrottle):
     """The rate of the view's `throttle_scope`, per user when signed in, else per address."""
 
-    def __init__(self, scope: str | None = None) -> None:
+    def __init__(self, scope: str | None = None, ident: str | None = None) -> None:
         # The scope is known per request (from the view), not when DRF builds the throttle.
         self.scope = scope
+        self.ident = ident
         if scope is not None:
             super().__init__()
 
@@ -80,17 +81,21 @@ class ScopeThrottle(_LiveRates, SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Any, view: Any) -> str:
+        if getattr(self, "ident", None):
+            return self.cache_format % {"scope": self.scope, "ident": f"id-{self.ident}"}
         user = getattr(request, "user", None)
         ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-def hit(request: HttpRequest, scope: str) -> float | None:
+def hit(request: HttpRequest, scope: str, *, ident: str | None = None) -> float | None:
     """Count one request of a plain Django view against `scope`.
 
+    `ident` counts against another client identity than the user or address (e.g. a device
+    cookie), so one view can be limited per address and per device with two calls.
     Returns None when allowed, else the seconds to wait (for Retry-After).
     """
-    throttle = ScopeThrottle(scope)
+    throttle = ScopeThrottle(scope, ident=ident)
     if throttle.allow_request(request, None):
         return None
     wait = throttle.wait()

@@ -33,7 +33,9 @@ from .api_keys import authenticate_api_key, create_api_key, revoke_api_key
 from .filing import me_too, submit_report
 from .lifecycle import (
     ACTIONS,
+    TRANSITIONS,
     add_note,
+    allowed,
     apply_action,
     close,
     mark_duplicate,
@@ -52,9 +54,11 @@ __all__ = [
     "MAX_PHOTOS",
     "MAX_PHOTO_BYTES",
     "PHOTO_RULE",
+    "TRANSITIONS",
     "SlaRun",
     "Status",
     "add_note",
+    "allowed",
     "apply_action",
     "authenticate_api_key",
     "close",

@@ -20,7 +20,7 @@ from apps.accounts.models import User
 from apps.core import geo
 from apps.core.errors import ValidationFailed
 from apps.core.uploads import JPEG, PNG, FileKind, UploadRule, check_upload
-from apps.notifications.services import notify
+from apps.notifications.services import notify, notify_contact
 from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import selectors
@@ -247,6 +247,17 @@ def _announce(report: Report, update: ReportUpdate, actor: User | None) -> None:
         "status": report.get_status_display(),
     }
     notify(recipients, event=event, title=title, body=body, url=report_url(report), key=f"report-update-{update.pk}")
+    if update.to_status and report.reporter_id is None and (report.contact_email or report.contact_phone):
+        # A guest who left a contact hears of status changes there, with their tracking link.
+        notify_contact(
+            email=report.contact_email,
+            phone=report.contact_phone,
+            event=event,
+            title=title,
+            body=body,
+            url=selectors.tracking_url(report),
+            key=f"report-update-{update.pk}",
+        )
 
 
 def _actor_label(actor: User | None, report: Report) -> str:

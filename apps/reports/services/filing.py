@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.notifications.services import notify
+from apps.rtrw.models import RukunTetangga
 
 from .. import selectors
 from ..models import (
@@ -49,6 +50,7 @@ def submit_report(
     lat: object = None,
     lng: object = None,
     address: str = "",
+    rt: RukunTetangga | None = None,
     photos: Sequence[UploadedFile[Any]] = (),
     reporter: User | None = None,
     contact_name: str = "",
@@ -66,8 +68,9 @@ def submit_report(
 ) -> Report:
     """File a report. Everything is checked before anything is written; on any error nothing is.
 
-    A point (lat/lng) is required, except for Open311 where an address alone is accepted
-    (`require_point=False`), where the description is optional too (`require_description=False`,
+    A point (lat/lng) is required, except where an address (a landmark) alone is accepted
+    (`require_point=False`: Open311, and the site's form when the map cannot be used), and
+    where the description is optional too (`require_description=False`,
     as the spec makes it). Anonymous reports (no `reporter`) from the site or the API need
     the kelurahan's permission; Open311 requests are vouched for by their API key.
     """
@@ -84,8 +87,14 @@ def submit_report(
         )
     point = parse_point(lat, lng)
     address = (address or "").strip()[:255]
-    if point is None and (require_point or not address):
+    if point is None and require_point:
         raise ValidationFailed(_("Tentukan lokasi di peta atau pakai GPS."), code="missing_location", field="location")
+    if point is None and not address:
+        raise ValidationFailed(
+            _("Tentukan lokasi di peta, pakai GPS, atau tuliskan patokan lokasinya."),
+            code="missing_location",
+            field="location",
+        )
     if point is not None:
         _check_in_area(*point)
     anonymous = reporter is None and source in (Report.Source.WEB, Report.Source.API)
@@ -116,6 +125,7 @@ def submit_report(
         lat=point[0] if point else None,
         lng=point[1] if point else None,
         address=address,
+        rt=rt,
         reporter=reporter,
         contact_name=(contact_name or "").strip()[:150],
         contact_email=contact_email,

@@ -21,6 +21,23 @@ from ..models import (
 )
 from ._common import Status, _actor_label, _announce, _lock, _move, _people
 
+# Which statuses each action starts from: the state machine (docs/state-machines.md). The
+# services enforce it; the pages offer only the actions allowed in the report's status.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "verify": (Status.OPEN, Status.REOPENED),
+    "start": (Status.OPEN, Status.VERIFIED, Status.REOPENED),
+    "resolve": tuple(Report.ACTIVE),
+    "close": (Status.RESOLVED,),
+    "not_responsible": (Status.OPEN, Status.VERIFIED, Status.REOPENED),
+    "duplicate": (Status.OPEN, Status.VERIFIED, Status.REOPENED),
+    "reopen": (Status.RESOLVED, Status.CLOSED),
+    "note": tuple(Status.values),
+}
+
+
+def allowed(action: str, status: str) -> bool:
+    return status in TRANSITIONS.get(action, ())
+
 
 def _require_handler(actor: User | None, report: Report) -> User:
     if actor is None or not selectors.can_handle(actor, report):
@@ -49,7 +66,7 @@ def _require_text(value: str, message: str, field: str = "note") -> str:
 def verify(report: Report, actor: User | None, note: str = "", *, now: datetime | None = None) -> Report:
     report = _lock(report)
     _require_handler(actor, report)
-    _require_status(report, (Status.OPEN, Status.REOPENED), _("diverifikasi"))
+    _require_status(report, TRANSITIONS["verify"], _("diverifikasi"))
     text = (note or "").strip() or _("Laporan sudah diverifikasi.")
     _move(report, actor, Status.VERIFIED, text, now or timezone.now())
     return report
@@ -59,7 +76,7 @@ def verify(report: Report, actor: User | None, note: str = "", *, now: datetime 
 def start_work(report: Report, actor: User | None, note: str = "", *, now: datetime | None = None) -> Report:
     report = _lock(report)
     handler = _require_handler(actor, report)
-    _require_status(report, (Status.OPEN, Status.VERIFIED, Status.REOPENED), _("mulai dikerjakan"))
+    _require_status(report, TRANSITIONS["start"], _("mulai dikerjakan"))
     report.assignee = handler
     _move(report, actor, Status.IN_PROGRESS, (note or "").strip() or _("Sedang dikerjakan."), now or timezone.now())
     return report
@@ -69,7 +86,7 @@ def start_work(report: Report, actor: User | None, note: str = "", *, now: datet
 def resolve(report: Report, actor: User | None, note: str, *, now: datetime | None = None) -> Report:
     report = _lock(report)
     _require_handler(actor, report)
-    _require_status(report, Report.ACTIVE, _("diselesaikan"))
+    _require_status(report, TRANSITIONS["resolve"], _("diselesaikan"))
     text = _require_text(note, _("Tuliskan apa yang sudah dikerjakan."))
     now = now or timezone.now()
     report.resolved_at = now
@@ -83,7 +100,7 @@ def close(report: Report, actor: User | None, note: str = "", *, now: datetime |
     report = _lock(report)
     if actor is None or (actor.pk != report.reporter_id and not selectors.can_handle(actor, report)):
         raise Forbidden(_("Anda tidak berwenang menutup laporan ini."), code="not_handler")
-    _require_status(report, (Status.RESOLVED,), _("ditutup"))
+    _require_status(report, TRANSITIONS["close"], _("ditutup"))
     _move(report, actor, Status.CLOSED, (note or "").strip() or _("Laporan ditutup."), now or timezone.now())
     return report
 
@@ -92,7 +109,7 @@ def close(report: Report, actor: User | None, note: str = "", *, now: datetime |
 def mark_not_responsible(report: Report, actor: User | None, reason: str, *, now: datetime | None = None) -> Report:
     report = _lock(report)
     _require_handler(actor, report)
-    _require_status(report, (Status.OPEN, Status.VERIFIED, Status.REOPENED), _("ditandai bukan wewenang"))
+    _require_status(report, TRANSITIONS["not_responsible"], _("ditandai bukan wewenang"))
     text = _require_text(reason, _("Tuliskan alasan bukan wewenang."), "reason")
     _move(report, actor, Status.NOT_RESPONSIBLE, text, now or timezone.now())
     return report
@@ -121,7 +138,7 @@ def mark_duplicate(
     }
     report, original = locked[report.pk], locked[original.pk]
     _require_handler(actor, report)
-    _require_status(report, (Status.OPEN, Status.VERIFIED, Status.REOPENED), _("ditandai duplikat"))
+    _require_status(report, TRANSITIONS["duplicate"], _("ditandai duplikat"))
     if original.status == Status.DUPLICATE:
         raise Conflict(_("Laporan asal juga duplikat; pilih laporan induknya."), code="original_is_duplicate")
 
@@ -158,7 +175,7 @@ def reopen(report: Report, actor: User | None, reason: str, *, now: datetime | N
     report = _lock(report)
     if actor is None or report.reporter_id is None or actor.pk != report.reporter_id:
         raise Forbidden(_("Hanya pelapor yang bisa membuka kembali laporan."), code="not_reporter")
-    _require_status(report, (Status.RESOLVED, Status.CLOSED), _("dibuka kembali"))
+    _require_status(report, TRANSITIONS["reopen"], _("dibuka kembali"))
     window = selectors.report_settings().reopen_days
     if report.resolved_at is None or now > report.resolved_at + timedelta(days=window):
         raise Conflict(
