@@ -112,11 +112,17 @@ def features_of(user: User, as_of: dt.date) -> dict[str, float | int | None]:
 
     from . import features, selectors
 
+    records = selectors.repayment_records([user.pk], as_of=as_of)
     shop = Shop.objects.filter(owner=user).order_by("id").first()
     if shop is not None:
-        records = selectors.repayment_records([user.pk], as_of=as_of)
         return dict(features.extract_features(shop, as_of, records))
-    return {spec.name: None if spec.optional else 0.0 for spec in scoring.UMKM_FEATURES.specs}
+    # No shop: nothing sold, but the person's own record (wallet, past loans, permits, iuran)
+    # is real and counts; it used to be blanked, telling a borrower with both "no wallet, no loans".
+    row: dict[str, float | int | None] = {
+        spec.name: None if spec.optional else 0.0 for spec in scoring.UMKM_FEATURES.specs
+    }
+    row.update(features.owner_features(user.pk, as_of, records))
+    return row
 
 
 def _contrib_rows(decision: scoring.CreditDecision) -> list[dict[str, Any]]:

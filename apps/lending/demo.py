@@ -17,6 +17,8 @@ from . import credit, services
 from .models import Application, Lender, LoanProduct, Offer, OfferStatus
 
 LENDER = "BPR Bank Daerah Madiun"
+# Her repayment history and wallet use are always read from the data, never from the demo row.
+HER_OWN = ("repay_", "prior_loans", "wallet_")
 DEMO_FEATURES: dict[str, float | int | None] = {
     "gmv_avg_3m": 9_500_000.0,
     "gmv_trend_3m": 0.06,
@@ -30,9 +32,6 @@ DEMO_FEATURES: dict[str, float | int | None] = {
     "tenure_months": 30,
     "permit_level": 2,
     "iuran_on_time_ratio": 0.92,
-    "repay_on_time_ratio": None,
-    "repay_max_dpd": None,
-    "prior_loans_count": 0,
 }
 
 
@@ -68,7 +67,9 @@ def seed(tenant: Tenant) -> None:
         )
     credit.retrain(lender)
     if not Offer.objects.filter(applicant=sri, lender=lender, status=OfferStatus.OPEN).exists():
-        credit.score_all(today, lender=lender, rows=([sri.pk], [features]))
+        # Scored as of today: her running loan and her wallet exist now (the row above was as of
+        # the first application, before either); her own record always comes from the data.
+        credit.score_all(today, lender=lender, rows=([sri.pk], [_features(sri, today)]))
 
 
 def _product(
@@ -92,5 +93,14 @@ def _product(
 
 
 def _features(sri: User, as_of: dt.date) -> dict[str, float | int | None]:
+    """Her real features; when her demo shop is too new for a sales history, the sales part
+    comes from the fixed demo row, but her own record (wallet, past loans, ...) stays real:
+    the demo row used to replace it and told her she had no wallet and no loan history."""
+    from .features import OWNER_FEATURES
+
     actual = credit.features_of(sri, as_of)
-    return actual if (actual.get("tenure_months") or 0) >= 3 else dict(DEMO_FEATURES)
+    if (actual.get("tenure_months") or 0) >= 3:
+        return actual
+    row = dict(DEMO_FEATURES)
+    row.update({name: actual.get(name) for name in OWNER_FEATURES if name.startswith(HER_OWN)})
+    return row

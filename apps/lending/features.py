@@ -78,10 +78,19 @@ from .scoring import UMKM_FEATURES
 if TYPE_CHECKING:  # pandas (~0.3 s) loads only where a frame is built, not in every web process
     import pandas as pd
 
-__all__ = ["FEATURE_COLUMNS", "RepaymentRecord", "extract_all", "extract_features"]
+__all__ = ["FEATURE_COLUMNS", "OWNER_FEATURES", "RepaymentRecord", "extract_all", "extract_features", "owner_features"]
 
 FEATURE_COLUMNS: tuple[str, ...] = UMKM_FEATURES.names
 DAYS_PER_MONTH = 30.4375
+# Facts about the person, not the shop: known even for an owner without a shop on KotaKita.
+OWNER_FEATURES: tuple[str, ...] = (
+    "permit_level",
+    "iuran_on_time_ratio",
+    "repay_on_time_ratio",
+    "repay_max_dpd",
+    "prior_loans_count",
+    "wallet_active_days_3m",
+)
 PERMIT_IN_PROCESS = frozenset(
     {
         Permit.Status.SUBMITTED,
@@ -407,3 +416,24 @@ def extract_features(
     frame = _frame(Shop.objects.filter(pk=shop.pk), as_of, repayments, opened_only=False)
     values: dict[str, Any] = frame.iloc[0].to_dict()
     return {name: None if math.isnan(float(values[name])) else float(values[name]) for name in FEATURE_COLUMNS}
+
+
+def owner_features(
+    owner_id: int, as_of: dt.date, repayments: Mapping[int, RepaymentRecord] | None = None
+) -> dict[str, float | None]:
+    """The person-level features (`OWNER_FEATURES`) of one user as of `as_of`, the same
+    computation as in the shop rows (None = missing): an owner without a shop still has a
+    wallet, past loans, permits and iuran, and must not be told otherwise."""
+    w = _Window.of(as_of)
+    owners = [owner_id]
+    due_i, ok_i = _iuran_dues(owners, w).get(owner_id, (0, 0))
+    due_a, ok_a = _arisan_dues(owners, w).get(owner_id, (0, 0))
+    dues = due_i + due_a
+    wallet = _wallet_days(owners, w)
+    values: dict[str, float] = {
+        "permit_level": float(_permit_levels(owners, w).get(owner_id, 0)),
+        "iuran_on_time_ratio": (ok_i + ok_a) / dues if dues else math.nan,
+        **_repayment_features((repayments or {}).get(owner_id)),
+        "wallet_active_days_3m": float(wallet[owner_id]) if owner_id in wallet else math.nan,
+    }
+    return {name: None if math.isnan(values[name]) else values[name] for name in OWNER_FEATURES}

@@ -8,6 +8,7 @@ app_name = "lending"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("ajukan/", views.apply_direct, name="apply"),
+    path("hitung/", views.quote, name="quote"),
     path("tawaran/<int:pk>/terima/", views.accept_offer, name="accept_offer"),
     path("pengajuan/<int:pk>/", views.application, name="application"),
     path("pengajuan/<int:pk>/batal/", views.withdraw, name="withdraw"),

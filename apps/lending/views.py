@@ -18,15 +18,16 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
 from apps.core.money import rupiah
+from apps.payments.models import Account, AccountKind
 
 from . import selectors, services
-from .models import Application, Loan, LoanProduct, Offer
+from .models import Application, ApplicationStatus, Loan, LoanProduct, Offer
 
 
 def _user(request: HttpRequest) -> User:
@@ -55,18 +56,64 @@ def _fail(request: HttpRequest, exc: DomainError) -> int:
 # --- applicant --------------------------------------------------------------------------------------
 
 
+def _quote_context(product: LoanProduct | None, amount: Any, tenor: Any, offer: Offer | None = None) -> dict[str, Any]:
+    """The cost breakdown (services.quote, the code disbursement books with) or why there is none."""
+    if product is None or not str(amount or "").strip() or not str(tenor or "").strip():
+        return {"quote": None, "quote_error": ""}
+    try:
+        return {"quote": services.quote(product, amount, tenor, offer=offer), "quote_error": ""}
+    except DomainError as exc:
+        return {"quote": None, "quote_error": str(exc.message)}
+
+
+@login_required
+def quote(request: HttpRequest) -> HttpResponse:
+    """HTMX: the costs of the amount and tenor being typed (an error is a message, not a 4xx:
+    the form is still being filled in; submitting it gives the 422)."""
+    user = _user(request)
+    offer = None
+    if request.GET.get("offer"):
+        offer = Offer.objects.filter(pk=_int(request.GET["offer"]), applicant=user).select_related("product").first()
+        if offer is None:
+            raise Http404
+        product: LoanProduct | None = offer.product
+        quote_id = f"quote-o{offer.pk}"
+    else:
+        product = LoanProduct.objects.filter(pk=_int(request.GET.get("product")), is_active=True).first()
+        quote_id = "quote-d"
+    context = _quote_context(product, request.GET.get("amount"), request.GET.get("tenor_months"), offer)
+    return render(request, "lending/_quote.html", {**context, "quote_id": quote_id})
+
+
+def _int(value: Any) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 18 else 0
+
+
+def _offers_with_quotes(user: User) -> list[Offer]:
+    offers = list(selectors.open_offers(user))
+    for offer in offers:
+        context = _quote_context(offer.product, offer.limit, offer.tenor_months, offer)
+        offer.quote_context = {**context, "quote_id": f"quote-o{offer.pk}"}  # type: ignore[attr-defined]
+    return offers
+
+
 @login_required
 def home(request: HttpRequest, *, status: int = 200, form: dict[str, str] | None = None) -> HttpResponse:
     user = _user(request)
+    form = form or {}
+    products = LoanProduct.objects.filter(is_active=True, lender__is_active=True).select_related("lender")
+    chosen = next((p for p in products if str(p.pk) == form.get("product")), None) if form else None
     context = {
         "is_owner": user.has_role(Role.PEMILIK_UMKM),
         "is_officer": user.has_role(Role.PETUGAS_LKM) and selectors.lenders_of(user).exists(),
-        "offers": selectors.open_offers(user),
+        "offers": _offers_with_quotes(user),
+        "direct_quote": _quote_context(chosen, form.get("amount"), form.get("tenor_months")) if form else {},
         "applications": selectors.applications_of(user)[:20],
         "loans": selectors.loans_of(user),
-        "products": LoanProduct.objects.filter(is_active=True, lender__is_active=True).select_related("lender"),
+        "products": products,
         "key": _key(),
-        "form": form or {},
+        "form": form,
     }
     return render(request, "lending/home.html", context, status=status)
 
@@ -229,9 +276,26 @@ def review(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET (or a POST without `confirm`): the confirmation page: amount, fee, what arrives,
+    borrower and destination wallet. Only a POST with `confirm` moves the money (idempotent)."""
     app = _officer_application(request, pk)
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        if app.status != ApplicationStatus.SUBMITTED:
+            return redirect("lending:review", pk=pk)
+        wallet = Account.objects.filter(owner_id=app.applicant_id, kind=AccountKind.WALLET).first()
+        context = {
+            "app": app,
+            "quote": services.quote_terms(app.product, app.amount, app.tenor_months, app.annual_rate),
+            "wallet": wallet,
+            "reason": (request.POST.get("reason") or request.GET.get("reason") or "")[:255],
+        }
+        return render(request, "lending/approve_confirm.html", context)
+    if app.status == ApplicationStatus.DISBURSED:
+        # A resent confirmation (double tap, back button): the money moved once, say so.
+        messages.info(request, _("Pengajuan ini sudah dicairkan sebelumnya; tidak ada uang yang dipindahkan lagi."))
+        return redirect("lending:review", pk=pk)
     try:
         loan_ = services.approve_and_disburse(app, _user(request), reason=request.POST.get("reason", ""))
     except DomainError as exc:

@@ -91,6 +91,9 @@ class GatewayStatus:
     fraud_status: str = ""
     qr_string: str = ""
     refunded_amount: int = 0
+    # Midtrans `actions[name=deeplink-redirect].url` (GoPay/ShopeePay, and the sandbox's own
+    # simulator): opens the payer's app on this phone. "" when the gateway gave none.
+    deeplink_url: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -163,6 +166,24 @@ def refunded_total(body: dict[str, Any], gross_amount: int) -> int:
     return 0
 
 
+_UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
+
+
+def deeplink_of(body: dict[str, Any]) -> str:
+    """The `deeplink-redirect` action's URL of a charge answer, if it is one a link may carry
+    (an app scheme like gojek:// or http(s)://; never javascript:/data:)."""
+    actions = body.get("actions")
+    if not isinstance(actions, list):
+        return ""
+    for action in actions:
+        if isinstance(action, dict) and action.get("name") == "deeplink-redirect":
+            url = str(action.get("url") or "").strip()
+            scheme, sep, _rest = url.partition("://")
+            if sep and scheme and scheme.lower() not in _UNSAFE_SCHEMES and len(url) <= 500 and scheme.isascii():
+                return url
+    return ""
+
+
 def _status_from_body(body: dict[str, Any], fallback_order_id: str = "") -> GatewayStatus:
     gross = parse_amount(body.get("gross_amount")) or 0
     return GatewayStatus(
@@ -174,6 +195,7 @@ def _status_from_body(body: dict[str, Any], fallback_order_id: str = "") -> Gate
         fraud_status=str(body.get("fraud_status") or ""),
         qr_string=str(body.get("qr_string") or ""),
         refunded_amount=refunded_total(body, gross),
+        deeplink_url=deeplink_of(body),
         raw=body,
     )
 
@@ -282,10 +304,12 @@ class SandboxGateway:
     def __init__(self, server_key: str) -> None:
         self.server_key = server_key
 
-    def _status(self, tx: SandboxTransaction, status_code: str | None = None) -> GatewayStatus:
+    def _status(self, tx: SandboxTransaction, status_code: str | None = None, *, charge: bool = False) -> GatewayStatus:
         status = str(tx.status)
         code = status_code or ("201" if status == ChargeStatus.PENDING else "200")
         body = notification_body(tx, code, self.server_key)
+        if charge:  # like Midtrans, only the charge answer carries the actions
+            body["actions"] = sandbox_actions(tx.order_id)
         return _status_from_body(body, tx.order_id)
 
     def _get(self, order_id: str) -> SandboxTransaction:
@@ -299,7 +323,7 @@ class SandboxGateway:
         tx, _created = SandboxTransaction.objects.get_or_create(
             order_id=charge.order_id, defaults={"gross_amount": charge.gross_amount, "qr_string": payload}
         )
-        return self._status(tx)
+        return self._status(tx, charge=True)
 
     def check_status(self, order_id: str) -> GatewayStatus:
         return self._status(self._get(order_id))
@@ -313,6 +337,18 @@ class SandboxGateway:
             tx.status = ChargeStatus.CANCEL
             tx.save(update_fields=["status", "updated_at"])
         return self._status(tx)
+
+    @transaction.atomic
+    def expire(self, order_id: str) -> GatewayStatus:
+        """Midtrans' POST /v2/{order_id}/expire: a pending charge can no longer be paid (the
+        sandbox's stand-in for the 15 minutes a QRIS code lives)."""
+        tx = SandboxTransaction.objects.select_for_update().filter(order_id=order_id).first()
+        if tx is None:
+            raise GatewayError(_("Transaksi %(order)s tidak ada di gateway.") % {"order": order_id}, http_status=404)
+        if tx.status == ChargeStatus.PENDING:
+            tx.status = ChargeStatus.EXPIRE
+            tx.save(update_fields=["status", "updated_at"])
+        return self._status(tx, "407")
 
     @transaction.atomic
     def refund(self, order_id: str, amount: int, *, refund_key: str, reason: str) -> GatewayStatus:
@@ -343,6 +379,23 @@ class SandboxGateway:
             tx.status = ChargeStatus.SETTLEMENT
             tx.save(update_fields=["status", "updated_at"])
         return tx
+
+
+SANDBOX_APP_PATH = "/dompet/sandbox/"
+
+
+def sandbox_actions(order_id: str) -> list[dict[str, str]]:
+    """The `actions` of a charge answer, shaped like Midtrans' for GoPay: the deeplink opens the
+    sandbox's own "bank app" (its simulator page) on this order, where paying marks it paid."""
+    from urllib.parse import urlencode
+
+    from apps.core.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    url = getattr(tenant, "url", None)
+    path = f"{SANDBOX_APP_PATH}?{urlencode({'order': order_id})}"
+    deeplink = str(url(path)) if callable(url) else path
+    return [{"name": "deeplink-redirect", "method": "GET", "url": deeplink}]
 
 
 def notification_body(tx: SandboxTransaction, status_code: str, server_key: str) -> dict[str, Any]:

@@ -314,6 +314,8 @@ class GatewayCharge(models.Model):
     fraud_status = models.CharField(_("status fraud"), max_length=16, blank=True)
     transaction_id = models.CharField(_("ID transaksi gateway"), max_length=64, blank=True)
     qr_string = models.TextField(_("QRIS"), blank=True)
+    # The gateway's `deeplink-redirect` action (opens the payer's app on the same phone).
+    deeplink_url = models.CharField(_("tautan aplikasi pembayaran"), max_length=500, blank=True)
     settlement_entry = models.ForeignKey(
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -68,6 +68,8 @@ def payment_request_for_qris(payload: str) -> PaymentRequest:
     """The KotaKitaPay bill a scanned QRIS belongs to (its bill number), in this tenant."""
     bill_number = read_qris(payload).bill_number
     bill = PaymentRequest.objects.filter(bill_number=bill_number).first() if bill_number else None
+    if bill is None and bill_number:  # a renewed code carries its charge's order id
+        bill = PaymentRequest.objects.filter(charges__order_id=bill_number).first()
     if bill is None:
         raise NotFound(_("QRIS ini bukan tagihan KotaKitaPay di kelurahan ini."), code="unknown_bill")
     return bill

@@ -367,8 +367,55 @@ def _refresh_if_changed(request: HttpRequest, response: HttpResponse, status: st
 @login_required
 def request_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     bill = _request_or_404(public_id)
-    response = render(request, "payments/_request_status.html", {"bill": bill})
+    shown_charge = request.GET.get("charge", "")
+    response = render(request, "payments/_request_status.html", {"bill": bill, "charge_status": shown_charge})
+    if shown_charge and request.headers.get("HX-Request"):
+        charge = services.live_charge(bill)
+        if charge is not None and str(charge.status) != shown_charge:
+            response["HX-Refresh"] = "true"  # the code expired (or was paid): show what to do now
     return _refresh_if_changed(request, response, str(bill.status))
+
+
+def _code_to_show(bill: PaymentRequest) -> str:
+    charge = services.live_charge(bill)
+    if charge is not None and charge.status in services.DEAD_CHARGE:
+        return ""
+    return charge.qr_string if charge is not None and charge.qr_string else bill.qris_payload
+
+
+@login_required
+def request_qr_png(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The bill's QRIS as a PNG file to save in the gallery (then "pick from gallery" in a bank
+    or e-wallet app, on this very phone)."""
+    bill = _request_or_404(public_id)
+    payload = _code_to_show(bill) if bill.status == PaymentRequest.Status.OPEN else ""
+    if not payload:
+        raise Http404
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="png", scale=8, border=4)
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="qris-{bill.bill_number}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def request_new_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A new QRIS code for a bill whose code expired or was cancelled at the gateway."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    bill = _request_or_404(public_id)
+    try:
+        services.ensure_request_charge(bill, actor=_user(request))
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Kode QRIS baru sudah dibuat. Bayar sebelum kedaluwarsa."))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("payments:request", public_id=bill.public_id)
 
 
 def _after_request_action(request: HttpRequest, bill: PaymentRequest, exc: DomainError | None) -> HttpResponse:
@@ -455,7 +502,10 @@ def sandbox(request: HttpRequest) -> HttpResponse:
     if not may_use_sandbox(_user(request)):
         raise Http404
     payload = (request.POST.get("payload") or request.GET.get("qr") or "").strip()
-    context: dict[str, Any] = {"payload": payload}
+    order = request.GET.get("order", "").strip()
+    if not payload and order:  # opened by the charge's deeplink (like GoPay's deeplink-redirect)
+        payload = services.sandbox_code_of(order)
+    context: dict[str, Any] = {"payload": payload, "from_deeplink": bool(order)}
     status = 200
     if payload:
         try:
@@ -475,5 +525,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
                         _("Pembayaran %(amount)s ke %(name)s berhasil.")
                         % {"amount": rupiah(tx.gross_amount), "name": parsed.merchant_name},
                     )
+                    if order:
+                        return redirect(f"{reverse('payments:sandbox')}?{_query(order=order)}")
                     return redirect("payments:sandbox")
     return render(request, "payments/sandbox.html", context, status=status)

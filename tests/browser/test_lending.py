@@ -112,7 +112,8 @@ def test_umkm_accepts_offer_officer_approves_wallet_shows_disbursement(
     card = page.get_by_test_id(f"offer-{made.pk}")
     expect(card).to_contain_text(f"Hingga {limit}")
     card.get_by_text("Mengapa saya mendapat penawaran ini?").click()
-    expect(card).to_contain_text("kartu skor aturan")
+    expect(card.get_by_test_id("plain-reasons")).to_contain_text("Yang membantu")
+    expect(card).not_to_contain_text("kartu skor aturan")  # the method's name is for the officer
     _fits_the_phone(page)
     page.screenshot(path=str(shots / "pinjaman-offer-phone.png"), full_page=True)
     card.get_by_test_id("accept-offer").click()
@@ -128,6 +129,7 @@ def test_umkm_accepts_offer_officer_approves_wallet_shows_disbursement(
     _fits_the_phone(page)
     page.screenshot(path=str(shots / "pinjaman-review-phone.png"), full_page=True)
     page.get_by_test_id("approve").click()
+    page.get_by_test_id("confirm-approve").click()
     expect(page.get_by_test_id("review-status")).to_have_text("Sudah dicairkan")
 
     # Bu Sri's wallet shows the disbursement.

@@ -33,10 +33,12 @@ from ._common import (
 from .applications import apply, approve, approve_and_disburse, disburse, reject, withdraw
 from .arrears import auto_debit, charge_penalties, expire_offers, recover, run_nightly, write_off
 from .products import ProductTerms, add_officer, create_product, loan_terms, open_lender
+from .quotes import LoanQuote, check_terms, quote, quote_terms
 from .repayments import current_schedule, due_amount, payoff_quote, repay, set_standing_instruction, update_arrears
 
 __all__ = [
     "MAX_REASON",
+    "LoanQuote",
     "ProductTerms",
     "add_officer",
     "apply",
@@ -44,6 +46,7 @@ __all__ = [
     "approve_and_disburse",
     "auto_debit",
     "charge_penalties",
+    "check_terms",
     "clean_count",
     "clean_key",
     "clean_percent",
@@ -57,6 +60,8 @@ __all__ = [
     "loan_terms",
     "open_lender",
     "payoff_quote",
+    "quote",
+    "quote_terms",
     "recover",
     "reject",
     "repay",

@@ -16,7 +16,6 @@ from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.payments import services as payments
 
-from .. import schedule as sched
 from ..models import (
     Application,
     ApplicationStatus,
@@ -35,34 +34,17 @@ from ._common import (
     _notify,
     _reason,
     _refused,
-    clean_count,
     clean_key,
-    clean_rupiah,
     require_officer,
     rupiah,
     today,
 )
 from .products import loan_terms
+from .quotes import check_terms, quote_terms
 
 
 def _check_terms(product: LoanProduct, amount: Any, tenor: Any) -> tuple[int, int]:
-    amount = clean_rupiah(amount, field="amount")
-    tenor = clean_count(tenor, field="tenor_months")
-    if not product.min_amount <= amount <= product.max_amount:
-        raise ValidationFailed(
-            _("Jumlah pinjaman harus antara %(min)s dan %(max)s.")
-            % {"min": rupiah(product.min_amount), "max": rupiah(product.max_amount)},
-            code="amount_out_of_range",
-            field="amount",
-        )
-    if not product.min_tenor_months <= tenor <= product.max_tenor_months:
-        raise ValidationFailed(
-            _("Tenor harus antara %(min)s dan %(max)s bulan.")
-            % {"min": product.min_tenor_months, "max": product.max_tenor_months},
-            code="tenor_out_of_range",
-            field="tenor_months",
-        )
-    return amount, tenor
+    return check_terms(product, amount, tenor)
 
 
 @transaction.atomic
@@ -259,8 +241,10 @@ def disburse(application: Application, officer: User, *, on_date: dt.date | None
     )
     on_date = on_date or today()
     product = application.product
-    terms = loan_terms(product, application.amount, application.tenor_months, application.annual_rate, on_date)
-    schedule = sched.build_schedule(terms)
+    # The same computation the application form showed (services.quote): shown == booked.
+    schedule = quote_terms(
+        product, application.amount, application.tenor_months, application.annual_rate, on_date
+    ).schedule
     applicant = User.objects.get(pk=application.applicant_id)
     wallet = payments.ensure_wallet(applicant)
     lender = application.lender

@@ -71,18 +71,21 @@ from .notifications import (
     sync_charge_status,
 )
 from .requests import (
+    DEAD_CHARGE,
     cancel_payment_request,
     choose_cash_on_delivery,
     confirm_cash_received,
     create_payment_request,
     ensure_request_charge,
+    live_charge,
     pay_request_with_wallet,
     refund_payment_request,
 )
-from .sandbox import sandbox_gateway, sandbox_pay, sandbox_payment_for
+from .sandbox import sandbox_code_of, sandbox_expire, sandbox_gateway, sandbox_pay, sandbox_payment_for
 
 __all__ = [
     "ALLOWED_MOVES",
+    "DEAD_CHARGE",
     "DEFAULT_MAX_AMOUNT",
     "PAID_STATUSES",
     "REFUND_STATUSES",
@@ -102,6 +105,7 @@ __all__ = [
     "ensure_wallet",
     "fee_for",
     "gateway_clearing_account",
+    "live_charge",
     "merchant_profile",
     "move",
     "must_confirm",
@@ -117,6 +121,8 @@ __all__ = [
     "refund_payment_request",
     "reverse_entry",
     "rupiah",
+    "sandbox_code_of",
+    "sandbox_expire",
     "sandbox_gateway",
     "sandbox_pay",
     "sandbox_payment_for",

@@ -130,7 +130,8 @@ def _open_at_gateway(charge: GatewayCharge, gateway: Gateway, merchant: qris.Mer
     charge.status = answer.transaction_status if answer.transaction_status in ChargeStatus.values else "pending"
     charge.transaction_id = answer.transaction_id
     charge.qr_string = answer.qr_string
-    charge.save(update_fields=["status", "transaction_id", "qr_string", "updated_at"])
+    charge.deeplink_url = answer.deeplink_url
+    charge.save(update_fields=["status", "transaction_id", "qr_string", "deeplink_url", "updated_at"])
 
 
 def _mark_paid(

@@ -79,13 +79,20 @@ def ensure_request_charge(request: PaymentRequest, *, actor: User | None = None)
     request = PaymentRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != PaymentRequest.Status.OPEN:
         raise Conflict(_("Tagihan ini sudah %(status)s.") % {"status": request.get_status_display()}, code="not_open")
-    charge = GatewayCharge.objects.filter(order_id=request.bill_number).first()
+    charge = GatewayCharge.objects.filter(payment_request=request).order_by("-id").first()
+    if charge is not None and charge.status in DEAD_CHARGE:
+        # The code expired or was cancelled at the gateway while the bill is still open: a new
+        # code needs a new order id there (Midtrans never reuses one).
+        charge = None
+        order_id = new_order_id("PR")
+    else:
+        order_id = request.bill_number
     if charge is not None and charge.status not in (ChargeStatus.CREATED, ChargeStatus.FAILURE):
         return charge
     gateway = get_gateway()
     if charge is None:
         charge = GatewayCharge.objects.create(
-            order_id=request.bill_number,
+            order_id=order_id,
             gateway=gateway.name,
             purpose=GatewayCharge.Purpose.PAYMENT,
             payment_request=request,
@@ -97,6 +104,15 @@ def ensure_request_charge(request: PaymentRequest, *, actor: User | None = None)
         request.qris_payload = charge.qr_string
         request.save(update_fields=["qris_payload"])
     return charge
+
+
+# Charges that can never be paid any more; the bill then gets a new code on request.
+DEAD_CHARGE = frozenset({ChargeStatus.EXPIRE, ChargeStatus.CANCEL, ChargeStatus.DENY})
+
+
+def live_charge(request: PaymentRequest) -> GatewayCharge | None:
+    """The request's newest charge (its code is the one to show), or None before any."""
+    return GatewayCharge.objects.filter(payment_request=request).order_by("-id").first()
 
 
 def _lock_request(request: PaymentRequest) -> PaymentRequest:

@@ -59,3 +59,24 @@ def sandbox_pay(order_id: str, *, actor: User | None = None) -> SandboxTransacti
 
     enqueue_on_commit(deliver_sandbox_notification, order_id)
     return tx
+
+
+@transaction.atomic
+def sandbox_expire(order_id: str) -> SandboxTransaction:
+    """Let a pending sandbox charge run out (what a real QRIS code does after 15 minutes); the
+    gateway then notifies us "expire" (after commit), signed like Midtrans. Demo and tests."""
+    gateway = sandbox_gateway()
+    gateway.expire(order_id)
+    from apps.core.tasks import enqueue_on_commit
+
+    from ..tasks import deliver_sandbox_notification
+
+    enqueue_on_commit(deliver_sandbox_notification, order_id)
+    return SandboxTransaction.objects.get(order_id=order_id)
+
+
+def sandbox_code_of(order_id: str) -> str:
+    """The QRIS of a sandbox charge by its order id (what the deeplink opens), "" if unknown."""
+    sandbox_gateway()
+    tx = SandboxTransaction.objects.filter(order_id=order_id[:50]).first()
+    return tx.qr_string if tx is not None else ""

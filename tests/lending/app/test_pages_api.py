@@ -38,7 +38,9 @@ def test_applicant_sees_offer_with_reasons_and_accepts_it(world: World) -> None:
     assert page.status_code == 200
     assert f'data-testid="offer-{offer.pk}"' in text
     assert "Mengapa saya mendapat penawaran ini?" in text
-    assert offer.assessment.reasons[0]["text"] in text
+    # Plain reasons only: no scorecard jargon for the borrower (it stays on the officer's page).
+    assert "Yang membantu" in text and "kartu skor" not in text and "PD" not in text
+    assert "Rincian biaya sebelum mengajukan" in text and 'data-testid="quote-fee"' in text
     too_much = client.post(
         f"/pinjaman/tawaran/{offer.pk}/terima/", {"amount": offer.limit + 100_000, "tenor_months": 3, "key": "k1"}
     )
@@ -51,7 +53,7 @@ def test_applicant_sees_offer_with_reasons_and_accepts_it(world: World) -> None:
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/pinjaman/pengajuan/{application.pk}/"
     detail = client.get(response["Location"]).content.decode()
-    assert "Menunggu keputusan" in detail and "Hasil penilaian" in detail
+    assert "Menunggu keputusan" in detail and "Mengapa hasilnya begini" in detail
 
 
 def test_officer_reviews_approves_and_the_wallet_gets_the_money(world: World) -> None:
@@ -62,14 +64,19 @@ def test_officer_reviews_approves_and_the_wallet_gets_the_money(world: World) ->
     review = officer.get(f"/pinjaman/petugas/pengajuan/{application.pk}/").content.decode()
     assert "kartu skor aturan" in review and 'data-testid="band"' in review
     assert application.assessment.contributions[0]["label"] in review
-    response = officer.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"reason": "ok"})
+    # One tap only asks: the confirmation page shows amount, borrower and wallet, nothing moves.
+    asked = officer.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"reason": "ok"})
+    assert asked.status_code == 200 and 'data-testid="approve-confirm"' in asked.content.decode()
+    assert "Rp1.200.000" in asked.content.decode() and "Sri Rahayu" in asked.content.decode()
+    assert not Loan.objects.exists()
+    response = officer.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"reason": "ok", "confirm": "1"})
     assert response.status_code == 302
     loan = Loan.objects.get(application=application)
     assert balance(loan.wallet) == 1_200_000 - 12_000
     wallet_page = client_as(world.sri).get("/dompet/").content.decode()
     assert "Pencairan pinjaman BPR Uji" in wallet_page
-    again = officer.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"reason": "ok"})
-    assert again.status_code == 409
+    again = officer.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"reason": "ok", "confirm": "1"})
+    assert again.status_code == 302  # idempotent: the resent confirmation moves nothing
     assert JournalEntry.objects.filter(reference=f"pinjaman-{loan.pk}").count() == 2
 
 
@@ -77,10 +84,10 @@ def test_applicant_cannot_reach_the_officer_pages_or_decide(world: World) -> Non
     application = submit(world)
     sri = client_as(world.sri)
     assert sri.get("/pinjaman/petugas/").status_code == 404
-    assert sri.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/").status_code == 404
+    assert sri.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"confirm": "1"}).status_code == 404
     other = client_as(world.other_officer)
     assert other.get(f"/pinjaman/petugas/pengajuan/{application.pk}/").status_code == 404
-    assert other.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/").status_code == 404
+    assert other.post(f"/pinjaman/petugas/pengajuan/{application.pk}/setujui/", {"confirm": "1"}).status_code == 404
     assert client_as(world.joko).get(f"/pinjaman/pengajuan/{application.pk}/").status_code == 404
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED

@@ -1,0 +1,38 @@
+"""Template helpers of apps.payments for other apps' pages: the QRIS payment panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from apps.payments import services
+from apps.payments.models import PaymentRequest
+
+register = template.Library()
+
+
+@register.inclusion_tag("payments/_qris_panel.html", takes_context=True)
+def qris_panel(context: template.Context, bill: PaymentRequest | None, label: str = "") -> dict[str, Any]:
+    """How to pay a bill's QRIS from another phone (scan) or from this one (copy the code,
+    save the QR to the gallery, or open the payment app by the gateway's deeplink), with its
+    status refreshing by itself. An expired or cancelled code says so and offers a new one."""
+    from apps.payments.views import qr_svg
+
+    request = context.get("request")
+    if bill is None:
+        return {"bill": None}
+    charge = services.live_charge(bill)
+    dead = charge is not None and charge.status in services.DEAD_CHARGE
+    payload = "" if dead else (charge.qr_string if charge is not None and charge.qr_string else bill.qris_payload)
+    return {
+        "bill": bill,
+        "charge": charge,
+        "dead": dead,
+        "payload": payload,
+        "qr": qr_svg(payload, label=label or bill.bill_number) if payload else "",
+        "deeplink": "" if dead or charge is None else charge.deeplink_url,
+        "charge_status": str(charge.status) if charge is not None else "",
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }
