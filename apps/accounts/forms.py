@@ -2,12 +2,23 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import phones
 from apps.rtrw.models import RukunTetangga
 
 from .roles import Role
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with our own wrong-password sentence: Django's Indonesian one puts
+    the field's name after "nama pengguna", which read "Masukkan nama pengguna nama pengguna"."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Nama pengguna atau kata sandi salah. Periksa lagi; huruf besar dan kecil dibedakan."),
+    }
 
 
 class RegistrationForm(forms.Form):

@@ -19,7 +19,7 @@ from apps.core.api.throttling import hit, retry_after
 from apps.core.errors import DomainError
 
 from . import api_tokens
-from .forms import RegistrationForm
+from .forms import RegistrationForm, SignInForm
 from .services import register_resident
 
 
@@ -81,6 +81,7 @@ class LoginView(auth_views.LoginView):
     which locks one username+address pair: this stops one address trying many usernames)."""
 
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = hit(request, "login")

@@ -170,8 +170,12 @@ class Enrolment(models.Model):
         API = "api", _("API")
 
     # Not indexed alone: the unique constraint "aid_enrolment_once_per_program" leads with this column.
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrolments", db_index=False)
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="enrolments")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="enrolments", db_index=False, verbose_name=_("program")
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("penerima")
+    )
     match_key = models.CharField(max_length=64, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     source = models.CharField(_("sumber data"), max_length=16, choices=Source.choices, default=Source.MANUAL)
@@ -181,7 +185,7 @@ class Enrolment(models.Model):
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -216,7 +220,9 @@ class Distribution(models.Model):
         FAILED = "gagal", _("Gagal")
 
     # Not indexed alone: the unique constraint "aid_distribution_once_per_period" leads with this column.
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="distributions", db_index=False)
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="distributions", db_index=False, verbose_name=_("kepesertaan")
+    )
     period = models.CharField(_("periode"), max_length=7, help_text=_("Format TTTT-BB, mis. 2026-03"))
     amount = models.BigIntegerField(_("nilai (Rp)"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
@@ -278,7 +284,7 @@ class ImportBatch(BackgroundJob):
         DISCARDED = "dibatalkan", _("Dibatalkan")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="imports")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="imports", verbose_name=_("program"))
     file_name = models.CharField(_("nama berkas"), max_length=255)
     file_sha256 = models.CharField(max_length=64)
     row_count = models.PositiveIntegerField(_("jumlah baris"), default=0)
@@ -286,9 +292,14 @@ class ImportBatch(BackgroundJob):
     errors = models.JSONField(default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

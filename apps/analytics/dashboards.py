@@ -20,8 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ValidationFailed
 from apps.core.money import rupiah, thousands
@@ -54,11 +54,13 @@ def _growth(agg: Aggregate) -> float | None:
     return (end - start) / start * 100
 
 
+LATE_OVER_30 = ("31-60", "61-90", "90+")  # the arrears buckets of apps.lending.facts past 30 days
+
+
 def _at_risk(agg: Aggregate) -> int:
-    total = agg.stock_end.get((Metric.LOANS_AT_RISK, ""))
-    if total is not None:
-        return total
-    return sum(v for (m, _d), v in agg.stock_end.items() if m == Metric.LOANS_AT_RISK)
+    """Outstanding of loans more than 30 days late (PAR30): a few days late is usually a
+    payment on its way; past 30 days it is a loan in trouble."""
+    return sum(v for (m, d), v in agg.stock_end.items() if m == Metric.LOANS_AT_RISK and d in LATE_OVER_30)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Indicator:
     needs: tuple[str, ...]  # metrics without which the value is "belum ada data"
     compute: Callable[[Aggregate], float | None]
     higher_is_better: bool = True
+    hint: str | Promise = ""  # one plain sentence for a lurah who does not know the staff term
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -94,11 +97,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "gmv",
-        gettext_lazy("Nilai transaksi (GMV)"),
+        gettext_lazy("Nilai penjualan"),
         "rupiah",
         gettext_lazy("Pasar"),
         (Metric.GMV,),
         lambda a: a.flow(Metric.GMV)[0],
+        hint=gettext_lazy("Jumlah rupiah semua pesanan di pasar KotaKita (disebut juga GMV)."),
     ),
     Indicator(
         "transactions",
@@ -143,12 +147,13 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "permits_overdue",
-        gettext_lazy("Izin melewati SLA"),
+        gettext_lazy("Izin terlambat"),
         "count",
         gettext_lazy("Perizinan"),
         (Metric.PERMITS_SUBMITTED, Metric.PERMITS_ISSUED, Metric.PERMITS_OVERDUE),
         lambda a: _stock(a, Metric.PERMITS_OVERDUE),
         higher_is_better=False,
+        hint=gettext_lazy("Permohonan yang belum selesai padahal batas waktu layanannya sudah lewat."),
     ),
     Indicator(
         "reports_opened",
@@ -186,11 +191,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "aid_coverage",
-        gettext_lazy("Cakupan bansos (penerima tersalurkan / terdaftar)"),
+        gettext_lazy("Penerima bansos yang sudah menerima"),
         "percent",
         gettext_lazy("Bansos"),
         (Metric.AID_ENROLLED,),
         lambda a: _ratio(a.distinct.get(Metric.AID_DISTRIBUTED, 0), _stock(a, Metric.AID_ENROLLED), 100),
+        hint=gettext_lazy("Dari semua penerima yang terdaftar, berapa persen sudah menerima bantuannya."),
     ),
     Indicator(
         "active_residents",
@@ -207,6 +213,7 @@ INDICATORS: tuple[Indicator, ...] = (
         gettext_lazy("Partisipasi"),
         (Metric.RESIDENTS_REGISTERED,),
         lambda a: _ratio(a.distinct.get(Metric.ACTIVE_RESIDENTS, 0), _stock(a, Metric.RESIDENTS_REGISTERED), 100),
+        hint=gettext_lazy("Dari warga yang terdaftar, berapa persen memakai KotaKita dalam rentang ini."),
     ),
     Indicator(
         "deliveries",
@@ -226,7 +233,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "loans_outstanding",
-        gettext_lazy("Pinjaman beredar"),
+        gettext_lazy("Sisa pinjaman yang belum dibayar"),
         "rupiah",
         gettext_lazy("Pinjaman"),
         (Metric.LOANS_OUTSTANDING,),
@@ -234,12 +241,16 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "par",
-        gettext_lazy("Portofolio berisiko (PAR)"),
+        gettext_lazy("Pinjaman menunggak > 30 hari"),
         "percent",
         gettext_lazy("Pinjaman"),
         (Metric.LOANS_OUTSTANDING,),
         lambda a: _ratio(_at_risk(a), _stock(a, Metric.LOANS_OUTSTANDING), 100),
         higher_is_better=False,
+        hint=gettext_lazy(
+            "Bagian sisa pinjaman yang cicilannya terlambat lebih dari 30 hari (disebut juga PAR30); "
+            "makin kecil makin baik."
+        ),
     ),
 )
 BY_KEY = {ind.key: ind for ind in INDICATORS}
@@ -332,6 +343,7 @@ def _kpis(agg: Aggregate) -> list[dict[str, Any]]:
             {
                 "key": ind.key,
                 "label": str(ind.label),
+                "hint": str(ind.hint),
                 "group": str(ind.group),
                 "unit": ind.unit,
                 "value": value,
@@ -346,7 +358,7 @@ def _series_rows(raw: dict[str, list[tuple[datetime.date, int, int]]]) -> dict[s
 
 
 def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
-    key = f"analytics:lurah:{tenant.pk}:{facts_version(tenant.pk)}:{period.start}:{period.end}"
+    key = f"analytics:lurah:{get_language()}:{tenant.pk}:{facts_version(tenant.pk)}:{period.start}:{period.end}"
     data: dict[str, Any] | None = cache.get(key)
     if data is None:
         agg = selectors.combined([tenant.pk], period)
@@ -389,7 +401,10 @@ def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
         raise ValidationFailed(_("Indikator tidak dikenal."), code="bad_indicator")
     children = children_of(kota)
     ids = [c.pk for c in children]
-    key = f"analytics:kota:{kota.pk}:{facts_version(kota.pk)}:{period.start}:{period.end}:{','.join(map(str, ids))}"
+    # Cached labels are translated text: one entry per language.
+    key = f"analytics:kota:{get_language()}:{kota.pk}:{facts_version(kota.pk)}:{period.start}:{period.end}:" + ",".join(
+        map(str, ids)
+    )
     data: dict[str, Any] | None = cache.get(key)
     if data is None:
         union: dict[str, int] = {}
@@ -425,6 +440,9 @@ def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
 
 PALETTE = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
 NO_DATA = "#cccccc"
+# A cell of fewer than k entities gets its own colour: painting it by its value would let the
+# map (or the legend's ranges) disclose what the table hides.
+SUPPRESSED = "#c9d4e5"
 
 
 @lru_cache(maxsize=1)
@@ -434,23 +452,35 @@ def _polygons() -> dict[str, dict[str, Any]]:
     return {f["properties"]["kode"]: f for f in collection["features"]}
 
 
+def _step(rank: float, ind: Indicator) -> int:
+    step = min(int(rank * len(PALETTE)), len(PALETTE) - 1)
+    return step if ind.higher_is_better else len(PALETTE) - 1 - step
+
+
 def choropleth(rows: list[dict[str, Any]], ind: Indicator) -> dict[str, Any]:
-    """GeoJSON of the kelurahan polygons with the indicator's value and a fill colour (quintiles)."""
-    values = sorted(v for r in rows if (v := r["values"][ind.key]) is not None)
+    """GeoJSON of the kelurahan polygons with the indicator's value and a fill colour (quintiles
+    of the rank among the kelurahan whose value may be shown), plus the map's legend."""
+    visible = [r for r in rows if r["values"][ind.key] is not None and not shown(r, ind)]
+    values = sorted(r["values"][ind.key] for r in visible)
     polygons = _polygons()
     features = []
+    ranges: dict[int, list[float]] = {}
     for row in rows:
-        shape = polygons.get(row["code"])
-        if shape is None:
-            continue
         value = row["values"][ind.key]
-        if value is None:
+        hidden = shown(row, ind)
+        if hidden:
+            colour = SUPPRESSED
+        elif value is None:
             colour = NO_DATA
         else:
             # Position among the kelurahan with data: 0 = lowest, 1 = highest (one alone: middle).
             rank = sum(1 for v in values if v < value) / (len(values) - 1) if len(values) > 1 else 0.5
-            step = min(int(rank * len(PALETTE)), len(PALETTE) - 1)
-            colour = PALETTE[step if ind.higher_is_better else len(PALETTE) - 1 - step]
+            step = _step(rank, ind)
+            colour = PALETTE[step]
+            ranges.setdefault(step, []).append(value)
+        shape = polygons.get(row["code"])
+        if shape is None:
+            continue
         features.append(
             {
                 "type": "Feature",
@@ -458,9 +488,24 @@ def choropleth(rows: list[dict[str, Any]], ind: Indicator) -> dict[str, Any]:
                 "properties": {
                     "kode": row["code"],
                     "nama": row["name"],
-                    "nilai": shown(row, ind) or fmt(value, ind.unit),
+                    "nilai": hidden or fmt(value, ind.unit),
                     "warna": colour,
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "legend": legend(ranges, ind, rows)}
+
+
+def legend(ranges: dict[int, list[float]], ind: Indicator, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The classes the map actually uses, lowest value first: colour and value range (with unit)."""
+    out = []
+    for step, found in sorted(ranges.items(), key=lambda item: min(item[1])):
+        low, high = min(found), max(found)
+        text = fmt(low, ind.unit) if low == high else f"{fmt(low, ind.unit)} – {fmt(high, ind.unit)}"
+        out.append({"colour": PALETTE[step], "text": text})
+    if any(shown(r, ind) for r in rows):
+        hidden = _("kurang dari %(k)s usaha atau warga (disembunyikan)") % {"k": K_ANONYMITY}
+        out.append({"colour": SUPPRESSED, "text": hidden})
+    if any(r["values"][ind.key] is None for r in rows):
+        out.append({"colour": NO_DATA, "text": _("belum ada data")})
+    return out

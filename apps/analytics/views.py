@@ -12,11 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.facts.labels import humanize_slug, kbli_sector
 from apps.facts.metrics import Metric
 from apps.reports.models import Report
 from apps.tenancy.models import Tenant
@@ -50,17 +52,28 @@ def _data(request: HttpRequest, period: Period) -> dict[str, Any]:
     return dashboards.lurah_data(tenant, period)
 
 
+def _named(rows: list[tuple[str, int]], name: Any = humanize_slug) -> list[tuple[str, int]]:
+    """Dimension codes as names: "jalan-rusak" -> "Jalan rusak", KBLI "56" -> code + title."""
+    return [(name(dim), value) for dim, value in rows]
+
+
 def _charts(data: dict[str, Any]) -> dict[str, Any]:
     series = data["series"]
     return {
-        "gmv": charts.line_chart(series[Metric.GMV], _("GMV (Rp)")),
+        "gmv": charts.line_chart(series[Metric.GMV], _("Nilai penjualan (Rp)")),
         "umkm": charts.line_chart(series[Metric.UMKM_ACTIVE], _("UMKM aktif"), colour="#2e7d32"),
         "reports": charts.line_chart(series[Metric.REPORTS_OPENED], _("Laporan warga masuk"), colour="#e65100"),
         "residents": charts.line_chart(series[Metric.ACTIVE_RESIDENTS], _("Warga aktif per hari"), colour="#6a1b9a"),
-        "reports_by_category": charts.bar_chart(data["reports_by_category"], _("Laporan per kategori"), "#e65100"),
-        "gmv_by_category": charts.bar_chart(data["gmv_by_category"], _("GMV per kategori"), "#1565c0"),
-        "umkm_by_sector": charts.bar_chart(data["umkm_by_sector"], _("UMKM per sektor KBLI"), "#2e7d32"),
-        "aid_by_program": charts.bar_chart(data["aid_by_program"], _("Bansos per program"), "#6a1b9a"),
+        "reports_by_category": charts.bar_chart(
+            _named(data["reports_by_category"]), _("Laporan per kategori"), "#e65100"
+        ),
+        "gmv_by_category": charts.bar_chart(
+            _named(data["gmv_by_category"]), _("Nilai penjualan per kategori"), "#1565c0"
+        ),
+        "umkm_by_sector": charts.bar_chart(
+            _named(data["umkm_by_sector"], kbli_sector), _("UMKM per jenis usaha (KBLI)"), "#2e7d32"
+        ),
+        "aid_by_program": charts.bar_chart(_named(data["aid_by_program"]), _("Bansos per program"), "#6a1b9a"),
     }
 
 
@@ -95,21 +108,59 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         query=query.urlencode(),
     )
     if context["is_kota"]:
-        context["indicators"] = [(k, str(dashboards.BY_KEY[k].label)) for k in dashboards.MAP_INDICATORS]
-        context["table_indicators"] = dashboards.INDICATORS
-        context["k_anonymity"] = dashboards.K_ANONYMITY
-        context["table_rows"] = [
+        context.update(_comparison(request, data))
+    return render(request, "analytics/dashboard.html", context)
+
+
+# The comparison table's column sets: a short default a phone can read, each group, or all 22.
+SHORT_COLUMNS = ("umkm_active", "gmv", "reports_opened", "resolve_hours", "participation", "par")
+
+
+def _column_sets() -> dict[str, tuple[str, list[dashboards.Indicator]]]:
+    sets: dict[str, tuple[str, list[dashboards.Indicator]]] = {
+        "ringkas": (_("Ringkas"), [dashboards.BY_KEY[k] for k in SHORT_COLUMNS])
+    }
+    for ind in dashboards.INDICATORS:
+        key = slugify(str(ind.group))
+        sets.setdefault(key, (str(ind.group), []))[1].append(ind)
+    sets["semua"] = (_("Semua kolom"), list(dashboards.INDICATORS))
+    return sets
+
+
+def _comparison(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    sets = _column_sets()
+    column = request.GET.get("kolom") or "ringkas"
+    if column not in sets:
+        column = "ringkas"  # an unknown choice (old link) shows the default, not an error
+    shown_indicators = sets[column][1]
+    groups: list[list[Any]] = []
+    for ind in shown_indicators:
+        if groups and groups[-1][0] == str(ind.group):
+            groups[-1][1] += 1
+        else:
+            groups.append([str(ind.group), 1])
+    return {
+        "indicators": [(k, str(dashboards.BY_KEY[k].label)) for k in dashboards.MAP_INDICATORS],
+        "column": column,
+        "column_choices": [(key, label) for key, (label, _inds) in sets.items()],
+        "table_groups": groups,
+        "table_indicators": shown_indicators,
+        "k_anonymity": dashboards.K_ANONYMITY,
+        "table_rows": [
             {
                 "name": r["name"],
                 "code": r["code"],
                 "cells": [
-                    dashboards.shown(r, ind) or dashboards.fmt(r["values"][ind.key], ind.unit)
-                    for ind in dashboards.INDICATORS
+                    {
+                        "text": dashboards.shown(r, ind) or dashboards.fmt(r["values"][ind.key], ind.unit),
+                        "suppressed": bool(dashboards.shown(r, ind)),
+                    }
+                    for ind in shown_indicators
                 ],
             }
             for r in data["rows"]
-        ]
-    return render(request, "analytics/dashboard.html", context)
+        ],
+    }
 
 
 EXPORTS = {

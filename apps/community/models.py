@@ -137,7 +137,9 @@ class CashBookEntry(models.Model):
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
     # Not indexed alone: the index "community_entry_book_day_idx" leads with this column.
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    cash_book = models.ForeignKey(
+        CashBook, on_delete=models.PROTECT, related_name="entries", db_index=False, verbose_name=_("buku kas")
+    )
     direction = models.CharField(_("arah"), max_length=3, choices=Direction.choices)
     category = models.CharField(_("kategori"), max_length=16, choices=Category.choices)
     channel = models.CharField(_("cara"), max_length=10, choices=Channel.choices)
@@ -214,12 +216,19 @@ class IuranSchedule(models.Model):
     """From `start_month` on, each household of the RT owes `amount` per month."""
 
     # Not indexed alone: the unique constraint "community_schedule_one_per_month" leads with this column.
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="schedules", db_index=False)
+    cash_book = models.ForeignKey(
+        CashBook, on_delete=models.PROTECT, related_name="schedules", db_index=False, verbose_name=_("buku kas")
+    )
     amount = models.BigIntegerField(_("iuran per rumah per bulan"))
     start_month = models.DateField(_("mulai bulan"))
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
@@ -240,7 +249,9 @@ class IuranSchedule(models.Model):
 class IuranExemption(models.Model):
     """Months a resident owes nothing (moved in later, second adult of the same house, hardship)."""
 
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="exemptions")
+    cash_book = models.ForeignKey(
+        CashBook, on_delete=models.PROTECT, related_name="exemptions", verbose_name=_("buku kas")
+    )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("warga"), on_delete=models.CASCADE, related_name="+"
     )
@@ -286,7 +297,9 @@ class IuranPayment(models.Model):
         DUPLICATE = "duplicate", _("Pembayaran ganda (perlu dikembalikan)")
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
-    cash_book = models.ForeignKey(CashBook, on_delete=models.PROTECT, related_name="iuran_payments")
+    cash_book = models.ForeignKey(
+        CashBook, on_delete=models.PROTECT, related_name="iuran_payments", verbose_name=_("buku kas")
+    )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("warga"), on_delete=models.PROTECT, related_name="+"
     )
@@ -430,7 +443,9 @@ class ArisanRound(models.Model):
         PAID_OUT = "paid_out", _("Sudah dibayarkan")
 
     # Not indexed alone: the unique constraint "community_round_winner_once" leads with this column.
-    group = models.ForeignKey(ArisanGroup, on_delete=models.CASCADE, related_name="rounds", db_index=False)
+    group = models.ForeignKey(
+        ArisanGroup, on_delete=models.CASCADE, related_name="rounds", db_index=False, verbose_name=_("kelompok")
+    )
     number = models.PositiveSmallIntegerField(_("putaran ke"))
     due_date = models.DateField(_("jatuh tempo"))
     winner = models.ForeignKey(ArisanMember, verbose_name=_("penerima"), on_delete=models.PROTECT, related_name="+")
@@ -471,8 +486,12 @@ class ArisanContribution(models.Model):
         DUPLICATE = "duplicate", _("Pembayaran ganda (perlu dikembalikan)")
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
-    round = models.ForeignKey(ArisanRound, on_delete=models.PROTECT, related_name="contributions")
-    member = models.ForeignKey(ArisanMember, on_delete=models.PROTECT, related_name="contributions")
+    round = models.ForeignKey(
+        ArisanRound, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("putaran")
+    )
+    member = models.ForeignKey(
+        ArisanMember, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("anggota")
+    )
     amount = models.BigIntegerField(_("jumlah"))
     method = models.CharField(_("cara bayar"), max_length=10, choices=Method.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -101,7 +101,9 @@ class ConsignmentMovement(models.Model):
     quantity = models.PositiveIntegerField(_("jumlah barang"))
     balance_after = models.IntegerField(_("sisa di hub"))
     note = models.CharField(_("catatan"), max_length=255, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pelaku")
+    )
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
 
     class Meta:
@@ -268,8 +270,8 @@ class Route(models.Model):
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Menunggu batch")
-        BATCHED = "batched", _("Masuk batch")
+        PENDING = "pending", _("Menunggu dijadwalkan")
+        BATCHED = "batched", _("Sudah dijadwalkan")
         ASSIGNED = "assigned", _("Dapat kurir")
         PICKED_UP = "picked_up", _("Dibawa kurir")
         DELIVERED = "delivered", _("Sudah sampai")
@@ -324,7 +326,7 @@ class Delivery(models.Model):
     eta = models.DateTimeField(_("perkiraan tiba"), null=True, blank=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    on_time = models.BooleanField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True, verbose_name=_("tepat waktu"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -371,15 +373,19 @@ class RouteStop(models.Model):
         DROPOFF = "dropoff", _("Antar ke pembeli")
 
     # Not indexed alone: the unique constraint "fulfillment_stop_seq" leads with this column.
-    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops", db_index=False)
+    route = models.ForeignKey(
+        Route, on_delete=models.CASCADE, related_name="stops", db_index=False, verbose_name=_("rute")
+    )
     # Not indexed alone: the unique constraint "fulfillment_stop_once_per_delivery" leads with this column.
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="stops", db_index=False)
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    seq = models.PositiveIntegerField()
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="stops", db_index=False, verbose_name=_("antaran")
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("jenis"))
+    seq = models.PositiveIntegerField(verbose_name=_("urutan"))
     lat = models.DecimalField(max_digits=9, decimal_places=6)
     lng = models.DecimalField(max_digits=9, decimal_places=6)
     eta = models.DateTimeField(_("perkiraan tiba"))
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("selesai pada"))
 
     class Meta:
         verbose_name = _("titik rute")
@@ -396,11 +402,11 @@ class RouteStop(models.Model):
 
 EVENT_LABELS = {
     "create": _("Antaran dibuat"),
-    "batch": _("Masuk batch"),
+    "batch": _("Sudah dijadwalkan"),
     "assign": _("Dapat kurir"),
     "assign_external": _("Dapat kurir mitra"),
     "unassigned": _("Belum dapat kurir"),
-    "requeue": _("Menunggu batch berikutnya"),
+    "requeue": _("Menunggu jadwal berikutnya"),
     "pick_up": _("Dibawa kurir"),
     "deliver": _("Sudah sampai"),
     "fail": _("Gagal diantar"),
@@ -435,10 +441,12 @@ class DeliveryEvent(AuditEvent):
 
 
 class CourierEarning(models.Model):
-    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="earnings")
-    delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT, related_name="earning")
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="earnings", verbose_name=_("kurir"))
+    delivery = models.OneToOneField(
+        Delivery, on_delete=models.PROTECT, related_name="earning", verbose_name=_("antaran")
+    )
     amount = models.BigIntegerField(_("jumlah (Rp)"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
 
     class Meta:
         verbose_name = _("upah kurir")

@@ -67,7 +67,9 @@ class ForecastRun(models.Model):
 
 class DemandForecast(models.Model):
     # Not indexed alone: the unique constraint "insights_forecast_once_per_week" leads with this column.
-    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="forecasts", db_index=False)
+    run = models.ForeignKey(
+        ForecastRun, on_delete=models.CASCADE, related_name="forecasts", db_index=False, verbose_name=_("perhitungan")
+    )
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("toko"))
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("kategori")

@@ -188,8 +188,12 @@ class Method(models.TextChoices):
 
 
 class CreditAssessment(models.Model):
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="assessments")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("lembaga keuangan")
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pemohon")
+    )
     as_of = models.DateField(_("per tanggal"))
     features = models.JSONField(_("fitur"), default=dict)
     method = models.CharField(_("metode"), max_length=16, choices=Method.choices)
@@ -225,9 +229,13 @@ class OfferStatus(models.TextChoices):
 
 class Offer(models.Model):
     # Not indexed alone: the unique constraint "lending_offer_one_per_day" leads with this column.
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="offers", db_index=False)
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="offers", db_index=False, verbose_name=_("lembaga keuangan")
+    )
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pemohon")
+    )
     assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="offers")
     limit = models.BigIntegerField(_("plafon"))
     tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
@@ -263,9 +271,13 @@ class ApplicationStatus(models.TextChoices):
 
 
 class Application(models.Model):
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="applications")
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="applications", verbose_name=_("lembaga keuangan")
+    )
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications", verbose_name=_("pemohon")
+    )
     offer = models.OneToOneField(Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="application")
     assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="applications")
     amount = models.BigIntegerField(_("jumlah pinjaman"))
@@ -276,7 +288,12 @@ class Application(models.Model):
         _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
     )
     decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
     decision_reason = models.TextField(_("alasan keputusan"), blank=True)
@@ -310,9 +327,13 @@ class LoanStatus(models.TextChoices):
 
 class Loan(models.Model):
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="loans")
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="loans", verbose_name=_("lembaga keuangan")
+    )
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
-    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans", verbose_name=_("peminjam")
+    )
     wallet = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="+")
     principal = models.BigIntegerField(_("pokok"))
     annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
@@ -413,14 +434,14 @@ class TransactionKind(models.TextChoices):
 
 
 class LoanTransaction(models.Model):
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transactions")
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("pinjaman"))
     kind = models.CharField(_("jenis"), max_length=16, choices=TransactionKind.choices)
     on_date = models.DateField(_("tanggal"))
     amount = models.BigIntegerField(_("jumlah"))
-    principal = models.BigIntegerField(default=0)
-    interest = models.BigIntegerField(default=0)
+    principal = models.BigIntegerField(default=0, verbose_name=_("pokok"))
+    interest = models.BigIntegerField(default=0, verbose_name=_("bunga"))
     fee = models.BigIntegerField(default=0)
-    penalty = models.BigIntegerField(default=0)
+    penalty = models.BigIntegerField(default=0, verbose_name=_("denda"))
     # The part that prepaid principal (plus deferred interest at payoff) after instalment
     # `after_instalment`: replayed through schedule.prepay to rebuild the current schedule.
     prepaid = models.BigIntegerField(_("pelunasan dipercepat"), default=0)
@@ -456,11 +477,22 @@ class LoanTransaction(models.Model):
 class LoanEvent(AuditEvent):
     """The audit trail: every step of an application and a loan, with who and when."""
 
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="events")
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
-    loan = models.ForeignKey(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    lender = models.ForeignKey(
+        Lender, on_delete=models.PROTECT, related_name="events", verbose_name=_("lembaga keuangan")
+    )
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("pengajuan")
+    )
+    loan = models.ForeignKey(
+        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("pinjaman")
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pelaku"),
     )
     kind = models.CharField(_("peristiwa"), max_length=40)
     message = models.CharField(_("keterangan"), max_length=255)

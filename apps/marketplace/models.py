@@ -155,7 +155,7 @@ class StockLocation(models.Model):
 
 class Category(models.Model):
     name = models.CharField(_("nama"), max_length=80)
-    slug = models.SlugField(max_length=90, db_index=False)
+    slug = models.SlugField(max_length=90, db_index=False, verbose_name=_("nama di alamat web"))
 
     class Meta:
         verbose_name = _("kategori")
@@ -198,7 +198,7 @@ class Product(models.Model):
     price_max = models.BigIntegerField(null=True, blank=True, editable=False)
     in_stock = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("diubah"))
 
     class Meta:
         verbose_name = _("produk")
@@ -262,8 +262,12 @@ class Variant(models.Model):
 
 class Stock(models.Model):
     # Not indexed alone: the unique constraint "marketplace_stock_once_per_location" leads with this column.
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stocks", db_index=False)
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="stocks")
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="stocks", db_index=False, verbose_name=_("varian")
+    )
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="stocks", verbose_name=_("lokasi")
+    )
     quantity = models.IntegerField(_("jumlah fisik"), default=0)
     quantity_allocated = models.IntegerField(_("dialokasikan ke pesanan"), default=0)
 
@@ -522,12 +526,16 @@ class Review(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reviews")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reviews")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("toko"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("produk")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pembeli")
+    )
     rating = models.PositiveSmallIntegerField(_("nilai"))
     comment = models.TextField(_("ulasan"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
 
     class Meta:
         verbose_name = _("ulasan")
@@ -565,16 +573,16 @@ class ImportBatch(BackgroundJob):
         DISCARDED = "discarded", _("Dibatalkan")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="imports")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="imports", verbose_name=_("toko"))
     kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
     file_name = models.CharField(_("nama berkas"), max_length=200)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
     rows = models.JSONField(default=list)
     errors = models.JSONField(default=list)
-    row_count = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0, verbose_name=_("jumlah baris"))
     summary = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job (apps.core.jobs.batch via apps.marketplace.import_jobs, `bulk` queue): first
     # the preview, then, on confirm, the apply. The upload is kept (private) until the preview

@@ -45,12 +45,12 @@ class Message(models.Model):
     body = models.TextField(_("isi"))
     url = models.CharField(max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("percobaan"))
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("dibuat"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("terkirim pada"))
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -69,7 +69,12 @@ class Message(models.Model):
 class ChannelPreference(models.Model):
     """Which channels a user wants besides the in-app list (always on)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="channel_preference",
+        verbose_name=_("pengguna"),
+    )
     email = models.BooleanField(_("e-mail"), default=True)
     whatsapp = models.BooleanField(_("WhatsApp"), default=False)
     sms = models.BooleanField(_("SMS"), default=False)
@@ -124,13 +129,13 @@ class ChannelConfig(models.Model):
 class SandboxDelivery(models.Model):
     """What the sandbox adapter would have sent."""
 
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    address = models.CharField(max_length=254)
-    title = models.CharField(max_length=200)
+    channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("kanal"))
+    address = models.CharField(max_length=254, verbose_name=_("alamat"))
+    title = models.CharField(max_length=200, verbose_name=_("judul"))
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
     idempotency_key = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
 
     class Meta:
         verbose_name = _("kiriman sandbox")

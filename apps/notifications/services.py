@@ -16,6 +16,7 @@ from apps.core import phones
 from apps.core.errors import ValidationFailed
 from apps.tenancy.due_work import Kind, schedule_due
 
+from . import badge
 from .channels import DeliveryError, Outgoing, sender_for
 from .models import Channel, ChannelPreference, Message
 
@@ -206,7 +207,9 @@ def mark_read(user: User, message_ids: Iterable[int] | None = None) -> int:
     mine = Message.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
     if message_ids is not None:
         mine = mine.filter(pk__in=list(message_ids))
-    return mine.update(read_at=timezone.now())
+    changed = mine.update(read_at=timezone.now())
+    badge.forget(user.pk)  # the menu's badge shows the user's own action at once
+    return changed
 
 
 @transaction.atomic

@@ -386,13 +386,13 @@ class GatewayNotification(models.Model):
 class SandboxTransaction(models.Model):
     """The local sandbox gateway's own book (it plays the role of Midtrans in the demo)."""
 
-    order_id = models.CharField(max_length=50)
+    order_id = models.CharField(max_length=50, verbose_name=_("ID pesanan"))
     transaction_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    gross_amount = models.BigIntegerField()
+    gross_amount = models.BigIntegerField(verbose_name=_("jumlah kotor"))
     status = models.CharField(max_length=20, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
     qr_string = models.TextField(blank=True)
-    refunded_amount = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    refunded_amount = models.BigIntegerField(default=0, verbose_name=_("jumlah dikembalikan"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

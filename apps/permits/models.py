@@ -182,7 +182,7 @@ class PermitEvent(AuditEvent):
         REVOKE = "revoke", _("Dicabut")
         NIB = "nib", _("NIB dicatat")
 
-    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="events")
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="events", verbose_name=_("izin"))
     action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
@@ -255,12 +255,12 @@ class OssConfig(models.Model):
 class SandboxNib(models.Model):
     """What the sandbox OSS knows: NIBs registered through it (or seeded by staff)."""
 
-    nib = models.CharField(max_length=13)
+    nib = models.CharField(max_length=13, verbose_name=_("NIB"))
     nik_digest = models.CharField(max_length=64, blank=True)
-    business_name = models.CharField(max_length=200)
-    kbli_codes = models.JSONField(default=list)
+    business_name = models.CharField(max_length=200, verbose_name=_("nama usaha"))
+    kbli_codes = models.JSONField(default=list, verbose_name=_("kode KBLI"))
     status = models.CharField(max_length=16, default="aktif")
-    issued_on = models.DateField(default=timezone.localdate)
+    issued_on = models.DateField(default=timezone.localdate, verbose_name=_("terbit pada"))
 
     class Meta:
         verbose_name = _("NIB sandbox")

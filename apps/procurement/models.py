@@ -137,7 +137,9 @@ class Quote(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Not indexed alone: the unique constraint "procurement_quote_once_per_supplier" leads with this column.
-    request = models.ForeignKey(PurchaseRequest, on_delete=models.PROTECT, related_name="quotes", db_index=False)
+    request = models.ForeignKey(
+        PurchaseRequest, on_delete=models.PROTECT, related_name="quotes", db_index=False, verbose_name=_("permintaan")
+    )
     supplier = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="procurement_quotes", verbose_name=_("UMKM")
     )
@@ -217,7 +219,9 @@ class Evaluation(models.Model):
     """Staff's scoring of every quote after the deadline, with the written rationale. A
     re-evaluation adds a new row; the latest one is what an award refers to."""
 
-    request = models.ForeignKey(PurchaseRequest, on_delete=models.PROTECT, related_name="evaluations")
+    request = models.ForeignKey(
+        PurchaseRequest, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("permintaan")
+    )
     evaluator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("penilai")
     )
@@ -265,8 +269,10 @@ class QuoteScore(models.Model):
 class Award(models.Model):
     """The one winning quote of a request. `summary` is public (transparency page)."""
 
-    request = models.OneToOneField(PurchaseRequest, on_delete=models.PROTECT, related_name="award")
-    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="award")
+    request = models.OneToOneField(
+        PurchaseRequest, on_delete=models.PROTECT, related_name="award", verbose_name=_("permintaan")
+    )
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="award", verbose_name=_("penawaran"))
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="awards")
     amount = models.BigIntegerField(_("nilai (Rp)"))
     quote_count = models.PositiveIntegerField(_("jumlah penawaran"))
@@ -296,7 +302,9 @@ class PurchaseOrder(models.Model):
         UNPAID = "unpaid", _("Belum dibayar")
         PAID = "paid", _("Sudah dibayar")
 
-    request = models.OneToOneField(PurchaseRequest, on_delete=models.PROTECT, related_name="order")
+    request = models.OneToOneField(
+        PurchaseRequest, on_delete=models.PROTECT, related_name="order", verbose_name=_("permintaan")
+    )
     award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="order")
     number = models.CharField(_("nomor surat pesanan"), max_length=64)
     year = models.PositiveSmallIntegerField()
@@ -409,10 +417,12 @@ class ProcurementEvent(AuditEvent):
         ACCEPT = "accept", _("Barang diterima")
         PAY = "pay", _("Pembayaran dicatat")
 
-    request = models.ForeignKey(PurchaseRequest, on_delete=models.PROTECT, related_name="events")
+    request = models.ForeignKey(
+        PurchaseRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("permintaan")
+    )
     action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
+    from_status = models.CharField(max_length=16, blank=True, verbose_name=_("dari status"))
+    to_status = models.CharField(max_length=16, blank=True, verbose_name=_("ke status"))
     actor_role = models.CharField(_("sebagai"), max_length=32, blank=True)
     reason = models.TextField(_("alasan/catatan"), blank=True)
     data = models.JSONField(_("rincian"), default=dict, blank=True)

@@ -461,11 +461,13 @@ class SlaReminder(models.Model):
         ESCALATION = "escalation", _("Eskalasi ke lurah")
 
     # Not indexed alone: the unique constraint "reports_reminder_once" leads with this column.
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sla_reminders", db_index=False)
-    level = models.CharField(max_length=16, choices=Level.choices)
-    stage_started_at = models.DateTimeField()
-    sent_at = models.DateTimeField()
-    recipients = models.PositiveSmallIntegerField(default=0)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="sla_reminders", db_index=False, verbose_name=_("laporan")
+    )
+    level = models.CharField(max_length=16, choices=Level.choices, verbose_name=_("tingkat"))
+    stage_started_at = models.DateTimeField(verbose_name=_("tahap dimulai"))
+    sent_at = models.DateTimeField(verbose_name=_("terkirim pada"))
+    recipients = models.PositiveSmallIntegerField(default=0, verbose_name=_("penerima"))
 
     class Meta:
         verbose_name = _("pengingat SLA")

@@ -176,6 +176,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
+                "apps.notifications.context_processors.menu",
             ],
         },
     },
@@ -446,6 +447,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style per language on every page (config/formats/<lang>/formats.py); templates use
+# the named formats (DATE_FORMAT, DATETIME_FORMAT, ...) instead of spelling one out.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True

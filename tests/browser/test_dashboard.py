@@ -116,7 +116,7 @@ def test_the_lurah_opens_the_dashboard_and_exports_a_report(
     download = info.value
     assert download.suggested_filename.startswith("dasbor-mojorejo-") and download.suggested_filename.endswith(".csv")
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
-    assert ["Pasar", "Nilai transaksi (GMV)", "Rp1.750.000", "1750000"] in rows
+    assert ["Pasar", "Nilai penjualan", "Rp1.750.000", "1750000"] in rows
     assert ["makanan", "1050000"] in rows
 
     with page.expect_download() as info:
@@ -124,4 +124,4 @@ def test_the_lurah_opens_the_dashboard_and_exports_a_report(
     assert info.value.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))  # the temp file has no extension
     values = list(book.worksheets[0].iter_rows(values_only=True))
-    assert ("Pasar", "Nilai transaksi (GMV)", "Rp1.750.000", 1750000) in values
+    assert ("Pasar", "Nilai penjualan", "Rp1.750.000", 1750000) in values

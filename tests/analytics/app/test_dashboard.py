@@ -156,12 +156,12 @@ def test_exports_in_csv_xlsx_and_pdf(history: TenantSet) -> None:
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"] and ".csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert ["Pasar", "Nilai transaksi (GMV)", "Rp600.000", "600000"] in rows
+    assert ["Pasar", "Nilai penjualan", "Rp600.000", "600000"] in rows
     xlsx = client.get("/dasbor/ekspor/xlsx/?rentang=7h")
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.content))
     values = list(book.worksheets[0].iter_rows(values_only=True))
-    assert ("Pasar", "Nilai transaksi (GMV)", "Rp600.000", 600000) in values
+    assert ("Pasar", "Nilai penjualan", "Rp600.000", 600000) in values
     pdf = client.get("/dasbor/ekspor/pdf/?rentang=7h")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
@@ -235,7 +235,8 @@ def test_the_kota_compares_its_own_kelurahan_only(history: TenantSet, other_city
     codes = {f["properties"]["kode"] for f in data["choropleth"]["features"]}
     assert codes == {"35.77.03.1001", "35.77.03.1002"}
     colours = {f["properties"]["kode"]: f["properties"]["warna"] for f in data["choropleth"]["features"]}
-    assert colours["35.77.03.1001"] == dashboards.PALETTE[-1]  # the higher GMV, the darker
+    # Both GMVs come from fewer than k shops: neither is painted by its value.
+    assert set(colours.values()) == {dashboards.SUPPRESSED}
     assert 'id="choropleth-data"' in page
     # A city sees aggregates, never the kelurahan's rows.
     assert client.get("/dasbor/laporan.geojson").status_code == 404
@@ -255,14 +256,21 @@ def test_the_kota_comparison_shows_cells_of_fewer_than_k_as_below_k_on_the_page_
     """Mojorejo's GMV comes from 2 shops: "< 5" wherever the comparison is shown or exported
     (the page says so); its 20+ active UMKM are shown as a number."""
     client = signed_in(history.kota)
-    response = client.get("/dasbor/?rentang=30h&indikator=gmv")
+    response = client.get("/dasbor/?rentang=30h&indikator=gmv&kolom=semua")
     page = response.content.decode()
     assert 'data-testid="k-note"' in page and "kurang dari 5 usaha atau warga" in page
     rows = {r["code"]: r for r in response.context["table_rows"]}
     labels = [str(ind.label) for ind in dashboards.INDICATORS]
-    mojorejo = dict(zip(labels, rows["35.77.03.1001"]["cells"], strict=True))
-    assert mojorejo["Nilai transaksi (GMV)"] == "< 5"
+    mojorejo = dict(zip(labels, [c["text"] for c in rows["35.77.03.1001"]["cells"]], strict=True))
+    assert mojorejo["Nilai penjualan"] == "< 5"
     assert mojorejo["UMKM aktif"] not in ("< 5", "belum ada data")
+    assert 'data-testid="suppressed-cell">&lt; 5</td>' in page
+    # The map neither paints a hidden cell by its value nor lists its value in the legend.
+    features = {f["properties"]["kode"]: f["properties"] for f in response.context["data"]["choropleth"]["features"]}
+    assert features["35.77.03.1001"]["warna"] == dashboards.SUPPRESSED
+    legend = response.context["data"]["choropleth"]["legend"]
+    assert [item["colour"] for item in legend] == [dashboards.SUPPRESSED]
+    assert "Rp1.000.000" not in str(legend)
     popup = {
         f["properties"]["kode"]: f["properties"]["nilai"] for f in response.context["data"]["choropleth"]["features"]
     }
@@ -272,7 +280,7 @@ def test_the_kota_comparison_shows_cells_of_fewer_than_k_as_below_k_on_the_page_
     table = list(csv.reader(io.StringIO(text)))
     header = next(r for r in table if r[:2] == ["Kelurahan", "Kode wilayah"])
     exported = dict(zip(header, next(r for r in table if r[1:2] == ["35.77.03.1001"]), strict=True))
-    assert exported["Nilai transaksi (GMV)"] == "< 5" and exported["UMKM aktif"] not in ("", "< 5")
+    assert exported["Nilai penjualan"] == "< 5" and exported["UMKM aktif"] not in ("", "< 5")
     assert "kurang dari 5 usaha atau warga" in text
     book = load_workbook(io.BytesIO(client.get("/dasbor/ekspor/xlsx/?rentang=30h").content))
     cells = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) if "35.77.03.1001" in row]

@@ -47,6 +47,8 @@
           box.appendChild(document.createElement("br"));
           box.appendChild(document.createTextNode(f.properties.nilai));
           l.bindPopup(box);
+          // Hover (mouse) shows name and figure at once; a tap opens the popup above.
+          l.bindTooltip(f.properties.nama + ": " + f.properties.nilai, { sticky: true });
         }
       }).addTo(cmap);
       cmap.fitBounds(areas.getBounds());
