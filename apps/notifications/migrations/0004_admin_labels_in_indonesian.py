@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_slim_indexes'),
+        ('notifications', '0003_contact_messages_without_account'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

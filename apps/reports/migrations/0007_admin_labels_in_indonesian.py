@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0005_slim_indexes'),
+        ('reports', '0006_guest_reports_rt_and_anonymous_default'),
     ]
 
     operations = [

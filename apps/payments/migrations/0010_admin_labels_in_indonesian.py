@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_ledger_rules_trigger_arguments'),
+        ('payments', '0009_charge_deeplink_url'),
     ]
 
     operations = [

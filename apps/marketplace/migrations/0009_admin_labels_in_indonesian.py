@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0007_slim_indexes'),
+        ('marketplace', '0008_order_delivery_point'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
