@@ -125,8 +125,8 @@ def test_penjual(market: tuple[Shop, Order], tenants: TenantSet, server: LiveSer
     expect(page.get_by_test_id("tab-baru")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("tab-baru")).to_contain_text("1")
     row = page.get_by_test_id("shop-order").filter(has_text=order.number)
-    when = timezone.localtime(order.created_at)
-    expect(row.get_by_test_id("order-date")).to_contain_text(when.strftime("%H.%M"))  # DATETIME_FORMAT, config/formats/id
+    when = timezone.localtime(order.created_at)  # shown in DATETIME_FORMAT (config/formats/id): "6 Des 2026 14.30"
+    expect(row.get_by_test_id("order-date")).to_contain_text(when.strftime("%H.%M"))
     expect(row.get_by_test_id("order-buyer")).to_have_text("Joko")
     expect(row.get_by_test_id("order-items")).to_have_text("Nasi pecel × 2")
     expect(row.get_by_test_id("order-total")).to_have_text("Rp24.000")
