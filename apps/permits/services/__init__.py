@@ -28,6 +28,7 @@ from .reminders import find_by_nik, remind_overdue
 from .steps import (
     approve,
     issue,
+    issue_pending,
     recommend,
     reject,
     resubmit,
@@ -60,6 +61,7 @@ __all__ = [
     "find_by_nik",
     "format_number",
     "issue",
+    "issue_pending",
     "next_actors",
     "recommend",
     "register_nib",
