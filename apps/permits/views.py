@@ -77,6 +77,26 @@ def _form_error(form: PermitForm | NibForm, exc: DomainError) -> None:
 _FILE_FIELDS = ("ktp_scan", "premises_photo")
 
 
+@sensitive_variables("raw")
+def _cheap_errors(request: HttpRequest, form: PermitForm) -> bool:
+    """Put every cheap field error (NIK, KBLI, capital, workers, location) on the form at once, so
+    one refused POST (which loses the chosen files) reports them all. True when any was found."""
+    raw: dict[str, Any] = {k: request.POST.get(k, "") for k in ("lat", "lng", "workers")}
+    if request.POST.get("nik") or form.fields["nik"].required:
+        raw["nik"] = request.POST.get("nik", "")
+    if request.POST.get("capital"):
+        raw["capital"] = re.sub(r"(?i)^rp|[\s.]", "", request.POST["capital"])
+    if not form.has_error("kbli_code") and form.cleaned_data.get("kbli_code"):
+        raw["kbli_code"] = form.cleaned_data["kbli_code"]
+    found = False
+    for field, message in services.check_application(raw).items():
+        name = "lat" if field == "location" else field
+        if name in form.fields and not form.has_error(name):
+            form.add_error(name, message)
+            found = True
+    return found
+
+
 def _form_context(request: HttpRequest, form: PermitForm, status: int) -> dict[str, Any]:
     """After a refused POST the browser has dropped the chosen files (nothing was stored): each file
     input says so, so the applicant picks them again instead of finding them missing later."""
@@ -111,7 +131,10 @@ def apply(request: HttpRequest) -> HttpResponse:
         del form.fields["rt"]
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        if _cheap_errors(request, form) or not valid:
+            status = 422
+        else:
             data = form.cleaned_data
             try:
                 permit = services.create_permit(
@@ -141,8 +164,6 @@ def apply(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Draf permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-        else:
-            status = 422
     context = {"editing": False, **_form_context(request, form, status)}
     return render(request, "permits/apply.html", context, status=status)
 
@@ -172,7 +193,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PermitForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        if _cheap_errors(request, form) or not valid:
+            status = 422
+        else:
             data = form.cleaned_data
             changes = {k: v for k, v in data.items() if k != "rt" or v is not None}
             try:
@@ -186,8 +210,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-        else:
-            status = 422
     context = {"editing": True, "permit": permit, **_form_context(request, form, status)}
     return render(request, "permits/apply.html", context, status=status)
 

@@ -121,3 +121,13 @@ def test_queue_shows_code_with_title(tenant_a: Tenant, people: People) -> None:
         submitted_permit(people)
     html = logged_in(tenant_a, people.ketua_rt).get("/izin/antrian/").content.decode()
     assert "56102 — Rumah/Warung Makan" in html
+
+
+def test_every_cheap_error_is_reported_in_one_round(tenant_a: Tenant, people: People) -> None:
+    """A refused POST loses the chosen files: NIK, capital and the rest are all checked at once."""
+    owner = logged_in(tenant_a, people.owner)
+    data = {**application(nik="123", capital="dua juta", business_name=""), "submit_now": "1"}
+    page = owner.post("/izin/ajukan/", data).content.decode()
+    for field in ("nik", "capital", "business_name"):
+        assert f'data-testid="error-{field}"' in page, field
+    assert 'aria-describedby="error-nik"' in page and "3577035208850001" not in page

@@ -22,7 +22,7 @@ from ._common import (
     next_actors,
     sla_days,
 )
-from .applications import EDITABLE, create_permit, update_permit
+from .applications import EDITABLE, check_application, create_permit, update_permit
 from .nib import attach_nib, register_nib
 from .reminders import find_by_nik, remind_overdue
 from .steps import (
@@ -51,6 +51,7 @@ __all__ = [
     "OssUnavailableError",
     "approve",
     "attach_nib",
+    "check_application",
     "clean_capital",
     "clean_kbli",
     "clean_location",
