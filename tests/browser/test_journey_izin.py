@@ -13,10 +13,9 @@ import pytest
 from apps.accounts.models import User
 from apps.permits import services
 from apps.permits.models import Permit
-from tests.browser import test_permits
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
-from tests.browser.test_permits import PREFIX
+from tests.browser.test_permits import PREFIX, izin  # noqa: F401  (fixture: committed people, clean-up)
 from tests.conftest import PASSWORD, TenantSet
 from tests.permits.conftest import JPEG, NIK, PNG
 
@@ -26,8 +25,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set"),
 ]
 
-# The committed owner, RT/RW heads, staff and lurah (and their clean-up): fixture "izin" of test_permits.py.
-shared_people = test_permits.izin
 HOST = "mojorejo.localhost"
 CATERING = "56210 — Jasa Boga untuk Suatu Event Tertentu (Event Catering)"
 
@@ -47,7 +44,7 @@ def _attach_files(page: Any) -> None:
     page.set_input_files("#id_premises_photo", files=[{"name": "tempat.png", "mimeType": "image/png", "buffer": PNG}])
 
 
-def test_izin(izin: dict[str, User], tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
+def test_izin(izin: dict[str, User], tenants: TenantSet, server: LiveServer, journey: Journey) -> None:  # noqa: F811
     # `izin` comes before `journey` so its DB set-up and clean-up run outside Playwright.
     from playwright.sync_api import expect
 
