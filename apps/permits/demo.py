@@ -44,8 +44,7 @@ def seed(tenant: Tenant) -> None:
     issue_all: list[tuple[Callable[..., Permit], User]] = [
         (services.recommend, rt_head),
         (services.verify, staff),
-        (services.approve, lurah),
-        (services.issue, staff),
+        (services.approve, lurah),  # issues the permit too: nothing is pending
     ]
     plans: list[tuple[str, str, str, int, int, int, list[tuple[Callable[..., Permit], User]]]] = [
         # (business, KBLI, products, capital, workers, submitted days ago, steps taken a day apart)

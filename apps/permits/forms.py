@@ -13,6 +13,8 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.rtrw.models import RukunTetangga
 
+from . import kbli
+
 
 class NikInput(forms.TextInput):
     """Never renders the NIK back into the page (a re-shown form asks for it again)."""
@@ -22,6 +24,11 @@ class NikInput(forms.TextInput):
 
 
 class PermitForm(forms.Form):
+    # Files last: everything cheap to fix comes before the inputs a refused POST empties.
+    field_order = [
+        "applicant", "nik", "owner_name", "business_name", "kbli_code", "address", "lat", "lng",
+        "capital", "workers", "products", "rt", "ktp_scan", "premises_photo",
+    ]  # fmt: skip
     applicant = forms.ModelChoiceField(
         label=_("Pemohon (pemilik usaha)"),
         queryset=User.objects.none(),
@@ -35,10 +42,25 @@ class PermitForm(forms.Form):
     )
     owner_name = forms.CharField(label=_("Nama pemilik (sesuai KTP)"), max_length=150, required=False)
     business_name = forms.CharField(label=_("Nama usaha"), max_length=150)
+    # A search box (words or code, text keypad): the chosen suggestion reads "56210 — Jasa Boga …"
+    # and clean_kbli_code keeps its code.
     kbli_code = forms.CharField(
-        label=_("Kode KBLI 2020"),
-        max_length=5,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "list": "kbli-list", "autocomplete": "off"}),
+        label=_("Bidang usaha (KBLI)"),
+        max_length=255,
+        help_text=_(
+            "Ketik jenis usaha, misalnya katering, warung makan atau jahit (atau kodenya), lalu pilih dari daftar."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "search",
+                "autocomplete": "off",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "aria-controls": "kbli-listbox",
+                "placeholder": _("mis. katering"),
+            }
+        ),
     )
     address = forms.CharField(label=_("Alamat usaha"), max_length=255)
     # Set with the shared map picker (templates/includes/map_picker.html), never typed.
@@ -74,8 +96,9 @@ class PermitForm(forms.Form):
         self.fields["kbli_code"].widget.attrs.update(
             {
                 "hx-get": reverse("permits:kbli"),
-                "hx-trigger": "input changed delay:300ms, change",
-                "hx-target": "#kbli-hint",
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": "#kbli-results",
+                "hx-sync": "this:replace",
             }
         )
         if staff and not editing:
@@ -89,6 +112,22 @@ class PermitForm(forms.Form):
         if editing:
             self.fields["nik"].required = False
             self.fields["nik"].help_text = _("Kosongkan bila tidak berubah.")
+
+    def clean_kbli_code(self) -> str:
+        raw = str(self.cleaned_data["kbli_code"]).strip()
+        code = kbli.code_in(raw)
+        if code is not None:
+            return code
+        found = kbli.search(raw, limit=2) if not raw.isdigit() else []
+        if len(found) == 1:
+            return found[0].code
+        if raw.isdigit():
+            raise forms.ValidationError(
+                _("Kode KBLI terdiri dari 5 angka. Ketik kata atau kode, lalu pilih dari daftar.")
+            )
+        if not found:
+            raise forms.ValidationError(_("Tidak ada bidang usaha yang cocok. Coba kata lain, misalnya “warung”."))
+        raise forms.ValidationError(_("Ada beberapa bidang usaha yang cocok. Pilih salah satu dari daftar."))
 
     def clean_capital(self) -> str:
         raw = self.cleaned_data["capital"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +21,14 @@ class Kbli:
     title: str
     section: str
     risk: str
+    # Everyday words people type for this business ("katering", "warteg"), from the `kata_kunci` column.
+    keywords: str = ""
+    haystack: str = field(default="", repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """Code and title together: a bare code ("56") means nothing to an applicant."""
+        return f"{self.code} — {self.title}"
 
 
 class UnknownKbli(LookupError):
@@ -40,7 +50,10 @@ def catalogue() -> dict[str, Kbli]:
             risk = row["risiko"].strip()
             if risk not in RISK_LEVELS:
                 raise ValueError(f"{DATA_FILE.name}: unknown risk {risk!r} for {code}")
-            entries[code] = Kbli(code, row["judul"].strip(), row["kategori"].strip(), risk)
+            title, keywords = row["judul"].strip(), (row.get("kata_kunci") or "").strip()
+            entries[code] = Kbli(
+                code, title, row["kategori"].strip(), risk, keywords, haystack=normalize(f"{title} {keywords}")
+            )
     return dict(sorted(entries.items()))
 
 
@@ -54,12 +67,56 @@ def get(code: str) -> Kbli:
         raise UnknownKbli(clean) from None
 
 
+def normalize(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces: "Kafé/Kedai" -> "kafe kedai"."""
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
+
+
+_LEADING_CODE = re.compile(r"^\s*(\d{5})(?!\d)")
+
+
+def code_in(text: str) -> str | None:
+    """The code at the start of a chosen suggestion ("56210 — Jasa Boga …") or of a typed code."""
+    found = _LEADING_CODE.match(text or "")
+    return found.group(1) if found else None
+
+
+@cache
+def _vocabulary() -> tuple[str, ...]:
+    return tuple(sorted({w for k in catalogue().values() for w in k.haystack.split()}))
+
+
+def _matches(words: list[str]) -> list[Kbli]:
+    """Every word starts a word of the title or keywords ("kater" finds "katering")."""
+    hits = []
+    for entry in catalogue().values():
+        padded = " " + entry.haystack
+        if all(" " + w in padded for w in words):
+            hits.append(entry)
+    return hits
+
+
 def search(query: str, limit: int = 20) -> list[Kbli]:
-    """By code prefix, or by every word of the query appearing in the title."""
-    q = (query or "").strip().lower()
+    """By code prefix, or by words of the title and everyday keywords; one typo per word is
+    forgiven when nothing matches exactly ("ketering" finds the catering codes)."""
+    raw = (query or "").strip()
+    code = code_in(raw)
+    if code is not None:
+        raw = code
+    q = normalize(raw)
     if not q:
         return list(catalogue().values())[:limit]
     if q.isdigit():
-        return [k for code, k in catalogue().items() if code.startswith(q)][:limit]
+        return [k for c, k in catalogue().items() if c.startswith(q)][:limit]
     words = q.split()
-    return [k for k in catalogue().values() if all(w in k.title.lower() for w in words)][:limit]
+    hits = _matches(words)
+    if not hits:
+        vocabulary = _vocabulary()
+        close = [difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75) for w in words]
+        if all(close):
+            hits = _matches([c[0] for c in close])
+    # Titles that start with the query first, then the file order (by code).
+    first = words[0]
+    hits.sort(key=lambda k: 0 if k.haystack.startswith(first) else 1)
+    return hits[:limit]

@@ -61,17 +61,52 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Permit:
 
 
 def _form_error(form: PermitForm | NibForm, exc: DomainError) -> None:
-    field = exc.details.get("field")
-    if field == "location":
-        field = "lat"
-    if isinstance(field, str) and field in form.fields:
-        form.add_error(field, str(exc.message))
-    else:
+    """The service's message goes next to its field; an incomplete submission marks each missing field."""
+    fields = exc.details.get("fields") or [exc.details.get("field")]
+    shown = False
+    for field in fields:
+        name = "lat" if field == "location" else field
+        if isinstance(name, str) and name in form.fields:
+            message = str(exc.message) if len(fields) == 1 else _("Wajib diisi sebelum diajukan.")
+            form.add_error(name, message)
+            shown = True
+    if not shown or len(fields) > 1:
         form.add_error(None, str(exc.message))
 
 
-def _kbli_context() -> dict[str, Any]:
-    return {"kbli_options": list(kbli.catalogue().values())}
+_FILE_FIELDS = ("ktp_scan", "premises_photo")
+
+
+@sensitive_variables("raw")
+def _cheap_errors(request: HttpRequest, form: PermitForm) -> bool:
+    """Put every cheap field error (NIK, KBLI, capital, workers, location) on the form at once, so
+    one refused POST (which loses the chosen files) reports them all. True when any was found."""
+    raw: dict[str, Any] = {k: request.POST.get(k, "") for k in ("lat", "lng", "workers")}
+    if request.POST.get("nik") or form.fields["nik"].required:
+        raw["nik"] = request.POST.get("nik", "")
+    if request.POST.get("capital"):
+        raw["capital"] = re.sub(r"(?i)^rp|[\s.]", "", request.POST["capital"])
+    if not form.has_error("kbli_code") and form.cleaned_data.get("kbli_code"):
+        raw["kbli_code"] = form.cleaned_data["kbli_code"]
+    found = False
+    for field, message in services.check_application(raw).items():
+        name = "lat" if field == "location" else field
+        if name in form.fields and not form.has_error(name):
+            form.add_error(name, message)
+            found = True
+    return found
+
+
+def _form_context(request: HttpRequest, form: PermitForm, status: int) -> dict[str, Any]:
+    """After a refused POST the browser has dropped the chosen files (nothing was stored): each file
+    input says so, so the applicant picks them again instead of finding them missing later."""
+    refused = request.method == "POST" and status >= 400
+    for name in form.errors:
+        if name in form.fields:
+            target = "lat" if name == "lng" else name
+            form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"error-{target}"})
+    reselect = {name for name in _FILE_FIELDS if refused and name in form.fields}
+    return {"form": form, "reselect_files": reselect, "chosen_files": refused and bool(request.FILES)}
 
 
 @login_required
@@ -96,7 +131,10 @@ def apply(request: HttpRequest) -> HttpResponse:
         del form.fields["rt"]
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        if _cheap_errors(request, form) or not valid:
+            status = 422
+        else:
             data = form.cleaned_data
             try:
                 permit = services.create_permit(
@@ -126,9 +164,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Draf permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-        else:
-            status = 422
-    context = {"form": form, "editing": False, **_kbli_context()}
+    context = {"editing": False, **_form_context(request, form, status)}
     return render(request, "permits/apply.html", context, status=status)
 
 
@@ -145,7 +181,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "owner_name": permit.owner_name,
         "business_name": permit.business_name,
-        "kbli_code": permit.kbli_code,
+        "kbli_code": f"{permit.kbli_code} — {permit.kbli_title}",
         "address": permit.address,
         "lat": permit.lat if permit.lat is not None else "",
         "lng": permit.lng if permit.lng is not None else "",
@@ -157,7 +193,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PermitForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        valid = form.is_valid()
+        if _cheap_errors(request, form) or not valid:
+            status = 422
+        else:
             data = form.cleaned_data
             changes = {k: v for k, v in data.items() if k != "rt" or v is not None}
             try:
@@ -171,16 +210,40 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-        else:
-            status = 422
-    context = {"form": form, "editing": True, "permit": permit, **_kbli_context()}
+    context = {"editing": True, "permit": permit, **_form_context(request, form, status)}
     return render(request, "permits/apply.html", context, status=status)
+
+
+def _done_message(action: str, permit: Permit) -> str:
+    """A plain sentence saying what happened and, where useful, what comes next."""
+    name = permit.business_name
+    if action == "approve" and permit.status == workflow.ISSUED:
+        return _("Izin usaha %(name)s disetujui dan terbit.") % {"name": name}
+    sentences = {
+        "submit": _("Permohonan izin usaha %(name)s diajukan. Ketua RT/RW akan memberi rekomendasi."),
+        "recommend": _("Permohonan izin usaha %(name)s direkomendasikan. Petugas kelurahan akan memeriksanya."),
+        "verify": _("Permohonan izin usaha %(name)s diverifikasi. Sekarang menunggu persetujuan lurah."),
+        "approve": _("Izin usaha %(name)s disetujui, tetapi belum dapat terbit."),
+        "issue": _("Izin usaha %(name)s terbit."),
+        "return": _("Permohonan izin usaha %(name)s dikembalikan ke pemohon untuk dilengkapi."),
+        "reject": _("Permohonan izin usaha %(name)s ditolak."),
+        "resubmit": _("Permohonan izin usaha %(name)s diajukan ulang."),
+        "withdraw": _("Permohonan izin usaha %(name)s ditarik."),
+        "revoke": _("Izin usaha %(name)s dicabut."),
+    }
+    return sentences[action] % {"name": name}
 
 
 def _panel_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
     user = _user(request)
     labels = _step_labels()
     actions = selectors.available_actions(permit, user)
+    # An approved permit with something pending shows what is pending, not a bare "issue" button.
+    pending = services.issue_pending(permit) if permit.status in (workflow.VERIFIED, workflow.APPROVED) else []
+    if pending:
+        actions = [a for a in actions if a != "issue"]
+    else:
+        labels["approve"] = _("Setujui dan terbitkan izin")
     return {
         "permit": permit,
         "events": permit.events.select_related("actor").order_by("created_at", "id"),
@@ -196,6 +259,9 @@ def _panel_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
         "issued": permit.status in (workflow.ISSUED, workflow.REVOKED),
         "verification_url": certificate.verification_url(permit, _tenant(request)) if permit.verification_token else "",
         "nib_form": NibForm(),
+        "issue_pending": pending,
+        # Officers came from their work queue; applicants from their own list.
+        "back_to_queue": permit.applicant_id != user.pk and policy.is_officer(user),
     }
 
 
@@ -217,9 +283,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         permit.refresh_from_db()
         context = {**_panel_context(request, permit), "error": str(exc.message)}
+        if exc.details.get("field") == "reason":  # shown under that action's reason box
+            context.update(error_action=action, error="", reason_error=str(exc.message))
         template = "permits/_panel.html" if request.htmx else "permits/detail.html"  # type: ignore[attr-defined]
         return render(request, template, context, status=exc.status_code)
-    done = _("Berhasil: %(step)s.") % {"step": _step_labels()[action]}
+    done = _done_message(action, permit)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "permits/_panel.html", {**_panel_context(request, permit), "success": done})
     messages.success(request, done)

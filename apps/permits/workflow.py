@@ -5,6 +5,10 @@
                      └── return / reject by whoever must act at that step ──┘        revoke (lurah)
     returned ─resubmit→ submitted;  draft/submitted/recommended/verified/returned ─withdraw→ withdrawn
 
+The lurah's approval issues the permit in the same transaction when nothing is pending
+(services.steps.issue_pending): `approve` then `issue` are recorded together, both by the lurah.
+`issue` by staff remains for a permit that had something pending when it was approved.
+
 Staff = admin_kelurahan or staf_opd. Whoever acts on a step may instead return the permit for
 completion or reject it (both with a reason). Only the applicant withdraws, and only before a
 decision (approval or rejection). Nobody takes an official step on their own permit.

@@ -126,7 +126,10 @@ def test_owner_applies_on_a_phone_and_downloads_the_issued_certificate(
     page.fill("#id_nik", NIK)
     page.fill("#id_business_name", "Keripik Tempe Bu Sri")
     page.fill("#id_kbli_code", "10794")
-    expect(page.get_by_test_id("kbli-hint")).to_contain_text("Industri Kerupuk, Keripik, Peyek")
+    option = page.get_by_role("option", name=re.compile("Industri Kerupuk, Keripik, Peyek"))
+    expect(option).to_be_visible()
+    option.click()
+    expect(page.locator("#id_kbli_code")).to_have_value("10794 — Industri Kerupuk, Keripik, Peyek dan Sejenisnya")
     page.fill("#id_address", "Jl. Mojorejo No. 12")
     # the location is picked by tapping the map (tiles are offline here; the map still answers)
     expect(page.locator("#map-picker .leaflet-container, #map-picker.leaflet-container")).to_have_count(1)
@@ -158,8 +161,7 @@ def test_owner_applies_on_a_phone_and_downloads_the_issued_certificate(
         assert permit.lat is not None and permit.ktp_scan_type == "image/jpeg"
         services.recommend(permit, izin["rt"], "Usaha benar ada di RT 01")
         services.verify(permit, izin["staf"])
-        services.approve(permit, izin["lurah"])
-        number = services.issue(permit, izin["staf"]).number
+        number = services.approve(permit, izin["lurah"]).number  # nothing pending: issued at once
     assert number
 
     # The owner sees the issued permit, its history, and downloads the PDF.

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -139,8 +141,22 @@ def submitted_permit(people: People, *, now: datetime | None = None, **overrides
     return services.create_permit(actor=people.owner, submit=True, now=now, **application(**overrides))
 
 
+@contextmanager
+def pending_before_issue(*pending: str) -> Iterator[None]:
+    """Something (a fee, a document) still pending: the lurah's approval then stops at "approved"
+    and the pages say what is pending."""
+    items = list(pending or ["retribusi"])
+    with (
+        mock.patch("apps.permits.services.steps.issue_pending", return_value=items),
+        mock.patch("apps.permits.services.issue_pending", return_value=items),
+    ):
+        yield
+
+
 def advance(permit: Permit, people: People, to: str, *, now: datetime | None = None) -> Permit:
-    """Take the permit along the happy path until it reaches status `to`."""
+    """Take the permit along the happy path until it reaches status `to`.
+
+    The lurah's approval issues at once; to stop at "approved" something is made pending."""
     path = [
         ("submitted", "recommend", people.ketua_rt),
         ("recommended", "verify", people.staf),
@@ -153,7 +169,12 @@ def advance(permit: Permit, people: People, to: str, *, now: datetime | None = N
             break
         if permit.status != status:
             continue
-        permit = services.take_step(permit, actor, action, "dicabut: uji" if action == "revoke" else "", now=now)
+        reason = "dicabut: uji" if action == "revoke" else ""
+        if action == "approve" and to == "approved":
+            with pending_before_issue():
+                permit = services.take_step(permit, actor, action, reason, now=now)
+        else:
+            permit = services.take_step(permit, actor, action, reason, now=now)
     assert permit.status == to
     return permit
 

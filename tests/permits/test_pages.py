@@ -21,7 +21,10 @@ def test_apply_page_has_map_picker_kbli_list_and_local_assets(tenant_a: Tenant, 
     html = page.content.decode()
     assert 'id="map-picker"' in html and 'data-lat="-7.637458"' in html
     assert 'data-lat-input="id_lat"' in html and 'name="lat"' in html and 'name="lng"' in html
-    assert '<option value="10794">Industri Kerupuk, Keripik, Peyek dan Sejenisnya</option>' in html
+    # KBLI: a search box (text keypad) with a listbox of suggestions, not a 5-digit numeric field
+    assert 'role="combobox"' in html and 'aria-controls="kbli-listbox"' in html and 'id="kbli-listbox"' in html
+    assert 'inputmode="numeric"' not in re.search(r'<input[^>]*name="kbli_code"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert "<datalist" not in html and "/static/permits/kbli-combobox.js" in html
     assert 'hx-get="/izin/kbli/"' in html and 'enctype="multipart/form-data"' in html
     assert 'name="rt"' not in html  # the owner lives in an RT; staff and newcomers choose one
     for asset in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html):

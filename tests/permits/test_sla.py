@@ -14,7 +14,7 @@ from apps.permits import selectors, services
 from apps.permits.models import SlaRule
 from apps.tenancy.models import Tenant
 
-from .conftest import People, advance, logged_in, submitted_permit
+from .conftest import People, advance, logged_in, pending_before_issue, submitted_permit
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,10 @@ def test_each_step_gets_its_due_date_and_becomes_overdue_just_after_it(tenant_a:
         assert permit.due_at == later + timedelta(days=5)  # staff verification: 5 days
         permit = services.verify(permit, people.staf, now=later)
         assert permit.due_at == later + timedelta(days=3)  # lurah: 3 days
-        permit = services.approve(permit, people.lurah, now=later)
-        assert permit.due_at == later + timedelta(days=2)  # issuing: 2 days
-        permit = services.issue(permit, people.admin, now=later)
+        with pending_before_issue("retribusi"):
+            held = services.approve(permit, people.lurah, now=later)
+        assert held.status == "approved" and held.due_at == later + timedelta(days=2)  # issuing: 2 days
+        permit = services.issue(held, people.admin, now=later)
         assert permit.due_at is None and not permit.is_overdue(later + timedelta(days=365))
 
 

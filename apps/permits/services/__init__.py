@@ -22,12 +22,13 @@ from ._common import (
     next_actors,
     sla_days,
 )
-from .applications import EDITABLE, create_permit, update_permit
+from .applications import EDITABLE, check_application, create_permit, update_permit
 from .nib import attach_nib, register_nib
 from .reminders import find_by_nik, remind_overdue
 from .steps import (
     approve,
     issue,
+    issue_pending,
     recommend,
     reject,
     resubmit,
@@ -50,6 +51,7 @@ __all__ = [
     "OssUnavailableError",
     "approve",
     "attach_nib",
+    "check_application",
     "clean_capital",
     "clean_kbli",
     "clean_location",
@@ -60,6 +62,7 @@ __all__ = [
     "find_by_nik",
     "format_number",
     "issue",
+    "issue_pending",
     "next_actors",
     "recommend",
     "register_nib",

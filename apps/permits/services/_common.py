@@ -86,30 +86,38 @@ def _residency_rt(user: User) -> RukunTetangga | None:
     return residency.rt if residency else None
 
 
-def _missing_for_submission(permit: Permit, uploading: Iterable[str] = ()) -> list[str]:
+def _missing_parts(permit: Permit, uploading: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(form field, label) of what a submission still lacks; the field lets a page put the
+    message next to its input."""
     missing = []
     if permit.rt_id is None:
-        missing.append(_("RT pemohon"))
+        missing.append(("rt", _("RT pemohon")))
     if not permit.address:
-        missing.append(_("alamat usaha"))
+        missing.append(("address", _("alamat usaha")))
     if permit.lat is None or permit.lng is None:
-        missing.append(_("lokasi usaha di peta"))
+        missing.append(("location", _("lokasi usaha di peta")))
     if not permit.products:
-        missing.append(_("produk/jasa"))
+        missing.append(("products", _("produk/jasa")))
     if not permit.ktp_scan and "ktp_scan" not in uploading:
-        missing.append(_("scan KTP"))
+        missing.append(("ktp_scan", _("scan KTP")))
     if not permit.premises_photo and "premises_photo" not in uploading:
-        missing.append(_("foto tempat usaha"))
+        missing.append(("premises_photo", _("foto tempat usaha")))
     return missing
 
 
+def _missing_for_submission(permit: Permit, uploading: Iterable[str] = ()) -> list[str]:
+    return [label for _field, label in _missing_parts(permit, uploading)]
+
+
 def _require_complete(permit: Permit, uploading: Iterable[str] = ()) -> None:
-    missing = _missing_for_submission(permit, uploading)
-    if missing:
+    parts = _missing_parts(permit, uploading)
+    if parts:
+        missing = [label for _field, label in parts]
         raise ValidationFailed(
             _("Permohonan belum lengkap: %(missing)s.") % {"missing": ", ".join(missing)},
             code="incomplete",
             missing=missing,
+            fields=[field for field, _label in parts],
         )
 
 
@@ -199,7 +207,14 @@ def _record(
 
 
 def _move(
-    permit: Permit, step: Step[workflow.Actor], actor: User, role: str, reason: str, now: datetime
+    permit: Permit,
+    step: Step[workflow.Actor],
+    actor: User,
+    role: str,
+    reason: str,
+    now: datetime,
+    *,
+    announce: bool = True,
 ) -> PermitEvent:
     from_status = permit.status
     permit.status = step.target
@@ -212,7 +227,8 @@ def _move(
         permit.submitted_at = now
     permit.save()
     event = _record(permit, step.action, actor, role, reason, from_status, now)
-    _notify_step(permit, event, actor)
+    if announce:
+        _notify_step(permit, event, actor)
     logger.info("permit %s: %s by user %s (%s)", permit.pk, step.action, actor.pk, role)
     return event
 

@@ -56,6 +56,32 @@ _FIELD_LABELS = {
 }
 
 
+def check_application(data: dict[str, Any], *, today: Any = None) -> dict[str, str]:
+    """Every cheap field check at once, {field: message}, writing nothing.
+
+    A page runs it before the files matter: a refused POST loses the files the browser sent, so
+    the applicant should learn about every wrong field in one round, not one per submission.
+    """
+    checks: list[tuple[str, Any]] = [
+        ("nik", lambda: clean_nik(str(data.get("nik") or ""), today=today or timezone.localdate())),
+        ("kbli_code", lambda: clean_kbli(str(data.get("kbli_code") or ""))),
+        ("capital", lambda: clean_capital(data.get("capital"))),
+        (
+            "workers",
+            lambda: _clean_int(data.get("workers"), "workers", _("Jumlah tenaga kerja"), low=0, high=MAX_WORKERS),
+        ),
+        ("location", lambda: clean_location(data.get("lat"), data.get("lng"))),
+    ]
+    errors: dict[str, str] = {}
+    for field, check in checks:
+        if field in data:
+            try:
+                check()
+            except ValidationFailed as exc:
+                errors[str(exc.details.get("field") or field)] = str(exc.message)
+    return errors
+
+
 def create_permit(
     *,
     actor: User,

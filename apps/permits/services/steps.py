@@ -19,6 +19,7 @@ from ..models import (
 from ._common import (
     _authorize,
     _locked,
+    _missing_for_submission,
     _move,
     _next_sequence,
     _require_complete,
@@ -28,10 +29,42 @@ from ._common import (
 )
 
 
+def issue_pending(permit: Permit) -> list[str]:
+    """What must be done before an approved permit can be issued (empty: it can be issued now).
+
+    The kelurahan flow charges no fee, so today this is only a document that has gone missing
+    since submission; a future fee (retribusi) or extra step belongs here, so the lurah's approval
+    still issues at once when nothing is pending and the page says what is pending otherwise.
+    """
+    return _missing_for_submission(permit)
+
+
+def _issue(locked: Permit, actor: User, role: str, reason: str, now: datetime) -> None:
+    pending = issue_pending(locked)
+    if pending:
+        raise ValidationFailed(
+            _("Izin belum dapat terbit: %(pending)s belum ada.") % {"pending": ", ".join(pending)},
+            code="issue_pending",
+            pending=pending,
+        )
+    year = timezone.localtime(now).year
+    locked.issued_year = year
+    locked.sequence = _next_sequence(year)
+    locked.number = format_number(locked.sequence, _tenant_region_code(), year)
+    locked.issued_at = now
+    locked.verification_token = secrets.token_urlsafe(24)
+    _move(locked, workflow.ISSUE, actor, role, reason, now)
+
+
 def take_step(
     permit: Permit | int, actor: User, action: str, reason: str = "", *, now: datetime | None = None
 ) -> Permit:
-    """Move the permit one step (see workflow.py): 403 wrong person, 409 wrong time, 422 bad input."""
+    """Move the permit one step (see workflow.py): 403 wrong person, 409 wrong time, 422 bad input.
+
+    The lurah's approval also issues the permit in the same transaction when nothing is pending
+    (`issue_pending`): approved and issued are two events, the second by the lurah too. With
+    something pending the permit stays approved and staff issue it once that is done.
+    """
     step = workflow.PERMIT.steps.get(action)
     if step is None:
         raise NotFound(_("Langkah “%(action)s” tidak dikenal.") % {"action": action}, code="unknown_step")
@@ -46,15 +79,15 @@ def take_step(
         if step in (workflow.SUBMIT, workflow.RESUBMIT):
             _require_complete(locked)
         if step is workflow.ISSUE:
-            year = timezone.localtime(now).year
-            locked.issued_year = year
-            locked.sequence = _next_sequence(year)
-            locked.number = format_number(locked.sequence, _tenant_region_code(), year)
-            locked.issued_at = now
-            locked.verification_token = secrets.token_urlsafe(24)
+            _issue(locked, actor, role, reason, now)
+            return locked
         if step is workflow.REVOKE:
             locked.revoked_at = now
-        _move(locked, step, actor, role, reason, now)
+        chain_issue = step is workflow.APPROVE and not issue_pending(locked)
+        # When the permit issues at once, only the issue is announced (nobody is asked to act).
+        _move(locked, step, actor, role, reason, now, announce=not chain_issue)
+        if chain_issue:
+            _issue(locked, actor, role, "", now)
     return locked
 
 
