@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core import nik
 from apps.core.errors import DomainError
+from apps.core.files.kept import KeptUploads
 from apps.core.files.views import serve_registered
 from apps.rtrw.models import Residency
 from apps.tenancy.models import Tenant
@@ -97,16 +98,26 @@ def _cheap_errors(request: HttpRequest, form: PermitForm) -> bool:
     return found
 
 
-def _form_context(request: HttpRequest, form: PermitForm, status: int) -> dict[str, Any]:
-    """After a refused POST the browser has dropped the chosen files (nothing was stored): each file
-    input says so, so the applicant picks them again instead of finding them missing later."""
+def _keep_files(request: HttpRequest, form: PermitForm) -> KeptUploads:
+    """The KTP scan and premises photo survive a refused POST (apps.core.files.kept: private
+    storage, a token bound to this user, tenant and field), so the applicant does not choose
+    them again; a file that could not be kept says "Pilih ulang berkas" next to its input."""
+    for name in _FILE_FIELDS:
+        if name in form.fields:
+            form.fields[name].kept_noun = _("Berkas")  # type: ignore[attr-defined]
+    return KeptUploads(request, form, fields=[name for name in _FILE_FIELDS if name in form.fields])
+
+
+def _form_context(request: HttpRequest, form: PermitForm, status: int, kept: KeptUploads) -> dict[str, Any]:
+    """Errors point at their fields; after a refused POST a banner says when a chosen file
+    could not be kept (each such input says so too)."""
     refused = request.method == "POST" and status >= 400
     for name in form.errors:
         if name in form.fields:
             target = "lat" if name == "lng" else name
             form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"error-{target}"})
-    reselect = {name for name in _FILE_FIELDS if refused and name in form.fields}
-    return {"form": form, "reselect_files": reselect, "chosen_files": refused and bool(request.FILES)}
+    lost = refused and any(widget.lost for widget in kept.widgets.values())
+    return {"form": form, "chosen_files": lost}
 
 
 @login_required
@@ -129,11 +140,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     form = PermitForm(request.POST or None, request.FILES or None, staff=staff, initial=initial)
     if not staff and Residency.objects.filter(user=user).exists():
         del form.fields["rt"]
+    kept = _keep_files(request, form)
     status = 200
     if request.method == "POST":
         valid = form.is_valid()
         if _cheap_errors(request, form) or not valid:
             status = 422
+            kept.keep()
         else:
             data = form.cleaned_data
             try:
@@ -158,13 +171,15 @@ def apply(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 _form_error(form, exc)
                 status = exc.status_code
+                kept.keep(exc)
             else:
+                kept.used()
                 if permit.status == workflow.SUBMITTED:
                     messages.success(request, _("Permohonan diajukan. Ketua RT/RW Anda akan memberi rekomendasi."))
                 else:
                     messages.success(request, _("Draf permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-    context = {"editing": False, **_form_context(request, form, status)}
+    context = {"editing": False, **_form_context(request, form, status, kept)}
     return render(request, "permits/apply.html", context, status=status)
 
 
@@ -191,11 +206,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "rt": permit.rt_id,
     }
     form = PermitForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
+    kept = _keep_files(request, form)
     status = 200
     if request.method == "POST":
         valid = form.is_valid()
         if _cheap_errors(request, form) or not valid:
             status = 422
+            kept.keep()
         else:
             data = form.cleaned_data
             changes = {k: v for k, v in data.items() if k != "rt" or v is not None}
@@ -207,10 +224,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 _form_error(form, exc)
                 status = exc.status_code
+                kept.keep(exc)
             else:
+                kept.used()
                 messages.success(request, _("Permohonan disimpan."))
                 return redirect("permits:detail", pk=permit.pk)
-    context = {"editing": True, "permit": permit, **_form_context(request, form, status)}
+    context = {"editing": True, "permit": permit, **_form_context(request, form, status, kept)}
     return render(request, "permits/apply.html", context, status=status)
 
 

@@ -80,17 +80,17 @@ def test_izin(izin: dict[str, User], tenants: TenantSet, server: LiveServer, jou
     _attach_files(page)
     page.get_by_test_id("submit-now").click()
 
-    # The error is next to its field; the chosen files were not kept and the page says so.
+    # The error is next to its field; the chosen files were kept and each input says so.
     expect(page.get_by_test_id("error-capital")).to_be_visible()
-    expect(page.get_by_test_id("reselect-ktp_scan")).to_contain_text("Pilih ulang berkas")
-    expect(page.get_by_test_id("reselect-premises_photo")).to_be_visible()
+    expect(page.get_by_test_id("kept-ktp_scan")).to_contain_text("sudah dipilih")
+    expect(page.get_by_test_id("kept-premises_photo")).to_be_visible()
+    expect(page.get_by_test_id("files-not-kept")).to_have_count(0)
     expect(kbli).to_have_value(CATERING)  # what was typed stays
     page.get_by_test_id("error-capital").scroll_into_view_if_needed()
-    journey.step("modal salah, pilih ulang berkas")
+    journey.step("modal salah, berkas tetap tersimpan")
     page.fill("#id_nik", NIK)  # the NIK is never sent back into a page
     page.fill("#id_capital", "20000000")
-    _attach_files(page)
-    page.get_by_test_id("submit-now").click()
+    page.get_by_test_id("submit-now").click()  # the kept KTP scan and photo go with it
     expect(page.get_by_test_id("permit-status")).to_have_text("Menunggu rekomendasi RT/RW")
     journey.step("permohonan diajukan")
     match = re.search(r"/izin/(\d+)/$", page.url)

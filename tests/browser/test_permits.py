@@ -125,7 +125,8 @@ def test_owner_applies_on_a_phone_and_downloads_the_issued_certificate(
     expect(page).to_have_url(server.url(host, "/izin/ajukan/"))
     page.fill("#id_nik", NIK)
     page.fill("#id_business_name", "Keripik Tempe Bu Sri")
-    page.fill("#id_kbli_code", "10794")
+    page.wait_for_load_state("load")  # htmx binds the KBLI search once the scripts have run
+    page.locator("#id_kbli_code").press_sequentially("10794", delay=30)
     option = page.get_by_role("option", name=re.compile("Industri Kerupuk, Keripik, Peyek"))
     expect(option).to_be_visible()
     option.click()

@@ -45,9 +45,9 @@ def test_apply_with_a_chosen_suggestion_a_word_or_a_bare_prefix(tenant_a: Tenant
     page = bare.content.decode()
     assert 'data-testid="error-kbli_code"' in page and "5 angka" in page
     assert 'aria-invalid="true" aria-describedby="error-kbli_code"' in page
-    # the files chosen were not kept: every file input says so, next to it
-    assert 'data-testid="reselect-ktp_scan"' in page and 'data-testid="reselect-premises_photo"' in page
-    assert 'data-testid="files-not-kept"' in page
+    # the files chosen were kept (apps.core.files.kept): each input says so, nothing to choose again
+    assert 'data-testid="kept-ktp_scan"' in page and 'data-testid="kept-premises_photo"' in page
+    assert 'data-testid="files-not-kept"' not in page
     chosen = "56210 — Jasa Boga untuk Suatu Event Tertentu (Event Catering)"
     done = owner.post(
         "/izin/ajukan/", {**application(kbli_code=chosen, business_name="Katering Bu Sri"), "submit_now": "1"}
@@ -130,4 +130,4 @@ def test_every_cheap_error_is_reported_in_one_round(tenant_a: Tenant, people: Pe
     page = owner.post("/izin/ajukan/", data).content.decode()
     for field in ("nik", "capital", "business_name"):
         assert f'data-testid="error-{field}"' in page, field
-    assert 'aria-describedby="error-nik"' in page and 'data-testid="reselect-ktp_scan"' in page
+    assert 'aria-describedby="error-nik"' in page and 'data-testid="kept-ktp_scan"' in page
