@@ -247,4 +247,12 @@ def _kelurahan_people(tenant: Tenant, *, complete: bool = False) -> list[DemoAcc
             Residency.objects.get_or_create(
                 user=User.objects.get(username=username), defaults={"rt": rt1, "address": address}
             )
+        if not (tenant.office_phone or tenant.office_email):  # one item of the admin's set-up checklist
+            services.set_office_contact(
+                tenant,
+                phone="(0351) 462000",
+                email=f"kantor@{short}.example.id",
+                address=f"Kantor {tenant.name}",
+                actor=User.objects.get(username="admin"),
+            )
     return accounts

@@ -93,6 +93,10 @@ class Tenant(TenantMixin):
     status_reason = models.CharField(_("alasan status"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The kantor kelurahan/kota itself: where warga call or walk in (the set-up checklist asks for it).
+    office_phone = models.CharField(_("telepon kantor"), max_length=30, blank=True)
+    office_email = models.EmailField(_("e-mail kantor"), blank=True)
+    office_address = models.CharField(_("alamat kantor"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("tenant")

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, queue_set_password_email, set_password_path
 from apps.core.db import connection
-from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
 
 from . import archives, regions, schemas
@@ -473,6 +475,32 @@ def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | Non
 
         refill_schema_pool.delay(Tenant.Type.KELURAHAN)
     return job
+
+
+# --- the office's own contact -------------------------------------------------------------
+
+_PHONE_CHARS = set("0123456789+-() ")
+
+
+@transaction.atomic
+def set_office_contact(tenant: Tenant, *, phone: str, email: str, address: str, actor: User) -> Tenant:
+    """The kantor's phone, e-mail and address, set by the tenant's own staff (its admin page)."""
+    if not actor.is_staff:
+        raise Forbidden(_("Hanya petugas yang bisa mengubah kontak kantor."), code="not_staff")
+    phone, email, address = (str(value or "").strip() for value in (phone, email, address))
+    if phone and (not set(phone) <= _PHONE_CHARS or sum(c.isdigit() for c in phone) < 6 or len(phone) > 30):
+        raise ValidationFailed(_("Nomor telepon tidak valid."), code="invalid_phone", field="phone")
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationFailed(_("Alamat e-mail tidak valid."), code="invalid_email", field="email") from None
+    if not (phone or email):
+        raise ValidationFailed(_("Isi telepon atau e-mail kantor."), code="required", field="phone")
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.office_phone, tenant.office_email, tenant.office_address = phone, email.lower(), address[:255]
+    tenant.save(update_fields=["office_phone", "office_email", "office_address", "updated_at"])
+    return tenant
 
 
 # --- platform bootstrap -------------------------------------------------------------------

@@ -40,7 +40,7 @@ from .dispatch import (
     next_due,
     run_routing_job,
 )
-from .hubs import consign, create_hub, is_open
+from .hubs import consign, create_hub, is_open, update_hub
 
 __all__ = [
     "PROOF_RULE",
@@ -79,4 +79,5 @@ __all__ = [
     "set_availability",
     "sync_external",
     "tenant_area",
+    "update_hub",
 ]
