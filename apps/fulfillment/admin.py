@@ -93,7 +93,8 @@ class HubAdmin(admin.ModelAdmin[Hub]):
     list_display = ["name", "code", "hours_summary", "service_radius_m", "capacity_slots", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code", "address"]
-    filter_horizontal = ["operators"]
+    # A plain multiple select, not filter_horizontal: its two-box widget overflows a phone and
+    # covers the save button.
     readonly_fields = ["location", "created_at"]
     fieldsets = [
         (None, {"fields": ["name", "code", "address", "lat", "lng", "is_active"]}),
