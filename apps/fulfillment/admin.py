@@ -182,6 +182,9 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
         "on_time",
         "created_by",
         "otp_attempts",
+        # The promised window was agreed with the buyer at checkout; no silent edits here.
+        "window_start",
+        "window_end",
     ]
     actions = ["cancel_selected"]
 

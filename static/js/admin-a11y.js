@@ -25,7 +25,20 @@
     var icons = (root || document).querySelectorAll(".help-tooltip[aria-label]:not([role])");
     for (var i = 0; i < icons.length; i++) { icons[i].setAttribute("role", "img"); }
   }
-  function fix() { nameComboboxes(document); roleIcons(document); }
+  // AdminSplitDateTime prints "Tanggal:" / "Jam:" as bare text before its two inputs, so the
+  // inputs have no label (axe label): name them after the field's <label> and that text.
+  function nameSplitDateTimes(root) {
+    var inputs = (root || document).querySelectorAll("p.datetime input:not([aria-label])");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var base = input.id.replace(/_[01]$/, "");
+      var label = document.querySelector("label[for='" + base + "_0']");
+      var part = input.previousSibling && input.previousSibling.textContent ? input.previousSibling.textContent : "";
+      var text = ((label ? label.textContent.replace(/:\s*$/, "").trim() : base) + " " + part.replace(/:\s*$/, "").trim()).trim();
+      input.setAttribute("aria-label", text);
+    }
+  }
+  function fix() { nameComboboxes(document); roleIcons(document); nameSplitDateTimes(document); }
   function start() {
     fix();
     new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
