@@ -9,9 +9,6 @@ from apps.rtrw.api.views import RukunTetanggaViewSet
 
 from .api_docs import docs_urlpatterns
 
-admin.site.site_header = "KotaKita"
-admin.site.site_title = "KotaKita"
-
 router = DefaultRouter()
 router.register("rt", RukunTetanggaViewSet, basename="rt")
 

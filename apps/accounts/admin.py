@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.errors import DomainError
+
+from . import services
 from .models import User
 
 
@@ -16,3 +22,20 @@ class UserAdmin(DjangoUserAdmin[User]):
         (_("Peran dan hak akses"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Waktu penting"), {"fields": ("last_login", "date_joined")}),
     )
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False  # orders, permits and journal entries point at people: deactivate instead
+
+    @admin.action(description=_("Nonaktifkan akun terpilih"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset:
+            try:
+                services.deactivate_user(user, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", level=messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, gettext("%(n)d akun dinonaktifkan.") % {"n": done})

@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.rtrw.models import Residency, RukunTetangga
 
 from .models import User
@@ -103,3 +103,20 @@ def queue_set_password_email(user: User) -> bool:
     from .tasks import send_set_password_email
 
     return publish(send_set_password_email, user.pk)
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, actor: User) -> User:
+    """Stop an account from signing in, keeping everything it did (orders, permits, journal
+    entries point at it): the admin's "Nonaktifkan" instead of a delete. Idempotent."""
+    if not actor.is_staff:
+        raise Forbidden(_("Hanya petugas yang bisa menonaktifkan akun."), code="not_staff")
+    if user.pk == actor.pk:
+        raise Conflict(_("Anda tidak bisa menonaktifkan akun Anda sendiri."), code="self_deactivation")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise Forbidden(_("Hanya superuser yang bisa menonaktifkan superuser."), code="not_superuser")
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return user

@@ -42,7 +42,7 @@ from apps.permits import demo as permits_demo
 from apps.procurement import demo as procurement_demo
 from apps.reports import demo as reports_demo
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
-from apps.tenancy import office, services
+from apps.tenancy import services
 from apps.tenancy.models import DemoSeed, Tenant
 
 logger = logging.getLogger(__name__)
@@ -137,12 +137,16 @@ PUBLIC_DEMO_MODULES: list[ModuleType] = [billing_demo, dataservice_demo]
 def _seed_apps(tenant: Tenant, notes: list[str]) -> None:
     if tenant.tenant_type == Tenant.Type.KELURAHAN and not tenant.office_address:
         # The kantor's contact on the public profile page (demo data; editable at /wilayah/kantor/).
-        office.set_office_contact(
-            tenant,
-            address=f"Kantor Kelurahan {tenant.name}, Kota Madiun",
-            phone="0351-462000",
-            hours="Senin–Kamis 07.30–15.30, Jumat 07.30–11.00",
-        )
+        # One item of the admin's set-up checklist too.
+        with tenant:  # the actor (and its roles) live in the tenant's schema
+            services.set_office_contact(
+                tenant,
+                address=f"Kantor Kelurahan {tenant.name}, Kota Madiun",
+                phone="0351-462000",
+                email=f"kantor@{tenant.slug}.example.id",
+                hours="Senin–Kamis 07.30–15.30, Jumat 07.30–11.00",
+                actor=User.objects.get(username="admin"),
+            )
     for module in DEMO_MODULES:
         started = time.perf_counter()
         with tenant:

@@ -88,10 +88,12 @@ class Tenant(TenantMixin):
     # The kelurahan/kota boundary, a GeoJSON Polygon/MultiPolygon in WGS84 (apps.core.geo.clean_boundary);
     # without it, "inside the area" falls back to a circle around lat/lng.
     boundary = models.JSONField(_("batas wilayah (GeoJSON)"), null=True, blank=True, editable=False)
-    # The kantor's contact on the public profile page; edited by the tenant's own admins
-    # (/wilayah/kantor/). On the tenant row, not a tenant table: one column set for all.
+    # The kantor's contact on the public profile page and in the admin's set-up checklist; edited
+    # by the tenant's own admins (/wilayah/kantor/, services.set_office_contact). On the tenant
+    # row, not a tenant table: one column set for all.
     office_address = models.CharField(_("alamat kantor"), max_length=255, blank=True)
     office_phone = models.CharField(_("telepon kantor"), max_length=30, blank=True)
+    office_email = models.EmailField(_("e-mail kantor"), blank=True)
     office_hours = models.CharField(_("jam pelayanan"), max_length=150, blank=True)
     plan = models.CharField(_("paket"), max_length=32, choices=Plan.choices, default=Plan.KELURAHAN_PILOT)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)

@@ -1,5 +1,6 @@
-"""The kantor's contact (address, phone, service hours) shown on the public profile page:
-the tenant's own admins (the lurah, kelurahan admins, staff) keep it up to date."""
+"""/wilayah/kantor/: the kantor's contact (address, phone, e-mail, service hours) shown on the
+public profile page; the tenant's own admins (the lurah, kelurahan admins, staff) keep it up to
+date through services.set_office_contact (the admin's set-up checklist links here)."""
 
 from __future__ import annotations
 
@@ -7,36 +8,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.roles import Role
-from apps.core import phones
 from apps.core.db import connection
-from apps.core.errors import ValidationFailed
+from apps.core.errors import DomainError
 
+from . import services
 from .models import Tenant
-
-
-@transaction.atomic
-def set_office_contact(tenant: Tenant, *, address: str, phone: str, hours: str) -> Tenant:
-    """Store the kantor's contact; a phone must be a valid number (stored as typed, shown formatted)."""
-    phone = (phone or "").strip()
-    if phone and not phones.to_e164(phone):
-        raise ValidationFailed(_("Nomor telepon kantor tidak valid."), code="invalid_phone", field="phone")
-    values = {
-        "office_address": (address or "").strip()[:255],
-        "office_phone": phone[:30],
-        "office_hours": (hours or "").strip()[:150],
-    }
-    Tenant.objects.filter(pk=tenant.pk).update(**values, updated_at=timezone.now())
-    for name, value in values.items():
-        setattr(tenant, name, value)
-    return tenant
 
 
 class OfficeForm(forms.Form):
@@ -51,6 +33,11 @@ class OfficeForm(forms.Form):
         required=False,
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail kantor"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     hours = forms.CharField(
         label=gettext_lazy("Jam pelayanan"),
@@ -75,14 +62,19 @@ def office_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not may_edit(request):
         raise PermissionDenied
-    initial = {"address": tenant.office_address, "phone": tenant.office_phone, "hours": tenant.office_hours}
+    initial = {
+        "address": tenant.office_address,
+        "phone": tenant.office_phone,
+        "email": tenant.office_email,
+        "hours": tenant.office_hours,
+    }
     form = OfficeForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                set_office_contact(tenant, **form.cleaned_data)
-            except ValidationFailed as exc:
+                services.set_office_contact(tenant, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except DomainError as exc:
                 field = str(exc.details.get("field", ""))
                 form.add_error(field if field in form.fields else None, str(exc.message))
             else:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,8 +24,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user, queue_set_password_email, set_password_path
+from apps.core import phones
 from apps.core.db import connection
-from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
 
 from . import archives, regions, schemas
@@ -473,6 +476,33 @@ def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | Non
 
         refill_schema_pool.delay(Tenant.Type.KELURAHAN)
     return job
+
+
+# --- the office's own contact -------------------------------------------------------------
+
+
+@transaction.atomic
+def set_office_contact(
+    tenant: Tenant, *, address: str, phone: str, email: str = "", hours: str = "", actor: User
+) -> Tenant:
+    """The kantor's address, phone, e-mail and service hours (public profile page, set-up
+    checklist), set by the tenant's own lurah, admins or staff. A phone must be a valid number
+    (stored as typed, shown formatted)."""
+    if not (actor.is_active and (actor.is_staff or actor.has_any_role(Role.ADMIN, Role.LURAH))):
+        raise Forbidden(_("Hanya lurah atau admin kelurahan yang bisa mengubah kontak kantor."), code="not_staff")
+    address, phone, email, hours = (str(value or "").strip() for value in (address, phone, email, hours))
+    if phone and (len(phone) > 30 or not phones.to_e164(phone)):
+        raise ValidationFailed(_("Nomor telepon kantor tidak valid."), code="invalid_phone", field="phone")
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationFailed(_("Alamat e-mail tidak valid."), code="invalid_email", field="email") from None
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.office_address, tenant.office_phone = address[:255], phone
+    tenant.office_email, tenant.office_hours = email.lower(), hours[:150]
+    tenant.save(update_fields=["office_address", "office_phone", "office_email", "office_hours", "updated_at"])
+    return tenant
 
 
 # --- platform bootstrap -------------------------------------------------------------------

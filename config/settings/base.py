@@ -55,7 +55,7 @@ _BOTH = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "config.admin_apps.KotaKitaAdminConfig",  # django.contrib.admin with KotaKita's site
     "rest_framework",
     "axes",
     "apps.core",

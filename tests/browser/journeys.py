@@ -60,13 +60,16 @@ class Journey:
             old.unlink()
         self.count = 0
 
-    def step(self, label: str, *, full_page: bool = False) -> Path:
+    def step(self, label: str, *, full_page: bool = False, allow: tuple[str, ...] = ()) -> Path:
+        """`allow`: axe rule ids not failed on this page. Only for markup the project cannot
+        change (Django admin's own templates that no override in templates/admin/ can fix
+        sensibly); the caller names each rule and says why (tests/browser/test_journey_admin.py)."""
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{slug}.png"
         self.page.wait_for_load_state("networkidle")
         self.page.screenshot(path=str(path), full_page=full_page)
-        violations = axe_violations(self.page)
+        violations = [v for v in axe_violations(self.page) if v["id"] not in allow]
         assert not violations, (
             f"{self.name}, step {self.count} ({label}) at {self.page.url}: accessibility violations\n"
             + describe(violations)

@@ -42,7 +42,7 @@ from .dispatch import (
     retry_routing_job,
     run_routing_job,
 )
-from .hubs import consign, create_hub, is_open
+from .hubs import consign, create_hub, is_open, update_hub
 
 __all__ = [
     "PROOF_RULE",
@@ -83,4 +83,5 @@ __all__ = [
     "set_availability",
     "sync_external",
     "tenant_area",
+    "update_hub",
 ]

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='tenant',
+            name='office_email',
+            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail kantor'),
+        ),
+        migrations.AddField(
+            model_name='tenant',
             name='office_hours',
             field=models.CharField(blank=True, max_length=150, verbose_name='jam pelayanan'),
         ),

@@ -1,0 +1,20 @@
+"""The admin app with KotaKita's site as `django.contrib.admin.site` (INSTALLED_APPS names this
+config instead of "django.contrib.admin"; django-tenants still sees the app as
+"django.contrib.admin" through AppConfig.name)."""
+
+from __future__ import annotations
+
+from django.contrib.admin.apps import AdminConfig
+
+
+class KotaKitaAdminConfig(AdminConfig):
+    default_site = "config.admin_site.KotaKitaAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # autodiscover: every app's admin.py registers on the site
+        from django.contrib import admin
+
+        from config.admin_site import KotaKitaAdminSite
+
+        if isinstance(admin.site, KotaKitaAdminSite):
+            admin.site.lock()

@@ -1,0 +1,185 @@
+"""Journey "admin" (issue 19, problem 13) on a phone (390×844): a new kelurahan's admin signs in,
+sees the set-up checklist, adds an RT, sets the hub's opening hours with the per-day editor
+(one mistake: closing before opening, told next to the field, then fixed), sees the checklist
+go up, finds the models grouped by task and no delete button on a delivery."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
+from apps.fulfillment import services
+from apps.marketplace import services as market
+from apps.rtrw.models import RukunTetangga, RukunWarga
+from tests.browser.conftest import LiveServer
+from tests.browser.journeys import Journey
+from tests.browser.test_fulfillment import FULFILLMENT_TABLES
+from tests.conftest import PASSWORD, TenantSet
+from tests.marketplace.conftest import wipe_marketplace
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+    pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set"),
+]
+
+SHOP, BUYER = "journey-admin-sri", "journey-admin-joko"
+RW_NUMBER = 61
+# Django's own admin markup that axe flags and a template override cannot fix sensibly: none
+# so far (templates/admin/ fixes what it can); list a rule here with the reason if one appears.
+ADMIN_ALLOW: tuple[str, ...] = ()
+
+
+@dataclass
+class Scene:
+    hub_id: int
+    delivery_id: int
+    rw_id: int
+    session_keys: list[str] = field(default_factory=list)
+
+
+def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
+    connection.set_schema_to_public()
+    with tenants.a:
+        Session.objects.filter(session_key__in=session_keys).delete()
+        AccessLog.objects.filter(username="admin").delete()
+        AccessAttempt.objects.filter(username="admin").delete()
+        LogEntry.objects.filter(user__username="admin").delete()
+        RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
+        RukunWarga.objects.filter(number=RW_NUMBER).delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for table in FULFILLMENT_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
+    wipe_marketplace(tenants.a, [SHOP, BUYER])
+
+
+@pytest.fixture
+def scene(tenants: TenantSet, server: LiveServer) -> Iterator[Scene]:
+    """Committed in Mojorejo: RW 61 (no RT yet), a hub without opening hours and one delivery
+    through it. Removed afterwards."""
+    _cleanup(tenants, [])
+    with tenants.a:
+        admin = User.objects.get(username="admin")
+        rw = RukunWarga.objects.create(number=RW_NUMBER)
+        sri = create_user(username=SHOP, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
+        joko = create_user(username=BUYER, full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
+        shop = market.open_shop(
+            sri, name="Pecel Bu Sri", address="Jl. Mojorejo 12", lat=-7.6352, lng=111.5331, offers_hub_delivery=True
+        )
+        made = market.create_product(
+            shop, sri, name="Nasi pecel", variants=[market.VariantSpec(sku="ADM-NASI", price=12_000, stock=5)]
+        )
+        hub = services.create_hub(actor=admin, code="hub-balai", name="Hub Balai", lat=-7.637458, lng=111.534707)
+        order = market.place_orders(
+            joko,
+            [(made.variants.get().pk, 1)],
+            idempotency_key=f"adm-{uuid.uuid4().hex}",
+            delivery="hub",
+            address="Jl. Mojorejo Gg. II No. 3",
+        ).orders[0]
+        market.pay_order(order, "cod", payer=joko, idempotency_key=f"adm-pay-{uuid.uuid4().hex}")
+        market.transition(order, "accept", actor=sri)
+        market.transition(order, "pack", actor=sri)
+        now = timezone.now()
+        delivery = services.create_delivery(
+            order,
+            actor=sri,
+            lat=-7.6401,
+            lng=111.5372,
+            address="Jl. Mojorejo Gg. II No. 3",
+            window_start=now,
+            window_end=now + timedelta(hours=6),
+        )
+        made_scene = Scene(hub_id=hub.pk, delivery_id=delivery.pk, rw_id=rw.pk)
+    connection.set_schema_to_public()
+    try:
+        yield made_scene
+    finally:
+        _cleanup(tenants, made_scene.session_keys)
+
+
+def _save(page: Any) -> None:
+    # Keyboard, as many phone users with a long form do: at 390 px Django's form rows overlap
+    # the submit row for Playwright's hit test, although the button is visible and enabled.
+    page.locator("input[name=_save]").focus()
+    page.keyboard.press("Enter")
+
+
+def _progress(page: Any) -> int:
+    text = page.get_by_test_id("setup-checklist").locator("label[for=kk-checklist-progress]").inner_text()
+    found = re.search(r"(\d+) dari 6 selesai", text)
+    assert found, text
+    return int(found.group(1))
+
+
+def test_admin(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
+    page: Any = journey.page
+    host = TenantSet.host(tenants.a)
+    page.goto(server.url(host, "/akun/masuk/?next=/admin/"))
+    form = page.get_by_test_id("login-form")
+    form.locator("input[name=username]").fill("admin")
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(server.url(host, "/admin/"))
+    scene.session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+
+    checklist = page.get_by_test_id("setup-checklist")
+    assert checklist.locator("[data-item=hub]").get_attribute("data-done") == "tidak"
+    before = _progress(page)
+    journey.step("daftar persiapan kelurahan", allow=ADMIN_ALLOW)
+
+    # An RT in RW 61, from the checklist's link.
+    checklist.locator("[data-item=rtrw] a").click()
+    page.goto(server.url(host, "/admin/rtrw/rukuntetangga/add/"))
+    page.locator("#id_rw").select_option(value=str(scene.rw_id))
+    page.locator("#id_number").fill("1")
+    journey.step("tambah RT", allow=ADMIN_ALLOW)
+    _save(page)
+    page.wait_for_url(re.compile(r"/admin/rtrw/rukuntetangga/$"))
+
+    # The hub's hours: Monday to Saturday 07:00-15:00, Sunday off; a slip on Monday first.
+    page.goto(server.url(host, f"/admin/fulfillment/hub/{scene.hub_id}/change/"))
+    for day in range(6):
+        page.locator(f"#id_opening_hours_{day}_open").fill("07:00")
+        page.locator(f"#id_opening_hours_{day}_close").fill("15:00")
+    page.locator("#id_opening_hours_0_close").fill("06:00")
+    page.locator("#id_opening_hours_6_closed").check()
+    journey.step("jam buka hub", allow=ADMIN_ALLOW)
+    _save(page)
+    error = page.locator(".field-opening_hours .errorlist")
+    error.wait_for()
+    assert "Senin: jam tutup (06:00) harus setelah jam buka (07:00)" in error.inner_text()
+    journey.step("jam tutup sebelum jam buka", allow=ADMIN_ALLOW)
+    page.locator("#id_opening_hours_0_close").fill("15:00")
+    _save(page)
+    page.wait_for_url(re.compile(r"/admin/fulfillment/hub/$"))
+    journey.step("jam buka tersimpan", allow=ADMIN_ALLOW)
+
+    page.goto(server.url(host, "/admin/"))
+    checklist = page.get_by_test_id("setup-checklist")
+    assert checklist.locator("[data-item=hub]").get_attribute("data-done") == "ya"
+    assert checklist.locator("[data-item=rtrw]").get_attribute("data-done") == "ya"
+    assert _progress(page) > before
+    groups = page.locator("#content-main .module caption").all_text_contents()  # captions are upper-cased by CSS
+    expected = ["Warga & RT/RW", "Layanan (izin, laporan, bansos)", "Pasar & UMKM", "Pengiriman"]
+    assert [g.strip() for g in groups[:4]] == expected
+    journey.step("persiapan bertambah", allow=ADMIN_ALLOW, full_page=True)
+
+    page.goto(server.url(host, f"/admin/fulfillment/delivery/{scene.delivery_id}/change/"))
+    assert page.locator("a.deletelink").count() == 0
+    journey.step("antaran tanpa tombol hapus", allow=ADMIN_ALLOW)
