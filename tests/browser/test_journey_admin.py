@@ -91,6 +91,8 @@ def scene(tenants: TenantSet, server: LiveServer) -> Iterator[Scene]:
             idempotency_key=f"adm-{uuid.uuid4().hex}",
             delivery="hub",
             address="Jl. Mojorejo Gg. II No. 3",
+            lat="-7.6401",  # the point the buyer picked at checkout
+            lng="111.5372",
         ).orders[0]
         market.pay_order(order, "cod", payer=joko, idempotency_key=f"adm-pay-{uuid.uuid4().hex}")
         market.transition(order, "accept", actor=sri)

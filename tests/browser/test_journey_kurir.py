@@ -105,6 +105,8 @@ def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Sce
             idempotency_key=f"kurir-{uuid.uuid4().hex}",
             delivery="hub",
             address=ADDRESS,
+            lat="-7.6401",  # the point the buyer picked at checkout
+            lng="111.5372",
         ).orders[0]
         Order.objects.filter(pk=order.pk).update(note="Pagar hijau")
         market.pay_order(order, "cod", payer=joko, idempotency_key=f"kurir-pay-{uuid.uuid4().hex}")

@@ -45,10 +45,7 @@ def create_hub(
     """A hub with its marketplace stock location (kind hub), inside the tenant's area."""
     _require_staff(actor)
     lat_d, lng_d = clean_point(lat, lng)
-    radius = _whole(service_radius_m, field="service_radius_m", label=_("Radius layanan"), minimum=100)
-    volume = _whole(capacity_volume_l, field="capacity_volume_l", label=_("Kapasitas volume"))
-    weight = _whole(capacity_weight_kg, field="capacity_weight_kg", label=_("Kapasitas berat"))
-    slots = _whole(capacity_slots, field="capacity_slots", label=_("Kapasitas slot"))
+    capacity = _clean_capacity(service_radius_m, capacity_volume_l, capacity_weight_kg, capacity_slots)
     opening = market.clean_opening_hours(opening_hours)
     cutoffs = clean_times(cutoff_times if cutoff_times is not None else conf.get("DEFAULT_CUTOFFS"), field="cutoff")
     location = market.create_hub(code=code, name=name, address=address, lat=lat_d, lng=lng_d, actor=actor)
@@ -59,20 +56,11 @@ def create_hub(
         address=location.address,
         lat=lat_d,
         lng=lng_d,
-        service_radius_m=radius,
-        capacity_volume_l=volume,
-        capacity_weight_kg=weight,
-        capacity_slots=slots,
+        **capacity,
         opening_hours=opening,
         cutoff_times=cutoffs,
     )
-    people = list(operators)
-    for person in people:
-        if not person.has_role(Role.OPERATOR_HUB) and not person.is_staff:
-            raise ValidationFailed(
-                _("%(user)s bukan operator hub.") % {"user": person.username}, code="not_operator", field="operators"
-            )
-    hub.operators.set(people)
+    _set_operators(hub, operators)
     return hub
 
 
@@ -102,15 +90,28 @@ def update_hub(
     hub.name = str(name or "").strip()[:120] or hub.name
     hub.address = str(address or "").strip()[:255]
     hub.lat, hub.lng = lat_d, lng_d
-    hub.service_radius_m = _whole(service_radius_m, field="service_radius_m", label=_("Radius layanan"), minimum=100)
-    hub.capacity_volume_l = _whole(capacity_volume_l, field="capacity_volume_l", label=_("Kapasitas volume"))
-    hub.capacity_weight_kg = _whole(capacity_weight_kg, field="capacity_weight_kg", label=_("Kapasitas berat"))
-    hub.capacity_slots = _whole(capacity_slots, field="capacity_slots", label=_("Kapasitas slot"))
+    for name, value in _clean_capacity(service_radius_m, capacity_volume_l, capacity_weight_kg, capacity_slots).items():
+        setattr(hub, name, value)
     hub.opening_hours = market.clean_opening_hours(opening_hours)
     if cutoff_times is not None:
         hub.cutoff_times = clean_times(cutoff_times, field="cutoff")
     hub.is_active = bool(is_active)
     hub.save()
+    _set_operators(hub, operators)
+    return hub
+
+
+def _clean_capacity(radius: Any, volume: Any, weight: Any, slots: Any) -> dict[str, int]:
+    """A hub's reach and capacity fields, checked as whole numbers (create and update alike)."""
+    return {
+        "service_radius_m": _whole(radius, field="service_radius_m", label=_("Radius layanan"), minimum=100),
+        "capacity_volume_l": _whole(volume, field="capacity_volume_l", label=_("Kapasitas volume")),
+        "capacity_weight_kg": _whole(weight, field="capacity_weight_kg", label=_("Kapasitas berat")),
+        "capacity_slots": _whole(slots, field="capacity_slots", label=_("Kapasitas slot")),
+    }
+
+
+def _set_operators(hub: Hub, operators: Iterable[User]) -> None:
     people = list(operators)
     for person in people:
         if not person.has_role(Role.OPERATOR_HUB) and not person.is_staff:
@@ -118,7 +119,6 @@ def update_hub(
                 _("%(user)s bukan operator hub.") % {"user": person.username}, code="not_operator", field="operators"
             )
     hub.operators.set(people)
-    return hub
 
 
 def is_open(hub: Hub, at: datetime) -> bool:
