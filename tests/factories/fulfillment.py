@@ -78,6 +78,8 @@ class HubOrderFactory(OrderFactory):
         shop=factory.SubFactory(ShopFactory, lat=SHOP_POINT[0], lng=SHOP_POINT[1], offers_hub_delivery=True),
     )
     delivery = "hub"
+    lat = BUYER_POINT[0]
+    lng = BUYER_POINT[1]
     status = "packed"
 
 

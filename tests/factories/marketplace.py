@@ -71,6 +71,8 @@ class OrderFactory(ServiceFactory):
     quantity = 1
     delivery = "pickup"
     address = factory.Faker("street_address", locale="id_ID")
+    lat: Any = None  # the buyer's map point; hub delivery needs one
+    lng: Any = None
     payment_method = "cod"
     status = "paid"
 
@@ -83,6 +85,8 @@ class OrderFactory(ServiceFactory):
         quantity: int,
         delivery: str,
         address: str,
+        lat: Any,
+        lng: Any,
         payment_method: str,
         status: str,
     ) -> Order:
@@ -91,7 +95,13 @@ class OrderFactory(ServiceFactory):
         if status != "placed" and not payment_method:
             raise ValueError("OrderFactory: a paid order needs a payment_method")
         order = services.place_orders(
-            buyer, [(variant.pk, quantity)], idempotency_key=unique_key("order"), delivery=delivery, address=address
+            buyer,
+            [(variant.pk, quantity)],
+            idempotency_key=unique_key("order"),
+            delivery=delivery,
+            address=address,
+            lat=lat,
+            lng=lng,
         ).orders[0]
         if status != "placed":
             services.pay_order(order, payment_method, payer=buyer, idempotency_key=unique_key("pay"))
