@@ -1,7 +1,8 @@
 """The cached facts behind the site menu (role names, unread count) of one user.
 
-Cached so that every page costs no query for its menu once warm: a new notification shows in the
-badge within CACHE_SECONDS; marking notifications read (the user's own action) shows at once.
+Cached so that every page costs no query for its menu once warm. `services.notify` (a new in-app
+message, after commit) and `services.mark_read` forget a user's entry, so the badge is right at
+the next page; CACHE_SECONDS bounds anything else (a role change).
 """
 
 from __future__ import annotations
@@ -15,5 +16,5 @@ def key(user_id: int) -> str:
     return f"notifications:menu:{user_id}"  # the cache prefixes every key with the schema
 
 
-def forget(user_id: int) -> None:
-    cache.delete(key(user_id))
+def forget(*user_ids: int) -> None:
+    cache.delete_many([key(user_id) for user_id in user_ids])

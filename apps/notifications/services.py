@@ -92,6 +92,10 @@ def notify(
             )
             if made:
                 created.append(message)
+    unread_for = {m.recipient_id for m in created if m.channel == Channel.IN_APP and m.recipient_id}
+    if unread_for:
+        # The menu's unread badge is cached per user: show the new message at the next page.
+        transaction.on_commit(lambda: badge.forget(*unread_for))
     pending = [m.pk for m in created if m.status == Message.Status.PENDING]
     if pending:
         schedule_due(Kind.NOTIFICATIONS, now + SWEEP_GRACE)
