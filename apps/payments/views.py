@@ -337,7 +337,6 @@ def _request_context(request: HttpRequest, bill: PaymentRequest) -> dict[str, An
         "bill": bill,
         "is_owner": is_owner,
         "wallet": wallet,
-        "qr": qr_svg(bill.qris_payload, label=bill.bill_number),
         "idempotency_key": _new_key(),
         "sandbox_link": sandbox_link,
         "refundable": bill.amount - bill.refunded_amount,

@@ -100,8 +100,8 @@ def test_warga_pays_a_bill_with_the_sandbox_qris_and_the_merchant_sees_it_paid(
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/dompet/tagihan/[0-9a-f-]+/$"))
     expect(page.get_by_test_id("request-status")).to_have_text("Menunggu pembayaran")
-    expect(page.locator("figure.qr svg")).to_be_visible()
-    payload = page.get_by_test_id("qris-payload").text_content().strip()
+    expect(page.get_by_test_id("order-qris").locator("svg")).to_be_visible()
+    payload = page.get_by_test_id("qris-code").input_value().strip()
     assert payload.startswith("000201010212") and "Pecel Madiun Bu Sri" in payload
 
     # The payer, on a phone, pastes the QRIS into the sandbox bank app and pays.
