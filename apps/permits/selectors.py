@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import policy, workflow
+from . import kbli, policy, workflow
 from .models import Permit, PermitEvent
 
 
@@ -85,3 +85,12 @@ def verified_holder_ids(user_ids: Iterable[int]) -> set[int]:
     dead = (Permit.Status.DRAFT, Permit.Status.REJECTED, Permit.Status.WITHDRAWN, Permit.Status.REVOKED)
     valid = Q(status=Permit.Status.ISSUED, revoked_at__isnull=True) | (Q(nib__regex=r"^\d{13}$") & ~Q(status__in=dead))
     return set(Permit.objects.filter(valid, applicant_id__in=ids).order_by().values_list("applicant_id", flat=True))
+
+
+def kbli_label(code: str) -> str:
+    """ "56210 — Jasa Boga …" for a KBLI 2020 code the catalogue knows, the code itself otherwise
+    (other apps show KBLI codes too: never a bare code where the title is known)."""
+    try:
+        return kbli.get(code).label
+    except (kbli.InvalidKbli, kbli.UnknownKbli):
+        return code

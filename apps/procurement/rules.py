@@ -50,6 +50,23 @@ KBLI_DIVISIONS = frozenset(
         99,
     )
 )
+# Common KBLI 2020 divisions for kelurahan purchases (a hint list; any valid division is accepted).
+DIVISION_HINTS = [
+    ("10", "Industri makanan"),
+    ("11", "Industri minuman"),
+    ("13", "Industri tekstil"),
+    ("14", "Industri pakaian jadi"),
+    ("16", "Industri kayu, bambu dan rotan"),
+    ("18", "Percetakan"),
+    ("31", "Industri furnitur"),
+    ("47", "Perdagangan eceran"),
+    ("56", "Penyediaan makanan dan minuman"),
+    ("73", "Periklanan"),
+    ("81", "Jasa kebersihan dan pertamanan"),
+    ("82", "Jasa administrasi kantor (fotokopi dan sejenisnya)"),
+    ("95", "Reparasi komputer dan barang rumah tangga"),
+    ("96", "Jasa perorangan lainnya"),
+]
 _KBLI = re.compile(r"^\d{2,5}$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # 16-digit NIKs (phone numbers in text: apps.core.phones.find_in_text).

@@ -169,7 +169,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
         "values": values,
         "rows": list(enumerate(rows)),
         "error": error,
-        "divisions": DIVISION_HINTS,
+        "divisions": rules.DIVISION_HINTS,
         "tenant_lat": getattr(tenant, "lat", None),
         "tenant_lng": getattr(tenant, "lng", None),
     }
@@ -186,26 +186,7 @@ def item_row(request: HttpRequest) -> HttpResponse:
         index = min(max(int(request.GET.get("index", "0")), 0), rules.MAX_ITEMS)
     except ValueError:
         index = 0
-    return render(request, "procurement/_item_row.html", {"index": index, "row": {}, "divisions": DIVISION_HINTS})
-
-
-# Common KBLI 2020 divisions for kelurahan purchases (a hint list; any valid division is accepted).
-DIVISION_HINTS = [
-    ("10", "Industri makanan"),
-    ("11", "Industri minuman"),
-    ("13", "Industri tekstil"),
-    ("14", "Industri pakaian jadi"),
-    ("16", "Industri kayu, bambu dan rotan"),
-    ("18", "Percetakan"),
-    ("31", "Industri furnitur"),
-    ("47", "Perdagangan eceran"),
-    ("56", "Penyediaan makanan dan minuman"),
-    ("73", "Periklanan"),
-    ("81", "Jasa kebersihan dan pertamanan"),
-    ("82", "Jasa administrasi kantor (fotokopi dan sejenisnya)"),
-    ("95", "Reparasi komputer dan barang rumah tangga"),
-    ("96", "Jasa perorangan lainnya"),
-]
+    return render(request, "procurement/_item_row.html", {"index": index, "row": {}, "divisions": rules.DIVISION_HINTS})
 
 
 # --- one request --------------------------------------------------------------------------

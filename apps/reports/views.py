@@ -211,6 +211,8 @@ def _new_report_page(request: HttpRequest, form: ReportForm, extra_errors: dict[
         "attributes": category.attributes.all() if category else [],
         "answers": attribute_answers(request.POST),
         "max_photos": services.MAX_PHOTOS,
+        # A browser never sends a file input back: after a refused POST say so next to it.
+        "photos_lost": status >= 400 and bool(request.FILES.getlist("photos")),
     }
     response = render(request, "reports/new.html", context, status=status)
     return _with_device_cookie(request, response) if _user(request) is None else response

@@ -192,3 +192,15 @@ def test_photo_is_served_with_its_type(client_a: Client, world: World, media: Pa
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
     assert client_a.get("/laporan/foto/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client_a.get("/laporan/LP-TIDAKADA/").status_code == 404
+
+
+def test_photos_chosen_before_an_error_are_asked_for_again(client_a: Client, world: World, media: Path) -> None:
+    """A refused report cannot keep the photos (the input takes several, for guests too): the page
+    says, next to the input, to choose them again."""
+    _login(client_a, world.warga.username)
+    lat, lng = world.point()
+    data = {"category": "jalan-rusak", "description": "", "lat": lat, "lng": lng, "photos": [png()]}
+    page = client_a.post("/laporan/baru/", data)
+    assert page.status_code == 422
+    assert 'data-testid="lost-photos"' in page.content.decode()
+    assert 'data-testid="lost-photos"' not in client_a.post("/laporan/baru/", {**data, "photos": []}).content.decode()

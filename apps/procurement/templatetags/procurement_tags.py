@@ -1,4 +1,5 @@
-"""Template filters of procurement pages: quantities, dictionary lookups (rupiah: `{% load money %}`)."""
+"""Template filters of procurement pages: quantities, dictionary lookups, KBLI labels (rupiah:
+`{% load money %}`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from apps.permits import selectors as permit_selectors
 from apps.procurement import rules
 
 register = template.Library()
@@ -27,3 +29,15 @@ def lookup(mapping: Any, key: Any) -> Any:
     if found is None:
         found = mapping.get(str(key), "")
     return found
+
+
+@register.filter
+def kbli(code: str | None) -> str:
+    """An item's KBLI with its name: "56 — Penyediaan makanan dan minuman" for a division in the
+    hint list, "56210 — Jasa Boga …" for a full code, "—" when the item names none."""
+    if not code:
+        return "—"
+    names = dict(rules.DIVISION_HINTS)
+    if code in names:
+        return f"{code} — {names[code]}"
+    return permit_selectors.kbli_label(code)
