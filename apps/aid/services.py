@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -578,7 +579,7 @@ def mark_distributed(
             return distribution
         raise Conflict(
             _("Bantuan ini sudah tercatat tersalurkan pada %(date)s.")
-            % {"date": distribution.distributed_on.strftime("%d-%m-%Y") if distribution.distributed_on else "-"},
+            % {"date": date_format(distribution.distributed_on, "DATE_FORMAT") if distribution.distributed_on else "-"},
             code="already_distributed",
         )
     if distributed_on > timezone.localdate():
@@ -607,7 +608,7 @@ def mark_distributed(
                 "program": program.name,
                 "period": distribution.period,
                 "amount": rupiah(distribution.amount),
-                "date": distributed_on.strftime("%d-%m-%Y"),
+                "date": date_format(distributed_on, "DATE_FORMAT"),
             },
             key=f"aid-distribution-{distribution.pk}-distributed",
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError
@@ -61,8 +62,8 @@ def _draw(pdf: Any, size: tuple[float, float], invoice: Invoice) -> None:
         (_("Kepada"), f"{invoice.tenant_name} ({invoice.region_code})"),
         (_("Paket"), invoice.get_plan_display()),
         (_("Periode"), f"{invoice.period:%m/%Y}"),
-        (_("Diterbitkan"), f"{invoice.issued_at:%d/%m/%Y}"),
-        (_("Jatuh tempo"), f"{invoice.due_date:%d/%m/%Y}"),
+        (_("Diterbitkan"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
+        (_("Jatuh tempo"), date_format(invoice.due_date, "DATE_FORMAT")),
         (_("Hari aktif"), f"{invoice.active_days} / {invoice.days_in_period}"),
         (_("Revisi"), str(invoice.revision)),
     ]

@@ -7,6 +7,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.core.money import rupiah
@@ -54,7 +55,8 @@ def report_pdf(report: MonthlyReport, *, tenant_name: str = "", receipt_url: Any
     story: list[Any] = [paragraph(_title(report), sheet["Title"])]
     if tenant_name:
         story.append(paragraph(tenant_name, sheet["Normal"]))
-    story.append(Paragraph(_("Dicetak %(when)s") % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, small))
+    printed = date_format(timezone.localtime(), "DATETIME_FORMAT")
+    story.append(Paragraph(_("Dicetak %(when)s") % {"when": printed}, small))
     story.append(Spacer(1, 5 * mm))
 
     summary = [

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -130,7 +131,7 @@ class PermitAdmin(ReadOnlyAdmin):
     def due_flag(self, obj: Permit) -> str:
         if obj.due_at is None:
             return "—"
-        when = timezone.localtime(obj.due_at).strftime("%d-%m-%Y %H:%M")
+        when = date_format(timezone.localtime(obj.due_at), "DATETIME_FORMAT")
         if obj.is_overdue():
             return format_html('<strong style="color:#c62828">{} ({})</strong>', when, _("terlambat"))
         return when

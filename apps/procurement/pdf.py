@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError
@@ -64,7 +65,7 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
     pdf.drawCentredString(width / 2, y, f"Nomor: {order.number}")
     y -= 1.0 * cm
 
-    issued = timezone.localtime(order.issued_at).strftime("%d-%m-%Y")
+    issued = date_format(timezone.localtime(order.issued_at), "DATE_FORMAT")
     facts = [
         ("Tanggal", issued),
         ("Unit pemesan", purchase.unit_name),
@@ -72,7 +73,7 @@ def _draw(pdf: Any, size: tuple[float, float], order: PurchaseOrder, tenant: Ten
         ("Kepada", quote.business_name),
         ("Izin usaha mikro", quote.permit_number or "-"),
         ("Dikirim ke", purchase.delivery_address),
-        ("Tanggal kirim", purchase.delivery_date.strftime("%d-%m-%Y")),
+        ("Tanggal kirim", date_format(purchase.delivery_date, "DATE_FORMAT")),
     ]
     for label, value in facts:
         pdf.setFont(BOLD, 10)

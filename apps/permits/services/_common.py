@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -180,7 +181,7 @@ def _notify_step(permit: Permit, event: PermitEvent, actor: User) -> None:
         )
     todo = [u for u in next_actors(permit) if u.pk not in (actor.pk, permit.applicant_id)]
     if todo:
-        due = timezone.localtime(permit.due_at).strftime("%d-%m-%Y %H:%M") if permit.due_at else "-"
+        due = date_format(timezone.localtime(permit.due_at), "DATETIME_FORMAT") if permit.due_at else "-"
         notify(
             todo,
             event="permits.action_needed",

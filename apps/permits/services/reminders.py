@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.core import nik as nik_rules
@@ -40,7 +41,7 @@ def remind_overdue(now: datetime | None = None) -> int:
                 body=_("%(status)s sejak %(since)s.")
                 % {
                     "status": Permit.Status(permit.status).label,
-                    "since": timezone.localtime(permit.status_changed_at).strftime("%d-%m-%Y"),
+                    "since": date_format(timezone.localtime(permit.status_changed_at), "DATE_FORMAT"),
                 },
                 key=f"permit-{permit.pk}-overdue-{permit.status}-{day}",
                 url=reverse("permits:detail", args=[permit.pk]),

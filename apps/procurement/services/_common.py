@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -333,4 +334,4 @@ def _staff_to_tell(purchase: PurchaseRequest) -> list[User]:
 
 
 def _deadline_text(purchase: PurchaseRequest) -> str:
-    return timezone.localtime(purchase.quote_deadline, JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+    return date_format(timezone.localtime(purchase.quote_deadline, JAKARTA), "DATETIME_FORMAT") + " WIB"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Forbidden, ValidationFailed
@@ -80,7 +81,7 @@ def issue_order(purchase: PurchaseRequest | int, actor: Any, *, now: datetime | 
         % {
             "title": locked.title,
             "address": locked.delivery_address,
-            "date": locked.delivery_date.strftime("%d-%m-%Y"),
+            "date": date_format(locked.delivery_date, "DATE_FORMAT"),
             "amount": rupiah(order.amount),
         },
         url=request_url(locked),
@@ -271,7 +272,7 @@ def record_payment(
         event="procurement.paid",
         title=_("Pembayaran tercatat: %(title)s") % {"title": locked.title},
         body=_("%(amount)s dibayar pada %(date)s, referensi %(reference)s.")
-        % {"amount": rupiah_or_dash(order.paid_amount), "date": day.strftime("%d-%m-%Y"), "reference": ref},
+        % {"amount": rupiah_or_dash(order.paid_amount), "date": date_format(day, "DATE_FORMAT"), "reference": ref},
         url=request_url(locked),
         key=f"procurement-{locked.pk}-paid",
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.notifications.services import notify
@@ -60,7 +61,7 @@ def _send_sla(report_id: int, level: str, now: datetime) -> bool:
         )
         if not created:
             return False
-        since = timezone.localtime(report.status_changed_at).strftime("%d-%m-%Y %H:%M")
+        since = date_format(timezone.localtime(report.status_changed_at), "DATETIME_FORMAT")
         facts = {
             "code": report.code,
             "category": category.name,
