@@ -43,8 +43,14 @@ def template_schema(tenant_type: str) -> str:
 
 
 def _app_labels(tenant_type: str) -> set[str]:
+    """Labels of the type's apps, listed by module ("django.contrib.auth") or by AppConfig
+    path ("config.admin_apps.KotaKitaAdminConfig", whose `name` is django.contrib.admin)."""
     names = set(get_tenant_types()[tenant_type]["APPS"])
-    return {config.label for config in apps.get_app_configs() if config.name in names}
+    return {
+        config.label
+        for config in apps.get_app_configs()
+        if config.name in names or f"{type(config).__module__}.{type(config).__qualname__}" in names
+    }
 
 
 @cache

@@ -177,5 +177,11 @@ def test_page_bad_input_is_422_and_shows_the_message(tenant_a: Tenant, people: P
     assert "Kode KBLI 99999 tidak ada dalam daftar" in page and 'data-testid="error-kbli_code"' in page
     response = client.post("/izin/ajukan/", {**application(lat="", lng=""), "submit_now": "1"})
     assert response.status_code == 422 and "lokasi usaha di peta" in response.content.decode()
+    # The chosen files wait, private and short-lived, for the corrected form (apps.core.files.kept);
+    # no permit, event, message or permit file exists.
+    kept = [p for p in stored_files(media_root) if "/kept/" in p.as_posix()]
+    assert kept and all("/private/" in p.as_posix() for p in kept)
+    for path in kept:
+        path.unlink()
     with tenant_a:
         assert_nothing_written(media_root)
