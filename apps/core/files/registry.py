@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -77,4 +78,8 @@ def private_url(obj: models.Model, field: str) -> str:
     if not getattr(obj, field):
         return ""
     meta = obj._meta
-    return reverse("files:private", args=[meta.app_label, meta.model_name, str(obj.pk), field])
+    # Private files are served on tenant hosts only: reverse against the tenant URLconf, not the
+    # thread's current one (outside a request it can still be the platform's, config.urls_public,
+    # left by the last request this thread served there).
+    args = [meta.app_label, meta.model_name, str(obj.pk), field]
+    return reverse("files:private", args=args, urlconf=settings.ROOT_URLCONF)
