@@ -10,7 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from apps.core import phones, profile
-from apps.tenancy import office
+from apps.tenancy import services
 from apps.tenancy.models import Tenant
 
 
@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         else [],
         "is_kelurahan": is_kelurahan,
         "sections": profile.join(profile.render_sections((request.scheme, request.get_host()))) if is_kelurahan else "",
-        "may_edit_office": is_kelurahan and office.may_edit(request),
+        "may_edit_office": is_kelurahan and services.may_edit_office(request.user),
         "office_phone_e164": phones.to_e164(tenant.office_phone),
     }
     return render(request, "core/home.html", context)

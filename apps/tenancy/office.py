@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.accounts.roles import Role
 from apps.core.db import connection
 from apps.core.errors import DomainError
 
@@ -47,20 +46,13 @@ class OfficeForm(forms.Form):
     )
 
 
-def may_edit(request: HttpRequest) -> bool:
-    user = request.user
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return bool(user.is_staff or user.has_any_role(Role.ADMIN, Role.LURAH))
-
-
 @login_required
 def office_page(request: HttpRequest) -> HttpResponse:
     """/wilayah/kantor/: the kantor's address, phone and hours for the profile page."""
     tenant = getattr(connection, "tenant", None)
     if not isinstance(tenant, Tenant) or tenant.tenant_type == Tenant.Type.PUBLIC:
         raise Http404
-    if not may_edit(request):
+    if not services.may_edit_office(request.user):
         raise PermissionDenied
     initial = {
         "address": tenant.office_address,

@@ -481,6 +481,13 @@ def run_activation_job(job: ActivationJob, *, out: Any = None, actor: User | Non
 # --- the office's own contact -------------------------------------------------------------
 
 
+def may_edit_office(user: Any) -> bool:
+    """The tenant's own lurah, admins and staff keep the kantor's contact up to date."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_staff or user.has_any_role(Role.ADMIN, Role.LURAH))
+    )
+
+
 @transaction.atomic
 def set_office_contact(
     tenant: Tenant, *, address: str, phone: str, email: str = "", hours: str = "", actor: User
@@ -488,7 +495,7 @@ def set_office_contact(
     """The kantor's address, phone, e-mail and service hours (public profile page, set-up
     checklist), set by the tenant's own lurah, admins or staff. A phone must be a valid number
     (stored as typed, shown formatted)."""
-    if not (actor.is_active and (actor.is_staff or actor.has_any_role(Role.ADMIN, Role.LURAH))):
+    if not may_edit_office(actor):
         raise Forbidden(_("Hanya lurah atau admin kelurahan yang bisa mengubah kontak kantor."), code="not_staff")
     address, phone, email, hours = (str(value or "").strip() for value in (address, phone, email, hours))
     if phone and (len(phone) > 30 or not phones.to_e164(phone)):
