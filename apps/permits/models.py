@@ -59,7 +59,11 @@ class Permit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="permits", verbose_name=_("pemohon")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("dibuat oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+        db_index=False,
     )
     rt = models.ForeignKey(
         "rtrw.RukunTetangga",
