@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.audit import AuditEvent
-from apps.core.sequences import YearlySequence
 
 from . import workflow
 
@@ -403,14 +402,6 @@ class AcceptanceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.item_id}: {self.accepted_quantity}/{self.ordered_quantity}"
-
-
-class OrderSequence(YearlySequence):
-    """The last purchase order number used in a year (row-locked when an order is issued)."""
-
-    class Meta:
-        verbose_name = _("nomor urut surat pesanan")
-        verbose_name_plural = _("nomor urut surat pesanan")
 
 
 class ProcurementEvent(AuditEvent):
