@@ -286,7 +286,8 @@ def do_start_activate_region(
             )
         if _active_jobs_for(code=region.code).exists():
             raise Conflict(
-                _("%(name)s (%(code)s) sedang diaktifkan atau dipulihkan.") % {"name": region.name, "code": region.code},
+                _("%(name)s (%(code)s) sedang diaktifkan atau dipulihkan.")
+                % {"name": region.name, "code": region.code},
                 code="tenant_job_running",
             )
         job = TenantOperationJob.objects.create(
@@ -536,4 +537,5 @@ def _activate(job: TenantOperationJob, beat: Heartbeat) -> dict[str, Any]:
 
 
 def _activation_result(tenant: Tenant, admin_username: str, from_pool: Any) -> dict[str, Any]:
-    return {"schema": tenant.schema_name, "url": tenant.url(), "admin_username": admin_username, "from_pool": bool(from_pool)}
+    url = tenant.url()
+    return {"schema": tenant.schema_name, "url": url, "admin_username": admin_username, "from_pool": bool(from_pool)}

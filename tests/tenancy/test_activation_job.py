@@ -17,7 +17,7 @@ from tests.conftest import TenantSet
 
 pytestmark = pytest.mark.django_db
 
-CODE = "35.77.01.1002"  # Kelurahan Kelun, not a tenant in the fixtures
+CODE = "35.77.01.1009"  # Kelurahan Kelun, not a tenant in the fixtures
 
 
 def test_start_makes_a_pending_job_and_running_it_makes_the_tenant(tenants: TenantSet, operator: User) -> None:
@@ -115,7 +115,9 @@ def test_api_answers_202_with_the_job_and_runs_it(
     assert TenantOperationJob.objects.filter(code=CODE).count() == 1
 
 
-def test_api_refuses_bad_codes_and_running_jobs_before_a_job_exists(operator_client: Client, tenants: TenantSet) -> None:
+def test_api_refuses_bad_codes_and_running_jobs_before_a_job_exists(
+    operator_client: Client, tenants: TenantSet
+) -> None:
     unknown = operator_client.post("/api/v1/tenants/", {"code": "35.77.01.1999"}, content_type="application/json")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_region"
     invalid = operator_client.post("/api/v1/tenants/", {"code": "35.77.1"}, content_type="application/json")

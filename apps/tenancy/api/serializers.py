@@ -136,6 +136,11 @@ class ActivationJobSerializer(serializers.ModelSerializer[ActivationJob]):
 class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJob]):
     url = serializers.SerializerMethodField(help_text=_("Alamat API pekerjaan ini: tanyakan kemajuannya di sini"))
     page_url = serializers.SerializerMethodField(help_text=_("Halaman operator pekerjaan ini (bilah kemajuan)"))
+    # Made now, never stored, and only for one job asked for by id (context "with_link"): a list
+    # would open every new tenant's schema. Empty until then, and once the admin chose a password.
+    set_password_url = serializers.SerializerMethodField(
+        help_text=_("Aktivasi yang selesai: tautan admin tenant baru untuk membuat kata sandi")
+    )
 
     class Meta:
         model = TenantOperationJob
@@ -162,8 +167,14 @@ class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJo
             "started_at",
             "finished_at",
             "heartbeat_at",
+            "set_password_url",
         ]
         read_only_fields = fields
+
+    def get_set_password_url(self, obj: TenantOperationJob) -> str:
+        if not self.context.get("with_link") or obj.kind != TenantOperationJob.Kind.ACTIVATE:
+            return ""
+        return operations.set_password_url(obj) if obj.status == TenantOperationJob.Status.DONE else ""
 
     # Paths, not absolute URLs: never built from the caller's Host header.
     def get_url(self, obj: TenantOperationJob) -> str:
@@ -171,22 +182,6 @@ class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJo
 
     def get_page_url(self, obj: TenantOperationJob) -> str:
         return reverse("operator:tenant_job", args=[obj.pk], urlconf="config.urls_public")
-
-
-class TenantOperationJobDetailSerializer(TenantOperationJobSerializer):
-    """One job: a finished activation also gives its admin's set-password link (made now, never
-    stored; empty once the admin has chosen a password)."""
-
-    set_password_url = serializers.SerializerMethodField()
-
-    class Meta(TenantOperationJobSerializer.Meta):
-        fields = [*TenantOperationJobSerializer.Meta.fields, "set_password_url"]
-        read_only_fields = fields
-
-    def get_set_password_url(self, obj: TenantOperationJob) -> str:
-        if obj.kind != TenantOperationJob.Kind.ACTIVATE or obj.status != TenantOperationJob.Status.DONE:
-            return ""
-        return operations.set_password_url(obj)
 
 
 class RestoreSerializer(serializers.Serializer[Any]):

@@ -36,7 +36,6 @@ from .serializers import (
     RegionSerializer,
     RestoreSerializer,
     StatusChangeSerializer,
-    TenantOperationJobDetailSerializer,
     TenantOperationJobSerializer,
     TenantSerializer,
 )
@@ -173,9 +172,9 @@ class TenantOperationJobViewSet(
     permission_classes = [IsFranchiseOperator]
     queryset = TenantOperationJob.objects.all()
 
-    @extend_schema(responses=TenantOperationJobDetailSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(TenantOperationJobDetailSerializer(self.get_object()).data)
+        job = self.get_object()
+        return Response(TenantOperationJobSerializer(job, context={"with_link": True}).data)
 
     @extend_schema(
         request=RestoreSerializer, responses={202: TenantOperationJobSerializer}, parameters=[OPENAPI_PARAMETER]
