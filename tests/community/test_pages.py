@@ -69,7 +69,8 @@ def test_member_pays_by_qris_and_the_page_follows_the_gateway(
     assert client_as(w.sri).get(url).status_code == 404
 
 
-def test_iuran_qris_page_shows_the_same_phone_panel(scheduled: World) -> None:
+def test_iuran_qris_page_shows_the_same_phone_panel(scheduled: World, settings: Any) -> None:
+    settings.DEBUG = True  # the sandbox gateway's deeplink is shown to everyone only in DEBUG
     w = scheduled
     joko = client_as(w.joko)
     url = joko.post("/kas/iuran/bayar/", {"month": "2026-03", "method": "qris"})["Location"]

@@ -96,10 +96,14 @@ def test_an_expired_code_says_so_and_a_new_one_can_be_made(
 
 
 def test_the_top_up_page_shows_the_same_phone_panel(
-    people: People, joko: Client, django_capture_on_commit_callbacks: Any
+    people: People, joko: Client, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     charge = services.start_top_up(people.joko_wallet, 50_000, actor=people.joko)
     assert charge.deeplink_url  # the sandbox gateway answers with one, as Midtrans does
+    staging = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
+    # On a staging site a warga never finds the sandbox "payment app", not even by the deeplink.
+    assert 'data-testid="qris-copy"' in staging and 'data-testid="qris-deeplink"' not in staging
+    settings.DEBUG = True  # a developer's machine: the sandbox app is everyone's
     page = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
     assert 'data-testid="qris-panel"' in page and 'data-testid="qris-copy"' in page
     assert f'data-copy-target="qris-code-{charge.order_id}"' in page and charge.qr_string in page

@@ -40,19 +40,24 @@ def qris_panel(context: template.Context, bill: PaymentRequest | None, label: st
     }
 
 
-@register.inclusion_tag("payments/_qris_charge_panel.html")
-def qris_charge_panel(charge: GatewayCharge | None) -> dict[str, Any]:
+@register.inclusion_tag("payments/_qris_charge_panel.html", takes_context=True)
+def qris_charge_panel(context: template.Context, charge: GatewayCharge | None) -> dict[str, Any]:
     """The same panel for a QRIS charge that is not a bill (a wallet top-up, an iuran or arisan
     payment): scan, or pay from this phone by the deeplink, the copied code or the downloaded
     QR. Only while the charge waits for the payment; the page shows its status itself."""
     if charge is None or charge.status not in (ChargeStatus.CREATED, ChargeStatus.PENDING) or not charge.qr_string:
         return {"payload": ""}
+    from apps.payments.gateways import may_use_sandbox
     from apps.payments.views import qr_svg
 
+    request = context.get("request")
+    deeplink = charge.deeplink_url
+    if charge.gateway == "sandbox" and not may_use_sandbox(getattr(request, "user", None)):
+        deeplink = ""  # the sandbox's "payment app": a warga on a staging site must not find it
     return {
         "payload": charge.qr_string,
         "qr": qr_svg(charge.qr_string, label=charge.order_id),
-        "deeplink": charge.deeplink_url,
+        "deeplink": deeplink,
         "code_id": charge.order_id,
         "png_url": reverse("payments:charge_qr_png", args=[charge.public_id]),
     }
