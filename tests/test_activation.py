@@ -14,7 +14,7 @@ from django_tenants.utils import schema_exists
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.tenancy import schemas, services
-from apps.tenancy.models import ActivationJob, Domain, PooledSchema, Tenant
+from apps.tenancy.models import ActivationJob, Domain, PooledSchema, Tenant, TenantOperationJob
 from tests.conftest import PASSWORD, TenantSet, client_for
 
 pytestmark = pytest.mark.django_db
@@ -223,17 +223,29 @@ def _schemas() -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def test_operator_api_activates_suspends_and_lists(operator_client: Client, tenants: TenantSet) -> None:
-    response = operator_client.post(
-        "/api/v1/tenants/",
-        {"code": "35.77.01.1004", "admin_email": "lurah@rejomulyo.id"},
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["tenant"]["slug"] == "rejomulyo"
-    assert body["tenant"]["parent_code"] == "35.77"
-    assert body["set_password_url"].startswith("http://rejomulyo.localhost:8000/akun/sandi/")
+def test_operator_api_activates_suspends_and_lists(
+    operator_client: Client, tenants: TenantSet, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator_client.post(
+            "/api/v1/tenants/",
+            {"code": "35.77.01.1004", "admin_email": "lurah@rejomulyo.id"},
+            content_type="application/json",
+        )
+    assert response.status_code == 202, response.content
+    started = response.json()
+    assert started["kind"] == "activate" and started["code"] == "35.77.01.1004"
+    assert started["url"] == f"/api/v1/tenant-jobs/{started['id']}/" == response["Location"]
+    assert started["page_url"] == f"/operator/pekerjaan/tenant/{started['id']}/"
+    assert started["set_password_url"] == ""  # the kept answer holds no secret
+    job = operator_client.get(started["url"]).json()
+    assert job["status"] == "done", job
+    assert job["result"]["url"] == "http://rejomulyo.localhost:8000/"
+    assert job["result"]["admin_username"] == "admin"
+    assert job["set_password_url"].startswith("http://rejomulyo.localhost:8000/akun/sandi/")
+    tenant = operator_client.get("/api/v1/tenants/35.77.01.1004/").json()
+    assert tenant["slug"] == "rejomulyo"
+    assert tenant["parent_code"] == "35.77"
 
     again = operator_client.post("/api/v1/tenants/", {"code": "35.77.01.1004"}, content_type="application/json")
     assert again.status_code == 409
@@ -251,6 +263,7 @@ def test_operator_api_activates_suspends_and_lists(operator_client: Client, tena
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "cannot be activated as" in english.json()["error"]["message"]
+    assert not TenantOperationJob.objects.filter(code="35.77.01.1005").exists()
 
     suspended = operator_client.post("/api/v1/tenants/35.77.01.1004/suspend/", {"reason": "Uji"})
     assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
@@ -281,14 +294,21 @@ def test_operator_api_bulk_job_reports_progress(operator_client: Client, tenants
     assert bad.status_code == 422
 
 
-def test_operator_activates_from_the_platform_admin(operator_client: Client, tenants: TenantSet) -> None:
+def test_operator_activates_from_the_platform_admin(
+    operator_client: Client, tenants: TenantSet, django_capture_on_commit_callbacks: Any
+) -> None:
     form = operator_client.get("/admin/tenancy/tenant/activate/")
     assert form.status_code == 200
-    done = operator_client.post(
-        "/admin/tenancy/tenant/activate/", {"code": "35.77.01.1006", "admin_email": "lurah@tawangrejo.id"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = operator_client.post(
+            "/admin/tenancy/tenant/activate/", {"code": "35.77.01.1006", "admin_email": "lurah@tawangrejo.id"}
+        )
+    job = TenantOperationJob.objects.get(code="35.77.01.1006", kind="activate")
+    assert started.status_code == 302 and started["Location"] == f"/operator/pekerjaan/tenant/{job.pk}/"
+    done = operator_client.get(started["Location"])
     assert done.status_code == 200
     body = done.content.decode()
+    assert 'data-testid="activated"' in body and 'data-status="done"' in body
     assert 'data-testid="set-password-link"' in body and "http://tawangrejo.localhost:8000/akun/sandi/" in body
     again = operator_client.post("/admin/tenancy/tenant/activate/", {"code": "35.77.01.1006"})
     assert "sudah aktif" in again.content.decode()

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kirim/", views.transfer, name="transfer"),
     path("isi-saldo/", views.top_up, name="topup"),
     path("isi-saldo/<str:order_id>/", views.topup_detail, name="topup_detail"),
+    path("qris/<uuid:public_id>.png", views.charge_qr_png, name="charge_qr_png"),
     path("toko/", views.shops, name="shops"),
     path("toko/<uuid:public_id>/", views.shop, name="shop"),
     path("toko/<uuid:public_id>/tagih/", views.create_request, name="create_request"),

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -30,7 +30,7 @@ from apps.core.money import rupiah
 
 from . import scanning, selectors, services
 from .gateways import may_use_sandbox
-from .models import Account, AccountKind, GatewayCharge, PaymentRequest
+from .models import Account, AccountKind, ChargeStatus, GatewayCharge, PaymentRequest
 
 PAGE_SIZE = 20
 
@@ -245,10 +245,31 @@ def topup_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     context = {
         "charge": charge,
         "wallet": wallet,
-        "qr": qr_svg(charge.qr_string, label=charge.order_id),
         "sandbox": may_use_sandbox(_user(request)),
     }
     return render(request, "payments/topup_detail.html", context)
+
+
+@login_required
+@require_GET
+def charge_qr_png(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A waiting QRIS charge's code (a top-up, an iuran or arisan payment) as a PNG to save in
+    the gallery and pick in a bank app on this phone. Found by its unguessable public id, which
+    only its payment page shows; the code is no secret anyway (it can only pay the charge)."""
+    charge = GatewayCharge.objects.filter(public_id=public_id).first()
+    if charge is None or charge.status not in (ChargeStatus.CREATED, ChargeStatus.PENDING) or not charge.qr_string:
+        raise Http404
+    return qr_png_response(charge.qr_string, f"qris-{charge.order_id}.png")
+
+
+def qr_png_response(payload: str, filename: str) -> HttpResponse:
+    """A QRIS code as a PNG attachment, never cached (it is one payer's)."""
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="png", scale=8, border=4)
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- shops and bills --------------------------------------------------------------------------
@@ -390,12 +411,7 @@ def request_qr_png(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     payload = _code_to_show(bill) if bill.status == PaymentRequest.Status.OPEN else ""
     if not payload:
         raise Http404
-    out = io.BytesIO()
-    segno.make(payload, error="m").save(out, kind="png", scale=8, border=4)
-    response = HttpResponse(out.getvalue(), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="qris-{bill.bill_number}.png"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return qr_png_response(payload, f"qris-{bill.bill_number}.png")
 
 
 @login_required

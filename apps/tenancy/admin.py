@@ -192,10 +192,12 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
         return HttpResponseRedirect(reverse("platform_admin:tenancy_tenant_activate"))
 
     def activate_view(self, request: HttpRequest) -> HttpResponse:
+        """Queue the activation (apps.tenancy.operations) and open its job page, whose progress
+        bar ends on the new tenant's address and its admin's set-password link."""
         form = ActivateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                activation = services.activate_region(
+                job = operations.do_start_activate_region(
                     form.cleaned_data["code"],
                     tenant_type=form.cleaned_data["tenant_type"] or None,
                     slug=form.cleaned_data["slug"] or None,
@@ -205,11 +207,7 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
             else:
-                return TemplateResponse(
-                    request,
-                    "admin/tenancy/tenant/activated.html",
-                    {**self.admin_site.each_context(request), "activation": activation, "opts": self.model._meta},
-                )
+                return HttpResponseRedirect(reverse("operator:tenant_job", args=[job.pk]))
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta}
         return TemplateResponse(request, "admin/tenancy/tenant/activate.html", context)
 

@@ -283,6 +283,8 @@ TENANT_JOB_STEPS = {
     "catch up": _("Menyusul perubahan terbaru"),
     "switch": _("Mengalihkan tenant ke node tujuan"),
     "moved": _("Tenant dipindahkan"),
+    "provision": _("Menyiapkan skema, domain dan admin"),
+    "activated": _("Tenant aktif"),
     "done": _("Selesai"),
 }
 
@@ -301,6 +303,8 @@ class TenantOperationJob(OperatorJob):
         RESTORE = "restore", _("Pulihkan")
         # Move the tenant's schema to another Citus node, online (apps.tenancy.placement).
         MOVE = "move", _("Pindahkan node")
+        # Make one desa/kelurahan or kota/kabupaten a tenant (services.activate_region).
+        ACTIVATE = "activate", _("Aktivasi")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Menunggu")
@@ -328,11 +332,15 @@ class TenantOperationJob(OperatorJob):
     as_code = models.CharField(_("pulihkan sebagai"), max_length=13, blank=True)
     # Move: the node the tenant goes to, "host:port" (the node it left is in `result`).
     target_node = models.CharField(_("node tujuan"), max_length=270, blank=True)
+    # Activate: what the operator asked for (tenant_type, slug, plan, admin_email, admin_name),
+    # passed to services.activate_region by the job.
+    options = models.JSONField(default=dict, blank=True)
     done = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(_("langkah"), max_length=255, blank=True)
     error = models.TextField(_("galat"), blank=True)
-    # Archive: path, sha256, size; restore: schema and address of the restored tenant.
+    # Archive: path, sha256, size; restore: schema and address of the restored tenant;
+    # activate: schema, address and admin username of the new tenant (never its set-password link).
     result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 

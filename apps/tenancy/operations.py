@@ -1,10 +1,10 @@
-"""Tenant archive/removal, restore, moves between nodes (apps.tenancy.placement) and bulk
-activation as background jobs (`bulk` queue).
+"""Tenant activation (one region), archive/removal, restore, moves between nodes
+(apps.tenancy.placement) and bulk activation as background jobs (`bulk` queue).
 
 The operator starts a job (`do_start_*`: checks, one row, the task queued after commit) and
 lands on its page, which polls the job (HTMX) for a progress bar. The job body
 (`run_tenant_operation`) wraps the same services the management commands call inline:
-`services.remove_tenant` and `restore.restore_archive`.
+`services.activate_region`, `services.remove_tenant` and `restore.restore_archive`.
 
 Resumable and idempotent, because a message is redelivered after a killed worker and the
 stale-job sweep (apps.jobs.stale) queues a job again when its heartbeat stops:
@@ -15,6 +15,9 @@ stale-job sweep (apps.jobs.stale) queues a job again when its heartbeat stops:
   (deleting the stored files, which are in the archive) and never dumps or drops again. If it
   did not, the killed run's transaction was rolled back (nothing lost); the rerun gives the
   tenant its previous status back and removes it from the start;
+* activate: `services.activate_region` is one transaction, and the job records the new schema in
+  it; a rerun finding the schema recorded and the tenant there is done, otherwise nothing was
+  created and it activates again;
 * restore: the schema (psql, one transaction) and the public rows (one transaction) are two
   commits. The job's `result` is written in the second one; a rerun finding it is done, and a
   rerun after a kill between the two drops the orphan schema first and restores again. No
@@ -43,7 +46,7 @@ from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from apps.core.tasks import enqueue_on_commit
 
 from . import archives, schemas, services
-from .models import ActivationJob, Tenant, TenantArchive, TenantOperationJob
+from .models import ActivationJob, Plan, Region, Tenant, TenantArchive, TenantOperationJob
 from .restore import RestoreRefused, restore_archive
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,9 @@ ARCHIVE_STEPS = ("claimed", "pg_dump", "public rows", "files", "written", "drop"
 RESTORE_STEPS = ("claimed", "verify", "checksums", "schema", "public rows", "files", "restored")
 # A move's progress is a percentage (apps.tenancy.placement.MoveHeartbeat), these are its phases.
 MOVE_STEPS = ("claimed", "check", "copy", "catch up", "switch", "moved")
+ACTIVATE_STEPS = ("claimed", "provision", "activated")
 STEPS = {
+    TenantOperationJob.Kind.ACTIVATE: ACTIVATE_STEPS,
     TenantOperationJob.Kind.ARCHIVE: ARCHIVE_STEPS,
     TenantOperationJob.Kind.RESTORE: RESTORE_STEPS,
     TenantOperationJob.Kind.MOVE: MOVE_STEPS,
@@ -249,6 +254,84 @@ def do_start_restore(
     return job
 
 
+def do_start_activate_region(
+    code: str,
+    *,
+    tenant_type: str | None = None,
+    slug: str | None = None,
+    plan: str | None = None,
+    admin_email: str = "",
+    admin_name: str = "",
+    actor: User | None = None,
+    queue: bool = True,
+) -> TenantOperationJob:
+    """Queue the activation of one desa/kelurahan or kabupaten/kota (the operator's page, the
+    API). What can be answered now is checked now, before any job exists: a bad or unknown code,
+    the wrong level or type, a region already active, a taken subdomain, an unknown plan. Refused
+    while another job (activation, restore) works on the same code. The job checks everything
+    again (services.activate_region). `queue=False`: the caller runs the job itself."""
+    connection.set_schema_to_public()
+    region = services.get_region(code)
+    kind = services.tenant_type_for(region, tenant_type)
+    clean_slug = services.validate_slug(slug) if slug else ""
+    if plan and plan not in Plan.values:
+        raise ValidationFailed(_("Paket “%(plan)s” tidak dikenal.") % {"plan": plan}, code="unknown_plan")
+    with transaction.atomic():
+        # The region row is the lock that lets one start through at a time for this code.
+        Region.objects.select_for_update().get(pk=region.pk)
+        if Tenant.objects.filter(region=region).exists():
+            raise Conflict(
+                _("%(name)s (%(code)s) sudah aktif.") % {"name": region.name, "code": region.code},
+                code="already_active",
+            )
+        if _active_jobs_for(code=region.code).exists():
+            raise Conflict(
+                _("%(name)s (%(code)s) sedang diaktifkan atau dipulihkan.")
+                % {"name": region.name, "code": region.code},
+                code="tenant_job_running",
+            )
+        job = TenantOperationJob.objects.create(
+            kind=TenantOperationJob.Kind.ACTIVATE,
+            code=region.code,
+            name=region.name,
+            options={
+                "tenant_type": kind,
+                "slug": clean_slug,
+                "plan": plan or "",
+                "admin_email": admin_email.strip(),
+                "admin_name": admin_name.strip()[:150],
+            },
+            total=len(ACTIVATE_STEPS) - 1,
+            created_by=actor if actor and actor.pk else None,
+            heartbeat_at=timezone.now(),
+        )
+        if queue:
+            _queue(job)
+    logger.info("%s: activation job %s started by %s", region.code, job.pk, actor)
+    return job
+
+
+def activated_tenant(job: TenantOperationJob) -> Tenant | None:
+    """The tenant a finished activation job made (None while it runs, or once it is removed)."""
+    schema = job.result.get("schema") if job.kind == TenantOperationJob.Kind.ACTIVATE else None
+    return Tenant.objects.filter(schema_name=schema).first() if schema else None
+
+
+def set_password_url(job: TenantOperationJob) -> str:
+    """The new tenant's admin's set-password link, made now from the admin's row, so that it is
+    never stored; empty once the admin has chosen a password (the link would reset it)."""
+    tenant = activated_tenant(job)
+    if tenant is None:
+        return ""
+    from apps.accounts.services import set_password_path
+
+    with tenant:
+        admin = User.objects.filter(username=job.result.get("admin_username") or "admin").first()
+        link = tenant.url(set_password_path(admin)) if admin and not admin.has_usable_password() else ""
+    connection.set_schema_to_public()
+    return link
+
+
 def do_retry_tenant_operation(job: TenantOperationJob, *, actor: User | None = None) -> TenantOperationJob:
     """Queue a failed job again (after the operator fixed the cause, e.g. installed pg_dump)."""
     with transaction.atomic():
@@ -353,7 +436,8 @@ def run_tenant_operation(job_id: int, *, out: Any = None) -> TenantOperationJob 
         else:
             with Heartbeat(job) as beat:
                 beat.note("claimed")
-                body = _archive if job.kind == TenantOperationJob.Kind.ARCHIVE else _restore
+                bodies = {TenantOperationJob.Kind.ARCHIVE: _archive, TenantOperationJob.Kind.ACTIVATE: _activate}
+                body = bodies.get(TenantOperationJob.Kind(job.kind), _restore)
                 result = body(job, beat)
     except (DomainError, RestoreRefused, archives.ArchiveError, schemas.PgDumpUnavailable) as exc:
         message = str(exc.message) if isinstance(exc, DomainError) else str(exc)
@@ -424,3 +508,34 @@ def _restore(job: TenantOperationJob, beat: Heartbeat) -> dict[str, Any]:
 
     tenant = restore_archive(path, as_code=job.as_code, progress=beat.note, resume=job.attempts > 1, on_restored=record)
     return {"schema": tenant.schema_name, "url": tenant.url()}
+
+
+def _activate(job: TenantOperationJob, beat: Heartbeat) -> dict[str, Any]:
+    done_schema = job.result.get("schema")
+    if done_schema:
+        tenant = Tenant.objects.filter(schema_name=done_schema).first()
+        if tenant is not None:  # an earlier run committed the activation and was stopped after it
+            return _activation_result(tenant, job.result.get("admin_username", "admin"), job.result.get("from_pool"))
+    beat.note("provision")
+    options = job.options
+    with transaction.atomic():
+        activation = services.activate_region(
+            job.code,
+            tenant_type=options.get("tenant_type") or None,
+            slug=options.get("slug") or None,
+            plan=options.get("plan") or None,
+            admin_email=options.get("admin_email", ""),
+            admin_name=options.get("admin_name", ""),
+            actor=job.created_by,
+        )
+        # In the activation's own transaction: "schema recorded" if and only if the tenant exists.
+        result = _activation_result(activation.tenant, activation.admin.username, activation.from_pool)
+        TenantOperationJob.objects.filter(pk=job.pk).update(result=result, schema_name=activation.tenant.schema_name)
+        job.result, job.schema_name = result, activation.tenant.schema_name
+    beat.note("activated")
+    return result
+
+
+def _activation_result(tenant: Tenant, admin_username: str, from_pool: Any) -> dict[str, Any]:
+    url = tenant.url()
+    return {"schema": tenant.schema_name, "url": url, "admin_username": admin_username, "from_pool": bool(from_pool)}

@@ -210,7 +210,11 @@ def tenant_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's page; its progress bar polls this view (HTMX) until the job ends."""
     job = get_object_or_404(TenantOperationJob.objects.select_related("created_by"), pk=pk)
     template = "tenancy/operator/_tenant_job.html" if _is_htmx(request) else "tenancy/operator/tenant_job.html"
-    return render(request, template, {"job": job})
+    context: dict[str, Any] = {"job": job}
+    if job.kind == TenantOperationJob.Kind.ACTIVATE and job.status == TenantOperationJob.Status.DONE:
+        context["activated"] = operations.activated_tenant(job)
+        context["set_password_url"] = operations.set_password_url(job)
+    return render(request, template, context)
 
 
 @require_POST

@@ -5,6 +5,7 @@ screen, so he copies the code (or saves the QR) and opens his payment app by the
 deep link. His first code runs out while he hesitates (the one error): the page says so and
 makes a new one. He pays in the payment app (the sandbox gateway's simulator page, opened by
 the sandbox's `deeplink-redirect`, like GoPay's) and his order page turns "Lunas" by itself.
+Topping up his wallet by QRIS then shows him the same panel.
 """
 
 from __future__ import annotations
@@ -159,4 +160,15 @@ def test_bayar(order: tuple[Order, list[str]], tenants: TenantSet, server: LiveS
     expect(page.get_by_test_id("order-status")).not_to_have_text("Menunggu pembayaran")
     page.get_by_test_id("order-payment-status").scroll_into_view_if_needed()
     journey.step("lunas")
+
+    # The same panel wherever he pays a QRIS: topping up his wallet shows it too.
+    page.goto(server.url(HOST, "/dompet/isi-saldo/"))
+    page.get_by_label("Jumlah (Rp)").fill("50.000")
+    page.get_by_role("button", name="Buat QRIS").click()
+    panel = page.get_by_test_id("qris-panel")
+    expect(panel.get_by_test_id("qris-deeplink")).to_have_text("Buka aplikasi pembayaran")
+    expect(panel.get_by_test_id("qris-copy")).to_be_visible()
+    download = panel.get_by_test_id("qris-download")
+    expect(download).to_have_attribute("href", re.compile(r"/dompet/qris/[0-9a-f-]+\.png$"))
+    journey.step("isi saldo: cara bayar dari hp ini", full_page=True)
     session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")

@@ -52,7 +52,7 @@ def test_member_pays_by_qris_and_the_page_follows_the_gateway(
     assert response.status_code == 302
     url = response["Location"]
     page = joko.get(url).content.decode()
-    assert "<svg" in page and 'data-testid="qris-payload"' in page and "Menunggu pembayaran" in page
+    assert "<svg" in page and 'data-testid="qris-code"' in page and "Menunggu pembayaran" in page
     payment = IuranPayment.objects.get(member=w.joko, month="2026-02-01")
     assert payment.charge is not None
     # The sandbox bank app is for staff on a staging site (a warga gets 404): staff plays the payer.
@@ -67,6 +67,21 @@ def test_member_pays_by_qris_and_the_page_follows_the_gateway(
     assert GatewayCharge.objects.get(pk=payment.charge_id).status == "settlement"
     # someone else's payment page is not reachable
     assert client_as(w.sri).get(url).status_code == 404
+
+
+def test_iuran_qris_page_shows_the_same_phone_panel(scheduled: World, settings: Any) -> None:
+    settings.DEBUG = True  # the sandbox gateway's deeplink is shown to everyone only in DEBUG
+    w = scheduled
+    joko = client_as(w.joko)
+    url = joko.post("/kas/iuran/bayar/", {"month": "2026-03", "method": "qris"})["Location"]
+    charge = IuranPayment.objects.select_related("charge").get(member=w.joko, month="2026-03-01").charge
+    assert charge is not None
+    page = joko.get(url).content.decode()
+    assert 'data-testid="qris-panel"' in page and 'data-testid="qris-copy"' in page
+    assert f'data-copy-target="qris-code-{charge.order_id}"' in page and charge.qr_string in page
+    assert 'data-testid="qris-deeplink"' in page and f'href="/dompet/qris/{charge.public_id}.png"' in page
+    png = joko.get(f"/dompet/qris/{charge.public_id}.png")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
 
 
 def test_treasurer_panel_records_with_htmx_and_errors_swap_in(scheduled: World) -> None:

@@ -178,7 +178,7 @@ def test_keys_are_forgotten_after_their_retention(in_a: Tenant) -> None:
     assert IdempotencyRecord.objects.filter(pk=recent.pk).exists()
 
 
-PLATFORM_SHARED = ["/api/v1/activation-jobs/", "/api/v1/tenant-jobs/restore/"]
+PLATFORM_SHARED = ["/api/v1/activation-jobs/", "/api/v1/tenant-jobs/restore/", "/api/v1/tenants/"]
 
 
 def test_operator_bulk_activation_replays_and_refuses_like_every_shared_key(

@@ -93,3 +93,28 @@ def test_an_expired_code_says_so_and_a_new_one_can_be_made(
     again = joko.post(f"/dompet/tagihan/{bill.public_id}/kode-baru/", {"next": "https://evil.example/"})
     assert again["Location"] == f"/dompet/tagihan/{bill.public_id}/"
     assert GatewayCharge.objects.filter(payment_request=bill).count() == 2  # a live code is reused
+
+
+def test_the_top_up_page_shows_the_same_phone_panel(
+    people: People, joko: Client, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    charge = services.start_top_up(people.joko_wallet, 50_000, actor=people.joko)
+    assert charge.deeplink_url  # the sandbox gateway answers with one, as Midtrans does
+    staging = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
+    # On a staging site a warga never finds the sandbox "payment app", not even by the deeplink.
+    assert 'data-testid="qris-copy"' in staging and 'data-testid="qris-deeplink"' not in staging
+    settings.DEBUG = True  # a developer's machine: the sandbox app is everyone's
+    page = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
+    assert 'data-testid="qris-panel"' in page and 'data-testid="qris-copy"' in page
+    assert f'data-copy-target="qris-code-{charge.order_id}"' in page and charge.qr_string in page
+    assert 'data-testid="qris-deeplink"' in page and charge.deeplink_url.replace("&", "&amp;") in page
+    png_url = f"/dompet/qris/{charge.public_id}.png"
+    assert f'href="{png_url}"' in page
+    png = joko.get(png_url)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert png["Content-Disposition"] == f'attachment; filename="qris-{charge.order_id}.png"'
+    with django_capture_on_commit_callbacks(execute=True):  # paid: nothing left to scan or download
+        services.sandbox_pay(charge.order_id, actor=None)
+    assert joko.get(png_url).status_code == 404
+    done = joko.get(f"/dompet/isi-saldo/{charge.order_id}/").content.decode()
+    assert 'data-testid="qris-panel"' not in done

@@ -30,7 +30,8 @@ LINKS = [
     ("procurement_requests_create", "201", "procurement_requests_retrieve", "id", "/id"),
     ("reports_create", "201", "reports_retrieve", "code", "/code"),
     ("fulfillment_hubs_create", "201", "fulfillment_hubs_retrieve", "code", "/code"),
-    ("tenants_create", "201", "tenants_retrieve", "code", "/tenant/code"),
+    # Activation answers its job (202); the job, once done, names the tenant and its admin's link.
+    ("tenants_create", "202", "tenant_jobs_retrieve", "id", "/id"),
 ]
 
 # operationId → {"request": {name: example}, "responses": {status: {name: example}}}

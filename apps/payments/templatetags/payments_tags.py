@@ -1,13 +1,14 @@
-"""Template helpers of apps.payments for other apps' pages: the QRIS payment panel."""
+"""Template helpers of apps.payments for other apps' pages: the QRIS payment panels."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from apps.payments import services
-from apps.payments.models import PaymentRequest
+from apps.payments.models import ChargeStatus, GatewayCharge, PaymentRequest
 
 register = template.Library()
 
@@ -33,6 +34,30 @@ def qris_panel(context: template.Context, bill: PaymentRequest | None, label: st
         "qr": qr_svg(payload, label=label or bill.bill_number) if payload else "",
         "deeplink": "" if dead or charge is None else charge.deeplink_url,
         "charge_status": str(charge.status) if charge is not None else "",
+        "png_url": reverse("payments:request_qr_png", args=[bill.public_id]),
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("payments/_qris_charge_panel.html", takes_context=True)
+def qris_charge_panel(context: template.Context, charge: GatewayCharge | None) -> dict[str, Any]:
+    """The same panel for a QRIS charge that is not a bill (a wallet top-up, an iuran or arisan
+    payment): scan, or pay from this phone by the deeplink, the copied code or the downloaded
+    QR. Only while the charge waits for the payment; the page shows its status itself."""
+    if charge is None or charge.status not in (ChargeStatus.CREATED, ChargeStatus.PENDING) or not charge.qr_string:
+        return {"payload": ""}
+    from apps.payments.gateways import may_use_sandbox
+    from apps.payments.views import qr_svg
+
+    request = context.get("request")
+    deeplink = charge.deeplink_url
+    if charge.gateway == "sandbox" and not may_use_sandbox(getattr(request, "user", None)):
+        deeplink = ""  # the sandbox's "payment app": a warga on a staging site must not find it
+    return {
+        "payload": charge.qr_string,
+        "qr": qr_svg(charge.qr_string, label=charge.order_id),
+        "deeplink": deeplink,
+        "code_id": charge.order_id,
+        "png_url": reverse("payments:charge_qr_png", args=[charge.public_id]),
     }

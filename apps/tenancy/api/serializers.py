@@ -2,11 +2,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.tenancy import placement
+from apps.tenancy import operations, placement
 from apps.tenancy.models import ActivationJob, Domain, Region, Tenant, TenantOperationJob, absolute_url
 
 # What TenantSerializer.url reads, for a list of tenants.
@@ -92,13 +93,6 @@ class ActivateSerializer(serializers.Serializer[Any]):
     admin_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class ActivationResultSerializer(serializers.Serializer[Any]):
-    tenant = TenantSerializer()
-    admin_username = serializers.CharField()
-    set_password_url = serializers.URLField()
-    from_pool = serializers.BooleanField()
-
-
 class StatusChangeSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
 
@@ -140,10 +134,20 @@ class ActivationJobSerializer(serializers.ModelSerializer[ActivationJob]):
 
 
 class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJob]):
+    url = serializers.SerializerMethodField(help_text=_("Alamat API pekerjaan ini: tanyakan kemajuannya di sini"))
+    page_url = serializers.SerializerMethodField(help_text=_("Halaman operator pekerjaan ini (bilah kemajuan)"))
+    # Made now, never stored, and only for one job asked for by id (context "with_link"): a list
+    # would open every new tenant's schema. Empty until then, and once the admin chose a password.
+    set_password_url = serializers.SerializerMethodField(
+        help_text=_("Aktivasi yang selesai: tautan admin tenant baru untuk membuat kata sandi")
+    )
+
     class Meta:
         model = TenantOperationJob
         fields = [
             "id",
+            "url",
+            "page_url",
             "kind",
             "status",
             "code",
@@ -163,8 +167,21 @@ class TenantOperationJobSerializer(serializers.ModelSerializer[TenantOperationJo
             "started_at",
             "finished_at",
             "heartbeat_at",
+            "set_password_url",
         ]
         read_only_fields = fields
+
+    def get_set_password_url(self, obj: TenantOperationJob) -> str:
+        if not self.context.get("with_link") or obj.kind != TenantOperationJob.Kind.ACTIVATE:
+            return ""
+        return operations.set_password_url(obj) if obj.status == TenantOperationJob.Status.DONE else ""
+
+    # Paths, not absolute URLs: never built from the caller's Host header.
+    def get_url(self, obj: TenantOperationJob) -> str:
+        return reverse("tenant-job-detail", args=[obj.pk], urlconf="config.urls_public")
+
+    def get_page_url(self, obj: TenantOperationJob) -> str:
+        return reverse("operator:tenant_job", args=[obj.pk], urlconf="config.urls_public")
 
 
 class RestoreSerializer(serializers.Serializer[Any]):

@@ -1,11 +1,11 @@
 """Operator API on the platform site: regions, tenants and bulk activation jobs.
 
-Starting a bulk activation or a restore (each POST makes a job) takes the shared
-`Idempotency-Key` layer (apps.core.idempotency; the platform's keys are pruned by
-`jobs.repair_everywhere`). Not under it, on purpose: activating one region (a repeat is refused
-409 `already_active`, and its answer carries a set-password link that must not be kept as a
-replay), suspend/reactivate/retry/resume (state changes that a repeat leaves as they are or
-refuses with 409)."""
+Activating one region, starting a bulk activation or a restore (each POST makes a job) take the
+shared `Idempotency-Key` layer (apps.core.idempotency; the platform's keys are pruned by
+`jobs.repair_everywhere`). An activation's answer is its job, never the admin's set-password link
+(that comes from GET /tenant-jobs/<id>/ once the job is done), so a kept replay holds no secret.
+Not under it, on purpose: suspend/reactivate/retry/resume (state changes that a repeat leaves as
+they are or refuses with 409)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from .serializers import (
     PRIMARY_DOMAIN_PREFETCH,
     ActivateSerializer,
     ActivationJobSerializer,
-    ActivationResultSerializer,
     MoveSerializer,
     NodeSerializer,
     PlannedMoveSerializer,
@@ -77,21 +76,27 @@ class TenantViewSet(
         data = TenantSerializer(rows, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
-    @extend_schema(request=ActivateSerializer, responses={201: ActivationResultSerializer})
+    @extend_schema(
+        request=ActivateSerializer,
+        responses={202: TenantOperationJobSerializer},
+        parameters=[OPENAPI_PARAMETER],
+        description=(
+            "Queue the activation of a desa/kelurahan or kabupaten/kota from the national list. "
+            "A bad or unknown code, the wrong level, a region already active (409 `already_active`) "
+            "or one with an activation or restore running (409 `tenant_job_running`) is refused "
+            "before any job exists. Poll the returned job's `url` (also in `Location`): once its "
+            "`status` is `done`, `result` has the tenant's `url` and `admin_username`, and the job "
+            "gives the admin's `set_password_url`."
+        ),
+    )
+    @idempotent("tenancy.activate")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Activate a desa/kelurahan or kabupaten/kota from the national list."""
+        """Activate a desa/kelurahan or kabupaten/kota from the national list (a background job)."""
         data = ActivateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        activation = services.activate_region(**data.validated_data, actor=_actor(request))
-        body = ActivationResultSerializer(
-            {
-                "tenant": activation.tenant,
-                "admin_username": activation.admin.username,
-                "set_password_url": activation.set_password_url,
-                "from_pool": activation.from_pool,
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        job = operations.do_start_activate_region(**data.validated_data, actor=_actor(request))
+        body = TenantOperationJobSerializer(job).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @extend_schema(request=StatusChangeSerializer, responses=TenantSerializer)
     @action(detail=True, methods=["post"])
@@ -160,11 +165,16 @@ class TenantViewSet(
 class TenantOperationJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[TenantOperationJob]
 ):
-    """Tenant archive (DELETE /tenants/<code>/) and restore jobs; poll a job for its progress."""
+    """Tenant activation (POST /tenants/), archive (DELETE /tenants/<code>/), restore and move
+    jobs; poll a job for its progress."""
 
     serializer_class = TenantOperationJobSerializer
     permission_classes = [IsFranchiseOperator]
     queryset = TenantOperationJob.objects.all()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        job = self.get_object()
+        return Response(TenantOperationJobSerializer(job, context={"with_link": True}).data)
 
     @extend_schema(
         request=RestoreSerializer, responses={202: TenantOperationJobSerializer}, parameters=[OPENAPI_PARAMETER]
