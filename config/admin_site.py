@@ -85,6 +85,8 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "community.arisangroup",
             "community.arisanround",
             "community.arisancontribution",
+            "levies.levy",  # kota tenants only
+            "levies.levybill",
         ],
     ),
     (
@@ -152,6 +154,8 @@ PROTECTED: frozenset[str] = frozenset(
         "community.iuranpayment",
         "lending.loan",
         "lending.application",
+        "levies.levy",
+        "levies.levybill",
     }
 )
 

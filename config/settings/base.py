@@ -86,6 +86,10 @@ _TENANT_ONLY = [
     "apps.lending",
     "apps.insights",
 ]
+# Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
+# (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every
+# kelurahan schema as cheap as before (issue 17 budget, tests/tenancy/test_schema_cost.py).
+_KOTA_ONLY = ["apps.levies"]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
     "django_htmx",
@@ -101,7 +105,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "kota": {
-        "APPS": [*_BOTH, *_TENANT_ONLY],
+        "APPS": [*_BOTH, *_TENANT_ONLY, *_KOTA_ONLY],
         "URLCONF": "config.urls_tenant",
         "BASE_SCHEMA": "template_kota",
     },
