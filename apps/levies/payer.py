@@ -144,7 +144,14 @@ def remind(number: str, stage: str) -> int:
         title = _("Tagihan segera jatuh tempo: %(title)s") % {"title": route.title}
     body = _("%(amount)s, jatuh tempo %(due)s.") % {"amount": rupiah(copy.amount), "due": _date(route.due_on)}
     with transaction.atomic():
-        notify([copy.payer], event="levies.reminder", title=title, body=body, url=page_path(copy), key=f"levy-{number}-{stage}")
+        notify(
+            [copy.payer],
+            event="levies.reminder",
+            title=title,
+            body=body,
+            url=page_path(copy),
+            key=f"levy-{number}-{stage}",
+        )
     return 1
 
 

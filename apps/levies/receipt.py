@@ -8,11 +8,10 @@ import io
 from typing import Any
 
 import segno
-from PIL import Image
-
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from PIL import Image
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader

@@ -207,7 +207,12 @@ def do_record_cash(number: str, *, actor: User) -> LevyBill:
     route = _lock_route(number)
     now = timezone.now()
     _mark_paid(bill, paid_at=now, amount=bill.amount_due, channel="cash")
-    route.status, route.paid_at, route.channel, route.amount_due = LevyBillRoute.Status.PAID, now, "cash", bill.amount_due
+    route.status, route.paid_at, route.channel, route.amount_due = (
+        LevyBillRoute.Status.PAID,
+        now,
+        "cash",
+        bill.amount_due,
+    )
     route.save(update_fields=["status", "paid_at", "channel", "amount_due", "updated_at"])
     _sync_payer_copy_later(bill)
     return bill

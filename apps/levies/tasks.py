@@ -62,7 +62,11 @@ def sweep_where_due() -> int:
     return enqueue_where_due(sweep, due_work.Kind.LEVIES, types=[Tenant.Type.KOTA])
 
 
-_TASKS = {"levies.open_payer_copy": open_payer_copy, "levies.remind_payer": remind_payer, "levies.mark_bill_paid": mark_bill_paid}
+_TASKS = {
+    "levies.open_payer_copy": open_payer_copy,
+    "levies.remind_payer": remind_payer,
+    "levies.mark_bill_paid": mark_bill_paid,
+}
 
 
 def in_tenant(tenant_id: int, task_name: str, *args: Any) -> None:

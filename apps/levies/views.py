@@ -116,7 +116,10 @@ def issue(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return render(request, "levies/register.html", _register_context(request), status=exc.status_code)
-    messages.success(request, _("Tagihan %(number)s terbit: %(amount)s.") % {"number": bill.number, "amount": rupiah(bill.amount_due)})
+    messages.success(
+        request,
+        _("Tagihan %(number)s terbit: %(amount)s.") % {"number": bill.number, "amount": rupiah(bill.amount_due)},
+    )
     return redirect("levies:register")
 
 
@@ -244,7 +247,9 @@ def pay_with_wallet(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     copy = _my_copy(request, public_id)
     raw_key = request.POST.get("idempotency_key", "")
     try:
-        payments.pay_request_with_wallet(copy, _user(request), idempotency_key=f"levy:{_user(request).pk}:{raw_key}" if raw_key else "")
+        payments.pay_request_with_wallet(
+            copy, _user(request), idempotency_key=f"levy:{_user(request).pk}:{raw_key}" if raw_key else ""
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -276,4 +281,3 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     response = render(request, "levies/verify.html", {"route": route}, status=200 if route else 404)
     response["X-Robots-Tag"] = "noindex"
     return response
-

@@ -273,6 +273,9 @@ _QUEUE_TASKS = {
         "payments.cancel_at_gateway",
         "payments.refund_at_gateway",
         "tenancy.run_activation_job",
+        "levies.open_payer_copy",  # a kota bill's copy in the payer's kelurahan
+        "levies.mark_bill_paid",  # a kelurahan's settlement back into the kota's register
+        "levies.remind_payer",
     ],
     "routing": ["fulfillment.run_routing_job"],
     "scoring": ["lending.score", "lending.nightly", "lending.retrain", "insights.forecast"],
@@ -304,6 +307,8 @@ _QUEUE_TASKS = {
         "community.send_reminders_everywhere",
         "community.sync_qris",
         "community.sync_qris_everywhere",
+        "levies.sweep",
+        "levies.sweep_where_due",
         "fulfillment.dispatch_due",
         "fulfillment.dispatch_due_everywhere",
         "payments.reconcile_all_tenants",
@@ -399,6 +404,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=8, minute=0),
     },
     "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 60.0},
+    # Kota levies: recurring bills, fines and reminders, only in kota tenants with levy work due.
+    "levies-sweep": {"task": "levies.sweep_where_due", "schedule": 60.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -17,7 +17,6 @@ from apps.core.money import rupiah
 
 from ..models import (
     Account,
-    AccountKind,
     EntryKind,
     JournalEntry,
     Posting,

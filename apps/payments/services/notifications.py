@@ -42,7 +42,6 @@ from ._common import (
     _setting,
     _tenant_tag,
     clean_amount,
-    fee_for,
     fee_for_payee,
     new_order_id,
     tenant_city,
