@@ -70,28 +70,35 @@ def settlement_report(kota: Tenant, day: datetime.date) -> list[list[Any]]:
     for bill in LevyBill.objects.select_related("levy").filter(number__in=missing):
         register[bill.number] = bill
     names = kelurahan_names(kota)
-    rows: list[list[Any]] = []
-    for number in sorted(set(routes) | set(register)):
-        bill = register.get(number)
-        route = routes.get(number) or LevyBillRoute.objects.filter(number=number).first()
-        due = bill.amount_due if bill is not None else (route.amount_due if route is not None else 0)
-        paid = bill.paid_amount if bill is not None and bill.status == LevyBill.Status.PAID else 0
-        paid_at = bill.paid_at if bill is not None and bill.paid_at else (route.paid_at if route else None)
-        rows.append(
-            [
-                number,
-                bill.levy.name if bill is not None else "",
-                names.get(bill.kelurahan_id if bill is not None else (route.kelurahan_id if route else 0), ""),
-                (bill.due_on if bill is not None else route.due_on if route else "").__str__(),
-                bill.status if bill is not None else "",
-                route.status if route is not None else "",
-                bill.principal if bill is not None else 0,
-                bill.fine if bill is not None else 0,
-                due,
-                paid,
-                (bill.channel if bill is not None and bill.channel else route.channel if route else ""),
-                timezone.localtime(paid_at).isoformat(timespec="seconds") if paid_at else "",
-                paid - due,
-            ]
-        )
-    return rows
+    return [
+        _report_row(register.get(number), routes.get(number) or _route(number), names)
+        for number in sorted(set(routes) | set(register))
+    ]
+
+
+def _route(number: str) -> LevyBillRoute | None:
+    return LevyBillRoute.objects.filter(number=number).first()
+
+
+def _report_row(bill: LevyBill | None, route: LevyBillRoute | None, names: dict[int, str]) -> list[Any]:
+    due = bill.amount_due if bill is not None else route.amount_due if route is not None else 0
+    paid = bill.paid_amount if bill is not None and bill.status == LevyBill.Status.PAID else 0
+    paid_at = (bill.paid_at if bill is not None else None) or (route.paid_at if route is not None else None)
+    kelurahan_id = bill.kelurahan_id if bill is not None else route.kelurahan_id if route is not None else 0
+    due_on = bill.due_on if bill is not None else route.due_on if route is not None else None
+    channel = (bill.channel if bill is not None else "") or (route.channel if route is not None else "")
+    return [
+        bill.number if bill is not None else route.number if route is not None else "",
+        bill.levy.name if bill is not None else "",
+        names.get(kelurahan_id, ""),
+        due_on.isoformat() if due_on is not None else "",
+        bill.status if bill is not None else "",
+        route.status if route is not None else "",
+        bill.principal if bill is not None else 0,
+        bill.fine if bill is not None else 0,
+        due,
+        paid,
+        channel,
+        timezone.localtime(paid_at).isoformat(timespec="seconds") if paid_at else "",
+        paid - due,
+    ]

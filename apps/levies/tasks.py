@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 
 from apps.core.tasks import publish
@@ -62,7 +62,7 @@ def sweep_where_due() -> int:
     return enqueue_where_due(sweep, due_work.Kind.LEVIES, types=[Tenant.Type.KOTA])
 
 
-_TASKS = {
+_TASKS: dict[str, Task[Any, Any]] = {
     "levies.open_payer_copy": open_payer_copy,
     "levies.remind_payer": remind_payer,
     "levies.mark_bill_paid": mark_bill_paid,
