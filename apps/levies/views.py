@@ -29,7 +29,6 @@ from apps.core.errors import DomainError, Forbidden
 from apps.core.money import rupiah
 from apps.payments import selectors as payment_selectors
 from apps.payments import services as payments
-from apps.payments.gateways import may_use_sandbox
 from apps.payments.models import Account, AccountKind, PaymentRequest
 from apps.tenancy.models import Tenant
 
@@ -226,7 +225,7 @@ def bill_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     copy = _my_copy(request, public_id)
     user = _user(request)
     wallet = Account.objects.filter(owner=user, kind=AccountKind.WALLET).first()
-    sandbox = may_use_sandbox(user) and copy.status == PaymentRequest.Status.OPEN
+    sandbox = payment_selectors.may_use_sandbox(user) and copy.status == PaymentRequest.Status.OPEN
     return render(
         request,
         "levies/bill.html",
