@@ -9,11 +9,14 @@ repair queued twice is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Task, shared_task
 from django.db import transaction
 
+from apps.core.db import connection
 from apps.core.tasks import publish
 from apps.tenancy import due_work
 from apps.tenancy.fanout import enqueue_where_due
@@ -69,10 +72,24 @@ _TASKS: dict[str, Task[Any, Any]] = {
 }
 
 
+@contextmanager
+def _switched_to(tenant: Tenant) -> Iterator[None]:
+    """Like `with tenant:`, but thread-safe: django-tenants keeps the tenants to return to in one
+    class-level list shared by every instance and thread, so two threads nesting `with tenant:`
+    can each return to the other's tenant (and query the wrong schema). Here the previous
+    tenant stays on this call's stack."""
+    previous = connection.tenant
+    connection.set_tenant(tenant)
+    try:
+        yield
+    finally:
+        connection.set_tenant(previous)
+
+
 def in_tenant(tenant_id: int, task_name: str, *args: Any) -> None:
     """Queue one of this app's tasks in another tenant's schema (now)."""
     tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant:
+    with _switched_to(tenant):
         publish(_TASKS[task_name], *args)
 
 
