@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -79,9 +78,9 @@ class LevyBill(models.Model):
     channel = models.CharField(_("dibayar dengan"), max_length=16, blank=True)
     # Same key -> the same bill (a re-run import, a retried recurring sweep, a double submit).
     issue_key = models.CharField(_("kunci terbit"), max_length=120)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # The officer's username, not a foreign key: a FK to the user model from a kota-only table
+    # makes every user deletion in a kelurahan schema look for this table there (and fail).
+    issued_by = models.CharField(_("diterbitkan oleh"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("diterbitkan"), auto_now_add=True)
 
     class Meta:

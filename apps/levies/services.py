@@ -152,7 +152,7 @@ def do_issue_bill(
         principal=principal,
         due_on=due_on or today + datetime.timedelta(days=levy.due_days),
         issue_key=key,
-        issued_by=actor if actor is not None and actor.pk else None,
+        issued_by=actor.get_username() if actor is not None and actor.pk else "",
     )
     LevyBillRoute.objects.create(
         number=bill.number,
