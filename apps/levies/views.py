@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import User
-from apps.core.errors import DomainError, Forbidden
+from apps.core.errors import DomainError, ValidationFailed
 from apps.core.money import rupiah
 from apps.payments import selectors as payment_selectors
 from apps.payments import services as payments
@@ -99,7 +99,7 @@ def issue(request: HttpRequest) -> HttpResponse:
     try:
         levy = selectors.active_levies().filter(pk=_int(form.get("levy", "")) or 0).first()
         if levy is None:
-            raise Forbidden(_("Pilih jenis retribusi/pajak."))
+            raise ValidationFailed(_("Pilih jenis retribusi/pajak."), code="levy_required", field="levy")
         kelurahan = services.kelurahan_of_kota(_tenant(request), tenant_id=_int(form.get("kelurahan", "")) or 0)
         bill = services.do_issue_bill(
             levy,
