@@ -84,6 +84,8 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "community.arisangroup",
             "community.arisanround",
             "community.arisancontribution",
+            "levies.levy",  # kota tenants only
+            "levies.levybill",
         ],
     ),
     (
@@ -151,6 +153,8 @@ PROTECTED: frozenset[str] = frozenset(
         "community.iuranpayment",
         "lending.loan",
         "lending.application",
+        "levies.levy",
+        "levies.levybill",
     }
 )
 

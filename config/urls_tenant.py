@@ -28,6 +28,8 @@ PAGES = [
     ("wawasan/", "apps.insights.urls"),
     ("dasbor/", "apps.analytics.urls"),
     ("wilayah/", "apps.tenancy.tenant_urls"),
+    ("retribusi/", "apps.levies.urls"),  # kota tenants only (404 elsewhere)
+    ("tagihan/", "apps.levies.payer_urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [

@@ -36,6 +36,7 @@ from apps.dataservice import demo as dataservice_demo
 from apps.fulfillment import demo as fulfillment_demo
 from apps.insights import demo as insights_demo
 from apps.lending import demo as lending_demo
+from apps.levies import demo as levies_demo
 from apps.marketplace import demo as marketplace_demo
 from apps.payments import demo as payments_demo
 from apps.permits import demo as permits_demo
@@ -127,6 +128,7 @@ DEMO_MODULES: list[ModuleType] = [
     procurement_demo,
     fulfillment_demo,
     lending_demo,
+    levies_demo,  # kota schema only; the bills' copies appear in Mojorejo
     insights_demo,
     analytics_demo,
 ]

@@ -51,6 +51,9 @@ class AccountKind(models.TextChoices):
     # the balance goes negative by the loss recognised) and recoveries paid back into it from the
     # borrower's wallet (reducing the loss). Accumulates the expense, so it may go negative.
     LOAN_LOSS = "loan_loss", _("Kerugian kredit (hapus buku)")
+    # Levies collected in this kelurahan for a kota (apps.levies): the bills' payee until the
+    # daily settlement pays it out to the kas daerah. One per kota, no owner, never negative.
+    TREASURY_CLEARING = "treasury_clearing", _("Kliring kas daerah")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -65,6 +68,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.CASH_CLEARING: True,
     AccountKind.LENDER_INCOME: False,
     AccountKind.LOAN_LOSS: True,
+    AccountKind.TREASURY_CLEARING: False,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -250,6 +254,18 @@ class PaymentRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    # Who must pay it, when the bill is addressed to a person (a kota levy's copy: /tagihan/);
+    # a shop's bill shown at the till has none. Not indexed alone: "payments_request_payer" leads with it.
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("wajib bayar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    due_on = models.DateField(_("jatuh tempo"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tagihan")
@@ -267,6 +283,8 @@ class PaymentRequest(models.Model):
         indexes = [
             # reference: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
             models.Index(fields=["reference"], name="payments_request_reference"),
+            # A person's bills to pay (/tagihan/); partial: most bills have no payer.
+            models.Index(fields=["payer", "status"], name="payments_request_payer", condition=Q(payer__isnull=False)),
         ]
 
     def __str__(self) -> str:

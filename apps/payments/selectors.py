@@ -97,3 +97,17 @@ def request_by_public_id(public_id: Any) -> PaymentRequest:
 
 def top_ups_of(user: User) -> QuerySet[GatewayCharge]:
     return GatewayCharge.objects.filter(purpose=GatewayCharge.Purpose.TOP_UP, wallet__owner=user).order_by("-id")
+
+
+def bills_of_payer(user: User, *, reference_kind: str) -> QuerySet[PaymentRequest]:
+    """The bills addressed to `user` (`PaymentRequest.payer`) whose reference is of one kind
+    ("levy" for kota levies: /tagihan/), newest first; cancelled copies left out."""
+    return (
+        PaymentRequest.objects.filter(payer=user, reference__startswith=f"{reference_kind}:")
+        .exclude(status=PaymentRequest.Status.CANCELLED)
+        .order_by("status", "due_on", "-id")
+    )
+
+
+def requests_with_reference(reference: str) -> QuerySet[PaymentRequest]:
+    return PaymentRequest.objects.filter(reference=reference).order_by("-id")

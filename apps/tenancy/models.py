@@ -383,6 +383,7 @@ class DueWork(models.Model):
         COMMUNITY_QRIS = "community_qris", _("Pembayaran QRIS iuran dan arisan")
         FULFILLMENT = "fulfillment", _("Batas waktu batch pengiriman")
         STALE_JOBS = "stale_jobs", _("Pekerjaan latar yang berhenti berdetak")
+        LEVIES = "levies", _("Tagihan retribusi berulang, denda dan pengingat")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="due_work")
     kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)
@@ -403,3 +404,51 @@ class DueWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.kind} {self.due_at}"
+
+
+class LevyBillRoute(models.Model):
+    """The public bridge of one kota levy bill (apps.levies, docs/design/gov-b2b-fintech.md §1).
+
+    The kota writes it when it issues the bill (same transaction as its register row); the payer's
+    kelurahan reads the routes addressed to it and marks one paid when its copy of the bill is
+    settled. It holds **no personal data** (no name, NIK, phone or address: a test checks the
+    columns), like `analytics.DailyFact`. Here, not in apps.levies: django-tenants migrates whole
+    apps per schema type, and apps.levies is a kota-only app, so it cannot own a public table."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Belum dibayar")
+        PAID = "paid", _("Lunas")
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    number = models.CharField(_("nomor tagihan"), max_length=40)
+    # What is billed, in words the payer reads ("Retribusi persampahan 2026-12"): the levy's name
+    # and period, never the payer's.
+    title = models.CharField(_("uraian"), max_length=150)
+    kota = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("kota"))
+    # Not indexed alone: "levy_route_kelurahan" leads with this column.
+    kelurahan = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("kelurahan"), db_index=False
+    )
+    amount_due = models.BigIntegerField(_("jumlah tagihan"))
+    due_on = models.DateField(_("jatuh tempo"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
+    channel = models.CharField(_("dibayar dengan"), max_length=16, blank=True)
+    # Random, printed as the receipt's QR verification link; says nothing about the payer.
+    verification_token = models.CharField(_("token verifikasi"), max_length=32)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rute tagihan retribusi")
+        verbose_name_plural = _("rute tagihan retribusi")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="levy_route_number_unique"),
+            models.UniqueConstraint(fields=["verification_token"], name="levy_route_token_unique"),
+            models.CheckConstraint(condition=models.Q(amount_due__gt=0), name="levy_route_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "status", "due_on"], name="levy_route_kelurahan")]
+
+    def __str__(self) -> str:
+        return self.number

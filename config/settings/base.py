@@ -86,6 +86,10 @@ _TENANT_ONLY = [
     "apps.lending",
     "apps.insights",
 ]
+# Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
+# (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every
+# kelurahan schema as cheap as before (issue 17 budget, tests/tenancy/test_schema_cost.py).
+_KOTA_ONLY = ["apps.levies"]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
     "django_htmx",
@@ -101,7 +105,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls_public",
     },
     "kota": {
-        "APPS": [*_BOTH, *_TENANT_ONLY],
+        "APPS": [*_BOTH, *_TENANT_ONLY, *_KOTA_ONLY],
         "URLCONF": "config.urls_tenant",
         "BASE_SCHEMA": "template_kota",
     },
@@ -269,6 +273,9 @@ _QUEUE_TASKS = {
         "payments.cancel_at_gateway",
         "payments.refund_at_gateway",
         "tenancy.run_activation_job",
+        "levies.open_payer_copy",  # a kota bill's copy in the payer's kelurahan
+        "levies.mark_bill_paid",  # a kelurahan's settlement back into the kota's register
+        "levies.remind_payer",
     ],
     "routing": ["fulfillment.run_routing_job"],
     "scoring": ["lending.score", "lending.nightly", "lending.retrain", "insights.forecast"],
@@ -300,6 +307,8 @@ _QUEUE_TASKS = {
         "community.send_reminders_everywhere",
         "community.sync_qris",
         "community.sync_qris_everywhere",
+        "levies.sweep",
+        "levies.sweep_where_due",
         "fulfillment.dispatch_due",
         "fulfillment.dispatch_due_everywhere",
         "payments.reconcile_all_tenants",
@@ -395,6 +404,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=8, minute=0),
     },
     "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 60.0},
+    # Kota levies: recurring bills, fines and reminders, only in kota tenants with levy work due.
+    "levies-sweep": {"task": "levies.sweep_where_due", "schedule": 60.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -44,6 +44,7 @@ from ._common import (
     clean_amount,
     clean_key,
     fee_for,
+    fee_for_payee,
     new_order_id,
     tenant_city,
 )
@@ -56,6 +57,7 @@ from .accounts import (
     open_merchant_account,
     platform_fee_account,
     system_account,
+    treasury_account,
 )
 from .movements import move, pay, payout, refund, reverse_entry, top_up, transfer
 from .notifications import (
@@ -73,12 +75,14 @@ from .notifications import (
 from .requests import (
     DEAD_CHARGE,
     cancel_payment_request,
+    cancel_treasury_request,
     choose_cash_on_delivery,
     confirm_cash_received,
     create_payment_request,
     ensure_request_charge,
     live_charge,
     pay_request_with_wallet,
+    record_treasury_cash,
     refund_payment_request,
 )
 from .sandbox import sandbox_code_of, sandbox_expire, sandbox_gateway, sandbox_pay, sandbox_payment_for
@@ -95,6 +99,7 @@ __all__ = [
     "ForgedNotification",
     "NotificationOutcome",
     "cancel_payment_request",
+    "cancel_treasury_request",
     "check_balanced_now",
     "choose_cash_on_delivery",
     "clean_amount",
@@ -104,6 +109,7 @@ __all__ = [
     "ensure_request_charge",
     "ensure_wallet",
     "fee_for",
+    "fee_for_payee",
     "gateway_clearing_account",
     "live_charge",
     "merchant_profile",
@@ -117,6 +123,7 @@ __all__ = [
     "payout",
     "platform_fee_account",
     "receive_notification",
+    "record_treasury_cash",
     "refund",
     "refund_payment_request",
     "reverse_entry",
@@ -132,4 +139,5 @@ __all__ = [
     "tenant_city",
     "top_up",
     "transfer",
+    "treasury_account",
 ]

@@ -78,6 +78,18 @@ def fee_for(amount: int) -> int:
     return amount * bps // 10_000
 
 
+# Accounts a bill may be paid to: shops, and the kas daerah clearing of a kota's levies.
+PAYEE_KINDS = (AccountKind.MERCHANT, AccountKind.TREASURY_CLEARING)
+
+
+def fee_for_payee(payee: Account, amount: int) -> int:
+    """The platform fee of a payment to `payee`: none on a levy or tax (the kota receives the
+    whole bill it issued; the platform bills the kota its subscription instead)."""
+    if payee.kind == AccountKind.TREASURY_CLEARING:
+        return 0
+    return fee_for(amount)
+
+
 def _kind_label(kind: str) -> str:
     return str(dict(AccountKind.choices).get(kind, kind))
 

@@ -17,12 +17,11 @@ from apps.core.money import rupiah
 
 from ..models import (
     Account,
-    AccountKind,
     EntryKind,
     JournalEntry,
     Posting,
 )
-from ._common import _require
+from ._common import PAYEE_KINDS, _require
 from .accounts import platform_fee_account
 
 
@@ -139,7 +138,7 @@ def _payment(
     description: str,
     actor: User | None,
 ) -> JournalEntry:
-    _require(merchant_account, (AccountKind.MERCHANT,), _("Tujuan pembayaran harus rekening penjualan."))
+    _require(merchant_account, PAYEE_KINDS, _("Tujuan pembayaran harus rekening penjualan."))
     if isinstance(fee, bool) or not isinstance(fee, int) or fee < 0:
         raise ValidationFailed(_("Biaya layanan tidak boleh negatif."), code="invalid_fee")
     if fee >= amount:

@@ -124,3 +124,27 @@ def open_merchant_account(owner: User, name: str, *, mcc: str = "5499", code: st
     account.qris_payload = qris.generate_static(merchant_profile(account))
     account.save(update_fields=["nmid", "qris_payload"])
     return account
+
+
+@transaction.atomic
+def treasury_account(code: str, name: str) -> Account:
+    """The kas daerah clearing account of one kota in this ledger (levy bills are paid to it),
+    opened on first use with its QRIS identifiers; `code` is stable per kota ("treasury:<kota>")."""
+    account = Account.objects.select_for_update().filter(code=code).first()
+    if account is not None:
+        if account.kind != AccountKind.TREASURY_CLEARING:
+            raise Conflict(_("Kode akun sudah dipakai."), code="account_code_taken")
+        return account
+    account = Account.objects.create(
+        code=code,
+        kind=AccountKind.TREASURY_CLEARING,
+        name=name.strip()[:100] or str(AccountKind.TREASURY_CLEARING.label),
+        allow_negative=KIND_RULES[AccountKind.TREASURY_CLEARING],
+        mcc="9311",  # tax payments (ISO 18245)
+        city=tenant_city(),
+    )
+    schema_hash = zlib.crc32(str(getattr(tenant_connection, "schema_name", "")).encode()) % 1_000_000
+    account.nmid = f"ID{schema_hash:06d}{account.pk:07d}"
+    account.qris_payload = qris.generate_static(merchant_profile(account))
+    account.save(update_fields=["nmid", "qris_payload"])
+    return account

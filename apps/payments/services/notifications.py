@@ -42,7 +42,7 @@ from ._common import (
     _setting,
     _tenant_tag,
     clean_amount,
-    fee_for,
+    fee_for_payee,
     new_order_id,
     tenant_city,
 )
@@ -322,7 +322,7 @@ def _settle(charge: GatewayCharge) -> list[str]:
         gateway_clearing_account(),
         request.merchant,
         charge.gross_amount,
-        fee_for(charge.gross_amount),
+        fee_for_payee(request.merchant, charge.gross_amount),
         reference,
         key,
         description=request.description or str(_("Tagihan %(bill)s") % {"bill": request.bill_number}),

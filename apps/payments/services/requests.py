@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.db import transaction
@@ -23,7 +24,16 @@ from ..models import (
     JournalEntry,
     PaymentRequest,
 )
-from ._common import _mark_paid, _open_at_gateway, _require, clean_amount, clean_key, fee_for, new_order_id
+from ._common import (
+    PAYEE_KINDS,
+    _mark_paid,
+    _open_at_gateway,
+    _require,
+    clean_amount,
+    clean_key,
+    fee_for_payee,
+    new_order_id,
+)
 from .accounts import ensure_wallet, merchant_profile
 from .movements import pay, refund
 
@@ -43,12 +53,14 @@ def create_payment_request(
     reference: str = "",
     actor: User | None = None,
     open_qris_charge: bool = True,
+    payer: User | None = None,
+    due_on: datetime.date | None = None,
 ) -> PaymentRequest:
     """A bill with its dynamic QRIS; with `open_qris_charge` the gateway charge is opened too
     (its QR string is the one shown). If the gateway cannot be reached the request still exists
     (payable by wallet) and the charge is opened when someone chooses QRIS."""
     amount = clean_amount(amount)
-    _require(merchant_account, (AccountKind.MERCHANT,), _("Tagihan hanya untuk rekening penjualan."))
+    _require(merchant_account, PAYEE_KINDS, _("Tagihan hanya untuk rekening penjualan."))
     if not merchant_account.is_active:
         raise Conflict(_("Akun %(name)s dibekukan.") % {"name": merchant_account.name}, code="account_frozen")
     bill_number = new_order_id("PR")
@@ -62,6 +74,8 @@ def create_payment_request(
             merchant_profile(merchant_account), amount, bill_number, reference_label=reference.strip()[:25]
         ),
         created_by=actor if actor is not None and actor.pk else None,
+        payer=payer,
+        due_on=due_on,
     )
     if open_qris_charge:
         try:
@@ -155,7 +169,7 @@ def pay_request_with_wallet(
         wallet,
         request.merchant,
         request.amount,
-        fee_for(request.amount),
+        fee_for_payee(request.merchant, request.amount),
         _request_reference(request),
         key,
         description=request.description or str(_("Tagihan %(bill)s") % {"bill": request.bill_number}),
@@ -190,6 +204,38 @@ def confirm_cash_received(request: PaymentRequest, *, actor: User) -> PaymentReq
     if request.status not in (PaymentRequest.Status.OPEN, PaymentRequest.Status.AWAITING_CASH):
         raise Conflict(_("Tagihan ini sudah %(status)s.") % {"status": request.get_status_display()}, code="not_open")
     _mark_paid(request, None, method="cod", payer=None)
+    _cancel_open_charges(request)
+    return request
+
+
+@transaction.atomic
+def record_treasury_cash(request: PaymentRequest) -> PaymentRequest:
+    """A levy bill paid in cash at the kota's counter (recorded there by its finance office, in
+    the kota schema): the payer's copy becomes paid without a ledger movement, since the cash
+    never entered KotaKitaPay. Only for kas daerah bills; idempotent."""
+    request = _lock_request(request)
+    _require(request.merchant, (AccountKind.TREASURY_CLEARING,), _("Hanya tagihan retribusi/pajak daerah."))
+    if request.status == PaymentRequest.Status.PAID:
+        return request
+    if request.status == PaymentRequest.Status.CANCELLED:
+        raise Conflict(_("Tagihan ini sudah dibatalkan."), code="cancelled")
+    _mark_paid(request, None, method="cash", payer=None)
+    _cancel_open_charges(request)
+    return request
+
+
+@transaction.atomic
+def cancel_treasury_request(request: PaymentRequest) -> PaymentRequest:
+    """Withdraw the payer's copy of a levy bill (the kota cancelled or re-priced the bill).
+    Idempotent; a paid copy is never cancelled."""
+    request = _lock_request(request)
+    _require(request.merchant, (AccountKind.TREASURY_CLEARING,), _("Hanya tagihan retribusi/pajak daerah."))
+    if request.status == PaymentRequest.Status.CANCELLED:
+        return request
+    if request.status == PaymentRequest.Status.PAID:
+        raise Conflict(_("Tagihan ini sudah lunas."), code="already_paid")
+    request.status = PaymentRequest.Status.CANCELLED
+    request.save(update_fields=["status"])
     _cancel_open_charges(request)
     return request
 

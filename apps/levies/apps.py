@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LeviesConfig(AppConfig):
+    name = "apps.levies"
+    verbose_name = _("Retribusi dan pajak daerah")
+
+    def ready(self) -> None:
+        from apps.payments import events
+
+        from . import handlers
+
+        events.on_settled("levy", handlers.levy_settled)

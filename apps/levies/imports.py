@@ -1,0 +1,107 @@
+"""Issuing bills from a spreadsheet (xlsx/csv, read by apps.core.spreadsheets like the bansos and
+product imports). Each row is issued by `services.do_issue_bill` in its own transaction: a bad row
+is reported and skipped, the good ones are issued; a re-upload of the same file issues nothing
+twice (each row's issue key: its `kunci` column, else levy + kelurahan + payer + period)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.errors import DomainError, ValidationFailed
+from apps.core.spreadsheets import column_map, read_table
+
+from . import access, services
+from .models import Levy
+
+COLUMNS = {
+    "levy": ["kode", "kode retribusi", "jenis", "levy"],
+    "kelurahan": ["kelurahan", "desa kelurahan"],
+    "name": ["nama", "nama wajib bayar", "name"],
+    "account": ["akun", "username", "nomor hp", "hp", "account"],
+    "address": ["alamat", "alamat objek", "address"],
+    "amount": ["jumlah", "tarif", "amount"],
+    "period": ["masa", "periode", "period"],
+    "due": ["jatuh tempo", "due"],
+    "key": ["kunci", "key"],
+}
+REQUIRED = ("levy", "kelurahan", "name", "account")
+MAX_ROWS = 2000
+
+
+@dataclass
+class ImportResult:
+    issued: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _amount(raw: object) -> int | None:
+    text = str(raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount")
+    return int(text)
+
+
+def _due(raw: object) -> datetime.date | None:
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    day = parse_date(text[:10])
+    if day is None:
+        raise ValidationFailed(_("Tanggal jatuh tempo harus TTTT-BB-HH."), code="invalid_date")
+    return day
+
+
+def import_bills(file_name: str, content: bytes, *, actor: User) -> ImportResult:
+    if not access.is_finance_officer(actor):
+        services._require_officer(actor)
+    kota = services._kota()
+    headers, rows = read_table(file_name, content)
+    columns = column_map(headers, COLUMNS)
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise ValidationFailed(
+            _("Kolom wajib tidak ada: %(columns)s.") % {"columns": ", ".join(missing)}, code="missing_columns"
+        )
+    if len(rows) > MAX_ROWS:
+        raise ValidationFailed(_("Paling banyak %(n)s baris sekali unggah.") % {"n": MAX_ROWS}, code="too_many_rows")
+    levies = {levy.code: levy for levy in Levy.objects.all()}
+    result = ImportResult()
+
+    def cell(row: list[object], name: str) -> object:
+        index = columns.get(name)
+        return row[index] if index is not None and index < len(row) else ""
+
+    for line, row in enumerate(rows, start=2):
+        try:
+            levy = levies.get(str(cell(row, "levy")).strip().upper())
+            if levy is None:
+                raise ValidationFailed(_("Kode retribusi/pajak tidak dikenal."), code="unknown_levy")
+            kelurahan = services.kelurahan_of_kota(kota, slug=str(cell(row, "kelurahan")))
+            bill = services.do_issue_bill(
+                levy,
+                kelurahan=kelurahan,
+                payer_name=str(cell(row, "name")),
+                payer_account=str(cell(row, "account")),
+                object_address=str(cell(row, "address")),
+                amount=_amount(cell(row, "amount")),
+                period_label=str(cell(row, "period")).strip()[:7],
+                due_on=_due(cell(row, "due")),
+                issue_key=str(cell(row, "key")).strip(),
+                actor=actor,
+            )
+        except DomainError as exc:
+            result.errors.append(_("Baris %(line)s: %(error)s") % {"line": line, "error": exc.message})
+            continue
+        result.issued.append(bill.number)
+    return result

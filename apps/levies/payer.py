@@ -1,0 +1,176 @@
+"""Kelurahan-side writes of apps.levies (run in the payer's kelurahan schema): the payer's copy
+of a kota bill (a `payments.PaymentRequest`, reference ``levy:<number>``), its reminders, and the
+route marked paid when the copy settles. Reads only payments, accounts and the public route:
+this app's own tables do not exist in a kelurahan schema.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core import phones
+from apps.core.money import rupiah
+from apps.notifications.services import notify
+from apps.payments import selectors as payment_selectors
+from apps.payments import services as payments
+from apps.payments.models import Account, PaymentRequest
+from apps.tenancy.models import LevyBillRoute, Tenant
+
+from . import access
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_KIND = "levy"
+LIVE = (PaymentRequest.Status.OPEN, PaymentRequest.Status.AWAITING_CASH)
+
+
+def reference_of(number: str) -> str:
+    return f"{REFERENCE_KIND}:{number}"
+
+
+def page_path(copy: PaymentRequest) -> str:
+    return f"/tagihan/{copy.public_id}/"
+
+
+def _kelurahan() -> Tenant | None:
+    tenant = access.current_tenant()
+    return tenant if tenant is not None and tenant.tenant_type == Tenant.Type.KELURAHAN else None
+
+
+def route_here(number: str, *, lock: bool = False) -> LevyBillRoute | None:
+    """The route of `number` addressed to this kelurahan (None for any other kelurahan's)."""
+    tenant = _kelurahan()
+    if tenant is None:
+        return None
+    found = LevyBillRoute.objects.filter(number=number, kelurahan=tenant).select_related("kota")
+    return (found.select_for_update(of=("self",)) if lock else found).first()
+
+
+def find_payer(account: str) -> User | None:
+    """The kelurahan user a bill is addressed to: by username, else by mobile number."""
+    account = account.strip()
+    if not account:
+        return None
+    user = User.objects.filter(username__iexact=account, is_active=True).first()
+    if user is None and (e164 := phones.to_e164(account)):
+        user = User.objects.filter(Q(phone=e164) | Q(phone=account), is_active=True).order_by("id").first()
+    return user
+
+
+def treasury_of(kota: Tenant) -> Account:
+    return payments.treasury_account(f"treasury:{kota.schema_name}", _("Kas Daerah %(kota)s") % {"kota": kota.name})
+
+
+@transaction.atomic
+def sync_payer_copy(number: str, payer_account: str) -> PaymentRequest | None:
+    """Make the payer's copy match the route: one open copy of the amount due, none once the
+    route is cancelled, the open copy recorded as cash when the kota took cash at its counter.
+    Idempotent: run again, it changes nothing. The route row lock serialises concurrent runs."""
+    route = route_here(number, lock=True)
+    if route is None:
+        return None
+    copies = list(payment_selectors.requests_with_reference(reference_of(number)))
+    paid = next((copy for copy in copies if copy.status == PaymentRequest.Status.PAID), None)
+    live = [copy for copy in copies if copy.status in LIVE]
+    if paid is not None:
+        for copy in live:  # a newer, re-priced copy left open: nothing is owed any more
+            payments.cancel_treasury_request(copy)
+        return paid
+    if route.status == LevyBillRoute.Status.CANCELLED:
+        for copy in live:
+            payments.cancel_treasury_request(copy)
+        return None
+    if route.status == LevyBillRoute.Status.PAID:
+        # Cash at the kota's counter: the copy shows paid (no ledger movement: cash never entered).
+        for copy in live[1:]:
+            payments.cancel_treasury_request(copy)
+        return payments.record_treasury_cash(live[0]) if live else None
+    current = next((copy for copy in live if copy.amount == route.amount_due), None)
+    for copy in live:
+        if copy is not current:  # re-priced (a fine was added): the old copy goes, never edited
+            payments.cancel_treasury_request(copy)
+    if current is not None:
+        return current
+    user = find_payer(payer_account)
+    copy = payments.create_payment_request(
+        treasury_of(route.kota),
+        route.amount_due,
+        description=f"{route.title} · {route.number}"[:255],
+        reference=reference_of(number),
+        payer=user,
+        due_on=route.due_on,
+    )
+    if user is not None:
+        notify(
+            [user],
+            event="levies.issued",
+            title=_("Tagihan baru: %(title)s") % {"title": route.title},
+            body=_("%(amount)s, jatuh tempo %(due)s. Bayar lewat dompet atau QRIS.")
+            % {"amount": rupiah(route.amount_due), "due": _date(route.due_on)},
+            url=page_path(copy),
+            key=f"levy-{number}-{copy.pk}",
+        )
+    return copy
+
+
+def _date(day: datetime.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "DATE_FORMAT")
+
+
+def remind(number: str, stage: str) -> int:
+    """Remind the payer of an open copy: "soon" (before the due date) or "overdue" (after)."""
+    route = route_here(number)
+    if route is None or route.status != LevyBillRoute.Status.OPEN:
+        return 0
+    copy = (
+        payment_selectors.requests_with_reference(reference_of(number))
+        .filter(status__in=LIVE, payer__isnull=False)
+        .select_related("payer")
+        .first()
+    )
+    if copy is None or copy.payer is None:
+        return 0
+    if stage == "overdue":
+        title = _("Tagihan lewat jatuh tempo: %(title)s") % {"title": route.title}
+    else:
+        title = _("Tagihan segera jatuh tempo: %(title)s") % {"title": route.title}
+    body = _("%(amount)s, jatuh tempo %(due)s.") % {"amount": rupiah(copy.amount), "due": _date(route.due_on)}
+    with transaction.atomic():
+        notify(
+            [copy.payer],
+            event="levies.reminder",
+            title=title,
+            body=body,
+            url=page_path(copy),
+            key=f"levy-{number}-{stage}",
+        )
+    return 1
+
+
+@transaction.atomic
+def mark_route_paid(number: str, *, amount: int, method: str, paid_at: datetime.datetime) -> LevyBillRoute | None:
+    """The payer's copy settled: the route says paid, and the kota's register follows (a task in
+    the kota schema, queued after commit). Idempotent; a cancelled route is still marked paid
+    (the money arrived: the kota's report shows it for a refund or a write-back)."""
+    from . import tasks
+
+    route = route_here(number, lock=True)
+    if route is None:
+        logger.error("levy bill %s settled in a kelurahan that has no route for it", number)
+        return None
+    if route.status != LevyBillRoute.Status.PAID:
+        route.status = LevyBillRoute.Status.PAID
+        route.paid_at = paid_at
+        route.channel = method[:16]
+        route.save(update_fields=["status", "paid_at", "channel", "updated_at"])
+    # Every time, not only the first: a lost hand-off heals when the event is replayed.
+    tasks.in_tenant_on_commit(route.kota_id, "levies.mark_bill_paid", number, amount)
+    return route

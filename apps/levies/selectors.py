@@ -1,0 +1,104 @@
+"""Reads of apps.levies: the kota's register and report (kota schema), a payer's bills and the
+public verification (any schema, public route only)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.tenancy.models import LevyBillRoute, Tenant
+
+from .models import Levy, LevyBill
+
+PAGE_SIZE = 25
+
+
+def active_levies() -> QuerySet[Levy]:
+    return Levy.objects.filter(is_active=True).order_by("kind", "name")
+
+
+def bills(*, status: str = "") -> QuerySet[LevyBill]:
+    found = LevyBill.objects.select_related("levy").order_by("-id")
+    return found.filter(status=status) if status in LevyBill.Status.values else found
+
+
+def kelurahan_names(kota: Tenant) -> dict[int, str]:
+    return dict(Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).values_list("pk", "name"))
+
+
+def route_by_token(token: str) -> LevyBillRoute | None:
+    if not token or len(token) > 32:
+        return None
+    return LevyBillRoute.objects.select_related("kota", "kelurahan").filter(verification_token=token).first()
+
+
+REPORT_HEADERS = [
+    "nomor",
+    "jenis",
+    "kelurahan",
+    "jatuh_tempo",
+    "status_register",
+    "status_rute",
+    "pokok",
+    "denda",
+    "tagihan",
+    "dibayar",
+    "cara_bayar",
+    "waktu_bayar",
+    "selisih",
+]
+
+
+def settlement_report(kota: Tenant, day: datetime.date) -> list[list[Any]]:
+    """Reconciliation of one day: every bill paid that day (by the register or the route), the
+    register's amount against the route's (what the kelurahan collected), with the difference.
+    Also lists bills whose route says paid but whose register does not yet (hand-off pending)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = start + datetime.timedelta(days=1)
+    routes = {
+        route.number: route
+        for route in LevyBillRoute.objects.filter(kota=kota, paid_at__gte=start, paid_at__lt=end).order_by("number")
+    }
+    register = {
+        bill.number: bill
+        for bill in LevyBill.objects.select_related("levy").filter(paid_at__gte=start, paid_at__lt=end)
+    }
+    missing = set(routes) - set(register)
+    for bill in LevyBill.objects.select_related("levy").filter(number__in=missing):
+        register[bill.number] = bill
+    names = kelurahan_names(kota)
+    return [
+        _report_row(register.get(number), routes.get(number) or _route(number), names)
+        for number in sorted(set(routes) | set(register))
+    ]
+
+
+def _route(number: str) -> LevyBillRoute | None:
+    return LevyBillRoute.objects.filter(number=number).first()
+
+
+def _report_row(bill: LevyBill | None, route: LevyBillRoute | None, names: dict[int, str]) -> list[Any]:
+    due = bill.amount_due if bill is not None else route.amount_due if route is not None else 0
+    paid = bill.paid_amount if bill is not None and bill.status == LevyBill.Status.PAID else 0
+    paid_at = (bill.paid_at if bill is not None else None) or (route.paid_at if route is not None else None)
+    kelurahan_id = bill.kelurahan_id if bill is not None else route.kelurahan_id if route is not None else 0
+    due_on = bill.due_on if bill is not None else route.due_on if route is not None else None
+    channel = (bill.channel if bill is not None else "") or (route.channel if route is not None else "")
+    return [
+        bill.number if bill is not None else route.number if route is not None else "",
+        bill.levy.name if bill is not None else "",
+        names.get(kelurahan_id, ""),
+        due_on.isoformat() if due_on is not None else "",
+        bill.status if bill is not None else "",
+        route.status if route is not None else "",
+        bill.principal if bill is not None else 0,
+        bill.fine if bill is not None else 0,
+        due,
+        paid,
+        channel,
+        timezone.localtime(paid_at).isoformat(timespec="seconds") if paid_at else "",
+        paid - due,
+    ]

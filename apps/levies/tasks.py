@@ -1,0 +1,98 @@
+"""Celery entry points of apps.levies. Each runs in the schema it was queued in: the payer-copy
+and reminder tasks in a kelurahan schema, the register and sweep tasks in a kota schema.
+
+Cross-schema hand-offs queue by tenant id (`in_tenant`): the kota's issue queues
+`open_payer_copy` in the payer's kelurahan, the kelurahan's settlement queues `mark_bill_paid`
+in the kota. All of them are idempotent (re-running changes nothing), so a retry or a task the
+repair queued twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+
+from apps.core.db import connection
+from apps.core.tasks import publish
+from apps.tenancy import due_work
+from apps.tenancy.fanout import enqueue_where_due
+from apps.tenancy.models import Tenant
+
+
+@shared_task(name="levies.open_payer_copy", ignore_result=True)
+def open_payer_copy(number: str, payer_account: str) -> None:
+    """In the payer's kelurahan: make its copy of the bill match the route (open, re-priced,
+    cancelled or paid at the counter)."""
+    from . import payer
+
+    payer.sync_payer_copy(number, payer_account)
+
+
+@shared_task(name="levies.remind_payer", ignore_result=True)
+def remind_payer(number: str, stage: str) -> None:
+    """In the payer's kelurahan: remind the payer of an open bill (once per bill and stage)."""
+    from . import payer
+
+    payer.remind(number, stage)
+
+
+@shared_task(name="levies.mark_bill_paid", ignore_result=True)
+def mark_bill_paid(number: str, amount: int) -> None:
+    """In the kota: the route of this bill was marked paid in the payer's kelurahan."""
+    from . import services
+
+    services.do_mark_bill_paid(number, amount)
+
+
+@shared_task(name="levies.sweep", ignore_result=True)
+def sweep() -> dict[str, int]:
+    """In a kota: recurring bills of the month, fines of overdue bills, reminders."""
+    from . import recurring
+
+    due_work.begin(due_work.Kind.LEVIES)
+    done = recurring.sweep()
+    due_work.reschedule(due_work.Kind.LEVIES, recurring.next_sweep_at())
+    return done
+
+
+@shared_task(name="levies.sweep_where_due", ignore_result=True)
+def sweep_where_due() -> int:
+    """Beat (public schema): queue `sweep` in the kota tenants whose levy work is due."""
+    return enqueue_where_due(sweep, due_work.Kind.LEVIES, types=[Tenant.Type.KOTA])
+
+
+_TASKS: dict[str, Task[Any, Any]] = {
+    "levies.open_payer_copy": open_payer_copy,
+    "levies.remind_payer": remind_payer,
+    "levies.mark_bill_paid": mark_bill_paid,
+}
+
+
+@contextmanager
+def _switched_to(tenant: Tenant) -> Iterator[None]:
+    """Like `with tenant:`, but thread-safe: django-tenants keeps the tenants to return to in one
+    class-level list shared by every instance and thread, so two threads nesting `with tenant:`
+    can each return to the other's tenant (and query the wrong schema). Here the previous
+    tenant stays on this call's stack."""
+    previous = connection.tenant
+    connection.set_tenant(tenant)
+    try:
+        yield
+    finally:
+        connection.set_tenant(previous)
+
+
+def in_tenant(tenant_id: int, task_name: str, *args: Any) -> None:
+    """Queue one of this app's tasks in another tenant's schema (now)."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with _switched_to(tenant):
+        publish(_TASKS[task_name], *args)
+
+
+def in_tenant_on_commit(tenant_id: int, task_name: str, *args: Any) -> None:
+    """`in_tenant` once the current transaction commits (a rolled-back write queues nothing)."""
+    transaction.on_commit(lambda: in_tenant(tenant_id, task_name, *args))
