@@ -51,6 +51,10 @@ class AccountKind(models.TextChoices):
     # the balance goes negative by the loss recognised) and recoveries paid back into it from the
     # borrower's wallet (reducing the loss). Accumulates the expense, so it may go negative.
     LOAN_LOSS = "loan_loss", _("Kerugian kredit (hapus buku)")
+    # One per UMKM voucher (apps.bazar, ArisanGo): the money a voucher still promises; its
+    # balance is the voucher's remaining value, paid to a shop on redemption or back to the
+    # holder's wallet at expiry.
+    VOUCHER = "voucher", _("Voucher UMKM")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -65,6 +69,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.CASH_CLEARING: True,
     AccountKind.LENDER_INCOME: False,
     AccountKind.LOAN_LOSS: True,
+    AccountKind.VOUCHER: False,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -85,6 +90,9 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.WALLET, AccountKind.LENDER_INCOME),  # interest, fees and penalties paid
         (AccountKind.LOAN_LOSS, AccountKind.LOAN_RECEIVABLE),  # principal written off (apps.lending)
         (AccountKind.WALLET, AccountKind.LOAN_LOSS),  # recovery on a written-off loan
+        (AccountKind.ARISAN_POOL, AccountKind.VOUCHER),  # arisan payout taken as a voucher (apps.bazar)
+        (AccountKind.VOUCHER, AccountKind.MERCHANT),  # voucher redeemed at a shop
+        (AccountKind.VOUCHER, AccountKind.WALLET),  # expired voucher's rest back to its holder
     }
 )
 
