@@ -85,6 +85,7 @@ _TENANT_ONLY = [
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
+    "apps.bazar",  # issue 21: bazar digital and ArisanGo vouchers
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",

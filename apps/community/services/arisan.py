@@ -405,9 +405,7 @@ def sync_contribution(contribution: ArisanContribution) -> ArisanContribution:
 
 
 @transaction.atomic
-def pay_out(
-    round_: ArisanRound, *, actor: User | None, into: Account | None = None, notice: str = ""
-) -> ArisanRound:
+def pay_out(round_: ArisanRound, *, actor: User | None, into: Account | None = None, notice: str = "") -> ArisanRound:
     """Pay the round's winner exactly the pool of the round, once, after every member paid
     and every earlier round was paid out. `actor=None`: the scheduled job.
 
