@@ -108,11 +108,12 @@ def sales_report(event: BazarEvent) -> SalesReport:
     rupiah of goods, per shop. Two queries."""
     stalls = list(Stall.objects.filter(event=event).select_related("shop").order_by("number"))
     window = Q(created_at__gte=event.starts_at, created_at__lt=event.ends_at, status__in=SOLD)
-    rows = {
-        r["shop_id"]: r
-        for r in Order.objects.filter(window, shop_id__in=[s.shop_id for s in stalls])
+    rows: dict[int, tuple[int, int]] = {
+        int(shop_id): (int(n or 0), int(goods or 0))
+        for shop_id, n, goods in Order.objects.filter(window, shop_id__in=[s.shop_id for s in stalls])
         .values("shop_id")
         .annotate(n=Count("id"), goods=Sum("subtotal"))
+        .values_list("shop_id", "n", "goods")
         .order_by()
     }
     by_shop = [
@@ -120,8 +121,8 @@ def sales_report(event: BazarEvent) -> SalesReport:
             shop_id=s.shop_id,
             shop_name=s.shop.name,
             stall_number=s.number,
-            orders=int(rows.get(s.shop_id, {}).get("n") or 0),
-            sales=int(rows.get(s.shop_id, {}).get("goods") or 0),
+            orders=rows.get(s.shop_id, (0, 0))[0],
+            sales=rows.get(s.shop_id, (0, 0))[1],
         )
         for s in stalls
     ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ..models import BazarEvent, Discount, Stall, Voucher
@@ -65,7 +67,7 @@ class ShopSalesSerializer(serializers.Serializer[None]):
     sales = serializers.IntegerField()
 
 
-class SalesReportSerializer(serializers.Serializer[None]):
+class SalesReportSerializer(serializers.Serializer[Any]):
     orders = serializers.IntegerField()
     sales = serializers.IntegerField(help_text="Nilai penjualan barang (Rp), tanpa ongkos kirim.")
     by_shop = ShopSalesSerializer(many=True)
@@ -88,7 +90,7 @@ class RedeemInput(serializers.Serializer[None]):
     amount = serializers.IntegerField(min_value=1)
 
 
-class RedemptionSerializer(serializers.Serializer[None]):
+class RedemptionSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     amount = serializers.IntegerField()
     remaining = serializers.IntegerField()

@@ -161,7 +161,6 @@ class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Voucher]):
 
 class ArisanVoucherViewSet(viewsets.GenericViewSet[ArisanRound]):
     queryset = ArisanRound.objects.order_by("id")
-    serializer_class = VoucherSerializer
 
     @extend_schema(
         request=VoucherPayoutInput,
