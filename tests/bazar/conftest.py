@@ -40,7 +40,9 @@ def fund(user: User, amount: int) -> None:
     pay.top_up(pay.ensure_wallet(user), amount, reference="test", idempotency_key=key())
 
 
-def arisan_with_paid_round(organiser: User, member: User, name: str = "Arisan Bazar") -> tuple[ArisanGroup, ArisanRound]:
+def arisan_with_paid_round(
+    organiser: User, member: User, name: str = "Arisan Bazar"
+) -> tuple[ArisanGroup, ArisanRound]:
     """Two members (member wins round 1), Rp50.000 each: round 1 holds Rp100.000, ready to pay out."""
     group = community.create_group(
         organiser=organiser,

@@ -92,7 +92,9 @@ def test_fixed_discounts_and_rounding_in_the_buyers_favour(world: World) -> None
     event = _promo_bazar(world)
     stall = services.add_stall(event, m.oleh, actor=m.yati)  # opting in: next free stall
     assert (stall.number, stall.column, stall.row) == (8, 1, 1)
-    services.set_promotion(stall, actor=m.yati, discount=Discount.FIXED, value=3_000, products=[m.madumongso.product_id])
+    services.set_promotion(
+        stall, actor=m.yati, discount=Discount.FIXED, value=3_000, products=[m.madumongso.product_id]
+    )
     assert _order(world)[m.oleh.name].subtotal == 15_000
     odd = Stall(discount=Discount.PERCENT, discount_value=10)
     assert odd.price_of(12_345) == 11_110  # 1.234,5 off, rounded up to 1.235
@@ -120,9 +122,7 @@ def test_who_may_organise_and_promote(world: World) -> None:
     with pytest.raises(Forbidden):  # Bu Yati cannot change Bu Sri's promotion
         services.set_promotion(stall, actor=m.yati, discount=Discount.FIXED, value=1, products=[m.nasi.product_id])
     with pytest.raises(ValidationFailed):  # only the shop's own products
-        services.set_promotion(
-            stall, actor=m.sri, discount=Discount.FIXED, value=1, products=[m.madumongso.product_id]
-        )
+        services.set_promotion(stall, actor=m.sri, discount=Discount.FIXED, value=1, products=[m.madumongso.product_id])
     with pytest.raises(ValidationFailed):
         services.set_promotion(stall, actor=m.sri, discount=Discount.PERCENT, value=95, products=[m.nasi.product_id])
     with pytest.raises(Conflict):  # the cell is Bu Sri's
@@ -202,11 +202,15 @@ def test_landing_page_query_budget(world: World, tenant_a: Tenant) -> None:
         for _ in range(count):
             made[0] += 1
             n = made[0]
-            owner = create_user(username=f"umkm-{n}", full_name=f"UMKM {n}", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
+            owner = create_user(
+                username=f"umkm-{n}", full_name=f"UMKM {n}", roles=[Role.PEMILIK_UMKM], password=PASSWORD
+            )
             shop = market_services.open_shop(owner, name=f"Toko {n}", address="Jl. Bazar")
             variant = product(shop, owner, f"Produk {n}", f"SKU-{n}", 10_000, 5)
             stall = services.add_stall(event, shop, actor=owner)
-            services.set_promotion(stall, actor=owner, discount=Discount.FIXED, value=1_000, products=[variant.product_id])
+            services.set_promotion(
+                stall, actor=owner, discount=Discount.FIXED, value=1_000, products=[variant.product_id]
+            )
 
     client: Client = client_for(tenant_a)
     assert_list_budget(fetch=lambda: client.get(f"/bazar/{event.slug}/"), grow=grow)

@@ -107,7 +107,9 @@ def test_redemption_roles_and_unknown_codes(world: World) -> None:
 
 def test_expiry_returns_the_rest_to_the_holders_wallet(world: World) -> None:
     m = world.market
-    voucher = services.pay_out_as_voucher(world.round1, actor=m.andi, expires_on=timezone.localdate() + timedelta(days=1))
+    voucher = services.pay_out_as_voucher(
+        world.round1, actor=m.andi, expires_on=timezone.localdate() + timedelta(days=1)
+    )
     services.redeem_voucher(voucher.code, m.pecel, 40_000, actor=m.sri, idempotency_key="e-1")
     wallet = pay.ensure_wallet(m.joko)
     before = _balance(wallet)
@@ -125,7 +127,9 @@ def test_expiry_returns_the_rest_to_the_holders_wallet(world: World) -> None:
 
 def test_expired_vouchers_are_refused_at_the_till(world: World) -> None:
     m = world.market
-    voucher = services.pay_out_as_voucher(world.round1, actor=m.andi, expires_on=timezone.localdate() + timedelta(days=1))
+    voucher = services.pay_out_as_voucher(
+        world.round1, actor=m.andi, expires_on=timezone.localdate() + timedelta(days=1)
+    )
     Voucher.objects.filter(pk=voucher.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
     with pytest.raises(Conflict) as refused:
         services.redeem_voucher(voucher.code, m.pecel, 1_000, actor=m.sri, idempotency_key="old-1")
@@ -198,8 +202,12 @@ def test_voucher_api_payout_redeem_and_list(world: World, tenant_a: Tenant) -> N
     assert signed_in(tenant_a, m.sri).get("/api/v1/bazar/vouchers/").json()["results"] == []
     shop = signed_in(tenant_a, m.sri)
     body = {"code": code, "shop": m.pecel.pk, "amount": 25_000}
-    first = shop.post("/api/v1/bazar/vouchers/redeem/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="rd-1")
-    again = shop.post("/api/v1/bazar/vouchers/redeem/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="rd-1")
+    first = shop.post(
+        "/api/v1/bazar/vouchers/redeem/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="rd-1"
+    )
+    again = shop.post(
+        "/api/v1/bazar/vouchers/redeem/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="rd-1"
+    )
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert first.json()["remaining"] == 75_000
     no_key = shop.post("/api/v1/bazar/vouchers/redeem/", body, content_type="application/json")

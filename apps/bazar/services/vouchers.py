@@ -28,6 +28,7 @@ from apps.community import services as community
 from apps.community.models import ArisanRound
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.marketplace import services as marketplace
 from apps.marketplace.models import Shop
 from apps.notifications.services import notify
 from apps.payments import services as pay
@@ -126,9 +127,8 @@ def redeem_voucher(code: str, shop: Shop, amount: int, *, actor: User, idempoten
     client_key = pay.clean_key(idempotency_key)
     voucher = _locked(code)
     key = f"bazar:voucher:{voucher.pk}:redeem:{client_key}"[:200]
-    merchant = shop.payment_account
-    if merchant is None:
-        raise Conflict(_("Toko ini belum punya rekening penjualan."), code="no_payment_account")
+    merchant = shop.payment_account or marketplace.ensure_payment_account(shop).payment_account
+    assert merchant is not None  # opened just now if it was missing
     reference = f"voucher:{voucher.code}"
     if JournalEntry.objects.filter(idempotency_key=key).exists():
         # A retry: the ledger replays the entry (or refuses other parameters); nothing moves again.
