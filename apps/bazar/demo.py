@@ -41,8 +41,9 @@ def _bazar(tenant: Tenant, lurah: User, sri: User) -> None:
     name = f"Bazar UMKM {tenant.name.replace('Kelurahan ', '')}"
     event = BazarEvent.objects.filter(name=name).first()
     if event is None:
-        today = timezone.localdate()
-        starts = timezone.make_aware(datetime.combine(today, time(7, 0)))
+        # From yesterday 07:00 to the day after tomorrow 21:00: running whenever the demo is seeded.
+        yesterday = timezone.localdate() - timedelta(days=1)
+        starts = timezone.make_aware(datetime.combine(yesterday, time(7, 0)))
         event = services.create_bazar(
             actor=lurah,
             name=name,
