@@ -299,6 +299,8 @@ _QUEUE_TASKS = {
         "marketplace.sweep_everywhere",
         "community.send_reminders",
         "community.send_reminders_everywhere",
+        "bazar.expire_vouchers",
+        "bazar.expire_vouchers_everywhere",
         "community.sync_qris",
         "community.sync_qris_everywhere",
         "fulfillment.dispatch_due",
@@ -396,6 +398,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=8, minute=0),
     },
     "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 60.0},
+    # ArisanGo vouchers past their date: the rest back to the holder's wallet (apps.bazar).
+    "bazar-expire-vouchers": {"task": "bazar.expire_vouchers_everywhere", "schedule": crontab(hour=0, minute=20)},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -237,3 +237,30 @@ def test_voucher_pages(world: World, tenant_a: Tenant) -> None:
     voucher.refresh_from_db()
     assert voucher.remaining == 88_000
     _invariants()
+
+
+def test_the_daily_task_expires_past_vouchers(world: World) -> None:
+    from apps.bazar import tasks
+
+    voucher = services.pay_out_as_voucher(world.round1, actor=world.market.andi)
+    assert tasks.expire_vouchers() == 0
+    Voucher.objects.filter(pk=voucher.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
+    assert tasks.expire_vouchers() == 1
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.EXPIRED
+    _invariants()
+
+
+def test_voucher_list_query_budget(world: World, tenant_a: Tenant) -> None:
+    from tests.budgets import assert_list_budget
+
+    m = world.market
+    client = signed_in(tenant_a, m.joko)
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            _group, round_ = arisan_with_paid_round(m.andi, m.joko, name=f"Arisan {key()[-8:]}")
+            services.pay_out_as_voucher(round_, actor=m.andi)
+
+    assert_list_budget(fetch=lambda: client.get("/api/v1/bazar/vouchers/"), grow=grow)
+    assert_list_budget(fetch=lambda: client.get("/bazar/voucher/"), grow=lambda count: None)
