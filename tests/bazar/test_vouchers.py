@@ -263,4 +263,4 @@ def test_voucher_list_query_budget(world: World, tenant_a: Tenant) -> None:
             services.pay_out_as_voucher(round_, actor=m.andi)
 
     assert_list_budget(fetch=lambda: client.get("/api/v1/bazar/vouchers/"), grow=grow)
-    assert_list_budget(fetch=lambda: client.get("/bazar/voucher/"), grow=lambda count: None)
+    assert_list_budget(fetch=lambda: client.get("/bazar/voucher/"), grow=grow)
