@@ -7,8 +7,6 @@ and a voucher's history lives in the ledger (its own account's postings), not in
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -31,8 +29,15 @@ class BazarEvent(models.Model):
     grid_columns = models.PositiveSmallIntegerField(_("kolom denah"), default=6)
     grid_rows = models.PositiveSmallIntegerField(_("baris denah"), default=4)
     is_published = models.BooleanField(_("diumumkan"), default=False)
-    agenda_event = models.OneToOneField(
-        AgendaEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="bazar", verbose_name=_("agenda")
+    # One agenda entry per bazar; not indexed (never looked up from the agenda side: schema budget).
+    agenda_event = models.ForeignKey(
+        AgendaEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("agenda"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,16 +133,18 @@ class Voucher(models.Model):
         USED = "used", _("Habis dipakai")
         EXPIRED = "expired", _("Kedaluwarsa, sisa kembali ke dompet")
 
-    public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
-    code = models.CharField(_("kode"), max_length=16)
+    code = models.CharField(_("kode"), max_length=16)  # what the holder shows and the API names
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pemegang")
     )
     round = models.OneToOneField(
         ArisanRound, on_delete=models.PROTECT, related_name="voucher", verbose_name=_("putaran arisan")
     )
-    # Its own ledger account: the balance is what the voucher still promises.
-    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("akun"))
+    # Its own ledger account (opened with the voucher's code, so one per voucher): the balance
+    # is what the voucher still promises. Not indexed: read from the voucher, never the other way.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("akun")
+    )
     value = models.BigIntegerField(_("nilai"))
     remaining = models.BigIntegerField(_("sisa"))
     expires_on = models.DateField(_("berlaku sampai"))

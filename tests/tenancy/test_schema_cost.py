@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 # their indexes). Lower it when a change makes a schema cheaper; raising it needs a reason.
 # 931 before issue 17 (577 indexes, 122 sequences); 730 after its index clean-up (496 indexes)
 # and one id sequence per schema (2 sequences: bigint and integer keys).
-SCHEMA_COST_BUDGET = 730
+# +16 for issue 21's apps.bazar (3 tables): bazarevent 5 (table, pkey, slug unique, TOAST table
+# and index), stall 6 (table, pkey, 2 unique constraints, TOAST table and index), voucher 5
+# (table, pkey, code unique, round unique, holder index).
+SCHEMA_COST_BUDGET = 746
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by a ManyToManyField's auto-created through table, by Django's own

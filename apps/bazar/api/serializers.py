@@ -76,7 +76,7 @@ class SalesReportSerializer(serializers.Serializer[Any]):
 class VoucherSerializer(serializers.ModelSerializer[Voucher]):
     class Meta:
         model = Voucher
-        fields = ["public_id", "code", "value", "remaining", "expires_on", "status", "round", "created_at"]
+        fields = ["code", "value", "remaining", "expires_on", "status", "round", "created_at"]
         read_only_fields = fields
 
 

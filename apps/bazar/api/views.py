@@ -131,6 +131,8 @@ class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Voucher]):
     serializer_class = VoucherSerializer
 
     def get_queryset(self) -> QuerySet[Voucher]:
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator has no user
+            return Voucher.objects.none()
         return Voucher.objects.filter(holder=_user(self.request)).order_by("-created_at", "-id")
 
     @extend_schema(
