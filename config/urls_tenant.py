@@ -30,6 +30,7 @@ PAGES = [
     ("wilayah/", "apps.tenancy.tenant_urls"),
     ("retribusi/", "apps.levies.urls"),  # kota tenants only (404 elsewhere)
     ("tagihan/", "apps.levies.payer_urls"),
+    ("bazar/", "apps.bazar.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [
@@ -45,6 +46,7 @@ APIS = [
     ("fulfillment/", "apps.fulfillment.api.urls"),
     ("lending/", "apps.lending.api.urls"),
     ("insights/", "apps.insights.api.urls"),
+    ("bazar/", "apps.bazar.api.urls"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [

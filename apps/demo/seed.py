@@ -29,6 +29,7 @@ from apps.accounts.services import create_user
 from apps.agenda import demo as agenda_demo
 from apps.aid import demo as aid_demo
 from apps.analytics import demo as analytics_demo
+from apps.bazar import demo as bazar_demo
 from apps.billing import demo as billing_demo
 from apps.community import demo as community_demo
 from apps.core.db import connection
@@ -129,6 +130,7 @@ DEMO_MODULES: list[ModuleType] = [
     fulfillment_demo,
     lending_demo,
     levies_demo,  # kota schema only; the bills' copies appear in Mojorejo
+    bazar_demo,  # after the marketplace's shops and community's arisan
     insights_demo,
     analytics_demo,
 ]

@@ -9,10 +9,11 @@ charge both ask the same quoter, so what the buyer saw is what is charged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,25 @@ def provide_hub_quote(quoter: HubQuoter) -> None:
 
 def hub_quoter() -> HubQuoter | None:
     return _hub_quoter[0] if _hub_quoter else None
+
+
+# Event prices (apps.bazar: a bazar's promotions during its window). A pricer gets the variants
+# of a cart or checkout and the moment, and returns the unit price it sets for some of them
+# (variant id -> rupiah, never above the list price); the others sell at their list price.
+# Checkout charges and the cart shows the same `unit_prices`, so what the buyer saw is charged.
+Pricer = Callable[[Sequence[Any], datetime], Mapping[int, int]]
+_pricers: list[Pricer] = []
+
+
+def provide_pricer(pricer: Pricer) -> None:
+    _pricers[:] = [pricer]
+
+
+def unit_prices(variants: Sequence[Any], at: datetime) -> dict[int, int]:
+    """variant id -> the unit price charged at `at`: the list price, or a provider's lower one."""
+    prices = {v.pk: int(v.price) for v in variants}
+    for pricer in _pricers:
+        for variant_id, price in pricer(variants, at).items():
+            if variant_id in prices and 0 <= price < prices[variant_id]:
+                prices[variant_id] = int(price)
+    return prices

@@ -33,7 +33,7 @@ from apps.payments import methods as payment_methods
 from apps.payments.selectors import may_use_sandbox
 from apps.tenancy.models import Tenant
 
-from . import fragments, import_jobs, lifecycle, resources, selectors, services
+from . import events, fragments, import_jobs, lifecycle, resources, selectors, services
 from .forms import (
     WEEKDAYS,
     CartAddForm,
@@ -558,7 +558,11 @@ def _cart(user: User) -> tuple[list[tuple[Shop, list[CartItem], int]], int]:
     groups: dict[int, tuple[Shop, list[CartItem]]] = {}
     for item in items:
         groups.setdefault(item.variant.shop_id, (item.variant.shop, []))[1].append(item)
-    result = [(shop, lines, sum(i.variant.price * i.quantity for i in lines)) for shop, lines in groups.values()]
+    # The prices checkout will charge (an event's promotion included), shown on each line.
+    prices = events.unit_prices([i.variant for i in items], timezone.now())
+    for item in items:
+        item.unit_price = prices[item.variant_id]  # type: ignore[attr-defined]
+    result = [(shop, lines, sum(i.unit_price * i.quantity for i in lines)) for shop, lines in groups.values()]  # type: ignore[attr-defined]
     return result, sum(total for _shop, _lines, total in result)
 
 

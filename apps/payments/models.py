@@ -54,6 +54,10 @@ class AccountKind(models.TextChoices):
     # Levies collected in this kelurahan for a kota (apps.levies): the bills' payee until the
     # daily settlement pays it out to the kas daerah. One per kota, no owner, never negative.
     TREASURY_CLEARING = "treasury_clearing", _("Kliring kas daerah")
+    # One per UMKM voucher (apps.bazar, ArisanGo): the money a voucher still promises; its
+    # balance is the voucher's remaining value, paid to a shop on redemption or back to the
+    # holder's wallet at expiry.
+    VOUCHER = "voucher", _("Voucher UMKM")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -69,6 +73,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.LENDER_INCOME: False,
     AccountKind.LOAN_LOSS: True,
     AccountKind.TREASURY_CLEARING: False,
+    AccountKind.VOUCHER: False,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -89,6 +94,9 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.WALLET, AccountKind.LENDER_INCOME),  # interest, fees and penalties paid
         (AccountKind.LOAN_LOSS, AccountKind.LOAN_RECEIVABLE),  # principal written off (apps.lending)
         (AccountKind.WALLET, AccountKind.LOAN_LOSS),  # recovery on a written-off loan
+        (AccountKind.ARISAN_POOL, AccountKind.VOUCHER),  # arisan payout taken as a voucher (apps.bazar)
+        (AccountKind.VOUCHER, AccountKind.MERCHANT),  # voucher redeemed at a shop
+        (AccountKind.VOUCHER, AccountKind.WALLET),  # expired voucher's rest back to its holder
     }
 )
 

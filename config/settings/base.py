@@ -85,6 +85,7 @@ _TENANT_ONLY = [
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
+    "apps.bazar",  # issue 21: bazar digital and ArisanGo vouchers
 ]
 # Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
 # (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every
@@ -305,6 +306,8 @@ _QUEUE_TASKS = {
         "marketplace.sweep_everywhere",
         "community.send_reminders",
         "community.send_reminders_everywhere",
+        "bazar.expire_vouchers",
+        "bazar.expire_vouchers_everywhere",
         "community.sync_qris",
         "community.sync_qris_everywhere",
         "levies.sweep",
@@ -406,6 +409,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "community-qris-sync": {"task": "community.sync_qris_everywhere", "schedule": 60.0},
     # Kota levies: recurring bills, fines and reminders, only in kota tenants with levy work due.
     "levies-sweep": {"task": "levies.sweep_where_due", "schedule": 60.0},
+    # ArisanGo vouchers past their date: the rest back to the holder's wallet (apps.bazar).
+    "bazar-expire-vouchers": {"task": "bazar.expire_vouchers_everywhere", "schedule": crontab(hour=0, minute=20)},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

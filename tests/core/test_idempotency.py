@@ -51,6 +51,9 @@ SHARED = [
     "/api/v1/fulfillment/pings/",
     "/api/v1/agenda/events/",
     "/api/v1/marketplace/orders/{id}/pay/",
+    "/api/v1/bazar/events/",
+    "/api/v1/bazar/events/{id}/stalls/",
+    "/api/v1/bazar/arisan-rounds/{id}/voucher/",
 ]
 # Creating POSTs that keep only their own domain key (same key + same body → the same
 # record, another body → 409; the key is required): the header is documented there too.
@@ -59,6 +62,7 @@ DOMAIN_KEYED = [
     "/api/v1/payments/payments/",
     "/api/v1/payments/refunds/",
     "/api/v1/marketplace/orders/",
+    "/api/v1/bazar/vouchers/redeem/",
 ]
 
 

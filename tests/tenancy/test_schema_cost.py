@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 # docs/design/schema-cost.md. 690: the permit and purchase-order counters share core_documentcounter.
 # +1 (691): payments_request_payer, the partial index behind a payer's bills (/tagihan/, issue 20:
 # kota levy copies); the levy tables themselves live in kota schemas only.
-SCHEMA_COST_BUDGET = 691
+# +16 (707) for issue 21's apps.bazar (3 tables): bazarevent 5 (table, pkey, slug unique, TOAST
+# table and index), stall 6 (table, pkey, 2 unique constraints, TOAST table and index), voucher 5
+# (table, pkey, code unique, round unique, holder index).
+SCHEMA_COST_BUDGET = 707
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by a ManyToManyField's auto-created through table, by Django's own

@@ -405,9 +405,13 @@ def sync_contribution(contribution: ArisanContribution) -> ArisanContribution:
 
 
 @transaction.atomic
-def pay_out(round_: ArisanRound, *, actor: User | None) -> ArisanRound:
+def pay_out(round_: ArisanRound, *, actor: User | None, into: Account | None = None, notice: str = "") -> ArisanRound:
     """Pay the round's winner exactly the pool of the round, once, after every member paid
-    and every earlier round was paid out. `actor=None`: the scheduled job."""
+    and every earlier round was paid out. `actor=None`: the scheduled job.
+
+    `into`: an account of the winner's that takes the payout instead of their wallet (apps.bazar
+    pays a round out as a UMKM voucher into the voucher's own account), with `notice` the body of
+    the winner's notification. A round already paid out is returned as it is, wherever it went."""
     group, round_ = _locked_round(round_)
     if actor is not None:
         _require_organiser(actor, group)
@@ -432,7 +436,7 @@ def pay_out(round_: ArisanRound, *, actor: User | None) -> ArisanRound:
         raise Conflict(_("Jumlah setoran tidak sama dengan dana putaran."), code="pool_mismatch")
     entry = ledger.move(
         group.pool_account,
-        pay.ensure_wallet(round_.winner.user),
+        into if into is not None else pay.ensure_wallet(round_.winner.user),
         round_.amount,
         key=f"community:arisan:{round_.pk}:payout",
         description=str(
@@ -453,7 +457,7 @@ def pay_out(round_: ArisanRound, *, actor: User | None) -> ArisanRound:
         [round_.winner.user],
         event="community.arisan_payout",
         title=str(_("Anda menerima arisan %(name)s") % {"name": group.name}),
-        body=str(_("%(amount)s masuk ke dompet KotaKitaPay Anda.") % {"amount": rupiah(round_.amount)}),
+        body=notice or str(_("%(amount)s masuk ke dompet KotaKitaPay Anda.") % {"amount": rupiah(round_.amount)}),
         url=f"/kas/arisan/{group.pk}/",
         key=f"community-arisan-payout-{round_.pk}",
     )

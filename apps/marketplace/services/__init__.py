@@ -48,7 +48,15 @@ from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantit
 from .listing import queue_listing_sync
 from .orders import complete_delivered, expire_due_orders, next_sweep_at, pay_order, sync_payment, transition
 from .reviews import add_review
-from .shops import create_hub, mark_verified, open_shop, shop_location, unmark_verified, update_shop
+from .shops import (
+    create_hub,
+    ensure_payment_account,
+    mark_verified,
+    open_shop,
+    shop_location,
+    unmark_verified,
+    update_shop,
+)
 
 __all__ = [
     "CheckoutQuote",
@@ -71,6 +79,7 @@ __all__ = [
     "create_product",
     "delete_expired_reservations",
     "discard_import",
+    "ensure_payment_account",
     "expire_due_orders",
     "hub_delivery_opens",
     "insufficient_stock",

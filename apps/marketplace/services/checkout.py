@@ -290,7 +290,8 @@ def place_orders(
         shop = shops[shop_id]
         _ensure_payment_account(shop)
         shop_variants = sorted((v for v in variants.values() if v.shop_id == shop_id), key=lambda v: v.pk)
-        subtotal = sum(v.price * wanted[v.pk] for v in shop_variants)
+        price = events.unit_prices(shop_variants, now)  # list prices, or an event's promotion
+        subtotal = sum(price[v.pk] * wanted[v.pk] for v in shop_variants)
         fee = fees[shop_id].fee
         has_point = point is not None and methods_by_shop[shop_id] != DeliveryMethod.PICKUP
         order = Order(
@@ -329,9 +330,9 @@ def place_orders(
                 product_name=v.product.name,
                 variant_name=v.name,
                 sku=v.sku,
-                unit_price=v.price,
+                unit_price=price[v.pk],
                 quantity=wanted[v.pk],
-                line_total=v.price * wanted[v.pk],
+                line_total=price[v.pk] * wanted[v.pk],
             )
             for v in shop_variants
         )

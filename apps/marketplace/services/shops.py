@@ -47,6 +47,14 @@ def _ensure_payment_account(shop: Shop, code: str = "") -> None:
 
 
 @transaction.atomic
+def ensure_payment_account(shop: Shop) -> Shop:
+    """The shop with its sales account, opened on first use (apps.bazar pays vouchers into it)."""
+    shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    _ensure_payment_account(shop)
+    return shop
+
+
+@transaction.atomic
 def open_shop(
     owner: User,
     *,

@@ -6,79 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0006_charge_reference'),
+        ("payments", "0006_charge_reference"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='account',
-            name='code',
-            field=models.CharField(max_length=64, verbose_name='kode'),
+            model_name="account",
+            name="code",
+            field=models.CharField(max_length=64, verbose_name="kode"),
         ),
         migrations.AlterField(
-            model_name='gatewaycharge',
-            name='order_id',
-            field=models.CharField(max_length=50, verbose_name='order ID'),
+            model_name="gatewaycharge",
+            name="order_id",
+            field=models.CharField(max_length=50, verbose_name="order ID"),
         ),
         migrations.AlterField(
-            model_name='gatewaynotification',
-            name='order_id',
-            field=models.CharField(blank=True, max_length=100, verbose_name='order ID'),
+            model_name="gatewaynotification",
+            name="order_id",
+            field=models.CharField(blank=True, max_length=100, verbose_name="order ID"),
         ),
         migrations.AlterField(
-            model_name='journalentry',
-            name='idempotency_key',
-            field=models.CharField(max_length=200, verbose_name='kunci idempotensi'),
+            model_name="journalentry",
+            name="idempotency_key",
+            field=models.CharField(max_length=200, verbose_name="kunci idempotensi"),
         ),
         migrations.AlterField(
-            model_name='paymentrequest',
-            name='bill_number',
-            field=models.CharField(max_length=25, verbose_name='nomor tagihan'),
+            model_name="paymentrequest",
+            name="bill_number",
+            field=models.CharField(max_length=25, verbose_name="nomor tagihan"),
         ),
         migrations.AlterField(
-            model_name='paymentrequest',
-            name='reference',
-            field=models.CharField(blank=True, max_length=100, verbose_name='referensi'),
+            model_name="paymentrequest",
+            name="reference",
+            field=models.CharField(blank=True, max_length=100, verbose_name="referensi"),
         ),
         migrations.AlterField(
-            model_name='posting',
-            name='account',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='payments.account'),
+            model_name="posting",
+            name="account",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="postings",
+                to="payments.account",
+            ),
         ),
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='order_id',
+            model_name="sandboxtransaction",
+            name="order_id",
             field=models.CharField(max_length=50),
         ),
         migrations.AddIndex(
-            model_name='gatewaynotification',
-            index=models.Index(fields=['order_id'], name='payments_notif_order_id'),
+            model_name="gatewaynotification",
+            index=models.Index(fields=["order_id"], name="payments_notif_order_id"),
         ),
         migrations.AddIndex(
-            model_name='paymentrequest',
-            index=models.Index(fields=['reference'], name='payments_request_reference'),
+            model_name="paymentrequest",
+            index=models.Index(fields=["reference"], name="payments_request_reference"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('code',), name='payments_account_code_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(fields=("code",), name="payments_account_code_unique"),
         ),
         migrations.AddConstraint(
-            model_name='gatewaycharge',
-            constraint=models.UniqueConstraint(fields=('order_id',), name='payments_charge_order_id_unique'),
+            model_name="gatewaycharge",
+            constraint=models.UniqueConstraint(fields=("order_id",), name="payments_charge_order_id_unique"),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='payments_entry_key_unique'),
+            model_name="journalentry",
+            constraint=models.UniqueConstraint(fields=("idempotency_key",), name="payments_entry_key_unique"),
         ),
         migrations.AddConstraint(
-            model_name='paymentrequest',
-            constraint=models.UniqueConstraint(fields=('bill_number',), name='payments_request_bill_unique'),
+            model_name="paymentrequest",
+            constraint=models.UniqueConstraint(fields=("bill_number",), name="payments_request_bill_unique"),
         ),
         migrations.AddConstraint(
-            model_name='sandboxtransaction',
-            constraint=models.UniqueConstraint(fields=('order_id',), name='payments_sandbox_order_id_unique'),
+            model_name="sandboxtransaction",
+            constraint=models.UniqueConstraint(fields=("order_id",), name="payments_sandbox_order_id_unique"),
         ),
     ]

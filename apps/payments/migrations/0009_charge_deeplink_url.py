@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0008_ledger_rules_trigger_arguments'),
+        ("payments", "0008_ledger_rules_trigger_arguments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='gatewaycharge',
-            name='deeplink_url',
-            field=models.CharField(blank=True, max_length=500, verbose_name='tautan aplikasi pembayaran'),
+            model_name="gatewaycharge",
+            name="deeplink_url",
+            field=models.CharField(blank=True, max_length=500, verbose_name="tautan aplikasi pembayaran"),
         ),
     ]

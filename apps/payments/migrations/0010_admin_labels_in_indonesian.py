@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0009_charge_deeplink_url'),
+        ("payments", "0009_charge_deeplink_url"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='dibuat'),
+            model_name="sandboxtransaction",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="dibuat"),
         ),
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='gross_amount',
-            field=models.BigIntegerField(verbose_name='jumlah kotor'),
+            model_name="sandboxtransaction",
+            name="gross_amount",
+            field=models.BigIntegerField(verbose_name="jumlah kotor"),
         ),
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='order_id',
-            field=models.CharField(max_length=50, verbose_name='ID pesanan'),
+            model_name="sandboxtransaction",
+            name="order_id",
+            field=models.CharField(max_length=50, verbose_name="ID pesanan"),
         ),
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='refunded_amount',
-            field=models.BigIntegerField(default=0, verbose_name='jumlah dikembalikan'),
+            model_name="sandboxtransaction",
+            name="refunded_amount",
+            field=models.BigIntegerField(default=0, verbose_name="jumlah dikembalikan"),
         ),
     ]

@@ -6,30 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0011_unindexed_actor_columns'),
+        ("payments", "0011_unindexed_actor_columns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='paymentrequest',
-            name='due_on',
-            field=models.DateField(blank=True, null=True, verbose_name='jatuh tempo'),
+            model_name="paymentrequest",
+            name="due_on",
+            field=models.DateField(blank=True, null=True, verbose_name="jatuh tempo"),
         ),
         migrations.AddField(
-            model_name='paymentrequest',
-            name='payer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='wajib bayar'),
+            model_name="paymentrequest",
+            name="payer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="wajib bayar",
+            ),
         ),
         migrations.AlterField(
-            model_name='account',
-            name='kind',
-            field=models.CharField(choices=[('wallet', 'Dompet warga'), ('merchant', 'Rekening penjualan'), ('platform_fee', 'Pendapatan biaya layanan'), ('gateway_clearing', 'Kliring gateway pembayaran'), ('rt_cash', 'Kas RT'), ('arisan_pool', 'Dana arisan'), ('loan_receivable', 'Piutang pinjaman'), ('cash_clearing', 'Kliring kas tunai'), ('lender_income', 'Pendapatan pinjaman'), ('loan_loss', 'Kerugian kredit (hapus buku)'), ('treasury_clearing', 'Kliring kas daerah')], max_length=32, verbose_name='jenis'),
+            model_name="account",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("wallet", "Dompet warga"),
+                    ("merchant", "Rekening penjualan"),
+                    ("platform_fee", "Pendapatan biaya layanan"),
+                    ("gateway_clearing", "Kliring gateway pembayaran"),
+                    ("rt_cash", "Kas RT"),
+                    ("arisan_pool", "Dana arisan"),
+                    ("loan_receivable", "Piutang pinjaman"),
+                    ("cash_clearing", "Kliring kas tunai"),
+                    ("lender_income", "Pendapatan pinjaman"),
+                    ("loan_loss", "Kerugian kredit (hapus buku)"),
+                    ("treasury_clearing", "Kliring kas daerah"),
+                ],
+                max_length=32,
+                verbose_name="jenis",
+            ),
         ),
         migrations.AddIndex(
-            model_name='paymentrequest',
-            index=models.Index(condition=models.Q(('payer__isnull', False)), fields=['payer', 'status'], name='payments_request_payer'),
+            model_name="paymentrequest",
+            index=models.Index(
+                condition=models.Q(("payer__isnull", False)), fields=["payer", "status"], name="payments_request_payer"
+            ),
         ),
     ]

@@ -13,6 +13,16 @@ from apps.payments.models import ChargeStatus, GatewayCharge, PaymentRequest
 register = template.Library()
 
 
+def _deeplink(charge: GatewayCharge, request: Any) -> str:
+    """The gateway's "open the payment app" link, except the sandbox's for whoever may not use
+    the sandbox (a warga on a staging site must not find the demo bank)."""
+    from apps.payments.gateways import may_use_sandbox
+
+    if charge.gateway == "sandbox" and not may_use_sandbox(getattr(request, "user", None)):
+        return ""
+    return charge.deeplink_url
+
+
 @register.inclusion_tag("payments/_qris_panel.html", takes_context=True)
 def qris_panel(context: template.Context, bill: PaymentRequest | None, label: str = "") -> dict[str, Any]:
     """How to pay a bill's QRIS from another phone (scan) or from this one (copy the code,
@@ -32,7 +42,7 @@ def qris_panel(context: template.Context, bill: PaymentRequest | None, label: st
         "dead": dead,
         "payload": payload,
         "qr": qr_svg(payload, label=label or bill.bill_number) if payload else "",
-        "deeplink": "" if dead or charge is None else charge.deeplink_url,
+        "deeplink": "" if dead or charge is None else _deeplink(charge, request),
         "charge_status": str(charge.status) if charge is not None else "",
         "png_url": reverse("payments:request_qr_png", args=[bill.public_id]),
         "next": request.get_full_path() if request is not None else "",
@@ -47,17 +57,12 @@ def qris_charge_panel(context: template.Context, charge: GatewayCharge | None) -
     QR. Only while the charge waits for the payment; the page shows its status itself."""
     if charge is None or charge.status not in (ChargeStatus.CREATED, ChargeStatus.PENDING) or not charge.qr_string:
         return {"payload": ""}
-    from apps.payments.gateways import may_use_sandbox
     from apps.payments.views import qr_svg
 
-    request = context.get("request")
-    deeplink = charge.deeplink_url
-    if charge.gateway == "sandbox" and not may_use_sandbox(getattr(request, "user", None)):
-        deeplink = ""  # the sandbox's "payment app": a warga on a staging site must not find it
     return {
         "payload": charge.qr_string,
         "qr": qr_svg(charge.qr_string, label=charge.order_id),
-        "deeplink": deeplink,
+        "deeplink": _deeplink(charge, context.get("request")),
         "code_id": charge.order_id,
         "png_url": reverse("payments:charge_qr_png", args=[charge.public_id]),
     }

@@ -1,0 +1,34 @@
+"""The bazar demo: a running bazar with Bu Sri's promotion and its agenda entry; an arisan round
+paid out as a voucher, partly spent at another shop; idempotent."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
+from apps.bazar import demo, selectors
+from apps.bazar.models import BazarEvent, Discount, Stall, Voucher
+from apps.tenancy.models import Tenant
+from tests.marketplace.conftest import make_market
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_is_complete_and_idempotent(tenant_a: Tenant) -> None:
+    with tenant_a:
+        market = make_market(tenant_a)
+        User.objects.filter(pk=market.sri.pk).update(username="bu-sri")
+        User.objects.filter(pk=market.joko.pk).update(username="pak-joko")
+        create_user(username="lurah-demo", full_name="Lurah", roles=[Role.LURAH], password="x")
+        demo.seed(tenant_a)
+        demo.seed(tenant_a)
+        event = BazarEvent.objects.get(name__startswith="Bazar UMKM")
+        assert event.agenda_event_id is not None and event.is_published
+        assert selectors.running() == [event]
+        pecel = Stall.objects.get(event=event, shop=market.pecel)
+        assert pecel.discount == Discount.PERCENT and len(pecel.promo_products) == 2
+        assert Stall.objects.filter(event=event).count() == 2
+        voucher = Voucher.objects.get()
+        assert (voucher.holder_id, voucher.value, voucher.remaining) == (market.joko.pk, 100_000, 80_000)
