@@ -59,6 +59,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             # Read-only already, and procurement staff check them (tests/procurement/test_admin.py).
             "procurement.procurementevent",
             "procurement.ordersequence",
+            "invoicing.invoice",
             "lending.lender",
             "lending.loanproduct",
             "lending.application",
@@ -113,6 +114,7 @@ TECHNICAL: frozenset[str] = frozenset(
         "fulfillment.courierearning",
         "insights.forecastrun",
         "insights.demandforecast",
+        "invoicing.invoiceevent",
         "lending.creditassessment",
         "lending.creditmodelversion",
         "lending.loanevent",
@@ -137,6 +139,7 @@ PROTECTED: frozenset[str] = frozenset(
         "accounts.user",
         "fulfillment.delivery",
         "fulfillment.courier",
+        "invoicing.invoice",
         "marketplace.order",
         "marketplace.shop",
         "payments.account",

@@ -375,6 +375,7 @@ class DueWork(models.Model):
         COMMUNITY_QRIS = "community_qris", _("Pembayaran QRIS iuran dan arisan")
         FULFILLMENT = "fulfillment", _("Batas waktu batch pengiriman")
         STALE_JOBS = "stale_jobs", _("Pekerjaan latar yang berhenti berdetak")
+        INVOICES = "invoices", _("Pengingat jatuh tempo faktur")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="due_work")
     kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)
