@@ -35,6 +35,7 @@ from apps.core.db import connection
 from apps.dataservice import demo as dataservice_demo
 from apps.fulfillment import demo as fulfillment_demo
 from apps.insights import demo as insights_demo
+from apps.invoicing import demo as invoicing_demo
 from apps.lending import demo as lending_demo
 from apps.marketplace import demo as marketplace_demo
 from apps.payments import demo as payments_demo
@@ -125,6 +126,7 @@ DEMO_MODULES: list[ModuleType] = [
     community_demo,
     marketplace_demo,
     procurement_demo,
+    invoicing_demo,
     fulfillment_demo,
     lending_demo,
     insights_demo,

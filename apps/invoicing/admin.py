@@ -16,7 +16,7 @@ class InvoiceLineInline(admin.TabularInline[InvoiceLine, Invoice]):
     extra = 0
     can_delete = False
     fields = ["position", "description", "quantity", "unit", "unit_price", "amount"]
-    readonly_fields = fields
+    readonly_fields = ["position", "description", "quantity", "unit", "unit_price", "amount"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -82,9 +82,7 @@ class Invoice(models.Model):
     next_reminder_on = models.DateField(_("pengingat berikutnya"), null=True, blank=True)
     viewed_at = models.DateTimeField(_("dilihat"), null=True, blank=True)
     paid_at = models.DateTimeField(_("lunas"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
 
     class Meta:

@@ -109,9 +109,8 @@ def _draw(pdf: Any, size: tuple[float, float], invoice: Invoice, tenant_name: st
         y -= 0.5 * cm
     y -= 0.6 * cm
     pdf.setFont(REGULAR, 9)
-    note = (
-        f"Bayar dengan QRIS atau KotaKitaPay dari halaman faktur di {tenant_name} (/faktur/{invoice.pk}/). "
-        + (invoice.notes or "")
+    note = f"Bayar dengan QRIS atau KotaKitaPay dari halaman faktur di {tenant_name} (/faktur/{invoice.pk}/). " + (
+        invoice.notes or ""
     )
     for text in split_lines(note, REGULAR, 9, right - left):
         pdf.drawString(left, y, text)

@@ -71,12 +71,7 @@ def ageing(invoices: QuerySet[Invoice], today: date) -> Ageing:
     """What is still open, by days past due: current (not yet due), 1-30, 31-60, 61-90, >90."""
     report = Ageing(today=today, buckets=[Bucket(key) for key in rules.AGEING_BUCKETS])
     by_key = {b.key: b for b in report.buckets}
-    rows = (
-        _open(invoices)
-        .values("due_date")
-        .annotate(open=Sum(F("total") - F("amount_paid")), n=Sum(1))
-        .order_by()
-    )
+    rows = _open(invoices).values("due_date").annotate(open=Sum(F("total") - F("amount_paid")), n=Sum(1)).order_by()
     for row in rows:
         bucket = by_key[rules.ageing_bucket(row["due_date"], today)]
         bucket.count += int(row["n"])

@@ -91,9 +91,7 @@ def seller_shop(user: Any) -> Shop:
     """The shop a UMKM owner invoices from (its first active shop with a KotaKitaPay account)."""
     if not _signed_in(user) or not user.has_role(Role.PEMILIK_UMKM):
         raise Forbidden(_("Hanya pemilik UMKM yang bisa menerbitkan faktur."), code="not_umkm")
-    shop = (
-        Shop.objects.filter(owner=user, is_active=True, payment_account__isnull=False).order_by("pk").first()
-    )
+    shop = Shop.objects.filter(owner=user, is_active=True, payment_account__isnull=False).order_by("pk").first()
     if shop is None:
         raise Conflict(_("Buka toko di Pasar dulu: faktur dibayar ke rekening toko."), code="no_shop")
     return shop
@@ -177,9 +175,7 @@ def _text(value: Any, field: str, *, max_length: int, required: str = "") -> str
     if required and not text:
         raise ValidationFailed(required, code="required", field=field)
     if len(text) > max_length:
-        raise ValidationFailed(
-            _("Paling banyak %(n)s huruf.") % {"n": max_length}, code="too_long", field=field
-        )
+        raise ValidationFailed(_("Paling banyak %(n)s huruf.") % {"n": max_length}, code="too_long", field=field)
     return text
 
 
@@ -449,7 +445,9 @@ def _apply_payment(locked: Invoice, request: PaymentRequest) -> bool:
         # A code paid after its invoice was cancelled or settled (a lost race with the gateway):
         # the money is in the shop's account; the seller refunds it from the bill.
         locked.save(update_fields=["open_request"])
-        _event(locked, InvoiceEvent.Action.LATE_PAYMENT, None, before=locked.status, amount=request.amount, request=request)
+        _event(
+            locked, InvoiceEvent.Action.LATE_PAYMENT, None, before=locked.status, amount=request.amount, request=request
+        )
         notify(
             [locked.shop.owner],
             event="invoicing.late_payment",
@@ -479,7 +477,11 @@ def _apply_payment(locked: Invoice, request: PaymentRequest) -> bool:
         before=before,
         amount=request.amount,
         request=request,
-        data={"method": request.paid_method, "bill": request.bill_number, "overpaid": max(locked.amount_paid - locked.total, 0)},
+        data={
+            "method": request.paid_method,
+            "bill": request.bill_number,
+            "overpaid": max(locked.amount_paid - locked.total, 0),
+        },
     )
     words = {"amount": rupiah(request.amount), "number": locked.number, "remaining": rupiah(locked.remaining)}
     notify(

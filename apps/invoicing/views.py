@@ -102,7 +102,9 @@ def new(request: HttpRequest) -> HttpResponse:
                 buyer_user = User.objects.filter(username=username, is_active=True).first()
                 if buyer_user is None:
                     raise ValidationFailed(
-                        _("Akun pembeli tidak ditemukan di kelurahan ini."), code="unknown_buyer", field="buyer_username"
+                        _("Akun pembeli tidak ditemukan di kelurahan ini."),
+                        code="unknown_buyer",
+                        field="buyer_username",
                     )
             invoice = services.issue_invoice(
                 shop,

@@ -90,9 +90,7 @@ def test_create_is_idempotent_and_pay_returns_the_bill(world: World, tenant_a: T
     assert first.json()["total"] == 33_333 and first.json()["tax"] == 0
     with tenant_a:
         assert Invoice.objects.count() == 1
-    bad = client.post(
-        "/api/v1/invoicing/invoices/", json.dumps({**body, "lines": []}), content_type="application/json"
-    )
+    bad = client.post("/api/v1/invoicing/invoices/", json.dumps({**body, "lines": []}), content_type="application/json")
     assert bad.status_code == 422
     buyer = signed_in(tenant_a, world.people.warga)
     bill = buyer.post(f"/api/v1/invoicing/invoices/{first.json()['id']}/pay/", {}, content_type="application/json")
@@ -141,9 +139,7 @@ def test_list_query_budget(world: World, tenant_a: Tenant) -> None:
     assert_list_budget(fetch=lambda: client.get("/faktur/"), grow=grow)
 
 
-def test_every_invoicing_model_written_in_a_is_invisible_in_b(
-    world: World, tenant_a: Tenant, tenant_b: Tenant
-) -> None:
+def test_every_invoicing_model_written_in_a_is_invisible_in_b(world: World, tenant_a: Tenant, tenant_b: Tenant) -> None:
     with tenant_a:
         invoice = manual(world)
     models: list[Any] = list(apps.get_app_config("invoicing").get_models())

@@ -36,7 +36,12 @@ def test_ppn_is_11_percent_of_the_base_rounded_down() -> None:
 def test_number_due_date_and_reminders() -> None:
     assert rules.format_number(7, 2026, 1) == "INV-007-2026-0001"
     assert rules.due_date(date(2026, 12, 6), 30) == date(2027, 1, 5)
-    assert rules.reminder_days(date(2027, 1, 5)) == [date(2027, 1, 2), date(2027, 1, 6), date(2027, 1, 12), date(2027, 2, 4)]
+    assert rules.reminder_days(date(2027, 1, 5)) == [
+        date(2027, 1, 2),
+        date(2027, 1, 6),
+        date(2027, 1, 12),
+        date(2027, 2, 4),
+    ]
     assert rules.next_reminder(date(2027, 1, 5), 4) is None
 
 

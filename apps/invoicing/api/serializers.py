@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ..models import Invoice, InvoiceLine
@@ -50,7 +52,7 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
 
 class LineInputSerializer(serializers.Serializer[dict[str, object]]):
     description = serializers.CharField(max_length=255)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)  # type: ignore[arg-type]
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     unit = serializers.CharField(max_length=30, required=False, default="unit")
     unit_price = serializers.IntegerField(min_value=0)
 
@@ -72,7 +74,7 @@ class ReasonInputSerializer(serializers.Serializer[dict[str, object]]):
     reason = serializers.CharField(max_length=2000)
 
 
-class PaymentRequestOutSerializer(serializers.Serializer[dict[str, object]]):
+class PaymentRequestOutSerializer(serializers.Serializer[Any]):
     public_id = serializers.UUIDField()
     bill_number = serializers.CharField()
     amount = serializers.IntegerField()

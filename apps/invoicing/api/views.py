@@ -105,5 +105,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Penjual membatalkan faktur yang belum dibayar (alasan wajib)."""
         invoice = self.get_object()
-        services.cancel(invoice, _user(request), reason=request.data.get("reason", ""))
+        data = _valid(ReasonInputSerializer(data=request.data))
+        services.cancel(invoice, _user(request), reason=data["reason"])
         return self._answer(request, invoice.pk)
