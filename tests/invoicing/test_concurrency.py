@@ -120,7 +120,7 @@ def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet,
         assert sum(w.balance for w in wallets) == 400_000 - 100_000
         last = payments_made.get(amount=40_000).payment_request_id
 
-    replays, errors = in_threads(tenants.a, [last] * 4, lambda pk: str(services.record_payment(pk) is not None))
+    _replays, errors = in_threads(tenants.a, [last] * 4, lambda pk: str(services.record_payment(pk) is not None))
     assert errors == [], errors
     with tenants.a:
         invoice = Invoice.objects.get(pk=race["invoice"])

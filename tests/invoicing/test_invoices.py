@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.invoicing import pdf, selectors, services
