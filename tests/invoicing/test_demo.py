@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.invoicing import demo, selectors, services
@@ -23,8 +24,10 @@ pytestmark = pytest.mark.django_db
 def test_seed_invoices_the_accepted_order_once(tenant_a: Tenant, django_capture_on_commit_callbacks: Any) -> None:
     with tenant_a:
         sri = create_user(username="bu-sri", full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        create_user(username="admin", full_name="Admin", roles=[Role.ADMIN], password=PASSWORD)
-        create_user(username="pak-joko", full_name="Joko", roles=[Role.WARGA], password=PASSWORD)
+        if not User.objects.filter(username="admin").exists():
+            create_user(username="admin", full_name="Admin", roles=[Role.ADMIN], password=PASSWORD)
+        if not User.objects.filter(username="pak-joko").exists():
+            create_user(username="pak-joko", full_name="Joko", roles=[Role.WARGA], password=PASSWORD)
         issue_permit(sri, kbli="56102", business_name="Pecel Madiun Bu Sri")
         marketplace.open_shop(sri, name="Pecel Madiun Bu Sri", address="Jl. Mojorejo No. 12")
         with django_capture_on_commit_callbacks(execute=True):

@@ -50,7 +50,7 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
         read_only_fields = fields
 
 
-class LineInputSerializer(serializers.Serializer[dict[str, object]]):
+class InvoiceLineInputSerializer(serializers.Serializer[dict[str, object]]):
     description = serializers.CharField(max_length=255)
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     unit = serializers.CharField(max_length=30, required=False, default="unit")
@@ -63,18 +63,18 @@ class InvoiceCreateSerializer(serializers.Serializer[dict[str, object]]):
     buyer_username = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     terms_days = serializers.IntegerField(min_value=0, max_value=MAX_TERMS_DAYS, default=DEFAULT_TERMS_DAYS)
     notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
-    lines = LineInputSerializer(many=True)
+    lines = InvoiceLineInputSerializer(many=True)
 
 
-class PayInputSerializer(serializers.Serializer[dict[str, object]]):
+class InvoicePayInputSerializer(serializers.Serializer[dict[str, object]]):
     amount = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
-class ReasonInputSerializer(serializers.Serializer[dict[str, object]]):
+class InvoiceReasonInputSerializer(serializers.Serializer[dict[str, object]]):
     reason = serializers.CharField(max_length=2000)
 
 
-class PaymentRequestOutSerializer(serializers.Serializer[Any]):
+class InvoiceBillSerializer(serializers.Serializer[Any]):
     public_id = serializers.UUIDField()
     bill_number = serializers.CharField()
     amount = serializers.IntegerField()

@@ -27,11 +27,11 @@ from .. import selectors, services
 from ..models import Invoice
 from .filters import InvoiceFilter
 from .serializers import (
+    InvoiceBillSerializer,
     InvoiceCreateSerializer,
+    InvoicePayInputSerializer,
+    InvoiceReasonInputSerializer,
     InvoiceSerializer,
-    PayInputSerializer,
-    PaymentRequestOutSerializer,
-    ReasonInputSerializer,
 )
 
 
@@ -91,20 +91,20 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = services.issue_invoice(shop, _user(request), buyer_user=buyer, **data)
         return self._answer(request, invoice.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=PayInputSerializer, responses={200: PaymentRequestOutSerializer})
+    @extend_schema(request=InvoicePayInputSerializer, responses={200: InvoiceBillSerializer})
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, pk: str | None = None) -> Response:
         """Tagihan QRIS/saldo untuk seluruh sisa, atau sebagian (`amount`)."""
         invoice = self.get_object()
-        data = _valid(PayInputSerializer(data=request.data))
+        data = _valid(InvoicePayInputSerializer(data=request.data))
         bill = services.request_payment(invoice, _user(request), amount=data.get("amount"))
-        return Response(PaymentRequestOutSerializer(bill).data)
+        return Response(InvoiceBillSerializer(bill).data)
 
-    @extend_schema(request=ReasonInputSerializer, responses={200: InvoiceSerializer})
+    @extend_schema(request=InvoiceReasonInputSerializer, responses={200: InvoiceSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Penjual membatalkan faktur yang belum dibayar (alasan wajib)."""
         invoice = self.get_object()
-        data = _valid(ReasonInputSerializer(data=request.data))
+        data = _valid(InvoiceReasonInputSerializer(data=request.data))
         services.cancel(invoice, _user(request), reason=data["reason"])
         return self._answer(request, invoice.pk)
