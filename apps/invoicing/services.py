@@ -41,6 +41,8 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 REFERENCE_KIND = "invoice"
 REMIND_AT = time(8, 0)  # reminders go out in the morning, local time
 MAX_LINES = 100
+MAX_QUANTITY = Decimal(10**10)  # InvoiceLine.quantity: 12 digits, 2 after the point
+MAX_TOTAL = 10**13  # Rp10 trillion: far above any UMKM invoice, far below the bigint limit
 
 
 def today() -> date:
@@ -202,7 +204,12 @@ def clean_lines(lines: Any) -> list[rules.LineInput]:
             quantity = Decimal(str(row.get("quantity", "")).replace(",", "."))
         except InvalidOperation:
             quantity = Decimal(0)
-        if not quantity.is_finite() or quantity <= 0 or quantity != quantity.quantize(Decimal("0.01")):
+        if (
+            not quantity.is_finite()
+            or quantity <= 0
+            or quantity >= MAX_QUANTITY
+            or quantity != quantity.quantize(Decimal("0.01"))
+        ):
             raise ValidationFailed(
                 _("Jumlah harus lebih dari 0 (paling banyak 2 angka desimal)."),
                 code="invalid_quantity",
@@ -262,6 +269,8 @@ def issue_invoice(
     totals = rules.totals(cleaned, pkp=locked_shop.is_pkp)
     if totals.subtotal <= 0:
         raise ValidationFailed(_("Total faktur harus lebih dari Rp0."), code="zero_total", field="lines")
+    if totals.total > MAX_TOTAL:
+        raise ValidationFailed(_("Total faktur terlalu besar."), code="too_large", field="lines")
     issued = issue_date or today()
     year = issued.year
     last = Invoice.objects.filter(shop=locked_shop, year=year).aggregate(m=Max("sequence"))
