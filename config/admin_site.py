@@ -58,7 +58,6 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "procurement.purchaseorder",
             # Read-only already, and procurement staff check them (tests/procurement/test_admin.py).
             "procurement.procurementevent",
-            "procurement.ordersequence",
             "invoicing.invoice",
             "lending.lender",
             "lending.loanproduct",
@@ -127,7 +126,7 @@ TECHNICAL: frozenset[str] = frozenset(
         "payments.sandboxtransaction",
         "payments.reconciliationrun",
         "permits.permitevent",
-        "permits.permitsequence",
+        "core.documentcounter",
         "permits.sandboxnib",
         "reports.slareminder",
     }

@@ -183,7 +183,7 @@ class Enrolment(models.Model):
         "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
     )
     enrolled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     updated_at = models.DateTimeField(auto_now=True)
@@ -235,6 +235,7 @@ class Distribution(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("petugas"),
+        db_index=False,
     )
     failure_reason = models.CharField(_("alasan gagal"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -298,11 +299,12 @@ class ImportBatch(BackgroundJob):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("dibuat oleh"),
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # The background job (apps.core.jobs.batch: phase, state, progress, heartbeat): the dry run
     # (aid.run_import_preview), then the confirm (aid.run_import_confirm), `bulk` queue.

@@ -43,11 +43,12 @@ class Treasurer(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     started_at = models.DateTimeField(_("mulai"), default=timezone.now)
     ended_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
@@ -168,11 +169,12 @@ class CashBookEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
     voided_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     void_reason = models.CharField(_("alasan pembatalan"), max_length=255, blank=True)
     void_entry = models.OneToOneField(
@@ -229,6 +231,7 @@ class IuranSchedule(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("dibuat oleh"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
@@ -259,7 +262,7 @@ class IuranExemption(models.Model):
     until_month = models.DateField(_("sampai bulan"), null=True, blank=True)
     reason = models.CharField(_("alasan"), max_length=255)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
@@ -315,7 +318,7 @@ class IuranPayment(models.Model):
     )
     client_key = models.CharField(_("kunci idempotensi"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     paid_at = models.DateTimeField(_("lunas"), null=True, blank=True)

@@ -1,4 +1,5 @@
-"""Admin building blocks shared by the domain apps (apps.core registers no models)."""
+"""Admin building blocks shared by the domain apps, and the one model apps.core registers (the
+document-number counters, read only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .api_keys import ApiKeyBase
+from .models import DocumentCounter
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -61,3 +63,8 @@ class ApiKeyAdmin(admin.ModelAdmin[Any]):
         for key in queryset:
             self.revoke_key(key)
         messages.success(request, gettext("%(n)s kunci dicabut.") % {"n": queryset.count()})
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "scope", "year", "last_value"]

@@ -45,6 +45,8 @@ def json_safe(data: Mapping[str, Any] | None) -> dict[str, Any]:
 class AuditEvent(models.Model):
     """Who and when of one audit event; subclasses add what (action/kind, statuses, details)."""
 
+    # No index: users are deactivated, never deleted (so the PROTECT check never scans this
+    # column) and no page lists events by who did them; docs/design/schema-cost.md, step 4.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -52,6 +54,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("oleh"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
 

@@ -33,3 +33,21 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.owner} {self.key}"
+
+
+class DocumentCounter(models.Model):
+    """The last number given to one kind of document in a year (apps.core.sequences)."""
+
+    kind = models.CharField(_("jenis dokumen"), max_length=32)
+    scope = models.CharField(_("lingkup"), max_length=32, blank=True, default="")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    last_value = models.PositiveIntegerField(_("nomor terakhir"), default=0)
+
+    class Meta:
+        verbose_name = _("nomor urut dokumen")
+        verbose_name_plural = _("nomor urut dokumen")
+        constraints = [models.UniqueConstraint(fields=["kind", "year", "scope"], name="core_counter_once")]
+
+    def __str__(self) -> str:
+        scope = f" {self.scope}" if self.scope else ""
+        return f"{self.kind}{scope} {self.year}: {self.last_value}"

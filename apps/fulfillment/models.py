@@ -102,7 +102,7 @@ class ConsignmentMovement(models.Model):
     balance_after = models.IntegerField(_("sisa di hub"))
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pelaku")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pelaku"), db_index=False
     )
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
 
@@ -327,7 +327,7 @@ class Delivery(models.Model):
     picked_up_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     on_time = models.BooleanField(null=True, blank=True, verbose_name=_("tepat waktu"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -422,7 +422,7 @@ class DeliveryEvent(AuditEvent):
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)

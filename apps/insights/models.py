@@ -43,7 +43,7 @@ class ForecastRun(models.Model):
     model_series = models.PositiveIntegerField(_("deret dengan model"), default=0)
     notes = models.JSONField(_("catatan"), default=list, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     started_at = models.DateTimeField(_("mulai"), auto_now_add=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)

@@ -163,7 +163,7 @@ class CreditModelVersion(models.Model):
     is_active = models.BooleanField(_("aktif"), default=False)
     note = models.TextField(_("catatan"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
@@ -294,6 +294,7 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("diputuskan oleh"),
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
     decision_reason = models.TextField(_("alasan keputusan"), blank=True)
@@ -449,7 +450,7 @@ class LoanTransaction(models.Model):
     idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200)
     entries = models.ManyToManyField("payments.JournalEntry", related_name="+", blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
 
@@ -493,6 +494,7 @@ class LoanEvent(AuditEvent):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("pelaku"),
+        db_index=False,
     )
     kind = models.CharField(_("peristiwa"), max_length=40)
     message = models.CharField(_("keterangan"), max_length=255)

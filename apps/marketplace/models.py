@@ -84,7 +84,7 @@ class Shop(models.Model):
     verified_reason = models.CharField(_("dasar verifikasi"), max_length=255, blank=True)
     verified_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(_("dibuka"), auto_now_add=True)
@@ -586,7 +586,7 @@ class ImportBatch(BackgroundJob):
     errors = models.JSONField(default=list)
     row_count = models.PositiveIntegerField(default=0, verbose_name=_("jumlah baris"))
     summary = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job (apps.core.jobs.batch via apps.marketplace.import_jobs, `bulk` queue): first

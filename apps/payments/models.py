@@ -177,6 +177,7 @@ class JournalEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
 
@@ -241,12 +242,12 @@ class PaymentRequest(models.Model):
         JournalEntry, verbose_name=_("jurnal pembayaran"), null=True, blank=True, on_delete=models.PROTECT
     )
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
     refunded_amount = models.BigIntegerField(_("sudah dikembalikan"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
@@ -322,7 +323,7 @@ class GatewayCharge(models.Model):
     refunded_amount = models.BigIntegerField(_("sudah dikembalikan"), default=0)
     needs_attention = models.CharField(_("perlu ditangani"), max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)

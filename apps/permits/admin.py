@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from apps.core.errors import DomainError
 
 from . import policy, services
-from .models import OssConfig, Permit, PermitEvent, PermitSequence, SandboxNib, SlaRule
+from .models import OssConfig, Permit, PermitEvent, SandboxNib, SlaRule
 
 
 class StaffRoleAdmin(admin.ModelAdmin[Any]):
@@ -156,11 +156,6 @@ class SlaRuleAdmin(StaffRoleAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._officer(request)
-
-
-@admin.register(PermitSequence)
-class PermitSequenceAdmin(ReadOnlyAdmin):
-    list_display = ["year", "last_value"]
 
 
 @admin.register(OssConfig)

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.audit import AuditEvent
 from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
-from apps.core.sequences import YearlySequence
 
 from . import workflow
 
@@ -59,7 +58,11 @@ class Permit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="permits", verbose_name=_("pemohon")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("dibuat oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+        db_index=False,
     )
     rt = models.ForeignKey(
         "rtrw.RukunTetangga",
@@ -219,14 +222,6 @@ class SlaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.days}"
-
-
-class PermitSequence(YearlySequence):
-    """The last permit number used in a year (row-locked when a permit is issued)."""
-
-    class Meta:
-        verbose_name = _("nomor urut izin")
-        verbose_name_plural = _("nomor urut izin")
 
 
 class OssConfig(models.Model):

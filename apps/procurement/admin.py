@@ -19,7 +19,6 @@ from .models import (
     AcceptanceLine,
     Award,
     Evaluation,
-    OrderSequence,
     ProcurementEvent,
     PurchaseOrder,
     PurchaseRequest,
@@ -188,8 +187,3 @@ class ProcurementEventAdmin(StaffReadOnlyAdmin):
     list_display = ("created_at", "request", "action", "actor", "actor_role", "from_status", "to_status")
     list_filter = ("action",)
     search_fields = ("request__title", "reason")
-
-
-@admin.register(OrderSequence)
-class OrderSequenceAdmin(StaffReadOnlyAdmin):
-    list_display = ("year", "last_value")

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.audit import AuditEvent
-from apps.core.sequences import YearlySequence
 
 from . import workflow
 
@@ -42,7 +41,11 @@ class PurchaseRequest(models.Model):
     description = models.TextField(_("keterangan"), blank=True)
     unit_name = models.CharField(_("unit pemesan"), max_length=150)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("dibuat oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+        db_index=False,
     )
     budget_ceiling = models.BigIntegerField(_("pagu anggaran (Rp)"))
     quote_deadline = models.DateTimeField(_("batas penawaran"), db_index=True)
@@ -278,7 +281,11 @@ class Award(models.Model):
     quote_count = models.PositiveIntegerField(_("jumlah penawaran"))
     summary = models.CharField(_("ringkasan alasan (publik)"), max_length=500)
     awarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ditetapkan oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ditetapkan oleh"),
+        db_index=False,
     )
     awarded_at = models.DateTimeField(_("tanggal penetapan"), default=timezone.now)
 
@@ -311,19 +318,23 @@ class PurchaseOrder(models.Model):
     sequence = models.PositiveIntegerField()
     amount = models.BigIntegerField(_("nilai pesanan (Rp)"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("diterbitkan oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diterbitkan oleh"),
+        db_index=False,
     )
     issued_at = models.DateTimeField(_("tanggal terbit"), default=timezone.now)
 
     delivered_on = models.DateField(_("tanggal dikirim"), null=True, blank=True)
     delivery_note = models.TextField(_("catatan pengiriman"), blank=True)
     delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     accepted_at = models.DateTimeField(_("tanggal diterima"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     accepted_amount = models.BigIntegerField(_("nilai diterima (Rp)"), null=True, blank=True)
     partially_accepted = models.BooleanField(_("diterima sebagian"), default=False)
@@ -336,7 +347,7 @@ class PurchaseOrder(models.Model):
     payment_reference = models.CharField(_("referensi pembayaran"), max_length=100, blank=True)
     paid_amount = models.BigIntegerField(_("jumlah dibayar (Rp)"), null=True, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:
@@ -391,14 +402,6 @@ class AcceptanceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.item_id}: {self.accepted_quantity}/{self.ordered_quantity}"
-
-
-class OrderSequence(YearlySequence):
-    """The last purchase order number used in a year (row-locked when an order is issued)."""
-
-    class Meta:
-        verbose_name = _("nomor urut surat pesanan")
-        verbose_name_plural = _("nomor urut surat pesanan")
 
 
 class ProcurementEvent(AuditEvent):

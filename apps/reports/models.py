@@ -428,7 +428,7 @@ class ReportUpdate(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=150)
     from_status = models.CharField(max_length=20, blank=True)

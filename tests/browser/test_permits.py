@@ -15,9 +15,10 @@ from django.contrib.sessions.models import Session
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
+from apps.core.models import DocumentCounter
 from apps.notifications.models import Message
 from apps.permits import services
-from apps.permits.models import Permit, PermitEvent, PermitSequence
+from apps.permits.models import Permit, PermitEvent
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.browser.conftest import PHONE, LiveServer, results_dir
@@ -46,7 +47,7 @@ def _cleanup(tenant: Tenant, sequences_before: dict[int, int]) -> None:
                     field.delete(save=False)
         PermitEvent.objects.filter(permit__in=permits).delete()
         Permit.objects.filter(pk__in=[p.pk for p in permits]).delete()
-        for sequence in PermitSequence.objects.all():
+        for sequence in DocumentCounter.objects.filter(kind="permit"):
             if sequence.year in sequences_before:
                 sequence.last_value = sequences_before[sequence.year]
                 sequence.save(update_fields=["last_value"])
@@ -73,7 +74,7 @@ def izin(tenants: TenantSet, server: LiveServer, settings: Any, tmp_path: Path) 
     settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"  # django-tenants re-reads MEDIA_ROOT on this change
     tenant = tenants.a
     with tenant:
-        sequences_before = dict(PermitSequence.objects.values_list("year", "last_value"))
+        sequences_before = dict(DocumentCounter.objects.filter(kind="permit").values_list("year", "last_value"))
     _cleanup(tenant, sequences_before)  # left over by an interrupted run on a reused test database
     with tenant:
 

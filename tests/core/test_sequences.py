@@ -1,4 +1,4 @@
-"""The shared yearly document-number counter (apps.core.sequences.YearlySequence)."""
+"""The document-number counters (apps.core.sequences): one table for every numbered kind."""
 
 from __future__ import annotations
 
@@ -7,25 +7,33 @@ from unittest import mock
 import pytest
 from django.db import transaction
 
-from apps.core.sequences import YearlySequence
-from apps.permits.models import PermitSequence
-from apps.procurement.models import OrderSequence
+from apps.core.models import DocumentCounter
+from apps.core.sequences import next_number
 from apps.tenancy.models import Tenant
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", [PermitSequence, OrderSequence])
-def test_numbers_count_per_year_and_keep_existing_counters(tenant_a: Tenant, model: type[YearlySequence]) -> None:
+def test_numbers_count_per_kind_scope_and_year_and_keep_existing_counters(tenant_a: Tenant) -> None:
     with tenant_a, transaction.atomic():
-        model._default_manager.filter(year__in=(2030, 2031)).delete()
-        model._default_manager.create(year=2030, last_value=41)  # a counter from before the change
-        assert [model.next_value(2030), model.next_value(2030)] == [42, 43]
-        assert model.next_value(2031) == 1  # a new year starts again at 1
-        assert model._default_manager.get(year=2030).last_value == 43
+        DocumentCounter.objects.create(kind="permit", year=2030, last_value=41)  # a counter from before
+        assert [next_number("permit", 2030), next_number("permit", 2030)] == [42, 43]
+        assert next_number("permit", 2031) == 1  # a new year starts again at 1
+        assert next_number("purchase_order", 2030) == 1  # another kind has its own series
+        assert [next_number("invoice", 2030, scope="7"), next_number("invoice", 2030, scope="8")] == [1, 1]
+        assert next_number("invoice", 2030, scope="7") == 2
+        assert DocumentCounter.objects.get(kind="permit", year=2030).last_value == 43
+
+
+@pytest.mark.django_db
+def test_counters_are_per_tenant(tenant_a: Tenant, tenant_b: Tenant) -> None:
+    with tenant_a, transaction.atomic():
+        assert next_number("test-kind", 2030) == 1
+        with tenant_b:
+            assert next_number("test-kind", 2030) == 1
 
 
 def test_a_number_is_only_taken_inside_the_issuing_transaction() -> None:
     outside = mock.Mock(in_atomic_block=False)
     patched = mock.patch("apps.core.sequences.transaction.get_connection", return_value=outside)
     with patched, pytest.raises(RuntimeError, match="inside the issuing transaction"):
-        PermitSequence.next_value(2030)
+        next_number("permit", 2030)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from time_machine import TimeMachineFixture
 
+from apps.core.models import DocumentCounter
 from apps.permits import services
-from apps.permits.models import PermitSequence
 from apps.tenancy.models import Tenant
 from tests.clock import JAKARTA, freeze
 
@@ -36,4 +36,7 @@ def test_the_permit_number_takes_the_year_in_madiun(
         new = services.take_step(new, people.admin, "issue")
         assert (new.number, new.issued_year) == (f"503/0001/{region}/2027", 2027)
         assert new.issued_at == NEW_YEAR
-        assert dict(PermitSequence.objects.values_list("year", "last_value")) == {2026: 1, 2027: 1}
+        assert dict(DocumentCounter.objects.filter(kind="permit").values_list("year", "last_value")) == {
+            2026: 1,
+            2027: 1,
+        }

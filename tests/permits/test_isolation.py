@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
+from apps.core.models import DocumentCounter
 from apps.permits import certificate, oss
-from apps.permits.models import OssConfig, Permit, PermitEvent, PermitSequence, SandboxNib, SlaRule
+from apps.permits.models import OssConfig, Permit, PermitEvent, SandboxNib, SlaRule
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
 
@@ -27,12 +28,14 @@ def issued_in_a(tenant_a: Tenant, people: People) -> Permit:
 
 
 def test_orm_rows_of_a_are_invisible_from_b(tenant_a: Tenant, tenant_b: Tenant, issued_in_a: Permit) -> None:
-    models = (Permit, PermitEvent, PermitSequence, SlaRule, OssConfig, SandboxNib)
+    models = (Permit, PermitEvent, SlaRule, OssConfig, SandboxNib)
     with tenant_a:
         assert all(model.objects.exists() for model in models)
+        assert DocumentCounter.objects.filter(kind="permit").exists()
     with tenant_b:
         for model in models:
             assert not model.objects.exists(), model.__name__
+        assert not DocumentCounter.objects.filter(kind="permit").exists()
         assert not Permit.objects.filter(verification_token=issued_in_a.verification_token).exists()
         with pytest.raises(oss.OssNotFound):  # A's sandbox NIB is not B's
             oss.client().lookup_nib("9100000000001")

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from time_machine import TimeMachineFixture
 
+from apps.core.models import DocumentCounter
 from apps.demo import seed as core_demo
 from apps.permits import demo as permits_demo
 from apps.procurement import demo, services
-from apps.procurement.models import OrderSequence, PurchaseOrder, PurchaseRequest
+from apps.procurement.models import PurchaseOrder, PurchaseRequest
 from apps.tenancy.models import Tenant
 from tests.clock import JAKARTA, freeze, jakarta
 
@@ -40,7 +41,10 @@ def test_the_order_number_takes_the_year_in_madiun(
         freeze(time_machine, NEW_YEAR)
         second = services.issue_order(new, people.petugas)
         assert (second.number, second.year) == (f"027/SP.0001/{region}/2027", 2027)
-        assert dict(OrderSequence.objects.values_list("year", "last_value")) == {2026: 1, 2027: 1}
+        assert dict(DocumentCounter.objects.filter(kind="purchase_order").values_list("year", "last_value")) == {
+            2026: 1,
+            2027: 1,
+        }
 
 
 def test_the_demo_before_dawn_dates_its_past_request_in_madiun(

@@ -13,13 +13,13 @@ from django.db import connection
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict
+from apps.core.models import DocumentCounter
 from apps.permits.models import Permit
 from apps.procurement import services
 from apps.procurement.models import (
     AcceptanceLine,
     Award,
     Evaluation,
-    OrderSequence,
     ProcurementEvent,
     PurchaseOrder,
     PurchaseRequest,
@@ -51,9 +51,9 @@ def wipe(tenant: Tenant) -> None:
             Quote,
             RequestItem,
             PurchaseRequest,
-            OrderSequence,
         ):
             model.objects.all().delete()
+        DocumentCounter.objects.filter(kind="purchase_order").delete()
         Permit.objects.filter(applicant__username__startswith=PREFIX).delete()
         User.objects.filter(username__startswith=PREFIX).delete()
     connection.set_schema_to_public()

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.models import DocumentCounter
 from apps.procurement import pdf, services
-from apps.procurement.models import AcceptanceLine, OrderSequence, PurchaseOrder, PurchaseRequest
+from apps.procurement.models import AcceptanceLine, PurchaseOrder, PurchaseRequest
 from apps.tenancy.models import Tenant
 
 from .conftest import People, advance, awarded, event_count, logged_in
@@ -32,7 +33,7 @@ def test_order_numbers_are_sequential_per_year_with_the_region_code(tenant_a: Te
         new_year = datetime(year, 12, 31, 17, 30, tzinfo=ZoneInfo("UTC"))
         third = services.issue_order(awarded(people), people.lurah, now=new_year)
         assert third.number == f"027/SP.0001/{tenant_a.region_id}/{year + 1}" and third.year == year + 1
-        assert OrderSequence.objects.get(year=year).last_value == 2
+        assert DocumentCounter.objects.get(kind="purchase_order", year=year).last_value == 2
 
 
 def test_order_pdf_for_staff_and_winner_only(tenant_a: Tenant, people: People) -> None:

@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.sequences import next_number
 from apps.core.workflow import Step
 from apps.notifications.services import notify
 from apps.rtrw.models import Residency, RukunTetangga
@@ -24,7 +25,6 @@ from .. import policy, workflow
 from ..models import (
     Permit,
     PermitEvent,
-    PermitSequence,
     SlaRule,
 )
 
@@ -40,6 +40,7 @@ MAX_WORKERS = 1000
 MAX_DISTANCE_KM = {"kelurahan": 10.0, "kota": 75.0}
 
 
+PERMIT_COUNTER = "permit"  # apps.core.sequences kind of permit numbers
 PERMIT_NUMBER_CODE = "503"  # classification code of licensing letters (Permendagri 78/2012)
 
 
@@ -74,7 +75,7 @@ def format_number(sequence: int, region_code: str, year: int) -> str:
 
 
 def _next_sequence(year: int) -> int:
-    return PermitSequence.next_value(year)
+    return next_number(PERMIT_COUNTER, year)
 
 
 def _tenant_region_code() -> str:

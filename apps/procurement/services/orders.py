@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import Forbidden, ValidationFailed
 from apps.core.money import rupiah, rupiah_or_dash
+from apps.core.sequences import next_number
 from apps.notifications.services import notify
 
 from .. import events, policy, rules, workflow
 from ..models import (
     AcceptanceLine,
     Award,
-    OrderSequence,
     PurchaseOrder,
     PurchaseRequest,
 )
@@ -42,13 +42,15 @@ from ._common import (
     request_url,
 )
 
+ORDER_COUNTER = "purchase_order"  # apps.core.sequences kind of purchase order numbers
+
 
 def format_number(sequence: int, region_code: str, year: int) -> str:
     return rules.format_order_number(sequence, region_code, year)
 
 
 def _next_sequence(year: int) -> int:
-    return OrderSequence.next_value(year)
+    return next_number(ORDER_COUNTER, year)
 
 
 @transaction.atomic

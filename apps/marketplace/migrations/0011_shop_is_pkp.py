@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0009_admin_labels_in_indonesian'),
+        ('marketplace', '0010_unindexed_actor_columns'),
     ]
 
     operations = [
