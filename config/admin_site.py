@@ -61,6 +61,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "procurement.purchaseorder",
             # Read-only already, and procurement staff check them (tests/procurement/test_admin.py).
             "procurement.procurementevent",
+            "invoicing.invoice",
             "lending.lender",
             "lending.loanproduct",
             "lending.application",
@@ -117,6 +118,7 @@ TECHNICAL: frozenset[str] = frozenset(
         "fulfillment.courierearning",
         "insights.forecastrun",
         "insights.demandforecast",
+        "invoicing.invoiceevent",
         "lending.creditassessment",
         "lending.creditmodelversion",
         "lending.loanevent",
@@ -142,6 +144,7 @@ PROTECTED: frozenset[str] = frozenset(
         "fulfillment.delivery",
         "fulfillment.courier",
         "bazar.voucher",
+        "invoicing.invoice",
         "marketplace.order",
         "marketplace.shop",
         "payments.account",

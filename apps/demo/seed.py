@@ -36,6 +36,7 @@ from apps.core.db import connection
 from apps.dataservice import demo as dataservice_demo
 from apps.fulfillment import demo as fulfillment_demo
 from apps.insights import demo as insights_demo
+from apps.invoicing import demo as invoicing_demo
 from apps.lending import demo as lending_demo
 from apps.levies import demo as levies_demo
 from apps.marketplace import demo as marketplace_demo
@@ -127,6 +128,7 @@ DEMO_MODULES: list[ModuleType] = [
     community_demo,
     marketplace_demo,
     procurement_demo,
+    invoicing_demo,
     fulfillment_demo,
     lending_demo,
     levies_demo,  # kota schema only; the bills' copies appear in Mojorejo

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from apps.community import services as community
 from apps.fulfillment import services as fulfillment
+from apps.invoicing import services as invoicing
 from apps.marketplace import services as marketplace
 from apps.notifications import services as notifications
 from apps.reports import services as reports
@@ -29,6 +30,7 @@ NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.COMMUNITY_QRIS: community.next_qris_poll,
     due_work.Kind.FULFILLMENT: fulfillment.next_due,
     due_work.Kind.STALE_JOBS: stale.next_check_at,
+    due_work.Kind.INVOICES: invoicing.next_due,
 }
 
 

@@ -75,6 +75,11 @@ class Shop(models.Model):
         related_name="+",
         verbose_name=_("rekening penjualan"),
     )
+    # Pengusaha Kena Pajak: only a PKP may charge PPN, so only its invoices carry tax lines
+    # (apps.invoicing). Micro businesses below the PKP turnover threshold usually are not.
+    is_pkp = models.BooleanField(
+        _("PKP (Pengusaha Kena Pajak)"), default=False, help_text=_("Faktur toko ini memuat PPN.")
+    )
     verified = models.BooleanField(_("terverifikasi petugas"), default=False)
     verified_reason = models.CharField(_("dasar verifikasi"), max_length=255, blank=True)
     verified_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)

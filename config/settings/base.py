@@ -82,6 +82,7 @@ _TENANT_ONLY = [
     "apps.community",
     "apps.marketplace",
     "apps.procurement",
+    "apps.invoicing",
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
@@ -269,6 +270,8 @@ _QUEUE_TASKS = {
         "marketplace.sync_order_payment",
         "community.sync_iuran_payment",
         "community.sync_contribution",
+        "invoicing.record_payment",
+        "invoicing.issue_from_procurement",
         "marketplace.sync_listings",
         "payments.deliver_sandbox_notification",
         "payments.cancel_at_gateway",
@@ -325,6 +328,8 @@ _QUEUE_TASKS = {
         "jobs.repair_everywhere",
         "jobs.repair_tenant",
         # --- end jobs ---
+        "invoicing.remind",
+        "invoicing.remind_everywhere",
         "tenancy.mark_all_due",
     ],
 }
@@ -411,6 +416,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "levies-sweep": {"task": "levies.sweep_where_due", "schedule": 60.0},
     # ArisanGo vouchers past their date: the rest back to the holder's wallet (apps.bazar).
     "bazar-expire-vouchers": {"task": "bazar.expire_vouchers_everywhere", "schedule": crontab(hour=0, minute=20)},
+    # Invoice reminders and overdue marks, only in tenants where one is due (due-work index).
+    "invoicing-reminders": {"task": "invoicing.remind_everywhere", "schedule": 60.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -34,6 +34,7 @@ SHARED = [
     "/api/v1/aid/distributions/",
     "/api/v1/procurement/requests/",
     "/api/v1/procurement/requests/{id}/quote/",
+    "/api/v1/invoicing/invoices/",
     "/api/v1/lending/products/",
     "/api/v1/lending/applications/{id}/approve/",
     "/api/v1/lending/applications/{id}/disburse/",

@@ -13,6 +13,8 @@ from apps.core.errors import Conflict
 from apps.core.workflow import Machine, Step, StepRefused
 from apps.fulfillment.models import Delivery
 from apps.fulfillment.workflow import DELIVERY
+from apps.invoicing.models import Invoice
+from apps.invoicing.workflow import INVOICE
 from apps.lending.models import ApplicationStatus, LoanStatus
 from apps.lending.workflow import APPLICATION, LOAN
 from apps.marketplace.lifecycle import ORDER
@@ -90,6 +92,7 @@ def test_as_mermaid_draws_one_arrow_per_source() -> None:
 MACHINES: list[tuple[Machine[Any], type[models.TextChoices], str]] = [
     (PERMIT, Permit.Status, "draft"),
     (PURCHASE, PurchaseRequest.Status, "draft"),
+    (INVOICE, Invoice.Status, "sent"),
     (ORDER, OrderStatus, "awaiting_payment"),
     (DELIVERY, Delivery.Status, "pending"),
     (APPLICATION, ApplicationStatus, "submitted"),

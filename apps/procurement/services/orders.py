@@ -16,7 +16,7 @@ from apps.core.money import rupiah, rupiah_or_dash
 from apps.core.sequences import next_number
 from apps.notifications.services import notify
 
-from .. import policy, rules, workflow
+from .. import events, policy, rules, workflow
 from ..models import (
     AcceptanceLine,
     Award,
@@ -225,6 +225,18 @@ def accept_delivery(
         body=body,
         url=request_url(locked),
         key=f"procurement-{locked.pk}-accepted",
+    )
+    events.dispatch_accepted(
+        events.DeliveryAccepted(
+            request_id=locked.pk,
+            order_id=order.pk,
+            order_number=order.number,
+            supplier_id=order.award.quote.supplier_id,
+            accepted_by_id=actor.pk,
+            unit_name=locked.unit_name,
+            accepted_amount=amount,
+            accepted_at=now,
+        )
     )
     return order
 

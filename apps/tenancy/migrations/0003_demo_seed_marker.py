@@ -4,23 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_load_regions'),
+        ("tenancy", "0002_load_regions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemoSeed',
+            name="DemoSeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(max_length=63, unique=True)),
-                ('version', models.PositiveIntegerField()),
-                ('seeded_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("schema_name", models.CharField(max_length=63, unique=True)),
+                ("version", models.PositiveIntegerField()),
+                ("seeded_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'data demo',
-                'verbose_name_plural': 'data demo',
+                "verbose_name": "data demo",
+                "verbose_name_plural": "data demo",
             },
         ),
     ]

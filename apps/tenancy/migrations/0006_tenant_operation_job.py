@@ -6,44 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0005_activationjob_heartbeat'),
+        ("tenancy", "0005_activationjob_heartbeat"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TenantOperationJob',
+            name="TenantOperationJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('archive', 'Arsip dan hapus'), ('restore', 'Pulihkan')], max_length=16, verbose_name='jenis')),
-                ('status', models.CharField(choices=[('pending', 'Menunggu'), ('running', 'Berjalan'), ('done', 'Selesai'), ('failed', 'Gagal')], default='pending', max_length=16, verbose_name='status')),
-                ('code', models.CharField(blank=True, max_length=13, verbose_name='kode wilayah')),
-                ('name', models.CharField(max_length=150, verbose_name='nama')),
-                ('schema_name', models.CharField(blank=True, max_length=63)),
-                ('reason', models.CharField(blank=True, max_length=255, verbose_name='alasan')),
-                ('previous_status', models.CharField(blank=True, max_length=16)),
-                ('archive_path', models.CharField(blank=True, max_length=500, verbose_name='berkas arsip')),
-                ('as_code', models.CharField(blank=True, max_length=13, verbose_name='pulihkan sebagai')),
-                ('done', models.PositiveSmallIntegerField(default=0)),
-                ('total', models.PositiveSmallIntegerField(default=0)),
-                ('step', models.CharField(blank=True, max_length=255, verbose_name='langkah')),
-                ('error', models.TextField(blank=True, verbose_name='galat')),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('archive', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.tenantarchive', verbose_name='arsip')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("archive", "Arsip dan hapus"), ("restore", "Pulihkan")],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Menunggu"),
+                            ("running", "Berjalan"),
+                            ("done", "Selesai"),
+                            ("failed", "Gagal"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=13, verbose_name="kode wilayah")),
+                ("name", models.CharField(max_length=150, verbose_name="nama")),
+                ("schema_name", models.CharField(blank=True, max_length=63)),
+                ("reason", models.CharField(blank=True, max_length=255, verbose_name="alasan")),
+                ("previous_status", models.CharField(blank=True, max_length=16)),
+                ("archive_path", models.CharField(blank=True, max_length=500, verbose_name="berkas arsip")),
+                ("as_code", models.CharField(blank=True, max_length=13, verbose_name="pulihkan sebagai")),
+                ("done", models.PositiveSmallIntegerField(default=0)),
+                ("total", models.PositiveSmallIntegerField(default=0)),
+                ("step", models.CharField(blank=True, max_length=255, verbose_name="langkah")),
+                ("error", models.TextField(blank=True, verbose_name="galat")),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "archive",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.tenantarchive",
+                        verbose_name="arsip",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pekerjaan arsip/pulih',
-                'verbose_name_plural': 'pekerjaan arsip/pulih',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'heartbeat_at'], name='tenancy_ten_status_eb35a8_idx')],
+                "verbose_name": "pekerjaan arsip/pulih",
+                "verbose_name_plural": "pekerjaan arsip/pulih",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["status", "heartbeat_at"], name="tenancy_ten_status_eb35a8_idx")],
             },
         ),
     ]

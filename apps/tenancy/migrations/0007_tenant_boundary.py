@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0006_tenant_operation_job'),
+        ("tenancy", "0006_tenant_operation_job"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='boundary',
-            field=models.JSONField(blank=True, editable=False, null=True, verbose_name='batas wilayah (GeoJSON)'),
+            model_name="tenant",
+            name="boundary",
+            field=models.JSONField(blank=True, editable=False, null=True, verbose_name="batas wilayah (GeoJSON)"),
         ),
     ]

@@ -5,26 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0007_tenant_boundary'),
+        ("tenancy", "0007_tenant_boundary"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DueWork',
+            name="DueWork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('notifications', 'Antrean notifikasi'), ('marketplace', 'Batas bayar, reservasi dan selesai otomatis pesanan'), ('reports_sla', 'SLA laporan warga'), ('community_qris', 'Pembayaran QRIS iuran dan arisan'), ('fulfillment', 'Batas waktu batch pengiriman')], max_length=32, verbose_name='jenis')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='jatuh tempo')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='diambil pada')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='due_work', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("notifications", "Antrean notifikasi"),
+                            ("marketplace", "Batas bayar, reservasi dan selesai otomatis pesanan"),
+                            ("reports_sla", "SLA laporan warga"),
+                            ("community_qris", "Pembayaran QRIS iuran dan arisan"),
+                            ("fulfillment", "Batas waktu batch pengiriman"),
+                        ],
+                        max_length=32,
+                        verbose_name="jenis",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="jatuh tempo")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="diambil pada")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="due_work", to="tenancy.tenant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pekerjaan terjadwal',
-                'verbose_name_plural': 'pekerjaan terjadwal',
-                'indexes': [models.Index(fields=['kind', 'due_at'], name='due_work_due'), models.Index(condition=models.Q(('claimed_at__isnull', False)), fields=['kind', 'claimed_at'], name='due_work_claimed')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kind'), name='due_work_once_per_kind')],
+                "verbose_name": "pekerjaan terjadwal",
+                "verbose_name_plural": "pekerjaan terjadwal",
+                "indexes": [
+                    models.Index(fields=["kind", "due_at"], name="due_work_due"),
+                    models.Index(
+                        condition=models.Q(("claimed_at__isnull", False)),
+                        fields=["kind", "claimed_at"],
+                        name="due_work_claimed",
+                    ),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("tenant", "kind"), name="due_work_once_per_kind")],
             },
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0008_due_work'),
+        ("tenancy", "0008_due_work"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenantoperationjob',
-            name='target_node',
-            field=models.CharField(blank=True, max_length=270, verbose_name='node tujuan'),
+            model_name="tenantoperationjob",
+            name="target_node",
+            field=models.CharField(blank=True, max_length=270, verbose_name="node tujuan"),
         ),
         migrations.AlterField(
-            model_name='tenantoperationjob',
-            name='kind',
-            field=models.CharField(choices=[('archive', 'Arsip dan hapus'), ('restore', 'Pulihkan'), ('move', 'Pindahkan node')], max_length=16, verbose_name='jenis'),
+            model_name="tenantoperationjob",
+            name="kind",
+            field=models.CharField(
+                choices=[("archive", "Arsip dan hapus"), ("restore", "Pulihkan"), ("move", "Pindahkan node")],
+                max_length=16,
+                verbose_name="jenis",
+            ),
         ),
     ]

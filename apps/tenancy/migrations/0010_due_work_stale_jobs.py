@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0009_tenant_move_job'),
+        ("tenancy", "0009_tenant_move_job"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='duework',
-            name='kind',
-            field=models.CharField(choices=[('notifications', 'Antrean notifikasi'), ('marketplace', 'Batas bayar, reservasi dan selesai otomatis pesanan'), ('reports_sla', 'SLA laporan warga'), ('community_qris', 'Pembayaran QRIS iuran dan arisan'), ('fulfillment', 'Batas waktu batch pengiriman'), ('stale_jobs', 'Pekerjaan latar yang berhenti berdetak')], max_length=32, verbose_name='jenis'),
+            model_name="duework",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("notifications", "Antrean notifikasi"),
+                    ("marketplace", "Batas bayar, reservasi dan selesai otomatis pesanan"),
+                    ("reports_sla", "SLA laporan warga"),
+                    ("community_qris", "Pembayaran QRIS iuran dan arisan"),
+                    ("fulfillment", "Batas waktu batch pengiriman"),
+                    ("stale_jobs", "Pekerjaan latar yang berhenti berdetak"),
+                ],
+                max_length=32,
+                verbose_name="jenis",
+            ),
         ),
     ]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0010_due_work_stale_jobs'),
+        ("tenancy", "0010_due_work_stale_jobs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='office_address',
-            field=models.CharField(blank=True, max_length=255, verbose_name='alamat kantor'),
+            model_name="tenant",
+            name="office_address",
+            field=models.CharField(blank=True, max_length=255, verbose_name="alamat kantor"),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='office_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail kantor'),
+            model_name="tenant",
+            name="office_email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="e-mail kantor"),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='office_hours',
-            field=models.CharField(blank=True, max_length=150, verbose_name='jam pelayanan'),
+            model_name="tenant",
+            name="office_hours",
+            field=models.CharField(blank=True, max_length=150, verbose_name="jam pelayanan"),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='office_phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='telepon kantor'),
+            model_name="tenant",
+            name="office_phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="telepon kantor"),
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0011_tenant_office_contact'),
+        ("tenancy", "0011_tenant_office_contact"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenantoperationjob',
-            name='options',
+            model_name="tenantoperationjob",
+            name="options",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='tenantoperationjob',
-            name='kind',
-            field=models.CharField(choices=[('archive', 'Arsip dan hapus'), ('restore', 'Pulihkan'), ('move', 'Pindahkan node'), ('activate', 'Aktivasi')], max_length=16, verbose_name='jenis'),
+            model_name="tenantoperationjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("archive", "Arsip dan hapus"),
+                    ("restore", "Pulihkan"),
+                    ("move", "Pindahkan node"),
+                    ("activate", "Aktivasi"),
+                ],
+                max_length=16,
+                verbose_name="jenis",
+            ),
         ),
     ]

@@ -5,40 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0012_tenant_activation_job'),
+        ("tenancy", "0012_tenant_activation_job"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='duework',
-            name='kind',
-            field=models.CharField(choices=[('notifications', 'Antrean notifikasi'), ('marketplace', 'Batas bayar, reservasi dan selesai otomatis pesanan'), ('reports_sla', 'SLA laporan warga'), ('community_qris', 'Pembayaran QRIS iuran dan arisan'), ('fulfillment', 'Batas waktu batch pengiriman'), ('stale_jobs', 'Pekerjaan latar yang berhenti berdetak'), ('levies', 'Tagihan retribusi berulang, denda dan pengingat')], max_length=32, verbose_name='jenis'),
+            model_name="duework",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("notifications", "Antrean notifikasi"),
+                    ("marketplace", "Batas bayar, reservasi dan selesai otomatis pesanan"),
+                    ("reports_sla", "SLA laporan warga"),
+                    ("community_qris", "Pembayaran QRIS iuran dan arisan"),
+                    ("fulfillment", "Batas waktu batch pengiriman"),
+                    ("stale_jobs", "Pekerjaan latar yang berhenti berdetak"),
+                    ("levies", "Tagihan retribusi berulang, denda dan pengingat"),
+                ],
+                max_length=32,
+                verbose_name="jenis",
+            ),
         ),
         migrations.CreateModel(
-            name='LevyBillRoute',
+            name="LevyBillRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, verbose_name='nomor tagihan')),
-                ('title', models.CharField(max_length=150, verbose_name='uraian')),
-                ('amount_due', models.BigIntegerField(verbose_name='jumlah tagihan')),
-                ('due_on', models.DateField(verbose_name='jatuh tempo')),
-                ('status', models.CharField(choices=[('open', 'Belum dibayar'), ('paid', 'Lunas'), ('cancelled', 'Dibatalkan')], default='open', max_length=16, verbose_name='status')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='dibayar')),
-                ('channel', models.CharField(blank=True, max_length=16, verbose_name='dibayar dengan')),
-                ('verification_token', models.CharField(max_length=32, verbose_name='token verifikasi')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('kelurahan', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant', verbose_name='kelurahan')),
-                ('kota', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.tenant', verbose_name='kota')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=40, verbose_name="nomor tagihan")),
+                ("title", models.CharField(max_length=150, verbose_name="uraian")),
+                ("amount_due", models.BigIntegerField(verbose_name="jumlah tagihan")),
+                ("due_on", models.DateField(verbose_name="jatuh tempo")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Belum dibayar"), ("paid", "Lunas"), ("cancelled", "Dibatalkan")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="dibayar")),
+                ("channel", models.CharField(blank=True, max_length=16, verbose_name="dibayar dengan")),
+                ("verification_token", models.CharField(max_length=32, verbose_name="token verifikasi")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="dibuat")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "kelurahan",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                        verbose_name="kelurahan",
+                    ),
+                ),
+                (
+                    "kota",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.tenant",
+                        verbose_name="kota",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rute tagihan retribusi',
-                'verbose_name_plural': 'rute tagihan retribusi',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['kelurahan', 'status', 'due_on'], name='levy_route_kelurahan')],
-                'constraints': [models.UniqueConstraint(fields=('number',), name='levy_route_number_unique'), models.UniqueConstraint(fields=('verification_token',), name='levy_route_token_unique'), models.CheckConstraint(condition=models.Q(('amount_due__gt', 0)), name='levy_route_amount_positive')],
+                "verbose_name": "rute tagihan retribusi",
+                "verbose_name_plural": "rute tagihan retribusi",
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["kelurahan", "status", "due_on"], name="levy_route_kelurahan")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("number",), name="levy_route_number_unique"),
+                    models.UniqueConstraint(fields=("verification_token",), name="levy_route_token_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_due__gt", 0)), name="levy_route_amount_positive"
+                    ),
+                ],
             },
         ),
     ]

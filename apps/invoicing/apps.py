@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvoicingConfig(AppConfig):
+    name = "apps.invoicing"
+    verbose_name = _("Faktur UMKM")
+
+    def ready(self) -> None:
+        from apps.payments import events as payment_events
+        from apps.procurement import events as procurement_events
+
+        from . import receivers
+
+        payment_events.on_settled("invoice", receivers.invoice_payment_settled)
+        procurement_events.on_accepted(self.label, receivers.delivery_accepted)

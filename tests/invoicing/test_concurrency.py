@@ -1,0 +1,129 @@
+"""Real threads with their own connections on committed data (cleaned up): two office staff pay
+the last remainder of the same invoice at once → it is paid once, one wallet is charged, the
+other is told it is already paid; replayed settlements at once record the payment once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from apps.accounts.roles import Role
+from apps.accounts.services import create_user
+from apps.core.errors import Conflict
+from apps.invoicing import services
+from apps.invoicing.models import Invoice, InvoiceEvent
+from apps.marketplace import services as marketplace
+from apps.payments import services as payments
+from apps.payments.models import Account, JournalEntry
+from apps.tenancy.models import Tenant
+from tests.conftest import PASSWORD, TenantSet
+from tests.marketplace.conftest import wipe_marketplace
+
+from .conftest import fund, key
+
+PREFIX = "inv-cc-"
+NAMES = [f"{PREFIX}{n}" for n in ("seller", "staf", "admin")]
+
+
+def wipe(tenant: Tenant) -> None:
+    with tenant, transaction.atomic(), connection.cursor() as cursor:
+        for table in ("invoicing_invoiceevent", "invoicing_invoiceline", "invoicing_invoice"):
+            cursor.execute(f"DELETE FROM {table}")
+    wipe_marketplace(tenant, NAMES)
+
+
+@pytest.fixture
+def race(tenants: TenantSet, committed: None) -> Iterator[dict[str, Any]]:
+    wipe(tenants.a)
+    with tenants.a:
+        seller = create_user(username=NAMES[0], full_name="Penjual", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
+        staf = create_user(username=NAMES[1], full_name="Staf", roles=[Role.STAF_OPD], password=PASSWORD)
+        admin = create_user(username=NAMES[2], full_name="Admin", roles=[Role.ADMIN], password=PASSWORD)
+        shop = marketplace.open_shop(seller, name=f"{PREFIX}Katering", address="Jl. Mojorejo 1")
+        invoice = services.issue_invoice(
+            shop,
+            seller,
+            buyer_name="Kelurahan Mojorejo",
+            buyer_is_office=True,
+            lines=[{"description": "Nasi kotak", "quantity": "4", "unit": "kotak", "unit_price": 25_000}],
+        )
+        for user in (staf, admin):
+            fund(user, 200_000)
+        first = services.request_payment(invoice, staf, amount=60_000)
+        payments.pay_request_with_wallet(first, staf, idempotency_key=key())
+    connection.set_schema_to_public()
+    try:
+        yield {"invoice": invoice.pk, "first": first.pk, "payers": [staf, admin]}
+    finally:
+        connection.set_schema_to_public()
+        wipe(tenants.a)
+
+
+def in_threads(tenant: Tenant, jobs: list[Any], work: Callable[[Any], str]) -> tuple[Counter[str], list[BaseException]]:
+    outcomes: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(jobs))
+
+    def worker(job: Any) -> None:
+        try:
+            with tenant:
+                connection.ensure_connection()
+                barrier.wait(timeout=60)
+                try:
+                    outcome = work(job)
+                except Conflict as exc:
+                    outcome = exc.code
+                except BaseException as exc:
+                    with lock:
+                        errors.append(exc)
+                    return
+                with lock:
+                    outcomes[outcome] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    return outcomes, errors
+
+
+def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet, race: dict[str, Any]) -> None:
+    with tenants.a:
+        invoice = Invoice.objects.get(pk=race["invoice"])
+        # The first bill's settlement was recorded on commit (eager task): 60.000 of 100.000 paid.
+        assert (invoice.status, invoice.amount_paid, invoice.remaining) == ("partly_paid", 60_000, 40_000)
+
+    def pay(user: Any) -> str:
+        bill = services.request_payment(race["invoice"], user)
+        payments.pay_request_with_wallet(bill, user, idempotency_key=key())
+        return "paid"
+
+    outcomes, errors = in_threads(tenants.a, race["payers"], pay)
+    assert errors == [], errors
+    assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
+    with tenants.a:
+        invoice = Invoice.objects.get(pk=race["invoice"])
+        assert (invoice.status, invoice.amount_paid, invoice.remaining) == ("paid", 100_000, 0)
+        payments_made = InvoiceEvent.objects.filter(invoice=invoice, action="payment")
+        assert sorted(payments_made.values_list("amount", flat=True)) == [40_000, 60_000]
+        wallets = Account.objects.filter(owner__username__in=NAMES[1:], kind="wallet")
+        assert sum(w.balance for w in wallets) == 400_000 - 100_000
+        last = payments_made.get(amount=40_000).payment_request_id
+
+    _replays, errors = in_threads(tenants.a, [last] * 4, lambda pk: str(services.record_payment(pk) is not None))
+    assert errors == [], errors
+    with tenants.a:
+        invoice = Invoice.objects.get(pk=race["invoice"])
+        assert invoice.amount_paid == 100_000
+        assert InvoiceEvent.objects.filter(invoice=invoice, action="payment").count() == 2
+        assert JournalEntry.objects.exists()
