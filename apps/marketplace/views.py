@@ -33,7 +33,7 @@ from apps.payments import methods as payment_methods
 from apps.payments.selectors import may_use_sandbox
 from apps.tenancy.models import Tenant
 
-from . import fragments, import_jobs, lifecycle, resources, selectors, services
+from . import events, fragments, import_jobs, lifecycle, resources, selectors, services
 from .forms import (
     WEEKDAYS,
     CartAddForm,
@@ -602,6 +602,8 @@ def order_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "review_form": ReviewForm(),
         "reviews": order.reviews.all(),
         "is_shop": order.shop.owner_id == user.pk,
+        # The delivery's links come from apps.fulfillment (which builds on the marketplace).
+        "tracking": events.order_tracking(order) if order.delivery_method == "hub" else None,
         "payment_label": payment_methods.METHODS[order.payment_method].label
         if order.payment_method in payment_methods.METHODS
         else order.payment_method,
