@@ -68,6 +68,7 @@ def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Sce
 
 
 def _fits_the_phone(page: Any) -> None:
+    # After the step: it waits for the network, so styles and the map have settled.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "scrolls sideways"
 
 
@@ -81,15 +82,15 @@ def test_hub(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jour
     # The hubs she may run.
     page.goto(server.url(host, "/antar/hub/"))
     expect(page.get_by_role("link", name=HUB_NAME)).to_be_visible()
-    _fits_the_phone(page)
     journey.step("daftar hub")
+    _fits_the_phone(page)
 
     # Her hub: the parcel waits for a courier.
     page.get_by_role("link", name=HUB_NAME).click()
     expect(page.get_by_role("heading", name=HUB_NAME)).to_be_visible()
     expect(page.locator("main")).to_contain_text(scene.delivery_code)
-    _fits_the_phone(page)
     journey.step("hub dengan antaran menunggu", full_page=True)
+    _fits_the_phone(page)
 
     # She closes the batch; the job's page follows the routing until it is done.
     page.get_by_role("button", name="Tutup batch sekarang dan hitung rute").click()
@@ -97,12 +98,13 @@ def test_hub(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jour
     job_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     job = page.get_by_test_id(f"job-{job_id}")
     expect(job).to_have_attribute("data-status", "succeeded", timeout=30_000)
-    _fits_the_phone(page)
     journey.step("tugas perutean selesai")
+    _fits_the_phone(page)
 
     page.get_by_role("link", name="Kembali ke hub").click()
     expect(page.locator("main")).to_contain_text("Andi Kurir")  # today's route
     journey.step("rute hari ini", full_page=True)
+    _fits_the_phone(page)
 
     # A long solve: the job still running, as the hubs list and the job's page show it.
     with tenants.a:
@@ -113,10 +115,10 @@ def test_hub(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Jour
     page.goto(server.url(host, "/antar/hub/"))
     running = page.get_by_test_id(f"job-{job_id}")
     expect(running.locator("progress")).to_be_visible()
-    _fits_the_phone(page)
     journey.step("daftar hub dengan tugas berjalan", full_page=True)
+    _fits_the_phone(page)
     page.goto(server.url(host, f"/antar/tugas/{job_id}/"))
     expect(page.get_by_test_id(f"job-{job_id}").locator("progress")).to_be_visible()
     expect(page.get_by_text("Menghitung rute terbaik")).to_be_visible()
-    _fits_the_phone(page)
     journey.step("tugas perutean berjalan")
+    _fits_the_phone(page)
