@@ -1,8 +1,7 @@
 """Form widgets for staff forms (Django admin): a per-day opening-hours editor and a map point.
 
-Opening hours are stored as {"0": ["07:00", "20:00"], ...} (weekday, Monday = 0 -> opening and
-closing time; a missing day is closed; an empty dict means "always open", see
-apps/fulfillment/hours.py). Nobody should have to type that JSON: `OpeningHoursField` shows one
+Opening hours are stored as {"0": ["07:00", "20:00"], ...} (apps/core/opening_hours.py, whose
+one rule the field applies). Nobody should have to type that JSON: `OpeningHoursField` shows one
 row per day with "buka"/"tutup" time inputs and a "libur" checkbox.
 
 `MapPointWidget` is the latitude input with a Leaflet map under it (static/js/admin-map-point.js,
@@ -12,7 +11,6 @@ fills the latitude and longitude inputs, which stay typeable (keyboard users, ex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,16 +18,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-DAYS = (
-    _("Senin"),
-    _("Selasa"),
-    _("Rabu"),
-    _("Kamis"),
-    _("Jumat"),
-    _("Sabtu"),
-    _("Minggu"),
-)
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+from apps.core.errors import ValidationFailed
+from apps.core.opening_hours import DAYS, clean_opening_hours
 
 
 class OpeningHoursWidget(forms.Widget):
@@ -88,8 +78,6 @@ class OpeningHoursField(forms.Field):
     widget = OpeningHoursWidget
     default_error_messages = {
         "incomplete": _("%(day)s: isi jam buka dan jam tutup, atau centang “Libur”."),
-        "invalid_time": _("%(day)s: tulis jam seperti 07:00."),
-        "order": _("%(day)s: jam tutup (%(close)s) harus setelah jam buka (%(open)s)."),
         "all_closed": _("Semua hari dicentang libur. Isi jam buka setidaknya satu hari."),
     }
 
@@ -108,18 +96,16 @@ class OpeningHoursField(forms.Field):
         errors: list[forms.ValidationError] = []
         rows = value["rows"]
         for day, (opens, closes, closed) in enumerate(rows):
-            label = DAYS[day]
-            opens, closes = opens.replace(".", ":"), closes.replace(".", ":")
             if closed or not (opens or closes):
                 continue
-            if not (opens and closes):
-                errors.append(self._error("incomplete", day=label))
-            elif not (_TIME_RE.match(opens) and _TIME_RE.match(closes)):
-                errors.append(self._error("invalid_time", day=label))
-            elif closes <= opens:
-                errors.append(self._error("order", day=label, open=opens, close=closes))
-            else:
-                hours[str(day)] = [opens, closes]
+            if not (opens and closes):  # a half-filled row: the form's own question
+                errors.append(self._error("incomplete", day=DAYS[day]))
+                continue
+            # Each day through the one rule of apps.core.opening_hours, so every bad row is told.
+            try:
+                hours.update(clean_opening_hours({day: [opens, closes]}))
+            except ValidationFailed as error:
+                errors.append(forms.ValidationError(str(error.message), code=error.code))
         if errors:
             raise forms.ValidationError(errors)
         if not hours and all(closed for _o, _c, closed in rows):

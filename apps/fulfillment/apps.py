@@ -11,7 +11,7 @@ class FulfillmentConfig(AppConfig):
         from apps.marketplace import events as marketplace_events
         from apps.marketplace.models import OrderEvent
 
-        from . import hours
+        from . import hours, public_tracking
         from .services import pricing
 
         marketplace_events.provide_hub_hours(
@@ -21,6 +21,7 @@ class FulfillmentConfig(AppConfig):
             )
         )
         marketplace_events.provide_hub_quote(pricing.quote)
+        marketplace_events.provide_order_tracking(public_tracking.for_order)
 
         from .receivers import order_event_saved
 

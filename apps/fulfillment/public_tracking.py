@@ -18,12 +18,15 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.db import connection
 from apps.core.errors import NotFound
+from apps.marketplace.events import OrderTracking
+from apps.marketplace.models import Order
 from apps.rtrw.models import Residency
 
 from . import conf, selectors
@@ -57,6 +60,18 @@ def token_for(delivery: Delivery) -> str:
 
 def path_for(delivery: Delivery) -> str:
     return f"/antar/l/{token_for(delivery)}/"
+
+
+def for_order(order: Order) -> OrderTracking | None:
+    """The marketplace order page's links to the order's delivery (apps.marketplace.events)."""
+    delivery = Delivery.objects.filter(order=order).only("code", "order_id").first()
+    if delivery is None:
+        return None
+    return OrderTracking(
+        code=delivery.code,
+        track_url=reverse("fulfillment:track", args=[delivery.code]),
+        public_path=path_for(delivery),
+    )
 
 
 def url_for(delivery: Delivery) -> str:

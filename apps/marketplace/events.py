@@ -4,7 +4,8 @@ Hub delivery: the marketplace offers "Kirim lewat hub" only when some hub opens 
 but hubs belong to apps.fulfillment, which builds on the marketplace. So fulfillment provides
 the hub hours here; without a provider (fulfillment not installed) hub delivery is not offered.
 It also prices hub delivery to a map point (`HubQuote`): checkout's quote and the order's
-charge both ask the same quoter, so what the buyer saw is what is charged.
+charge both ask the same quoter, so what the buyer saw is what is charged. And the order page
+links to the order's delivery through `order_tracking` (its templates do not load fulfillment's tags).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Order
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,27 @@ def unit_prices(variants: Sequence[Any], at: datetime) -> dict[int, int]:
             if variant_id in prices and 0 <= price < prices[variant_id]:
                 prices[variant_id] = int(price)
     return prices
+
+
+@dataclass(frozen=True)
+class OrderTracking:
+    """How the order page links to its hub delivery (apps.fulfillment knows the delivery):
+    the signed-in tracking page and the public link the buyer may share."""
+
+    code: str  # the delivery's tracking code, shown next to the link
+    track_url: str
+    public_path: str  # no sign-in, no personal data (apps.fulfillment.public_tracking)
+
+
+# order -> OrderTracking, None while the order has no delivery.
+OrderTracker = Callable[["Order"], OrderTracking | None]
+_order_tracker: list[OrderTracker] = []
+
+
+def provide_order_tracking(tracker: OrderTracker) -> None:
+    _order_tracker[:] = [tracker]
+
+
+def order_tracking(order: Order) -> OrderTracking | None:
+    """The order's delivery links, None without a delivery or without apps.fulfillment."""
+    return _order_tracker[0](order) if _order_tracker else None

@@ -606,6 +606,8 @@ def order_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "review_form": ReviewForm(),
         "reviews": order.reviews.all(),
         "is_shop": order.shop.owner_id == user.pk,
+        # The delivery's links come from apps.fulfillment (which builds on the marketplace).
+        "tracking": events.order_tracking(order) if order.delivery_method == "hub" else None,
         "payment_label": payment_methods.METHODS[order.payment_method].label
         if order.payment_method in payment_methods.METHODS
         else order.payment_method,

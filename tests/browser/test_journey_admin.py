@@ -6,30 +6,21 @@ go up, finds the models grouped by task and no delete button on a delivery."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.admin.models import LogEntry
-from django.contrib.sessions.models import Session
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
-from apps.fulfillment import services
-from apps.marketplace import services as market
 from apps.rtrw.models import RukunTetangga, RukunWarga
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
-from tests.browser.test_fulfillment import FULFILLMENT_TABLES
 from tests.conftest import PASSWORD, TenantSet
-from tests.marketplace.conftest import wipe_marketplace
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,17 +46,10 @@ class Scene:
 def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username="admin").delete()
-        AccessAttempt.objects.filter(username="admin").delete()
         LogEntry.objects.filter(user__username="admin").delete()
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
         RukunWarga.objects.filter(number=RW_NUMBER).delete()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for table in FULFILLMENT_TABLES:
-                cursor.execute(f"DELETE FROM {table}")
-    wipe_marketplace(tenants.a, [SHOP, BUYER])
+    scenes.clean_up(tenants.a, [SHOP, BUYER], session_keys, fulfillment=True, kept_users=["admin"])
 
 
 @pytest.fixture
@@ -76,37 +60,11 @@ def scene(tenants: TenantSet, server: LiveServer) -> Iterator[Scene]:
     with tenants.a:
         admin = User.objects.get(username="admin")
         rw = RukunWarga.objects.create(number=RW_NUMBER)
-        sri = create_user(username=SHOP, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        joko = create_user(username=BUYER, full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-        shop = market.open_shop(
-            sri, name="Pecel Bu Sri", address="Jl. Mojorejo 12", lat=-7.6352, lng=111.5331, offers_hub_delivery=True
-        )
-        made = market.create_product(
-            shop, sri, name="Nasi pecel", variants=[market.VariantSpec(sku="ADM-NASI", price=12_000, stock=5)]
-        )
-        hub = services.create_hub(actor=admin, code="hub-balai", name="Hub Balai", lat=-7.637458, lng=111.534707)
-        order = market.place_orders(
-            joko,
-            [(made.variants.get().pk, 1)],
-            idempotency_key=f"adm-{uuid.uuid4().hex}",
-            delivery="hub",
-            address="Jl. Mojorejo Gg. II No. 3",
-            lat="-7.6401",  # the point the buyer picked at checkout
-            lng="111.5372",
-        ).orders[0]
-        market.pay_order(order, "cod", payer=joko, idempotency_key=f"adm-pay-{uuid.uuid4().hex}")
-        market.transition(order, "accept", actor=sri)
-        market.transition(order, "pack", actor=sri)
-        now = timezone.now()
-        delivery = services.create_delivery(
-            order,
-            actor=sri,
-            lat=-7.6401,
-            lng=111.5372,
-            address="Jl. Mojorejo Gg. II No. 3",
-            window_start=now,
-            window_end=now + timedelta(hours=6),
-        )
+        sri = scenes.person(SHOP, "Sri Rahayu", Role.PEMILIK_UMKM)
+        joko = scenes.person(BUYER, "Joko Santoso", Role.WARGA)
+        _shop, (nasi,) = scenes.shop_with_products(sri, [("Nasi pecel", "ADM-NASI", 12_000, 5)], hub_delivery=True)
+        hub = scenes.hub(admin, code="hub-balai", name="Hub Balai")
+        delivery = scenes.hub_order(joko, sri, nasi)
         made_scene = Scene(hub_id=hub.pk, delivery_id=delivery.pk, rw_id=rw.pk)
     connection.set_schema_to_public()
     try:

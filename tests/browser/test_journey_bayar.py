@@ -15,20 +15,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
 from django.db import connection
 
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.marketplace import services as market
 from apps.marketplace.models import Order
 from apps.payments import services as pay
 from apps.payments.models import GatewayCharge
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
-from tests.conftest import PASSWORD, TenantSet
-from tests.marketplace.conftest import key, product, wipe_marketplace
+from tests.conftest import TenantSet
+from tests.marketplace.conftest import key
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,16 +36,8 @@ pytestmark = [
 
 OWNER = "journey-bayar-sri"
 BUYER = "journey-bayar-joko"
+USERS = [OWNER, BUYER]
 HOST = "mojorejo.localhost"
-
-
-def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
-    connection.set_schema_to_public()
-    with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[OWNER, BUYER]).delete()
-        AccessAttempt.objects.filter(username__in=[OWNER, BUYER]).delete()
-    wipe_marketplace(tenants.a, [OWNER, BUYER])
 
 
 @pytest.fixture
@@ -57,28 +47,20 @@ def order(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[tup
     # (DEBUG); this is that machine, and the buyer is an ordinary warga.
     settings.DEBUG = True
     settings.PAYMENTS_GATEWAY = "sandbox"
-    _cleanup(tenants, [])
+    scenes.clean_up(tenants.a, USERS)
     with tenants.a:
-        sri = create_user(username=OWNER, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        joko = create_user(username=BUYER, full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-        shop = market.open_shop(sri, name="Pecel Madiun Bu Sri", address="Jl. Mojorejo No. 12")
-        nasi = product(shop, sri, "Nasi pecel", "JB-NASI", 12_000, 30)
+        sri = scenes.person(OWNER, "Sri Rahayu", Role.PEMILIK_UMKM)
+        joko = scenes.person(BUYER, "Joko Santoso", Role.WARGA)
+        _shop, (nasi,) = scenes.shop_with_products(
+            sri, [("Nasi pecel", "JB-NASI", 12_000, 30)], name="Pecel Madiun Bu Sri"
+        )
         made = market.place_orders(joko, [(nasi.pk, 2)], idempotency_key=key()).orders[0]
     connection.set_schema_to_public()
     session_keys: list[str] = []
     try:
         yield made, session_keys
     finally:
-        _cleanup(tenants, session_keys)
-
-
-def _sign_in(page: Any, server: LiveServer, username: str) -> None:
-    page.goto(server.url(HOST, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(server.url(HOST, "/"))
+        scenes.clean_up(tenants.a, USERS, session_keys)
 
 
 def test_bayar(order: tuple[Order, list[str]], tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
@@ -89,7 +71,7 @@ def test_bayar(order: tuple[Order, list[str]], tenants: TenantSet, server: LiveS
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url(HOST, "").rstrip("/"))
     order_url = server.url(HOST, f"/pasar/pesanan/{made.public_id}/")
 
-    _sign_in(page, server, BUYER)
+    scenes.sign_in(page, server, HOST, BUYER, session_keys)
     page.goto(order_url)
     expect(page.get_by_test_id("order-status")).to_have_text("Menunggu pembayaran")
     journey.step("pesanan menunggu pembayaran")

@@ -12,22 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
-from django.db import connection, transaction
+from django.db import connection
 from playwright.sync_api import expect
 
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
-from apps.fulfillment import services
 from apps.fulfillment.models import Delivery
-from apps.marketplace import services as market
 from apps.marketplace.models import Order
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
-from tests.browser.test_fulfillment import FULFILLMENT_TABLES
-from tests.conftest import PASSWORD, TenantSet
-from tests.marketplace.conftest import wipe_marketplace
+from tests.conftest import TenantSet
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,8 +34,7 @@ SHOP = "belanja-sri"
 BUYER = "belanja-joko"
 USERS = [STAFF, SHOP, BUYER]
 HOST = "mojorejo.localhost"
-HUB_POINT = (-7.637458, 111.534707)
-HOME = (-7.6401, 111.5372)  # Pak Joko's house, ~400 m from the hub: the base fee
+HOME = scenes.HOME  # Pak Joko's house, ~400 m from the hub: the base fee
 
 
 @dataclass
@@ -50,67 +43,30 @@ class Scene:
     session_keys: list[str] = field(default_factory=list)
 
 
-def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
-    connection.set_schema_to_public()
-    with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=USERS).delete()
-        AccessAttempt.objects.filter(username__in=USERS).delete()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for table in FULFILLMENT_TABLES:
-                cursor.execute(f"DELETE FROM {table}")
-    wipe_marketplace(tenants.a, USERS)
-
-
 @pytest.fixture
 def scene(tenants: TenantSet, server: LiveServer) -> Iterator[Scene]:
     """Committed in Mojorejo: Bu Sri's stall offering hub delivery, and a hub with no set hours
     (always open, so the journey does not depend on the hour; closed hubs: test_checkout_quote)."""
-    _cleanup(tenants, [])
+    scenes.clean_up(tenants.a, USERS, fulfillment=True)
     with tenants.a:
-        staff = create_user(username=STAFF, full_name="Petugas", roles=[Role.ADMIN], password=PASSWORD)
-        staff.is_staff = True
-        staff.save(update_fields=["is_staff"])
-        sri = create_user(username=SHOP, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        create_user(username=BUYER, full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-        shop = market.open_shop(
-            sri,
-            name="Pecel Bu Sri",
-            address="Jl. Mojorejo No. 12",
-            lat=-7.6352,
-            lng=111.5331,
-            offers_pickup=True,
-            offers_hub_delivery=True,
-        )
-        made = market.create_product(
-            shop, sri, name="Nasi pecel", variants=[market.VariantSpec(sku="BELANJA-NASI", price=12_000, stock=9)]
-        )
-        services.create_hub(actor=staff, code="hub-belanja", name="Hub Mojorejo", lat=HUB_POINT[0], lng=HUB_POINT[1])
-        made_scene = Scene(product=made.pk)
+        staff = scenes.person(STAFF, "Petugas", Role.ADMIN, staff=True)
+        sri = scenes.person(SHOP, "Sri Rahayu", Role.PEMILIK_UMKM)
+        scenes.person(BUYER, "Joko Santoso", Role.WARGA)
+        _shop, (nasi,) = scenes.shop_with_products(sri, [("Nasi pecel", "BELANJA-NASI", 12_000, 9)], hub_delivery=True)
+        scenes.hub(staff, code="hub-belanja")
+        made_scene = Scene(product=nasi.product_id)
     connection.set_schema_to_public()
     try:
         yield made_scene
     finally:
-        _cleanup(tenants, made_scene.session_keys)
-
-
-def _sign_in(page: Any, server: LiveServer, username: str, session_keys: list[str]) -> None:
-    session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
-    page.context.clear_cookies()
-    page.goto(server.url(HOST, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(server.url(HOST, "/"))
+        scenes.clean_up(tenants.a, USERS, made_scene.session_keys, fulfillment=True)
 
 
 def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
     page: Any = journey.page
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": HOME[0], "longitude": HOME[1], "accuracy": 10})
-    _sign_in(page, server, BUYER, scene.session_keys)
+    scenes.sign_in(page, server, HOST, BUYER, scene.session_keys)
 
     # Pak Joko finds the nasi pecel and puts it in his cart.
     page.goto(server.url(HOST, f"/pasar/produk/{scene.product}/"))
@@ -118,6 +74,8 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     page.get_by_test_id("add-to-cart").first.click()
     page.get_by_test_id("checkout").click()
     expect(page).to_have_url(re.compile(r"/pasar/checkout/$"))
+    # The URL changes before htmx has wired the quote to the form's changes (a busy machine).
+    page.wait_for_load_state()
     select = page.locator("select[name^=delivery_]")
     select.select_option("hub")
     page.fill("#id_address", "Jl. Mojorejo Gg. II No. 3")
@@ -149,7 +107,7 @@ def test_belanja(scene: Scene, tenants: TenantSet, server: LiveServer, journey: 
     connection.set_schema_to_public()
 
     # Bu Sri accepts it and sends it through the hub: the buyer's point is already on the map.
-    _sign_in(page, server, SHOP, scene.session_keys)
+    scenes.sign_in(page, server, HOST, SHOP, scene.session_keys)
     page.goto(server.url(HOST, f"/pasar/pesanan/{order.public_id}/"))
     page.get_by_test_id("action-accept").click()
     page.get_by_test_id("order-send-hub").click()

@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.analytics import dashboards, services
 from apps.analytics.models import DailyFact
 from apps.facts.metrics import Metric
 from apps.notifications.models import Channel, Message
+from tests.browser import scenes
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.journeys import Journey
 from tests.conftest import PASSWORD, TenantSet
@@ -80,7 +80,7 @@ def world(tenants: TenantSet, server: LiveServer) -> Iterator[list[tuple[Any, st
         ]
     DailyFact.objects.bulk_create(rows)
     with tenants.a:
-        lurah = create_user(username=LURAH, full_name="Bu Lurah Sari", roles=[Role.LURAH], password=PASSWORD)
+        lurah = scenes.person(LURAH, "Bu Lurah Sari", Role.LURAH)
         for i in range(3):
             Message.objects.create(
                 recipient=lurah,
@@ -92,7 +92,7 @@ def world(tenants: TenantSet, server: LiveServer) -> Iterator[list[tuple[Any, st
                 url="/laporan/",
             )
     with tenants.kota:
-        create_user(username=KOTA_ADMIN, full_name="Pak Admin Kota", roles=[Role.ADMIN], password=PASSWORD)
+        scenes.person(KOTA_ADMIN, "Pak Admin Kota", Role.ADMIN)
     connection.set_schema_to_public()
     sessions: list[tuple[Any, str]] = []
     try:

@@ -13,10 +13,11 @@ import pytest
 from apps.accounts.models import User
 from apps.permits import services
 from apps.permits.models import Permit
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
 from tests.browser.test_permits import PREFIX, izin  # noqa: F401  (fixture: committed people, clean-up)
-from tests.conftest import PASSWORD, TenantSet
+from tests.conftest import TenantSet
 from tests.permits.conftest import JPEG, NIK, PNG
 
 pytestmark = [
@@ -30,13 +31,7 @@ CATERING = "56210 — Jasa Boga untuk Suatu Event Tertentu (Event Catering)"
 
 
 def _sign_in(page: Any, server: LiveServer, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(server.url(HOST, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(PREFIX + username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(server.url(HOST, "/"))
+    scenes.sign_in(page, server, HOST, PREFIX + username)
 
 
 def _attach_files(page: Any) -> None:

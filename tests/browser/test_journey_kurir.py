@@ -6,30 +6,22 @@ follows the parcel on the map while it is out and sees it arrive; no name, phone
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.fulfillment import public_tracking, services
 from apps.fulfillment.models import Courier, Delivery
-from apps.marketplace import services as market
 from apps.marketplace.models import Order
+from tests.browser import scenes
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.journeys import Journey
-from tests.browser.test_fulfillment import FULFILLMENT_TABLES
-from tests.conftest import PASSWORD, TenantSet
-from tests.marketplace.conftest import wipe_marketplace
+from tests.conftest import TenantSet
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,7 +36,7 @@ COURIER = "journey-kurir-andi"
 USERS = [STAFF, SHOP, BUYER, COURIER]
 BUYER_NAME = "Joko Santoso"
 BUYER_PHONE = "0812-3456-7890"
-ADDRESS = "Jl. Mojorejo Gg. II No. 3"
+ADDRESS = scenes.HOME_ADDRESS
 
 
 @dataclass
@@ -56,78 +48,24 @@ class Scene:
     session_keys: list[str]
 
 
-def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
-    connection.set_schema_to_public()
-    with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=USERS).delete()
-        AccessAttempt.objects.filter(username__in=USERS).delete()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for table in FULFILLMENT_TABLES:
-                cursor.execute(f"DELETE FROM {table}")
-    wipe_marketplace(tenants.a, USERS)
-
-
 @pytest.fixture
 def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Scene]:
     """Committed in Mojorejo: a hub, courier Andi, Bu Sri's shop and Pak Joko's COD order of two
     items with a note, sent through the hub and routed to Andi. Removed afterwards."""
     settings.FULFILLMENT_SOLVER_SECONDS = 1.0
-    _cleanup(tenants, [])
+    scenes.clean_up(tenants.a, USERS, fulfillment=True)
     with tenants.a:
-        staff = create_user(username=STAFF, full_name="Petugas", roles=[Role.ADMIN], password=PASSWORD)
-        staff.is_staff = True
-        staff.save(update_fields=["is_staff"])
-        sri = create_user(username=SHOP, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        joko = create_user(username=BUYER, full_name=BUYER_NAME, roles=[Role.WARGA], password=PASSWORD)
-        joko.phone = BUYER_PHONE
-        joko.save(update_fields=["phone"])
-        andi = create_user(username=COURIER, full_name="Andi Kurir", roles=[Role.KURIR], password=PASSWORD)
-        shop = market.open_shop(
-            sri,
-            name="Pecel Bu Sri (kurir)",
-            address="Jl. Mojorejo No. 12",
-            lat=-7.6352,
-            lng=111.5331,
-            offers_hub_delivery=True,
+        staff = scenes.person(STAFF, "Petugas", Role.ADMIN, staff=True)
+        sri = scenes.person(SHOP, "Sri Rahayu", Role.PEMILIK_UMKM)
+        joko = scenes.person(BUYER, BUYER_NAME, Role.WARGA, phone=BUYER_PHONE)
+        andi = scenes.person(COURIER, "Andi Kurir", Role.KURIR)
+        _shop, (nasi,) = scenes.shop_with_products(
+            sri, [("Nasi pecel", "KURIR-NASI", 12_000, 5)], name="Pecel Bu Sri (kurir)", hub_delivery=True
         )
-        made = market.create_product(
-            shop, sri, name="Nasi pecel", variants=[market.VariantSpec(sku="KURIR-NASI", price=12_000, stock=5)]
-        )
-        hub = services.create_hub(actor=staff, code="hub-kurir", name="Hub Mojorejo", lat=-7.637458, lng=111.534707)
-        services.register_courier(
-            andi, actor=staff, vehicle="motor", home_hub=hub, shift_start=time(0), shift_end=time(23, 59, 59)
-        )
-        order = market.place_orders(
-            joko,
-            [(made.variants.get().pk, 2)],
-            idempotency_key=f"kurir-{uuid.uuid4().hex}",
-            delivery="hub",
-            address=ADDRESS,
-            lat="-7.6401",  # the point the buyer picked at checkout
-            lng="111.5372",
-        ).orders[0]
-        Order.objects.filter(pk=order.pk).update(note="Pagar hijau")
-        market.pay_order(order, "cod", payer=joko, idempotency_key=f"kurir-pay-{uuid.uuid4().hex}")
-        market.transition(order, "accept", actor=sri)
-        market.transition(order, "pack", actor=sri)
-        now = timezone.now()
-        delivery = services.create_delivery(
-            order,
-            actor=sri,
-            lat=-7.6401,
-            lng=111.5372,
-            address=ADDRESS,
-            window_start=now,
-            window_end=now + timedelta(hours=6),
-        )
-        job = services.batch_now(hub, actor=staff)
-        assert job is not None
-        services.run_routing_job(job.pk)
-        delivery.refresh_from_db()
-        assert delivery.status == Delivery.Status.ASSIGNED
-        total = Order.objects.get(pk=order.pk).total
+        hub, _andi = scenes.hub_with_courier(staff, andi, code="hub-kurir")
+        delivery = scenes.hub_order(joko, sri, nasi, quantity=2, note="Pagar hijau", address=ADDRESS)
+        delivery = scenes.routed(delivery, hub, staff)
+        total = Order.objects.get(pk=delivery.order_id).total
         made_scene = Scene(
             code=delivery.code,
             otp=services.otp_for(delivery),
@@ -139,7 +77,7 @@ def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Sce
     try:
         yield made_scene
     finally:
-        _cleanup(tenants, made_scene.session_keys)
+        scenes.clean_up(tenants.a, USERS, made_scene.session_keys, fulfillment=True)
 
 
 def _courier_moves(tenants: TenantSet, lat: str, lng: str) -> None:
@@ -168,12 +106,7 @@ def _guest_page(page: Any) -> Any:
 def test_kurir(scene: Scene, tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
     page: Any = journey.page
     host = TenantSet.host(tenants.a)
-    page.goto(server.url(host, "/akun/masuk/"))
-    page.fill("input[name=username]", COURIER)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(re.compile(r".*/$"))
-    scene.session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    scenes.sign_in(page, server, host, COURIER, scene.session_keys)
 
     page.goto(server.url(host, "/antar/kurir/"))
     drop = page.get_by_test_id("stop-2")

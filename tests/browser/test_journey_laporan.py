@@ -22,10 +22,11 @@ from apps.reports import services
 from apps.reports.models import Category, Report
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
 from tests.browser.test_reports import PNG, _reset_storage
-from tests.conftest import PASSWORD, TenantSet
+from tests.conftest import TenantSet
 
 pytestmark = [
     pytest.mark.browser,
@@ -134,14 +135,7 @@ def test_laporan(scene: Scene, server: LiveServer, journey: Journey) -> None:
     journey.step("halaman pantau laporan")
 
     # A staff member signs in and sees only the actions allowed for a new report.
-    page.context.clear_cookies()
-    page.goto(server.url(host, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(STAFF)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    expect(page).to_have_url(server.url(host, "/"))
-    scene.session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    scenes.sign_in(page, server, host, STAFF, scene.session_keys)
     page.goto(server.url(host, "/laporan/petugas/"))
     row = page.get_by_test_id("staff-row").filter(has_text=code)
     expect(row).to_contain_text("Pelapor anonim")

@@ -10,21 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.marketplace import services
 from apps.marketplace.lifecycle import Status
 from apps.marketplace.models import Order, Product, Shop
+from tests.browser import scenes
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.journeys import Journey
-from tests.conftest import PASSWORD, TenantSet
+from tests.conftest import TenantSet
 from tests.images import JPEG
-from tests.marketplace.conftest import key, wipe_marketplace
+from tests.marketplace.conftest import key
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,59 +32,48 @@ pytestmark = [
 
 SELLER = "journey-penjual-sri"
 BUYER = "journey-penjual-joko"
-
-
-def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
-    connection.set_schema_to_public()
-    with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[SELLER, BUYER]).delete()
-        AccessAttempt.objects.filter(username__in=[SELLER, BUYER]).delete()
-    wipe_marketplace(tenants.a, [SELLER, BUYER])
+USERS = [SELLER, BUYER]
 
 
 @pytest.fixture
-def market(tenants: TenantSet, server: LiveServer, settings: Any, tmp_path: Path) -> Iterator[tuple[Shop, Order]]:
+def market(
+    tenants: TenantSet, server: LiveServer, settings: Any, tmp_path: Path
+) -> Iterator[tuple[Shop, Order, list[str]]]:
     """Committed: Bu Sri's shop with Nasi pecel, and Pak Joko's order of two, cash on delivery,
     placed an hour ago. Removed afterwards with every marketplace and payments row."""
     settings.MEDIA_ROOT = str(tmp_path / "media")  # the photo she uploads
-    _cleanup(tenants, [])
+    scenes.clean_up(tenants.a, USERS)
     with tenants.a:
-        sri = create_user(username=SELLER, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        joko = create_user(username=BUYER, full_name="Joko Santoso", roles=[Role.WARGA], password=PASSWORD)
-        shop = services.open_shop(sri, name="Pecel Bu Sri", address="Jl. Mojorejo No. 12")
-        nasi = services.create_product(
-            shop, sri, name="Nasi pecel", variants=[services.VariantSpec(sku="NP-1", price=12_000, stock=20)]
-        ).variants.get()
+        sri = scenes.person(SELLER, "Sri Rahayu", Role.PEMILIK_UMKM)
+        joko = scenes.person(BUYER, "Joko Santoso", Role.WARGA)
+        shop, (nasi,) = scenes.shop_with_products(sri, [("Nasi pecel", "NP-1", 12_000, 20)])
         order = services.place_and_pay(
             joko, [(nasi.pk, 2)], idempotency_key=key(), payment_method="cod", note="Sambalnya dipisah"
         ).orders[0]
         Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timezone.timedelta(hours=1))
         order.refresh_from_db()
     connection.set_schema_to_public()
+    session_keys: list[str] = []
     try:
-        yield shop, order
+        yield shop, order, session_keys
     finally:
-        _cleanup(tenants, [])
+        scenes.clean_up(tenants.a, USERS, session_keys)
 
 
 def _fits_the_phone(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "scrolls sideways"
 
 
-def test_penjual(market: tuple[Shop, Order], tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
+def test_penjual(
+    market: tuple[Shop, Order, list[str]], tenants: TenantSet, server: LiveServer, journey: Journey
+) -> None:
     from playwright.sync_api import expect
 
-    shop, order = market
+    shop, order, session_keys = market
     page: Any = journey.page
     host = TenantSet.host(tenants.a)
 
-    page.goto(server.url(host, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(SELLER)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(server.url(host, "/"))
+    scenes.sign_in(page, server, host, SELLER, session_keys)
 
     # Her shops, then "Tambah produk".
     page.goto(server.url(host, "/pasar/toko/"))

@@ -19,13 +19,13 @@ import pytest
 from django.db import connection
 
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.lending import credit, services
 from apps.lending.models import Application, Loan, Offer
+from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
 from tests.browser.test_lending import _cleanup as _wipe_lending
-from tests.conftest import PASSWORD, TenantSet
+from tests.conftest import TenantSet
 from tests.lending.app.conftest import GOOD
 
 pytestmark = [
@@ -49,8 +49,8 @@ def offer(tenants: TenantSet, server: LiveServer) -> Iterator[tuple[Offer, list[
     with a pre-approved offer."""
     _wipe_lending(tenants, [])
     with tenants.a:
-        sri = create_user(username=OWNER, full_name="Sri Rahayu", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
-        officer = create_user(username=OFFICER, full_name="Hendra BPR", roles=[Role.PETUGAS_LKM], password=PASSWORD)
+        sri = scenes.person(OWNER, "Sri Rahayu", Role.PEMILIK_UMKM)
+        officer = scenes.person(OFFICER, "Hendra BPR", Role.PETUGAS_LKM)
         lender = services.open_lender(name="BPR Bank Daerah Madiun", kind="bpr", officers=[officer])
         services.create_product(
             lender,
@@ -74,17 +74,6 @@ def offer(tenants: TenantSet, server: LiveServer) -> Iterator[tuple[Offer, list[
         _wipe_lending(tenants, session_keys)
 
 
-def _sign_in(page: Any, server: LiveServer, username: str, session_keys: list[str]) -> None:
-    session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
-    page.context.clear_cookies()
-    page.goto(server.url(HOST, "/akun/masuk/"))
-    form = page.get_by_test_id("login-form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(server.url(HOST, "/"))
-
-
 def test_pinjaman(offer: tuple[Offer, list[str]], tenants: TenantSet, server: LiveServer, journey: Journey) -> None:
     from playwright.sync_api import expect
 
@@ -96,7 +85,7 @@ def test_pinjaman(offer: tuple[Offer, list[str]], tenants: TenantSet, server: Li
     connection.set_schema_to_public()
 
     # Bu Sri sees her offer and, before applying, what it costs her.
-    _sign_in(page, server, OWNER, session_keys)
+    scenes.sign_in(page, server, HOST, OWNER, session_keys)
     page.goto(server.url(HOST, "/pinjaman/"))
     card = page.get_by_test_id(f"offer-{made.pk}")
     expect(card).to_contain_text(f"Hingga {_rp(made.limit)}")
@@ -131,7 +120,7 @@ def test_pinjaman(offer: tuple[Offer, list[str]], tenants: TenantSet, server: Li
     journey.step("pengajuan terkirim")
 
     # The officer reviews: the scorecard's words are on his page, explained.
-    _sign_in(page, server, OFFICER, session_keys)
+    scenes.sign_in(page, server, HOST, OFFICER, session_keys)
     page.goto(server.url(HOST, "/pinjaman/petugas/"))
     page.get_by_test_id("queue").get_by_role("link").first.click()
     expect(page.get_by_test_id("assessment")).to_contain_text("kartu skor aturan")
@@ -153,7 +142,6 @@ def test_pinjaman(offer: tuple[Offer, list[str]], tenants: TenantSet, server: Li
     confirm.get_by_test_id("confirm-approve").click()
     expect(page.get_by_test_id("review-status")).to_have_text("Sudah dicairkan")
     journey.step("sudah dicairkan")
-    session_keys.extend(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
 
     with tenants.a:  # shown == booked
         application = Application.objects.get(offer=made)

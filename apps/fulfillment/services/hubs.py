@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.opening_hours import clean_opening_hours
 from apps.marketplace import services as market
 from apps.marketplace.models import Stock, Variant
 
@@ -46,7 +47,7 @@ def create_hub(
     _require_staff(actor)
     lat_d, lng_d = clean_point(lat, lng)
     capacity = _clean_capacity(service_radius_m, capacity_volume_l, capacity_weight_kg, capacity_slots)
-    opening = market.clean_opening_hours(opening_hours)
+    opening = clean_opening_hours(opening_hours)
     cutoffs = clean_times(cutoff_times if cutoff_times is not None else conf.get("DEFAULT_CUTOFFS"), field="cutoff")
     location = market.create_hub(code=code, name=name, address=address, lat=lat_d, lng=lng_d, actor=actor)
     hub = Hub.objects.create(
@@ -92,7 +93,7 @@ def update_hub(
     hub.lat, hub.lng = lat_d, lng_d
     for name, value in _clean_capacity(service_radius_m, capacity_volume_l, capacity_weight_kg, capacity_slots).items():
         setattr(hub, name, value)
-    hub.opening_hours = market.clean_opening_hours(opening_hours)
+    hub.opening_hours = clean_opening_hours(opening_hours)
     if cutoff_times is not None:
         hub.cutoff_times = clean_times(cutoff_times, field="cutoff")
     hub.is_active = bool(is_active)

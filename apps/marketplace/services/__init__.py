@@ -44,7 +44,7 @@ from .checkout import (
     quote_checkout,
     quote_delivery,
 )
-from .inputs import clean_opening_hours, clean_point, clean_price, clean_quantity, clean_sku
+from .inputs import clean_point, clean_price, clean_quantity, clean_sku
 from .listing import queue_listing_sync
 from .orders import complete_delivered, expire_due_orders, next_sweep_at, pay_order, sync_payment, transition
 from .reviews import add_review
@@ -69,7 +69,6 @@ __all__ = [
     "add_variant",
     "apply_import",
     "clean_delivery_point",
-    "clean_opening_hours",
     "clean_point",
     "clean_price",
     "clean_quantity",

@@ -1,9 +1,9 @@
-"""Input checks shared by the marketplace writes: prices, quantities, SKUs, texts, points, opening hours, photos."""
+"""Input checks shared by the marketplace writes: prices, quantities, SKUs, texts, points, photos
+(opening hours: apps.core.opening_hours, shared with the hubs)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +24,6 @@ from ..models import (
 )
 
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
 
 
@@ -111,26 +110,6 @@ def clean_point(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
     if not (LAT_MIN <= lat_d <= LAT_MAX and LNG_MIN <= lng_d <= LNG_MAX):
         raise ValidationFailed(_("Titik peta harus di wilayah Indonesia."), code="invalid_location", field="lat")
     return lat_d, lng_d
-
-
-def clean_opening_hours(value: Mapping[Any, Any] | None) -> dict[str, list[str]]:
-    """{weekday (0 = Senin): ["07:00", "14:00"]}, opening before closing."""
-    hours: dict[str, list[str]] = {}
-    for day, span in (value or {}).items():
-        key = str(day)
-        if key not in {str(d) for d in range(7)}:
-            raise ValidationFailed(_("Hari tidak dikenal."), code="invalid_hours", field="opening_hours")
-        if not isinstance(span, list | tuple) or len(span) != 2:
-            raise ValidationFailed(_("Jam buka harus berupa jam buka dan jam tutup."), code="invalid_hours")
-        opens, closes = (str(part).strip().replace(".", ":") for part in span)
-        if not (_TIME_RE.match(opens) and _TIME_RE.match(closes)) or opens >= closes:
-            raise ValidationFailed(
-                _("Jam buka tidak valid: %(open)s–%(close)s.") % {"open": opens, "close": closes},
-                code="invalid_hours",
-                field="opening_hours",
-            )
-        hours[key] = [opens, closes]
-    return dict(sorted(hours.items()))
 
 
 def _photo(upload: UploadedFile[Any]) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.opening_hours import clean_opening_hours
 from apps.payments import services as payments
 
 from ..models import (
@@ -22,7 +23,7 @@ from ..models import (
     StockLocation,
 )
 from .access import _may_sell, _require_shop_manager
-from .inputs import _clean_text, _photo, _whole_number, clean_opening_hours, clean_point
+from .inputs import _clean_text, _photo, _whole_number, clean_point
 from .listing import _refresh_search, queue_listing_sync
 
 
