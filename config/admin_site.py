@@ -48,6 +48,9 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "marketplace.category",
             "marketplace.order",
             "marketplace.review",
+            "tukang.tukang",
+            "tukang.job",
+            "tukang.quote",
             "marketplace.stock",
             "marketplace.stocklocation",
             "insights.materialrecipe",
@@ -120,6 +123,7 @@ TECHNICAL: frozenset[str] = frozenset(
         "notifications.message",
         "notifications.channelpreference",
         "notifications.sandboxdelivery",
+        "tukang.conversation",
         "payments.gatewaycharge",
         "payments.gatewaynotification",
         "payments.sandboxtransaction",
@@ -152,6 +156,7 @@ PROTECTED: frozenset[str] = frozenset(
         "community.iuranpayment",
         "lending.loan",
         "lending.application",
+        "tukang.job",
     }
 )
 

@@ -85,6 +85,7 @@ _TENANT_ONLY = [
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
+    "apps.tukang",
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
@@ -269,6 +270,7 @@ _QUEUE_TASKS = {
         "payments.cancel_at_gateway",
         "payments.refund_at_gateway",
         "tenancy.run_activation_job",
+        "tukang.handle_whatsapp_message",
     ],
     "routing": ["fulfillment.run_routing_job"],
     "scoring": ["lending.score", "lending.nightly", "lending.retrain", "insights.forecast"],
