@@ -5,7 +5,6 @@ pak-joko gets a WhatsApp number (when he has none) so the sandbox recognises him
 
 from __future__ import annotations
 
-from apps.accounts.demo_lock import DEMO_PASSWORD
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -15,6 +14,7 @@ from . import services
 from .models import Job, RateUnit, Skill, Tukang
 
 DEMO_PHONE = "081234560001"
+DEMO_PASSWORD = "KotaKita-Demo-2026"  # the password apps.demo.seed gives every demo account  # noqa: S105
 TUKANG = [
     ("tukang-slamet", "Pak Slamet", [Skill.BATU, Skill.CAT], 150_000, RateUnit.DAY, [1, 2], "081234560101"),
     ("tukang-wawan", "Mas Wawan", [Skill.LISTRIK, Skill.ELEKTRONIK], 75_000, RateUnit.JOB, [], "081234560102"),

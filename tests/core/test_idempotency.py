@@ -51,6 +51,8 @@ SHARED = [
     "/api/v1/fulfillment/pings/",
     "/api/v1/agenda/events/",
     "/api/v1/marketplace/orders/{id}/pay/",
+    "/api/v1/tukang/jobs/",
+    "/api/v1/tukang/jobs/{id}/quote/",
 ]
 # Creating POSTs that keep only their own domain key (same key + same body → the same
 # record, another body → 409; the key is required): the header is documented there too.
