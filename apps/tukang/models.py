@@ -194,7 +194,10 @@ class Quote(models.Model):
         DECLINED = "declined", _("Tidak dipilih")
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="quotes", db_index=False)
-    tukang = models.ForeignKey(Tukang, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("tukang"))
+    # No index of its own: a tukang's quote is always looked up with its job (the unique index).
+    tukang = models.ForeignKey(
+        Tukang, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("tukang"), db_index=False
+    )
     amount = models.BigIntegerField(_("harga (Rp)"))
     note = models.CharField(_("catatan"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFERED)

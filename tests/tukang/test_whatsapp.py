@@ -43,10 +43,22 @@ def payload(sender: str, message_id: str, text: str = "", reply_id: str = "") ->
     }
 
 
+@pytest.fixture(autouse=True)
+def _after_commit(django_capture_on_commit_callbacks: Any) -> None:
+    """The webhook's work runs after commit; inside a test's transaction, run it at the end
+    of each request (as a real commit would), tasks eagerly."""
+    global CAPTURE
+    CAPTURE = django_capture_on_commit_callbacks
+
+
+CAPTURE: Any = None
+
+
 def post(client: Client, body: dict[str, Any], secret: str | None = None) -> Any:
     raw = json.dumps(body).encode()
     signature = whatsapp.sign(raw, secret if secret is not None else whatsapp.sandbox_secret())
-    return client.post(URL, raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
+    with CAPTURE(execute=True):
+        return client.post(URL, raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
 
 
 def replies(phone: str) -> list[str]:
@@ -136,7 +148,8 @@ def test_sandbox_page_plays_whatsapp(people: People, tenant_a: Tenant) -> None:
     admin.force_login(people.admin)
     page = admin.get("/tukang/whatsapp-sandbox/")
     assert page.status_code == 200
-    sent = admin.post("/tukang/whatsapp-sandbox/", {"phone": "0812-3456-0001", "text": "halo"})
+    with CAPTURE(execute=True):
+        sent = admin.post("/tukang/whatsapp-sandbox/", {"phone": "0812-3456-0001", "text": "halo"})
     assert sent.status_code == 302
     chat = admin.get("/tukang/whatsapp-sandbox/?phone=081234560001", HTTP_HX_REQUEST="true")
     assert "Cari tukang apa?" in chat.content.decode()
