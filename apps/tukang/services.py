@@ -87,7 +87,7 @@ def register_tukang(
     bio: str = "",
 ) -> Tukang:
     """Register (or update) the signed-in user's own tukang listing."""
-    name = name.strip() or user.get_full_name() or user.username
+    name = name.strip() or str(user)
     if rate_unit not in RateUnit.values:
         raise ValidationFailed(_("Satuan tarif tidak dikenal."), code="invalid_rate_unit", field="rate_unit")
     values: dict[str, Any] = {
@@ -189,7 +189,7 @@ def request_job(
     )
     _save_photos(job, photos)
     job.save()
-    who = requester.get_full_name() or requester.username if requester else job.contact_phone
+    who = str(requester) if requester else job.contact_phone
     targets = (
         [tukang.user]
         if tukang is not None

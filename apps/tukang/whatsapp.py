@@ -188,7 +188,7 @@ class _Directory:
 
 def _context(user: User | None) -> bot.Context:
     skills = [(code, str(label)) for code, label in Skill.choices]
-    name = (user.get_full_name() or user.username) if user is not None else None
+    name = str(user) if user is not None else None
     register = ""
     tenant = getattr(connection, "tenant", None)
     if tenant is not None and hasattr(tenant, "url"):

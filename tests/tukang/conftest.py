@@ -26,13 +26,13 @@ def in_a(tenant_a: Tenant, db: None) -> Iterator[Tenant]:
 
 
 def make_tukang(username: str, name: str, skills: list[str], phone: str = "", rate: int = 100_000) -> Tukang:
-    user = User.objects.create(username=username, first_name=name, phone=phone)
+    user = User.objects.create(username=username, full_name=name, phone=phone)
     return services.register_tukang(user, name=name, skills=skills, rate=rate)
 
 
 @pytest.fixture
 def people(in_a: Tenant) -> People:
-    warga = User.objects.create(username="t-warga", first_name="Joko", phone="081234560001")
+    warga = User.objects.create(username="t-warga", full_name="Joko", phone="081234560001")
     wawan = make_tukang("t-wawan", "Mas Wawan", ["listrik"], "081234560102", 75_000)
     harto = make_tukang("t-harto", "Pak Harto", ["ledeng", "listrik"], "081234560103")
     return People(warga, wawan, harto, User.objects.get(username="admin"))
