@@ -602,6 +602,7 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
     "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
+    "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------
