@@ -51,6 +51,9 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "bazar.bazarevent",
             "bazar.stall",
             "bazar.voucher",
+            "tukang.tukang",
+            "tukang.job",
+            "tukang.quote",
             "marketplace.stock",
             "marketplace.stocklocation",
             "insights.materialrecipe",
@@ -126,6 +129,7 @@ TECHNICAL: frozenset[str] = frozenset(
         "notifications.message",
         "notifications.channelpreference",
         "notifications.sandboxdelivery",
+        "tukang.conversation",
         "payments.gatewaycharge",
         "payments.gatewaynotification",
         "payments.sandboxtransaction",
@@ -162,6 +166,7 @@ PROTECTED: frozenset[str] = frozenset(
         "lending.application",
         "levies.levy",
         "levies.levybill",
+        "tukang.job",
     }
 )
 

@@ -32,6 +32,7 @@ PAGES = [
     ("retribusi/", "apps.levies.urls"),  # kota tenants only (404 elsewhere)
     ("tagihan/", "apps.levies.payer_urls"),
     ("bazar/", "apps.bazar.urls"),
+    ("tukang/", "apps.tukang.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [
@@ -49,6 +50,7 @@ APIS = [
     ("lending/", "apps.lending.api.urls"),
     ("insights/", "apps.insights.api.urls"),
     ("bazar/", "apps.bazar.api.urls"),
+    ("tukang/", "apps.tukang.api.urls"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [

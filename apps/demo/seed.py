@@ -47,11 +47,12 @@ from apps.reports import demo as reports_demo
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy import services
 from apps.tenancy.models import DemoSeed, Tenant
+from apps.tukang import demo as tukang_demo
 
 logger = logging.getLogger(__name__)
 
 # Bump when a demo module adds data that existing demo databases should get on their next boot.
-SEED_VERSION = 2
+SEED_VERSION = 3  # 3: GoTukang (apps.tukang.demo)
 PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun
@@ -133,6 +134,7 @@ DEMO_MODULES: list[ModuleType] = [
     lending_demo,
     levies_demo,  # kota schema only; the bills' copies appear in Mojorejo
     bazar_demo,  # after the marketplace's shops and community's arisan
+    tukang_demo,
     insights_demo,
     analytics_demo,
 ]

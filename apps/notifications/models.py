@@ -113,6 +113,11 @@ class ChannelConfig(models.Model):
     simulate_outage = models.BooleanField(
         _("simulasikan gangguan"), default=False, help_text=_("Hanya sandbox: setiap kiriman gagal sementara.")
     )
+    # Incoming WhatsApp (Cloud API webhooks, apps.tukang.whatsapp): the Meta app secret that signs
+    # X-Hub-Signature-256, and the token Meta echoes when the webhook is subscribed. In sandbox
+    # mode a secret derived per tenant (the sandbox page's) is used instead.
+    app_secret = models.CharField(_("app secret (webhook)"), max_length=128, blank=True)
+    verify_token = models.CharField(_("verify token (webhook)"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("konfigurasi kanal")

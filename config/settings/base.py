@@ -87,6 +87,7 @@ _TENANT_ONLY = [
     "apps.lending",
     "apps.insights",
     "apps.bazar",  # issue 21: bazar digital and ArisanGo vouchers
+    "apps.tukang",
 ]
 # Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
 # (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every
@@ -280,6 +281,7 @@ _QUEUE_TASKS = {
         "levies.open_payer_copy",  # a kota bill's copy in the payer's kelurahan
         "levies.mark_bill_paid",  # a kelurahan's settlement back into the kota's register
         "levies.remind_payer",
+        "tukang.handle_whatsapp_message",
     ],
     "routing": ["fulfillment.run_routing_job"],
     "scoring": ["lending.score", "lending.nightly", "lending.retrain", "insights.forecast"],
@@ -623,6 +625,7 @@ SPECTACULAR_SETTINGS = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
     "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
+    "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------

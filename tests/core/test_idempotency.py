@@ -55,6 +55,8 @@ SHARED = [
     "/api/v1/bazar/events/",
     "/api/v1/bazar/events/{id}/stalls/",
     "/api/v1/bazar/arisan-rounds/{id}/voucher/",
+    "/api/v1/tukang/jobs/",
+    "/api/v1/tukang/jobs/{id}/quote/",
 ]
 # Creating POSTs that keep only their own domain key (same key + same body → the same
 # record, another body → 409; the key is required): the header is documented there too.

@@ -1,0 +1,187 @@
+"""The GoTukang WhatsApp conversation, as a pure state machine (no Django, no database).
+
+    idle --any--> skill --pick--> tukang --pick--> describe --text--> confirm --yes--> idle (+ job)
+
+`step(state, data, message, ctx)` returns the next state, its data, the replies to send and,
+on confirmation, the job to create. The caller (apps.tukang.whatsapp) keeps the state per phone
+number, looks tukang up through `ctx.directory` and performs the creation. A choice can be
+answered with the interactive reply id (list_reply/button_reply), its number, or its name.
+
+The bot speaks Bahasa Indonesia only: a phone number has no language preference, and the
+residents it serves write in Indonesian (its words are therefore plain strings, not gettext).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+IDLE, SKILL, TUKANG, DESCRIBE, CONFIRM = "idle", "skill", "tukang", "describe", "confirm"
+STATES = (IDLE, SKILL, TUKANG, DESCRIBE, CONFIRM)
+MAX_LIST = 10  # rows in a WhatsApp list message
+MIN_DESCRIPTION = 5
+MAX_DESCRIPTION = 1000
+CANCEL_WORDS = {"batal", "stop", "keluar"}
+RESTART_WORDS = {"halo", "hai", "menu", "mulai", "hi", "hello", "tukang", "p"}
+YES_WORDS = {"ya", "y", "iya", "kirim", "ok", "oke", "setuju"}
+NO_WORDS = {"tidak", "no", "n", "gak", "nggak"}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    text: str = ""
+    reply_id: str = ""  # the id of an interactive button_reply/list_reply
+
+
+@dataclass(frozen=True)
+class TukangOption:
+    id: int
+    name: str
+    rating: float | None
+    rating_count: int
+    rate_text: str
+
+
+class Directory(Protocol):
+    def find(self, skill: str) -> list[TukangOption]:
+        """Available tukang with this skill, best first (at most MAX_LIST are shown)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    skills: Sequence[tuple[str, str]]  # (code, label) of the fixed skill list
+    directory: Directory
+    user_name: str | None  # the account matched by phone number, None for an unknown number
+    register_url: str = ""
+
+
+@dataclass(frozen=True)
+class JobDraft:
+    tukang_id: int
+    skill: str
+    description: str
+    as_guest: bool
+
+
+@dataclass
+class Step:
+    state: str
+    data: dict[str, Any]
+    replies: list[str] = field(default_factory=list)
+    create: JobDraft | None = None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def _pick(message: Incoming, prefix: str, options: Sequence[tuple[str, str]]) -> str | None:
+    """The value chosen among (value, label) options: by reply id, number or (part of) a label."""
+    if message.reply_id.startswith(prefix + ":"):
+        value = message.reply_id[len(prefix) + 1 :]
+        return value if any(value == v for v, _label in options) else None
+    text = _norm(message.text)
+    if text.isdigit():
+        index = int(text)
+        return options[index - 1][0] if 1 <= index <= len(options) else None
+    if len(text) >= 3:
+        hits = [v for v, label in options if text in label.lower() or text == v]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def skill_menu(ctx: Context, greeting: str = "") -> list[str]:
+    lines = [greeting] if greeting else []
+    lines.append("Cari tukang apa? Balas dengan angkanya:")
+    lines += [f"{n}. {label}" for n, (_code, label) in enumerate(ctx.skills, 1)]
+    lines.append("(Ketik BATAL kapan saja untuk berhenti.)")
+    return ["\n".join(lines)]
+
+
+def _tukang_menu(label: str, options: Sequence[TukangOption]) -> str:
+    lines = [f"Tukang {label} yang siap bekerja:"]
+    for n, option in enumerate(options, 1):
+        stars = f"★{option.rating:.1f} ({option.rating_count})" if option.rating is not None else "belum ada nilai"
+        lines.append(f"{n}. {option.name} · {stars} · {option.rate_text}")
+    lines.append("Balas dengan angka tukang yang dipilih.")
+    return "\n".join(lines)
+
+
+def _confirm_text(data: dict[str, Any], ctx: Context) -> str:
+    summary = f"Pesanan: {data['skill_label']} oleh {data['tukang_name']}.\nPekerjaan: {data['description']}"
+    if ctx.user_name is not None:
+        return f"{summary}\n\nKirim permintaan ini atas nama {ctx.user_name}?\n1. Ya, kirim\n2. Batal"
+    register = f" di {ctx.register_url}" if ctx.register_url else ""
+    return (
+        f"{summary}\n\nNomor ini belum terdaftar di KotaKita. Tukang akan menghubungi nomor ini.\n"
+        f"1. Kirim sebagai tamu\n2. Batal (daftar dulu{register})"
+    )
+
+
+def step(state: str, data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
+    """One turn of the conversation; never raises on what a person may type."""
+    text = _norm(message.text)
+    if state not in STATES:
+        state, data = IDLE, {}
+    if text in CANCEL_WORDS or (message.reply_id == "confirm:no" and state != CONFIRM):
+        return Step(IDLE, {}, ["Baik, dibatalkan. Ketik HALO untuk mencari tukang lagi."])
+    if state == IDLE or text in RESTART_WORDS:
+        greeting = f"Halo {ctx.user_name}!" if ctx.user_name else "Halo! Ini GoTukang kelurahan."
+        return Step(SKILL, {}, skill_menu(ctx, greeting))
+    if state == SKILL:
+        return _on_skill(message, ctx)
+    if state == TUKANG:
+        return _on_tukang(data, message)
+    if state == DESCRIBE:
+        return _on_describe(data, message, ctx)
+    return _on_confirm(data, message, ctx)
+
+
+def _on_skill(message: Incoming, ctx: Context) -> Step:
+    code = _pick(message, "skill", ctx.skills)
+    if code is None:
+        return Step(SKILL, {}, ["Maaf, pilihan itu tidak ada.", *skill_menu(ctx)])
+    label = dict(ctx.skills)[code]
+    options = ctx.directory.find(code)[:MAX_LIST]
+    if not options:
+        return Step(SKILL, {}, [f"Belum ada tukang {label} yang siap saat ini.", *skill_menu(ctx)])
+    data = {"skill": code, "skill_label": label, "options": [[o.id, o.name] for o in options]}
+    return Step(TUKANG, data, [_tukang_menu(label, options)])
+
+
+def _on_tukang(data: dict[str, Any], message: Incoming) -> Step:
+    options = [(str(tid), name) for tid, name in data.get("options", [])]
+    chosen = _pick(message, "tukang", options)
+    if chosen is None:
+        return Step(TUKANG, data, ["Balas dengan angka tukang dari daftar, atau BATAL."])
+    data = {**data, "tukang_id": int(chosen), "tukang_name": dict(options)[chosen]}
+    return Step(
+        DESCRIBE,
+        data,
+        [f"Anda memilih {data['tukang_name']}. Ceritakan pekerjaannya (contoh: keran kamar mandi bocor)."],
+    )
+
+
+def _on_describe(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
+    description = " ".join(message.text.split())
+    if len(description) < MIN_DESCRIPTION:
+        return Step(DESCRIBE, data, ["Ceritakan sedikit lebih lengkap pekerjaannya, ya."])
+    data = {**data, "description": description[:MAX_DESCRIPTION]}
+    return Step(CONFIRM, data, [_confirm_text(data, ctx)])
+
+
+def _on_confirm(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
+    text = _norm(message.text)
+    if message.reply_id in ("confirm:yes", "confirm:guest") or text == "1" or text in YES_WORDS:
+        draft = JobDraft(
+            tukang_id=int(data["tukang_id"]),
+            skill=str(data["skill"]),
+            description=str(data["description"]),
+            as_guest=ctx.user_name is None,
+        )
+        return Step(IDLE, {}, [], create=draft)
+    if message.reply_id == "confirm:no" or text == "2" or text in NO_WORDS:
+        return Step(IDLE, {}, ["Baik, permintaan tidak dikirim. Ketik HALO untuk mulai lagi."])
+    return Step(CONFIRM, data, ["Balas 1 untuk mengirim atau 2 untuk batal."])

@@ -1,0 +1,160 @@
+"""WhatsApp ordering: the Cloud API webhook (handshake, signature, replays) and the
+conversation it drives, ending in a job for the user matched by phone number (or a guest)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from apps.core.models import IdempotencyRecord
+from apps.notifications.models import Channel, ChannelConfig, Message
+from apps.tenancy.models import Tenant
+from apps.tukang import whatsapp
+from apps.tukang.models import Conversation, Job
+from tests.conftest import client_for
+from tests.tukang.conftest import People
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/tukang/whatsapp/"
+JOKO = "6281234560001"
+STRANGER = "6281299990000"
+
+
+def payload(sender: str, message_id: str, text: str = "", reply_id: str = "") -> dict[str, Any]:
+    message: dict[str, Any] = {"from": sender, "id": message_id, "timestamp": "1700000000"}
+    if reply_id:
+        message |= {
+            "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": reply_id, "title": text}},
+        }
+    else:
+        message |= {"type": "text", "text": {"body": text}}
+    value = {
+        "messaging_product": "whatsapp",
+        "contacts": [{"wa_id": sender, "profile": {"name": "X"}}],
+        "messages": [message],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _after_commit(django_capture_on_commit_callbacks: Any) -> None:
+    """The webhook's work runs after commit; inside a test's transaction, run it at the end
+    of each request (as a real commit would), tasks eagerly."""
+    global CAPTURE
+    CAPTURE = django_capture_on_commit_callbacks
+
+
+CAPTURE: Any = None
+
+
+def post(client: Client, body: dict[str, Any], secret: str | None = None) -> Any:
+    raw = json.dumps(body).encode()
+    signature = whatsapp.sign(raw, secret if secret is not None else whatsapp.sandbox_secret())
+    with CAPTURE(execute=True):
+        return client.post(URL, raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
+
+
+def replies(phone: str) -> list[str]:
+    return list(
+        Message.objects.filter(channel=Channel.WHATSAPP, address=f"+{phone}", event="tukang.whatsapp")
+        .order_by("id")
+        .values_list("body", flat=True)
+    )
+
+
+def test_subscription_handshake(in_a: Tenant, client_a: Client) -> None:
+    ok = client_a.get(
+        URL, {"hub.mode": "subscribe", "hub.verify_token": "kotakita-sandbox", "hub.challenge": "1158201444"}
+    )
+    assert ok.status_code == 200 and ok.content == b"1158201444"
+    bad = client_a.get(URL, {"hub.mode": "subscribe", "hub.verify_token": "salah", "hub.challenge": "1"})
+    assert bad.status_code == 403
+
+
+def test_forged_or_missing_signature_is_refused_and_writes_nothing(people: People, client_a: Client) -> None:
+    body = payload(JOKO, "wamid.forged", "halo")
+    assert post(client_a, body, secret="not-the-secret").status_code == 403
+    raw = json.dumps(body).encode()
+    assert client_a.post(URL, raw, content_type="application/json").status_code == 403
+    assert not IdempotencyRecord.objects.filter(owner="whatsapp").exists()
+    assert not Conversation.objects.exists() and not replies(JOKO)
+
+
+def test_real_mode_uses_the_tenant_app_secret(people: People, client_a: Client) -> None:
+    ChannelConfig.objects.create(
+        channel=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="meta-secret", verify_token="vt"
+    )
+    body = payload(JOKO, "wamid.real.1", "halo")
+    assert post(client_a, body).status_code == 403  # the sandbox secret no longer counts
+    assert post(client_a, body, secret="meta-secret").status_code == 200
+    ok = client_a.get(URL, {"hub.mode": "subscribe", "hub.verify_token": "vt", "hub.challenge": "42"})
+    assert ok.content == b"42"
+
+
+def test_replay_is_answered_but_has_no_second_effect(people: People, client_a: Client) -> None:
+    body = payload(JOKO, "wamid.replay.1", "halo")
+    first = post(client_a, body)
+    assert first.status_code == 200 and first.json()["received"] == 1
+    again = post(client_a, body)
+    assert again.status_code == 200 and again.json()["received"] == 0
+    assert len(replies(JOKO)) == 1
+    conversation = Conversation.objects.get(phone=f"+{JOKO}")
+    assert conversation.state == "skill" and len(conversation.transcript) == 2
+    # the task itself is repeatable too (a redelivered Celery task)
+    whatsapp.handle_message({"id": "wamid.replay.1", "from": JOKO, "text": "halo", "reply_id": "", "name": ""})
+    assert len(replies(JOKO)) == 1
+
+
+def test_known_number_books_a_tukang(people: People, client_a: Client) -> None:
+    steps = [("halo", ""), ("Listrik", "skill:listrik"), ("", ""), ("Stopkontak dapur korslet", ""), ("1", "")]
+    for n, (text, reply_id) in enumerate(steps):
+        if n == 2:  # pick Mas Wawan from the list by its row id
+            reply_id, text = f"tukang:{people.wawan.pk}", "Mas Wawan"
+        assert post(client_a, payload(JOKO, f"wamid.k.{n}", text, reply_id)).status_code == 200
+    job = Job.objects.get(requester=people.warga)
+    assert (job.tukang_id, job.skill, job.source) == (people.wawan.pk, "listrik", Job.Source.WHATSAPP)
+    assert job.description == "Stopkontak dapur korslet"
+    said = replies(JOKO)
+    assert "Halo Joko" in said[0] and "Mas Wawan" in said[1] and f"Permintaan #{job.pk} terkirim" in said[-1]
+    assert Message.objects.filter(recipient=people.wawan.user, event="tukang.job_requested").exists()
+    assert Conversation.objects.get(phone=f"+{JOKO}").state == "idle"
+
+
+def test_unknown_number_makes_a_guest_request(people: People, client_a: Client) -> None:
+    for n, text in enumerate(["halo", "2", "1", "Lampu teras mati total", "1"]):
+        post(client_a, payload(STRANGER, f"wamid.g.{n}", text))
+    said = replies(STRANGER)
+    assert any("belum terdaftar" in s for s in said)
+    job = Job.objects.get(contact_phone=f"+{STRANGER}")
+    assert job.requester is None and job.source == Job.Source.WHATSAPP
+    # the guest hears of the quote on WhatsApp
+    from apps.tukang import services
+
+    tukang = job.tukang
+    assert tukang is not None
+    services.submit_quote(job, actor=tukang.user, amount=60_000)
+    assert Message.objects.filter(address=f"+{STRANGER}", event="tukang.quoted", channel=Channel.WHATSAPP).exists()
+
+
+def test_sandbox_page_plays_whatsapp(people: People, tenant_a: Tenant) -> None:
+    admin = client_for(tenant_a)
+    admin.force_login(people.admin)
+    page = admin.get("/tukang/whatsapp-sandbox/")
+    assert page.status_code == 200
+    with CAPTURE(execute=True):
+        sent = admin.post("/tukang/whatsapp-sandbox/", {"phone": "0812-3456-0001", "text": "halo"})
+    assert sent.status_code == 302
+    chat = admin.get("/tukang/whatsapp-sandbox/?phone=081234560001", HTTP_HX_REQUEST="true")
+    assert "Cari tukang apa?" in chat.content.decode()
+    warga = client_for(tenant_a)
+    warga.force_login(people.warga)
+    assert warga.get("/tukang/whatsapp-sandbox/").status_code == 404  # not DEBUG, not staff
+    ChannelConfig.objects.create(channel=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="s")
+    assert admin.get("/tukang/whatsapp-sandbox/").status_code == 404  # the real WhatsApp is configured
