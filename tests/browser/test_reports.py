@@ -179,7 +179,7 @@ def test_saya_juga_instead_of_a_new_report(scene: Scene, server: LiveServer, pag
 
     page.goto(server.url(host, "/laporan/baru/"))
     page.select_option("#id_category", CATEGORY)
-    page.get_by_test_id("location-picker").click()  # a tap on the map (its centre, the kelurahan's centre) picks the spot
+    page.get_by_test_id("location-picker").click()  # a tap on the map centre picks the spot
     expect(page.get_by_test_id("map-picked")).to_have_text(re.compile(r"^-7\.\d{6}, 111\.\d{6}$"))
     page.get_by_test_id(f"me-too-{scene.nearby_code}").click()
     expect(page).to_have_url(server.url(host, f"/laporan/{scene.nearby_code}/"))
