@@ -67,7 +67,9 @@
     var centre = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
     if (isNaN(centre[0]) || isNaN(centre[1])) { centre = [-7.63, 111.52]; }
     var start = null;
-    if (latInput.value && lngInput.value) { start = [parseFloat(latInput.value), parseFloat(lngInput.value)]; }
+    var startLat = parseFloat(latInput.value), startLng = parseFloat(lngInput.value);
+    // a half-typed or out-of-range value sent back with a form error opens on the centre instead
+    if (!isNaN(startLat) && !isNaN(startLng) && Math.abs(startLat) <= 90 && Math.abs(startLng) <= 180) { start = [startLat, startLng]; }
 
     if (typeof L !== "undefined") {
       map = L.map(el).setView(start || centre, start ? 17 : parseInt(el.dataset.zoom || "16", 10));
