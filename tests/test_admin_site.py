@@ -156,6 +156,9 @@ def test_hub_hours_are_saved_through_the_admin_form(tenants: TenantSet) -> None:
     client = _admin_client(tenants.a)
     form = client.get(f"/admin/fulfillment/hub/{hub.pk}/change/")
     assert b'type="time"' in form.content and b"kk-map-point" in form.content
+    # the one shared point picker (static/js/map-picker.js), not an admin-only copy
+    assert b"js/map-picker.js" in form.content and b"data-map-picker-box" in form.content
+    assert b"admin-map-point" not in form.content
     post = {
         "name": hub.name,
         "address": hub.address,

@@ -4,9 +4,10 @@ Opening hours are stored as {"0": ["07:00", "20:00"], ...} (apps/core/opening_ho
 one rule the field applies). Nobody should have to type that JSON: `OpeningHoursField` shows one
 row per day with "buka"/"tutup" time inputs and a "libur" checkbox.
 
-`MapPointWidget` is the latitude input with a Leaflet map under it (static/js/admin-map-point.js,
-self-contained; Leaflet from static/vendor/leaflet): clicking the map or dragging the marker
-fills the latitude and longitude inputs, which stay typeable (keyboard users, exact numbers).
+`MapPointWidget` is the latitude input with a Leaflet map under it: the same point picker as the
+public forms (static/js/map-picker.js; Leaflet from static/vendor/leaflet). Clicking the map,
+dragging the marker or "Gunakan lokasi saya" fills the latitude and longitude inputs, which stay
+typeable (keyboard users, exact numbers) and move the marker when typed in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ValidationFailed
@@ -134,10 +136,21 @@ class MapPointWidget(forms.NumberInput):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         widget_id = context["widget"]["attrs"].get("id", f"id_{name}")
+        # Without a point yet the map opens on the kelurahan (the tenant's centre); on the
+        # platform admin, or a tenant without a centre, on Indonesia's main islands.
+        tenant = getattr(connection, "tenant", None)
+        centre = (getattr(tenant, "lat", None), getattr(tenant, "lng", None))
+        if centre[0] is None or centre[1] is None:
+            centre, zoom = (-2.5, 118.0), 5
+        else:
+            zoom = 15
         context["widget"]["map"] = {
             "id": f"{widget_id}_map",
             "lat_input": widget_id,
             "lng_input": widget_id.removesuffix(name) + self.lng_field,
+            "centre_lat": str(centre[0]),
+            "centre_lng": str(centre[1]),
+            "zoom": zoom,
             "tiles": settings.MAP_TILES_URL,
             "attribution": settings.MAP_TILES_ATTRIBUTION,
         }
@@ -147,5 +160,5 @@ class MapPointWidget(forms.NumberInput):
     def media(self) -> forms.Media:
         return forms.Media(
             css={"all": ["vendor/leaflet/leaflet.css", "css/admin-kotakita.css"]},
-            js=["vendor/leaflet/leaflet.js", "js/admin-map-point.js"],
+            js=["vendor/leaflet/leaflet.js", "js/map-picker.js"],
         )

@@ -18,6 +18,7 @@ from .models import DemandForecast, ForecastRun, MaterialRecipe
 class MaterialRecipeAdmin(admin.ModelAdmin[MaterialRecipe]):
     list_display = ("category", "material", "quantity_per_unit", "unit", "unit_price")
     list_filter = ("category",)
+    list_select_related = ("category",)
 
     def save_model(self, request: HttpRequest, obj: MaterialRecipe, form: Any, change: bool) -> None:
         try:
@@ -50,4 +51,5 @@ class ForecastRunAdmin(ReadOnly):
 @admin.register(DemandForecast)
 class DemandForecastAdmin(ReadOnly):
     list_display = ("run", "shop", "category", "week", "expected_units", "method")
+    list_select_related = ("run", "shop", "category")  # the rows show names (__str__), joined once
     list_filter = ("method", "week")

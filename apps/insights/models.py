@@ -58,7 +58,7 @@ class ForecastRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.week:%Y-%m-%d} ({self.status})"
+        return f"{self.week:%Y-%m-%d} ({self.get_status_display()})"
 
     @property
     def uses_fallback(self) -> bool:
@@ -95,7 +95,9 @@ class DemandForecast(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop_id}/{self.category_id} {self.week}: {self.expected_units}"
+        # Names, not ids or slugs: staff read this in the admin (which joins shop and category).
+        category = self.category.name if self.category else "—"
+        return f"{self.shop.name} / {category} {self.week:%Y-%m-%d}: {self.expected_units}"
 
 
 class MaterialRecipe(models.Model):
@@ -121,4 +123,4 @@ class MaterialRecipe(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category_id}: {self.quantity_per_unit} {self.unit} {self.material}"
+        return f"{self.category.name}: {self.quantity_per_unit} {self.unit} {self.material}"

@@ -4,6 +4,10 @@
 // the lat input (so HTMX forms can react, e.g. checkout's delivery fee quote), and the picked
 // point is also said in words (data-map-picked), which stays useful when the tiles or the
 // whole map cannot load: GPS still fills the point without a map.
+// Used by the public forms (the include) and by the Django admin's MapPointWidget
+// (apps/core/widgets.py), whose lat/lng inputs are visible number inputs: typing in them moves
+// the marker. The admin does not load basemap.js, so the tiles then come straight from the
+// element's data-tiles.
 (function () {
   "use strict";
 
@@ -35,8 +39,7 @@
       if (!quiet) { latInput.dispatchEvent(new Event("change", { bubbles: true })); }
     }
 
-    function place(lat, lng, quiet) {
-      write(lat, lng, quiet);
+    function mark(lat, lng) {
       if (!map) { return; }
       var latlng = L.latLng(lat, lng);
       if (marker) { marker.setLatLng(latlng); return; }
@@ -44,14 +47,37 @@
       marker.on("dragend", function (e) { var p = e.target.getLatLng(); write(p.lat, p.lng, false); });
     }
 
+    function place(lat, lng, quiet) {
+      write(lat, lng, quiet);
+      mark(lat, lng);
+    }
+
+    // Typed coordinates (visible inputs, e.g. the admin's) move the marker; the typing itself
+    // is left as it is (no rounding under the cursor). Hidden inputs never fire "input".
+    function typed() {
+      var a = parseFloat(latInput.value), b = parseFloat(lngInput.value);
+      if (isNaN(a) || isNaN(b) || Math.abs(a) > 90 || Math.abs(b) > 180) { return; }
+      if (shown) { shown.textContent = latInput.value + ", " + lngInput.value; }
+      mark(a, b);
+      if (map) { map.panTo([a, b]); }
+    }
+    latInput.addEventListener("input", typed);
+    lngInput.addEventListener("input", typed);
+
     var centre = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
     if (isNaN(centre[0]) || isNaN(centre[1])) { centre = [-7.63, 111.52]; }
     var start = null;
-    if (latInput.value && lngInput.value) { start = [parseFloat(latInput.value), parseFloat(lngInput.value)]; }
+    var startLat = parseFloat(latInput.value), startLng = parseFloat(lngInput.value);
+    // a half-typed or out-of-range value sent back with a form error opens on the centre instead
+    if (!isNaN(startLat) && !isNaN(startLng) && Math.abs(startLat) <= 90 && Math.abs(startLng) <= 180) { start = [startLat, startLng]; }
 
     if (typeof L !== "undefined") {
       map = L.map(el).setView(start || centre, start ? 17 : parseInt(el.dataset.zoom || "16", 10));
-      if (window.KotaKitaBasemap) { window.KotaKitaBasemap.add(map, el); }
+      if (window.KotaKitaBasemap) {
+        window.KotaKitaBasemap.add(map, el);
+      } else if (el.dataset.tiles) {
+        L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+      }
       map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, false); });
     } else {
       el.hidden = true;  // no map library: the words and the GPS button still work

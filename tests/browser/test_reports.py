@@ -129,8 +129,8 @@ def test_citizen_files_a_report_on_a_phone_and_sees_its_status_change(
 
     page.goto(server.url(host, "/laporan/baru/"))
     page.select_option("#id_category", CATEGORY)
-    page.get_by_test_id("use-gps").click()
-    expect(page.get_by_test_id("location-text")).to_have_text(re.compile(r"^-7\.\d{6}, 111\.\d{6}$"))
+    page.get_by_test_id("location-picker-gps").click()
+    expect(page.get_by_test_id("map-picked")).to_have_text(re.compile(r"^-7\.\d{6}, 111\.\d{6}$"))
     # the open report 100 m away is offered as a possible duplicate ("saya juga")
     similar = page.get_by_test_id("similar-item")
     expect(similar).to_have_count(1)
@@ -179,8 +179,8 @@ def test_saya_juga_instead_of_a_new_report(scene: Scene, server: LiveServer, pag
 
     page.goto(server.url(host, "/laporan/baru/"))
     page.select_option("#id_category", CATEGORY)
-    page.locator("#picker").click()  # a tap on the map (its centre, the kelurahan's centre) picks the spot
-    expect(page.get_by_test_id("location-text")).to_have_text(re.compile(r"^-7\.\d{6}, 111\.\d{6}$"))
+    page.get_by_test_id("location-picker").click()  # a tap on the map centre picks the spot
+    expect(page.get_by_test_id("map-picked")).to_have_text(re.compile(r"^-7\.\d{6}, 111\.\d{6}$"))
     page.get_by_test_id(f"me-too-{scene.nearby_code}").click()
     expect(page).to_have_url(server.url(host, f"/laporan/{scene.nearby_code}/"))
     expect(page.get_by_test_id("support")).to_contain_text("1 warga")

@@ -142,3 +142,26 @@ def test_api_forecasts_filter_by_run_and_shop(sales: Sales, hub_operator: User) 
     assert rows(run=str(latest.pk + earlier.pk)) == []  # no such run
     for bad in ({"run": "terbaru"}, {"shop": "1.5"}):
         assert_refused(api.get("/api/v1/insights/forecasts/", bad), *bad)
+
+
+def test_staff_pages_show_names_not_slugs(sales: Sales, staff: User) -> None:
+    """The hub plan, the shop forecasts and the admin's forecast rows name shops, categories and
+    hubs as people call them; slugs and codes stay in URLs and the API."""
+    from apps.marketplace.models import Category, StockLocation
+
+    services.run_forecast()
+    tenant = sales.market.tenant
+    StockLocation.objects.create(kind=StockLocation.Kind.HUB, code="hub-uji-balai", name="Hub Balai Warga")
+    categories = dict(Category.objects.values_list("name", "slug"))
+    client = signed_in(tenant, staff)
+    hub = client.get("/wawasan/hub/").content.decode()
+    demand = client.get("/wawasan/").content.decode()
+    admin = client.get("/admin/insights/demandforecast/").content.decode()
+    for body in (hub, demand):
+        assert "Makanan" in body and "Camilan" in body
+    assert "Hub Balai Warga" in hub and "hub-uji-balai" not in hub
+    assert sales.market.pecel.name in demand and sales.market.pecel.slug not in demand
+    assert sales.market.pecel.name in admin and "(Selesai)" in admin and "(done)" not in admin
+    for body in (hub, demand):
+        for name in ("Makanan", "Camilan"):
+            assert f">{categories[name]}<" not in body and f" {categories[name]} " not in body

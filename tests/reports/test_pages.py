@@ -93,7 +93,8 @@ def test_filing_from_the_page(client_a: Client, world: World, media: Path) -> No
     assert client_a.get("/laporan/baru/")["Location"].startswith("/akun/masuk/")
     _login(client_a, world.warga.username)
     form = client_a.get("/laporan/baru/").content.decode()
-    assert 'id="picker"' in form and 'id="use-gps"' in form and "vendor/leaflet/leaflet.js" in form
+    assert 'id="location-picker"' in form and "data-map-gps" in form and "vendor/leaflet/leaflet.js" in form
+    assert "/static/js/map-picker.js" in form and "reports/reports.js" not in form  # the one shared picker
     assert 'hx-get="/laporan/baru/serupa/"' in form
     fields = client_a.get("/laporan/baru/pertanyaan/", {"category": "jalan-rusak"}).content.decode()
     assert 'name="attribute[tingkat]"' in fields and "Tingkat kerusakan" in fields
