@@ -28,6 +28,7 @@ PAGES = [
     ("wawasan/", "apps.insights.urls"),
     ("dasbor/", "apps.analytics.urls"),
     ("wilayah/", "apps.tenancy.tenant_urls"),
+    ("nilai/", "apps.feedback.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
 APIS = [
@@ -43,6 +44,7 @@ APIS = [
     ("fulfillment/", "apps.fulfillment.api.urls"),
     ("lending/", "apps.lending.api.urls"),
     ("insights/", "apps.insights.api.urls"),
+    ("feedback/", "apps.feedback.api.urls"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [

@@ -85,6 +85,7 @@ _TENANT_ONLY = [
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
+    "apps.feedback",
 ]
 _THIRD_PARTY_NO_MODELS = [
     "django.contrib.staticfiles",
