@@ -24,7 +24,7 @@ Answer = tuple[int, int]  # (user id, score)
 
 def _rows(metric: str, answers: dict[str, list[Answer]], pick: Callable[[int], int]) -> Iterator[FactRow]:
     everyone = [a for per in answers.values() for a in per]
-    groups = [("", everyone)] + sorted(answers.items())
+    groups = [("", everyone), *sorted(answers.items())]
     for dimension, rows in groups:
         if not rows:
             continue
@@ -49,7 +49,7 @@ def daily_facts(day: datetime.date) -> Iterator[FactRow]:
         .order_by("pk")
     )
     for kind, service, user_id, score in answered:
-        (nps if kind == Kind.NPS else csat)[service].append((user_id, int(score)))
+        (nps if kind == Kind.NPS else csat)[service].append((user_id, int(score or 0)))
     yield from _rows(Metric.CSAT, csat, lambda s: s)
     yield from _rows(Metric.CSAT_SATISFIED, csat, lambda s: int(s in SATISFIED))
     yield from _rows(Metric.NPS_PROMOTERS, nps, lambda s: int(s in PROMOTERS))

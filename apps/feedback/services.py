@@ -116,7 +116,9 @@ def _score(raw: Any, prompt: Prompt) -> int:
         value = None
     if value is None or not low <= value <= high:
         raise ValidationFailed(
-            _("Pilih nilai dari %(low)s sampai %(high)s.") % {"low": low, "high": high}, code="invalid_score", field="score"
+            _("Pilih nilai dari %(low)s sampai %(high)s.") % {"low": low, "high": high},
+            code="invalid_score",
+            field="score",
         )
     return value
 
