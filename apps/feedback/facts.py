@@ -4,7 +4,8 @@ CSAT: the scores answered that day (value = sum of scores, count = answers), by 
 CSAT_SATISFIED (answers of 4-5); NPS_PROMOTERS / NPS_DETRACTORS: NPS answers of 9-10 / 0-6 (count
 = all NPS answers), by the service whose completion asked it. Each metric has its total row
 (dimension "") next to the per-service rows. Entities are the respondents; answers are final
-(never edited), so a past day is deterministic.
+(never edited), so a past day is deterministic. The respondents are also ACTIVE_RESIDENTS of
+the day.
 """
 
 from __future__ import annotations
@@ -54,3 +55,8 @@ def daily_facts(day: datetime.date) -> Iterator[FactRow]:
     yield from _rows(Metric.CSAT_SATISFIED, csat, lambda s: int(s in SATISFIED))
     yield from _rows(Metric.NPS_PROMOTERS, nps, lambda s: int(s in PROMOTERS))
     yield from _rows(Metric.NPS_DETRACTORS, nps, lambda s: int(s <= DETRACTORS_MAX))
+    # Answering is using KotaKita: the respondents were active that day (merged by entity with
+    # the other apps' active residents, so nobody counts twice).
+    respondents = {u for per in (*csat.values(), *nps.values()) for u, _s in per}
+    if respondents:
+        yield FactRow(Metric.ACTIVE_RESIDENTS, value=0, entity_keys=keys("user", respondents))
