@@ -183,3 +183,26 @@ def test_the_data_api_suppresses_satisfaction_cells_of_fewer_than_k_answers(
     assert cells["35.77.03.1001"]["value"] == pytest.approx(23 / 6, abs=0.01)
     assert cells["35.77.03.1002"]["suppressed"] and cells["35.77.03.1002"]["reason"] == "below_k"
     assert cells["35.77.03.1002"]["value"] is None
+
+
+def test_the_demo_seed_is_idempotent_and_fills_the_dashboard(tenant_a: Tenant) -> None:
+    from apps.feedback import demo
+
+    with tenant_a:
+        demo.seed(tenant_a)
+        made = Prompt.objects.count()
+        demo.seed(tenant_a)
+        assert Prompt.objects.count() == made > 40
+        first = Prompt.objects.filter(answered_at__isnull=False).order_by("answered_at").first()
+        assert first is not None
+    for day in rollup.days_between(timezone.localtime(first.answered_at).date(), timezone.localdate()):
+        rollup.rollup_tenant_day(tenant_a, day)
+    got = satisfaction.cohorts([tenant_a.pk], Metric.ACTIVE_RESIDENTS, timezone.localdate())
+    assert got["has_data"] and got["rows"][0]["cells"][0]["n"] >= 8
+    assert satisfaction.by_service([tenant_a.pk], rollup_period())[0]["csat"] is not None
+
+
+def rollup_period() -> Any:
+    from apps.analytics.selectors import Period
+
+    return Period(timezone.localdate() - datetime.timedelta(days=200), timezone.localdate())
