@@ -31,8 +31,13 @@ class Kind(models.TextChoices):
 
 
 class Prompt(models.Model):
+    # No index of its own: the unique (user, kind, event_key) leads with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_prompts", verbose_name=_("pengguna")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="feedback_prompts",
+        verbose_name=_("pengguna"),
+        db_index=False,
     )
     kind = models.CharField(_("jenis"), max_length=8, choices=Kind.choices)
     # The service that completed: equal to `kind` for CSAT; for NPS the service whose
@@ -49,7 +54,7 @@ class Prompt(models.Model):
         verbose_name = _("pertanyaan kepuasan")
         verbose_name_plural = _("pertanyaan kepuasan")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "event_key", "user"], name="feedback_prompt_once_per_event"),
+            models.UniqueConstraint(fields=["user", "kind", "event_key"], name="feedback_prompt_once_per_event"),
             models.CheckConstraint(
                 condition=Q(score__isnull=True)
                 | (Q(kind="nps") & Q(score__lte=10))

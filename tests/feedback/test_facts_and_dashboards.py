@@ -86,7 +86,7 @@ def test_the_lurah_dashboard_shows_csat_and_nps_per_service(tenant_a: Tenant) ->
     response = client.get("/dasbor/?rentang=7h")
     assert response.status_code == 200
     kpis = {k["key"]: k["text"] for k in response.context["data"]["kpis"]}
-    assert kpis["csat"] == "4,4 / 5"  # 31 / 7
+    assert kpis["csat"] == "4,6 / 5"  # 32 / 7
     assert kpis["csat_satisfied"] == "85,7%"  # 6 of 7
     assert kpis["nps"] == "+67"  # (5 - 1) / 6
     rows = {r["service"]: r for r in response.context["data"]["satisfaction"]}

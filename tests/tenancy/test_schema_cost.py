@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 # their indexes). Lower it when a change makes a schema cheaper; raising it needs a reason.
 # 931 before issue 17 (577 indexes, 122 sequences); 730 after its index clean-up (496 indexes)
 # and one id sequence per schema (2 sequences: bigint and integer keys).
-SCHEMA_COST_BUDGET = 730
+# +5 for apps.feedback (issue 21): feedback_prompt, its toast table and toast index, its primary
+# key and its unique (user, kind, event_key), which also serves the user's lookups.
+SCHEMA_COST_BUDGET = 735
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by a ManyToManyField's auto-created through table, by Django's own
