@@ -170,7 +170,7 @@ def test_the_card_and_the_page_answer_then_move_to_the_next_question(people: Peo
 def test_prompts_of_a_are_invisible_from_b(people: People, tenant_b: Tenant) -> None:
     prompt = _csat(people)
     with tenant_b:
-        assert not Prompt.objects.exists()
+        assert not Prompt.objects.filter(kind=Kind.ORDER, event_key="9").exists()
         from apps.accounts.models import User
 
         warga_b = User.objects.get(username="warga-pandean")
