@@ -38,6 +38,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "aid.beneficiary",
             "aid.enrolment",
             "aid.distribution",
+            "feedback.prompt",
         ],
     ),
     (
@@ -145,6 +146,7 @@ TECHNICAL: frozenset[str] = frozenset(
 PROTECTED: frozenset[str] = frozenset(
     {
         "accounts.user",
+        "feedback.prompt",  # answers are the satisfaction figures' source: never deleted
         "fulfillment.delivery",
         "fulfillment.courier",
         "bazar.voucher",

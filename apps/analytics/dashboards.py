@@ -28,7 +28,7 @@ from apps.core.money import rupiah, thousands
 from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 
-from . import selectors
+from . import satisfaction, selectors
 from .privacy import DEFAULT_K
 from .selectors import Aggregate, Period
 from .services import facts_version
@@ -67,7 +67,7 @@ def _at_risk(agg: Aggregate) -> int:
 class Indicator:
     key: str
     label: str | Promise
-    unit: str  # count | rupiah | percent | days | hours
+    unit: str  # count | rupiah | percent | days | hours | score (1-5) | nps (-100..100)
     group: str | Promise
     needs: tuple[str, ...]  # metrics without which the value is "belum ada data"
     compute: Callable[[Aggregate], float | None]
@@ -253,6 +253,49 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
     ),
 )
+
+
+def _csat(a: Aggregate) -> float | None:
+    return _ratio(*a.flow(Metric.CSAT))
+
+
+def _nps(a: Aggregate) -> float | None:
+    promoters, answers = a.flow(Metric.NPS_PROMOTERS)
+    return _ratio(promoters - a.flow(Metric.NPS_DETRACTORS)[0], answers, 100)
+
+
+INDICATORS += (
+    Indicator(
+        "csat",
+        gettext_lazy("Nilai kepuasan layanan"),
+        "score",
+        gettext_lazy("Kepuasan warga"),
+        (Metric.CSAT,),
+        _csat,
+        hint=gettext_lazy("Rata-rata nilai 1–5 yang diberikan warga setelah layanan selesai (disebut juga CSAT)."),
+    ),
+    Indicator(
+        "csat_satisfied",
+        gettext_lazy("Warga yang puas"),
+        "percent",
+        gettext_lazy("Kepuasan warga"),
+        (Metric.CSAT,),
+        lambda a: _ratio(a.flow(Metric.CSAT_SATISFIED)[0], a.flow(Metric.CSAT)[1], 100),
+        hint=gettext_lazy("Bagian jawaban bernilai 4 atau 5 dari 5."),
+    ),
+    Indicator(
+        "nps",
+        gettext_lazy("Kesediaan merekomendasikan"),
+        "nps",
+        gettext_lazy("Kepuasan warga"),
+        (Metric.NPS_PROMOTERS,),
+        _nps,
+        hint=gettext_lazy(
+            "Persen warga yang pasti merekomendasikan (9–10) dikurangi persen yang tidak (0–6), "
+            "dari -100 sampai 100 (disebut juga NPS)."
+        ),
+    ),
+)
 BY_KEY = {ind.key: ind for ind in INDICATORS}
 K_ANONYMITY = DEFAULT_K  # the comparison's cells of fewer entities are shown as "< k"
 # Indicators a kota can paint on its map (comparable between kelurahan of different sizes too).
@@ -268,6 +311,7 @@ MAP_INDICATORS = (
     "participation",
     "on_time",
     "par",
+    "csat_satisfied",
 )
 
 
@@ -284,6 +328,10 @@ def fmt(value: float | None, unit: str) -> str:
         return rupiah(value)
     if unit == "percent":
         return f"{value:.1f}".replace(".", ",") + "%"
+    if unit == "score":
+        return f"{value:.1f}".replace(".", ",") + " / 5"
+    if unit == "nps":
+        return f"{round(value):+d}" if round(value) else "0"
     if unit in ("days", "hours"):
         number = f"{value:.1f}".replace(".", ",")
         return (_("%(n)s hari") if unit == "days" else _("%(n)s jam")) % {"n": number}
@@ -357,6 +405,16 @@ def _series_rows(raw: dict[str, list[tuple[datetime.date, int, int]]]) -> dict[s
     return {metric: [(d.isoformat(), v) for d, v, _c in points] for metric, points in raw.items()}
 
 
+def _satisfaction(ids: list[int], period: Period) -> dict[str, Any]:
+    return {
+        "satisfaction": satisfaction.by_service(ids, period),
+        "cohorts": [
+            (_("Warga aktif"), satisfaction.cohorts(ids, Metric.ACTIVE_RESIDENTS, period.end)),
+            (_("UMKM aktif"), satisfaction.cohorts(ids, Metric.UMKM_ACTIVE, period.end)),
+        ],
+    }
+
+
 def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
     key = f"analytics:lurah:{get_language()}:{tenant.pk}:{facts_version(tenant.pk)}:{period.start}:{period.end}"
     data: dict[str, Any] | None = cache.get(key)
@@ -370,6 +428,7 @@ def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
             "gmv_by_category": [(dim, v) for dim, v, _c in agg.breakdown(Metric.GMV)],
             "umkm_by_sector": [(dim, v) for dim, v, _c in agg.breakdown(Metric.UMKM_ACTIVE)],
             "aid_by_program": [(dim, v) for dim, v, _c in agg.breakdown(Metric.AID_DISTRIBUTED)],
+            **_satisfaction([tenant.pk], period),
         }
         cache.set(key, data, CACHE_SECONDS)
     return data
@@ -432,6 +491,7 @@ def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
             "gmv_by_category": [(dim, v) for dim, v, _c in total.breakdown(Metric.GMV)],
             "umkm_by_sector": [(dim, v) for dim, v, _c in total.breakdown(Metric.UMKM_ACTIVE)],
             "aid_by_program": [(dim, v) for dim, v, _c in total.breakdown(Metric.AID_DISTRIBUTED)],
+            **_satisfaction(ids, period),
         }
         cache.set(key, data, CACHE_SECONDS)
     ind = BY_KEY[indicator]

@@ -11,6 +11,7 @@ import datetime
 from django.db.models import Min
 from django.utils import timezone
 
+from apps.feedback.models import Prompt
 from apps.marketplace.models import Order, Shop
 from apps.permits.models import Permit
 from apps.reports.models import Report
@@ -27,6 +28,7 @@ def _earliest() -> datetime.date | None:
         Order.objects.aggregate(m=Min("created_at"))["m"],
         Report.objects.aggregate(m=Min("created_at"))["m"],
         Permit.objects.aggregate(m=Min("created_at"))["m"],
+        Prompt.objects.aggregate(m=Min("answered_at"))["m"],
     ]
     days = [timezone.localtime(m).date() for m in moments if m is not None]
     return min(days) if days else None

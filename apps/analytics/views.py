@@ -106,6 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         charts=_charts(data),
         is_kota=tenant.tenant_type == Tenant.Type.KOTA,
         query=query.urlencode(),
+        k_anonymity=dashboards.K_ANONYMITY,
     )
     if context["is_kota"]:
         context.update(_comparison(request, data))

@@ -32,6 +32,8 @@ class Family(StrEnum):
     PRICES = "prices"
     COMPLAINTS = "complaints"
     DELIVERY = "delivery"
+    SATISFACTION = "satisfaction"
+    RETENTION = "retention"
 
 
 FAMILY_LABELS: dict[Family, Promise] = {
@@ -40,6 +42,8 @@ FAMILY_LABELS: dict[Family, Promise] = {
     Family.PRICES: _("Harga dan permintaan per kategori"),
     Family.COMPLAINTS: _("Laporan warga dan penyelesaiannya"),
     Family.DELIVERY: _("Kinerja pengiriman"),
+    Family.SATISFACTION: _("Kepuasan warga per layanan (CSAT, NPS)"),
+    Family.RETENTION: _("Warga aktif per bulan"),
 }
 
 
@@ -93,6 +97,10 @@ class Indicator:
     decimals: int = 0
     bound: Bound = ONE_PER_CELL  # of the main sum (the numerator of a ratio)
     denominator_bound: Bound = ONE_PER_CELL
+    # k-anonymity on top of the noise: a cell whose released (noisy) number of answers or
+    # entities is below this is suppressed ("below_k"); 0 = no threshold. Deciding on the noisy
+    # value keeps the decision itself differentially private (post-processing).
+    min_responses: int = 0
 
     @property
     def parts(self) -> tuple[Part, ...]:
@@ -119,6 +127,7 @@ SECTOR = _("sektor KBLI")
 CATEGORY = _("kategori produk")
 REPORT_CATEGORY = _("kategori laporan")
 HUB = _("hub")
+SERVICE = _("layanan")
 
 # Contribution bounds (per entity per cell). Shops: GMV in rupiah, orders and units; residents:
 # reports; couriers/hubs: deliveries and metres. Chosen near the 95th-99th percentile of one
@@ -131,6 +140,11 @@ REPORTS_BOUND = Bound(day=1, week=3, month=5)
 RESOLVED_MINUTES_BOUND = Bound(day=14_400, week=30_000, month=60_000)
 DELIVERIES_BOUND = Bound(day=40, week=200, month=800)
 METRES_BOUND = Bound(day=150_000, week=750_000, month=3_000_000)
+# Satisfaction: one resident answers a handful of CSAT questions a month (one per completed
+# service) and NPS once a quarter; scores are 1-5.
+ANSWERS_BOUND = Bound(day=2, week=5, month=10)
+SCORES_BOUND = Bound(day=10, week=25, month=50)
+K_RESPONSES = 5  # = apps.analytics.privacy.DEFAULT_K, the staff dashboards' k
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("umkm_active", Family.UMKM, _("UMKM aktif"), _("usaha"), Metric.UMKM_ACTIVE, Aggregate.DISTINCT, SECTOR),
@@ -272,6 +286,81 @@ INDICATORS: tuple[Indicator, ...] = (
         decimals=2,
         bound=METRES_BOUND,
         denominator_bound=DELIVERIES_BOUND,
+    ),
+)
+
+INDICATORS += (
+    Indicator(
+        "csat_average",
+        Family.SATISFACTION,
+        _("Nilai kepuasan rata-rata (1-5)"),
+        _("nilai"),
+        Metric.CSAT,
+        Aggregate.RATIO,
+        SERVICE,
+        numerator_field="value",
+        denominator_metric=Metric.CSAT,
+        denominator_field="count",
+        decimals=2,
+        bound=SCORES_BOUND,
+        denominator_bound=ANSWERS_BOUND,
+        min_responses=K_RESPONSES,
+    ),
+    Indicator(
+        "csat_satisfied_rate",
+        Family.SATISFACTION,
+        _("Jawaban puas (nilai 4-5)"),
+        _("persen"),
+        Metric.CSAT_SATISFIED,
+        Aggregate.RATIO,
+        SERVICE,
+        numerator_field="value",
+        denominator_metric=Metric.CSAT,
+        denominator_field="count",
+        scale=100.0,
+        decimals=1,
+        bound=ANSWERS_BOUND,
+        denominator_bound=ANSWERS_BOUND,
+        min_responses=K_RESPONSES,
+    ),
+    Indicator(
+        "nps_promoter_rate",
+        Family.SATISFACTION,
+        _("Pemberi nilai rekomendasi 9-10 (promotor NPS)"),
+        _("persen"),
+        Metric.NPS_PROMOTERS,
+        Aggregate.RATIO,
+        SERVICE,
+        numerator_field="value",
+        denominator_metric=Metric.NPS_PROMOTERS,
+        denominator_field="count",
+        scale=100.0,
+        decimals=1,
+        min_responses=K_RESPONSES,
+    ),
+    Indicator(
+        "nps_detractor_rate",
+        Family.SATISFACTION,
+        _("Pemberi nilai rekomendasi 0-6 (detraktor NPS)"),
+        _("persen"),
+        Metric.NPS_DETRACTORS,
+        Aggregate.RATIO,
+        SERVICE,
+        numerator_field="value",
+        denominator_metric=Metric.NPS_DETRACTORS,
+        denominator_field="count",
+        scale=100.0,
+        decimals=1,
+        min_responses=K_RESPONSES,
+    ),
+    Indicator(
+        "active_residents",
+        Family.RETENTION,
+        _("Warga aktif"),
+        _("warga"),
+        Metric.ACTIVE_RESIDENTS,
+        Aggregate.DISTINCT,
+        min_responses=K_RESPONSES,
     ),
 )
 

@@ -24,6 +24,7 @@ from .services import authorize
 
 PERIOD_OPEN = "period_open"
 NO_VALUE = "no_value"  # a ratio whose noisy denominator is not above zero
+BELOW_K = "below_k"  # fewer (noisy) answers or entities than the indicator's min_responses
 
 
 def noise_source() -> dp.Noise:
@@ -121,6 +122,10 @@ def noisy_values(
             num, den = released
             value, error = dp.ratio(num.values[c], den.values[c], num.error_95, den.error_95, indicator.scale)
             value = None if value is None else round(value, indicator.decimals)
+        # The threshold looks at the noisy count only (the denominator of a ratio), never at
+        # the exact one: suppressing is post-processing and spends no extra privacy.
+        if indicator.min_responses and released[-1].values[c] < indicator.min_responses:
+            value, error = None, None
         out.append((value, error))
     return out
 
@@ -198,8 +203,11 @@ def _rows(
     for table in tables:
         for cell in (table.total, *table.children):
             released = stored.get(cell.identity(query.indicator, table.period_start, table.period_end))
+            below_k = released is not None and released.value is None and query.indicator.min_responses > 0
             if released is None:
                 reason: str | None = PERIOD_OPEN
+            elif below_k:
+                reason = BELOW_K
             else:
                 reason = NO_VALUE if released.value is None else None
             rows.append(
@@ -213,7 +221,7 @@ def _rows(
                     error_95=round(released.error_95, 2) if released and released.error_95 is not None else None,
                     epsilon=released.epsilon if released else None,
                     mechanism=released.mechanism if released else None,
-                    suppressed=released is None,
+                    suppressed=released is None or below_k,
                     reason=reason,
                 )
             )

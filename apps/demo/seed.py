@@ -34,6 +34,7 @@ from apps.billing import demo as billing_demo
 from apps.community import demo as community_demo
 from apps.core.db import connection
 from apps.dataservice import demo as dataservice_demo
+from apps.feedback import demo as feedback_demo
 from apps.fulfillment import demo as fulfillment_demo
 from apps.insights import demo as insights_demo
 from apps.invoicing import demo as invoicing_demo
@@ -136,6 +137,7 @@ DEMO_MODULES: list[ModuleType] = [
     bazar_demo,  # after the marketplace's shops and community's arisan
     tukang_demo,
     insights_demo,
+    feedback_demo,  # before analytics: its answers are part of the rolled-up history
     analytics_demo,
 ]
 # Platform-wide demo data (`seed()`, public schema), after every tenant has its own.

@@ -41,6 +41,10 @@ class Metric:
     DELIVERIES_ON_TIME = "deliveries_on_time"  # hub; on-time deliveries; deliveries; couriers
     LOANS_OUTSTANDING = "loans_outstanding"  # ""; rupiah principal outstanding; loans; borrowers
     LOANS_AT_RISK = "loans_at_risk"  # bucket "1-30"... ; rupiah outstanding in arrears; loans; borrowers
+    CSAT = "csat"  # service; sum of CSAT scores (1-5) answered that day; answers; respondents
+    CSAT_SATISFIED = "csat_satisfied"  # service; answers of 4-5; answers; respondents
+    NPS_PROMOTERS = "nps_promoters"  # service; NPS answers of 9-10; NPS answers; respondents
+    NPS_DETRACTORS = "nps_detractors"  # service; NPS answers of 0-6; NPS answers; respondents
     # Added by the dashboards (apps.analytics):
     AID_ENROLLED = "aid_enrolled"  # program; active enrolments at day end; -; beneficiaries
     RESIDENTS_REGISTERED = "residents_registered"  # ""; accounts at day end; -; -

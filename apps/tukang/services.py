@@ -16,6 +16,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,7 @@ from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
+from apps.feedback import services as feedback
 from apps.notifications.services import notify, notify_contact
 from apps.payments import services as payments
 from apps.payments.events import PaymentSettled
@@ -358,6 +360,8 @@ def complete_job(job: Job, *, actor: User) -> Job:
         % {"name": job.tukang.name, "amount": rupiah(job.agreed_amount or 0)},
         key=f"tukang-job-{job.pk}-done",
     )
+    # The tukang's own stars rate the tukang; this asks how the service worked (asked after commit).
+    feedback.ask_csat(job.requester, "tukang", job.pk, reverse("tukang:job", args=[job.public_id]))
     return job
 
 

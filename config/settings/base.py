@@ -88,6 +88,7 @@ _TENANT_ONLY = [
     "apps.insights",
     "apps.bazar",  # issue 21: bazar digital and ArisanGo vouchers
     "apps.tukang",
+    "apps.feedback",
 ]
 # Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
 # (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every

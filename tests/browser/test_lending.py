@@ -46,6 +46,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
                 cursor.execute(f"DELETE FROM {table}")
             ids = list(User.objects.filter(username__in=users).values_list("pk", flat=True)) or [0]
             cursor.execute("DELETE FROM notifications_message WHERE recipient_id = ANY(%s)", [ids])
+            cursor.execute("DELETE FROM feedback_prompt WHERE user_id = ANY(%s)", [ids])  # asked on disbursement
     wipe_payments(tenants.a, users)
     connection.set_schema_to_public()
 

@@ -144,6 +144,7 @@ def wipe_community(tenant: Tenant, usernames: list[str], rw_number: int) -> None
             cursor.execute(f"DELETE FROM {table}")
         ids = list(User.objects.filter(username__in=usernames).values_list("pk", flat=True)) or [0]
         cursor.execute("DELETE FROM notifications_message WHERE recipient_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM feedback_prompt WHERE user_id = ANY(%s)", [ids])  # asked after a service
         cursor.execute("DELETE FROM rtrw_residency WHERE user_id = ANY(%s)", [ids])
         RukunTetangga.objects.filter(rw__number=rw_number).update(ketua=None)
         cursor.execute(

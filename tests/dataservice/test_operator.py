@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
 from apps.dataservice import demo, services
+from apps.dataservice.indicators import Family
 from apps.dataservice.models import ApiKey, BudgetSpend, Partner, PrivacyBudget, ReleasedValue, UsageDay
 
 from .conftest import api
@@ -83,10 +84,10 @@ def test_demo_seed_is_idempotent_and_gives_the_known_key(db: None) -> None:
     demo.seed()
     partner = Partner.objects.get(name=demo.PARTNER)
     key = ApiKey.objects.get(partner=partner)
-    assert key.region_prefixes == ["35.77"] and len(key.scopes) == 5
+    assert key.region_prefixes == ["35.77"] and len(key.scopes) == len(Family)
     assert api(demo.DEMO_KEY).get("/api/v1/data/indicators/").status_code == 200
     # A budget per family, and last month released once (kota, kecamatan and kelurahan cells).
-    assert PrivacyBudget.objects.count() == 5
+    assert PrivacyBudget.objects.count() == len(Family)
     assert ReleasedValue.objects.filter(indicator="gmv", region_code="35.77").count() == 1
     assert ReleasedValue.objects.filter(indicator="orders", region_code__startswith="35.77.03.").count() > 1
     assert spent and list(BudgetSpend.objects.order_by("pk").values_list("spent", flat=True)) == spent

@@ -148,6 +148,7 @@ def wipe_marketplace(tenant: Tenant, usernames: list[str]) -> None:
                 cursor.execute(f"DELETE FROM {table}")
         users = "SELECT id FROM accounts_user WHERE username = ANY(%s)"
         cursor.execute(f"DELETE FROM notifications_message WHERE recipient_id IN ({users})", [usernames])
+        cursor.execute(f"DELETE FROM feedback_prompt WHERE user_id IN ({users})", [usernames])  # asked on delivery
         cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN ({users})", [usernames])
         cursor.execute("DELETE FROM accounts_user WHERE username = ANY(%s)", [usernames])
     connection.set_schema_to_public()

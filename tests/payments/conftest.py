@@ -98,4 +98,8 @@ def wipe_payments(tenant: Tenant, usernames: list[str]) -> None:
         users = User.objects.filter(username__in=usernames)
         for user in users:
             user.groups.clear()
+        cursor.execute(  # questions asked after a completed service (apps.feedback)
+            "DELETE FROM feedback_prompt WHERE user_id IN (SELECT id FROM accounts_user WHERE username = ANY(%s))",
+            [usernames],
+        )
         cursor.execute("DELETE FROM accounts_user WHERE username = ANY(%s)", [usernames])

@@ -3,11 +3,14 @@ disputes; the database's own guards; isolation between kelurahan; the directory'
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.feedback.models import Kind, Prompt
 from apps.notifications.models import Message
 from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
@@ -230,3 +233,14 @@ def test_directory_query_budget(people: People, tenant_a: Tenant, path: str) -> 
             make_tukang(f"t-budget-{made[0]}", f"Tukang {made[0]}", ["cat", "kayu"])
 
     assert_list_budget(lambda: client.get(path), grow)
+
+
+def test_a_finished_job_asks_its_requester_once_how_the_service_went(
+    people: People, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = _booked(people)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complete_job(job, actor=people.wawan.user)
+        services.complete_job(job, actor=people.wawan.user)  # a repeat asks nothing more
+    asked = Prompt.objects.filter(kind=Kind.TUKANG, user=people.warga)
+    assert list(asked.values_list("event_key", "url")) == [(str(job.pk), f"/tukang/pekerjaan/{job.public_id}/")]

@@ -55,7 +55,10 @@ class ResultRowSerializer(serializers.Serializer[Any]):
     epsilon = serializers.FloatField(allow_null=True, help_text="Epsilon yang dibelanjakan saat nilai pertama dirilis")
     mechanism = serializers.CharField(allow_null=True)
     suppressed = serializers.BooleanField(help_text="Nilai ditahan (periode belum selesai)")
-    reason = serializers.CharField(allow_null=True, help_text="period_open atau no_value (rasio tanpa penyebut)")
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text=("period_open, no_value (rasio tanpa penyebut) atau below_k (jawaban lebih sedikit dari k)"),
+    )
 
 
 class RegionRefSerializer(serializers.Serializer[Any]):

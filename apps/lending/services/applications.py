@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.feedback import services as feedback
 from apps.payments import services as payments
 
 from ..models import (
@@ -303,6 +304,7 @@ def disburse(application: Application, officer: User, *, on_date: dt.date | None
     tx.entries.set(entries)
     application.status = step.target
     application.save(update_fields=["status"])
+    feedback.ask_csat(applicant, "loan", loan.pk, f"/pinjaman/saya/{loan.pk}/")  # asked after commit
     _event(
         lender,
         "loan_disbursed",

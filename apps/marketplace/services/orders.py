@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
 from apps.core.workflow import Step
+from apps.feedback import services as feedback
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -168,6 +169,7 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
     elif target == Status.DELIVERED:
         # Completes by itself unless the buyer confirms first (complete_delivered).
         due_work.schedule_due(due_work.Kind.MARKETPLACE, now + timedelta(days=conf.get("AUTO_COMPLETE_DAYS")))
+        feedback.ask_csat(order.buyer, "order", order.pk, _order_url(order))  # asked after commit
     elif target in (Status.CANCELLED, Status.EXPIRED):
         order.cancelled_at = now
         order.expires_at = None

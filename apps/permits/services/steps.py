@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import NotFound, ValidationFailed
+from apps.feedback import services as feedback
 
 from .. import workflow
 from ..models import (
@@ -54,6 +55,7 @@ def _issue(locked: Permit, actor: User, role: str, reason: str, now: datetime) -
     locked.issued_at = now
     locked.verification_token = secrets.token_urlsafe(24)
     _move(locked, workflow.ISSUE, actor, role, reason, now)
+    feedback.ask_csat(locked.applicant, "permit", locked.pk, f"/izin/{locked.pk}/")  # asked after commit
 
 
 def take_step(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.feedback import services as feedback
 
 from .. import selectors
 from ..models import (
@@ -91,6 +92,7 @@ def resolve(report: Report, actor: User | None, note: str, *, now: datetime | No
     now = now or timezone.now()
     report.resolved_at = now
     _move(report, actor, Status.RESOLVED, text, now)
+    feedback.ask_csat(report.reporter, "report", report.pk, f"/laporan/{report.code}/")  # asked after commit
     return report
 
 

@@ -33,6 +33,7 @@ def _wipe(tenants: TenantSet) -> None:
             cursor.execute(f"DELETE FROM {table}")
         ids = list(User.objects.filter(username__in=USERNAMES).values_list("pk", flat=True)) or [0]
         cursor.execute("DELETE FROM notifications_message WHERE recipient_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM feedback_prompt WHERE user_id = ANY(%s)", [ids])  # asked on disbursement
     wipe_payments(tenants.a, USERNAMES)
     connection.set_schema_to_public()
 

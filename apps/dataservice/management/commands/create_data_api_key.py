@@ -26,7 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--partner", help="Integrator name (created when new)")
         parser.add_argument("--email", default="", help="Integrator contact e-mail (when created)")
         parser.add_argument("--name", default="default", help="Name of the key")
-        parser.add_argument("--scopes", default="", help="Comma-separated: umkm,commerce,prices,complaints,delivery")
+        parser.add_argument(
+            "--scopes",
+            default="",
+            help="Comma-separated: umkm,commerce,prices,complaints,delivery,satisfaction,retention",
+        )
         parser.add_argument("--regions", default="", help="Comma-separated allowed region codes, e.g. 35.77")
         parser.add_argument("--per-minute", type=int, default=services.DEFAULT_PER_MINUTE)
         parser.add_argument("--per-day", type=int, default=services.DEFAULT_PER_DAY)
