@@ -92,28 +92,38 @@ def check_signature(raw: bytes, header: str) -> None:
         raise ForgedWebhook(_("Tanda tangan webhook tidak sah."), code="bad_signature")
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in a notification is ignored, never a 500)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def parse_messages(payload: Any) -> list[dict[str, str]]:
     """The messages of a Cloud API `whatsapp_business_account` notification, flattened to
     {id, from, text, reply_id, name}; statuses and unsupported types are skipped."""
     found: list[dict[str, str]] = []
-    if not isinstance(payload, dict):
-        return found
-    for entry in payload.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
-            names = {c.get("wa_id", ""): (c.get("profile") or {}).get("name", "") for c in value.get("contacts") or []}
-            for message in value.get("messages") or []:
-                if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
+    for entry in _dicts(_dict(payload).get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = _dict(change.get("value"))
+            names = {
+                str(c.get("wa_id", "")): _dict(c.get("profile")).get("name", "") for c in _dicts(value.get("contacts"))
+            }
+            for message in _dicts(value.get("messages")):
+                ids = message.get("id"), message.get("from")
+                if not all(isinstance(part, str) and part for part in ids):  # Meta sends both as strings
                     continue
                 text, reply_id = "", ""
                 if message.get("type") == "text":
-                    text = str((message.get("text") or {}).get("body", ""))
+                    text = str(_dict(message.get("text")).get("body", ""))
                 elif message.get("type") == "interactive":
-                    interactive = message.get("interactive") or {}
-                    reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
+                    interactive = _dict(message.get("interactive"))
+                    reply = _dict(interactive.get("button_reply") or interactive.get("list_reply"))
                     reply_id, text = str(reply.get("id", "")), str(reply.get("title", ""))
                 elif message.get("type") == "button":  # a template's quick-reply button
-                    button = message.get("button") or {}
+                    button = _dict(message.get("button"))
                     reply_id, text = str(button.get("payload", "")), str(button.get("text", ""))
                 else:
                     text = ""  # media, location, ...: the engine answers with its help

@@ -163,6 +163,7 @@ class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Voucher]):
 
 class ArisanVoucherViewSet(viewsets.GenericViewSet[ArisanRound]):
     queryset = ArisanRound.objects.order_by("id")
+    lookup_value_regex = r"\d+"  # /arisan-rounds/false/voucher/ is a 404, not a 500
 
     @extend_schema(
         request=VoucherPayoutInput,

@@ -6,10 +6,11 @@ from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -139,7 +140,7 @@ class WhatsAppWebhookView(APIView):
             OpenApiParameter("hub.verify_token", str),
             OpenApiParameter("hub.challenge", str),
         ],
-        responses={200: OpenApiTypes.STR},
+        responses={200: OpenApiTypes.STR, 403: OpenApiResponse(description="Token verifikasi salah")},
     )
     def get(self, request: Request) -> HttpResponse:
         challenge = whatsapp.verify_subscription(
@@ -149,10 +150,19 @@ class WhatsAppWebhookView(APIView):
         )
         return HttpResponse(challenge[:200], content_type="text/plain")
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            403: OpenApiResponse(description="Tanda tangan (X-Hub-Signature-256) tidak cocok"),
+        },
+    )
     def post(self, request: Request) -> Response:
-        raw = request._request.body
+        try:
+            raw = request._request.body  # the signature is over the exact bytes
+        except RawPostDataException:  # a form post, already parsed by apps.core.input_guard
+            raise ParseError(_("Webhook harus berupa JSON.")) from None
         if len(raw) > MAX_WEBHOOK_BYTES:
-            raise ParseError("payload too large")
+            raise ParseError(_("Isi webhook terlalu besar."))
         received = whatsapp.receive_webhook(raw, request.headers.get(whatsapp.SIGNATURE_HEADER, ""))
         return Response({"status": "ok", "received": received})
