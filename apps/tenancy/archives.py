@@ -65,6 +65,9 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     # The due-work index: archived for the record, not restored (a restore makes every sweep of
     # the tenant due at once, and the sweeps write the true times from the restored tables).
     ("tenancy.duework", "tenant"),
+    # A kelurahan's copies of kota levy bills (apps.levies): archived and removed with the
+    # kelurahan, put back on restore (restore._restore_levy_routes) while their kota exists.
+    ("tenancy.levybillroute", "kelurahan"),
     ("analytics.dailyfact", "tenant"),
     ("discovery.listing", "tenant"),
     ("billing.tenantstatusevent", "tenant"),

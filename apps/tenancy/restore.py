@@ -40,7 +40,7 @@ from apps.core import cache_scopes
 from apps.core.db import connection
 
 from . import archives, citus, events, fanout, regions, schema_copy, schemas, services
-from .models import DemoSeed, Domain, Region, Tenant
+from .models import DemoSeed, Domain, LevyBillRoute, Region, Tenant
 
 Progress = archives.Progress
 
@@ -262,6 +262,21 @@ def _restore(
     return tenant
 
 
+def _restore_levy_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None:
+    """The kota bills addressed to the restored kelurahan: its copies (payments requests
+    "levy:<number>") settle through them. A route whose kota is gone, or whose number the kota
+    meanwhile gave another route, stays in the archive."""
+    try:
+        routes = _objects(opened, "tenancy.levybillroute")
+    except FileNotFoundError:  # an archive written before kota levies existed
+        return
+    kotas = set(Tenant.objects.filter(tenant_type=Tenant.Type.KOTA).values_list("pk", flat=True))
+    for route in routes:
+        if route.kota_id in kotas and not LevyBillRoute.objects.filter(number=route.number).exists():
+            route.pk, route.kelurahan = None, tenant
+            route.save(force_insert=True)
+
+
 def _restore_public_rows(
     opened: archives.OpenedArchive,
     archived: Tenant,
@@ -308,6 +323,7 @@ def _restore_public_rows(
         restorer(context)
     with tenant:  # the restored rows replace whatever the cached public lists were built from
         cache_scopes.bump_all()
+    _restore_levy_routes(opened, tenant)
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
     return tenant

@@ -172,7 +172,9 @@ def test_dasbor(world: list[tuple[Any, str]], tenants: TenantSet, server: LiveSe
     expect(mojorejo.get_by_test_id("suppressed-cell").first).to_have_text(f"< {dashboards.K_ANONYMITY}")
     expect(page.get_by_test_id("k-note")).to_be_visible()
     # The kelurahan column stays in view while the figures scroll sideways.
-    page.locator(".table-scroll").evaluate("el => el.scrollLeft = el.scrollWidth")
+    table.locator("xpath=ancestor::*[contains(@class, 'table-scroll')][1]").evaluate(
+        "el => el.scrollLeft = el.scrollWidth"
+    )
     box = mojorejo.locator("th").bounding_box()
     assert box is not None and 0 <= box["x"] < PHONE["width"]
     journey.step("tabel perbandingan, sel kecil disembunyikan")
