@@ -4,6 +4,7 @@ tarball), which reads committed data only. The archive format and restore: tests
 from __future__ import annotations
 
 import tarfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from django_tenants.utils import schema_exists
 
 from apps.accounts.models import User
 from apps.tenancy import schema_copy, services
-from apps.tenancy.models import Domain, Tenant, TenantArchive
+from apps.tenancy.models import Domain, LevyBillRoute, Tenant, TenantArchive
+from apps.tenancy.restore import restore_archive
 from tests.conftest import TenantSet
 
 
@@ -54,3 +56,29 @@ def test_removal_keeps_everything_when_the_dump_fails(
     assert Tenant.objects.filter(pk=tenant.pk).exists()
     monkeypatch.undo()
     services.remove_tenant(tenant)  # clean up the committed tenant
+
+
+def test_a_kelurahan_takes_its_levy_routes_into_the_archive_and_back(
+    tenants: TenantSet, committed: None, archive_dir: Path
+) -> None:
+    """The kota's bill routes addressed to a kelurahan (public rows, PROTECT on the tenant) are
+    archived and removed with it — they used to block its removal — and come back on restore."""
+    tenant = services.activate_region("35.77.03.1009").tenant
+    LevyBillRoute.objects.create(
+        number="RTB-TEST/2026/000001",
+        title="Retribusi persampahan 2026-12",
+        kota=tenants.kota,
+        kelurahan=tenant,
+        amount_due=15_000,
+        due_on=date(2026, 12, 31),
+        verification_token="t" * 32,
+    )
+    archive = services.remove_tenant(tenant, reason="Uji retribusi")
+    assert not LevyBillRoute.objects.filter(number="RTB-TEST/2026/000001").exists()
+    restored = restore_archive(Path(archive.path))
+    try:
+        route = LevyBillRoute.objects.get(number="RTB-TEST/2026/000001")
+        assert (route.kelurahan, route.kota, route.amount_due) == (restored, tenants.kota, 15_000)
+    finally:
+        services.remove_tenant(restored)
+        TenantArchive.objects.filter(code="35.77.03.1009").delete()
