@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import STAFF_ROLES, Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.sequences import next_number
 from apps.core.workflow import Step
 from apps.marketplace.models import Shop
 from apps.notifications.services import notify
@@ -39,6 +40,7 @@ from .models import Invoice, InvoiceEvent, InvoiceLine
 logger = logging.getLogger(__name__)
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REFERENCE_KIND = "invoice"
+INVOICE_COUNTER = "invoice"  # apps.core.sequences kind; scope: the shop (numbers per shop and year)
 REMIND_AT = time(8, 0)  # reminders go out in the morning, local time
 MAX_LINES = 100
 MAX_QUANTITY = Decimal(10**10)  # InvoiceLine.quantity: 12 digits, 2 after the point
@@ -260,7 +262,7 @@ def issue_invoice(
     cleaned = clean_lines(lines)
     if buyer_user is not None and buyer_user.pk == shop.owner_id:
         raise ValidationFailed(_("Faktur tidak bisa ditujukan ke diri sendiri."), code="self_invoice", field="buyer")
-    # The shop row lock serialises numbering (and a second issue for the same source waits here).
+    # A second issue for the same source waits here on the shop's row lock, then finds the first.
     locked_shop = Shop.objects.select_for_update().get(pk=shop.pk)
     if source_key:
         existing = Invoice.objects.filter(source_key=source_key).first()
@@ -273,8 +275,7 @@ def issue_invoice(
         raise ValidationFailed(_("Total faktur terlalu besar."), code="too_large", field="lines")
     issued = issue_date or today()
     year = issued.year
-    last = Invoice.objects.filter(shop=locked_shop, year=year).aggregate(m=Max("sequence"))
-    sequence = (last["m"] or 0) + 1
+    sequence = next_number(INVOICE_COUNTER, year, scope=str(locked_shop.pk))  # a number per shop and year
     due = rules.due_date(issued, terms)
     sent, next_on = _first_reminder(due, issued)
     invoice = Invoice.objects.create(
