@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.agenda.models import Audience
@@ -240,3 +241,12 @@ def test_create_bazar_over_the_api_is_idempotent(world: World, tenant_a: Tenant)
         "/api/v1/bazar/events/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="bz-2"
     )
     assert refused.status_code == 403
+
+
+def test_a_round_id_that_is_not_a_number_is_a_404(tenant_a: Tenant) -> None:
+    """Schemathesis found a 500 here (int("false") in the lookup)."""
+    admin = client_for(tenant_a)
+    with tenant_a:
+        admin.force_login(User.objects.get(username="admin"))
+    response = admin.post("/api/v1/bazar/arisan-rounds/false/voucher/", {}, content_type="application/json")
+    assert response.status_code == 404
