@@ -129,16 +129,17 @@ TECHNICAL: frozenset[str] = frozenset(
         "lending.loantransaction",
         "notifications.message",
         "notifications.channelpreference",
-        "notifications.sandboxdelivery",
         "tukang.conversation",
         "payments.gatewaycharge",
         "payments.gatewaynotification",
-        "payments.sandboxtransaction",
         "payments.reconciliationrun",
         "permits.permitevent",
         "core.documentcounter",
-        "permits.sandboxnib",
         "reports.slareminder",
+        # apps.sandbox: the current tenant's rows of the outside services' local sandboxes
+        "sandbox.sandboxdelivery",
+        "sandbox.sandboxnib",
+        "sandbox.sandboxtransaction",
     }
 )
 

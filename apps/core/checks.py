@@ -132,3 +132,19 @@ def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_sandboxes_off(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The local sandboxes of outside services (apps.sandbox: payment gateway, OSS, WhatsApp/SMS/
+    Telegram) answer instead of the real services wherever SANDBOX_ALLOWED is on: a staging
+    site (silence E510 there), never production."""
+    if not settings.DEBUG and getattr(settings, "SANDBOX_ALLOWED", False):
+        return [
+            Error(
+                "SANDBOX_ALLOWED is on: payments, OSS and notifications may be answered by local sandboxes.",
+                hint="Unset KOTAKITA_ALLOW_SANDBOX and PAYMENTS_ALLOW_SANDBOX (staging sites silence kotakita.E510).",
+                id="kotakita.E510",
+            )
+        ]
+    return []

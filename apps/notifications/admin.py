@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ChannelConfig, ChannelPreference, Message, SandboxDelivery
+from .models import ChannelConfig, ChannelPreference, Message
 
 
 @admin.register(Message)
@@ -22,9 +22,3 @@ class ChannelConfigAdmin(admin.ModelAdmin[ChannelConfig]):
 @admin.register(ChannelPreference)
 class ChannelPreferenceAdmin(admin.ModelAdmin[ChannelPreference]):
     list_display = ["user", "email", "whatsapp", "sms", "telegram"]
-
-
-@admin.register(SandboxDelivery)
-class SandboxDeliveryAdmin(admin.ModelAdmin[SandboxDelivery]):
-    list_display = ["created_at", "channel", "address", "title"]
-    list_filter = ["channel"]

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 
 from apps.core import phones
+from apps.sandbox import services as sandbox_book
+from apps.sandbox.services import SandboxUnavailable
 
-from .models import Channel, ChannelConfig, SandboxDelivery
+from .models import Channel, ChannelConfig
 
 
 class DeliveryError(Exception):
@@ -88,17 +89,16 @@ class SandboxSender:
         if self.config is not None and self.config.simulate_outage:
             raise DeliveryError(f"sandbox {self.channel}: provider unavailable (simulated)", temporary=True)
         try:
-            with transaction.atomic():
-                record = SandboxDelivery.objects.create(
-                    channel=self.channel,
-                    address=message.address,
-                    title=message.title,
-                    body=message.body,
-                    url=message.url,
-                    idempotency_key=message.idempotency_key,
-                )
-        except IntegrityError:
-            record = SandboxDelivery.objects.get(channel=self.channel, idempotency_key=message.idempotency_key)
+            record = sandbox_book.record_delivery(
+                channel=self.channel,
+                address=message.address,
+                title=message.title,
+                body=message.body,
+                url=message.url,
+                idempotency_key=message.idempotency_key,
+            )
+        except SandboxUnavailable as exc:  # production: no provider configured for the channel
+            raise DeliveryError(f"sandbox {self.channel}: {exc}", temporary=False) from exc
         return f"sandbox-{record.pk}"
 
 

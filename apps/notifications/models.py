@@ -129,26 +129,3 @@ class ChannelConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} ({self.get_mode_display()})"
-
-
-class SandboxDelivery(models.Model):
-    """What the sandbox adapter would have sent."""
-
-    channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("kanal"))
-    address = models.CharField(max_length=254, verbose_name=_("alamat"))
-    title = models.CharField(max_length=200, verbose_name=_("judul"))
-    body = models.TextField()
-    url = models.CharField(max_length=500, blank=True)
-    idempotency_key = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
-
-    class Meta:
-        verbose_name = _("kiriman sandbox")
-        verbose_name_plural = _("kiriman sandbox")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["channel", "idempotency_key"], name="sandbox_delivery_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} → {self.address}"

@@ -23,7 +23,6 @@ from .models import (
     Posting,
     ReconciliationMismatch,
     ReconciliationRun,
-    SandboxTransaction,
 )
 from .reconciliation import reconcile
 
@@ -127,12 +126,6 @@ class GatewayNotificationAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "signature_valid", "transaction_status"]
     search_fields = ["order_id", "reason"]
     date_hierarchy = "received_at"
-
-
-@admin.register(SandboxTransaction)
-class SandboxTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["order_id", "gross_amount", "status", "refunded_amount", "created_at"]
-    list_filter = ["status"]
 
 
 class MismatchInline(admin.TabularInline[ReconciliationMismatch, ReconciliationRun]):

@@ -23,7 +23,7 @@ no system check ran. Notifications of either are signed the Midtrans way and che
   Settings: MIDTRANS_SERVER_KEY, MIDTRANS_CLIENT_KEY, MIDTRANS_IS_PRODUCTION (picks the base
   URL), MIDTRANS_BASE_URL (overrides it).
 * `SandboxGateway` is a local stand-in used by the demo and the tests: it keeps its own book
-  (`SandboxTransaction`), renders the charge as a dynamic QRIS with our codec, and its "bank
+  (`apps.sandbox.models.SandboxTransaction`), renders the charge as a dynamic QRIS with our codec, and its "bank
   app" page (`/dompet/sandbox/`) pays a QRIS charge and then sends the notification signed
   exactly like Midtrans to our endpoint (in-process by default, or over HTTP to the same site
   with settings.PAYMENTS_SANDBOX_NOTIFY_HTTP). Server key: settings.PAYMENTS_SANDBOX_SERVER_KEY;
@@ -51,9 +51,13 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, DomainError, NotFound
+from apps.sandbox import selectors as sandbox_rows
+from apps.sandbox import services as sandbox_book
+from apps.sandbox.models import SandboxTransaction
+from apps.sandbox.services import SandboxUnavailable
 
 from . import qris
-from .models import ChargeStatus, SandboxTransaction
+from .models import ChargeStatus
 
 logger = logging.getLogger(__name__)
 
@@ -293,11 +297,18 @@ class MidtransGateway:
 
 # --- the local sandbox --------------------------------------------------------------------
 
+
+def _sandbox_off() -> GatewayError:
+    """Production (or no tenant): the sandbox answers like an unreachable gateway."""
+    return GatewayError(_("Gateway sandbox tidak tersedia di situs ini."))
+
+
 FINAL_SANDBOX = frozenset({ChargeStatus.EXPIRE, ChargeStatus.CANCEL, ChargeStatus.DENY})
 
 
 class SandboxGateway:
-    """A gateway that lives in the tenant's own schema; its state is `SandboxTransaction`."""
+    """A gateway that lives next to the tenant; its state is `apps.sandbox`'s `SandboxTransaction`
+    (a public table, the current tenant's rows only), refused where the sandbox is off."""
 
     name = "sandbox"
 
@@ -312,17 +323,25 @@ class SandboxGateway:
             body["actions"] = sandbox_actions(tx.order_id)
         return _status_from_body(body, tx.order_id)
 
+    @staticmethod
+    def _find(order_id: str, *, lock: bool = False) -> SandboxTransaction | None:
+        try:
+            return sandbox_rows.transaction_for(order_id, lock=lock)
+        except SandboxUnavailable as exc:
+            raise _sandbox_off() from exc
+
     def _get(self, order_id: str) -> SandboxTransaction:
-        tx = SandboxTransaction.objects.filter(order_id=order_id).first()
+        tx = self._find(order_id)
         if tx is None:
             raise GatewayError(_("Transaksi %(order)s tidak ada di gateway.") % {"order": order_id}, http_status=404)
         return tx
 
     def create_charge(self, charge: ChargeRequest) -> GatewayStatus:
         payload = qris.generate_dynamic(charge.merchant, charge.gross_amount, charge.order_id, terminal_label="KKPAY")
-        tx, _created = SandboxTransaction.objects.get_or_create(
-            order_id=charge.order_id, defaults={"gross_amount": charge.gross_amount, "qr_string": payload}
-        )
+        try:
+            tx = sandbox_book.open_transaction(charge.order_id, gross_amount=charge.gross_amount, qr_string=payload)
+        except SandboxUnavailable as exc:
+            raise _sandbox_off() from exc
         return self._status(tx, charge=True)
 
     def check_status(self, order_id: str) -> GatewayStatus:
@@ -330,54 +349,51 @@ class SandboxGateway:
 
     @transaction.atomic
     def cancel(self, order_id: str) -> GatewayStatus:
-        tx = SandboxTransaction.objects.select_for_update().filter(order_id=order_id).first()
+        tx = self._find(order_id, lock=True)
         if tx is None:
             raise GatewayError(_("Transaksi %(order)s tidak ada di gateway.") % {"order": order_id}, http_status=404)
         if tx.status == ChargeStatus.PENDING:
-            tx.status = ChargeStatus.CANCEL
-            tx.save(update_fields=["status", "updated_at"])
+            sandbox_book.update_transaction(tx, status=ChargeStatus.CANCEL)
         return self._status(tx)
 
     @transaction.atomic
     def expire(self, order_id: str) -> GatewayStatus:
         """Midtrans' POST /v2/{order_id}/expire: a pending charge can no longer be paid (the
         sandbox's stand-in for the 15 minutes a QRIS code lives)."""
-        tx = SandboxTransaction.objects.select_for_update().filter(order_id=order_id).first()
+        tx = self._find(order_id, lock=True)
         if tx is None:
             raise GatewayError(_("Transaksi %(order)s tidak ada di gateway.") % {"order": order_id}, http_status=404)
         if tx.status == ChargeStatus.PENDING:
-            tx.status = ChargeStatus.EXPIRE
-            tx.save(update_fields=["status", "updated_at"])
+            sandbox_book.update_transaction(tx, status=ChargeStatus.EXPIRE)
         return self._status(tx, "407")
 
     @transaction.atomic
     def refund(self, order_id: str, amount: int, *, refund_key: str, reason: str) -> GatewayStatus:
-        tx = SandboxTransaction.objects.select_for_update().filter(order_id=order_id).first()
+        tx = self._find(order_id, lock=True)
         if tx is None:
             raise GatewayError(_("Transaksi %(order)s tidak ada di gateway.") % {"order": order_id}, http_status=404)
         if tx.status not in (ChargeStatus.SETTLEMENT, ChargeStatus.PARTIAL_REFUND):
             raise GatewayError(_("Transaksi %(order)s belum berhasil, tidak bisa dikembalikan.") % {"order": order_id})
-        tx.refunded_amount = min(tx.gross_amount, tx.refunded_amount + amount)
-        tx.status = ChargeStatus.REFUND if tx.refunded_amount >= tx.gross_amount else ChargeStatus.PARTIAL_REFUND
-        tx.save(update_fields=["status", "refunded_amount", "updated_at"])
+        refunded = min(tx.gross_amount, tx.refunded_amount + amount)
+        status = ChargeStatus.REFUND if refunded >= tx.gross_amount else ChargeStatus.PARTIAL_REFUND
+        sandbox_book.update_transaction(tx, status=status, refunded_amount=refunded)
         return self._status(tx)
 
     @transaction.atomic
     def pay(self, order_id: str) -> SandboxTransaction:
         """What the payer's bank app does: settle a pending QRIS charge (idempotent)."""
-        tx = SandboxTransaction.objects.select_for_update().filter(order_id=order_id).first()
+        tx = self._find(order_id, lock=True)
         if tx is None:
             raise NotFound(
                 _("Tagihan %(order)s tidak dikenal oleh gateway.") % {"order": order_id}, code="unknown_bill"
             )
         if tx.status in FINAL_SANDBOX:
             raise Conflict(
-                _("Tagihan %(order)s sudah %(status)s.") % {"order": order_id, "status": tx.get_status_display()},
+                _("Tagihan %(order)s sudah %(status)s.") % {"order": order_id, "status": ChargeStatus(tx.status).label},
                 code="not_payable",
             )
         if tx.status == ChargeStatus.PENDING:
-            tx.status = ChargeStatus.SETTLEMENT
-            tx.save(update_fields=["status", "updated_at"])
+            sandbox_book.update_transaction(tx, status=ChargeStatus.SETTLEMENT)
         return tx
 
 

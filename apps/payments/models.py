@@ -410,31 +410,6 @@ class GatewayNotification(models.Model):
         return f"{self.order_id} {self.transaction_status} ({self.outcome})"
 
 
-class SandboxTransaction(models.Model):
-    """The local sandbox gateway's own book (it plays the role of Midtrans in the demo)."""
-
-    order_id = models.CharField(max_length=50, verbose_name=_("ID pesanan"))
-    transaction_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    gross_amount = models.BigIntegerField(verbose_name=_("jumlah kotor"))
-    status = models.CharField(max_length=20, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
-    qr_string = models.TextField(blank=True)
-    refunded_amount = models.BigIntegerField(default=0, verbose_name=_("jumlah dikembalikan"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("transaksi sandbox")
-        verbose_name_plural = _("transaksi sandbox")
-        ordering = ["-id"]
-        constraints = [
-            # order_id: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
-            models.UniqueConstraint(fields=["order_id"], name="payments_sandbox_order_id_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.order_id} ({self.status})"
-
-
 class ReconciliationRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Berjalan")

@@ -12,10 +12,12 @@ from django.conf import settings
 
 from apps.core.db import connection
 from apps.core.errors import DomainError
+from apps.sandbox import selectors as sandbox_rows
+from apps.sandbox.models import SandboxTransaction
 
 from . import services
 from .gateways import NOTIFICATION_PATH, GatewayError, SandboxGateway, get_gateway, notification_body
-from .models import GatewayCharge, SandboxTransaction
+from .models import GatewayCharge
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,9 @@ def reconcile_all_tenants() -> int:
 )
 def deliver_sandbox_notification(order_id: str) -> None:
     """The sandbox gateway notifies us, signed like Midtrans: in-process, or over HTTP."""
-    tx = SandboxTransaction.objects.get(order_id=order_id)
+    tx = sandbox_rows.transaction_for(order_id)
+    if tx is None:
+        raise SandboxTransaction.DoesNotExist(order_id)
     gateway = get_gateway("sandbox")
     assert isinstance(gateway, SandboxGateway)
     code = "201" if tx.status == "pending" else "200"

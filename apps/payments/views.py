@@ -528,7 +528,7 @@ def sandbox(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             status = _fail(request, exc)
         else:
-            context.update(parsed=parsed, tx=tx)
+            context.update(parsed=parsed, tx=tx, tx_status=ChargeStatus(tx.status).label)
             if request.method == "POST" and request.POST.get("action") == "pay":
                 try:
                     services.sandbox_pay(tx.order_id, actor=_user(request))

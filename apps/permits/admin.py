@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from apps.core.errors import DomainError
 
 from . import policy, services
-from .models import OssConfig, Permit, PermitEvent, SandboxNib, SlaRule
+from .models import OssConfig, Permit, PermitEvent, SlaRule
 
 
 class StaffRoleAdmin(admin.ModelAdmin[Any]):
@@ -167,16 +167,3 @@ class OssConfigAdmin(StaffRoleAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
-
-
-@admin.register(SandboxNib)
-class SandboxNibAdmin(StaffRoleAdmin):
-    list_display = ["nib", "business_name", "kbli_codes", "status", "issued_on"]
-    search_fields = ["nib", "business_name"]
-    exclude = ["nik_digest"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._officer(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._officer(request)

@@ -245,29 +245,3 @@ class OssConfig(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_mode_display())
-
-
-class SandboxNib(models.Model):
-    """What the sandbox OSS knows: NIBs registered through it (or seeded by staff)."""
-
-    nib = models.CharField(max_length=13, verbose_name=_("NIB"))
-    nik_digest = models.CharField(max_length=64, blank=True)
-    business_name = models.CharField(max_length=200, verbose_name=_("nama usaha"))
-    kbli_codes = models.JSONField(default=list, verbose_name=_("kode KBLI"))
-    status = models.CharField(max_length=16, default="aktif")
-    issued_on = models.DateField(default=timezone.localdate, verbose_name=_("terbit pada"))
-
-    class Meta:
-        verbose_name = _("NIB sandbox")
-        verbose_name_plural = _("NIB sandbox")
-        indexes = [
-            # nik_digest: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
-            models.Index(fields=["nik_digest"], name="permits_sandboxnib_nik_digest"),
-        ]
-        constraints = [
-            # nib: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
-            models.UniqueConstraint(fields=["nib"], name="permits_sandboxnib_nib_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.nib} {self.business_name}"

@@ -28,9 +28,13 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from apps.core import nik
+from apps.sandbox import selectors as sandbox_rows
+from apps.sandbox import services as sandbox_book
+from apps.sandbox.models import SandboxNib
+from apps.sandbox.services import SandboxUnavailable
 
 from . import kbli
-from .models import MICRO_CAPITAL_MAX, NIK_KEY, OssConfig, SandboxNib
+from .models import MICRO_CAPITAL_MAX, NIK_KEY, OssConfig
 
 NIB_RE = re.compile(r"^\d{13}$")
 
@@ -105,6 +109,8 @@ class SandboxOssClient:
         self.config = config
 
     def _maybe_time_out(self) -> None:
+        if not sandbox_book.allowed():  # production: the sandbox is never an answer
+            raise OssUnavailable("sandbox OSS is off on this site: configure the OSS HTTP API")
         if self.config is not None and self.config.simulate_timeout:
             raise OssUnavailable("sandbox OSS: request timed out (simulated)")
 
@@ -115,7 +121,10 @@ class SandboxOssClient:
     def lookup_nib(self, nib: str) -> NibRecord:
         self._maybe_time_out()
         clean = check_nib_format(nib)
-        row = SandboxNib.objects.filter(nib=clean).first()
+        try:
+            row = sandbox_rows.nib(clean)
+        except SandboxUnavailable as exc:
+            raise OssUnavailable(str(exc)) from exc
         if row is None:
             raise OssNotFound(clean)
         return self._record(row)
@@ -141,25 +150,27 @@ class SandboxOssClient:
             raise OssValidationError(errors)
         value = nik.normalize(application.nik)
         digest = NIK_KEY.digest(value)
-        with transaction.atomic():
-            row = SandboxNib.objects.select_for_update().filter(nik_digest__in=NIK_KEY.digests(value)).first()
-            if row is None:
-                row = SandboxNib.objects.create(
-                    nib=self._new_nib(),
-                    nik_digest=digest,
-                    business_name=application.business_name.strip(),
-                    kbli_codes=[application.kbli_code],
-                )
-            elif application.kbli_code not in row.kbli_codes:
-                row.kbli_codes = [*row.kbli_codes, application.kbli_code]
-                row.save(update_fields=["kbli_codes"])
+        try:
+            with transaction.atomic():
+                row = sandbox_rows.nib_of_owner(NIK_KEY.digests(value), lock=True)
+                if row is None:
+                    row = sandbox_book.issue_nib(
+                        nib=self._new_nib(),
+                        nik_digest=digest,
+                        business_name=application.business_name.strip(),
+                        kbli_codes=[application.kbli_code],
+                    )
+                else:
+                    sandbox_book.add_kbli(row, application.kbli_code)
+        except SandboxUnavailable as exc:
+            raise OssUnavailable(str(exc)) from exc
         return self._record(row)
 
     @staticmethod
     def _new_nib() -> str:
         while True:
             candidate = "9" + "".join(secrets.choice("0123456789") for _ in range(12))
-            if not SandboxNib.objects.filter(nib=candidate).exists():
+            if not sandbox_rows.nib_taken(candidate):
                 return candidate
 
 

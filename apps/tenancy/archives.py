@@ -73,6 +73,12 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     ("billing.tenantstatusevent", "tenant"),
     ("billing.invoice", "tenant"),
     ("billing.invoiceline", "invoice__tenant"),
+    # The local sandboxes of outside services (apps.sandbox), keyed by schema name: archived,
+    # removed with the tenant and put back on restore (throw-away test data, but a restored
+    # demo tenant keeps its sandbox NIBs and transactions consistent with its own tables).
+    ("sandbox.sandboxtransaction", "schema_name"),
+    ("sandbox.sandboxnib", "schema_name"),
+    ("sandbox.sandboxdelivery", "schema_name"),
 )
 # Rows that outlive a removed tenant (billing records; their FK is SET_NULL): archived, not deleted.
 KEPT_ON_REMOVAL = frozenset({"billing.invoice", "billing.invoiceline"})
@@ -85,7 +91,8 @@ class ArchiveError(Exception):
 def public_rows(tenant: Tenant, label: str, lookup: str) -> QuerySet[Model]:
     model = apps.get_model(label)
     value: Any = tenant.schema_name if lookup == "schema_name" else tenant.pk
-    return model._default_manager.filter(**{lookup: value}).order_by("pk")
+    # The base manager: a default manager may narrow to the current schema (apps.sandbox).
+    return model._base_manager.filter(**{lookup: value}).order_by("pk")
 
 
 def sha256_of(stream: IO[bytes]) -> str:

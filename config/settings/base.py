@@ -68,6 +68,9 @@ _PUBLIC_ONLY = [
     "apps.analytics",
     "apps.dataservice",
     "apps.billing",
+    # The local sandboxes of outside services, one public table each keyed by tenant schema
+    # (issue 17: not a table per kelurahan schema; refused outside DEBUG/staging, E510).
+    "apps.sandbox",
     "apps.demo",  # manage.py seed_demo (no models)
     "apps.jobs",  # h-jobs: stale-job sweep and repair of lost after-commit work (no models)
 ]
@@ -709,6 +712,10 @@ MIDTRANS_BASE_URL = env("MIDTRANS_BASE_URL") or (
 # signed with a key from the environment, never the development key in the source.
 PAYMENTS_ALLOW_SANDBOX = env_bool("PAYMENTS_ALLOW_SANDBOX", False)
 PAYMENTS_SANDBOX_SERVER_KEY = env("PAYMENTS_SANDBOX_SERVER_KEY")
+# The local sandboxes of outside services (apps.sandbox: payment gateway, OSS, WhatsApp/SMS/
+# Telegram) outside DEBUG: only on a declared staging site; production refuses it (E510) and
+# every sandbox call raises apps.sandbox.services.SandboxUnavailable without it.
+SANDBOX_ALLOWED = env_bool("KOTAKITA_ALLOW_SANDBOX", PAYMENTS_ALLOW_SANDBOX)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.payments.context_processors.sandbox")  # type: ignore[index]
 
 # --- Input limits: bad input is a 4xx, never a 500 (apps.core.input_guard, api.parsers, uploads)

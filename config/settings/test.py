@@ -26,6 +26,7 @@ CELERY_RESULT_BACKEND = env("REDIS_URL") or None
 # public development key (tests sign notifications with apps.payments.gateways' constant).
 PAYMENTS_GATEWAY = "sandbox"
 PAYMENTS_ALLOW_SANDBOX = True
+SANDBOX_ALLOWED = True  # apps.sandbox (OSS and notification sandboxes too)
 PAYMENTS_SANDBOX_SERVER_KEY = "SB-KotaKita-sandbox-server-key"
 # DEV ONLY: personal-data keys may be derived from SECRET_KEY here (never in production).
 PERSONAL_DATA_DEV_KEYS = True

@@ -83,6 +83,13 @@ def test_production_refuses_a_short_secret_key_and_a_personal_data_key_equal_to_
     assert PRODUCTION_ENV["SECRET_KEY"] not in same.stderr  # never the secret itself
 
 
+@pytest.mark.parametrize("switch", ["KOTAKITA_ALLOW_SANDBOX", "PAYMENTS_ALLOW_SANDBOX"])
+def test_production_refuses_the_local_sandboxes(switch: str) -> None:
+    """apps.sandbox (payment gateway, OSS, notification channels) never answers in production."""
+    run = run_check({**PRODUCTION_ENV, switch: "true"})
+    assert run.returncode != 0 and "kotakita.E510" in run.stdout + run.stderr
+
+
 def ids(messages: list[Any]) -> set[str]:
     return {message.id for message in messages}
 
@@ -201,6 +208,15 @@ def test_the_checks_are_registered_for_deploy_only() -> None:
     plain = {check.__name__ for check in registry.registry.get_checks(include_deployment_checks=False)}
     ours = {"check_debug", "check_allowed_hosts", "check_secret_key", "check_personal_data_keys"}
     assert ours <= deploy and not ours & plain
+
+
+def test_e510_sandboxes_allowed_outside_debug(settings: Any) -> None:
+    settings.DEBUG, settings.SANDBOX_ALLOWED = False, True
+    assert ids(checks.check_sandboxes_off()) == {"kotakita.E510"}
+    settings.SANDBOX_ALLOWED = False
+    assert checks.check_sandboxes_off() == []
+    settings.DEBUG, settings.SANDBOX_ALLOWED = True, True  # a developer's machine
+    assert checks.check_sandboxes_off() == []
 
 
 def test_w502_smtp_on_localhost(settings: Any) -> None:

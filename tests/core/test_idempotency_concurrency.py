@@ -29,6 +29,7 @@ from apps.payments import services as payments
 from apps.payments.models import GatewayCharge
 from apps.reports import services as reports
 from apps.reports.models import ApiKey, Category, Report
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.community.conftest import World, make_world, wipe_community
 from tests.concurrency import run_together
@@ -58,7 +59,7 @@ def _wipe(tenant: Tenant, usernames: list[str]) -> None:
         ApiKey.objects.filter(name="Serentak").delete()
         Category.objects.filter(code=CATEGORY).delete()
         orders = list(GatewayCharge.objects.filter(wallet__owner__in=users).values_list("order_id", flat=True))
-        cursor.execute("DELETE FROM payments_sandboxtransaction WHERE order_id = ANY(%s)", [orders])
+        SandboxTransaction.objects.filter(order_id__in=orders).delete()
         GatewayCharge.objects.filter(order_id__in=orders).delete()
         cursor.execute(
             "DELETE FROM payments_account WHERE owner_id IN (SELECT id FROM accounts_user WHERE username = ANY(%s))",

@@ -19,6 +19,7 @@ from apps.accounts.services import create_user
 from apps.discovery.models import Listing
 from apps.marketplace import services
 from apps.marketplace.models import Product, Shop, Variant
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD, client_for
 from tests.ledger_guard import ledger_triggers_off
@@ -46,7 +47,6 @@ PAYMENT_TABLES = [
     "payments_gatewaynotification",
     "payments_reconciliationmismatch",
     "payments_reconciliationrun",
-    "payments_sandboxtransaction",
     "payments_gatewaycharge",
     "payments_paymentrequest",
     "payments_posting",
@@ -146,6 +146,7 @@ def wipe_marketplace(tenant: Tenant, usernames: list[str]) -> None:
         with ledger_triggers_off(cursor, tables):
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
+        SandboxTransaction.objects.all().delete()  # this tenant's sandbox gateway book (public table)
         users = "SELECT id FROM accounts_user WHERE username = ANY(%s)"
         cursor.execute(f"DELETE FROM notifications_message WHERE recipient_id IN ({users})", [usernames])
         cursor.execute(f"DELETE FROM feedback_prompt WHERE user_id IN ({users})", [usernames])  # asked on delivery

@@ -13,6 +13,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.payments import services
 from apps.payments.models import Account, JournalEntry
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests import factories as f
 from tests.ledger_guard import ledger_triggers_off
@@ -21,7 +22,6 @@ PAYMENT_TABLES = [
     "payments_gatewaynotification",
     "payments_reconciliationmismatch",
     "payments_reconciliationrun",
-    "payments_sandboxtransaction",
     "payments_gatewaycharge",
     "payments_paymentrequest",
     "payments_posting",
@@ -95,6 +95,7 @@ def wipe_payments(tenant: Tenant, usernames: list[str]) -> None:
         with ledger_triggers_off(cursor, PAYMENT_TABLES):
             for table in PAYMENT_TABLES:
                 cursor.execute(f"DELETE FROM {table}")
+        SandboxTransaction.objects.all().delete()  # this tenant's sandbox gateway book (public table)
         users = User.objects.filter(username__in=usernames)
         for user in users:
             user.groups.clear()

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import NotFound, ValidationFailed
+from apps.sandbox import selectors as sandbox_rows
+from apps.sandbox.models import SandboxTransaction
 
 from .. import qris
 from ..gateways import (
@@ -14,9 +16,6 @@ from ..gateways import (
     get_gateway,
     may_use_sandbox,
     sandbox_enabled,
-)
-from ..models import (
-    SandboxTransaction,
 )
 from ..scanning import read_qris
 
@@ -34,7 +33,7 @@ def sandbox_payment_for(payload: str) -> tuple[qris.QrisPayload, SandboxTransact
     """Read a scanned/pasted QRIS and find the sandbox charge it belongs to (its bill number)."""
     sandbox_gateway()
     parsed = read_qris(payload)
-    tx = SandboxTransaction.objects.filter(order_id=parsed.bill_number).first() if parsed.bill_number else None
+    tx = sandbox_rows.transaction_for(parsed.bill_number) if parsed.bill_number else None
     if tx is None:
         raise NotFound(
             _("QRIS ini bukan tagihan sandbox KotaKita (nomor tagihan %(bill)s tidak dikenal).")
@@ -66,17 +65,19 @@ def sandbox_expire(order_id: str) -> SandboxTransaction:
     """Let a pending sandbox charge run out (what a real QRIS code does after 15 minutes); the
     gateway then notifies us "expire" (after commit), signed like Midtrans. Demo and tests."""
     gateway = sandbox_gateway()
-    gateway.expire(order_id)
+    gateway.expire(order_id)  # a GatewayError (404) for an unknown order
     from apps.core.tasks import enqueue_on_commit
 
     from ..tasks import deliver_sandbox_notification
 
     enqueue_on_commit(deliver_sandbox_notification, order_id)
-    return SandboxTransaction.objects.get(order_id=order_id)
+    tx = sandbox_rows.transaction_for(order_id)
+    assert tx is not None
+    return tx
 
 
 def sandbox_code_of(order_id: str) -> str:
     """The QRIS of a sandbox charge by its order id (what the deeplink opens), "" if unknown."""
     sandbox_gateway()
-    tx = SandboxTransaction.objects.filter(order_id=order_id[:50]).first()
+    tx = sandbox_rows.transaction_for(order_id[:50])
     return tx.qr_string if tx is not None else ""
