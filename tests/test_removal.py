@@ -12,6 +12,7 @@ from django.test import Client
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import User
+from apps.sandbox.models import SandboxDelivery, SandboxNib
 from apps.tenancy import schema_copy, services
 from apps.tenancy.models import Domain, LevyBillRoute, Tenant, TenantArchive
 from apps.tenancy.restore import restore_archive
@@ -82,3 +83,34 @@ def test_a_kelurahan_takes_its_levy_routes_into_the_archive_and_back(
     finally:
         services.remove_tenant(restored)
         TenantArchive.objects.filter(code="35.77.03.1009").delete()
+
+
+def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
+    tenants: TenantSet, committed: None, archive_dir: Path
+) -> None:
+    """apps.sandbox keeps every tenant's sandbox rows in public tables keyed by schema name: they
+    are archived and removed with the tenant (another tenant's rows stay), and come back on restore."""
+    tenant = services.activate_region("35.77.03.1010").tenant
+    with tenant:
+        SandboxNib.objects.create(nib="9100000001010", business_name="Usaha Arsip", kbli_codes=["56102"])
+        SandboxDelivery.objects.create(
+            channel="sms", address="+6281234560000", title="t", body="b", idempotency_key="arsip-1"
+        )
+    with tenants.a:
+        SandboxNib.objects.create(nib="9100000001010", business_name="Usaha Mojorejo", kbli_codes=["56102"])
+    try:
+        archive = services.remove_tenant(tenant, reason="Uji sandbox")
+        assert not SandboxNib.all_schemas.filter(schema_name=tenant.schema_name).exists()
+        assert not SandboxDelivery.all_schemas.filter(schema_name=tenant.schema_name).exists()
+        assert SandboxNib.all_schemas.filter(schema_name=tenants.a.schema_name, nib="9100000001010").exists()
+        restored = restore_archive(Path(archive.path))
+        try:
+            with restored:
+                assert SandboxNib.objects.get().business_name == "Usaha Arsip"
+                assert SandboxDelivery.objects.get().idempotency_key == "arsip-1"
+        finally:
+            services.remove_tenant(restored)
+            TenantArchive.objects.filter(code="35.77.03.1010").delete()
+        assert not SandboxNib.all_schemas.filter(schema_name=restored.schema_name).exists()
+    finally:
+        SandboxNib.all_schemas.filter(schema_name=tenants.a.schema_name, nib="9100000001010").delete()

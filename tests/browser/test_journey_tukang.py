@@ -19,7 +19,8 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.core.models import IdempotencyRecord
-from apps.notifications.models import Message, SandboxDelivery
+from apps.notifications.models import Message
+from apps.sandbox.models import SandboxDelivery
 from apps.tukang import services
 from apps.tukang.models import Conversation, Job, Quote, Tukang
 from tests.browser.conftest import LiveServer

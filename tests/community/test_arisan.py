@@ -14,7 +14,8 @@ from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.notifications.models import Message
 from apps.payments import services as pay
 from apps.payments.gateways import DEFAULT_SANDBOX_SERVER_KEY, notification_body
-from apps.payments.models import JournalEntry, SandboxTransaction
+from apps.payments.models import JournalEntry
+from apps.sandbox.models import SandboxTransaction
 from tests.community.conftest import World, balance, entries_balanced, fund, ledger_sum, user
 
 pytestmark = pytest.mark.django_db

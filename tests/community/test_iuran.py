@@ -182,7 +182,7 @@ def test_qris_settling_after_a_wallet_payment_is_booked_and_given_back(scheduled
     assert pending.status == "cancelled"
     assert pending.charge is not None
     # the payer's bank app paid anyway before the cancellation reached the gateway
-    from apps.payments.models import SandboxTransaction
+    from apps.sandbox.models import SandboxTransaction
 
     SandboxTransaction.objects.filter(order_id=pending.charge.order_id).update(status="pending")
     _settle(pending.charge)

@@ -164,7 +164,7 @@ def test_money_arriving_after_expiry_goes_back(market: Market, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         payments.sandbox_gateway().pay(charge.order_id)  # the bank paid anyway, just too late
         from apps.payments.gateways import DEFAULT_SANDBOX_SERVER_KEY, notification_body
-        from apps.payments.models import SandboxTransaction
+        from apps.sandbox.models import SandboxTransaction
 
         tx = SandboxTransaction.objects.get(order_id=charge.order_id)
         payments.receive_notification(notification_body(tx, "200", DEFAULT_SANDBOX_SERVER_KEY))

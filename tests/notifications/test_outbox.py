@@ -16,8 +16,9 @@ from apps.accounts.models import User
 from apps.core import phones
 from apps.notifications import services
 from apps.notifications.channels import DeliveryError, validate_address
-from apps.notifications.models import Channel, ChannelConfig, ChannelPreference, Message, SandboxDelivery
+from apps.notifications.models import Channel, ChannelConfig, ChannelPreference, Message
 from apps.notifications.tasks import deliver_due
+from apps.sandbox.models import SandboxDelivery
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
 

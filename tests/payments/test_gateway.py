@@ -28,10 +28,10 @@ from apps.payments.models import (
     GatewayNotification,
     JournalEntry,
     PaymentRequest,
-    SandboxTransaction,
 )
 from apps.payments.qris import Merchant, parse
 from apps.payments.reconciliation import reconcile
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.payments.conftest import People, balances, fund, key
 

@@ -23,9 +23,9 @@ from apps.payments.models import (
     Posting,
     ReconciliationMismatch,
     ReconciliationRun,
-    SandboxTransaction,
 )
 from apps.payments.reconciliation import reconcile
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.payments.conftest import People, fund, key, make_people
 

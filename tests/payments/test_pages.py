@@ -13,7 +13,8 @@ from django.test import Client
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.payments import services
-from apps.payments.models import EntryKind, JournalEntry, PaymentRequest, SandboxTransaction
+from apps.payments.models import EntryKind, JournalEntry, PaymentRequest
+from apps.sandbox.models import SandboxTransaction
 from tests.conftest import PASSWORD
 from tests.payments.conftest import People, balances, fund, key
 

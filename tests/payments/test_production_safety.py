@@ -22,7 +22,8 @@ from django.test import Client, override_settings
 from apps.core.errors import NotFound
 from apps.payments import intake, services
 from apps.payments.gateways import DEFAULT_SANDBOX_SERVER_KEY, MidtransGateway, get_gateway, signature_key
-from apps.payments.models import Account, GatewayCharge, GatewayNotification, JournalEntry, SandboxTransaction
+from apps.payments.models import Account, GatewayCharge, GatewayNotification, JournalEntry
+from apps.sandbox.models import SandboxTransaction
 from tests.payments.conftest import People, balances
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from apps.payments import services
-from apps.payments.models import ChargeStatus, GatewayCharge, ReconciliationRun, SandboxTransaction
+from apps.payments.models import ChargeStatus, GatewayCharge, ReconciliationRun
 from apps.payments.reconciliation import reconcile
 from apps.payments.tasks import reconcile as reconcile_task
 from apps.payments.tasks import reconcile_all_tenants
+from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.payments.conftest import People, check_deferred_now, fund, key
 

@@ -9,7 +9,8 @@ from django.core.files.storage import default_storage
 
 from apps.core.models import DocumentCounter
 from apps.permits import certificate, oss
-from apps.permits.models import OssConfig, Permit, PermitEvent, SandboxNib, SlaRule
+from apps.permits.models import OssConfig, Permit, PermitEvent, SlaRule
+from apps.sandbox.models import SandboxNib
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
 

@@ -13,7 +13,8 @@ import pytest
 
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.permits import oss, services
-from apps.permits.models import OssConfig, PermitEvent, SandboxNib
+from apps.permits.models import OssConfig, PermitEvent
+from apps.sandbox.models import SandboxNib
 from apps.tenancy.models import Tenant
 
 from .conftest import NIK, People, logged_in, submitted_permit
