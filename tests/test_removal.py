@@ -90,7 +90,7 @@ def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
 ) -> None:
     """apps.sandbox keeps every tenant's sandbox rows in public tables keyed by schema name: they
     are archived and removed with the tenant (another tenant's rows stay), and come back on restore."""
-    tenant = services.activate_region("35.77.03.1010").tenant
+    tenant = services.activate_region("35.77.02.1003").tenant
     with tenant:
         SandboxNib.objects.create(nib="9100000001010", business_name="Usaha Arsip", kbli_codes=["56102"])
         SandboxDelivery.objects.create(
@@ -110,7 +110,7 @@ def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
                 assert SandboxDelivery.objects.get().idempotency_key == "arsip-1"
         finally:
             services.remove_tenant(restored)
-            TenantArchive.objects.filter(code="35.77.03.1010").delete()
+            TenantArchive.objects.filter(code="35.77.02.1003").delete()
         assert not SandboxNib.all_schemas.filter(schema_name=restored.schema_name).exists()
     finally:
         SandboxNib.all_schemas.filter(schema_name=tenants.a.schema_name, nib="9100000001010").delete()
