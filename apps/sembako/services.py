@@ -398,7 +398,7 @@ def order_payment_settled(event: PaymentSettled) -> None:
         return
     with transaction.atomic():
         order = (
-            HouseholdOrder.objects.select_for_update()
+            HouseholdOrder.objects.select_for_update(of=("self",))
             .select_related("round", "household")
             .filter(pk=int(event.key))
             .first()
@@ -477,7 +477,7 @@ def close_round(round: Round, *, actor: User | None = None, now: datetime | None
     if round.status != Round.Status.OPEN:
         return round
     for order in (
-        HouseholdOrder.objects.select_for_update()
+        HouseholdOrder.objects.select_for_update(of=("self",))
         .filter(round=round, status=HouseholdOrder.Status.AWAITING_PAYMENT)
         .select_related("round", "payment_request")
         .order_by("pk")
@@ -558,7 +558,7 @@ def mark_arrived(round: Round, *, actor: User, now: datetime | None = None) -> R
         .first()
     )
     orders = list(
-        HouseholdOrder.objects.select_for_update()
+        HouseholdOrder.objects.select_for_update(of=("self",))
         .filter(round=round, status=HouseholdOrder.Status.PAID)
         .select_related("household", "round")
         .order_by("pk")
