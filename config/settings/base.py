@@ -633,6 +633,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
     "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
     "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
+    "SembakoRoundStatusEnum": "apps.sembako.models.Round.Status",
+    "SembakoOrderStatusEnum": "apps.sembako.models.HouseholdOrder.Status",
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------
