@@ -257,10 +257,8 @@ def place_order(
     items = {i.pk: i for i in RoundItem.objects.select_for_update().filter(round=round).order_by("pk")}
     wanted = _clean_quantities(quantities, items)
     existing = HouseholdOrder.objects.filter(round=round, household=household).first()
-    if existing is not None:
-        if {int(line["item"]): int(line["quantity"]) for line in existing.lines} == wanted and (
-            existing.status != HouseholdOrder.Status.CANCELLED
-        ):
+    if existing is not None and existing.status != HouseholdOrder.Status.CANCELLED:
+        if {int(line["item"]): int(line["quantity"]) for line in existing.lines} == wanted:
             return existing, False
         raise Conflict(_("Rumah tangga Anda sudah memesan di putaran ini."), code="already_ordered")
     if round.status != Round.Status.OPEN or round.closes_at <= now:
@@ -292,16 +290,15 @@ def place_order(
         {"item": i, "name": items[i].name, "unit": items[i].unit, "quantity": n, "price": items[i].price}
         for i, n in wanted.items()
     ]
-    order = HouseholdOrder.objects.create(
-        round=round,
-        household=household,
-        lines=lines,
-        total=sum(items[i].price * n for i, n in wanted.items()),
-        fulfilment=fulfilment,
-        address=address,
-        lat=point[0] if point else None,
-        lng=point[1] if point else None,
-    )
+    # A cancelled order of this household is ordered again in its own row (one per household).
+    order = existing or HouseholdOrder(round=round, household=household)
+    order.lines = lines
+    order.total = sum(items[i].price * n for i, n in wanted.items())
+    order.status = HouseholdOrder.Status.AWAITING_PAYMENT
+    order.fulfilment = fulfilment
+    order.address = address
+    order.lat, order.lng = (point[0], point[1]) if point else (None, None)
+    order.save()
     assert round.payment_account is not None
     order.payment_request = payments.create_payment_request(
         round.payment_account,

@@ -203,3 +203,15 @@ def test_rw_round_is_for_its_households(world: World) -> None:
         services.place_order(world.joko, round, quantities={_items(round)["Telur ayam"]: 1})
     assert round not in selectors.rounds_for(world.joko)
     assert round in selectors.rounds_for(world.organiser)
+
+
+def test_a_cancelled_order_gives_its_units_back_and_may_be_placed_again(world: World) -> None:
+    round = open_round(world)
+    telur = round.items.get(name="Telur ayam")
+    order, _ = services.place_order(world.joko, round, quantities={telur.pk: 3})
+    services.cancel_order(order, actor=world.joko)
+    telur.refresh_from_db()
+    assert telur.ordered == 0
+    again, created = services.place_order(world.joko, round, quantities={telur.pk: 1})
+    assert created and again.pk == order.pk and again.status == HouseholdOrder.Status.AWAITING_PAYMENT
+    assert again.payment_request is not None and again.payment_request.amount == 27_000
