@@ -82,9 +82,13 @@ def seed(tenant: Tenant) -> None:
     )
     items = {i.name: i.pk for i in round.items.all()}
     try:
-        order, _ = services.place_order(joko, round, quantities={items["Beras medium"]: 5, items["Telur ayam"]: 1})
-        if payments.ensure_wallet(joko).balance >= order.total:
-            services.pay_with_wallet(order, actor=joko, idempotency_key=f"demo:sembako:{order.pk}")
+        order, _ = services.place_order(joko, round, quantities={items["Beras medium"]: 2, items["Telur ayam"]: 1})
+        wallet = payments.ensure_wallet(joko)
+        if wallet.balance < order.total:  # the other demos spent his top-up: a small one for this
+            payments.top_up(
+                wallet, order.total - wallet.balance, reference="demo", idempotency_key=f"demo:sembako:topup:{joko.pk}"
+            )
+        services.pay_with_wallet(order, actor=joko, idempotency_key=f"demo:sembako:{order.pk}")
     except DomainError as exc:  # pak-joko lives in another RW in a hand-edited demo: say so, go on
         logger.warning("sembako demo: pak-joko's order: %s", exc.message)
     _bansos_order(round, program, items, today)
