@@ -55,6 +55,8 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "tukang.tukang",
             "tukang.job",
             "tukang.quote",
+            "sembako.round",
+            "sembako.householdorder",
             "marketplace.stock",
             "marketplace.stocklocation",
             "insights.materialrecipe",
@@ -170,6 +172,7 @@ PROTECTED: frozenset[str] = frozenset(
         "levies.levy",
         "levies.levybill",
         "tukang.job",
+        "sembako.householdorder",
     }
 )
 

@@ -33,6 +33,7 @@ PAGES = [
     ("tagihan/", "apps.levies.payer_urls"),
     ("bazar/", "apps.bazar.urls"),
     ("tukang/", "apps.tukang.urls"),
+    ("sembako/", "apps.sembako.urls"),
     ("nilai/", "apps.feedback.urls"),
 ]
 # Each domain app's API under /api/v1/<prefix>/.
@@ -52,6 +53,7 @@ APIS = [
     ("insights/", "apps.insights.api.urls"),
     ("bazar/", "apps.bazar.api.urls"),
     ("tukang/", "apps.tukang.api.urls"),
+    ("sembako/", "apps.sembako.api.urls"),
     ("feedback/", "apps.feedback.api.urls"),
 ]
 

@@ -116,3 +116,22 @@ def conflicts() -> list[ConflictItem]:
             }
             items.append(ConflictItem("over_quota", message, [program]))
     return items
+
+
+def redeemable_distribution(program: Program, user: object) -> Distribution | None:
+    """The oldest planned distribution of `program` whose beneficiary is this signed-in user
+    (an active enrolment): what a bansos-in-kind redemption (apps.sembako) may settle."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return None
+    return (
+        Distribution.objects.filter(
+            enrolment__program=program,
+            enrolment__status=Enrolment.Status.ACTIVE,
+            enrolment__beneficiary__user_id=user_id,
+            status=Distribution.Status.PLANNED,
+        )
+        .select_related("enrolment__program")
+        .order_by("period", "pk")
+        .first()
+    )

@@ -638,3 +638,29 @@ def mark_failed(distribution: Distribution, *, by: User, reason: str) -> Distrib
     distribution.officer = by
     distribution.save()
     return distribution
+
+
+@transaction.atomic
+def redeem_in_kind(distribution: Distribution, *, by: User, reference: str, on: date | None = None) -> Distribution:
+    """A planned distribution received in kind through another app (apps.sembako: a household's
+    staples paid by its bansos entitlement). Marks it distributed once: the receipt naming the
+    `reference` is its proof. Already distributed (or failed) is a conflict: an entitlement is
+    redeemed once (the caller keeps its own replay answer)."""
+    distribution = _locked_distribution(distribution)
+    reference = reference.strip()[:100]
+    if distribution.status == Distribution.Status.DISTRIBUTED:
+        raise Conflict(_("Hak bansos ini sudah pernah ditebus."), code="already_distributed")
+    if distribution.status != Distribution.Status.PLANNED:
+        raise Conflict(_("Hak bansos ini tidak bisa ditebus."), code="not_redeemable")
+    if distribution.enrolment.status != Enrolment.Status.ACTIVE:
+        raise Conflict(_("Kepesertaan ini sudah dicabut."), code="enrolment_withdrawn")
+    day = on or timezone.localdate()
+    receipt = (
+        f"{distribution.enrolment.program.name}\n{distribution.period}\n{reference}\n{day.isoformat()}\n{by.pk}\n"
+    ).encode()
+    distribution.status = Distribution.Status.DISTRIBUTED
+    distribution.distributed_on = day
+    distribution.officer = by
+    distribution.proof.save("tebus.txt", ContentFile(receipt), save=False)
+    distribution.save()
+    return distribution

@@ -46,6 +46,7 @@ from apps.permits import demo as permits_demo
 from apps.procurement import demo as procurement_demo
 from apps.reports import demo as reports_demo
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
+from apps.sembako import demo as sembako_demo
 from apps.tenancy import services
 from apps.tenancy.models import DemoSeed, Tenant
 from apps.tukang import demo as tukang_demo
@@ -53,7 +54,7 @@ from apps.tukang import demo as tukang_demo
 logger = logging.getLogger(__name__)
 
 # Bump when a demo module adds data that existing demo databases should get on their next boot.
-SEED_VERSION = 3  # 3: GoTukang (apps.tukang.demo)
+SEED_VERSION = 4  # 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo)
 PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun
@@ -136,6 +137,7 @@ DEMO_MODULES: list[ModuleType] = [
     levies_demo,  # kota schema only; the bills' copies appear in Mojorejo
     bazar_demo,  # after the marketplace's shops and community's arisan
     tukang_demo,
+    sembako_demo,  # after fulfillment's hub, aid's Sembako RT and the marketplace
     insights_demo,
     feedback_demo,  # before analytics: its answers are part of the rolled-up history
     analytics_demo,

@@ -18,6 +18,7 @@ from apps.invoicing import services as invoicing
 from apps.marketplace import services as marketplace
 from apps.notifications import services as notifications
 from apps.reports import services as reports
+from apps.sembako import services as sembako
 from apps.tenancy import due_work
 
 from . import stale
@@ -31,6 +32,7 @@ NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.FULFILLMENT: fulfillment.next_due,
     due_work.Kind.STALE_JOBS: stale.next_check_at,
     due_work.Kind.INVOICES: invoicing.next_due,
+    due_work.Kind.SEMBAKO: sembako.next_due,
 }
 
 

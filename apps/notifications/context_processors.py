@@ -35,6 +35,7 @@ LINKS: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("/kas/", _("Kas RT"), EVERYONE),
     ("/dompet/", "KotaKitaPay", SIGNED_IN),
     ("/antar/", _("Antar"), SIGNED_IN),
+    ("/sembako/", _("Sembako"), SIGNED_IN),
     ("/pinjaman/", _("Pinjaman"), frozenset({str(Role.PEMILIK_UMKM), str(Role.PETUGAS_LKM)})),
     ("/wawasan/", _("Wawasan"), STAFF | {str(Role.PEMILIK_UMKM)}),
     ("/pengadaan/", _("Pengadaan"), STAFF | {str(Role.PEMILIK_UMKM)}),

@@ -73,6 +73,7 @@ _PUBLIC_ONLY = [
     "apps.sandbox",
     "apps.demo",  # manage.py seed_demo (no models)
     "apps.jobs",  # h-jobs: stale-job sweep and repair of lost after-commit work (no models)
+    "apps.pangan",  # reference food prices (harga pangan): per city, so public, not per kelurahan
 ]
 _TENANT_ONLY = [
     "apps.rtrw",
@@ -92,6 +93,7 @@ _TENANT_ONLY = [
     "apps.bazar",  # issue 21: bazar digital and ArisanGo vouchers
     "apps.tukang",
     "apps.feedback",
+    "apps.sembako",  # issue 21 part 2: Sembako Pintar group pre-orders
 ]
 # Only kota schemas: the levy catalogue and bill register belong to the kota that legislates them
 # (docs/design/gov-b2b-fintech.md section 1); leaving them out of kelurahan schemas keeps every
@@ -336,6 +338,8 @@ _QUEUE_TASKS = {
         # --- end jobs ---
         "invoicing.remind",
         "invoicing.remind_everywhere",
+        "sembako.close_due",
+        "sembako.close_due_everywhere",
         "tenancy.mark_all_due",
     ],
 }
@@ -424,6 +428,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "bazar-expire-vouchers": {"task": "bazar.expire_vouchers_everywhere", "schedule": crontab(hour=0, minute=20)},
     # Invoice reminders and overdue marks, only in tenants where one is due (due-work index).
     "invoicing-reminders": {"task": "invoicing.remind_everywhere", "schedule": 60.0},
+    # Sembako Pintar rounds whose closing time came: aggregated into the supplier purchase.
+    "sembako-close-due": {"task": "sembako.close_due_everywhere", "schedule": 60.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),
@@ -630,6 +636,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
     "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
     "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
+    "SembakoRoundStatusEnum": "apps.sembako.models.Round.Status",
+    "SembakoOrderStatusEnum": "apps.sembako.models.HouseholdOrder.Status",
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------

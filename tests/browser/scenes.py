@@ -53,6 +53,7 @@ FULFILLMENT_TABLES = [
     "fulfillment_hub_operators",
     "fulfillment_hub",
 ]
+SEMBAKO_TABLES = ["sembako_householdorder", "sembako_rounditem", "sembako_round"]
 
 
 def person(username: str, full_name: str, role: str, *, staff: bool = False, phone: str = "") -> User:
@@ -105,6 +106,31 @@ def hub_with_courier(actor: User, courier: User, *, code: str, name: str = "Hub 
         courier, actor=actor, vehicle="motor", home_hub=made, shift_start=time(0), shift_end=time(23, 59, 59)
     )
     return made, rider
+
+
+def sembako_round(organiser: User, supplier: User, hub: Hub, *, sku_prefix: str) -> Any:
+    """An open Sembako Pintar round of `organiser` at `hub`: rice from `supplier`'s new grocery
+    (Rp12.500/kg in the round) and eggs as a free item; closes tomorrow. Its rows go with
+    `clean_up(..., sembako=True)`."""
+    from apps.sembako import services as sembako
+
+    shop = market.open_shop(supplier, name=f"Grosir {supplier}", address="Jl. Mojorejo Gg. IV No. 9")
+    rice = market.create_product(
+        shop,
+        supplier,
+        name="Beras medium",
+        variants=[market.VariantSpec(sku=f"{sku_prefix}BRS", price=12_000, stock=100)],
+    ).variants.get()
+    return sembako.open_round(
+        organiser,
+        title="Sembako Pintar RW 01",
+        closes_at=timezone.now() + timedelta(days=1),
+        hub=hub,
+        items=[
+            sembako.ItemSpec(variant=rice.pk, unit="kg", price=12_500),
+            sembako.ItemSpec(name="Telur ayam", unit="kg", price=27_000),
+        ],
+    )
 
 
 def hub_order(
@@ -161,6 +187,7 @@ def clean_up(
     *,
     fulfillment: bool = False,
     kept_users: Sequence[str] = (),
+    sembako: bool = False,
 ) -> None:
     """Remove the journey's sessions, the users `usernames` with their sign-in records, and
     every marketplace and payments row of `tenant` (and every fulfillment row with
@@ -172,10 +199,10 @@ def clean_up(
         Session.objects.filter(session_key__in=list(session_keys)).delete()
         AccessLog.objects.filter(username__in=signed_in).delete()
         AccessAttempt.objects.filter(username__in=signed_in).delete()
-        if fulfillment:
+        if fulfillment or sembako:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
-                for table in FULFILLMENT_TABLES:
+                for table in [*(SEMBAKO_TABLES if sembako else []), *(FULFILLMENT_TABLES if fulfillment else [])]:
                     cursor.execute(f"DELETE FROM {table}")
     wipe_marketplace(tenant, list(usernames))
 

@@ -57,6 +57,8 @@ SHARED = [
     "/api/v1/bazar/arisan-rounds/{id}/voucher/",
     "/api/v1/tukang/jobs/",
     "/api/v1/tukang/jobs/{id}/quote/",
+    "/api/v1/sembako/rounds/",
+    "/api/v1/sembako/rounds/{id}/orders/",
 ]
 # Creating POSTs that keep only their own domain key (same key + same body → the same
 # record, another body → 409; the key is required): the header is documented there too.
@@ -66,6 +68,7 @@ DOMAIN_KEYED = [
     "/api/v1/payments/refunds/",
     "/api/v1/marketplace/orders/",
     "/api/v1/bazar/vouchers/redeem/",
+    "/api/v1/sembako/orders/{id}/pay/",
 ]
 
 

@@ -63,11 +63,13 @@ def create_delivery(
     window_end: datetime | None = None,
     weight_kg: Any = 1,
     now: datetime | None = None,
+    pickup_hub: Hub | None = None,
 ) -> Delivery:
     """A delivery for a marketplace order sent "lewat hub": the buyer's map point, the nearest
     open hub with room (or the hub holding the goods; or, when none is open now, the hub that
     serves the point at its next opening: the window starts at its first cut-off after it
-    opens), the time window, the OTP."""
+    opens), the time window, the OTP. `pickup_hub`: the goods already wait at this hub (a group
+    purchase delivered there, apps.sembako), so the parcel starts from it."""
     now = now or timezone.now()
     order = Order.objects.select_for_update().select_related("shop", "buyer").get(pk=order.pk)
     if actor.pk != order.shop.owner_id and not actor.is_staff and not actor.has_role(Role.OPERATOR_HUB):
@@ -89,7 +91,7 @@ def create_delivery(
         raise ValidationFailed(_("Alamat antar wajib diisi."), code="required", field="address")
     weight = _whole(weight_kg, field="weight_kg", label=_("Berat"), minimum=1)
     opens_at = now  # when the chosen hub takes the parcel (later when it is closed now)
-    goods_hub = _hub_of_goods(order)
+    goods_hub = pickup_hub if pickup_hub is not None else _hub_of_goods(order)
     if goods_hub is not None:
         hub = goods_hub
         pickup_from, p_lat, p_lng = Delivery.PickupFrom.HUB, hub.lat, hub.lng

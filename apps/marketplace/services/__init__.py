@@ -44,6 +44,7 @@ from .checkout import (
     quote_checkout,
     quote_delivery,
 )
+from .handover import HANDOVER_PAYMENT, place_handover_order
 from .inputs import clean_point, clean_price, clean_quantity, clean_sku
 from .listing import queue_listing_sync
 from .orders import complete_delivered, expire_due_orders, next_sweep_at, pay_order, sync_payment, transition
@@ -59,6 +60,7 @@ from .shops import (
 )
 
 __all__ = [
+    "HANDOVER_PAYMENT",
     "CheckoutQuote",
     "DeliveryQuote",
     "PlacementResult",
@@ -88,6 +90,7 @@ __all__ = [
     "order_roles",
     "pay_order",
     "place_and_pay",
+    "place_handover_order",
     "place_orders",
     "preview_import",
     "queue_listing_sync",

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SembakoConfig(AppConfig):
+    name = "apps.sembako"
+    verbose_name = _("Sembako Pintar")
+
+    def ready(self) -> None:
+        from apps.payments import events
+
+        from .services import REFERENCE_KIND, order_payment_settled
+
+        events.on_settled(REFERENCE_KIND, order_payment_settled)
