@@ -385,6 +385,7 @@ class DueWork(models.Model):
         STALE_JOBS = "stale_jobs", _("Pekerjaan latar yang berhenti berdetak")
         LEVIES = "levies", _("Tagihan retribusi berulang, denda dan pengingat")
         INVOICES = "invoices", _("Pengingat jatuh tempo faktur")
+        FACTORING = "factoring", _("Gagal bayar pembiayaan faktur")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="due_work")
     kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)

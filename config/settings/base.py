@@ -83,6 +83,7 @@ _TENANT_ONLY = [
     "apps.marketplace",
     "apps.procurement",
     "apps.invoicing",
+    "apps.factoring",  # issue 20 part 3: invoice financing in the seller's schema
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
@@ -333,6 +334,8 @@ _QUEUE_TASKS = {
         # --- end jobs ---
         "invoicing.remind",
         "invoicing.remind_everywhere",
+        "factoring.check_defaults",
+        "factoring.check_defaults_everywhere",
         "tenancy.mark_all_due",
     ],
 }
@@ -421,6 +424,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "bazar-expire-vouchers": {"task": "bazar.expire_vouchers_everywhere", "schedule": crontab(hour=0, minute=20)},
     # Invoice reminders and overdue marks, only in tenants where one is due (due-work index).
     "invoicing-reminders": {"task": "invoicing.remind_everywhere", "schedule": 60.0},
+    "factoring-defaults": {"task": "factoring.check_defaults_everywhere", "schedule": 300.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),
