@@ -71,6 +71,8 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "lending.application",
             "lending.offer",
             "lending.loan",
+            "factoring.factoringproduct",
+            "factoring.financing",  # read only: changed by its services
         ],
     ),
     (
@@ -151,6 +153,7 @@ PROTECTED: frozenset[str] = frozenset(
         "fulfillment.courier",
         "bazar.voucher",
         "invoicing.invoice",
+        "factoring.financing",
         "marketplace.order",
         "marketplace.shop",
         "payments.account",
