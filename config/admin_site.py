@@ -73,6 +73,8 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "lending.application",
             "lending.offer",
             "lending.loan",
+            "factoring.factoringproduct",
+            "factoring.financing",  # read only: changed by its services
         ],
     ),
     (
@@ -154,6 +156,7 @@ PROTECTED: frozenset[str] = frozenset(
         "fulfillment.courier",
         "bazar.voucher",
         "invoicing.invoice",
+        "factoring.financing",
         "marketplace.order",
         "marketplace.shop",
         "payments.account",

@@ -34,6 +34,7 @@ from apps.billing import demo as billing_demo
 from apps.community import demo as community_demo
 from apps.core.db import connection
 from apps.dataservice import demo as dataservice_demo
+from apps.factoring import demo as factoring_demo
 from apps.feedback import demo as feedback_demo
 from apps.fulfillment import demo as fulfillment_demo
 from apps.insights import demo as insights_demo
@@ -134,6 +135,7 @@ DEMO_MODULES: list[ModuleType] = [
     invoicing_demo,
     fulfillment_demo,
     lending_demo,
+    factoring_demo,  # after invoicing and lending: bu-sri finances her procurement invoice
     levies_demo,  # kota schema only; the bills' copies appear in Mojorejo
     bazar_demo,  # after the marketplace's shops and community's arisan
     tukang_demo,

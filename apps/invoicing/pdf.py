@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 
 from apps.core.money import rupiah
 
+from . import events
 from .models import Invoice
 
 
@@ -115,6 +116,11 @@ def _draw(pdf: Any, size: tuple[float, float], invoice: Invoice, tenant_name: st
     for text in split_lines(note, REGULAR, 9, right - left):
         pdf.drawString(left, y, text)
         y -= 0.45 * cm
+    pdf.setFont(BOLD, 9)
+    for notice in events.notices(invoice.pk):  # e.g. the assignment to a lender (apps.factoring)
+        for text in split_lines(notice, BOLD, 9, right - left):
+            pdf.drawString(left, y, text)
+            y -= 0.45 * cm
     if invoice.status == Invoice.Status.CANCELLED:
         pdf.setFont(BOLD, 28)
         pdf.drawCentredString(width / 2, height / 2, "DIBATALKAN")

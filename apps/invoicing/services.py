@@ -34,7 +34,7 @@ from apps.payments.models import PaymentRequest
 from apps.procurement.models import AcceptanceLine, PurchaseOrder
 from apps.tenancy.due_work import Kind, schedule_due
 
-from . import rules, workflow
+from . import events, rules, workflow
 from .models import Invoice, InvoiceEvent, InvoiceLine
 
 logger = logging.getLogger(__name__)
@@ -508,6 +508,10 @@ def _apply_payment(locked: Invoice, request: PaymentRequest) -> bool:
         url=invoice_url(locked),
         key=f"invoice-{locked.pk}-paid-{request.pk}",
     )
+    # Listeners (factoring: the lender is repaid first) act in this transaction, under this lock.
+    events.dispatch_payment_recorded(
+        events.PaymentRecorded(invoice_id=locked.pk, request_id=request.pk, amount=request.amount, paid_at=paid_at)
+    )
     return True
 
 
@@ -538,6 +542,7 @@ def cancel(invoice: Invoice | int, actor: Any, *, reason: Any) -> Invoice:
     locked = _locked(invoice)
     _require_seller(actor, locked)
     why = _text(reason, "reason", max_length=2000, required=_("Alasan pembatalan wajib diisi."))
+    events.check_cancel(locked.pk)  # a financed invoice is not cancelled (apps.factoring)
     if locked.amount_paid > 0:
         raise Conflict(
             _("Faktur yang sudah dibayar sebagian tidak bisa dibatalkan; kembalikan dananya dulu."),

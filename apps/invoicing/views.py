@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
 
-from . import pdf, rules, selectors, services
+from . import events, pdf, rules, selectors, services
 from .models import Invoice
 
 _LINE_FIELD = re.compile(r"^line-(\d{1,2})-(description|quantity|unit|unit_price)$")
@@ -138,6 +138,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": list(invoice.events.order_by("created_at", "id")),
             "is_seller": services.is_seller(user, invoice),
             "is_buyer": services.is_buyer(user, invoice),
+            "notices": events.notices(invoice.pk),
         },
     )
 

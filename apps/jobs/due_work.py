@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from apps.community import services as community
+from apps.factoring import services as factoring
 from apps.fulfillment import services as fulfillment
 from apps.invoicing import services as invoicing
 from apps.marketplace import services as marketplace
@@ -33,6 +34,7 @@ NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.STALE_JOBS: stale.next_check_at,
     due_work.Kind.INVOICES: invoicing.next_due,
     due_work.Kind.SEMBAKO: sembako.next_due,
+    due_work.Kind.FACTORING: factoring.next_due,
 }
 
 

@@ -58,6 +58,10 @@ class AccountKind(models.TextChoices):
     # balance is the voucher's remaining value, paid to a shop on redemption or back to the
     # holder's wallet at expiry.
     VOUCHER = "voucher", _("Voucher UMKM")
+    # One per lender that buys UMKM invoices (apps.factoring): advances go out of it to the
+    # seller's wallet (so it goes negative by what the lender's financings still owe it) and the
+    # buyer's payments and recourse come back into it.
+    FACTORING_RECEIVABLE = "factoring_receivable", _("Piutang anjak piutang")
 
 
 # kind -> may the balance go below zero? (copied onto the account row, where the DB checks it)
@@ -74,6 +78,7 @@ KIND_RULES: dict[str, bool] = {
     AccountKind.LOAN_LOSS: True,
     AccountKind.TREASURY_CLEARING: False,
     AccountKind.VOUCHER: False,
+    AccountKind.FACTORING_RECEIVABLE: True,
 }
 
 # (source kind, destination kind) pairs `services.move` may post between; a new kind that
@@ -97,6 +102,10 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.ARISAN_POOL, AccountKind.VOUCHER),  # arisan payout taken as a voucher (apps.bazar)
         (AccountKind.VOUCHER, AccountKind.MERCHANT),  # voucher redeemed at a shop
         (AccountKind.VOUCHER, AccountKind.WALLET),  # expired voucher's rest back to its holder
+        (AccountKind.FACTORING_RECEIVABLE, AccountKind.WALLET),  # invoice advance (apps.factoring)
+        (AccountKind.MERCHANT, AccountKind.FACTORING_RECEIVABLE),  # buyer's payment repays the advance
+        (AccountKind.MERCHANT, AccountKind.LENDER_INCOME),  # factoring fee out of the buyer's payment
+        (AccountKind.WALLET, AccountKind.FACTORING_RECEIVABLE),  # recourse after the buyer defaulted
     }
 )
 

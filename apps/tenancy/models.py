@@ -386,6 +386,7 @@ class DueWork(models.Model):
         LEVIES = "levies", _("Tagihan retribusi berulang, denda dan pengingat")
         INVOICES = "invoices", _("Pengingat jatuh tempo faktur")
         SEMBAKO = "sembako", _("Penutupan putaran Sembako Pintar")
+        FACTORING = "factoring", _("Gagal bayar pembiayaan faktur")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="due_work")
     kind = models.CharField(_("jenis"), max_length=32, choices=Kind.choices)

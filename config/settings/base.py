@@ -87,6 +87,7 @@ _TENANT_ONLY = [
     "apps.marketplace",
     "apps.procurement",
     "apps.invoicing",
+    "apps.factoring",  # issue 20 part 3: invoice financing in the seller's schema
     "apps.fulfillment",
     "apps.lending",
     "apps.insights",
@@ -340,6 +341,8 @@ _QUEUE_TASKS = {
         "invoicing.remind_everywhere",
         "sembako.close_due",
         "sembako.close_due_everywhere",
+        "factoring.check_defaults",
+        "factoring.check_defaults_everywhere",
         "tenancy.mark_all_due",
     ],
 }
@@ -430,6 +433,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "invoicing-reminders": {"task": "invoicing.remind_everywhere", "schedule": 60.0},
     # Sembako Pintar rounds whose closing time came: aggregated into the supplier purchase.
     "sembako-close-due": {"task": "sembako.close_due_everywhere", "schedule": 60.0},
+    "factoring-defaults": {"task": "factoring.check_defaults_everywhere", "schedule": 300.0},
     "payments-reconcile-daily": {
         "task": "payments.reconcile_all_tenants",
         "schedule": crontab(hour=2, minute=0),

@@ -1,0 +1,9 @@
+"""API of apps.factoring, mounted under /api/v1/factoring/ in config/urls_tenant.py."""
+
+from rest_framework.routers import DefaultRouter
+
+from .views import FinancingViewSet
+
+router = DefaultRouter()
+router.register("financings", FinancingViewSet, basename="factoring-financing")
+urlpatterns = router.urls

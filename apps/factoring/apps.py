@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FactoringConfig(AppConfig):
+    name = "apps.factoring"
+    verbose_name = _("Pembiayaan faktur")
+
+    def ready(self) -> None:
+        from apps.invoicing import events as invoice_events
+
+        from . import receivers
+
+        invoice_events.on_payment_recorded(self.label, receivers.payment_recorded)
+        invoice_events.on_cancel(self.label, receivers.refuse_cancel)
+        invoice_events.on_notices(self.label, receivers.notices)

@@ -1,0 +1,197 @@
+"""Reads of apps.factoring: offers (computed, never stored), the pricing inputs, limits in use,
+and the lender officer's portfolio by buyer and ageing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.invoicing.models import Invoice
+from apps.lending import selectors as lending
+from apps.lending.models import CreditAssessment, Lender
+
+from . import pricing
+from .models import OUTSTANDING, FactoringProduct, Financing
+
+JAKARTA = dt.timezone(dt.timedelta(hours=7))
+HISTORY = 100  # the buyer's latest paid invoices read for its average days-to-pay
+
+
+def today() -> dt.date:
+    return timezone.localtime(timezone.now(), JAKARTA).date()
+
+
+def buyer_key(invoice: Invoice) -> str:
+    if invoice.buyer_is_office:
+        return "office"
+    if invoice.buyer_user_id is not None:
+        return f"user:{invoice.buyer_user_id}"
+    return "name:" + " ".join(invoice.buyer_name.lower().split())[:75]
+
+
+def band_of(user_id: int) -> str | None:
+    """The seller's latest credit band from apps.lending (any lender's assessment), None if never scored."""
+    band = CreditAssessment.objects.filter(applicant_id=user_id).order_by("-id").values_list("band", flat=True).first()
+    return band or None
+
+
+def _same_buyer(invoice: Invoice) -> QuerySet[Invoice]:
+    if invoice.buyer_is_office:
+        return Invoice.objects.filter(buyer_is_office=True)
+    if invoice.buyer_user_id is not None:
+        return Invoice.objects.filter(buyer_user_id=invoice.buyer_user_id)
+    return Invoice.objects.filter(buyer_user__isnull=True, buyer_is_office=False, buyer_name__iexact=invoice.buyer_name)
+
+
+def buyer_days_to_pay(invoice: Invoice) -> float | None:
+    """Average days from issue to full payment of the buyer's paid invoices here (the kelurahan
+    office for procurement invoices); None without any."""
+    rows = list(
+        _same_buyer(invoice)
+        .filter(status=Invoice.Status.PAID, paid_at__isnull=False)
+        .order_by("-paid_at")
+        .values_list("issue_date", "paid_at")[:HISTORY]
+    )
+    if not rows:
+        return None
+    days = [max((timezone.localtime(paid, JAKARTA).date() - issued).days, 0) for issued, paid in rows]
+    return sum(days) / len(days)
+
+
+def outstanding_of(product: FactoringProduct, *, seller_id: int | None = None, buyer: str | None = None) -> int:
+    rows = Financing.objects.filter(product__lender_id=product.lender_id, status__in=OUTSTANDING)
+    if seller_id is not None:
+        rows = rows.filter(seller_id=seller_id)
+    if buyer is not None:
+        rows = rows.filter(buyer_key=buyer)
+    total = rows.aggregate(a=Sum("advance"), r=Sum("repaid"), c=Sum("recourse"))
+    return int((total["a"] or 0) - (total["r"] or 0) - (total["c"] or 0))
+
+
+@dataclass(frozen=True)
+class Offer:
+    product: FactoringProduct
+    face: int
+    advance_percent: int
+    fee_bp: int
+    advance: int
+    estimated_fee: int
+    estimated_days: int
+    reason: str = ""  # why there is no offer from this product (empty: it can be accepted)
+
+    @property
+    def available(self) -> bool:
+        return not self.reason
+
+    @property
+    def fee_percent(self) -> Decimal:
+        return (Decimal(self.fee_bp) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def offer_for(
+    invoice: Invoice, product: FactoringProduct, *, band: str | None, days_to_pay: float | None, on: dt.date
+) -> Offer:
+    face = invoice.remaining
+    days = max((invoice.due_date - on).days, 1)
+    terms = pricing.price(
+        advance_percent=product.advance_percent, fee_bp=product.fee_bp, band=band, days_to_pay=days_to_pay
+    )
+    if terms is None:
+        return Offer(product, face, 0, 0, 0, 0, days, reason=_("Skor kredit atau riwayat pembeli belum memenuhi."))
+    advance = pricing.advance_of(face, terms.advance_percent)
+    fee = pricing.fee_of(product.fee_basis, face=face, advance=advance, fee_bp=terms.fee_bp, days=days)
+    offer = Offer(product, face, terms.advance_percent, terms.fee_bp, advance, fee, days)
+    reason = ""
+    if advance <= 0:
+        reason = _("Sisa faktur terlalu kecil.")
+    elif outstanding_of(product, seller_id=invoice.shop.owner_id) + advance > product.limit_per_seller:
+        reason = _("Melebihi batas pembiayaan lembaga untuk UMKM ini.")
+    elif outstanding_of(product, buyer=buyer_key(invoice)) + advance > product.limit_per_buyer:
+        reason = _("Melebihi batas pembiayaan lembaga untuk pembeli ini.")
+    if reason:
+        return Offer(product, face, terms.advance_percent, terms.fee_bp, advance, fee, days, reason=reason)
+    return offer
+
+
+def active_products() -> QuerySet[FactoringProduct]:
+    return (
+        FactoringProduct.objects.filter(is_active=True, lender__is_active=True)
+        .select_related("lender")
+        .order_by("lender__name", "name")
+    )
+
+
+def offers(invoice: Invoice, on: dt.date | None = None) -> list[Offer]:
+    """Every active product's offer for what is still open on `invoice` (computed, not stored)."""
+    day = on or today()
+    band = band_of(invoice.shop.owner_id)
+    days_to_pay = buyer_days_to_pay(invoice)
+    return [offer_for(invoice, product, band=band, days_to_pay=days_to_pay, on=day) for product in active_products()]
+
+
+def financing_of(invoice_id: int) -> Financing | None:
+    return Financing.objects.select_related("product__lender").filter(invoice_id=invoice_id).first()
+
+
+# --- lender officers -----------------------------------------------------------------------------
+
+
+def officer_lenders(user: Any) -> QuerySet[Lender]:
+    if not getattr(user, "is_authenticated", False) or not user.has_role("petugas_lembaga_keuangan"):
+        return Lender.objects.none()
+    return lending.lenders_of(user)
+
+
+def financings_of(lenders: QuerySet[Lender]) -> QuerySet[Financing]:
+    return (
+        Financing.objects.filter(product__lender__in=lenders)
+        .select_related("product__lender", "invoice")
+        .order_by("-accepted_at", "-id")
+    )
+
+
+def portfolio_by_buyer(rows: QuerySet[Financing]) -> list[dict[str, Any]]:
+    """Per buyer: financings, advanced, back from the buyer, taken back from sellers, outstanding."""
+    grouped = (
+        rows.order_by()
+        .values("buyer_key", "buyer_name")
+        .annotate(n=Count("id"), advance=Sum("advance"), repaid=Sum("repaid"), recourse=Sum("recourse"))
+        .order_by("buyer_key", "buyer_name")
+    )
+    merged: dict[str, dict[str, Any]] = {}
+    for row in grouped:
+        item = merged.setdefault(
+            row["buyer_key"],
+            {"buyer": row["buyer_name"], "n": 0, "advance": 0, "repaid": 0, "recourse": 0},
+        )
+        for field in ("n", "advance", "repaid", "recourse"):
+            item[field] += int(row[field] or 0)
+    for item in merged.values():
+        item["outstanding"] = item["advance"] - item["repaid"] - item["recourse"]
+    return sorted(merged.values(), key=lambda item: (-item["outstanding"], item["buyer"]))
+
+
+AGEING_BUCKETS = ((0, "current"), (30, "d30"), (60, "d60"), (90, "d90"))
+
+
+def ageing(rows: QuerySet[Financing], on: dt.date) -> dict[str, int]:
+    """Outstanding advance of open financings by days past the invoice's due date (not yet due,
+    1–30, 31–60, 61–90, over 90)."""
+    buckets = {"current": 0, "d30": 0, "d60": 0, "d90": 0, "over90": 0}
+    for due, advance, repaid, recourse in rows.filter(status__in=OUTSTANDING).values_list(
+        "invoice__due_date", "advance", "repaid", "recourse"
+    ):
+        late = (on - due).days
+        name = "over90"
+        for bound, label in AGEING_BUCKETS:
+            if late <= bound:
+                name = label
+                break
+        buckets[name] += advance - repaid - recourse
+    return buckets
