@@ -1,3 +1,7 @@
+from typing import Any
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -8,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.errors import DomainError
 
 from . import services
+from .lockout import qualified_username
 from .models import User
 
 
@@ -39,3 +44,28 @@ class UserAdmin(DjangoUserAdmin[User]):
                 done += 1
         if done:
             self.message_user(request, gettext("%(n)d akun dinonaktifkan.") % {"n": done})
+
+
+# --- login attempts (django-axes): one public table for every tenant (apps.accounts.lockout) ---
+# AXES_ENABLE_ADMIN is off: axes would show every tenant's rows. The tenant admin gets its own
+# tenant's rows only (read-only, superusers: config.admin_site TECHNICAL); the platform
+# operator's admin (apps.tenancy.admin) shows them all.
+
+
+class _OwnTenantOnly:
+    """Rows whose username carries the current tenant's prefix; no bulk actions (axes' clean-up
+    action would delete other tenants' expired rows too)."""
+
+    actions: list[Any] = []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        return queryset.filter(username__startswith=qualified_username(""))
+
+
+for _model, _admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.register(_model, type(f"Tenant{_admin.__name__}", (_OwnTenantOnly, _admin), {}))

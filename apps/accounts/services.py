@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.rtrw.models import Residency, RukunTetangga
 
+from . import lockout
 from .models import User
 from .roles import SELF_REGISTRATION_ROLES, STAFF_ROLES, Role
 
@@ -120,3 +121,8 @@ def deactivate_user(user: User, *, actor: User) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
     return user
+
+
+def forget_tenant_login_records(schema_name: str) -> int:
+    """A removed tenant's login attempts and access log (public tables: apps.accounts.lockout)."""
+    return lockout.forget_schema(schema_name)

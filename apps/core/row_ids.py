@@ -8,7 +8,7 @@ independent between schemas. (Replaying a pg_dump into a Citus distributed schem
 `ALTER TABLE ... ADD GENERATED ... AS IDENTITY`; a plain default replays.)
 
 Citus requires every column that takes its default from one sequence to have the same type,
-so integer and smallint keys (Django's contrib apps and axes use AutoField) get their own
+so integer and smallint keys (Django's contrib apps use AutoField) get their own
 sequences of their own type, created only in a schema that has such a key.
 
 The public schema keeps Django's IDENTITY columns: it is one schema, its catalog does not grow

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import AdminSite
@@ -48,6 +50,11 @@ class PlatformUserAdmin(UserAdmin):
 
 platform_admin_site.register(User, PlatformUserAdmin)
 platform_admin_site.register(Group, GroupAdmin)
+# Login attempts of every tenant (public tables; usernames are "<schema>:<username>",
+# apps.accounts.lockout). Deleting an attempt unlocks that user in that tenant.
+platform_admin_site.register(AccessAttempt, AccessAttemptAdmin)
+platform_admin_site.register(AccessLog, AccessLogAdmin)
+platform_admin_site.register(AccessFailureLog, AccessFailureLogAdmin)
 
 
 class ActivateForm(forms.Form):

@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import create_user, queue_set_password_email, set_password_path
+from apps.accounts.services import (
+    create_user,
+    forget_tenant_login_records,
+    queue_set_password_email,
+    set_password_path,
+)
 from apps.core import phones
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -397,6 +402,8 @@ def remove_tenant(
                     for label, lookup in reversed(archives.PUBLIC_ROWS):
                         if label not in archives.KEPT_ON_REMOVAL:
                             archives.public_rows(tenant, label, lookup).delete()
+                    # Its login attempts and access log live in public now (not archived: transient).
+                    forget_tenant_login_records(tenant.schema_name)
                     cancel_waiting_writers()
                 break
             except OperationalError as exc:

@@ -49,7 +49,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{KOTAKITA_BASE_DOMAIN},.{KOTAKITA_BA
 # --- Applications -------------------------------------------------------------------------
 # django-tenants: the public schema holds the tenant registry and what spans tenants;
 # every kelurahan/kota schema holds what that tenant owns. Apps listed in both get a table
-# in each schema (users, sessions and login attempts are per tenant on purpose).
+# in each schema (users and sessions are per tenant on purpose). Login attempts (django-axes)
+# are one public table for all tenants, keyed by "<schema>:<username>" (apps.accounts.lockout):
+# four tables less in every tenant schema (issue 17, docs/design/schema-cost.md step 2).
 _BOTH = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -57,13 +59,13 @@ _BOTH = [
     "django.contrib.messages",
     "config.admin_apps.KotaKitaAdminConfig",  # django.contrib.admin with KotaKita's site
     "rest_framework",
-    "axes",
     "apps.core",
     "apps.accounts",
 ]
 _PUBLIC_ONLY = [
     "django_tenants",
     "apps.tenancy",
+    "axes",  # login attempts of every tenant, usernames qualified by schema (apps.accounts.lockout)
     "apps.discovery",
     "apps.analytics",
     "apps.dataservice",
@@ -480,6 +482,12 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The attempts of every tenant share the public schema's tables: a username is counted, reset
+# and logged as "<schema>:<username>", so a lock-out in one kelurahan never touches a namesake
+# in another (apps.accounts.lockout).
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
+AXES_HANDLER = "apps.accounts.lockout.TenantDatabaseHandler"
+AXES_ENABLE_ADMIN = False  # registered per site instead: apps.accounts.admin, apps.tenancy.admin
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # --- Internationalisation -----------------------------------------------------------------

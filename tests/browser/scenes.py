@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from datetime import time, timedelta
 from typing import Any
 
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.services import create_user
 from apps.fulfillment import services as antar
@@ -197,8 +197,7 @@ def clean_up(
     connection.set_schema_to_public()
     with tenant:
         Session.objects.filter(session_key__in=list(session_keys)).delete()
-        AccessLog.objects.filter(username__in=signed_in).delete()
-        AccessAttempt.objects.filter(username__in=signed_in).delete()
+        forget_login_records(signed_in)
         if fulfillment or sembako:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")

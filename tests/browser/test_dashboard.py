@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -39,8 +39,7 @@ def _cleanup(tenants: TenantSet) -> None:
     connection.set_schema_to_public()
     DailyFact.objects.filter(tenant=tenants.a).delete()
     with tenants.a:
-        AccessLog.objects.filter(username=LURAH).delete()
-        AccessAttempt.objects.filter(username=LURAH).delete()
+        forget_login_records([LURAH])
         User.objects.filter(username=LURAH).delete()
     connection.set_schema_to_public()
 

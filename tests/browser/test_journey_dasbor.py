@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.analytics import dashboards, services
@@ -42,8 +42,7 @@ def _cleanup(tenants: TenantSet) -> None:
     DailyFact.objects.filter(tenant__in=[tenants.a, tenants.b]).delete()
     for tenant, username in ((tenants.a, LURAH), (tenants.kota, KOTA_ADMIN)):
         with tenant:
-            AccessLog.objects.filter(username=username).delete()
-            AccessAttempt.objects.filter(username=username).delete()
+            forget_login_records([username])
             Message.objects.filter(recipient__username=username).delete()
             User.objects.filter(username=username).delete()
             cache.delete(services.version_key(tenant.pk))  # no dashboard cached by an earlier test

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 
+from apps.accounts.lockout import forget_login_records
 from apps.notifications.models import Message
 from apps.reports import services
 from apps.reports.models import Category, Report
@@ -58,8 +58,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
         RukunWarga.objects.filter(number=RW_NUMBER).delete()
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username=STAFF).delete()
-        AccessAttempt.objects.filter(username=STAFF).delete()
+        forget_login_records([STAFF])
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -39,8 +39,7 @@ def _clean(tenant: Tenant) -> None:
             Message.objects.filter(recipient=user).delete()
             Prompt.objects.filter(user=user).delete()
             user.delete()
-        AccessLog.objects.filter(username=USERNAME).delete()
-        AccessAttempt.objects.filter(username=USERNAME).delete()
+        forget_login_records([USERNAME])
         Session.objects.all().delete()
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection
 
+from apps.accounts.lockout import forget_login_records
 from apps.levies import services as levies
 from apps.levies.models import LevyBill
 from tests.browser.conftest import LiveServer
@@ -57,8 +57,7 @@ def bill(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[tupl
         connection.set_schema_to_public()
         with tenants.a:
             Session.objects.filter(session_key__in=session_keys).delete()
-            AccessLog.objects.filter(username=PAYER).delete()
-            AccessAttempt.objects.filter(username=PAYER).delete()
+            forget_login_records([PAYER])
         _clean(tenants)
 
 

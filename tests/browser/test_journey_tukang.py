@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.db import connection
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -51,8 +51,7 @@ def _cleanup(tenants: TenantSet) -> None:
         SandboxDelivery.objects.filter(address="+6281234569911").delete()
         IdempotencyRecord.objects.filter(owner="whatsapp", key__startswith="wamid.sandbox.").delete()
         Message.objects.filter(recipient__in=users).delete()
-        AccessLog.objects.filter(username__in=[WARGA, TUKANG]).delete()
-        AccessAttempt.objects.filter(username__in=[WARGA, TUKANG]).delete()
+        forget_login_records([WARGA, TUKANG])
         users.delete()
     connection.set_schema_to_public()
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -38,8 +38,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     users = [OWNER, OFFICER]
     with tenants.a:
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=users).delete()
-        AccessAttempt.objects.filter(username__in=users).delete()
+        forget_login_records(users)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             for table in LENDING_TABLES:

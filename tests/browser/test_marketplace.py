@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.marketplace import services
@@ -37,8 +37,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     with tenants.a:
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[OWNER, BUYER]).delete()
-        AccessAttempt.objects.filter(username__in=[OWNER, BUYER]).delete()
+        forget_login_records([OWNER, BUYER])
     wipe_marketplace(tenants.a, [OWNER, BUYER])
 
 

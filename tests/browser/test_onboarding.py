@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection, transaction
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import ApiToken, User
 from apps.accounts.services import create_user
 from apps.tenancy.models import Tenant, TenantArchive
@@ -46,8 +46,7 @@ def _remove_banjarejo() -> None:
 def _remove_operator(session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     Session.objects.filter(session_key__in=session_keys).delete()
-    AccessLog.objects.filter(username=OPERATOR).delete()
-    AccessAttempt.objects.filter(username=OPERATOR).delete()
+    forget_login_records([OPERATOR])
     user = User.objects.filter(username=OPERATOR).first()
     if user is None:
         return

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.payments import services
@@ -39,8 +39,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     wipe_payments(tenants.a, [MERCHANT])
     with tenants.a:
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[MERCHANT, WARGA, BANK]).delete()
-        AccessAttempt.objects.filter(username__in=[MERCHANT, WARGA, BANK]).delete()
+        forget_login_records([MERCHANT, WARGA, BANK])
     connection.set_schema_to_public()
 
 

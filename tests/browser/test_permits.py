@@ -12,6 +12,7 @@ import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 
+from apps.accounts.lockout import qualified_username
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -60,8 +61,8 @@ def _cleanup(tenant: Tenant, sequences_before: dict[int, int]) -> None:
         for session in Session.objects.all():
             if session.get_decoded().get("_auth_user_id") in ids:
                 session.delete()
-        AccessLog.objects.filter(username__startswith=PREFIX).delete()
-        AccessAttempt.objects.filter(username__startswith=PREFIX).delete()
+        AccessLog.objects.filter(username__startswith=qualified_username(PREFIX)).delete()
+        AccessAttempt.objects.filter(username__startswith=qualified_username(PREFIX)).delete()
         for user in users:
             user.groups.clear()
             user.delete()

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.utils.functional import empty
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.core import geo
 from apps.notifications.models import Message
@@ -76,8 +76,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
         Category.objects.filter(code=CATEGORY).delete()
         Message.objects.filter(url__in=urls).delete()
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username=WARGA).delete()
-        AccessAttempt.objects.filter(username=WARGA).delete()
+        forget_login_records([WARGA])
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
+from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -52,8 +52,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     wipe_community(tenants.a, [TREASURER, WARGA], RW_NUMBER)
     with tenants.a:
         Session.objects.filter(session_key__in=session_keys).delete()
-        AccessLog.objects.filter(username__in=[TREASURER, WARGA]).delete()
-        AccessAttempt.objects.filter(username__in=[TREASURER, WARGA]).delete()
+        forget_login_records([TREASURER, WARGA])
     connection.set_schema_to_public()
 
 

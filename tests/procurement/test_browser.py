@@ -12,6 +12,7 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from apps.accounts.lockout import qualified_username
 from apps.accounts.models import User
 from apps.procurement.models import PurchaseRequest, Quote
 from tests.browser.conftest import (  # noqa: F401 - fixtures used by name
@@ -46,8 +47,8 @@ def _cleanup(tenants: TenantSet) -> None:
             user_id = session.get_decoded().get("_auth_user_id")
             if user_id and not User.objects.filter(pk=user_id).exists():
                 session.delete()
-        AccessLog.objects.filter(username__startswith=PREFIX).delete()
-        AccessAttempt.objects.filter(username__startswith=PREFIX).delete()
+        AccessLog.objects.filter(username__startswith=qualified_username(PREFIX)).delete()
+        AccessAttempt.objects.filter(username__startswith=qualified_username(PREFIX)).delete()
 
 
 @pytest.fixture

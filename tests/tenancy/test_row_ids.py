@@ -86,7 +86,7 @@ def assert_own_sequences(schema: str) -> None:
 def test_a_kelurahan_schema_has_one_sequence_per_key_type(tenants: TenantSet) -> None:
     for schema in (TEMPLATE, tenants.a.schema_name, tenants.kota.schema_name):
         found = sequences(schema)
-        # Django's contrib apps and axes keep integer keys: they get their own integer sequence
+        # Django's contrib apps keep integer keys: they get their own integer sequence
         # (Citus wants one type per sequence).
         assert {name: kind for name, (kind, _) in found.items()} == {"kk_row_id": "bigint", "kk_row_id_int": "integer"}
         assert_own_sequences(schema)
