@@ -11,9 +11,16 @@ class BazarConfig(AppConfig):
         from apps.marketplace import events as marketplace_events
         from apps.marketplace.models import Product, Shop
 
-        from . import pricing, selectors
+        from . import pricing, selectors, services
         from .models import BazarEvent, Stall
 
         # The landing page shows shop names and product prices: their edits move it too.
         cache_scopes.bump_on_change(selectors.CACHE_SCOPE, BazarEvent, Stall, Shop, Product)
         marketplace_events.provide_pricer(pricing.event_prices)
+        marketplace_events.provide_vouchers(
+            marketplace_events.VoucherProvider(
+                options=services.checkout.options,
+                redeem=services.checkout.redeem_for_order,
+                give_back=services.checkout.give_back_for_order,
+            )
+        )

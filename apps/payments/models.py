@@ -97,6 +97,7 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.ARISAN_POOL, AccountKind.VOUCHER),  # arisan payout taken as a voucher (apps.bazar)
         (AccountKind.VOUCHER, AccountKind.MERCHANT),  # voucher redeemed at a shop
         (AccountKind.VOUCHER, AccountKind.WALLET),  # expired voucher's rest back to its holder
+        (AccountKind.MERCHANT, AccountKind.VOUCHER),  # a pasar order paid by voucher undone: back onto it
     }
 )
 
