@@ -7,6 +7,7 @@ class BazarConfig(AppConfig):
     verbose_name = _("Bazar dan voucher UMKM")
 
     def ready(self) -> None:
+        from apps.community import events as community_events
         from apps.core import cache_scopes
         from apps.marketplace import events as marketplace_events
         from apps.marketplace.models import Product, Shop
@@ -17,6 +18,7 @@ class BazarConfig(AppConfig):
         # The landing page shows shop names and product prices: their edits move it too.
         cache_scopes.bump_on_change(selectors.CACHE_SCOPE, BazarEvent, Stall, Shop, Product)
         marketplace_events.provide_pricer(pricing.event_prices)
+        community_events.provide_voucher_payout(lambda round_, actor: services.pay_out_as_voucher(round_, actor=actor))
         marketplace_events.provide_vouchers(
             marketplace_events.VoucherProvider(
                 options=services.checkout.options,
