@@ -1,6 +1,7 @@
 """Demo: "Bazar UMKM <kelurahan>" running this week with Bu Sri's promotion, Bu Yati's stall and
-its agenda entry; an arisan group whose first round was paid out as a UMKM voucher, partly spent.
-Idempotent (a later run finds what an earlier one made)."""
+its agenda entry; an arisan group whose first round was paid out as a UMKM voucher, partly spent
+at a shop's till and partly at the pasar's checkout (a paid order), and whose second round is
+flagged to be paid out as a voucher too. Idempotent (a later run finds what an earlier one made)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from apps.accounts.models import User
 from apps.community import services as community
 from apps.community.models import ArisanGroup, ArisanRound
 from apps.core.errors import DomainError
-from apps.marketplace.models import Product, Shop
+from apps.marketplace import services as market
+from apps.marketplace.models import Product, Shop, Variant
 from apps.payments import services as pay
 from apps.tenancy.models import Tenant
 
@@ -102,3 +104,24 @@ def _voucher(sri: User, joko: User) -> None:
             services.redeem_voucher(voucher.code, yati_shop, 20_000, actor=yati_shop.owner, idempotency_key="demo:1")
         except DomainError as exc:
             logger.warning("bazar demo: voucher not redeemed: %s", exc.message)
+        _checkout_with_voucher(joko, yati_shop, voucher)
+    second = ArisanRound.objects.filter(group=group, number=2, status=ArisanRound.Status.OPEN).first()
+    if second is not None:
+        community.choose_payout(second, as_voucher=True, actor=second.winner.user)
+
+
+def _checkout_with_voucher(joko: User, shop: Shop, voucher: Voucher) -> None:
+    """Pak Joko buys the shop's cheapest product at the pasar's checkout, paid with the voucher."""
+    variant = Variant.objects.filter(shop=shop, is_active=True, product__is_active=True).order_by("price", "pk").first()
+    if variant is None:
+        return
+    try:
+        market.place_and_pay(
+            joko,
+            [(variant.pk, 1)],
+            idempotency_key="demo:bazar:voucher-checkout",
+            payment_method="wallet",
+            voucher=voucher.code,
+        )
+    except DomainError as exc:
+        logger.warning("bazar demo: no order paid with the voucher: %s", exc.message)

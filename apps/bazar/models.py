@@ -125,8 +125,10 @@ class Voucher(models.Model):
     Rules (shown on the voucher page): redeemable at any active shop of the kelurahan's pasar,
     in part or in full until the expiry date (partial redemptions leave the rest on the voucher);
     never cashed out before expiry; after the expiry date the rest goes back to the holder's
-    wallet by itself. A redemption is final: a shop that refunds goods pays the buyer back from
-    its own sales account, not onto the voucher."""
+    wallet by itself. A redemption at a shop's till is final: a shop that refunds goods pays the
+    buyer back from its own sales account, not onto the voucher. A pasar order paid (in part)
+    with the voucher at checkout (services/checkout.py) that is cancelled, expires unpaid or is
+    refunded gives its voucher part back onto the voucher, or to the wallet once it expired."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Berlaku")

@@ -458,6 +458,9 @@ class ArisanRound(models.Model):
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="community_arisan_payout"
     )
     paid_out_at = models.DateTimeField(_("dibayarkan"), null=True, blank=True)
+    # Chosen before the payout by the organiser or the winner: the payout (the organiser's or the
+    # scheduled job's) is a UMKM voucher (apps.bazar, through community.events) instead of cash.
+    payout_as_voucher = models.BooleanField(_("dibayarkan sebagai voucher UMKM"), default=False)
 
     class Meta:
         verbose_name = _("putaran arisan")

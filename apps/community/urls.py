@@ -32,5 +32,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("arisan/<int:pk>/verifikasi/", views.arisan_verify, name="arisan_verify"),
     path("arisan/putaran/<int:pk>/setor/", views.arisan_contribute, name="arisan_contribute"),
     path("arisan/putaran/<int:pk>/bayarkan/", views.arisan_payout, name="arisan_payout"),
+    path("arisan/putaran/<int:pk>/cara-bayar/", views.arisan_payout_choice, name="arisan_payout_choice"),
     path("arisan/setoran/<uuid:public_id>/qris/", views.contribution_qris, name="contribution_qris"),
 ]

@@ -733,6 +733,24 @@ def arisan_payout(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def arisan_payout_choice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organiser or the winner: pay this round out as a UMKM voucher, or as cash again."""
+    round_ = _round_or_404(request, pk)
+    as_voucher = request.POST.get("as_voucher") == "1"
+    try:
+        services.choose_payout(round_, as_voucher=as_voucher, actor=_user(request))
+    except DomainError as exc:
+        return _group_after(request, round_.group, exc)
+    done = (
+        _("Putaran ini akan dibayarkan sebagai voucher UMKM.")
+        if as_voucher
+        else _("Putaran ini akan dibayarkan tunai ke dompet.")
+    )
+    return _group_after(request, round_.group, None, done)
+
+
+@login_required
 @require_GET
 def contribution_qris(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     contribution = get_object_or_404(

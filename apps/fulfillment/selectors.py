@@ -67,8 +67,9 @@ class StopView:
 
 
 def cod_amount(order: Order) -> int | None:
-    """Cash the courier collects at the door: the order's total when the buyer pays on delivery."""
-    return int(order.total - order.refunded_amount) if order.payment_method == "cod" else None
+    """Cash the courier collects at the door: the order's total (less a voucher's part) when the
+    buyer pays on delivery."""
+    return int(order.rest_to_pay - order.refunded_amount) if order.payment_method == "cod" else None
 
 
 def contact_urls(raw_phone: str) -> tuple[str, str]:

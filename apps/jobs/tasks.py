@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.core import idempotency
 from apps.tenancy import due_work as due_index
 from apps.tenancy.fanout import enqueue_in_every_tenant, enqueue_where_due
+from apps.tukang import whatsapp
 
 from . import due_work, repair, stale
 
@@ -37,12 +38,14 @@ def requeue_stale() -> int:
 @shared_task(name="jobs.repair_tenant", ignore_result=True)
 def repair_tenant() -> dict[str, object]:
     """This tenant's lost after-commit work (listings in a bounded batch, daily facts, due-work
-    hints), and idempotency keys past their retention."""
+    hints, WhatsApp messages whose turn never ran), and idempotency keys past their retention."""
     listings = repair.repair_listings()
     days = repair.repair_facts()
     due = due_work.repair_due_work()
+    whatsapp_requeued = whatsapp.repair_lost_messages()  # before the prune forgets their records
     pruned = idempotency.prune_records()
     return {
+        "whatsapp_requeued": whatsapp_requeued,
         "listings": listings.todo,
         "fact_days": [day.isoformat() for day in days],
         "due_work": due,

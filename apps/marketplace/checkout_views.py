@@ -15,24 +15,36 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import DomainError
 
-from . import services
+from . import events, services
 from .forms import CheckoutForm
 from .models import CartItem, Placement, Reservation, Shop
 from .views import _cart, _fail, _new_key, _user
 
 Groups = list[tuple[Shop, list[CartItem], int]]
 # Where a refusal of the checkout is shown: next to the map, the address or the delivery choice.
-_FIELD_OF = {"location": "lat", "lat": "lat", "address": "address"}
+_FIELD_OF = {"location": "lat", "lat": "lat", "address": "address", "voucher": "voucher"}
 
 
-def _quote(groups: Groups, methods: dict[int, str], lat: Any, lng: Any) -> services.CheckoutQuote:
-    return services.quote_checkout([(shop, subtotal) for shop, _lines, subtotal in groups], methods, lat, lng)
+def _vouchers(user: Any) -> list[events.VoucherOption]:
+    """The buyer's usable vouchers (one query; none without apps.bazar)."""
+    provider = events.vouchers()
+    return provider.options(user) if provider is not None else []
 
 
-def _quote_context(groups: Groups, methods: dict[int, str], lat: Any, lng: Any) -> dict[str, Any]:
+def _quote(
+    groups: Groups, methods: dict[int, str], lat: Any, lng: Any, voucher_left: int = 0
+) -> services.CheckoutQuote:
+    return services.quote_checkout(
+        [(shop, subtotal) for shop, _lines, subtotal in groups], methods, lat, lng, voucher_left=voucher_left
+    )
+
+
+def _quote_context(
+    groups: Groups, methods: dict[int, str], lat: Any, lng: Any, voucher_left: int = 0
+) -> dict[str, Any]:
     """The quote part of the page: the fees and total, or why there is none (and the status)."""
     try:
-        return {"quote": _quote(groups, methods, lat, lng), "quote_status": 200}
+        return {"quote": _quote(groups, methods, lat, lng, voucher_left), "quote_status": 200}
     except DomainError as exc:
         waiting = exc.code == "location_required" and lat in (None, "") and lng in (None, "")
         return {
@@ -62,7 +74,8 @@ def _page(request: HttpRequest, form: CheckoutForm, groups: Groups, total: int, 
     lat = data.get("lat", "") if data is not None else form.initial.get("lat", "")
     lng = data.get("lng", "") if data is not None else form.initial.get("lng", "")
     context = {"form": form, "groups": groups, "total": total, "reserved_until": None}
-    context.update(_quote_context(groups, _methods(form, data, shops), lat, lng))
+    chosen = data.get("voucher", "") if data is not None else ""
+    context.update(_quote_context(groups, _methods(form, data, shops), lat, lng, form.voucher_remaining(chosen)))
     context.update(extra)
     return context
 
@@ -93,6 +106,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     residency = getattr(user, "residency", None)
     form = CheckoutForm(
         shops=shops,
+        vouchers=_vouchers(user),
         initial={
             "idempotency_key": _new_key(),
             "payment_method": "cod",
@@ -107,11 +121,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def checkout_quote(request: HttpRequest) -> HttpResponse:
     """HTMX: the delivery fee and total for the chosen methods and map point (4xx with the
     reason, shown next to the map, when the point is missing or no delivery can reach it)."""
-    groups, _total = _cart(_user(request))
+    user = _user(request)
+    groups, _total = _cart(user)
     shops = [shop for shop, _lines, _t in groups]
-    form = CheckoutForm(request.POST, shops=shops)
+    form = CheckoutForm(request.POST, shops=shops, vouchers=_vouchers(user))
     context = _quote_context(
-        groups, _methods(form, request.POST, shops), request.POST.get("lat"), request.POST.get("lng")
+        groups,
+        _methods(form, request.POST, shops),
+        request.POST.get("lat"),
+        request.POST.get("lng"),
+        form.voucher_remaining(request.POST.get("voucher", "")),
     )
     status = context["quote_status"]
     return render(request, "marketplace/_checkout_quote.html", context, status=status)
@@ -127,7 +146,7 @@ def place(request: HttpRequest) -> HttpResponse:
         return _after_place(request, done.orders.order_by("pk"))
     groups, total = _cart(user)
     shops = [shop for shop, _lines, _t in groups]
-    form = CheckoutForm(request.POST, shops=shops)
+    form = CheckoutForm(request.POST, shops=shops, vouchers=_vouchers(user))
     if not form.is_valid():
         return render(request, "marketplace/checkout.html", _page(request, form, groups, total), status=422)
     data = form.cleaned_data
@@ -146,6 +165,8 @@ def place(request: HttpRequest) -> HttpResponse:
             note=data["note"],
             payment_method=data["payment_method"],
             from_cart=True,
+            voucher=data["voucher"],
+            expected_voucher_amount=data["quoted_voucher"] if data["voucher"] else None,
         )
     except DomainError as exc:
         field = _FIELD_OF.get(str(exc.details.get("field", "")))

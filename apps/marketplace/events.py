@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -104,3 +104,39 @@ def provide_order_tracking(tracker: OrderTracker) -> None:
 def order_tracking(order: Order) -> OrderTracking | None:
     """The order's delivery links, None without a delivery or without apps.fulfillment."""
     return _order_tracker[0](order) if _order_tracker else None
+
+
+# Vouchers at checkout (apps.bazar: ArisanGo vouchers, ledger-backed). The marketplace only
+# knows a voucher by its code; the provider moves the money (voucher account -> the shop's sales
+# account) and puts it back when the order is cancelled or refunded.
+@dataclass(frozen=True)
+class VoucherOption:
+    code: str
+    remaining: int  # rupiah still on the voucher
+    expires_on: date
+    label: str  # "Voucher UMKM ABC… · sisa Rp50.000 · s.d. 6 Mar 2027"
+
+
+@dataclass(frozen=True)
+class VoucherProvider:
+    # buyer -> the buyer's vouchers usable now (active, not expired, something left)
+    options: Callable[[Any], list[VoucherOption]]
+    # (code, shop, at most, buyer, reference) -> rupiah taken off the voucher into the shop's sales
+    # account (0 when it is used up); raises apps.core.errors (4xx) for a code that is not the
+    # buyer's, expired, or not valid at that shop. Idempotent on (voucher, reference).
+    redeem: Callable[[str, Any, int, Any, str], int]
+    # (code, shop, amount, reference) -> a sentence saying where `amount` went back to (the voucher,
+    # or the holder's wallet once the voucher expired). Idempotent on (voucher, reference).
+    give_back: Callable[[str, Any, int, str], str]
+
+
+_vouchers: list[VoucherProvider] = []
+
+
+def provide_vouchers(provider: VoucherProvider) -> None:
+    _vouchers[:] = [provider]
+
+
+def vouchers() -> VoucherProvider | None:
+    """The voucher provider, None without apps.bazar (then checkout offers no voucher)."""
+    return _vouchers[0] if _vouchers else None

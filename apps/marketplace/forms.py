@@ -151,10 +151,20 @@ class CheckoutForm(forms.Form):
     quoted_fee = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Catatan untuk penjual"), required=False, max_length=255)
     payment_method = forms.ChoiceField(label=_("Cara bayar"), widget=forms.RadioSelect)
+    # One of the buyer's vouchers (events.vouchers); the choices are theirs only.
+    voucher = forms.ChoiceField(label=_("Bayar dengan voucher UMKM"), required=False, widget=forms.RadioSelect)
+    quoted_voucher = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, shops: list[Shop], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, shops: list[Shop], vouchers: list[events.VoucherOption] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.voucher_options = vouchers or []
+        cast(forms.ChoiceField, self.fields["voucher"]).choices = [
+            ("", _("Tanpa voucher")),
+            *((o.code, o.label) for o in self.voucher_options),
+        ]
         cast(forms.ChoiceField, self.fields["payment_method"]).choices = [
             (code, m.label) for code, m in payment_methods.METHODS.items()
         ]
@@ -177,6 +187,10 @@ class CheckoutForm(forms.Form):
                 choices=[(m, labels[m]) for m in methods],
             )
         self.order_fields([*(f"delivery_{shop.pk}" for shop in shops), "address", "note", "payment_method"])
+
+    def voucher_remaining(self, code: Any) -> int:
+        """What is left on the chosen voucher (0 for none or a code that is not the buyer's)."""
+        return next((o.remaining for o in self.voucher_options if code and o.code == code), 0)
 
     def delivery_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith("delivery_")]

@@ -403,6 +403,10 @@ class Order(models.Model):
         verbose_name=_("tagihan"),
     )
     refunded_amount = models.BigIntegerField(_("dana dikembalikan (Rp)"), default=0)
+    # Paid in part (or in full) with a voucher at checkout (apps.bazar through events.vouchers):
+    # its code and the rupiah it covered; the payment request bills only the rest.
+    voucher_code = models.CharField(_("kode voucher"), max_length=16, blank=True)
+    voucher_amount = models.BigIntegerField(_("dibayar dengan voucher (Rp)"), default=0)
     expires_at = models.DateTimeField(_("batas bayar"), null=True, blank=True)
     created_at = models.DateTimeField(_("dipesan"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -429,6 +433,10 @@ class Order(models.Model):
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("total")),
                 name="marketplace_order_refund_within_total",
             ),
+            models.CheckConstraint(
+                condition=Q(voucher_amount__gte=0) & Q(voucher_amount__lte=F("total")),
+                name="marketplace_order_voucher_within_total",
+            ),
             models.UniqueConstraint(fields=["placement", "shop"], name="marketplace_order_one_per_shop_per_checkout"),
         ]
         indexes = [
@@ -447,6 +455,11 @@ class Order(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in lifecycle.FINAL
+
+    @property
+    def rest_to_pay(self) -> int:
+        """What the buyer pays beyond the voucher (the payment request's amount)."""
+        return self.total - self.voucher_amount
 
 
 class OrderLine(models.Model):

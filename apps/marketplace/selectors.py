@@ -340,7 +340,7 @@ def payout_report(shop: Shop, start: date, end: date) -> PayoutReport:
         request = order.payment_request
         entry = request.paid_entry if request is not None else None
         mdr = entry.fee if entry is not None else 0
-        cash = entry is None
+        cash = entry is None and request is not None  # no bill at all: a voucher paid it in full
         net = order.total - order.platform_fee - mdr
         report.rows.append(PayoutRow(order=order, settled_via="cod" if cash else "kotakitapay", mdr=mdr, net=net))
         report.subtotal += order.subtotal

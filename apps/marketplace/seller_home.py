@@ -99,8 +99,8 @@ def _payment(order: Order) -> tuple[str, bool]:
     if order.refunded_amount:
         return str(_("Dana dikembalikan")), False
     request = order.payment_request
-    if request is None:
-        return str(_("Belum dibayar")), False
+    if request is None:  # no bill: a voucher paid it in full (apps.bazar), else not placed fully
+        return (str(_("Lunas")), True) if order.voucher_amount else (str(_("Belum dibayar")), False)
     if request.status == request.Status.PAID:
         return str(_("Lunas")), True
     if request.status in (request.Status.OPEN, request.Status.AWAITING_CASH):

@@ -14,7 +14,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.core.mail import EmailMessage
 
@@ -40,6 +40,8 @@ class Outgoing:
     body: str
     url: str
     idempotency_key: str
+    # WhatsApp Cloud API interactive message (list/buttons); senders that cannot send it use `body`.
+    payload: dict[str, Any] | None = None
 
 
 class Sender(Protocol):
@@ -95,6 +97,7 @@ class SandboxSender:
                 title=message.title,
                 body=message.body,
                 url=message.url,
+                payload=message.payload if self.channel == Channel.WHATSAPP else None,
                 idempotency_key=message.idempotency_key,
             )
         except SandboxUnavailable as exc:  # production: no provider configured for the channel
@@ -123,6 +126,8 @@ class HttpSender:
                 "text": message.body,
                 "url": message.url,
                 "sender": self.config.sender,
+                # WhatsApp gateways that speak the Cloud API send this; the others send `text`.
+                **({"interactive": message.payload} if message.payload and self.channel == Channel.WHATSAPP else {}),
             }
         ).encode()
         request = urllib.request.Request(  # noqa: S310 - the URL is operator configuration

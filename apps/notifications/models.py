@@ -44,6 +44,9 @@ class Message(models.Model):
     title = models.CharField(_("judul"), max_length=200)
     body = models.TextField(_("isi"))
     url = models.CharField(max_length=500, blank=True)
+    # WhatsApp only: a Cloud API interactive message (list/buttons, apps.tukang's bot) sent where
+    # the adapter can; `body` is its text fallback. (A column: the table has its TOAST already.)
+    payload = models.JSONField(_("pesan interaktif"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("percobaan"))
     next_attempt_at = models.DateTimeField(null=True, blank=True)

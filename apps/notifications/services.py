@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Min
@@ -113,6 +114,7 @@ def notify_contact(
     body: str,
     key: str,
     url: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> list[Message]:
     """Queue a notification to someone without an account (e.g. an anonymous reporter who left
     a contact): an e-mail to `email`, a WhatsApp message to `phone`. Same transaction and
@@ -138,7 +140,13 @@ def notify_contact(
             recipient=None,
             address=address,
             channel=channel,
-            defaults={"event": event, "title": title[:200], "body": body, "url": url},
+            defaults={
+                "event": event,
+                "title": title[:200],
+                "body": body,
+                "url": url,
+                "payload": payload if channel == Channel.WHATSAPP else None,
+            },
         )
         if made:
             created.append(message)
@@ -165,7 +173,9 @@ def deliver(message_id: int) -> Message | None:
         if message is None or (message.next_attempt_at and message.next_attempt_at > now):
             return message
         message.attempts += 1
-        outgoing = Outgoing(message.address, message.title, message.body, message.url, str(message.uuid))
+        outgoing = Outgoing(
+            message.address, message.title, message.body, message.url, str(message.uuid), payload=message.payload
+        )
         try:
             message.provider_id = sender_for(message.channel).send(outgoing)
         except DeliveryError as exc:

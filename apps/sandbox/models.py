@@ -112,6 +112,7 @@ class SandboxDelivery(SandboxRow):
     title = models.CharField(max_length=200, verbose_name=_("judul"))
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(null=True, blank=True)  # the interactive WhatsApp message, as it would go out
     idempotency_key = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
 

@@ -11,6 +11,8 @@ connection, never from the caller) and is refused with `SandboxUnavailable`
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -78,14 +80,27 @@ def add_kbli(row: SandboxNib, code: str) -> None:
 
 
 def record_delivery(
-    *, channel: str, address: str, title: str, body: str, url: str, idempotency_key: str
+    *,
+    channel: str,
+    address: str,
+    title: str,
+    body: str,
+    url: str,
+    idempotency_key: str,
+    payload: dict[str, Any] | None = None,
 ) -> SandboxDelivery:
     """Record what would have been sent; the same idempotency key on the channel records once."""
     ensure_available()
     try:
         with transaction.atomic():
             return SandboxDelivery.objects.create(
-                channel=channel, address=address, title=title, body=body, url=url, idempotency_key=idempotency_key
+                channel=channel,
+                address=address,
+                title=title,
+                body=body,
+                url=url,
+                payload=payload,
+                idempotency_key=idempotency_key,
             )
     except IntegrityError:
         return SandboxDelivery.objects.get(channel=channel, idempotency_key=idempotency_key)

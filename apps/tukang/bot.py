@@ -7,6 +7,10 @@ on confirmation, the job to create. The caller (apps.tukang.whatsapp) keeps the 
 number, looks tukang up through `ctx.directory` and performs the creation. A choice can be
 answered with the interactive reply id (list_reply/button_reply), its number, or its name.
 
+Every choice is offered twice: as text (numbered lines, what any channel can show) and, in
+`Step.menus`, as a WhatsApp interactive message (`cloud_api_message`: a `list` for the skills
+and the tukang, `button`s for the confirmation) whose reply ids the same step understands.
+
 The bot speaks Bahasa Indonesia only: a phone number has no language preference, and the
 residents it serves write in Indonesian (its words are therefore plain strings, not gettext).
 """
@@ -64,12 +68,69 @@ class JobDraft:
     as_guest: bool
 
 
+@dataclass(frozen=True)
+class Choice:
+    id: str  # the reply id the next step understands ("skill:listrik", "tukang:12", "confirm:yes")
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The interactive form of one reply: a Cloud API `list` (up to 10 rows) or `button` (up to 3)."""
+
+    kind: str  # "list" | "button"
+    body: str
+    choices: tuple[Choice, ...]
+    button: str = "Pilih"  # the list's open button
+
+
 @dataclass
 class Step:
     state: str
     data: dict[str, Any]
     replies: list[str] = field(default_factory=list)
     create: JobDraft | None = None
+    menus: dict[int, Menu] = field(default_factory=dict)  # reply index -> its interactive form
+
+
+# Cloud API limits (characters): body 1024, list row title 24 and description 72, button title
+# 20, list button 20, section title 24.
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def cloud_api_message(to: str, menu: Menu) -> dict[str, Any]:
+    """The WhatsApp Cloud API message (POST /<phone-number-id>/messages) for `menu` to `to`."""
+    action: dict[str, Any]
+    if menu.kind == "button":
+        action = {
+            "buttons": [
+                {"type": "reply", "reply": {"id": c.id[:256], "title": _cut(c.title, 20)}} for c in menu.choices[:3]
+            ]
+        }
+    else:
+        rows = []
+        for c in menu.choices[:MAX_LIST]:
+            row = {"id": c.id[:200], "title": _cut(c.title, 24)}
+            if c.description:
+                row["description"] = _cut(c.description, 72)
+            rows.append(row)
+        action = {"button": _cut(menu.button, 20), "sections": [{"title": _cut(menu.button, 24), "rows": rows}]}
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to.lstrip("+"),
+        "type": "interactive",
+        "interactive": {"type": menu.kind, "body": {"text": _cut(menu.body, 1024)}, "action": action},
+    }
+
+
+def _skill_step(ctx: Context, before: Sequence[str] = (), greeting: str = "") -> Step:
+    replies = [*before, *skill_menu(ctx, greeting)]
+    body = f"{greeting}\nCari tukang apa?" if greeting else "Cari tukang apa?"
+    menu = Menu("list", body, tuple(Choice(f"skill:{code}", label) for code, label in ctx.skills), "Pilih tukang")
+    return Step(SKILL, {}, replies, menus={len(replies) - 1: menu})
 
 
 def _norm(text: str) -> str:
@@ -100,11 +161,14 @@ def skill_menu(ctx: Context, greeting: str = "") -> list[str]:
     return ["\n".join(lines)]
 
 
+def _stars(option: TukangOption) -> str:
+    return f"★{option.rating:.1f} ({option.rating_count})" if option.rating is not None else "belum ada nilai"
+
+
 def _tukang_menu(label: str, options: Sequence[TukangOption]) -> str:
     lines = [f"Tukang {label} yang siap bekerja:"]
     for n, option in enumerate(options, 1):
-        stars = f"★{option.rating:.1f} ({option.rating_count})" if option.rating is not None else "belum ada nilai"
-        lines.append(f"{n}. {option.name} · {stars} · {option.rate_text}")
+        lines.append(f"{n}. {option.name} · {_stars(option)} · {option.rate_text}")
     lines.append("Balas dengan angka tukang yang dipilih.")
     return "\n".join(lines)
 
@@ -129,7 +193,7 @@ def step(state: str, data: dict[str, Any], message: Incoming, ctx: Context) -> S
         return Step(IDLE, {}, ["Baik, dibatalkan. Ketik HALO untuk mencari tukang lagi."])
     if state == IDLE or text in RESTART_WORDS:
         greeting = f"Halo {ctx.user_name}!" if ctx.user_name else "Halo! Ini GoTukang kelurahan."
-        return Step(SKILL, {}, skill_menu(ctx, greeting))
+        return _skill_step(ctx, greeting=greeting)
     if state == SKILL:
         return _on_skill(message, ctx)
     if state == TUKANG:
@@ -142,13 +206,19 @@ def step(state: str, data: dict[str, Any], message: Incoming, ctx: Context) -> S
 def _on_skill(message: Incoming, ctx: Context) -> Step:
     code = _pick(message, "skill", ctx.skills)
     if code is None:
-        return Step(SKILL, {}, ["Maaf, pilihan itu tidak ada.", *skill_menu(ctx)])
+        return _skill_step(ctx, ["Maaf, pilihan itu tidak ada."])
     label = dict(ctx.skills)[code]
     options = ctx.directory.find(code)[:MAX_LIST]
     if not options:
-        return Step(SKILL, {}, [f"Belum ada tukang {label} yang siap saat ini.", *skill_menu(ctx)])
+        return _skill_step(ctx, [f"Belum ada tukang {label} yang siap saat ini."])
     data = {"skill": code, "skill_label": label, "options": [[o.id, o.name] for o in options]}
-    return Step(TUKANG, data, [_tukang_menu(label, options)])
+    menu = Menu(
+        "list",
+        f"Tukang {label} yang siap bekerja. Pilih satu:",
+        tuple(Choice(f"tukang:{o.id}", o.name, f"{_stars(o)} · {o.rate_text}") for o in options),
+        "Pilih tukang",
+    )
+    return Step(TUKANG, data, [_tukang_menu(label, options)], menus={0: menu})
 
 
 def _on_tukang(data: dict[str, Any], message: Incoming) -> Step:
@@ -169,7 +239,15 @@ def _on_describe(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
     if len(description) < MIN_DESCRIPTION:
         return Step(DESCRIBE, data, ["Ceritakan sedikit lebih lengkap pekerjaannya, ya."])
     data = {**data, "description": description[:MAX_DESCRIPTION]}
-    return Step(CONFIRM, data, [_confirm_text(data, ctx)])
+    text = _confirm_text(data, ctx)
+    question = text.rsplit("\n1. ", 1)[0]  # the buttons replace the numbered answers
+    yes = (
+        Choice("confirm:yes", "Ya, kirim")
+        if ctx.user_name is not None
+        else Choice("confirm:guest", "Kirim sebagai tamu")
+    )
+    menu = Menu("button", question, (yes, Choice("confirm:no", "Batal")))
+    return Step(CONFIRM, data, [text], menus={0: menu})
 
 
 def _on_confirm(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:

@@ -19,10 +19,12 @@ import hashlib
 import hmac
 import json
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -40,6 +42,12 @@ from .models import Conversation, Job, Skill, Tukang
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 RECORD_OWNER = "whatsapp"
 TRANSCRIPT_KEEP = 40
+# A recorded message is 202 (with the message as its body) until its turn ran, then 200: the
+# hourly repair (`repair_lost_messages`, apps.jobs) re-queues the 202s older than this, whose
+# task was lost (broker down when the webhook committed, or a worker died mid-task).
+RECORD_PENDING, RECORD_DONE = 202, 200
+LOST_AFTER_MINUTES = 10
+REPAIR_BATCH = 200
 
 
 class ForgedWebhook(Forbidden):
@@ -160,7 +168,8 @@ def receive_webhook(raw: bytes, signature: str) -> int:
                     key=message["id"],
                     scope="tukang.whatsapp",
                     fingerprint=hashlib.sha256(json.dumps(message, sort_keys=True).encode()).hexdigest(),
-                    status_code=200,
+                    status_code=RECORD_PENDING,
+                    body=json.dumps(message, sort_keys=True),  # what the repair re-queues if the task is lost
                 )
         except IntegrityError:
             continue  # Meta redelivers until it sees a 200: this one was taken already
@@ -222,20 +231,58 @@ def handle_message(message: dict[str, str]) -> Conversation:
         replies.append(_create_job(result.create, user, phone))
     log = [*conversation.transcript, {"in": message.get("text") or message.get("reply_id", "")}]
     for index, reply in enumerate(replies):
+        menu = result.menus.get(index)
         notify_contact(
             phone=phone,
             event="tukang.whatsapp",
             title="GoTukang",
-            body=reply,
+            body=reply,  # the text fallback of an interactive reply
             key=f"wa:{message['id']}:{index}",
+            payload=bot.cloud_api_message(phone, menu) if menu is not None else None,
         )
-        log.append({"out": reply})
+        turn: dict[str, Any] = {"out": reply}
+        if menu is not None:  # the sandbox page shows its rows/buttons to tap
+            turn |= {"kind": menu.kind, "body": menu.body, "choices": [[c.id, c.title] for c in menu.choices]}
+        log.append(turn)
     conversation.state = result.state
     conversation.data = result.data
     conversation.transcript = log[-TRANSCRIPT_KEEP:]
     conversation.last_message_id = message["id"]
     conversation.save()
+    _done(message["id"])
     return conversation
+
+
+def _done(message_id: str) -> None:
+    IdempotencyRecord.objects.filter(owner=RECORD_OWNER, key=message_id, status_code=RECORD_PENDING).update(
+        status_code=RECORD_DONE, body=""
+    )
+
+
+def repair_lost_messages(*, older_than_minutes: int = LOST_AFTER_MINUTES, now: datetime | None = None) -> int:
+    """Re-queue the turns of messages recorded more than `older_than_minutes` ago whose task
+    never ran (hourly, from apps.jobs' repair): how many were queued. The turn itself is
+    idempotent (the conversation's last message id), so a task that was only slow runs once."""
+    from apps.core.tasks import publish
+
+    from .tasks import handle_whatsapp_message
+
+    cutoff = (now or timezone.now()) - timedelta(minutes=older_than_minutes)
+    lost = IdempotencyRecord.objects.filter(
+        owner=RECORD_OWNER, status_code=RECORD_PENDING, created_at__lt=cutoff
+    ).order_by("created_at")[:REPAIR_BATCH]
+    queued = 0
+    for record in lost:
+        try:
+            message = json.loads(record.body)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
+            _done(record.key)  # nothing left to answer: never retried again
+            continue
+        if publish(handle_whatsapp_message, {str(k): str(v) for k, v in message.items()}):
+            queued += 1
+    return queued
 
 
 def _create_job(draft: bot.JobDraft, user: User | None, phone: str) -> str:
@@ -268,8 +315,9 @@ def sandbox_send(phone: str, text: str, reply_id: str = "") -> int:
         raise ValidationFailed(_("Nomor HP tidak valid, mis. 081234567890."), code="invalid_phone", field="phone")
     kind = "interactive" if reply_id else "text"
     message: dict[str, Any] = {"from": wa_id, "id": f"wamid.sandbox.{secrets.token_hex(12)}", "type": kind}
-    if reply_id:
-        message["interactive"] = {"type": "list_reply", "list_reply": {"id": reply_id, "title": text}}
+    if reply_id:  # a tapped button answers `button_reply`, a list row `list_reply` (as WhatsApp does)
+        reply_type = "button_reply" if reply_id.startswith("confirm:") else "list_reply"
+        message["interactive"] = {"type": reply_type, reply_type: {"id": reply_id, "title": text}}
     else:
         message["text"] = {"body": text}
     payload = {

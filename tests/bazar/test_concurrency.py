@@ -95,3 +95,35 @@ def test_racing_partial_redemptions_add_up(committed_voucher: tuple[World, Vouch
         assert voucher.remaining == 10_000
         assert voucher.account.__class__.objects.get(pk=voucher.account_id).balance == 10_000
     connection.set_schema_to_public()
+
+
+def test_checkouts_racing_for_the_last_of_a_voucher_spend_it_once(
+    committed_voucher: tuple[World, Voucher], tenants: TenantSet
+) -> None:
+    """Four checkouts of Rp60.000 each with the same Rp100.000 voucher, at the same instant: the
+    first takes Rp60.000, the second the last Rp40.000 (the rest billed), the others are refused
+    (used up) and write nothing."""
+    from apps.marketplace import services as market
+    from apps.marketplace.models import Order
+
+    w, voucher = committed_voucher
+    m = w.market
+
+    def checkout(n: int) -> Callable[[], str]:
+        def run() -> str:
+            market.place_orders(m.joko, [(m.nasi.pk, 5)], idempotency_key=f"race-checkout-{n}", voucher=voucher.code)
+            return "placed"
+
+        return run
+
+    outcomes, errors = race(tenants.a, [checkout(n) for n in range(4)])
+    assert not errors, errors
+    assert outcomes == Counter({"placed": 2, "voucher_used_up": 2})
+    with tenants.a:
+        voucher.refresh_from_db()
+        assert (voucher.remaining, voucher.status) == (0, Voucher.Status.USED)
+        taken = sorted(Order.objects.filter(buyer=m.joko).values_list("voucher_amount", flat=True))
+        assert taken == [40_000, 60_000]
+        assert voucher.account.__class__.objects.get(pk=voucher.account_id).balance == 0
+        assert unbalanced_entries() == [] and verify_balances() == []
+    connection.set_schema_to_public()

@@ -10,6 +10,8 @@ from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.bazar import demo, selectors
 from apps.bazar.models import BazarEvent, Discount, Stall, Voucher
+from apps.community.models import ArisanRound
+from apps.marketplace.models import Order
 from apps.tenancy.models import Tenant
 from tests.marketplace.conftest import make_market
 
@@ -31,4 +33,9 @@ def test_demo_seed_is_complete_and_idempotent(tenant_a: Tenant) -> None:
         assert pecel.discount == Discount.PERCENT and len(pecel.promo_products) == 2
         assert Stall.objects.filter(event=event).count() == 2
         voucher = Voucher.objects.get()
-        assert (voucher.holder_id, voucher.value, voucher.remaining) == (market.joko.pk, 100_000, 80_000)
+        # Rp20.000 at Bu Yati's till, Rp18.000 (madumongso) at the pasar's checkout.
+        assert (voucher.holder_id, voucher.value, voucher.remaining) == (market.joko.pk, 100_000, 62_000)
+        order = Order.objects.get(buyer=market.joko, voucher_code=voucher.code)
+        assert (order.voucher_amount, order.status, order.payment_method) == (18_000, "paid", "voucher")
+        second = ArisanRound.objects.get(group__name=demo.ARISAN, number=2)
+        assert second.payout_as_voucher and second.status == ArisanRound.Status.OPEN

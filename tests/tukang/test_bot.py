@@ -84,3 +84,42 @@ def test_wrong_answers_keep_the_step_and_cancel_resets() -> None:
     assert step.state == bot.IDLE and step.create is None
     step = bot.step("nonsense", {}, bot.Incoming("apa"), ctx())
     assert step.state == bot.SKILL
+
+
+def test_choices_come_with_their_interactive_form() -> None:
+    """Skills and tukang as a Cloud API `list`, the confirmation as `button`s; the text stays
+    the fallback and the reply ids are the ones the next step understands."""
+    _last, steps = run(
+        [
+            bot.Incoming("halo"),
+            bot.Incoming(reply_id="skill:listrik"),
+            bot.Incoming(reply_id="tukang:7"),
+            bot.Incoming("Stopkontak dapur korslet"),
+        ],
+        ctx(),
+    )
+    skills, tukang, _describe, confirm = steps
+    menu = skills.menus[len(skills.replies) - 1]
+    assert menu.kind == "list" and [c.id for c in menu.choices] == ["skill:batu", "skill:listrik", "skill:ledeng"]
+    message = bot.cloud_api_message("+6281234560001", tukang.menus[0])
+    assert message["to"] == "6281234560001" and message["type"] == "interactive"
+    interactive = message["interactive"]
+    assert interactive["type"] == "list" and interactive["action"]["button"] == "Pilih tukang"
+    rows = interactive["action"]["sections"][0]["rows"]
+    assert rows[0] == {"id": "tukang:7", "title": "Mas Wawan", "description": "★4.5 (2) · Rp75.000 per pekerjaan"}
+    buttons = bot.cloud_api_message("6281234560001", confirm.menus[0])["interactive"]
+    assert buttons["type"] == "button" and "1. Ya" not in buttons["body"]["text"]
+    assert [b["reply"]["id"] for b in buttons["action"]["buttons"]] == ["confirm:yes", "confirm:no"]
+    assert all(len(b["reply"]["title"]) <= 20 for b in buttons["action"]["buttons"])
+    guest = run(
+        [bot.Incoming("halo"), bot.Incoming("2"), bot.Incoming("1"), bot.Incoming("Lampu teras mati")], ctx(None)
+    )[0]
+    assert guest.menus[0].choices[0].id == "confirm:guest"
+
+
+def test_long_titles_are_cut_to_the_cloud_api_limits() -> None:
+    long = bot.Menu("list", "x" * 2000, (bot.Choice("tukang:1", "N" * 40, "d" * 100),), "Pilih tukang sekarang juga ya")
+    interactive = bot.cloud_api_message("62811", long)["interactive"]
+    row = interactive["action"]["sections"][0]["rows"][0]
+    assert len(row["title"]) == 24 and len(row["description"]) == 72
+    assert len(interactive["body"]["text"]) == 1024 and len(interactive["action"]["button"]) == 20

@@ -185,3 +185,77 @@ def test_any_body_is_answered_without_a_server_error(people: People, client_a: C
     assert signed.status_code in (200, 400, 422), signed.content
     if signed.status_code == 200:
         assert signed.json()["received"] == 0
+
+
+def test_a_message_whose_task_was_lost_is_requeued_by_the_repair(people: People, client_a: Client) -> None:
+    """The broker was down: the webhook recorded the message (202, its body kept) but its turn
+    never ran. The hourly repair queues it again once it is older than the threshold; after its
+    turn it is 200 and the repair leaves it alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.jobs.tasks import repair_tenant
+
+    raw = json.dumps(payload(JOKO, "wamid.lost.1", "halo")).encode()
+    response = client_a.post(  # no on-commit capture: the task is never run, as with the broker down
+        URL,
+        raw,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=whatsapp.sign(raw, whatsapp.sandbox_secret()),
+    )
+    assert response.status_code == 200 and response.json()["received"] == 1
+    record = IdempotencyRecord.objects.get(owner="whatsapp", key="wamid.lost.1")
+    assert record.status_code == whatsapp.RECORD_PENDING and not replies(JOKO)
+    assert whatsapp.repair_lost_messages() == 0  # too young: its task may still be on its way
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert repair_tenant()["whatsapp_requeued"] == 1  # eager in tests: the turn runs now
+    assert len(replies(JOKO)) == 1
+    assert IdempotencyRecord.objects.get(pk=record.pk).status_code == whatsapp.RECORD_DONE
+    assert whatsapp.repair_lost_messages() == 0
+    assert Conversation.objects.get(phone=f"+{JOKO}").state == "skill"
+
+
+def test_choices_go_out_as_interactive_messages_and_the_sandbox_taps_them(people: People, tenant_a: Tenant) -> None:
+    """The bot's list and buttons are queued in the outbox as Cloud API interactive messages
+    (text fallback in the body); the sandbox page renders them as buttons, and tapping one
+    sends an `interactive` reply through the signed webhook."""
+    admin = client_for(tenant_a)
+    admin.force_login(people.admin)
+    with CAPTURE(execute=True):
+        admin.post("/tukang/whatsapp-sandbox/", {"phone": "081234560001", "text": "halo"})
+    menu = Message.objects.get(address=f"+{JOKO}", event="tukang.whatsapp")
+    assert menu.payload is not None and menu.payload["type"] == "interactive" and menu.payload["to"] == JOKO
+    assert menu.payload["interactive"]["type"] == "list" and "1. " in menu.body  # the fallback
+    chat = admin.get("/tukang/whatsapp-sandbox/?phone=081234560001", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="wa-interactive-list"' in chat and 'value="skill:listrik"' in chat
+    with CAPTURE(execute=True):  # tap "Listrik", then Mas Wawan, describe, tap "Ya, kirim"
+        admin.post(
+            "/tukang/whatsapp-sandbox/",
+            {"phone": "081234560001", "text": "Listrik", "reply_id": "skill:listrik"},
+            HTTP_HX_REQUEST="true",
+        )
+    with CAPTURE(execute=True):
+        admin.post(
+            "/tukang/whatsapp-sandbox/",
+            {"phone": "081234560001", "text": "Mas Wawan", "reply_id": f"tukang:{people.wawan.pk}"},
+        )
+    with CAPTURE(execute=True):
+        admin.post("/tukang/whatsapp-sandbox/", {"phone": "081234560001", "text": "Stopkontak dapur korslet"})
+    chat = admin.get("/tukang/whatsapp-sandbox/?phone=081234560001", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="wa-interactive-button"' in chat and 'value="confirm:yes"' in chat
+    confirm = Message.objects.filter(address=f"+{JOKO}", event="tukang.whatsapp").order_by("-id").first()
+    assert confirm is not None and confirm.payload is not None
+    assert confirm.payload["interactive"]["type"] == "button"
+    with CAPTURE(execute=True):
+        admin.post(
+            "/tukang/whatsapp-sandbox/", {"phone": "081234560001", "text": "Ya, kirim", "reply_id": "confirm:yes"}
+        )
+    job = Job.objects.get(requester=people.warga)
+    assert job.tukang_id == people.wawan.pk and job.source == Job.Source.WHATSAPP
+    # the sandbox adapter recorded what would go out, interactive part included
+    from apps.notifications.services import deliver
+    from apps.sandbox.models import SandboxDelivery
+
+    deliver(menu.pk)
+    assert SandboxDelivery.objects.get(idempotency_key=str(menu.uuid)).payload == menu.payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import checkout
 from .events import add_stall, create_bazar, may_organise, set_promotion
 from .vouchers import (
     DEFAULT_VALIDITY_DAYS,
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_VALIDITY_DAYS",
     "Redemption",
     "add_stall",
+    "checkout",
     "create_bazar",
     "expire_voucher",
     "expire_vouchers",

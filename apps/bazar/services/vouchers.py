@@ -51,10 +51,12 @@ def clean_code(code: object) -> str:
 
 
 @transaction.atomic
-def pay_out_as_voucher(round_: ArisanRound, *, actor: User, expires_on: date | None = None) -> Voucher:
+def pay_out_as_voucher(round_: ArisanRound, *, actor: User | None, expires_on: date | None = None) -> Voucher:
     """Pay an arisan round out as one voucher of the round's amount to its winner (the group's
     organiser decides, as for a cash payout; community's rules apply: every member paid, earlier
-    rounds paid out). Again for the same round: the voucher made the first time."""
+    rounds paid out). `actor=None`: community's scheduled payout of a round flagged "pay as
+    voucher" (`community.services.choose_payout`). Again for the same round: the voucher made
+    the first time."""
     existing = Voucher.objects.filter(round_id=round_.pk).first()
     if existing is not None:
         return existing

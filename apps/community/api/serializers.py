@@ -218,6 +218,10 @@ PAID_CONTRIBUTIONS = Prefetch(
 )
 
 
+class ArisanPayoutChoiceInput(serializers.Serializer[Any]):
+    as_voucher = serializers.BooleanField(help_text="true: dibayarkan sebagai voucher UMKM; false: uang ke dompet")
+
+
 class ArisanRoundSerializer(serializers.ModelSerializer[ArisanRound]):
     winner = serializers.IntegerField(source="winner_id", read_only=True)
     winner_name = serializers.CharField(source="winner.user.__str__", read_only=True)
@@ -235,6 +239,7 @@ class ArisanRoundSerializer(serializers.ModelSerializer[ArisanRound]):
             "status",
             "paid_members",
             "paid_out_at",
+            "payout_as_voucher",
         ]
 
     def get_paid_members(self, obj: ArisanRound) -> list[int]:

@@ -58,6 +58,7 @@ from .serializers import (
     ArisanGroupSerializer,
     ArisanMemberInput,
     ArisanOrderInput,
+    ArisanPayoutChoiceInput,
     ArisanRoundSerializer,
     ArisanVerificationSerializer,
     CashBookSerializer,
@@ -475,4 +476,14 @@ class ArisanRoundViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Aris
     def payout(self, request: Request, pk: str) -> Response:
         """Pay the winner the pool of this round (organiser; once)."""
         round_ = services.pay_out(self.get_object(), actor=_user(request))
+        return Response(ArisanRoundSerializer(round_).data)
+
+    @extend_schema(request=ArisanPayoutChoiceInput, responses={200: ArisanRoundSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="payout-choice")
+    def payout_choice(self, request: Request, pk: str) -> Response:
+        """Before the payout, the organiser or the winner chooses a UMKM voucher or cash; the
+        payout (the organiser's or the scheduled one) follows it. Setting the same choice again
+        changes nothing."""
+        data = _input(ArisanPayoutChoiceInput, request.data)
+        round_ = services.choose_payout(self.get_object(), as_voucher=data["as_voucher"], actor=_user(request))
         return Response(ArisanRoundSerializer(round_).data)

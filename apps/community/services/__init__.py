@@ -32,6 +32,7 @@ from ._common import (
 )
 from .arisan import (
     add_member,
+    choose_payout,
     commit_draw,
     contribute_with_wallet,
     create_group,
@@ -71,6 +72,7 @@ __all__ = [
     "add_months",
     "amount_for_month",
     "assign_treasurer",
+    "choose_payout",
     "clean_amount",
     "clean_receipt",
     "commit_draw",

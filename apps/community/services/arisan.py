@@ -21,7 +21,7 @@ from apps.payments import services as pay
 from apps.payments.models import Account, ChargeStatus, GatewayCharge
 from apps.rtrw.models import Residency, RukunTetangga
 
-from .. import draw, ledger, policy
+from .. import draw, events, ledger, policy
 from ..models import (
     ArisanContribution,
     ArisanGroup,
@@ -417,6 +417,12 @@ def pay_out(round_: ArisanRound, *, actor: User | None, into: Account | None = N
         _require_organiser(actor, group)
     if round_.status == ArisanRound.Status.PAID_OUT:
         return round_
+    if round_.payout_as_voucher and into is None:
+        voucher_payout = events.voucher_payout()
+        if voucher_payout is not None:  # chosen beforehand: a UMKM voucher instead of cash
+            voucher_payout(round_, actor)
+            round_.refresh_from_db()
+            return round_
     if group.status != ArisanGroup.Status.RUNNING:
         raise Conflict(_("Arisan belum berjalan."), code="not_running")
     if group.rounds.filter(number__lt=round_.number, status=ArisanRound.Status.OPEN).exists():
@@ -460,6 +466,37 @@ def pay_out(round_: ArisanRound, *, actor: User | None, into: Account | None = N
         body=notice or str(_("%(amount)s masuk ke dompet KotaKitaPay Anda.") % {"amount": rupiah(round_.amount)}),
         url=f"/kas/arisan/{group.pk}/",
         key=f"community-arisan-payout-{round_.pk}",
+    )
+    return round_
+
+
+@transaction.atomic
+def choose_payout(round_: ArisanRound, *, as_voucher: bool, actor: User) -> ArisanRound:
+    """Before the round is paid out, its organiser or its winner chooses how: a UMKM voucher
+    (`as_voucher`, apps.bazar) or cash into the wallet. The payout, the organiser's or the
+    scheduled one, follows the choice. The same choice again changes nothing."""
+    group, round_ = _locked_round(round_)
+    is_winner = round_.winner.user_id == actor.pk
+    if not is_winner:
+        _require_organiser(actor, group)
+    if round_.status != ArisanRound.Status.OPEN:
+        raise Conflict(_("Putaran ini sudah dibayarkan."), code="round_closed")
+    as_voucher = bool(as_voucher)
+    if as_voucher and events.voucher_payout() is None:
+        raise Conflict(_("Pembayaran sebagai voucher tidak tersedia."), code="voucher_unavailable")
+    if round_.payout_as_voucher == as_voucher:
+        return round_
+    round_.payout_as_voucher = as_voucher
+    round_.save(update_fields=["payout_as_voucher"])
+    how = _("voucher UMKM") if as_voucher else _("uang ke dompet")
+    others = {round_.winner.user, group.organiser}
+    notify(
+        [u for u in others if u.pk != actor.pk],
+        event="community.arisan_payout_choice",
+        title=str(_("Arisan %(name)s putaran %(n)s") % {"name": group.name, "n": round_.number}),
+        body=str(_("%(who)s memilih pembayaran sebagai %(how)s.") % {"who": actor, "how": how}),
+        url=f"/kas/arisan/{group.pk}/",
+        key=f"community-arisan-choice-{round_.pk}-{int(as_voucher)}-{timezone.now():%Y%m%d%H%M%S}",
     )
     return round_
 

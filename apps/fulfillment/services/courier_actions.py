@@ -159,7 +159,7 @@ def _deliver(
     if cod_confirmed is False and order.payment_method == "cod":
         raise ValidationFailed(
             _("Terima uang tunai %(amount)s dulu, lalu centang “sudah saya terima”.")
-            % {"amount": rupiah(order.total - order.refunded_amount)},
+            % {"amount": rupiah(order.rest_to_pay - order.refunded_amount)},
             code="cod_unconfirmed",
             field="cod",
         )

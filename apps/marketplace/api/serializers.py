@@ -89,6 +89,14 @@ class MarketOrderInput(serializers.Serializer[Any]):
         help_text="Bila diisi, pesanan langsung dibayar: wallet (saldo KotaKitaPay), qris, atau cod "
         "(bayar tunai saat diterima).",
     )
+    voucher = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=32,
+        help_text="Kode voucher UMKM milik pembeli: membayar pesanan sampai sisanya, kekurangannya dengan "
+        "payment_method.",
+    )
 
 
 class MarketPayInput(serializers.Serializer[Any]):
@@ -143,6 +151,7 @@ class MarketOrderSerializer(serializers.ModelSerializer[Order]):
             "subtotal",
             "delivery_fee",
             "total",
+            "voucher_amount",
             "expires_at",
             "created_at",
             "paid_at",

@@ -194,6 +194,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             lng=data["lng"],
             note=data["note"],
             payment_method=data["payment_method"],
+            voucher=data["voucher"],
         )
         orders = list(self.get_queryset().filter(placement=result.placement).order_by("pk"))
         body = {

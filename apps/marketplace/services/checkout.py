@@ -46,7 +46,7 @@ from .cart import (
 )
 from .inputs import _key, clean_point, clean_quantity
 from .listing import queue_listing_sync
-from .orders import _order_url, pay_order
+from .orders import VOUCHER_METHOD, _move, _order_url, pay_order
 from .shops import _ensure_payment_account
 
 
@@ -80,6 +80,7 @@ class DeliveryQuote:
 class CheckoutQuote:
     deliveries: list[DeliveryQuote]
     goods: int
+    voucher_left: int = 0  # what is left on the chosen voucher (0: none chosen)
 
     @property
     def delivery(self) -> int:
@@ -88,6 +89,16 @@ class CheckoutQuote:
     @property
     def total(self) -> int:
         return self.goods + self.delivery
+
+    @property
+    def voucher(self) -> int:
+        """What the voucher covers: it pays the orders one after the other up to what is left on
+        it, so in all the smaller of the two (exactly what `place_orders` takes)."""
+        return min(self.voucher_left, self.total)
+
+    @property
+    def rest(self) -> int:
+        return self.total - self.voucher
 
 
 def clean_delivery_point(lat: Any, lng: Any) -> tuple[Decimal, Decimal] | None:
@@ -144,6 +155,7 @@ def quote_checkout(
     lng: Any,
     *,
     now: datetime | None = None,
+    voucher_left: int = 0,
 ) -> CheckoutQuote:
     """Checkout's price before ordering: each shop's (shop, goods subtotal) with the chosen
     delivery method and the buyer's map point; the same fees `place_orders` will charge."""
@@ -155,7 +167,7 @@ def quote_checkout(
         method = _offered_method(shop, methods.get(shop.pk, ""))
         quotes.append(quote_delivery(shop, method, point, now=now))
         goods += subtotal
-    return CheckoutQuote(deliveries=quotes, goods=goods)
+    return CheckoutQuote(deliveries=quotes, goods=goods, voucher_left=max(0, int(voucher_left)))
 
 
 def _offered_method(shop: Shop, method: str) -> str:
@@ -218,6 +230,8 @@ def place_orders(
     note: str = "",
     payment_method: str = "",
     from_cart: bool = False,
+    voucher: str = "",
+    expected_voucher_amount: int | None = None,
 ) -> PlacementResult:
     """Turn a cart (items across shops) into one order per shop, allocating stock.
 
@@ -227,6 +241,10 @@ def place_orders(
     Short stock: `insufficient_stock` (409) and nothing is written. (lat, lng): the buyer's
     delivery map point, required for hub delivery, which it prices (`quote_delivery`);
     `expected_delivery_fee`: the total fee checkout showed, 409 if it no longer holds.
+    `voucher`: the code of one of the buyer's vouchers (events.vouchers, apps.bazar); it pays the
+    orders in shop order up to what is left on it, each order's payment request bills the rest,
+    and an order it covers in full is paid at once. `expected_voucher_amount`: what checkout
+    showed the voucher covering, 409 if it no longer holds (another checkout used it meanwhile).
     """
     key = _key(idempotency_key)
     wanted = _clean_items(items)
@@ -236,7 +254,14 @@ def place_orders(
         payment_methods.get(payment_method)  # raises the payments app's 422
     delivery_param: Any = delivery if isinstance(delivery, str) else {str(k): v for k, v in delivery.items()}
     point = clean_delivery_point(lat, lng)
+    voucher = str(voucher or "").strip().upper()[:32]
+    provider = events.vouchers() if voucher else None
+    if voucher and provider is None:
+        raise ValidationFailed(
+            _("Pembayaran dengan voucher tidak tersedia."), code="voucher_unavailable", field="voucher"
+        )
     fingerprint = _fingerprint(
+        voucher=voucher,
         items=sorted(wanted.items()),
         delivery=delivery_param,
         address=address,
@@ -286,6 +311,8 @@ def place_orders(
     schedule_due(Kind.MARKETPLACE, expires_at)  # the sweep expires what stays unpaid
     result = PlacementResult(placement=placement)
     line_of: dict[int, OrderLine] = {}
+    voucher_paid = 0
+    voucher_spent = False  # used up: later shops' orders are paid the usual way
     for shop_id in sorted(shops):
         shop = shops[shop_id]
         _ensure_payment_account(shop)
@@ -313,14 +340,22 @@ def place_orders(
             expires_at=expires_at,
         )
         assert shop.payment_account is not None
-        order.payment_request = payments.create_payment_request(
-            shop.payment_account,
-            order.total,
-            description=_("Pasar: pesanan dari %(buyer)s") % {"buyer": buyer},
-            reference=f"order:{order.public_id}",
-            actor=buyer,
-            open_qris_charge=False,
-        )
+        if provider is not None and not voucher_spent:
+            taken = provider.redeem(voucher, shop, order.total, buyer, f"order:{order.public_id}")
+            order.voucher_code, order.voucher_amount = voucher, taken
+            voucher_paid += taken
+            voucher_spent = taken < order.total
+        if order.rest_to_pay > 0:
+            order.payment_request = payments.create_payment_request(
+                shop.payment_account,
+                order.rest_to_pay,
+                description=_("Pasar: pesanan dari %(buyer)s") % {"buyer": buyer},
+                reference=f"order:{order.public_id}",
+                actor=buyer,
+                open_qris_charge=False,
+            )
+        else:  # the voucher pays it all: no bill, paid now
+            order.payment_method = VOUCHER_METHOD
         order.save(force_insert=True)
         lines = OrderLine.objects.bulk_create(
             OrderLine(
@@ -338,6 +373,8 @@ def place_orders(
         )
         line_of.update((line.variant_id, line) for line in lines)
         OrderEvent.record(order=order, action="place", to_status=order.status, actor=buyer)
+        if order.payment_request is None:
+            _move(order, "pay", actor=buyer, note=str(_("Dibayar dengan voucher %(code)s") % {"code": voucher}))
         notify(
             [shop.owner],
             event="marketplace.order_new",
@@ -352,6 +389,18 @@ def place_orders(
             key=f"marketplace-order-{order.pk}-new",
         )
         result.orders.append(order)
+
+    if provider is not None:
+        if voucher_paid == 0:
+            raise Conflict(_("Voucher ini sudah habis dipakai."), code="voucher_used_up", field="voucher")
+        if expected_voucher_amount is not None and int(expected_voucher_amount) != voucher_paid:
+            raise Conflict(
+                _("Voucher kini hanya menanggung %(amount)s; periksa lalu pesan lagi.")
+                % {"amount": rupiah(voucher_paid)},
+                code="voucher_amount_changed",
+                field="voucher",
+                voucher_amount=voucher_paid,
+            )
 
     # Saleor: lock the stock rows in primary-key order, then decide; short → all rolls back.
     stocks = _lock_stocks(wanted)
@@ -387,6 +436,8 @@ def place_and_pay(
     idempotency_key: str,
     payment_method: str,
     delivery: str | Mapping[int, str] = DeliveryMethod.PICKUP,
+    voucher: str = "",
+    expected_voucher_amount: int | None = None,
     address: str = "",
     lat: Any = None,
     lng: Any = None,
@@ -395,7 +446,7 @@ def place_and_pay(
     from_cart: bool = False,
 ) -> PlacementResult:
     """Checkout in one transaction: place the orders and start paying each with
-    `payment_method` (if any). A refused payment (e.g. not enough wallet balance, 409) undoes
+    `payment_method` (if any; the rest beyond a voucher). A refused payment (e.g. not enough wallet balance, 409) undoes
     the whole checkout, so the buyer can pick another way with the same cart and key."""
     result = place_orders(
         buyer,
@@ -409,9 +460,13 @@ def place_and_pay(
         note=note,
         payment_method=payment_method,
         from_cart=from_cart,
+        voucher=voucher,
+        expected_voucher_amount=expected_voucher_amount,
     )
     if payment_method and not result.replayed:
         for order in result.orders:
+            if order.payment_request_id is None:  # paid in full by the voucher
+                continue
             pay_order(order, payment_method, payer=buyer, idempotency_key=result.placement.key)
         result.orders = list(Order.objects.filter(placement=result.placement).select_related("shop").order_by("pk"))
     return result

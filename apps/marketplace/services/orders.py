@@ -23,7 +23,7 @@ from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
 from apps.tenancy import due_work
 
-from .. import conf, lifecycle
+from .. import conf, events, lifecycle
 from ..models import (
     Allocation,
     Order,
@@ -39,6 +39,8 @@ from .listing import queue_listing_sync
 
 logger = logging.getLogger(__name__)
 Status = lifecycle.Status
+# Order.payment_method of an order a voucher paid in full (not a payments method: no bill).
+VOUCHER_METHOD = "voucher"
 
 
 def _lock_order(order: Order | int) -> Order:
@@ -282,14 +284,30 @@ def _restock(order: Order) -> set[int]:
 
 
 def _return_money(order: Order, reason: str) -> str:
-    """Undo the order's payment: refund what KotaKitaPay took, close an unpaid bill.
+    """Undo the order's payment: the voucher part back (events.vouchers' refund rule), refund
+    what KotaKitaPay took, close an unpaid bill.
 
     The payments app lets only the merchant (or staff) refund or cancel a bill; the buyer's
     cancellation and the system's expiry act through the shop owner (see the report)."""
+    said = [_give_back_voucher(order)]
     request = order.payment_request
-    if request is None:
+    if request is not None:
+        said.append(_return_bill(order, PaymentRequest.objects.get(pk=request.pk), reason))
+    return " ".join(part for part in said if part)
+
+
+def _give_back_voucher(order: Order) -> str:
+    if order.voucher_amount <= 0:
         return ""
-    request = PaymentRequest.objects.get(pk=request.pk)
+    provider = events.vouchers()
+    if provider is None:  # pragma: no cover - an order paid by voucher means apps.bazar is installed
+        raise Conflict(_("Voucher tidak bisa dikembalikan saat ini."), code="voucher_unavailable")
+    said = provider.give_back(order.voucher_code, order.shop, order.voucher_amount, f"order:{order.public_id}")
+    order.refunded_amount = min(order.total, order.refunded_amount + order.voucher_amount)
+    return said
+
+
+def _return_bill(order: Order, request: PaymentRequest, reason: str) -> str:
     if request.status == PaymentRequest.Status.PAID and request.paid_entry_id is not None:
         left = request.amount - request.refunded_amount
         if left > 0:

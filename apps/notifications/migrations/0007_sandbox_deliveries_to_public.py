@@ -33,7 +33,7 @@ def copy_to_public(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0005_whatsapp_webhook_secrets"),
+        ("notifications", "0006_interactive_payload"),
         ("sandbox", "0001_initial"),
     ]
 
