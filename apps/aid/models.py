@@ -352,6 +352,9 @@ class ProgramAllowedRT(models.Model):
         verbose_name = _("RT sasaran program")
         verbose_name_plural = _("RT sasaran program")
 
+    def __str__(self) -> str:
+        return f"{self.program_id} → RT {self.rukuntetangga_id}"
+
 
 class ProgramExclusion(models.Model):
     """Two programs a household may not receive together (Program.excludes, stored both ways)."""
@@ -364,3 +367,6 @@ class ProgramExclusion(models.Model):
         db_table = "aid_program_excludes"
         verbose_name = _("program yang tidak boleh bersamaan")
         verbose_name_plural = _("program yang tidak boleh bersamaan")
+
+    def __str__(self) -> str:
+        return f"{self.from_program_id} ≠ {self.to_program_id}"

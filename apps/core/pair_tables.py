@@ -55,7 +55,7 @@ def to_pair_key(table: str, first: str, second: str) -> migrations.RunPython:
         unique = schema_editor._create_index_name(table, [first, second], suffix="_uniq")
         index = schema_editor._create_index_name(table, [first], suffix="")
         execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(table + '_pkey')}")
-        if row_ids.shared(schema):
+        if schema and row_ids.shared(schema):
             execute(row_ids.create_sql(schema, "BigAutoField"))
             id_column = f"bigint NOT NULL DEFAULT {row_ids.nextval(schema, 'BigAutoField')}"
         else:

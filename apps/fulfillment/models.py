@@ -472,9 +472,14 @@ class HubOperator(models.Model):
 
     pk = models.CompositePrimaryKey("hub_id", "user_id")
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="+", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Not indexed: users are deactivated, never deleted, and operators are only read per hub
+    # (the key); nothing lists a user's hubs.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         db_table = "fulfillment_hub_operators"
         verbose_name = _("operator hub")
         verbose_name_plural = _("operator hub")
+
+    def __str__(self) -> str:
+        return f"{self.hub_id} ← {self.user_id}"

@@ -533,15 +533,25 @@ class LenderOfficer(models.Model):
         verbose_name = _("petugas pemberi pinjaman")
         verbose_name_plural = _("petugas pemberi pinjaman")
 
+    def __str__(self) -> str:
+        return f"{self.lender_id} ← {self.user_id}"
+
 
 class LoanTransactionEntry(models.Model):
     """A ledger journal entry posted for a loan transaction (LoanTransaction.entries)."""
 
     pk = models.CompositePrimaryKey("loantransaction_id", "journalentry_id")
     loantransaction = models.ForeignKey(LoanTransaction, on_delete=models.CASCADE, related_name="+", db_index=False)
-    journalentry = models.ForeignKey("payments.JournalEntry", on_delete=models.CASCADE, related_name="+")
+    # Not indexed: journal entries are immutable (the ledger's triggers refuse DELETE) and the
+    # field has no reverse accessor (related_name="+"); entries are only read per transaction.
+    journalentry = models.ForeignKey(
+        "payments.JournalEntry", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         db_table = "lending_loantransaction_entries"
         verbose_name = _("jurnal transaksi pinjaman")
         verbose_name_plural = _("jurnal transaksi pinjaman")
+
+    def __str__(self) -> str:
+        return f"{self.loantransaction_id} → {self.journalentry_id}"

@@ -644,3 +644,6 @@ class ProductCategory(models.Model):
         db_table = "marketplace_product_categories"
         verbose_name = _("kategori produk")
         verbose_name_plural = _("kategori produk")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} → {self.category_id}"

@@ -497,3 +497,6 @@ class OpdStaff(models.Model):
         db_table = "reports_opd_staff"
         verbose_name = _("petugas OPD")
         verbose_name_plural = _("petugas OPD")
+
+    def __str__(self) -> str:
+        return f"{self.opd_id} ← {self.user_id}"
