@@ -37,7 +37,12 @@ pytestmark = pytest.mark.django_db
 # +21 (746) for GoTukang (issue 21): tukang_tukang 6, tukang_job 7, tukang_quote 3, tukang_conversation 5.
 # +5 (751) for apps.feedback (issue 21): feedback_prompt, its toast table and toast index, its primary
 # key and its unique (user, kind, event_key), which also serves the user's lookups.
-SCHEMA_COST_BUDGET = 751
+# -14 (737): the seven ManyToManyField link tables are explicit through models keyed by the pair
+# (CompositePrimaryKey, apps.core.pair_tables): no id primary key and no index on the key's first
+# column. -2 (735), index audit: fulfillment_hub_operators.user_id (users are never deleted, no
+# query lists a user's hubs) and lending_loantransaction_entries.journalentry_id (journal entries
+# are immutable, nothing filters by entry) lost their index.
+SCHEMA_COST_BUDGET = 735
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by Django's own apps or by django-axes, whose table definitions are
