@@ -19,6 +19,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from apps.accounts.models import User
+from apps.core.admin import PairThroughAdmin
 from apps.core.errors import DomainError
 from apps.core.files import private_url
 from apps.core.spreadsheets import MAX_IMPORT_BYTES
@@ -88,7 +89,7 @@ class ProgramAdminForm(forms.ModelForm[Program]):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin[Program]):
+class ProgramAdmin(PairThroughAdmin):
     form = ProgramAdminForm
     list_display = ["name", "target_type", "funding_source", "start_date", "end_date", "quota", "import_link"]
     list_filter = ["target_type", "funding_source"]

@@ -56,6 +56,7 @@ class Program(models.Model):
     max_age = models.PositiveSmallIntegerField(_("usia maksimum"), null=True, blank=True)
     allowed_rts = models.ManyToManyField(
         RukunTetangga,
+        through="ProgramAllowedRT",
         blank=True,
         related_name="aid_programs",
         verbose_name=_("RT sasaran"),
@@ -63,6 +64,7 @@ class Program(models.Model):
     )
     excludes = models.ManyToManyField(
         "self",
+        through="ProgramExclusion",
         symmetrical=True,
         blank=True,
         verbose_name=_("tidak boleh bersamaan dengan"),
@@ -331,3 +333,40 @@ class ImportBatch(BackgroundJob):
     def saved_count(self) -> int:
         """Rows written by the confirm: all staged rows but the ones it had to skip."""
         return max(self.rows_written - len(self.errors), 0)
+
+
+# A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):
+# no surrogate id and no index of its own on the first column, which leads the key (issue 17:
+# two pg_class rows fewer per kelurahan schema than an auto-created through table).
+
+
+class ProgramAllowedRT(models.Model):
+    """An RT a program is limited to (Program.allowed_rts)."""
+
+    pk = models.CompositePrimaryKey("program_id", "rukuntetangga_id")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
+    rukuntetangga = models.ForeignKey(RukunTetangga, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "aid_program_allowed_rts"
+        verbose_name = _("RT sasaran program")
+        verbose_name_plural = _("RT sasaran program")
+
+    def __str__(self) -> str:
+        return f"{self.program_id} → RT {self.rukuntetangga_id}"
+
+
+class ProgramExclusion(models.Model):
+    """Two programs a household may not receive together (Program.excludes, stored both ways)."""
+
+    pk = models.CompositePrimaryKey("from_program_id", "to_program_id")
+    from_program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
+    to_program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "aid_program_excludes"
+        verbose_name = _("program yang tidak boleh bersamaan")
+        verbose_name_plural = _("program yang tidak boleh bersamaan")
+
+    def __str__(self) -> str:
+        return f"{self.from_program_id} ≠ {self.to_program_id}"

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.core.checks import CheckMessage
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -26,6 +29,56 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def pair_through(field: Any) -> bool:
+    """Whether a ManyToManyField's explicit through model is only the pair: its primary key is
+    a CompositePrimaryKey of the two foreign keys and it has no other column. `.set()` writes
+    such a field exactly like an auto-created one (issue 17: the link tables of our
+    ManyToManyFields are such models, to save the surrogate id and one index per table)."""
+    through = field.remote_field.through
+    meta = through._meta
+    return isinstance(meta.pk, models.CompositePrimaryKey) and len(meta.local_concrete_fields) == 2
+
+
+class PairThroughAdmin(admin.ModelAdmin[Any]):
+    """A ModelAdmin that edits ManyToManyFields whose through model is a pair (`pair_through`).
+
+    Django's admin shows a many-to-many field only when its through model is auto-created (one
+    with extra columns cannot be written by `.set()`), and its checks refuse naming the field in
+    `fields`/`fieldsets`/`filter_horizontal` (admin.E013). A pair-only through model has no
+    extra column, so both are lifted for those fields; the form saves them with `.set()`."""
+
+    def _pair_fields(self) -> set[str]:
+        return {f.name for f in self.model._meta.many_to_many if pair_through(f)}
+
+    def check(self, **kwargs: Any) -> list[CheckMessage]:
+        pairs = self._pair_fields()
+        return [
+            error
+            for error in super().check(**kwargs)
+            if not (error.id == "admin.E013" and any(f"ManyToManyField '{name}'" in error.msg for name in pairs))
+        ]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if not pair_through(db_field):
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        # Django's ModelAdmin.formfield_for_manytomany, without its auto-created-only guard.
+        db = kwargs.get("using")
+        if "widget" not in kwargs:
+            if db_field.name in self.get_autocomplete_fields(request):
+                kwargs["widget"] = widgets.AutocompleteSelectMultiple(db_field, self.admin_site, using=db)
+            elif db_field.name in self.raw_id_fields:
+                kwargs["widget"] = widgets.ManyToManyRawIdWidget(db_field.remote_field, self.admin_site, using=db)
+            elif db_field.name in [*self.filter_vertical, *self.filter_horizontal]:
+                kwargs["widget"] = widgets.FilteredSelectMultiple(
+                    db_field.verbose_name, db_field.name in self.filter_vertical
+                )
+        if "queryset" not in kwargs:
+            queryset = self.get_field_queryset(db, db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return db_field.formfield(**kwargs)
 
 
 class ApiKeyAdmin(admin.ModelAdmin[Any]):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.admin import PairThroughAdmin
 from apps.core.errors import DomainError
 from apps.core.widgets import MapPointWidget, OpeningHoursField
 
@@ -88,7 +89,7 @@ class HubAdminForm(forms.ModelForm[Hub]):
 
 
 @admin.register(Hub)
-class HubAdmin(admin.ModelAdmin[Hub]):
+class HubAdmin(PairThroughAdmin):
     form = HubAdminForm
     list_display = ["name", "code", "hours_summary", "service_radius_m", "capacity_slots", "is_active"]
     list_filter = ["is_active"]

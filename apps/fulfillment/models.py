@@ -64,7 +64,11 @@ class Hub(models.Model):
     opening_hours = models.JSONField(_("jam buka"), default=dict, blank=True)
     cutoff_times = models.JSONField(_("jam tutup batch"), default=list, blank=True)  # ["09:00", "12:00"]
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="operated_hubs", verbose_name=_("operator")
+        settings.AUTH_USER_MODEL,
+        through="HubOperator",
+        blank=True,
+        related_name="operated_hubs",
+        verbose_name=_("operator"),
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -456,3 +460,26 @@ class CourierEarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.courier_id}: {self.amount}"
+
+
+# A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):
+# no surrogate id and no index of its own on the first column, which leads the key (issue 17:
+# two pg_class rows fewer per kelurahan schema than an auto-created through table).
+
+
+class HubOperator(models.Model):
+    """A user who operates a hub (Hub.operators)."""
+
+    pk = models.CompositePrimaryKey("hub_id", "user_id")
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Not indexed: users are deactivated, never deleted, and operators are only read per hub
+    # (the key); nothing lists a user's hubs.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        db_table = "fulfillment_hub_operators"
+        verbose_name = _("operator hub")
+        verbose_name_plural = _("operator hub")
+
+    def __str__(self) -> str:
+        return f"{self.hub_id} ← {self.user_id}"

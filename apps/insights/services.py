@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.marketplace import lifecycle
-from apps.marketplace.models import Category, OrderLine, Product, Shop
+from apps.marketplace.models import Category, OrderLine, ProductCategory, Shop
 
 from .models import DemandForecast, ForecastRun, MaterialRecipe
 
@@ -54,7 +54,7 @@ def clean_week(value: Any) -> date:
 def primary_categories() -> dict[int, int]:
     """Product id -> the category its sales count under: the product's first category by id
     (a product in two categories is counted once, so hub sums do not double)."""
-    rows = Product.categories.through.objects.values("product_id").annotate(first=Min("category_id"))
+    rows = ProductCategory.objects.values("product_id").annotate(first=Min("category_id"))
     return {int(r["product_id"]): int(r["first"]) for r in rows}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import PairThroughAdmin, ReadOnlyAdmin
 
 from .models import (
     Application,
@@ -25,7 +25,7 @@ from .models import (
 
 
 @admin.register(Lender)
-class LenderAdmin(ReadOnlyAdmin):
+class LenderAdmin(PairThroughAdmin, ReadOnlyAdmin):
     list_display = ["name", "kind", "is_active", "receivable_account", "income_account", "loss_account"]
     filter_horizontal = ["officers"]
 

@@ -40,7 +40,11 @@ class Lender(models.Model):
     name = models.CharField(_("nama"), max_length=120)
     kind = models.CharField(_("jenis"), max_length=16, choices=LenderKind.choices)
     officers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("petugas"), related_name="lending_lenders", blank=True
+        settings.AUTH_USER_MODEL,
+        through="LenderOfficer",
+        verbose_name=_("petugas"),
+        related_name="lending_lenders",
+        blank=True,
     )
     receivable_account = models.OneToOneField(
         "payments.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("akun piutang pinjaman")
@@ -448,7 +452,9 @@ class LoanTransaction(models.Model):
     prepaid = models.BigIntegerField(_("pelunasan dipercepat"), default=0)
     after_instalment = models.PositiveSmallIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(_("kunci idempotensi"), max_length=200)
-    entries = models.ManyToManyField("payments.JournalEntry", related_name="+", blank=True)
+    entries = models.ManyToManyField(
+        "payments.JournalEntry", through="LoanTransactionEntry", related_name="+", blank=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -508,3 +514,44 @@ class LoanEvent(AuditEvent):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+# A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):
+# no surrogate id and no index of its own on the first column, which leads the key (issue 17:
+# two pg_class rows fewer per kelurahan schema than an auto-created through table).
+
+
+class LenderOfficer(models.Model):
+    """A lender's officer (Lender.officers)."""
+
+    pk = models.CompositePrimaryKey("lender_id", "user_id")
+    lender = models.ForeignKey(Lender, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "lending_lender_officers"
+        verbose_name = _("petugas pemberi pinjaman")
+        verbose_name_plural = _("petugas pemberi pinjaman")
+
+    def __str__(self) -> str:
+        return f"{self.lender_id} ← {self.user_id}"
+
+
+class LoanTransactionEntry(models.Model):
+    """A ledger journal entry posted for a loan transaction (LoanTransaction.entries)."""
+
+    pk = models.CompositePrimaryKey("loantransaction_id", "journalentry_id")
+    loantransaction = models.ForeignKey(LoanTransaction, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Not indexed: journal entries are immutable (the ledger's triggers refuse DELETE) and the
+    # field has no reverse accessor (related_name="+"); entries are only read per transaction.
+    journalentry = models.ForeignKey(
+        "payments.JournalEntry", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        db_table = "lending_loantransaction_entries"
+        verbose_name = _("jurnal transaksi pinjaman")
+        verbose_name_plural = _("jurnal transaksi pinjaman")
+
+    def __str__(self) -> str:
+        return f"{self.loantransaction_id} → {self.journalentry_id}"

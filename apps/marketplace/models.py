@@ -184,7 +184,9 @@ class Product(models.Model):
     )
     name = models.CharField(_("nama produk"), max_length=150)
     description = models.TextField(_("deskripsi"), blank=True)
-    categories = models.ManyToManyField(Category, blank=True, related_name="products", verbose_name=_("kategori"))
+    categories = models.ManyToManyField(
+        Category, through="ProductCategory", blank=True, related_name="products", verbose_name=_("kategori")
+    )
     is_active = models.BooleanField(_("dijual"), default=True)
     # Folded text kept by the services (apps.discovery.text): the name, variant names and
     # categories for trigram matching; those plus the shop and description for full text.
@@ -637,3 +639,24 @@ class CoPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}+{self.other_id}: {self.together}"
+
+
+# A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):
+# no surrogate id and no index of its own on the first column, which leads the key (issue 17:
+# two pg_class rows fewer per kelurahan schema than an auto-created through table).
+
+
+class ProductCategory(models.Model):
+    """A category a product is listed under (Product.categories)."""
+
+    pk = models.CompositePrimaryKey("product_id", "category_id")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "marketplace_product_categories"
+        verbose_name = _("kategori produk")
+        verbose_name_plural = _("kategori produk")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} → {self.category_id}"

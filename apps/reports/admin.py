@@ -43,7 +43,7 @@ class ReportSettingsAdmin(admin.ModelAdmin[ReportSettings]):
 
 
 @admin.register(Opd)
-class OpdAdmin(admin.ModelAdmin[Opd]):
+class OpdAdmin(core_admin.PairThroughAdmin):
     list_display = ["name", "code", "contact", "email", "active"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["staff"]

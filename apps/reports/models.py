@@ -68,7 +68,7 @@ class Opd(models.Model):
     contact = models.CharField(_("kontak"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="report_opds", verbose_name=_("petugas")
+        settings.AUTH_USER_MODEL, through="OpdStaff", blank=True, related_name="report_opds", verbose_name=_("petugas")
     )
     active = models.BooleanField(_("aktif"), default=True)
 
@@ -479,3 +479,24 @@ class SlaReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.code} {self.level} {self.stage_started_at:%Y-%m-%d %H:%M}"
+
+
+# A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):
+# no surrogate id and no index of its own on the first column, which leads the key (issue 17:
+# two pg_class rows fewer per kelurahan schema than an auto-created through table).
+
+
+class OpdStaff(models.Model):
+    """An OPD's officer who handles its reports (Opd.staff)."""
+
+    pk = models.CompositePrimaryKey("opd_id", "user_id")
+    opd = models.ForeignKey(Opd, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "reports_opd_staff"
+        verbose_name = _("petugas OPD")
+        verbose_name_plural = _("petugas OPD")
+
+    def __str__(self) -> str:
+        return f"{self.opd_id} ← {self.user_id}"

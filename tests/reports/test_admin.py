@@ -96,3 +96,18 @@ def test_admin_action_goes_through_the_service(admin_client: Client, world: Worl
     assert Report.objects.get(pk=report.pk).status == "verified"
     assert Report.objects.get(pk=done.pk).status == "resolved"  # refused by the service, reported as an error
     assert done.code in response.content.decode()
+
+
+def test_opd_staff_are_edited_in_the_admin_through_their_pair_keyed_table(admin_client: Client, world: World) -> None:
+    """Opd.staff's through model is keyed by (opd, user) (apps.core.admin.PairThroughAdmin):
+    the admin still shows the field and saves it with .set()."""
+    opd = world.opd
+    url = f"/admin/reports/opd/{opd.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="staff"' in page
+    data = {"code": opd.code, "name": opd.name, "contact": "", "email": "", "active": "on"}
+    response = admin_client.post(url, {**data, "staff": [world.outsider_staff.pk]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(opd.staff.all()) == [world.outsider_staff]
+    assert admin_client.post(url, data).status_code == 302
+    assert not opd.staff.exists()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0011_shop_is_pkp'),
+        ("marketplace", "0012_pair_keyed_link_tables"),
         ('payments', '0013_voucher_account_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
