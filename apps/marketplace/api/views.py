@@ -139,7 +139,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
 
 
 _EVENTS = OrderEvent.objects.select_related("actor").only(
-    *("order_id", "action", "from_status", "to_status", "note", "created_at"),
+    *("subject_type", "subject_id", "action", "from_status", "to_status", "note", "created_at"),
     *("actor__username", "actor__full_name"),
 )
 
