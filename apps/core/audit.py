@@ -108,14 +108,12 @@ class SubjectEventQuerySet(models.QuerySet[Any]):
         translate = getattr(self.model, "translate_lookups", None)
         if translate is not None and kwargs:
             kwargs = translate(kwargs)
-        return super()._filter_or_exclude(negate, args, kwargs)
+        return super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
 
 
 class SubjectEventManager(models.Manager[Any]):
     def get_queryset(self) -> SubjectEventQuerySet:
-        return SubjectEventQuerySet(self.model, using=self._db).filter(
-            subject_type__in=self.model.SUBJECTS.values()  # type: ignore[attr-defined]
-        )
+        return SubjectEventQuerySet(self.model, using=self._db).filter(subject_type__in=self.model.SUBJECTS.values())
 
 
 _REGISTRY: dict[type[models.Model], type[SubjectEventMixin]] = {}
@@ -144,7 +142,6 @@ class SubjectEventMixin:
         data: dict[str, Any]
         note: str
         action: str
-        objects: ClassVar[Any]
         _default_manager: ClassVar[Any]
 
     @classmethod
@@ -178,7 +175,7 @@ class SubjectEventMixin:
                 fields[new] = fields.pop(old)
         fields = cls.subject_fields(fields)
         fields["data"] = json_safe(data)
-        return cls._default_manager.create(actor=actor_or_none(actor), **fields)  # type: ignore[no-any-return]
+        return cls._default_manager.create(actor=actor_or_none(actor), **fields)
 
     @classmethod
     def translate_lookups(cls, kwargs: dict[str, Any]) -> dict[str, Any]:

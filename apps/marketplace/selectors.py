@@ -37,7 +37,7 @@ from apps.discovery.text import prefix_tsquery, query_words
 from apps.permits.selectors import verified_holder_ids
 
 from . import lifecycle
-from .models import DeliveryMethod, Order, Product, Reservation, Review, Shop, Stock, Variant
+from .models import DeliveryMethod, Order, OrderEvent, Product, Reservation, Review, Shop, Stock, Variant
 
 Status = lifecycle.Status
 
@@ -213,7 +213,11 @@ def order_detail(user: User, public_id: Any) -> Order | None:
         visible_orders(user)
         .filter(public_id=public_id)
         .select_related("payment_request", "shop__owner")
-        .prefetch_related("lines", "events__actor", Prefetch("reviews", Review.objects.select_related("line")))
+        .prefetch_related(
+            "lines",
+            Prefetch("events", OrderEvent.objects.select_related("actor")),
+            Prefetch("reviews", Review.objects.select_related("line")),
+        )
         .first()
     )
 
