@@ -232,7 +232,7 @@ def events_for(obj: models.Model) -> Any:
     if timeline is not None:
         return timeline(obj)
     kind = next(kind for key, kind in cls.SUBJECTS.items() if cls.SUBJECT_MODELS.get(key) == obj._meta.label)
-    return cls.objects.filter(subject_type=kind, subject_id=obj.pk)
+    return cls._default_manager.filter(subject_type=kind, subject_id=obj.pk)
 
 
 class SubjectEvents:
@@ -264,7 +264,7 @@ class SubjectEvents:
 
     def get_prefetch_querysets(self, instances: list[models.Model], querysets: Any = None) -> tuple[Any, ...]:
         cls, kind = self._kind()
-        queryset = querysets[0] if querysets else cls.objects.all()
+        queryset = querysets[0] if querysets else cls._default_manager.all()
         queryset = queryset.filter(subject_type=kind, subject_id__in=[obj.pk for obj in instances])
         return (queryset, lambda event: event.subject_id, lambda obj: obj.pk, False, self.cache_name, False)
 
@@ -287,7 +287,7 @@ def prefetch_events(objects: Iterable[models.Model], queryset: Any = None) -> No
         return
     cls = _REGISTRY[type(items[0])]
     kind = next(kind for key, kind in cls.SUBJECTS.items() if cls.SUBJECT_MODELS.get(key) == items[0]._meta.label)
-    qs = queryset if queryset is not None else cls.objects.all()
+    qs = queryset if queryset is not None else cls._default_manager.all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for event in qs.filter(subject_type=kind, subject_id__in=[o.pk for o in items]).order_by("created_at", "id"):
         grouped[event.subject_id].append(event)

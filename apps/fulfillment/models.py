@@ -429,7 +429,7 @@ class DeliveryEvent(SubjectEventMixin, Event):
     SUBJECT_MODELS: ClassVar[dict[str, str]] = {"delivery": "fulfillment.Delivery"}
     ACTION_LABELS: ClassVar[Mapping[str, Any]] = EVENT_LABELS
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

@@ -174,7 +174,7 @@ class InvoiceEvent(SubjectEventMixin, Event):
     # A paid bill is recorded once (retried tasks and webhooks replay): its id goes to ref_id.
     ONCE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"payment", "late_payment"})
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

@@ -504,7 +504,7 @@ class LoanEvent(SubjectEventMixin, Event):
     }
     ALIASES: ClassVar[dict[str, str]] = {"kind": "action", "message": "note"}
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

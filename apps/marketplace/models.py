@@ -519,7 +519,7 @@ class OrderEvent(SubjectEventMixin, Event):
     SUBJECT_MODELS: ClassVar[dict[str, str]] = {"order": "marketplace.Order"}
     ACTION_LABELS: ClassVar[Mapping[str, Any]] = lifecycle.ACTION_LABELS
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

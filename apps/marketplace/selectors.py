@@ -209,8 +209,9 @@ def visible_orders(user: User) -> QuerySet[Order]:
 
 
 def order_detail(user: User, public_id: Any) -> Order | None:
+    # "events" is a prefetchable property (apps.core.audit.SubjectEvents), unknown to django-stubs.
     return (
-        visible_orders(user)
+        visible_orders(user)  # type: ignore[misc]
         .filter(public_id=public_id)
         .select_related("payment_request", "shop__owner")
         .prefetch_related(

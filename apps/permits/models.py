@@ -199,7 +199,7 @@ class PermitEvent(SubjectEventMixin, Event):
     ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
     ROLE_LABELS: ClassVar[Mapping[str, Any]] = dict(Role.choices)
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

@@ -433,7 +433,7 @@ class ProcurementEvent(SubjectEventMixin, Event):
     ALIASES: ClassVar[dict[str, str]] = {"reason": "note"}
     ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
 
-    objects = SubjectEventManager()
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
         proxy = True

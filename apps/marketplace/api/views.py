@@ -154,8 +154,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
+        # "events" is a prefetchable property (apps.core.audit.SubjectEvents), unknown to django-stubs.
         return (
-            selectors.visible_orders(_user(self.request))
+            selectors.visible_orders(_user(self.request))  # type: ignore[misc]
             # What the serializer reads, no more: the buyer row and the actors' other columns
             # were most of the SQL the list had to build and parse.
             .select_related(None)
