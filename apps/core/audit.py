@@ -12,8 +12,8 @@ Each app keeps its own class name (`PermitEvent`, `OrderEvent`, ...): a proxy of
 maps the subject keyword to subject_type/subject_id and the app's old column names (`reason`,
 `message`, `kind`, ...) to the shared ones, and whose queryset understands the same keywords in
 `filter`/`exclude`/`get` (`PermitEvent.objects.filter(permit=p, reason=...)`). A subject's
-timeline is `events_for(obj)` (or the subject model's `events` property, which calls it);
-`prefetch_events(objects)` fills `obj.events_prefetched` for lists without a query per row.
+timeline is `events_for(obj)`, or the subject model's `events` property (`SubjectEvents`: used
+like a reverse manager, and `prefetch_related("events")` loads a whole list's in one query).
 
 There is no foreign key to the subject: deleting a subject leaves its events (like an archive),
 and nothing but the services write them.
@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -113,7 +112,9 @@ class SubjectEventQuerySet(models.QuerySet[Any]):
 
 class SubjectEventManager(models.Manager[Any]):
     def get_queryset(self) -> SubjectEventQuerySet:
-        return SubjectEventQuerySet(self.model, using=self._db).filter(subject_type__in=self.model.SUBJECTS.values())
+        return SubjectEventQuerySet(self.model, using=self._db).filter(
+            subject_type__in=list(self.model.SUBJECTS.values())
+        )
 
 
 _REGISTRY: dict[type[models.Model], type[SubjectEventMixin]] = {}
@@ -278,18 +279,3 @@ class SubjectEvents:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.get_queryset(), name)
-
-
-def prefetch_events(objects: Iterable[models.Model], queryset: Any = None) -> None:
-    """Load the events of many subjects of one kind in one query: `obj.events_prefetched` (a list)."""
-    items = list(objects)
-    if not items:
-        return
-    cls = _REGISTRY[type(items[0])]
-    kind = next(kind for key, kind in cls.SUBJECTS.items() if cls.SUBJECT_MODELS.get(key) == items[0]._meta.label)
-    qs = queryset if queryset is not None else cls._default_manager.all()
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for event in qs.filter(subject_type=kind, subject_id__in=[o.pk for o in items]).order_by("created_at", "id"):
-        grouped[event.subject_id].append(event)
-    for item in items:
-        item.events_prefetched = grouped.get(item.pk, [])  # type: ignore[attr-defined]
