@@ -240,7 +240,9 @@ def do_settle_from_payment(event: invoice_events.PaymentRecorded) -> Financing |
     financing = _lock_financing(invoice.pk)
     if financing is None or financing.status == Status.SETTLED:
         return financing
-    if InvoiceEvent.objects.filter(invoice=invoice, action=FIN_PAYMENT, payment_request_id=event.request_id).exists():
+    if InvoiceEvent.objects.filter(
+        invoice=invoice, action=FIN_PAYMENT, data__payment_request=event.request_id
+    ).exists():
         return financing
     lender = financing.product.lender
     shop_account = invoice.shop.payment_account
@@ -282,8 +284,13 @@ def do_settle_from_payment(event: invoice_events.PaymentRecorded) -> Financing |
         from_status=invoice.status,
         to_status=invoice.status,
         amount=principal + fee,
-        payment_request_id=event.request_id,
-        data={"principal": principal, "fee": fee, "seller": event.amount - principal - fee},
+        # The bill goes in data, not ref_id: ref_id is the invoice's own once-per-bill payment row.
+        data={
+            "payment_request": event.request_id,
+            "principal": principal,
+            "fee": fee,
+            "seller": event.amount - principal - fee,
+        },
     )
     if financing.status == Status.SETTLED and before != Status.SETTLED:
         words = {"number": invoice.number, "lender": lender.name}

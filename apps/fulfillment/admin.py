@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.admin import PairThroughAdmin
+from apps.core.admin import PairThroughAdmin, timeline_field
 from apps.core.errors import DomainError
 from apps.core.widgets import MapPointWidget, OpeningHoursField
 
@@ -23,7 +23,6 @@ from .models import (
     Courier,
     CourierEarning,
     Delivery,
-    DeliveryEvent,
     Hub,
     Route,
     RouteStop,
@@ -148,24 +147,15 @@ class CourierAdmin(admin.ModelAdmin[Courier]):
     raw_id_fields = ["user"]
 
 
-class DeliveryEventInline(admin.TabularInline[DeliveryEvent, Delivery]):
-    model = DeliveryEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["action", "from_status", "to_status", "actor", "note", "created_at"]
-
-    def has_add_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     list_display = ["code", "order", "hub", "status", "courier", "external_booking", "window_end", "on_time"]
     list_filter = ["status", "hub", "on_time"]
     search_fields = ["code", "dropoff_address"]
-    inlines = [DeliveryEventInline]
+    timeline = timeline_field()
     # Status changes only through the services (events, notifications, the order's lifecycle).
     readonly_fields = [
+        "timeline",
         "code",
         "order",
         "status",

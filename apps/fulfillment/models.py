@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 from apps.core.files import private_storage
 
 LAT_MIN, LAT_MAX = -11.5, 6.5
@@ -367,6 +369,11 @@ class Delivery(models.Model):
         return self.code
 
     @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
+
+    @property
     def is_external(self) -> bool:
         return bool(self.external_booking)
 
@@ -418,30 +425,34 @@ EVENT_LABELS = {
 }
 
 
-class DeliveryEvent(AuditEvent):
-    """One change of a delivery: from which status to which, who, when, why. Never edited."""
+class DeliveryEvent(SubjectEventMixin, Event):
+    """One change of a delivery: from which status to which, who, when, why (a row of core_event,
+    subject "delivery"). Never edited; a delivery's timeline is `events_for(delivery)`."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("tindakan"), max_length=24)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
-    note = models.CharField(_("catatan"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"delivery": "delivery"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"delivery": "fulfillment.Delivery"}
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = EVENT_LABELS
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("riwayat antaran")
         verbose_name_plural = _("riwayat antaran")
-        ordering = ["created_at", "id"]
+
+    @property
+    def delivery_id(self) -> int:
+        return self.subject_id
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.action}"
 
     @property
     def label(self) -> str:
-        return str(EVENT_LABELS.get(self.action, self.action))
+        return self.get_action_display()
+
+
+DeliveryEvent.register(Delivery)
 
 
 class CourierEarning(models.Model):

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.core.admin import timeline_field
+
 from .models import Invoice, InvoiceEvent, InvoiceLine
 
 
@@ -28,9 +30,10 @@ class InvoiceAdmin(admin.ModelAdmin[Invoice]):
     list_filter = ["status", "source", "disputed"]
     search_fields = ["number", "buyer_name", "shop__name"]
     inlines = [InvoiceLineInline]
+    timeline = timeline_field()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> list[str]:
-        return [field.name for field in Invoice._meta.fields]
+        return [*(field.name for field in Invoice._meta.fields), "timeline"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -38,5 +41,5 @@ class InvoiceAdmin(admin.ModelAdmin[Invoice]):
 
 @admin.register(InvoiceEvent)
 class InvoiceEventAdmin(admin.ModelAdmin[InvoiceEvent]):
-    list_display = ["invoice", "action", "from_status", "to_status", "amount", "created_at"]
+    list_display = ["invoice_id", "action", "from_status", "to_status", "amount", "created_at"]
     list_filter = ["action"]

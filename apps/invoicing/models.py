@@ -8,13 +8,16 @@ financing (issue 20 part 3) will take before it finances an invoice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 
 from . import workflow
 
@@ -110,6 +113,11 @@ class Invoice(models.Model):
         return self.number
 
     @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
+
+    @property
     def remaining(self) -> int:
         return max(self.total - self.amount_paid, 0)
 
@@ -142,9 +150,10 @@ class InvoiceLine(models.Model):
         return f"{self.description} ({self.quantity} {self.unit})"
 
 
-class InvoiceEvent(AuditEvent):
+class InvoiceEvent(SubjectEventMixin, Event):
     """What happened to an invoice: issued, viewed, a payment (one row per paid bill), overdue,
-    reminder, cancelled, dispute. Written once, never edited."""
+    reminder, cancelled, dispute. Written once, never edited (a row of core_event, subject
+    "invoice"; the amount is in `data`, a payment's bill in `ref_id`, once: core_event_ref_once)."""
 
     class Action(models.TextChoices):
         ISSUE = "issue", _("Diterbitkan")
@@ -157,28 +166,53 @@ class InvoiceEvent(AuditEvent):
         CANCEL = "cancel", _("Dibatalkan")
         DISPUTE = "dispute", _("Sengketa")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("kejadian"), max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    amount = models.BigIntegerField(_("jumlah (Rp)"), default=0)
-    # The paid bill: a payment is recorded once per bill (retried tasks and webhooks replay).
-    payment_request = models.ForeignKey(
-        "payments.PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
-    )
-    reason = models.TextField(_("alasan"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"invoice": "invoice"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"invoice": "invoicing.Invoice"}
+    ALIASES: ClassVar[dict[str, str]] = {"reason": "note"}
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("amount",)
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
+    # A paid bill is recorded once (retried tasks and webhooks replay): its id goes to ref_id.
+    ONCE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"payment", "late_payment"})
 
-    class Meta(AuditEvent.Meta):
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
+
+    class Meta:
+        proxy = True
         verbose_name = _("riwayat faktur")
         verbose_name_plural = _("riwayat faktur")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["payment_request"],
-                condition=Q(action__in=["payment", "late_payment"]),
-                name="invoicing_payment_once",
-            )
-        ]
+
+    @classmethod
+    def record(cls, *, actor: Any = None, at: Any = None, **fields: Any) -> Self:
+        request = fields.pop("payment_request", None)
+        if request is not None:
+            if fields.get("action") in cls.ONCE_ACTIONS:
+                fields["ref_id"] = request.pk
+            else:
+                fields["data"] = {**(fields.get("data") or {}), "payment_request": request.pk}
+        return super().record(actor=actor, at=at, **fields)
+
+    @classmethod
+    def translate_lookups(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "payment_request" in kwargs:
+            kwargs = {**kwargs}
+            request = kwargs.pop("payment_request")
+            kwargs["ref_id"] = getattr(request, "pk", request)
+        return super().translate_lookups(kwargs)
+
+    @property
+    def invoice_id(self) -> int:
+        return self.subject_id
+
+    @property
+    def amount(self) -> int:
+        return int(self.data_value("amount", 0))
+
+    @property
+    def payment_request_id(self) -> int | None:
+        return self.ref_id if self.ref_id is not None else self.data_value("payment_request")
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.action}"
+
+
+InvoiceEvent.register(Invoice)

@@ -88,5 +88,5 @@ class LoanTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(LoanEvent)
 class LoanEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "lender", "kind", "actor", "application", "loan", "message"]
-    list_filter = ["lender", "kind"]
+    list_display = ["created_at", "lender_id", "kind", "actor", "application_id", "loan_id", "message"]
+    list_filter = ["action"]

@@ -19,13 +19,14 @@ wallet -> loss.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 
 from .schedule import Amortization, InterestMethod
 
@@ -69,6 +70,11 @@ class Lender(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
 
 
 class LoanProduct(models.Model):
@@ -323,6 +329,11 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.applicant} Rp{self.amount:,}"
 
+    @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
+
 
 class LoanStatus(models.TextChoices):
     ACTIVE = "active", _("Berjalan")
@@ -379,6 +390,11 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"Pinjaman #{self.pk} {self.borrower}"
+
+    @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
 
 
 class Instalment(models.Model):
@@ -481,36 +497,71 @@ class LoanTransaction(models.Model):
         return f"{self.get_kind_display()} Rp{self.amount:,}"
 
 
-class LoanEvent(AuditEvent):
-    """The audit trail: every step of an application and a loan, with who and when."""
+class LoanEvent(SubjectEventMixin, Event):
+    """The audit trail: every step of an application and a loan, with who and when (a row of
+    core_event). The subject is the loan, else the application, else the lender; `data` keeps
+    the lender (and the application of an event about both), so every timeline finds it."""
 
-    lender = models.ForeignKey(
-        Lender, on_delete=models.PROTECT, related_name="events", verbose_name=_("lembaga keuangan")
-    )
-    application = models.ForeignKey(
-        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("pengajuan")
-    )
-    loan = models.ForeignKey(
-        Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("pinjaman")
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("pelaku"),
-        db_index=False,
-    )
-    kind = models.CharField(_("peristiwa"), max_length=40)
-    message = models.CharField(_("keterangan"), max_length=255)
-    data = models.JSONField(_("data"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"loan": "loan", "application": "loanapp", "lender": "lender"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {
+        "loan": "lending.Loan",
+        "application": "lending.Application",
+        "lender": "lending.Lender",
+    }
+    ALIASES: ClassVar[dict[str, str]] = {"kind": "action", "message": "note"}
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("catatan audit pinjaman")
         verbose_name_plural = _("catatan audit pinjaman")
-        ordering = ["id"]
+
+    @classmethod
+    def record(cls, *, actor: Any = None, at: Any = None, **fields: Any) -> Self:
+        data = dict(fields.pop("data", None) or {})
+        lender, application, loan = fields.get("lender"), fields.get("application"), fields.get("loan")
+        if lender is not None:
+            data["lender"] = getattr(lender, "pk", lender)
+        if application is not None and loan is not None:
+            data["application"] = getattr(application, "pk", application)
+        return super().record(actor=actor, at=at, data=data, **fields)
+
+    @classmethod
+    def translate_lookups(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "lender" in kwargs or "lender_id" in kwargs:
+            kwargs = {**kwargs}
+            lender = kwargs.pop("lender", None) or kwargs.pop("lender_id", None)
+            kwargs["data__lender"] = getattr(lender, "pk", lender)
+        return super().translate_lookups(kwargs)
+
+    @classmethod
+    def timeline(cls, obj: models.Model) -> Any:
+        if isinstance(obj, Lender):
+            return cls.objects.filter(data__lender=obj.pk)
+        if isinstance(obj, Application):
+            loans = Loan.objects.filter(application=obj.pk).values("pk")
+            return cls.objects.filter(
+                Q(subject_type="loanapp", subject_id=obj.pk)
+                | Q(subject_type="loan", subject_id__in=loans, data__application=obj.pk)
+            )
+        return cls.objects.filter(subject_type="loan", subject_id=obj.pk)
+
+    @property
+    def lender_id(self) -> int | None:
+        value = self.data_value("lender")
+        return int(value) if value is not None else None
+
+    @property
+    def application_id(self) -> int | None:
+        if self.subject_type == "loanapp":
+            return self.subject_id
+        value = self.data_value("application")
+        return int(value) if value is not None else None
+
+    @property
+    def loan_id(self) -> int | None:
+        return self.subject_id if self.subject_type == "loan" else None
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
@@ -555,3 +606,7 @@ class LoanTransactionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loantransaction_id} → {self.journalentry_id}"
+
+
+for _subject in (Lender, Application, Loan):
+    LoanEvent.register(_subject)

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.admin import timeline_field
 from apps.core.errors import DomainError
 
 from . import services
@@ -11,7 +12,6 @@ from .models import (
     Category,
     ImportBatch,
     Order,
-    OrderEvent,
     OrderLine,
     Product,
     Review,
@@ -85,21 +85,14 @@ class OrderLineInline(admin.TabularInline[OrderLine, Order]):
     can_delete = False
 
 
-class OrderEventInline(admin.TabularInline[OrderEvent, Order]):
-    model = OrderEvent
-    extra = 0
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
-    readonly_fields = fields
-    can_delete = False
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin[Order]):
     list_display = ["number", "shop", "buyer", "status", "total", "platform_fee", "created_at"]
     list_filter = ["status", "delivery_method", "payment_method"]
     search_fields = ["shop__name", "buyer__username"]
-    inlines = [OrderLineInline, OrderEventInline]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    inlines = [OrderLineInline]
+    readonly_fields = [*(f.name for f in Order._meta.fields), "timeline"]
+    timeline = timeline_field()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,6 +10,8 @@ refuses negative stock and over-allocation (CHECK constraints), whatever the cod
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -18,7 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 from apps.core.files import private_storage, public_storage
 from apps.core.jobs.batch import BackgroundJob
 from apps.core.jobs.batch import JobPhase as JobPhase  # re-exported: the job states of the import batch
@@ -451,6 +453,11 @@ class Order(models.Model):
         return self.number
 
     @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
+
+    @property
     def number(self) -> str:
         return f"PS-{self.pk or 0:06d}"
 
@@ -519,26 +526,34 @@ class Allocation(models.Model):
         return f"{self.quantity} × stock {self.stock_id}"
 
 
-class OrderEvent(AuditEvent):
-    """One change of an order: what, from which status to which, who and when. Never edited."""
+class OrderEvent(SubjectEventMixin, Event):
+    """One change of an order: what, from which status to which, who and when (a row of
+    core_event, subject "order"). Never edited; an order's timeline is `events_for(order)`."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("tindakan"), max_length=24)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"order": "order"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"order": "marketplace.Order"}
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = lifecycle.ACTION_LABELS
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("riwayat pesanan")
         verbose_name_plural = _("riwayat pesanan")
-        ordering = ["created_at", "id"]
+
+    @property
+    def order_id(self) -> int:
+        return self.subject_id
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def action_label(self) -> str:
-        return str(lifecycle.ACTION_LABELS.get(self.action, self.action))
+        return self.get_action_display()
+
+
+OrderEvent.register(Order)
 
 
 class Review(models.Model):

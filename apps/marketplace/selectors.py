@@ -37,7 +37,7 @@ from apps.discovery.text import prefix_tsquery, query_words
 from apps.permits.selectors import verified_holder_ids
 
 from . import lifecycle
-from .models import DeliveryMethod, Order, Product, Reservation, Review, Shop, Stock, Variant
+from .models import DeliveryMethod, Order, OrderEvent, Product, Reservation, Review, Shop, Stock, Variant
 
 Status = lifecycle.Status
 
@@ -209,11 +209,16 @@ def visible_orders(user: User) -> QuerySet[Order]:
 
 
 def order_detail(user: User, public_id: Any) -> Order | None:
+    # "events" is a prefetchable property (apps.core.audit.SubjectEvents), unknown to django-stubs.
     return (
-        visible_orders(user)
+        visible_orders(user)  # type: ignore[misc]
         .filter(public_id=public_id)
         .select_related("payment_request", "shop__owner")
-        .prefetch_related("lines", "events__actor", Prefetch("reviews", Review.objects.select_related("line")))
+        .prefetch_related(
+            "lines",
+            Prefetch("events", OrderEvent.objects.select_related("actor")),
+            Prefetch("reviews", Review.objects.select_related("line")),
+        )
         .first()
     )
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.admin import timeline_field
 from apps.core.errors import DomainError
 
 from . import policy, services
@@ -49,23 +50,6 @@ class ReadOnlyAdmin(StaffRoleAdmin):
         return False
 
 
-class PermitEventInline(admin.TabularInline[PermitEvent, Permit]):
-    model = PermitEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "actor_role", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-
 def _run_step(step: str, label: Any) -> Any:
     def run(modeladmin: PermitAdmin, request: HttpRequest, queryset: QuerySet[Permit]) -> None:
         actor: User = request.user  # type: ignore[assignment]
@@ -91,9 +75,10 @@ class PermitAdmin(ReadOnlyAdmin):
     # No search by NIK here: a search term travels in the URL. Staff use the API's find-by-nik (POST).
     search_help_text = _("Cari nama usaha, pemilik, nomor izin atau NIB.")
     ordering = ["due_at", "-created_at"]
-    inlines = [PermitEventInline]
+    timeline = timeline_field()
     exclude = ["nik_digest", "nik_ciphertext"]
     readonly_fields = [
+        "timeline",
         "status",
         "status_reason",
         "due_at",
@@ -139,9 +124,9 @@ class PermitAdmin(ReadOnlyAdmin):
 
 @admin.register(PermitEvent)
 class PermitEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "permit", "action", "actor", "actor_role", "reason"]
+    list_display = ["created_at", "permit_id", "action", "actor", "actor_role", "note"]
     list_filter = ["action", "actor_role"]
-    search_fields = ["permit__business_name", "permit__number", "reason"]
+    search_fields = ["note"]
 
 
 @admin.register(SlaRule)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 
 from apps.facts.metrics import FactRow, Metric
 from apps.facts.producing import day_bounds, keys
@@ -53,9 +53,10 @@ def daily_facts(day: datetime.date) -> Iterator[FactRow]:
     last = (
         PermitEvent.objects.filter(created_at__lt=end)
         .exclude(to_status="")
-        .order_by("permit_id", "-created_at", "-id")
-        .distinct("permit_id")
-        .values_list("permit_id", "permit__applicant_id", "to_status", "created_at")
+        .order_by("subject_id", "-created_at", "-id")
+        .distinct("subject_id")
+        .annotate(applicant=Subquery(Permit.objects.filter(pk=OuterRef("subject_id")).values("applicant_id")[:1]))
+        .values_list("subject_id", "applicant", "to_status", "created_at")
     )
     allowed = {status: sla_days(status) for status in workflow.WAITING}
     overdue = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
 
@@ -152,6 +154,11 @@ class Permit(models.Model):
     def __str__(self) -> str:
         return f"{self.number or _('Permohonan')} — {self.business_name}"
 
+    @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
+
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.due_at is not None and (now or timezone.now()) > self.due_at
 
@@ -160,8 +167,9 @@ class Permit(models.Model):
         return self.status in workflow.WAITING
 
 
-class PermitEvent(AuditEvent):
-    """One change of a permit: who, when, why. Written by services only; never edited."""
+class PermitEvent(SubjectEventMixin, Event):
+    """One change of a permit: who, when, why (a row of core_event, subject "permit"). Written by
+    services only; never edited. Read a permit's timeline with `events_for(permit)`."""
 
     class Role(models.TextChoices):
         APPLICANT = "pemohon", _("pemohon")
@@ -185,20 +193,28 @@ class PermitEvent(AuditEvent):
         REVOKE = "revoke", _("Dicabut")
         NIB = "nib", _("NIB dicatat")
 
-    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="events", verbose_name=_("izin"))
-    action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    actor_role = models.CharField(_("sebagai"), max_length=32, blank=True, choices=Role.choices)
-    reason = models.TextField(_("alasan/catatan"), blank=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"permit": "permit"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"permit": "permits.Permit"}
+    ALIASES: ClassVar[dict[str, str]] = {"reason": "note"}
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
+    ROLE_LABELS: ClassVar[Mapping[str, Any]] = dict(Role.choices)
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("riwayat izin")
         verbose_name_plural = _("riwayat izin")
-        ordering = ["created_at", "id"]
+
+    @property
+    def permit_id(self) -> int:
+        return self.subject_id
 
     def __str__(self) -> str:
         return f"{self.permit_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+PermitEvent.register(Permit)
 
 
 class SlaRule(models.Model):

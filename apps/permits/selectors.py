@@ -26,7 +26,7 @@ def visible_permits(user: Any) -> QuerySet[Permit]:
 
 def visible_events(user: Any) -> QuerySet[PermitEvent]:
     permits = visible_permits(user).values("pk")
-    return PermitEvent.objects.filter(permit__in=permits).select_related("actor", "permit")
+    return PermitEvent.objects.filter(permit__in=permits).select_related("actor")
 
 
 def available_actions(permit: Permit, user: Any) -> list[str]:

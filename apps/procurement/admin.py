@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.admin import timeline_field
 from apps.core.errors import DomainError
 
 from . import policy, services
@@ -73,12 +74,6 @@ class ItemInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class EventInline(ReadOnlyInline):
-    model = ProcurementEvent
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "actor_role", "reason")
-    readonly_fields = fields
-
-
 @admin.action(description=_("Umumkan ke UMKM yang memenuhi syarat"))
 def publish_requests(
     modeladmin: PurchaseRequestAdmin, request: HttpRequest, queryset: QuerySet[PurchaseRequest]
@@ -101,9 +96,11 @@ class PurchaseRequestAdmin(StaffReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("title", "unit_name", "delivery_address")
     date_hierarchy = "created_at"
-    inlines = [ItemInline, EventInline]
+    inlines = [ItemInline]
+    timeline = timeline_field()
     actions = [publish_requests]
     readonly_fields = (
+        "timeline",
         "title",
         "description",
         "unit_name",
@@ -184,6 +181,6 @@ class PurchaseOrderAdmin(StaffReadOnlyAdmin):
 
 @admin.register(ProcurementEvent)
 class ProcurementEventAdmin(StaffReadOnlyAdmin):
-    list_display = ("created_at", "request", "action", "actor", "actor_role", "from_status", "to_status")
+    list_display = ("created_at", "request_id", "action", "actor", "actor_role", "from_status", "to_status")
     list_filter = ("action",)
-    search_fields = ("request__title", "reason")
+    search_fields = ("note",)

@@ -5,7 +5,9 @@ payment, and the event log. All rows live in the tenant's schema (tenant-only ap
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.audit import AuditEvent
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 
 from . import workflow
 
@@ -89,6 +91,11 @@ class PurchaseRequest(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def events(self) -> Any:
+        """This row's timeline (core_event rows), used like a reverse manager and prefetchable."""
+        return SubjectEvents(self)
 
     def deadline_passed(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.quote_deadline
@@ -404,8 +411,9 @@ class AcceptanceLine(models.Model):
         return f"{self.order_id} {self.item_id}: {self.accepted_quantity}/{self.ordered_quantity}"
 
 
-class ProcurementEvent(AuditEvent):
-    """One step on a request: who, when, what (action and details), why. Written by services only."""
+class ProcurementEvent(SubjectEventMixin, Event):
+    """One step on a request: who, when, what (action and details), why (a row of core_event,
+    subject "purchase"). Written by services only; a request's timeline is `events_for(request)`."""
 
     class Action(models.TextChoices):
         CREATE = "create", _("Dibuat")
@@ -420,20 +428,24 @@ class ProcurementEvent(AuditEvent):
         ACCEPT = "accept", _("Barang diterima")
         PAY = "pay", _("Pembayaran dicatat")
 
-    request = models.ForeignKey(
-        PurchaseRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("permintaan")
-    )
-    action = models.CharField(_("tindakan"), max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, blank=True, verbose_name=_("dari status"))
-    to_status = models.CharField(max_length=16, blank=True, verbose_name=_("ke status"))
-    actor_role = models.CharField(_("sebagai"), max_length=32, blank=True)
-    reason = models.TextField(_("alasan/catatan"), blank=True)
-    data = models.JSONField(_("rincian"), default=dict, blank=True)
+    SUBJECTS: ClassVar[dict[str, str]] = {"request": "purchase"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"request": "procurement.PurchaseRequest"}
+    ALIASES: ClassVar[dict[str, str]] = {"reason": "note"}
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("riwayat pengadaan")
         verbose_name_plural = _("riwayat pengadaan")
-        ordering = ["created_at", "id"]
+
+    @property
+    def request_id(self) -> int:
+        return self.subject_id
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+ProcurementEvent.register(PurchaseRequest)

@@ -41,7 +41,7 @@ HOME_ADDRESS = "Jl. Mojorejo Gg. II No. 3"
 # to each other and to marketplace rows that wipe_marketplace removes afterwards.
 FULFILLMENT_TABLES = [
     "fulfillment_courierearning",
-    "fulfillment_deliveryevent",
+    "core_event",  # audit events (apps.core.audit)
     "fulfillment_routestop",
     "fulfillment_delivery",
     "fulfillment_route",

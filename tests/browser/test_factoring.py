@@ -40,7 +40,7 @@ def _wipe(tenants: TenantSet, session_keys: list[str]) -> None:
         for table in (
             "factoring_financing",
             "factoring_factoringproduct",
-            "invoicing_invoiceevent",
+            "core_event",
             "invoicing_invoiceline",
             "invoicing_invoice",
             *LENDING_TABLES,

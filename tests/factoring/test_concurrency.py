@@ -38,7 +38,7 @@ def wipe(tenant: Tenant) -> None:
         for table in (
             "factoring_financing",
             "factoring_factoringproduct",
-            "invoicing_invoiceevent",
+            "core_event",
             "invoicing_invoiceline",
             "invoicing_invoice",
             *LENDING_TABLES,

@@ -32,7 +32,7 @@ NAMES = [f"{PREFIX}{n}" for n in ("seller", "staf", "admin")]
 
 def wipe(tenant: Tenant) -> None:
     with tenant, transaction.atomic(), connection.cursor() as cursor:
-        for table in ("invoicing_invoiceevent", "invoicing_invoiceline", "invoicing_invoice"):
+        for table in ("core_event", "invoicing_invoiceline", "invoicing_invoice"):
             cursor.execute(f"DELETE FROM {table}")
     wipe_marketplace(tenant, NAMES)
 

@@ -27,7 +27,7 @@ from tests.ledger_guard import ledger_triggers_off
 MARKETPLACE_TABLES = [
     "marketplace_review",
     "marketplace_allocation",
-    "marketplace_orderevent",
+    "core_event",  # the audit events of every app (marketplace, fulfillment, invoicing, ...)
     "marketplace_orderline",
     "marketplace_order",
     "marketplace_placement",

@@ -139,7 +139,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
 
 
 _EVENTS = OrderEvent.objects.select_related("actor").only(
-    *("order_id", "action", "from_status", "to_status", "note", "created_at"),
+    *("subject_type", "subject_id", "action", "from_status", "to_status", "note", "created_at"),
     *("actor__username", "actor__full_name"),
 )
 
@@ -154,8 +154,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Order]:
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
+        # "events" is a prefetchable property (apps.core.audit.SubjectEvents), unknown to django-stubs.
         return (
-            selectors.visible_orders(_user(self.request))
+            selectors.visible_orders(_user(self.request))  # type: ignore[misc]
             # What the serializer reads, no more: the buyer row and the actors' other columns
             # were most of the SQL the list had to build and parse.
             .select_related(None)

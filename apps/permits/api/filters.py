@@ -13,4 +13,4 @@ class PermitFilter(filters.FilterSet):
 
 
 class PermitEventFilter(filters.FilterSet):
-    permit = IdFilter(field_name="permit__id", label="Hanya riwayat izin ini")
+    permit = IdFilter(field_name="subject_id", label="Hanya riwayat izin ini")

@@ -171,6 +171,8 @@ class PermitEventSerializer(serializers.ModelSerializer[PermitEvent]):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor = serializers.SerializerMethodField()
     actor_role_label = serializers.CharField(source="get_actor_role_display", read_only=True)
+    permit = serializers.IntegerField(source="subject_id", read_only=True)
+    reason = serializers.CharField(source="note", read_only=True)
 
     class Meta:
         model = PermitEvent

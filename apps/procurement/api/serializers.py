@@ -245,6 +245,7 @@ class ProcurementEvaluationSerializer(serializers.ModelSerializer[Evaluation]):
 class ProcurementEventSerializer(serializers.ModelSerializer[ProcurementEvent]):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    reason = serializers.CharField(source="note", read_only=True)
 
     class Meta:
         model = ProcurementEvent

@@ -24,7 +24,7 @@ from tests.factories.aid_lending import GOOD_FEATURES
 START = dt.date(2026, 1, 15)
 # Every lending table, children first (for wiping committed test data).
 LENDING_TABLES = [
-    "lending_loanevent",
+    "core_event",  # audit events (apps.core.audit)
     "lending_loantransaction_entries",
     "lending_loantransaction",
     "lending_instalment",

@@ -65,7 +65,7 @@ def test_approve_and_disburse_moves_money_through_the_ledger(world: World) -> No
     assert sum(r.principal for r in rows) == 1_200_000
     assert [r.due_date for r in rows] == [add_months(START, n) for n in (1, 2, 3)]
     assert loan.application.status == ApplicationStatus.DISBURSED
-    kinds = list(LoanEvent.objects.filter(lender=world.lender).values_list("kind", flat=True))
+    kinds = list(LoanEvent.objects.filter(lender=world.lender).values_list("action", flat=True))
     assert kinds[-3:] == ["application_submitted", "application_approved", "loan_disbursed"]
     assert LoanEvent.objects.get(kind="loan_disbursed").actor == world.officer
 
