@@ -284,7 +284,6 @@ def test_every_public_row_keyed_by_a_tenant_is_archived() -> None:
             if field.is_relation and field.related_model is Tenant and model._meta.label_lower != "tenancy.tenant":
                 if (model._meta.label_lower, field.name) in (
                     ("discovery.listing", "kota"),
-                    ("tenancy.levybillroute", "kota"),  # archived with the payer's kelurahan
                 ):
                     continue  # another tenant's row (see archives.PUBLIC_ROWS)
                 assert model._meta.label_lower in listed, f"{model._meta.label}.{field.name}"
