@@ -63,8 +63,26 @@ def find_payer(account: str) -> User | None:
     return user
 
 
+def treasury_code(kota: Tenant) -> str:
+    return f"treasury:{kota.schema_name}"
+
+
 def treasury_of(kota: Tenant) -> Account:
-    return payments.treasury_account(f"treasury:{kota.schema_name}", _("Kas Daerah %(kota)s") % {"kota": kota.name})
+    return payments.treasury_account(treasury_code(kota), _("Kas Daerah %(kota)s") % {"kota": kota.name})
+
+
+def settle_treasury(kota_id: int, day: datetime.date) -> int:
+    """The daily settlement in this kelurahan: what its kas daerah clearing account of the kota
+    collected on `day` (levy copies and permit fees alike) is paid out to the kas daerah.
+    Idempotent per day (payments.treasury_payout); returns the amount paid out (0: nothing)."""
+    kota = Tenant.objects.filter(pk=kota_id, tenant_type=Tenant.Type.KOTA).first()
+    if kota is None or _kelurahan() is None:
+        return 0
+    account = Account.objects.filter(code=treasury_code(kota)).first()
+    if account is None:  # nothing was ever billed here for this kota
+        return 0
+    entry = payments.treasury_payout(account, day, destination=_("Kas Daerah %(kota)s") % {"kota": kota.name})
+    return entry.amount if entry is not None else 0
 
 
 @transaction.atomic

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core import nik
 from apps.core.errors import DomainError
-from apps.core.money import rupiah
 from apps.core.files.kept import KeptUploads
 from apps.core.files.views import serve_registered
+from apps.core.money import rupiah
 from apps.rtrw.models import Residency
 from apps.tenancy.models import Tenant
 

@@ -59,7 +59,18 @@ from .accounts import (
     system_account,
     treasury_account,
 )
-from .movements import move, pay, payout, refund, reverse_entry, top_up, transfer
+from .movements import (
+    move,
+    pay,
+    payout,
+    refund,
+    reverse_entry,
+    top_up,
+    transfer,
+    treasury_day_total,
+    treasury_payout,
+    treasury_settlement_reference,
+)
 from .notifications import (
     ALLOWED_MOVES,
     PAID_STATUSES,
@@ -140,4 +151,7 @@ __all__ = [
     "top_up",
     "transfer",
     "treasury_account",
+    "treasury_day_total",
+    "treasury_payout",
+    "treasury_settlement_reference",
 ]

@@ -73,9 +73,7 @@ def open_fee_bill(permit: Permit, fee: PermitFee) -> PaymentRequest:
         return existing
     kota = _kota()
     assert kota is not None  # fee_for() said this kelurahan has a kota
-    treasury = payments.treasury_account(
-        f"treasury:{kota.schema_name}", _("Kas Daerah %(kota)s") % {"kota": kota.name}
-    )
+    treasury = payments.treasury_account(f"treasury:{kota.schema_name}", _("Kas Daerah %(kota)s") % {"kota": kota.name})
     return payments.create_payment_request(
         treasury,
         fee.amount,

@@ -108,9 +108,7 @@ def take_step(
     return locked
 
 
-def _bill(
-    locked: Permit, actor: User, role: str, reason: str, now: datetime, *, fee: PermitFee | None = None
-) -> None:
+def _bill(locked: Permit, actor: User, role: str, reason: str, now: datetime, *, fee: PermitFee | None = None) -> None:
     """Approved → awaiting_payment with the applicant's fee bill (paying it issues the permit)."""
     fee = fee or fees.fee_for(locked)
     if fee is None:
