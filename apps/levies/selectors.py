@@ -29,6 +29,13 @@ def kelurahan_names(kota: Tenant) -> dict[int, str]:
     return dict(Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).values_list("pk", "name"))
 
 
+def claim_codes(numbers: list[str]) -> dict[str, str]:
+    """The claim code (payer.claim_code) of each bill number: one query for a page of bills."""
+    from . import payer
+
+    return {route.number: payer.claim_code(route) for route in LevyBillRoute.objects.filter(number__in=numbers)}
+
+
 def route_by_token(token: str) -> LevyBillRoute | None:
     if not token or len(token) > 32:
         return None
