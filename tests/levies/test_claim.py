@@ -65,3 +65,11 @@ def test_claim_pages(world: World, django_capture_on_commit_callbacks: Capture) 
     assert right.status_code == 302 and right["Location"].startswith("/tagihan/") and right["Location"] != "/tagihan/"
     assert client.get(right["Location"]).status_code == 200
     assert logged_in(world.kel, world.neighbour).get(right["Location"]).status_code == 404
+
+
+def test_menu_links_to_the_levy_pages(world: World) -> None:
+    kota_page = logged_in(world.kota, world.officer).get("/retribusi/").content.decode()
+    assert 'href="/retribusi/"' in kota_page
+    payer_page = logged_in(world.kel, world.payer).get("/tagihan/").content.decode()
+    assert 'href="/tagihan/"' in payer_page and 'href="/retribusi/"' not in payer_page
+    assert 'href="/retribusi/"' not in logged_in(world.kota, world.kota_warga).get("/retribusi/").content.decode()
