@@ -47,6 +47,7 @@ APIS = [
     ("marketplace/", "apps.marketplace.api.urls"),
     ("procurement/", "apps.procurement.api.urls"),
     ("invoicing/", "apps.invoicing.api.urls"),
+    ("levies/", "apps.levies.api.urls"),
     ("fulfillment/", "apps.fulfillment.api.urls"),
     ("lending/", "apps.lending.api.urls"),
     ("insights/", "apps.insights.api.urls"),
