@@ -628,7 +628,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CommunityPaymentMethodEnum": "apps.community.models.ArisanContribution.Method",
     "CommunityPaymentStatusEnum": "apps.community.models.ArisanContribution.Status",
     "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
-    "LevyBillStatusEnum": "apps.levies.models.LevyBill.Status",
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------

@@ -27,6 +27,8 @@ def _grow(world: World, capture: Capture, back_to: Any = None) -> Callable[[int]
         _issue(count)
         if back_to is not None:  # the payer copies' tasks ran in the kelurahan: the client's schema again
             connection.set_tenant(back_to)
+            with connection.cursor() as cursor:  # the schema switch's SET is the test's, not the list's
+                cursor.execute("SELECT 1")
 
     def _issue(count: int) -> None:
         with world.kota, capture(execute=True):

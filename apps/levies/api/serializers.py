@@ -15,6 +15,8 @@ class LevyBillSerializer(serializers.ModelSerializer[LevyBill]):
     levy_code = serializers.CharField(source="levy.code", read_only=True)
     levy_name = serializers.CharField(source="levy.name", read_only=True)
     amount_due = serializers.IntegerField(read_only=True)
+    # Plain strings (open, paid, cancelled): a second "status" enum collides in the OpenAPI names.
+    status = serializers.CharField(read_only=True)
 
     class Meta:
         model = LevyBill
@@ -47,6 +49,7 @@ class PayerBillSerializer(serializers.ModelSerializer[PaymentRequest]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     number = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    status = serializers.CharField(read_only=True)
 
     class Meta:
         model = PaymentRequest
