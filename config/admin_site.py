@@ -34,6 +34,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             "reports.opd",
             "permits.permit",
             "permits.slarule",
+            "permits.permitfee",
             "aid.program",
             "aid.beneficiary",
             "aid.enrolment",

@@ -50,6 +50,7 @@ APIS = [
     ("procurement/", "apps.procurement.api.urls"),
     ("invoicing/", "apps.invoicing.api.urls"),
     ("factoring/", "apps.factoring.api.urls"),
+    ("levies/", "apps.levies.api.urls"),
     ("fulfillment/", "apps.fulfillment.api.urls"),
     ("lending/", "apps.lending.api.urls"),
     ("insights/", "apps.insights.api.urls"),

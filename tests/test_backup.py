@@ -282,10 +282,7 @@ def test_every_public_row_keyed_by_a_tenant_is_archived() -> None:
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if field.is_relation and field.related_model is Tenant and model._meta.label_lower != "tenancy.tenant":
-                if (model._meta.label_lower, field.name) in (
-                    ("discovery.listing", "kota"),
-                    ("tenancy.levybillroute", "kota"),  # archived with the payer's kelurahan
-                ):
+                if (model._meta.label_lower, field.name) in (("discovery.listing", "kota"),):
                     continue  # another tenant's row (see archives.PUBLIC_ROWS)
                 assert model._meta.label_lower in listed, f"{model._meta.label}.{field.name}"
 

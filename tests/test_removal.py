@@ -114,3 +114,32 @@ def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
         assert not SandboxNib.all_schemas.filter(schema_name=restored.schema_name).exists()
     finally:
         SandboxNib.all_schemas.filter(schema_name=tenants.a.schema_name, nib="9100000001010").delete()
+
+
+def test_a_kota_with_levy_routes_can_be_removed_and_restored(
+    tenants: TenantSet, committed: None, archive_dir: Path
+) -> None:
+    """The routes of the bills a kota issued (PROTECT on the kota) no longer block its removal:
+    archived and removed with it, back on restore while the payer's kelurahan exists."""
+    kota = services.activate_region("35.78").tenant  # Kota Surabaya, a second kota
+    payer_kelurahan = tenants.a
+    LevyBillRoute.objects.create(
+        number="KTA-TEST/2026/000001",
+        title="Retribusi pasar 2026-12",
+        kota=kota,
+        kelurahan=payer_kelurahan,
+        amount_due=60_000,
+        due_on=date(2026, 12, 31),
+        verification_token="k" * 32,
+    )
+    archive = services.remove_tenant(kota, reason="Uji retribusi kota")
+    assert not Tenant.objects.filter(pk=kota.pk).exists()
+    assert not LevyBillRoute.objects.filter(number="KTA-TEST/2026/000001").exists()
+    restored = restore_archive(Path(archive.path))
+    try:
+        route = LevyBillRoute.objects.get(number="KTA-TEST/2026/000001")
+        assert (route.kota, route.kelurahan, route.amount_due) == (restored, payer_kelurahan, 60_000)
+    finally:
+        services.remove_tenant(restored)
+        TenantArchive.objects.filter(code="35.78").delete()
+    assert not LevyBillRoute.objects.filter(number="KTA-TEST/2026/000001").exists()

@@ -16,6 +16,7 @@ from apps.community import services as community
 from apps.factoring import services as factoring
 from apps.fulfillment import services as fulfillment
 from apps.invoicing import services as invoicing
+from apps.levies import services as levies
 from apps.marketplace import services as marketplace
 from apps.notifications import services as notifications
 from apps.reports import services as reports
@@ -36,12 +37,19 @@ NEXT_DUE: dict[due_work.Kind, Callable[[], datetime | None]] = {
     due_work.Kind.SEMBAKO: sembako.next_due,
     due_work.Kind.FACTORING: factoring.next_due,
 }
+# Kinds whose tables exist only in one tenant type (kota-only apps): repaired only there.
+NEXT_DUE_IN_KOTA: dict[due_work.Kind, Callable[[], datetime | None]] = {
+    due_work.Kind.LEVIES: levies.next_sweep_at,
+}
 
 
 def repair_due_work() -> dict[str, str]:
     """Lower this tenant's stored times to what its tables say; returns the kinds with work."""
     found: dict[str, str] = {}
-    for kind, next_due in NEXT_DUE.items():
+    kinds = dict(NEXT_DUE)
+    if levies.in_kota():
+        kinds.update(NEXT_DUE_IN_KOTA)
+    for kind, next_due in kinds.items():
         at = next_due()
         if at is not None:
             due_work.schedule_due(kind, at)

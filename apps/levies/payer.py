@@ -6,7 +6,10 @@ this app's own tables do not exist in a kelurahan schema.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
 import logging
 
 from django.db import transaction
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core import phones
+from apps.core.errors import Conflict, NotFound
 from apps.core.money import rupiah
 from apps.notifications.services import notify
 from apps.payments import selectors as payment_selectors
@@ -63,8 +67,26 @@ def find_payer(account: str) -> User | None:
     return user
 
 
+def treasury_code(kota: Tenant) -> str:
+    return f"treasury:{kota.schema_name}"
+
+
 def treasury_of(kota: Tenant) -> Account:
-    return payments.treasury_account(f"treasury:{kota.schema_name}", _("Kas Daerah %(kota)s") % {"kota": kota.name})
+    return payments.treasury_account(treasury_code(kota), _("Kas Daerah %(kota)s") % {"kota": kota.name})
+
+
+def settle_treasury(kota_id: int, day: datetime.date) -> int:
+    """The daily settlement in this kelurahan: what its kas daerah clearing account of the kota
+    collected on `day` (levy copies and permit fees alike) is paid out to the kas daerah.
+    Idempotent per day (payments.treasury_payout); returns the amount paid out (0: nothing)."""
+    kota = Tenant.objects.filter(pk=kota_id, tenant_type=Tenant.Type.KOTA).first()
+    if kota is None or _kelurahan() is None:
+        return 0
+    account = Account.objects.filter(code=treasury_code(kota)).first()
+    if account is None:  # nothing was ever billed here for this kota
+        return 0
+    entry = payments.treasury_payout(account, day, destination=_("Kas Daerah %(kota)s") % {"kota": kota.name})
+    return entry.amount if entry is not None else 0
 
 
 @transaction.atomic
@@ -153,6 +175,34 @@ def remind(number: str, stage: str) -> int:
             key=f"levy-{number}-{stage}",
         )
     return 1
+
+
+CLAIM_CODE_LENGTH = 8
+
+
+def claim_code(route: LevyBillRoute) -> str:
+    """The check value printed on the paper bill next to its number: whoever holds both may
+    attach the bill to their account (`claim`). Derived from the route's random verification
+    token, so nothing new is stored and the number alone does not give it away."""
+    digest = hmac.new(route.verification_token.encode(), f"claim:{route.number}".encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()).decode()[:CLAIM_CODE_LENGTH]
+
+
+@transaction.atomic
+def claim(user: User, number: str, code: str) -> PaymentRequest:
+    """A payer attaches a bill of this kelurahan by its number and claim code (a bill the kota
+    addressed to an account nobody here has). Wrong number or code: the same 404-like refusal,
+    so neither can be probed alone. Idempotent for the same payer."""
+    number, code = number.strip().upper()[:40], code.strip().upper().replace(" ", "")[:16]
+    route = route_here(number) if number else None
+    if route is None or not hmac.compare_digest(claim_code(route), code):
+        raise NotFound(_("Nomor tagihan atau kode cek tidak cocok."), code="claim_mismatch")
+    if route.status != LevyBillRoute.Status.OPEN:
+        raise Conflict(_("Tagihan ini sudah tidak terbuka."), code="not_open")
+    copy = payment_selectors.requests_with_reference(reference_of(number)).filter(status__in=LIVE).first()
+    if copy is None:
+        raise NotFound(_("Nomor tagihan atau kode cek tidak cocok."), code="claim_mismatch")
+    return payments.claim_treasury_request(copy, user)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from . import views
 app_name = "levy_payer"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.my_bills, name="list"),
+    path("klaim/", views.claim, name="claim"),
     path("verifikasi/<str:token>/", views.verify, name="verify"),
     path("<uuid:public_id>/", views.bill_detail, name="bill"),
     path("<uuid:public_id>/bayar/", views.pay_with_wallet, name="pay"),

@@ -13,6 +13,8 @@ import datetime
 
 from django.utils import timezone
 
+from apps.tenancy.models import Tenant
+
 from . import services, tasks
 from .models import Levy, LevyBill
 
@@ -76,16 +78,39 @@ def send_reminders(today: datetime.date) -> int:
     return sent
 
 
+def settle_yesterday(today: datetime.date) -> int:
+    """Queue yesterday's payout to the kas daerah in every kelurahan of this kota (the ledger
+    holding the kota's clearing account is the kelurahan's). Each is idempotent per day, so a
+    re-run sweep queues harmless repeats; a missed day is caught up by running it for that day."""
+    kota = services._kota()
+    day = (today - datetime.timedelta(days=1)).isoformat()
+    queued = 0
+    for kelurahan_id in Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).values_list(
+        "pk", flat=True
+    ):
+        tasks.in_tenant(kelurahan_id, "levies.settle_treasury", kota.pk, day)
+        queued += 1
+    return queued
+
+
 def sweep(today: datetime.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
-    return {"issued": issue_monthly(today), "fines": apply_fines(today), "reminders": send_reminders(today)}
+    return {
+        "issued": issue_monthly(today),
+        "fines": apply_fines(today),
+        "reminders": send_reminders(today),
+        "settlements": settle_yesterday(today),
+    }
 
 
 def next_sweep_at() -> datetime.datetime | None:
-    """Tomorrow 07:00 while anything is open or a monthly levy is active; else nothing to do."""
+    """Tomorrow 07:00 while anything is open, a monthly levy is active or a bill was paid
+    since yesterday (its payout to the kas daerah is tomorrow's); else nothing to do."""
+    since = timezone.now() - datetime.timedelta(days=2)
     busy = (
         LevyBill.objects.filter(status=LevyBill.Status.OPEN).exists()
         or Levy.objects.filter(period=Levy.Period.MONTHLY, is_active=True).exists()
+        or LevyBill.objects.filter(paid_at__gte=since).exists()
     )
     if not busy:
         return None

@@ -29,6 +29,13 @@ def kelurahan_names(kota: Tenant) -> dict[int, str]:
     return dict(Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).values_list("pk", "name"))
 
 
+def claim_codes(numbers: list[str]) -> dict[str, str]:
+    """The claim code (payer.claim_code) of each bill number: one query for a page of bills."""
+    from . import payer
+
+    return {route.number: payer.claim_code(route) for route in LevyBillRoute.objects.filter(number__in=numbers)}
+
+
 def route_by_token(token: str) -> LevyBillRoute | None:
     if not token or len(token) > 32:
         return None
@@ -70,10 +77,66 @@ def settlement_report(kota: Tenant, day: datetime.date) -> list[list[Any]]:
     for bill in LevyBill.objects.select_related("levy").filter(number__in=missing):
         register[bill.number] = bill
     names = kelurahan_names(kota)
-    return [
+    rows = [
         _report_row(register.get(number), routes.get(number) or _route(number), names)
         for number in sorted(set(routes) | set(register))
     ]
+    return rows + settlement_rows(kota, day, names)
+
+
+SETTLEMENT_NUMBER = "SETORAN-KASDA"
+
+
+def settlement_rows(kota: Tenant, day: datetime.date, names: dict[int, str]) -> list[list[Any]]:
+    """One row per kelurahan whose kas daerah clearing account of this kota collected or paid
+    out on `day`: collected (levy copies and permit fees) against the payout to the kas daerah
+    (payments.treasury_payout, queued by the next morning's sweep), with the difference.
+
+    Reads each kelurahan's ledger in its schema (the clearing account lives there): one switch
+    and two queries per kelurahan of the kota, for an export the finance office asks for."""
+    from apps.payments import services as payments
+    from apps.payments.models import Account, EntryKind, JournalEntry
+
+    from . import tasks
+
+    code = f"treasury:{kota.schema_name}"
+    rows: list[list[Any]] = []
+    for kelurahan in Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).order_by("name"):
+        with tasks.switched_to(kelurahan):
+            account = Account.objects.filter(code=code).first()
+            if account is None:
+                continue
+            collected = payments.treasury_day_total(account, day)
+            payout = (
+                JournalEntry.objects.filter(
+                    kind=EntryKind.PAYOUT,
+                    reference=payments.treasury_settlement_reference(day),
+                    postings__account=account,
+                )
+                .order_by("id")
+                .first()
+            )
+        if not collected and payout is None:
+            continue
+        paid_out = payout.amount if payout is not None else 0
+        rows.append(
+            [
+                SETTLEMENT_NUMBER,
+                "setoran kas daerah",
+                names.get(kelurahan.pk, kelurahan.name),
+                day.isoformat(),
+                "disetor" if payout is not None else "belum disetor",
+                "",
+                0,
+                0,
+                collected,
+                paid_out,
+                "kas_daerah",
+                timezone.localtime(payout.created_at).isoformat(timespec="seconds") if payout is not None else "",
+                paid_out - collected,
+            ]
+        )
+    return rows
 
 
 def _route(number: str) -> LevyBillRoute | None:

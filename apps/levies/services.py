@@ -36,6 +36,18 @@ def _kota() -> Tenant:
     return tenant
 
 
+def in_kota() -> bool:
+    """True in a kota tenant's schema, the only one that has this app's tables."""
+    return access.is_kota(access.current_tenant())
+
+
+def next_sweep_at() -> datetime.datetime | None:
+    """When the kota's levies sweep has work next (the due-work repair asks; kota schemas only)."""
+    from . import recurring
+
+    return recurring.next_sweep_at()
+
+
 def _require_officer(actor: User | None) -> None:
     if actor is not None and not access.is_finance_officer(actor):
         raise Forbidden(_("Hanya petugas keuangan kota yang boleh mengelola tagihan retribusi/pajak."))

@@ -48,6 +48,17 @@ def mark_bill_paid(number: str, amount: int) -> None:
     services.do_mark_bill_paid(number, amount)
 
 
+@shared_task(name="levies.settle_treasury", ignore_result=True)
+def settle_treasury(kota_id: int, day: str) -> int:
+    """In a kelurahan of the kota: pay out what its kas daerah clearing account collected on
+    `day` (ISO date) to the kas daerah. Idempotent per day."""
+    import datetime
+
+    from . import payer
+
+    return payer.settle_treasury(kota_id, datetime.date.fromisoformat(day))
+
+
 @shared_task(name="levies.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     """In a kota: recurring bills of the month, fines of overdue bills, reminders."""
@@ -69,6 +80,7 @@ _TASKS: dict[str, Task[Any, Any]] = {
     "levies.open_payer_copy": open_payer_copy,
     "levies.remind_payer": remind_payer,
     "levies.mark_bill_paid": mark_bill_paid,
+    "levies.settle_treasury": settle_treasury,
 }
 
 
@@ -84,6 +96,9 @@ def _switched_to(tenant: Tenant) -> Iterator[None]:
         yield
     finally:
         connection.set_tenant(previous)
+
+
+switched_to = _switched_to  # for reads across schemas (the kota's settlement report)
 
 
 def in_tenant(tenant_id: int, task_name: str, *args: Any) -> None:

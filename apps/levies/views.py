@@ -67,6 +67,11 @@ def finance_only(view: View) -> View:
 def _register_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     status = request.GET.get("status", "")
     page = Paginator(selectors.bills(status=status), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    bills = list(page.object_list)
+    codes = selectors.claim_codes([bill.number for bill in bills])
+    for bill in bills:  # printed on the paper bill: the payer attaches it by number and code
+        bill.claim_code = codes.get(bill.number, "")  # type: ignore[attr-defined]
+    page.object_list = bills
     kota = _tenant(request)
     return {
         "page": page,
@@ -213,6 +218,20 @@ def my_bills(request: HttpRequest) -> HttpResponse:
     copies = list(payment_selectors.bills_of_payer(_user(request), reference_kind=payer.REFERENCE_KIND)[:100])
     open_total = sum(copy.amount for copy in copies if copy.status in payer.LIVE)
     return render(request, "levies/my_bills.html", {"copies": copies, "open_total": open_total})
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest) -> HttpResponse:
+    """A payer attaches a bill addressed to an account nobody here has: its number and the
+    claim code printed next to it."""
+    try:
+        copy = payer.claim(_user(request), request.POST.get("number", ""), request.POST.get("code", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("levy_payer:list")
+    messages.success(request, _("Tagihan %(number)s kini ada di akun Anda.") % {"number": _number_of(copy)})
+    return redirect("levy_payer:bill", public_id=copy.public_id)
 
 
 def _number_of(copy: PaymentRequest) -> str:

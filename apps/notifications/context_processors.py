@@ -42,6 +42,12 @@ LINKS: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("/bansos/", _("Bansos"), STAFF | {str(Role.KETUA_RT), str(Role.KETUA_RW)}),
     ("/dasbor/", _("Dasbor"), STAFF),
 )
+# Links of one tenant type only (tenant_type -> LINKS-like rows): the kota's levy bills reach a
+# payer in their kelurahan (/tagihan/); the kota's finance office keeps the register (/retribusi/).
+TYPE_LINKS: dict[str, tuple[tuple[str, Any, frozenset[str]], ...]] = {
+    "kelurahan": (("/tagihan/", _("Tagihan"), SIGNED_IN),),
+    "kota": (("/retribusi/", _("Retribusi & pajak"), frozenset({str(Role.ADMIN), str(Role.STAF_OPD)})),),
+}
 
 
 def _facts(user: User) -> tuple[set[str], int]:
@@ -69,14 +75,15 @@ def _query(user: User) -> tuple[set[str], int]:
 
 def _menu(request: HttpRequest) -> dict[str, Any]:
     user = request.user
+    rows = LINKS + TYPE_LINKS.get(str(getattr(getattr(request, "tenant", None), "tenant_type", "")), ())
     if not isinstance(user, User):  # a visitor
-        return {"links": [(path, label) for path, label, who in LINKS if who is EVERYONE], "unread": 0}
+        return {"links": [(path, label) for path, label, who in rows if who is EVERYONE], "unread": 0}
     roles, unread = _facts(user)
     if user.is_staff:
         roles |= STAFF  # Django's staff flag keeps its meaning: staff see the staff pages
     links = [
         (path, label)
-        for path, label, who in LINKS
+        for path, label, who in rows
         if who is EVERYONE or who is SIGNED_IN or user.is_superuser or roles & who
     ]
     links.append(("/notifikasi/", _("Notifikasi")))

@@ -18,7 +18,7 @@ from apps.core.admin import timeline_field
 from apps.core.errors import DomainError
 
 from . import policy, services
-from .models import OssConfig, Permit, PermitEvent, SlaRule
+from .models import OssConfig, Permit, PermitEvent, PermitFee, SlaRule
 
 
 class StaffRoleAdmin(admin.ModelAdmin[Any]):
@@ -132,6 +132,20 @@ class PermitEventAdmin(ReadOnlyAdmin):
 @admin.register(SlaRule)
 class SlaRuleAdmin(StaffRoleAdmin):
     list_display = ["status", "days"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._officer(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._officer(request)
+
+
+@admin.register(PermitFee)
+class PermitFeeAdmin(StaffRoleAdmin):
+    list_display = ["risk_level", "amount", "perda", "is_active"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._officer(request)

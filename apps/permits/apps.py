@@ -8,7 +8,10 @@ class PermitsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.facts import registry
+        from apps.payments import events
 
         from . import facts
+        from .services import fees
 
         registry.register(self.label, facts.daily_facts)
+        events.on_settled(fees.REFERENCE_KIND, fees.permit_fee_settled)

@@ -15,7 +15,7 @@ from apps.accounts.roles import Role
 from apps.tenancy.models import Tenant
 
 from . import services
-from .models import Permit
+from .models import Permit, PermitFee
 
 # A 1x1 PNG: demo uploads are placeholders, not real documents.
 _PNG = base64.b64decode(
@@ -84,6 +84,13 @@ def seed(tenant: Tenant) -> None:
             )
             for day, (move, who) in enumerate(moves, start=1):
                 permit = move(permit, who, now=when + timedelta(days=day))
+        if tenant.parent_id is not None:
+            # Retribusi izin (issue 20): after the plans above, so "Sambal Pecel Bu Sri", still
+            # verified, is billed when the lurah approves it and issued once bu-sri pays.
+            for risk in Permit.Risk.values:
+                PermitFee.objects.get_or_create(
+                    risk_level=risk, defaults={"amount": 50_000, "perda": "Perda Kota Madiun (contoh demo)"}
+                )
         if not Permit.objects.filter(applicant=owner, business_name="Jahit Bu Sri").exists():
             services.create_permit(
                 actor=owner,

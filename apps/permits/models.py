@@ -43,6 +43,7 @@ class Permit(models.Model):
         RECOMMENDED = workflow.RECOMMENDED, _("Menunggu verifikasi petugas")
         VERIFIED = workflow.VERIFIED, _("Menunggu persetujuan lurah")
         APPROVED = workflow.APPROVED, _("Disetujui, menunggu terbit")
+        AWAITING_PAYMENT = workflow.AWAITING_PAYMENT, _("Menunggu pembayaran retribusi")
         ISSUED = workflow.ISSUED, _("Terbit")
         RETURNED = workflow.RETURNED, _("Dikembalikan untuk dilengkapi")
         REJECTED = workflow.REJECTED, _("Ditolak")
@@ -185,6 +186,7 @@ class PermitEvent(SubjectEventMixin, Event):
         RECOMMEND = "recommend", _("Direkomendasikan RT/RW")
         VERIFY = "verify", _("Diverifikasi petugas")
         APPROVE = "approve", _("Disetujui lurah")
+        BILL = "bill", _("Tagihan retribusi izin terbit")
         ISSUE = "issue", _("Diterbitkan")
         RETURN = "return", _("Dikembalikan untuk dilengkapi")
         REJECT = "reject", _("Ditolak")
@@ -238,6 +240,31 @@ class SlaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.days}"
+
+
+class PermitFee(models.Model):
+    """The retribusi izin this kelurahan charges for a permit of one risk level (none: free).
+
+    A permit whose risk level has an active fee is billed at approval and issued once the bill
+    is paid (workflow.BILL); the bill is paid to the kota's kas daerah clearing account, like
+    the kota's levy bills (apps.levies), so the daily payout takes both."""
+
+    risk_level = models.CharField(_("tingkat risiko"), max_length=16, choices=Permit.Risk.choices)
+    amount = models.PositiveIntegerField(_("tarif (Rp)"))
+    perda = models.CharField(_("dasar hukum (Perda)"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("retribusi izin")
+        verbose_name_plural = _("retribusi izin")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1, amount__lte=100_000_000), name="permit_fee_amount_range"),
+            # risk_level: no varchar_pattern_ops copy: never queried by prefix (schema cost)
+            models.UniqueConstraint(fields=["risk_level"], name="permits_fee_risk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_risk_level_display()}: {self.amount}"
 
 
 class OssConfig(models.Model):

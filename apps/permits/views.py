@@ -20,12 +20,14 @@ from apps.core import nik
 from apps.core.errors import DomainError
 from apps.core.files.kept import KeptUploads
 from apps.core.files.views import serve_registered
+from apps.core.money import rupiah
 from apps.rtrw.models import Residency
 from apps.tenancy.models import Tenant
 
 from . import certificate, kbli, policy, selectors, services, workflow
 from .forms import NibForm, PermitForm
 from .models import Permit
+from .services import fees
 from .workflow import Actor
 
 
@@ -43,6 +45,7 @@ def _step_labels() -> dict[str, str]:
         "recommend": _("Rekomendasikan"),
         "verify": _("Verifikasi"),
         "approve": _("Setujui"),
+        "bill": _("Terbitkan tagihan retribusi"),
         "issue": _("Terbitkan izin"),
         "return": _("Kembalikan untuk dilengkapi"),
         "reject": _("Tolak"),
@@ -258,11 +261,17 @@ def _panel_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
     labels = _step_labels()
     actions = selectors.available_actions(permit, user)
     # An approved permit with something pending shows what is pending, not a bare "issue" button.
-    pending = services.issue_pending(permit) if permit.status in (workflow.VERIFIED, workflow.APPROVED) else []
+    waiting = (workflow.VERIFIED, workflow.APPROVED, workflow.AWAITING_PAYMENT)
+    pending = services.issue_pending(permit) if permit.status in waiting else []
+    fee = fees.fee_for(permit) if permit.status in (workflow.VERIFIED, workflow.APPROVED) else None
     if pending:
         actions = [a for a in actions if a != "issue"]
     else:
         labels["approve"] = _("Setujui dan terbitkan izin")
+    if fee is None:
+        actions = [a for a in actions if a != "bill"]
+    else:
+        labels["approve"] = _("Setujui dan tagih retribusi (%(amount)s)") % {"amount": rupiah(fee.amount)}
     return {
         "permit": permit,
         "events": permit.events.select_related("actor").order_by("created_at", "id"),
@@ -279,6 +288,8 @@ def _panel_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
         "verification_url": certificate.verification_url(permit, _tenant(request)) if permit.verification_token else "",
         "nib_form": NibForm(),
         "issue_pending": pending,
+        # The retribusi izin bill (with its QRIS) once billed; paying it issues the permit.
+        "fee_bill": fees.fee_bill(permit) if permit.status == workflow.AWAITING_PAYMENT else None,
         # Officers came from their work queue; applicants from their own list.
         "back_to_queue": permit.applicant_id != user.pk and policy.is_officer(user),
     }

@@ -4,6 +4,12 @@
                      │ (RT/RW head)          │ (staff)            │ (lurah)            (staff)   │
                      └── return / reject by whoever must act at that step ──┘        revoke (lurah)
     returned ─resubmit→ submitted;  draft/submitted/recommended/verified/returned ─withdraw→ withdrawn
+    approved ─bill→ awaiting_payment ─issue→ issued   (only where the permit's risk level carries a fee)
+
+Where the kelurahan charges a fee (retribusi izin, `PermitFee` per risk level), approval does not
+issue: the lurah's approval also takes `bill` (a bill to the applicant, paid to the kota's kas
+daerah clearing account) and the permit waits in *awaiting_payment*; the bill's payment issues it
+(the `issue` event then has no actor: the payment took the step). Without a fee nothing changes.
 
 The lurah's approval issues the permit in the same transaction when nothing is pending
 (services.steps.issue_pending): `approve` then `issue` are recorded together, both by the lurah.
@@ -30,9 +36,23 @@ RETURNED = "returned"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 REVOKED = "revoked"
+AWAITING_PAYMENT = "awaiting_payment"
 
-STATUSES = (DRAFT, SUBMITTED, RECOMMENDED, VERIFIED, APPROVED, ISSUED, RETURNED, REJECTED, WITHDRAWN, REVOKED)
-# Statuses in which someone has to act, with an SLA clock running.
+STATUSES = (
+    DRAFT,
+    SUBMITTED,
+    RECOMMENDED,
+    VERIFIED,
+    APPROVED,
+    AWAITING_PAYMENT,
+    ISSUED,
+    RETURNED,
+    REJECTED,
+    WITHDRAWN,
+    REVOKED,
+)
+# Statuses in which someone has to act, with an SLA clock running (awaiting_payment has none:
+# the applicant pays when they pay; the bill's due date and reminders are the payments app's).
 WAITING = (SUBMITTED, RECOMMENDED, VERIFIED, APPROVED, RETURNED)
 # No further step except revocation of an issued permit.
 CLOSED = (REJECTED, WITHDRAWN, REVOKED)
@@ -55,6 +75,7 @@ RESPONSIBLE = {
     RECOMMENDED: Actor.STAFF,
     VERIFIED: Actor.LURAH,
     APPROVED: Actor.STAFF,
+    AWAITING_PAYMENT: Actor.APPLICANT,
     RETURNED: Actor.APPLICANT_OR_STAFF,
     ISSUED: Actor.LURAH,
 }
@@ -66,7 +87,9 @@ SUBMIT = Step("submit", (DRAFT,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
 RECOMMEND = Step("recommend", (SUBMITTED,), RECOMMENDED, Actor.RT_RW)
 VERIFY = Step("verify", (RECOMMENDED,), VERIFIED, Actor.STAFF)
 APPROVE = Step("approve", (VERIFIED,), APPROVED, Actor.LURAH)
-ISSUE = Step("issue", (APPROVED,), ISSUED, Actor.STAFF)
+BILL = Step("bill", (APPROVED,), AWAITING_PAYMENT, Actor.LURAH)
+# From awaiting_payment only once the fee is paid (services.steps.issue_pending says so).
+ISSUE = Step("issue", (APPROVED, AWAITING_PAYMENT), ISSUED, Actor.STAFF)
 RETURN: Step[Actor] = Step("return", (SUBMITTED, RECOMMENDED, VERIFIED), RETURNED, None, reason_required=True)
 REJECT: Step[Actor] = Step("reject", (SUBMITTED, RECOMMENDED, VERIFIED), REJECTED, None, reason_required=True)
 RESUBMIT = Step("resubmit", (RETURNED,), SUBMITTED, Actor.APPLICANT_OR_STAFF)
@@ -74,7 +97,7 @@ WITHDRAW = Step("withdraw", (DRAFT, SUBMITTED, RECOMMENDED, VERIFIED, RETURNED),
 REVOKE = Step("revoke", (ISSUED,), REVOKED, Actor.LURAH, reason_required=True)
 
 PERMIT = Machine(
-    "permit", STATUSES, (SUBMIT, RECOMMEND, VERIFY, APPROVE, ISSUE, RETURN, REJECT, RESUBMIT, WITHDRAW, REVOKE)
+    "permit", STATUSES, (SUBMIT, RECOMMEND, VERIFY, APPROVE, BILL, ISSUE, RETURN, REJECT, RESUBMIT, WITHDRAW, REVOKE)
 )
 
 

@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core import serializers
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.db import connection
@@ -54,6 +54,9 @@ DUMP = "schema.dump"
 
 Progress = Callable[[str], None]
 
+# A lookup of PUBLIC_ROWS: the row belongs to the tenant at its `kelurahan` or its `kota` end.
+EITHER_END = "kelurahan|kota"
+
 # Every public-schema row that belongs to one tenant: (model label, lookup to the tenant).
 # `tests/test_backup.py` fails when a public model gains a tenant FK that is not listed here.
 # Not listed on purpose: `discovery.Listing.kota` (another kelurahan's listing that names this
@@ -65,9 +68,10 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     # The due-work index: archived for the record, not restored (a restore makes every sweep of
     # the tenant due at once, and the sweeps write the true times from the restored tables).
     ("tenancy.duework", "tenant"),
-    # A kelurahan's copies of kota levy bills (apps.levies): archived and removed with the
-    # kelurahan, put back on restore (restore._restore_levy_routes) while their kota exists.
-    ("tenancy.levybillroute", "kelurahan"),
+    # Routes of kota levy bills (apps.levies): archived and removed with the payer's kelurahan
+    # and with the issuing kota (either end: `EITHER_END`), put back on restore
+    # (restore._restore_levy_routes) while the other end exists.
+    ("tenancy.levybillroute", EITHER_END),
     ("analytics.dailyfact", "tenant"),
     ("discovery.listing", "tenant"),
     ("billing.tenantstatusevent", "tenant"),
@@ -92,6 +96,11 @@ def public_rows(tenant: Tenant, label: str, lookup: str) -> QuerySet[Model]:
     model = apps.get_model(label)
     value: Any = tenant.schema_name if lookup == "schema_name" else tenant.pk
     # The base manager: a default manager may narrow to the current schema (apps.sandbox).
+    if "|" in lookup:  # any of several FKs (EITHER_END)
+        either = Q()
+        for field in lookup.split("|"):
+            either |= Q(**{field: value})
+        return model._base_manager.filter(either).order_by("pk")
     return model._base_manager.filter(**{lookup: value}).order_by("pk")
 
 

@@ -263,17 +263,25 @@ def _restore(
 
 
 def _restore_levy_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None:
-    """The kota bills addressed to the restored kelurahan: its copies (payments requests
-    "levy:<number>") settle through them. A route whose kota is gone, or whose number the kota
-    meanwhile gave another route, stays in the archive."""
+    """The levy bill routes of the restored tenant: for a kelurahan the kota bills addressed to
+    it (its copies, payments requests "levy:<number>", settle through them), for a kota the
+    bills it issued (its register, restored with its schema, numbers them). A route whose other
+    end is gone, or whose number meanwhile went to another route, stays in the archive."""
     try:
         routes = _objects(opened, "tenancy.levybillroute")
     except FileNotFoundError:  # an archive written before kota levies existed
         return
-    kotas = set(Tenant.objects.filter(tenant_type=Tenant.Type.KOTA).values_list("pk", flat=True))
+    is_kota = tenant.tenant_type == Tenant.Type.KOTA
+    other_type = Tenant.Type.KELURAHAN if is_kota else Tenant.Type.KOTA
+    others = set(Tenant.objects.filter(tenant_type=other_type).values_list("pk", flat=True))
     for route in routes:
-        if route.kota_id in kotas and not LevyBillRoute.objects.filter(number=route.number).exists():
-            route.pk, route.kelurahan = None, tenant
+        other_end = route.kelurahan_id if is_kota else route.kota_id
+        if other_end in others and not LevyBillRoute.objects.filter(number=route.number).exists():
+            route.pk = None
+            if is_kota:
+                route.kota = tenant
+            else:
+                route.kelurahan = tenant
             route.save(force_insert=True)
 
 

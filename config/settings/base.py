@@ -289,6 +289,7 @@ _QUEUE_TASKS = {
         "tenancy.run_activation_job",
         "levies.open_payer_copy",  # a kota bill's copy in the payer's kelurahan
         "levies.mark_bill_paid",  # a kelurahan's settlement back into the kota's register
+        "levies.settle_treasury",  # the daily payout of a kelurahan's kas daerah clearing
         "levies.remind_payer",
         "tukang.handle_whatsapp_message",
     ],

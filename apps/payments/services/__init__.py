@@ -59,7 +59,18 @@ from .accounts import (
     system_account,
     treasury_account,
 )
-from .movements import move, pay, payout, refund, reverse_entry, top_up, transfer
+from .movements import (
+    move,
+    pay,
+    payout,
+    refund,
+    reverse_entry,
+    top_up,
+    transfer,
+    treasury_day_total,
+    treasury_payout,
+    treasury_settlement_reference,
+)
 from .notifications import (
     ALLOWED_MOVES,
     PAID_STATUSES,
@@ -77,6 +88,7 @@ from .requests import (
     cancel_payment_request,
     cancel_treasury_request,
     choose_cash_on_delivery,
+    claim_treasury_request,
     confirm_cash_received,
     create_payment_request,
     ensure_request_charge,
@@ -102,6 +114,7 @@ __all__ = [
     "cancel_treasury_request",
     "check_balanced_now",
     "choose_cash_on_delivery",
+    "claim_treasury_request",
     "clean_amount",
     "clean_key",
     "confirm_cash_received",
@@ -140,4 +153,7 @@ __all__ = [
     "top_up",
     "transfer",
     "treasury_account",
+    "treasury_day_total",
+    "treasury_payout",
+    "treasury_settlement_reference",
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -17,6 +21,7 @@ from ..models import (
     GatewayCharge,
     JournalEntry,
     PaymentRequest,
+    Posting,
 )
 from ._common import TOP_UP_KINDS, _kind_label, _require, clean_amount, clean_key
 from ._ledger import _fingerprint, _lock, _payment, _post, _replay, _reverse, _reversed_so_far
@@ -188,6 +193,60 @@ def payout(
         description=str(_("Penarikan ke %(dest)s") % {"dest": destination or _("rekening bank")}),
         reference=destination,
         actor=actor,
+    )
+
+
+def treasury_settlement_reference(day: datetime.date) -> str:
+    return f"kasda:{day.isoformat()}"
+
+
+def treasury_day_total(account: Account, day: datetime.date) -> int:
+    """What `account` (a kas daerah clearing account) collected on `day` (Asia/Jakarta): every
+    posting that day except its payouts, so refunds count against the day they happen."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = start + datetime.timedelta(days=1)
+    total = (
+        Posting.objects.filter(account=account, created_at__gte=start, created_at__lt=end)
+        .exclude(entry__kind=EntryKind.PAYOUT)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return int(total or 0)
+
+
+@transaction.atomic
+def treasury_payout(account: Account, day: datetime.date, *, destination: str = "") -> JournalEntry | None:
+    """The daily settlement of one kas daerah clearing account: what it collected on `day` leaves
+    to the kas daerah bank account (through the gateway clearing, like a shop's payout).
+
+    Idempotent per account and day (the key is both): run again, even after later payments,
+    it returns the entry posted before; days are disjoint, so a late run never pays twice.
+    Nothing collected (or refunds only): no entry, None."""
+    _require(account, (AccountKind.TREASURY_CLEARING,), _("Setoran hanya dari kliring kas daerah."))
+    clearing = gateway_clearing_account()
+    locked = _lock([account, clearing])
+    amount = treasury_day_total(locked[account.pk], day)
+    key = clean_key(f"kasda:{account.code}:{day.isoformat()}")
+    reference = treasury_settlement_reference(day)
+    fingerprint = _fingerprint("treasury_payout", account=account.public_id, day=day.isoformat())
+    if (replay := _replay(key, fingerprint)) is not None:
+        return replay
+    if amount <= 0:
+        return None
+    amount = min(amount, locked[account.pk].balance)  # never below zero (a refund already paid out)
+    if amount <= 0:
+        return None
+    return _post(
+        EntryKind.PAYOUT,
+        [(account, -amount), (clearing, amount)],
+        key=key,
+        fingerprint=fingerprint,
+        locked=locked,
+        amount=amount,
+        description=str(
+            _("Setoran ke kas daerah %(dest)s, penerimaan %(day)s")
+            % {"dest": destination or account.name, "day": day.isoformat()}
+        ),
+        reference=reference,
     )
 
 

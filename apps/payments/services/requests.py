@@ -209,6 +209,24 @@ def confirm_cash_received(request: PaymentRequest, *, actor: User) -> PaymentReq
 
 
 @transaction.atomic
+def claim_treasury_request(request: PaymentRequest, payer: User) -> PaymentRequest:
+    """Address a kas daerah bill nobody was found for to `payer` (they showed they hold the paper
+    bill: the caller checked its claim code). Idempotent for the same payer; a bill already
+    addressed to someone else, or no longer open, is a conflict."""
+    request = _lock_request(request)
+    _require(request.merchant, (AccountKind.TREASURY_CLEARING,), _("Hanya tagihan retribusi/pajak daerah."))
+    if request.payer_id == payer.pk:
+        return request
+    if request.payer_id is not None:
+        raise Conflict(_("Tagihan ini sudah terhubung ke akun lain."), code="claimed")
+    if request.status not in (PaymentRequest.Status.OPEN, PaymentRequest.Status.AWAITING_CASH):
+        raise Conflict(_("Tagihan ini sudah %(status)s.") % {"status": request.get_status_display()}, code="not_open")
+    request.payer = payer
+    request.save(update_fields=["payer"])
+    return request
+
+
+@transaction.atomic
 def record_treasury_cash(request: PaymentRequest) -> PaymentRequest:
     """A levy bill paid in cash at the kota's counter (recorded there by its finance office, in
     the kota schema): the payer's copy becomes paid without a ledger movement, since the cash

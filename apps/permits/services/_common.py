@@ -152,6 +152,7 @@ def _title(action: str) -> str:
         "submit": _("Permohonan izin diajukan"),
         "recommend": _("Permohonan izin direkomendasikan RT/RW"),
         "verify": _("Permohonan izin diverifikasi petugas"),
+        "bill": _("Izin disetujui, silakan bayar retribusi"),
         "approve": _("Permohonan izin disetujui lurah"),
         "issue": _("Izin usaha mikro terbit"),
         "return": _("Permohonan izin dikembalikan untuk dilengkapi"),
@@ -163,7 +164,7 @@ def _title(action: str) -> str:
     return titles.get(action, _("Permohonan izin diperbarui"))
 
 
-def _notify_step(permit: Permit, event: PermitEvent, actor: User) -> None:
+def _notify_step(permit: Permit, event: PermitEvent, actor: User | None) -> None:
     url = reverse("permits:detail", args=[permit.pk])
     status = str(Permit.Status(permit.status).label)
     body = _("%(business)s — status: %(status)s.") % {"business": permit.business_name, "status": status}
@@ -171,7 +172,8 @@ def _notify_step(permit: Permit, event: PermitEvent, actor: User) -> None:
         body += "\n" + _("Alasan/catatan: %(reason)s") % {"reason": event.reason}
     if permit.status == workflow.ISSUED:
         body += "\n" + _("Nomor izin: %(number)s. Sertifikat PDF dapat diunduh.") % {"number": permit.number}
-    if permit.applicant_id != actor.pk:
+    actor_pk = actor.pk if actor is not None else None
+    if permit.applicant_id != actor_pk:
         notify(
             [permit.applicant],
             event=f"permits.{event.action}",
@@ -180,7 +182,7 @@ def _notify_step(permit: Permit, event: PermitEvent, actor: User) -> None:
             key=f"permit-{permit.pk}-event-{event.pk}",
             url=url,
         )
-    todo = [u for u in next_actors(permit) if u.pk not in (actor.pk, permit.applicant_id)]
+    todo = [u for u in next_actors(permit) if u.pk not in (actor_pk, permit.applicant_id)]
     if todo:
         due = date_format(timezone.localtime(permit.due_at), "DATETIME_FORMAT") if permit.due_at else "-"
         notify(
@@ -211,7 +213,7 @@ def _record(
 def _move(
     permit: Permit,
     step: Step[workflow.Actor],
-    actor: User,
+    actor: User | None,
     role: str,
     reason: str,
     now: datetime,
@@ -231,7 +233,7 @@ def _move(
     event = _record(permit, step.action, actor, role, reason, from_status, now)
     if announce:
         _notify_step(permit, event, actor)
-    logger.info("permit %s: %s by user %s (%s)", permit.pk, step.action, actor.pk, role)
+    logger.info("permit %s: %s by user %s (%s)", permit.pk, step.action, actor.pk if actor else None, role)
     return event
 
 

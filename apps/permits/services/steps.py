@@ -1,7 +1,8 @@
-"""Workflow steps: submit, recommend, verify, approve, issue, return, reject, resubmit, withdraw, revoke."""
+"""Workflow steps: submit, recommend, verify, approve, bill, issue, return, reject, resubmit, withdraw, revoke."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -10,13 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.errors import NotFound, ValidationFailed
+from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.feedback import services as feedback
 
 from .. import workflow
 from ..models import (
     Permit,
+    PermitFee,
 )
+from . import fees
 from ._common import (
     _authorize,
     _locked,
@@ -29,18 +32,20 @@ from ._common import (
     format_number,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def issue_pending(permit: Permit) -> list[str]:
-    """What must be done before an approved permit can be issued (empty: it can be issued now).
+    """What must be done before an approved permit can be issued (empty: it can be issued now):
+    a document that has gone missing since submission, and the retribusi izin where the permit's
+    risk level carries one (`fees.py`) and its bill is not paid yet."""
+    pending = _missing_for_submission(permit)
+    if not fees.fee_paid(permit):
+        pending.append(str(_("pembayaran retribusi izin")))
+    return pending
 
-    The kelurahan flow charges no fee, so today this is only a document that has gone missing
-    since submission; a future fee (retribusi) or extra step belongs here, so the lurah's approval
-    still issues at once when nothing is pending and the page says what is pending otherwise.
-    """
-    return _missing_for_submission(permit)
 
-
-def _issue(locked: Permit, actor: User, role: str, reason: str, now: datetime) -> None:
+def _issue(locked: Permit, actor: User | None, role: str, reason: str, now: datetime) -> None:
     pending = issue_pending(locked)
     if pending:
         raise ValidationFailed(
@@ -80,17 +85,52 @@ def take_step(
             raise ValidationFailed(_("Alasan wajib diisi."), code="reason_required", field="reason")
         if step in (workflow.SUBMIT, workflow.RESUBMIT):
             _require_complete(locked)
+        if step is workflow.BILL:
+            _bill(locked, actor, role, reason, now)
+            return locked
         if step is workflow.ISSUE:
+            if locked.status == workflow.APPROVED and (fee := fees.fee_for(locked)) and not fees.fee_paid(locked):
+                _bill(locked, actor, role, reason, now, fee=fee)  # staff issue a fee permit: billed first
+                return locked
             _issue(locked, actor, role, reason, now)
             return locked
         if step is workflow.REVOKE:
             locked.revoked_at = now
-        chain_issue = step is workflow.APPROVE and not issue_pending(locked)
-        # When the permit issues at once, only the issue is announced (nobody is asked to act).
-        _move(locked, step, actor, role, reason, now, announce=not chain_issue)
+        fee = fees.fee_for(locked) if step is workflow.APPROVE else None
+        chain_bill = fee is not None and not _missing_for_submission(locked)
+        chain_issue = step is workflow.APPROVE and not chain_bill and not issue_pending(locked)
+        # When the permit is billed or issued at once, only that is announced.
+        _move(locked, step, actor, role, reason, now, announce=not (chain_issue or chain_bill))
+        if chain_bill and fee is not None:
+            _bill(locked, actor, role, "", now, fee=fee)
         if chain_issue:
             _issue(locked, actor, role, "", now)
     return locked
+
+
+def _bill(locked: Permit, actor: User, role: str, reason: str, now: datetime, *, fee: PermitFee | None = None) -> None:
+    """Approved → awaiting_payment with the applicant's fee bill (paying it issues the permit)."""
+    fee = fee or fees.fee_for(locked)
+    if fee is None:
+        raise Conflict(_("Izin ini tidak dikenai retribusi."), code="no_fee")
+    fees.open_fee_bill(locked, fee)
+    _move(locked, workflow.BILL, actor, role, reason, now)
+
+
+def issue_paid(permit_id: int, *, now: datetime | None = None) -> Permit | None:
+    """The fee bill is paid: a permit awaiting payment is issued (no actor: the payment took the
+    step). Idempotent; a permit that cannot be issued yet stays awaiting payment for staff."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            locked = _locked(permit_id)
+            if locked.status != workflow.AWAITING_PAYMENT:
+                return locked
+            _issue(locked, None, "", "", now)
+            return locked
+    except ValidationFailed:
+        logger.warning("permit %s: fee paid but it cannot be issued yet", permit_id)
+        return None
 
 
 def submit(permit: Permit | int, actor: User, *, now: datetime | None = None) -> Permit:
@@ -107,6 +147,10 @@ def verify(permit: Permit | int, actor: User, note: str = "", *, now: datetime |
 
 def approve(permit: Permit | int, actor: User, note: str = "", *, now: datetime | None = None) -> Permit:
     return take_step(permit, actor, "approve", note, now=now)
+
+
+def bill(permit: Permit | int, actor: User, *, now: datetime | None = None) -> Permit:
+    return take_step(permit, actor, "bill", now=now)
 
 
 def issue(permit: Permit | int, actor: User, *, now: datetime | None = None) -> Permit:
