@@ -24,12 +24,15 @@ from apps.facts.producing import day_bounds, keyed, keys
 from apps.permits.models import Permit
 
 from .models import Order, OrderLine, Shop
+from .services.handover import HANDOVER_PAYMENT
 
 
 def _sold(start: datetime.datetime, end: datetime.datetime) -> Q:
-    return Q(paid_at__gte=start, paid_at__lt=end) | Q(
+    sold = Q(paid_at__gte=start, paid_at__lt=end) | Q(
         paid_at__isnull=True, payment_method="cod", completed_at__gte=start, completed_at__lt=end
     )
+    # A Sembako hand-over order carries goods already sold in the group's supplier purchase.
+    return sold & ~Q(payment_method=HANDOVER_PAYMENT)
 
 
 def _umkm(day: datetime.date) -> Iterator[FactRow]:

@@ -12,6 +12,8 @@ from apps.aid.models import Distribution
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.fulfillment import services as antar
 from apps.fulfillment.models import Delivery
+from apps.marketplace import services as market
+from apps.marketplace.facts import _sold
 from apps.marketplace.models import Order
 from apps.payments.models import PaymentRequest
 from apps.sembako import selectors, services, tasks
@@ -192,6 +194,15 @@ def test_goods_arrive_and_the_delivery_is_routed(world: World) -> None:
     # Joko collects at the hub.
     joko = services.hand_over(orders["joko"], actor=world.operator)
     assert joko.status == HouseholdOrder.Status.HANDED_OVER
+    # The hand-over order is not a second sale: the supplier cannot refund it (no bill, no
+    # stock behind it) and the sales facts leave it out.
+    handover = Order.objects.get(pk=andi.market_order_id)
+    with pytest.raises(Conflict) as refused:
+        market.transition(handover, "refund", actor=handover.shop.owner)
+    assert refused.value.code == "handover_order"
+    now = timezone.now()
+    sold = Order.objects.filter(_sold(now - timedelta(days=1), now + timedelta(days=1)))
+    assert handover.paid_at is not None and handover not in sold
 
 
 def test_rw_round_is_for_its_households(world: World) -> None:

@@ -34,6 +34,7 @@ from ..models import (
 )
 from .access import order_roles
 from .copurchase import record_status_change
+from .handover import HANDOVER_PAYMENT
 from .inputs import _key
 from .listing import queue_listing_sync
 
@@ -345,6 +346,13 @@ def transition(order: Order, action: str, *, actor: User | None, note: str = "")
     if not roles & (lifecycle.ORDER.step(action).actor or frozenset()):
         raise Forbidden(_("Anda tidak berhak melakukan ini pada pesanan ini."), code="not_allowed")
     lifecycle.ORDER.require(order.status, action, _invalid_transition)
+    if action in ("cancel", "refund") and order.payment_method == HANDOVER_PAYMENT:
+        # The household paid the group purchase (apps.sembako), not this order: there is no bill
+        # or stock here to give back, so undoing it is the round organiser's work.
+        raise Conflict(
+            _("Pesanan serah-terima Sembako Pintar tidak bisa dibatalkan di sini; hubungi penyelenggara putaran."),
+            code="handover_order",
+        )
     if not lifecycle.allowed(action, order.status, roles):  # what is left: a buyer cancelling too late
         raise Conflict(
             _("Toko sudah menerima pesanan ini; minta toko untuk membatalkannya."), code="invalid_transition"
