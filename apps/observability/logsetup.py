@@ -9,6 +9,7 @@ tenant_schema, user_id, task_id) is merged into both kinds of line.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -29,7 +30,21 @@ def scrub_personal_data(logger: Any, method: str, event_dict: dict[str, Any]) ->
     request_started, a task's return value), with the same patterns as Sentry's scrubber."""
     from apps.observability.sentry import scrub_text
 
-    return {key: scrub_text(value) if isinstance(value, str) else value for key, value in event_dict.items()}
+    return {
+        key: scrub_text(value) if isinstance(value, str) and not _is_generated_id(key, value) else value
+        for key, value in event_dict.items()
+    }
+
+
+# A request id is 32 hex characters (uuid4): 16 of its characters can be digits in a row
+# ("…ebf4df4351979651844958d3b4"), which the NIK pattern turned into "[Filtered]", breaking
+# the one key that follows a request across lines. Such an id holds no personal data.
+_GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+_ID_KEYS = frozenset({"request_id"})
+
+
+def _is_generated_id(key: str, value: str) -> bool:
+    return key in _ID_KEYS and _GENERATED_ID.fullmatch(value) is not None
 
 
 def _renderer(fmt: str) -> Any:

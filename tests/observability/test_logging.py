@@ -113,3 +113,14 @@ def test_rendered_lines_carry_no_nik_phone_or_email(json_logs: list[dict[str, An
     logging.getLogger("apps.some.module").info("GET /cari?nik=3577031234567890 from 081234567890 sri@desa.id")
     assert "3577031234567890" not in json_logs[-1]["event"]
     assert "081234567890" not in json_logs[-1]["event"] and "sri@desa.id" not in json_logs[-1]["event"]
+
+
+def test_a_request_id_whose_digits_read_as_a_nik_is_kept() -> None:
+    """Found by CI: a uuid4 hex id holding 16 digits in a row (the NIK pattern) was logged as
+    "[Filtered]", so the request could no longer be followed across lines."""
+    from apps.observability.logsetup import scrub_personal_data
+
+    rid = "762314ebf4df4351979651844958d3b4"  # the id CI saw filtered
+    line = scrub_personal_data(None, "info", {"request_id": rid, "event": "WA 081234567890", "note": f"id {rid}"})
+    assert line["request_id"] == rid
+    assert "081234567890" not in line["event"] and line["note"] != f"id {rid}"  # other fields are still scrubbed
