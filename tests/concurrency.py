@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +25,7 @@ def run_together(jobs: list[Callable[[], T]], *, timeout: float = 120) -> tuple[
 
     def run(job: Callable[[], T]) -> None:
         try:
+            connection.ensure_connection()  # connect before the release, so the jobs start together
             start.wait(timeout=60)
             result = job()
             with lock:
@@ -43,7 +45,9 @@ def run_together(jobs: list[Callable[[], T]], *, timeout: float = 120) -> tuple[
     return results, errors
 
 
-def race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list[BaseException]]:
+def race(
+    tenant: Any, jobs: list[Callable[[], str]], *, timeout: float = 120
+) -> tuple[Counter[str], list[BaseException]]:
     """Each job, in `tenant`, returns an outcome name; a `Conflict` counts as its code. Returns
     the outcome counts and any other exception raised (a test asserts there are none)."""
 
@@ -57,5 +61,12 @@ def race(tenant: Any, jobs: list[Callable[[], str]]) -> tuple[Counter[str], list
 
         return run
 
-    results, errors = run_together([in_tenant(job) for job in jobs])
+    results, errors = run_together([in_tenant(job) for job in jobs], timeout=timeout)
     return Counter(results), errors
+
+
+def race_each(
+    tenant: Any, items: list[Any], work: Callable[[Any], str], *, timeout: float = 120
+) -> tuple[Counter[str], list[BaseException]]:
+    """`race` with one job per item: `work(item)`."""
+    return race(tenant, [functools.partial(work, item) for item in items], timeout=timeout)

@@ -4,9 +4,8 @@ finances first (then the dispute is recorded) or is refused as disputed — neve
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from django.db import connection, transaction
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.core.errors import Conflict
 from apps.factoring import services
 from apps.factoring.models import Financing
 from apps.invoicing import services as invoicing
@@ -23,6 +21,7 @@ from apps.lending import services as lending
 from apps.marketplace import services as marketplace
 from apps.payments import services as payments
 from apps.tenancy.models import Tenant
+from tests.concurrency import race_each
 from tests.conftest import PASSWORD, TenantSet
 from tests.lending.app.conftest import LENDING_TABLES
 from tests.marketplace.conftest import wipe_marketplace
@@ -75,39 +74,6 @@ def race(tenants: TenantSet, committed: None) -> Iterator[dict[str, Any]]:
         wipe(tenants.a)
 
 
-def in_threads(tenant: Tenant, jobs: list[Any], work: Callable[[Any], str]) -> tuple[Counter[str], list[BaseException]]:
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(jobs))
-
-    def worker(job: Any) -> None:
-        try:
-            with tenant:
-                connection.ensure_connection()
-                barrier.wait(timeout=60)
-                try:
-                    outcome = work(job)
-                except Conflict as exc:
-                    outcome = exc.code
-                except BaseException as exc:
-                    with lock:
-                        errors.append(exc)
-                    return
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_two_accepts_at_once_finance_once(tenants: TenantSet, race: dict[str, Any]) -> None:
     invoice_id = race["invoices"][0]
 
@@ -115,7 +81,7 @@ def test_two_accepts_at_once_finance_once(tenants: TenantSet, race: dict[str, An
         services.do_accept_financing(invoice_id, race["seller"], product_id=product_id)
         return "financed"
 
-    outcomes, errors = in_threads(tenants.a, race["products"], accept)
+    outcomes, errors = race_each(tenants.a, race["products"], accept)
     assert errors == [], errors
     assert outcomes == Counter({"financed": 1, "already_financed": 1}), outcomes
     with tenants.a:
@@ -133,7 +99,7 @@ def test_accept_racing_a_dispute(tenants: TenantSet, race: dict[str, Any]) -> No
         invoicing.set_dispute(invoice_id, race["buyer"], disputed=True, reason="Barang kurang")
         return "disputed_set"
 
-    outcomes, errors = in_threads(tenants.a, ["accept", "dispute"], act)
+    outcomes, errors = race_each(tenants.a, ["accept", "dispute"], act)
     assert errors == [], errors
     with tenants.a:
         invoice = Invoice.objects.get(pk=invoice_id)

@@ -4,9 +4,8 @@ other is told it is already paid; replayed settlements at once record the paymen
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,13 +13,13 @@ from django.db import connection, transaction
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.core.errors import Conflict
 from apps.invoicing import services
 from apps.invoicing.models import Invoice, InvoiceEvent
 from apps.marketplace import services as marketplace
 from apps.payments import services as payments
 from apps.payments.models import Account, JournalEntry
 from apps.tenancy.models import Tenant
+from tests.concurrency import race_each
 from tests.conftest import PASSWORD, TenantSet
 from tests.marketplace.conftest import wipe_marketplace
 
@@ -64,39 +63,6 @@ def race(tenants: TenantSet, committed: None) -> Iterator[dict[str, Any]]:
         wipe(tenants.a)
 
 
-def in_threads(tenant: Tenant, jobs: list[Any], work: Callable[[Any], str]) -> tuple[Counter[str], list[BaseException]]:
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(jobs))
-
-    def worker(job: Any) -> None:
-        try:
-            with tenant:
-                connection.ensure_connection()
-                barrier.wait(timeout=60)
-                try:
-                    outcome = work(job)
-                except Conflict as exc:
-                    outcome = exc.code
-                except BaseException as exc:
-                    with lock:
-                        errors.append(exc)
-                    return
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet, race: dict[str, Any]) -> None:
     with tenants.a:
         invoice = Invoice.objects.get(pk=race["invoice"])
@@ -108,7 +74,7 @@ def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet,
         payments.pay_request_with_wallet(bill, user, idempotency_key=key())
         return "paid"
 
-    outcomes, errors = in_threads(tenants.a, race["payers"], pay)
+    outcomes, errors = race_each(tenants.a, race["payers"], pay)
     assert errors == [], errors
     assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
     with tenants.a:
@@ -120,7 +86,7 @@ def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet,
         assert sum(w.balance for w in wallets) == 400_000 - 100_000
         last = payments_made.get(data__amount=40_000).ref_id  # the paid bill (apps.core.audit)
 
-    _replays, errors = in_threads(tenants.a, [last] * 4, lambda pk: str(services.record_payment(pk) is not None))
+    _replays, errors = race_each(tenants.a, [last] * 4, lambda pk: str(services.record_payment(pk) is not None))
     assert errors == [], errors
     with tenants.a:
         invoice = Invoice.objects.get(pk=race["invoice"])

@@ -5,10 +5,9 @@ deadlock; one idempotency key raced by many threads makes one order."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,9 +15,9 @@ from django.db import connection
 from django.db.models import Sum
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict
 from apps.marketplace import services
 from apps.marketplace.models import Allocation, Order, Placement, Stock
+from tests.concurrency import race_each
 from tests.conftest import TenantSet
 from tests.marketplace.conftest import Market, make_market, product, wipe_marketplace
 
@@ -44,40 +43,6 @@ def race(tenants: TenantSet, committed: None) -> Iterator[tuple[Market, list[Use
         wipe_marketplace(tenants.a, USERNAMES)
 
 
-def in_threads(tenant: Any, jobs: list[Any], work: Callable[[Any], str]) -> tuple[Counter[str], list[BaseException]]:
-    """Every job on its own thread (own connection), all released at once by a barrier."""
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(jobs))
-
-    def worker(job: Any) -> None:
-        try:
-            with tenant:
-                connection.ensure_connection()
-                barrier.wait(timeout=60)
-                try:
-                    outcome = work(job)
-                except Conflict as exc:
-                    outcome = exc.code
-                except BaseException as exc:  # deadlocks, serialization failures would land here
-                    with lock:
-                        errors.append(exc)
-                    return
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_fifty_buyers_race_for_ten_units(tenants: TenantSet, race: tuple[Market, list[User]]) -> None:
     market, buyers = race
     with tenants.a:
@@ -88,7 +53,7 @@ def test_fifty_buyers_race_for_ten_units(tenants: TenantSet, race: tuple[Market,
         return "ok"
 
     started = time.monotonic()
-    outcomes, errors = in_threads(tenants.a, buyers, buy)
+    outcomes, errors = race_each(tenants.a, buyers, buy, timeout=300)
     elapsed = time.monotonic() - started
     assert errors == [], errors[:3]
     assert outcomes == Counter({"ok": UNITS, "insufficient_stock": BUYERS - UNITS}), outcomes
@@ -121,7 +86,7 @@ def test_orders_locking_the_same_rows_in_opposite_orders_never_deadlock(
         services.place_orders(buyer, [(v.pk, 1) for v in picked], idempotency_key=f"multi-{buyer.pk}")
         return "ok"
 
-    outcomes, errors = in_threads(tenants.a, jobs, buy)
+    outcomes, errors = race_each(tenants.a, jobs, buy, timeout=300)
     assert errors == [], errors[:3]
     assert sum(outcomes.values()) == BUYERS
     with tenants.a:
@@ -144,7 +109,7 @@ def test_one_idempotency_key_raced_by_many_threads_makes_one_order(
         made.add(tuple(o.pk for o in result.orders))
         return "replayed" if result.replayed else "made"
 
-    outcomes, errors = in_threads(tenants.a, jobs, same_checkout)
+    outcomes, errors = race_each(tenants.a, jobs, same_checkout, timeout=300)
     assert errors == [], errors[:3]
     assert outcomes == Counter({"made": 1, "replayed": 19}), outcomes
     assert len(made) == 1

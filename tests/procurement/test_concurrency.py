@@ -3,16 +3,14 @@ the same request at once → exactly one award; orders issued at once get distin
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict
 from apps.core.models import DocumentCounter
 from apps.permits.models import Permit
 from apps.procurement import services
@@ -30,6 +28,7 @@ from apps.procurement.models import (
     RequestItem,
 )
 from apps.tenancy.models import Tenant
+from tests.concurrency import race_each
 from tests.conftest import TenantSet
 
 from .conftest import People, evaluated, make_people
@@ -72,39 +71,6 @@ def crowd(tenants: TenantSet, committed: None) -> Iterator[People]:
         wipe(tenants.a)
 
 
-def in_threads(tenant: Tenant, jobs: list[Any], work: Callable[[Any], str]) -> tuple[Counter[str], list[BaseException]]:
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(jobs))
-
-    def worker(job: Any) -> None:
-        try:
-            with tenant:
-                connection.ensure_connection()
-                barrier.wait(timeout=60)
-                try:
-                    outcome = work(job)
-                except Conflict as exc:
-                    outcome = exc.code
-                except BaseException as exc:
-                    with lock:
-                        errors.append(exc)
-                    return
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes, errors
-
-
 def test_simultaneous_awards_make_exactly_one(tenants: TenantSet, crowd: People) -> None:
     with tenants.a:
         purchase = evaluated(crowd)
@@ -115,7 +81,7 @@ def test_simultaneous_awards_make_exactly_one(tenants: TenantSet, crowd: People)
         services.award(purchase.pk, actor, quote=quote_pk, summary="Dipilih.", reason="Uji serentak")
         return "ok"
 
-    outcomes, errors = in_threads(tenants.a, jobs, award)
+    outcomes, errors = race_each(tenants.a, jobs, award)
     assert errors == [], errors
     assert outcomes == Counter({"ok": 1, "already_awarded": 2}), outcomes
     with tenants.a:
@@ -134,7 +100,7 @@ def test_simultaneous_orders_get_distinct_consecutive_numbers(tenants: TenantSet
     def order(pk: int) -> str:
         return services.issue_order(pk, crowd.petugas).number
 
-    outcomes, errors = in_threads(tenants.a, ids, order)
+    outcomes, errors = race_each(tenants.a, ids, order)
     assert errors == [], errors
     numbers = sorted(outcomes)
     assert len(numbers) == 4 and all(count == 1 for count in outcomes.values())
