@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import django_filters
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.payments import methods as payment_methods
 
 from .lifecycle import Status
 from .models import DeliveryMethod, Order, OrderLine, Shop
+from .services.handover import HANDOVER_PAYMENT
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,15 @@ def _row(order: Order) -> Row:
 HOME_ACTIONS = {"accept": "accept", "reject": "cancel", "pack": "pack", "ship": "ship", "deliver": "deliver"}
 
 
+def _shop_work(shop: Shop) -> QuerySet[Order]:
+    """The orders the shop itself handles: not the hand-over orders of a group purchase (apps.sembako),
+    whose goods the shop already sold to the group and which the hub delivers."""
+    return Order.objects.filter(shop=shop).filter(~Q(payment_method=HANDOVER_PAYMENT))
+
+
 def tab_counts(shop: Shop) -> dict[str, int]:
     """How many orders each tab holds (one grouped query)."""
-    by_status = {
-        row["status"]: row["n"] for row in Order.objects.filter(shop=shop).values("status").annotate(n=Count("id"))
-    }
+    by_status = {row["status"]: row["n"] for row in _shop_work(shop).values("status").annotate(n=Count("id"))}
     return {slug: sum(by_status.get(s, 0) for s in tab.statuses) for slug, tab in ALL_TABS.items()}
 
 
@@ -159,7 +164,7 @@ def seller_orders(shop: Shop, params: Any) -> list[Row]:
     served), at most LIMIT."""
     tab = tab_of(params)
     queryset = (
-        Order.objects.filter(shop=shop)
+        _shop_work(shop)
         .select_related("buyer", "payment_request")
         .prefetch_related(Prefetch("lines", OrderLine.objects.order_by("id")))
     )

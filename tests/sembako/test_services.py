@@ -12,6 +12,7 @@ from apps.aid.models import Distribution
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.fulfillment import services as antar
 from apps.fulfillment.models import Delivery
+from apps.marketplace import seller_home
 from apps.marketplace import services as market
 from apps.marketplace.facts import _sold
 from apps.marketplace.models import Order
@@ -203,6 +204,13 @@ def test_goods_arrive_and_the_delivery_is_routed(world: World) -> None:
     now = timezone.now()
     sold = Order.objects.filter(_sold(now - timedelta(days=1), now + timedelta(days=1)))
     assert handover.paid_at is not None and handover not in sold
+    # Nor is it the supplier's work: the hub delivers it, so the shop's order tabs leave it out.
+    shop = handover.shop
+    listed = {row.order.pk for tab in seller_home.ALL_TABS for row in seller_home.seller_orders(shop, {"tab": tab})}
+    assert handover.pk not in listed
+    own = Order.objects.filter(shop=shop).exclude(payment_method=market.HANDOVER_PAYMENT)
+    expected = {slug: own.filter(status__in=tab.statuses).count() for slug, tab in seller_home.ALL_TABS.items()}
+    assert seller_home.tab_counts(shop) == expected
 
 
 def test_rw_round_is_for_its_households(world: World) -> None:
