@@ -9,6 +9,7 @@ seller's host through the route's token (routes.seller_link).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -27,34 +28,39 @@ def kota_here() -> Tenant | None:
     return tenant if tenant is not None and tenant.tenant_type == Tenant.Type.KOTA else None
 
 
-def is_finance_office(user: Any) -> bool:
+@dataclass(frozen=True)
+class Access:
+    """What a user of the kota may see in Faktur masuk (read once per request)."""
+
+    finance: bool = False  # every OPD of the kota
+    codes: tuple[str, ...] = ()  # the OPDs they act for
+
+    @property
+    def any(self) -> bool:
+        return self.finance or bool(self.codes)
+
+
+def access_of(user: Any) -> Access:
+    """The finance office (the kota tenant's admins) sees every OPD; OPD staff the OPDs they
+    act for in the kota's register (reports.Opd staff); anyone else, and any other tenant, nothing."""
     if kota_here() is None or not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.has_role(Role.ADMIN))
+        return Access()
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return Access(finance=True)
+    if not user.has_role(Role.STAF_OPD):
+        return Access()
+    codes = Opd.objects.filter(staff=user, active=True).order_by("code").values_list("code", flat=True)
+    return Access(codes=tuple(codes))
 
 
-def opd_codes_of(user: Any) -> list[str]:
-    """The OPDs `user` acts for in this kota (its register, reports.Opd)."""
-    if kota_here() is None or not getattr(user, "is_authenticated", False) or not user.has_role(Role.STAF_OPD):
-        return []
-    return list(Opd.objects.filter(staff=user, active=True).order_by("code").values_list("code", flat=True))
-
-
-def may_open(user: Any) -> bool:
-    return is_finance_office(user) or bool(opd_codes_of(user))
-
-
-def incoming_for(user: Any, *, status: str = "", opd: str = "") -> QuerySet[InvoiceRoute]:
-    """The routes addressed to this kota that `user` may see, newest first."""
+def incoming_for(access: Access, *, status: str = "", opd: str = "") -> QuerySet[InvoiceRoute]:
+    """The routes addressed to this kota that `access` may see, newest first."""
     kota = kota_here()
-    if kota is None:
+    if kota is None or not access.any:
         return InvoiceRoute.objects.none()
     found = InvoiceRoute.objects.filter(kota=kota).select_related("kelurahan").order_by("-id")
-    if not is_finance_office(user):
-        codes = opd_codes_of(user)
-        if not codes:
-            return InvoiceRoute.objects.none()
-        found = found.filter(opd_code__in=codes)
+    if not access.finance:
+        found = found.filter(opd_code__in=access.codes)
     if status in InvoiceRoute.Status.values:
         found = found.filter(status=status)
     if opd:

@@ -92,27 +92,28 @@ def opd_pay(request: HttpRequest, token: str) -> HttpResponse:
 # --- the kota's host: Faktur masuk -------------------------------------------------------------
 
 
-def _inbox_guard(request: HttpRequest) -> HttpResponse | None:
+def _inbox_access(request: HttpRequest) -> inbox.Access | HttpResponse:
     if inbox.kota_here() is None:
         raise Http404
-    if not inbox.may_open(request.user):
+    access = inbox.access_of(request.user)
+    if not access.any:
         return render(
             request,
             "invoicing/error.html",
             {"message": _("Faktur masuk hanya untuk bagian keuangan kota dan petugas OPD."), "status": 403},
             status=403,
         )
-    return None
+    return access
 
 
 @login_required
 @require_GET
 def incoming(request: HttpRequest) -> HttpResponse:
-    refused = _inbox_guard(request)
-    if refused is not None:
-        return refused
+    access = _inbox_access(request)
+    if isinstance(access, HttpResponse):
+        return access
     status = request.GET.get("status", "")
-    rows = list(inbox.incoming_for(request.user, status=status, opd=request.GET.get("opd", ""))[: inbox.PAGE_SIZE])
+    rows = list(inbox.incoming_for(access, status=status, opd=request.GET.get("opd", ""))[: inbox.PAGE_SIZE])
     return render(
         request,
         "invoicing/incoming.html",
@@ -121,7 +122,7 @@ def incoming(request: HttpRequest) -> HttpResponse:
             "summary": inbox.summary(rows),
             "status": status,
             "statuses": InvoiceRoute.Status.choices,
-            "is_finance": inbox.is_finance_office(request.user),
+            "is_finance": access.finance,
         },
     )
 
@@ -129,10 +130,10 @@ def incoming(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    refused = _inbox_guard(request)
-    if refused is not None:
-        return refused
-    route = inbox.incoming_for(request.user).filter(pk=pk).first()
+    access = _inbox_access(request)
+    if isinstance(access, HttpResponse):
+        return access
+    route = inbox.incoming_for(access).filter(pk=pk).first()
     if route is None:
         raise Http404
     return render(

@@ -277,8 +277,9 @@ def test_faktur_masuk_query_budget(seller: World, kota: Kota, tenants: TenantSet
         for _n in range(count):
             to_opd(seller, tenants.a)
 
-    assert_list_budget(fetch=lambda: logged_in(tenants.kota, kota.opd_staff).get("/faktur/masuk/"), grow=grow)
-    assert_list_budget(fetch=lambda: logged_in(tenants.kota, kota.finance).get("/faktur/masuk/"), grow=grow)
+    staff, finance = logged_in(tenants.kota, kota.opd_staff), logged_in(tenants.kota, kota.finance)
+    assert_list_budget(fetch=lambda: staff.get("/faktur/masuk/"), grow=grow)
+    assert_list_budget(fetch=lambda: finance.get("/faktur/masuk/"), grow=grow)
 
 
 def test_factoring_prices_an_opd_on_its_history_in_every_kelurahan(
