@@ -14,7 +14,7 @@ from django_tenants.utils import schema_exists
 from apps.accounts.models import User
 from apps.sandbox.models import SandboxDelivery, SandboxNib
 from apps.tenancy import schema_copy, services
-from apps.tenancy.models import Domain, LevyBillRoute, Tenant, TenantArchive
+from apps.tenancy.models import Domain, InvoiceRoute, LevyBillRoute, Tenant, TenantArchive
 from apps.tenancy.restore import restore_archive
 from tests.conftest import TenantSet
 
@@ -85,6 +85,40 @@ def test_a_kelurahan_takes_its_levy_routes_into_the_archive_and_back(
         TenantArchive.objects.filter(code="35.77.03.1009").delete()
 
 
+def _invoice_route(kelurahan: Tenant, kota: Tenant, token: str) -> InvoiceRoute:
+    return InvoiceRoute.objects.create(
+        kelurahan=kelurahan,
+        invoice_id=7,
+        number="INV-1-2026-0007",
+        kota=kota,
+        opd_code="dinas-perdagangan",
+        opd_name="Dinas Perdagangan Kota Madiun",
+        total=200_000,
+        issued_on=date(2026, 12, 1),
+        due_on=date(2026, 12, 31),
+        token=token,
+    )
+
+
+def test_a_kelurahan_takes_its_invoice_routes_into_the_archive_and_back(
+    tenants: TenantSet, committed: None, archive_dir: Path
+) -> None:
+    """The routes of its UMKM's invoices to the kota's OPDs (public rows, PROTECT on the
+    tenant) go into the seller's archive with it and come back on restore."""
+    tenant = services.activate_region("35.77.02.1005").tenant
+    _invoice_route(tenant, tenants.kota, "i" * 32)
+    archive = services.remove_tenant(tenant, reason="Uji faktur OPD")
+    assert not InvoiceRoute.objects.filter(token="i" * 32).exists()
+    restored = restore_archive(Path(archive.path))
+    try:
+        route = InvoiceRoute.objects.get(token="i" * 32)
+        assert (route.kelurahan, route.kota, route.total, route.invoice_id) == (restored, tenants.kota, 200_000, 7)
+    finally:
+        services.remove_tenant(restored)
+        TenantArchive.objects.filter(code="35.77.02.1005").delete()
+    assert not InvoiceRoute.objects.filter(token="i" * 32).exists()
+
+
 def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
     tenants: TenantSet, committed: None, archive_dir: Path
 ) -> None:
@@ -132,14 +166,19 @@ def test_a_kota_with_levy_routes_can_be_removed_and_restored(
         due_on=date(2026, 12, 31),
         verification_token="k" * 32,
     )
+    _invoice_route(payer_kelurahan, kota, "j" * 32)  # an OPD of that kota bought in Mojorejo
     archive = services.remove_tenant(kota, reason="Uji retribusi kota")
     assert not Tenant.objects.filter(pk=kota.pk).exists()
     assert not LevyBillRoute.objects.filter(number="KTA-TEST/2026/000001").exists()
+    assert not InvoiceRoute.objects.filter(token="j" * 32).exists()
     restored = restore_archive(Path(archive.path))
     try:
         route = LevyBillRoute.objects.get(number="KTA-TEST/2026/000001")
         assert (route.kota, route.kelurahan, route.amount_due) == (restored, payer_kelurahan, 60_000)
+        invoice_route = InvoiceRoute.objects.get(token="j" * 32)
+        assert (invoice_route.kota, invoice_route.kelurahan) == (restored, payer_kelurahan)
     finally:
         services.remove_tenant(restored)
         TenantArchive.objects.filter(code="35.78").delete()
     assert not LevyBillRoute.objects.filter(number="KTA-TEST/2026/000001").exists()
+    assert not InvoiceRoute.objects.filter(token="j" * 32).exists()

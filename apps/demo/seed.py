@@ -55,7 +55,7 @@ from apps.tukang import demo as tukang_demo
 logger = logging.getLogger(__name__)
 
 # Bump when a demo module adds data that existing demo databases should get on their next boot.
-SEED_VERSION = 4  # 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo)
+SEED_VERSION = 5  # 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo); 5: OPD invoices
 PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun
@@ -95,7 +95,11 @@ def _seed(*, force: bool, notes: list[str]) -> list[DemoAccount]:
     kota = _tenant(KOTA)
     accounts += _users(
         kota,
-        [("admin", Role.ADMIN, "Admin Kota Madiun"), ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)")],
+        [
+            ("admin", Role.ADMIN, "Admin Kota Madiun"),
+            ("staf-dinkop", Role.STAF_OPD, "Rina (Dinas Koperasi)"),
+            ("staf-disdag", Role.STAF_OPD, "Dewi (Dinas Perdagangan)"),
+        ],
         complete=kota.schema_name in done,
     )
     for code in KELURAHAN:

@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.invoicing import selectors as invoicing
 from apps.invoicing.models import Invoice
 from apps.lending import selectors as lending
 from apps.lending.models import CreditAssessment, Lender
@@ -28,6 +29,8 @@ def today() -> dt.date:
 
 
 def buyer_key(invoice: Invoice) -> str:
+    if invoice.buyer_opd:
+        return f"opd:{invoice.buyer_opd}"
     if invoice.buyer_is_office:
         return "office"
     if invoice.buyer_user_id is not None:
@@ -46,18 +49,25 @@ def _same_buyer(invoice: Invoice) -> QuerySet[Invoice]:
         return Invoice.objects.filter(buyer_is_office=True)
     if invoice.buyer_user_id is not None:
         return Invoice.objects.filter(buyer_user_id=invoice.buyer_user_id)
-    return Invoice.objects.filter(buyer_user__isnull=True, buyer_is_office=False, buyer_name__iexact=invoice.buyer_name)
+    return Invoice.objects.filter(
+        buyer_user__isnull=True, buyer_is_office=False, buyer_opd="", buyer_name__iexact=invoice.buyer_name
+    )
 
 
 def buyer_days_to_pay(invoice: Invoice) -> float | None:
-    """Average days from issue to full payment of the buyer's paid invoices here (the kelurahan
-    office for procurement invoices); None without any."""
-    rows = list(
-        _same_buyer(invoice)
-        .filter(status=Invoice.Status.PAID, paid_at__isnull=False)
-        .order_by("-paid_at")
-        .values_list("issue_date", "paid_at")[:HISTORY]
-    )
+    """Average days from issue to full payment of the buyer's paid invoices; None without any.
+
+    An OPD of the kota is priced on its history in **every kelurahan** of the kota (the public
+    invoice routes); the kelurahan office and business buyers on their invoices here."""
+    if invoice.buyer_opd:
+        rows = invoicing.opd_payment_history(invoice, limit=HISTORY)
+    else:
+        rows = list(
+            _same_buyer(invoice)
+            .filter(status=Invoice.Status.PAID, paid_at__isnull=False)
+            .order_by("-paid_at")
+            .values_list("issue_date", "paid_at")[:HISTORY]
+        )
     if not rows:
         return None
     days = [max((timezone.localtime(paid, JAKARTA).date() - issued).days, 0) for issued, paid in rows]

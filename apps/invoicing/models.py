@@ -50,6 +50,9 @@ class Invoice(models.Model):
     buyer_address = models.CharField(_("alamat pembeli"), max_length=255, blank=True)
     # Addressed to this kelurahan's own office (procurement): its staff see and pay it.
     buyer_is_office = models.BooleanField(_("kantor kelurahan"), default=False)
+    # Addressed to an OPD of the kota (its reports.Opd code): a public `tenancy.InvoiceRoute`
+    # lets the kota's staff see and pay it (apps/invoicing/routes.py).
+    buyer_opd = models.CharField(_("OPD kota"), max_length=32, blank=True)
     buyer_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -10,8 +10,9 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Sum
 
 from apps.accounts.models import User
+from apps.tenancy.models import InvoiceRoute
 
-from . import rules, workflow
+from . import routes, rules, workflow
 from .models import Invoice
 from .services import is_office_staff
 
@@ -40,6 +41,22 @@ def visible_to(user: Any) -> QuerySet[Invoice]:
     if is_office_staff(user):
         where |= Q(buyer_is_office=True)
     return Invoice.objects.filter(where).select_related("shop")
+
+
+def opd_payment_history(invoice: Invoice, *, limit: int) -> list[tuple[date, Any]]:
+    """(issued on, paid at) of the latest paid invoices to the OPD `invoice` is addressed to,
+    from **every kelurahan** of its kota (the public routes), newest first. Empty for an
+    invoice that is not addressed to an OPD."""
+    kota = routes.kota_here()
+    if not invoice.buyer_opd or kota is None:
+        return []
+    return list(
+        InvoiceRoute.objects.filter(
+            kota=kota, opd_code=invoice.buyer_opd, status=InvoiceRoute.Status.PAID, paid_at__isnull=False
+        )
+        .order_by("-paid_at")
+        .values_list("issued_on", "paid_at")[:limit]
+    )
 
 
 @dataclass

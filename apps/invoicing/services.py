@@ -34,7 +34,7 @@ from apps.payments.models import PaymentRequest
 from apps.procurement.models import AcceptanceLine, PurchaseOrder
 from apps.tenancy.due_work import Kind, schedule_due
 
-from . import events, rules, workflow
+from . import events, routes, rules, workflow
 from .models import Invoice, InvoiceEvent, InvoiceLine
 
 logger = logging.getLogger(__name__)
@@ -243,6 +243,7 @@ def issue_invoice(
     buyer_address: Any = "",
     buyer_user: User | None = None,
     buyer_is_office: bool = False,
+    buyer_opd: Any = "",
     terms_days: Any = rules.DEFAULT_TERMS_DAYS,
     notes: Any = "",
     issue_date: date | None = None,
@@ -255,6 +256,13 @@ def issue_invoice(
         existing = Invoice.objects.filter(source_key=source_key).first()
         if existing is not None:
             return existing
+    opd = kota = None
+    if buyer_opd:
+        # An OPD of the kota: one buyer, never also a user or the kelurahan office.
+        if buyer_user is not None or buyer_is_office:
+            raise ValidationFailed(_("Pilih satu pembeli saja."), code="two_buyers", field="buyer_opd")
+        opd, kota = routes.opd_for(buyer_opd)
+        buyer_name = str(buyer_name or "").strip() or opd.name
     name = _text(buyer_name, "buyer_name", max_length=150, required=_("Nama pembeli wajib diisi."))
     address = _text(buyer_address, "buyer_address", max_length=255)
     note = _text(notes, "notes", max_length=2000)
@@ -289,6 +297,7 @@ def issue_invoice(
         buyer_address=address,
         buyer_user=buyer_user,
         buyer_is_office=buyer_is_office,
+        buyer_opd=opd.code if opd is not None else "",
         issue_date=issued,
         terms_days=terms,
         due_date=due,
@@ -316,6 +325,8 @@ def issue_invoice(
         ]
     )
     _event(invoice, InvoiceEvent.Action.ISSUE, actor, data={"total": invoice.total, "source": source_key or source})
+    if opd is not None and kota is not None:
+        routes.create(invoice, opd, kota)
     _schedule_reminder(invoice)
     notify(
         buyer_recipients(invoice),
@@ -393,7 +404,24 @@ def mark_viewed(invoice: Invoice | int, actor: Any) -> Invoice:
     before = _move(locked, workflow.VIEW)
     locked.viewed_at = timezone.now()
     locked.save(update_fields=["status", "viewed_at"])
+    routes.sync(locked)
     _event(locked, InvoiceEvent.Action.VIEW, actor, before=before)
+    return locked
+
+
+@transaction.atomic
+def mark_viewed_by_opd(invoice: Invoice) -> Invoice:
+    """The OPD opened its link (the route's token): sent → viewed, once."""
+    if invoice.status != workflow.SENT or not invoice.buyer_opd:
+        return invoice
+    locked = _locked(invoice)
+    if locked.status != workflow.SENT:
+        return locked
+    before = _move(locked, workflow.VIEW)
+    locked.viewed_at = timezone.now()
+    locked.save(update_fields=["status", "viewed_at"])
+    routes.sync(locked)
+    _event(locked, InvoiceEvent.Action.VIEW, None, before=before, data={"opd": locked.buyer_opd})
     return locked
 
 
@@ -406,6 +434,20 @@ def request_payment(invoice: Invoice | int, actor: Any, *, amount: Any = None) -
     locked = _locked(invoice)
     if not may_see(actor, locked):
         raise NotFound(_("Faktur tidak ditemukan."))
+    return _bill(locked, actor, amount)
+
+
+@transaction.atomic
+def request_payment_by_opd(invoice: Invoice, *, amount: Any = None) -> PaymentRequest:
+    """The bill (QRIS) an OPD pays from the link of its route: the caller has found `invoice`
+    by the route's token (routes.invoice_for_token); the payer has no account here."""
+    locked = _locked(invoice)
+    if not locked.buyer_opd:
+        raise NotFound(_("Faktur tidak ditemukan."))
+    return _bill(locked, None, amount)
+
+
+def _bill(locked: Invoice, actor: Any, amount: Any) -> PaymentRequest:
     if locked.status not in workflow.OPEN:
         raise _refuse(locked.status, workflow.PAY_FULL)
     if locked.disputed:
@@ -480,6 +522,7 @@ def _apply_payment(locked: Invoice, request: PaymentRequest) -> bool:
         locked.paid_at = paid_at
         locked.next_reminder_on = None
     locked.save(update_fields=["amount_paid", "status", "paid_at", "next_reminder_on", "open_request"])
+    routes.sync(locked)
     _event(
         locked,
         InvoiceEvent.Action.PAYMENT,
@@ -553,6 +596,7 @@ def cancel(invoice: Invoice | int, actor: Any, *, reason: Any) -> Invoice:
     locked.next_reminder_on = None
     request = locked.open_request
     locked.save(update_fields=["status", "status_reason", "next_reminder_on"])
+    routes.sync(locked)
     if request is not None and request.status == PaymentRequest.Status.OPEN:
         payments.cancel_payment_request(request, actor=locked.shop.owner)
     _event(locked, InvoiceEvent.Action.CANCEL, actor, before=before, reason=why)
@@ -581,6 +625,7 @@ def set_dispute(invoice: Invoice | int, actor: Any, *, disputed: bool, reason: A
         raise _refuse(locked.status, workflow.CANCEL)
     locked.disputed = disputed
     locked.save(update_fields=["disputed"])
+    routes.sync(locked)
     _event(locked, InvoiceEvent.Action.DISPUTE, actor, before=locked.status, reason=why, data={"disputed": disputed})
     return locked
 
@@ -619,6 +664,7 @@ def _remind_one(pk: int, day: date) -> int:
     locked.reminders_sent = sum(1 for d in days if d <= day)
     locked.next_reminder_on = rules.next_reminder(locked.due_date, locked.reminders_sent)
     locked.save(update_fields=["status", "reminders_sent", "next_reminder_on"])
+    routes.sync(locked)
     late = rules.days_overdue(locked.due_date, day)
     words = {
         "number": locked.number,

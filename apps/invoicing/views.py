@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
 
-from . import events, pdf, rules, selectors, services
+from . import events, pdf, routes, rules, selectors, services
 from .models import Invoice
 
 _LINE_FIELD = re.compile(r"^line-(\d{1,2})-(description|quantity|unit|unit_price)$")
@@ -92,6 +92,7 @@ def new(request: HttpRequest) -> HttpResponse:
         "ppn": rules.PPN_PERCENT,
         "values": {},
         "errors": {},
+        "opds": routes.opd_choices(),
     }
     if request.method == "POST":
         data = request.POST
@@ -112,6 +113,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 buyer_name=data.get("buyer_name", ""),
                 buyer_address=data.get("buyer_address", ""),
                 buyer_user=buyer_user,
+                buyer_opd=data.get("buyer_opd", ""),
                 lines=_lines_from(data),
                 terms_days=data.get("terms_days") or rules.DEFAULT_TERMS_DAYS,
                 notes=data.get("notes", ""),
@@ -129,6 +131,8 @@ def new(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     invoice = services.mark_viewed(_visible_or_404(request, pk), user)
+    is_seller = services.is_seller(user, invoice)
+    route = routes.route_of(invoice) if is_seller else None
     return render(
         request,
         "invoicing/detail.html",
@@ -136,7 +140,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
             "events": list(invoice.events.order_by("created_at", "id")),
-            "is_seller": services.is_seller(user, invoice),
+            "is_seller": is_seller,
+            "opd_link": routes.seller_link(route) if route is not None else "",
             "is_buyer": services.is_buyer(user, invoice),
             "notices": events.notices(invoice.pk),
         },

@@ -46,7 +46,11 @@ LINKS: tuple[tuple[str, Any, frozenset[str]], ...] = (
 # payer in their kelurahan (/tagihan/); the kota's finance office keeps the register (/retribusi/).
 TYPE_LINKS: dict[str, tuple[tuple[str, Any, frozenset[str]], ...]] = {
     "kelurahan": (("/tagihan/", _("Tagihan"), SIGNED_IN),),
-    "kota": (("/retribusi/", _("Retribusi & pajak"), frozenset({str(Role.ADMIN), str(Role.STAF_OPD)})),),
+    "kota": (
+        ("/retribusi/", _("Retribusi & pajak"), frozenset({str(Role.ADMIN), str(Role.STAF_OPD)})),
+        # UMKM invoices to the kota's OPDs (apps.invoicing inbox): finance office and OPD staff.
+        ("/faktur/masuk/", _("Faktur masuk"), frozenset({str(Role.ADMIN), str(Role.STAF_OPD)})),
+    ),
 }
 
 

@@ -30,6 +30,7 @@ MADIUN_OPDS = [
     ("dinkes", "Dinas Kesehatan dan Keluarga Berencana Kota Madiun", "Bidang P2P", "dinkes@madiunkota.go.id"),
     ("satpol-pp", "Satuan Polisi Pamong Praja Kota Madiun", "Bidang Trantibum", "satpolpp@madiunkota.go.id"),
     ("perkim", "Dinas Perumahan dan Kawasan Permukiman Kota Madiun", "Bidang Permukiman", "perkim@madiunkota.go.id"),
+    ("dinas-perdagangan", "Dinas Perdagangan Kota Madiun", "Bidang Sarana Perdagangan", "disdag@madiunkota.go.id"),
 ]
 
 SEVERITY = [

@@ -72,6 +72,9 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     # and with the issuing kota (either end: `EITHER_END`), put back on restore
     # (restore._restore_levy_routes) while the other end exists.
     ("tenancy.levybillroute", EITHER_END),
+    # Routes of UMKM invoices to a kota's OPDs (apps.invoicing): the same, at the seller's
+    # kelurahan and at the buying kota (restore._restore_invoice_routes).
+    ("tenancy.invoiceroute", EITHER_END),
     ("analytics.dailyfact", "tenant"),
     ("discovery.listing", "tenant"),
     ("billing.tenantstatusevent", "tenant"),

@@ -455,3 +455,66 @@ class LevyBillRoute(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class InvoiceRoute(models.Model):
+    """The public bridge of one UMKM invoice addressed to an OPD of the seller's kota (apps.invoicing,
+    docs/design/gov-b2b-fintech.md §2).
+
+    The seller's kelurahan writes it when it issues the invoice and updates it in the same
+    transaction as every later change of the invoice (payment, overdue, cancel, dispute); the kota
+    reads the routes addressed to it (its "Faktur masuk") and the OPD pays through `token` on the
+    seller's host. It holds **no personal data** (no buyer or seller person, no line items: a
+    test checks the columns): the OPD is an institution, known by its code and name. Here, not in
+    apps.invoicing, for the reason `LevyBillRoute` is: a tenant app cannot own a public table."""
+
+    class Status(models.TextChoices):
+        # The seller invoice's statuses (apps.invoicing.workflow), copied as they change.
+        SENT = "sent", _("Terkirim")
+        VIEWED = "viewed", _("Sudah dilihat")
+        PARTLY_PAID = "partly_paid", _("Dibayar sebagian")
+        PAID = "paid", _("Lunas")
+        OVERDUE = "overdue", _("Lewat jatuh tempo")
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    # The seller's tenant. Not indexed alone: "invoice_route_once" leads with this column.
+    kelurahan = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("kelurahan penjual"), db_index=False
+    )
+    invoice_id = models.PositiveBigIntegerField(_("faktur (di skema penjual)"))
+    number = models.CharField(_("nomor faktur"), max_length=40)
+    # The buying kota. Not indexed alone: "invoice_route_opd" leads with this column.
+    kota = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("kota"), db_index=False)
+    # The OPD as the kota's register (reports.Opd) knows it: its code and its name.
+    opd_code = models.CharField(_("kode OPD"), max_length=32)
+    opd_name = models.CharField(_("OPD"), max_length=150)
+    total = models.BigIntegerField(_("total (Rp)"))
+    amount_paid = models.BigIntegerField(_("sudah dibayar (Rp)"), default=0)
+    issued_on = models.DateField(_("tanggal faktur"))
+    due_on = models.DateField(_("jatuh tempo"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SENT)
+    disputed = models.BooleanField(_("disengketakan"), default=False)
+    paid_at = models.DateTimeField(_("lunas"), null=True, blank=True)
+    # Random: the OPD's link to the invoice (PDF, QRIS) on the seller's host, without an account there.
+    token = models.CharField(_("token"), max_length=32)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rute faktur ke OPD")
+        verbose_name_plural = _("rute faktur ke OPD")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "invoice_id"], name="invoice_route_once"),
+            models.UniqueConstraint(fields=["token"], name="invoice_route_token_unique"),
+            models.CheckConstraint(condition=models.Q(total__gt=0), name="invoice_route_total_positive"),
+        ]
+        # The kota's inbox (per OPD, by status) and an OPD's payment history (factoring).
+        indexes = [models.Index(fields=["kota", "opd_code", "status"], name="invoice_route_opd")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.amount_paid, 0)

@@ -40,7 +40,7 @@ from apps.core import cache_scopes
 from apps.core.db import connection
 
 from . import archives, citus, events, fanout, regions, schema_copy, schemas, services
-from .models import DemoSeed, Domain, LevyBillRoute, Region, Tenant
+from .models import DemoSeed, Domain, InvoiceRoute, LevyBillRoute, Region, Tenant
 
 Progress = archives.Progress
 
@@ -285,6 +285,29 @@ def _restore_levy_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None
             route.save(force_insert=True)
 
 
+def _restore_invoice_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None:
+    """The OPD invoice routes of the restored tenant: for a kelurahan the invoices its UMKM sent
+    to the kota's OPDs (its invoices, restored with its schema, keep their ids), for a kota the
+    invoices its OPDs received. A route whose other end is gone, or whose token meanwhile went
+    to another route, stays in the archive."""
+    try:
+        routes = _objects(opened, "tenancy.invoiceroute")
+    except FileNotFoundError:  # an archive written before OPD invoice routes existed
+        return
+    is_kota = tenant.tenant_type == Tenant.Type.KOTA
+    other_type = Tenant.Type.KELURAHAN if is_kota else Tenant.Type.KOTA
+    others = set(Tenant.objects.filter(tenant_type=other_type).values_list("pk", flat=True))
+    for route in routes:
+        other_end = route.kelurahan_id if is_kota else route.kota_id
+        if other_end in others and not InvoiceRoute.objects.filter(token=route.token).exists():
+            route.pk = None
+            if is_kota:
+                route.kota = tenant
+            else:
+                route.kelurahan = tenant
+            route.save(force_insert=True)
+
+
 def _restore_public_rows(
     opened: archives.OpenedArchive,
     archived: Tenant,
@@ -332,6 +355,7 @@ def _restore_public_rows(
     with tenant:  # the restored rows replace whatever the cached public lists were built from
         cache_scopes.bump_all()
     _restore_levy_routes(opened, tenant)
+    _restore_invoice_routes(opened, tenant)
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
     return tenant

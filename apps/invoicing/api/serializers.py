@@ -32,6 +32,7 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
             "buyer_name",
             "buyer_address",
             "buyer_is_office",
+            "buyer_opd",
             "issue_date",
             "terms_days",
             "due_date",
@@ -58,9 +59,12 @@ class InvoiceLineInputSerializer(serializers.Serializer[dict[str, object]]):
 
 
 class InvoiceCreateSerializer(serializers.Serializer[dict[str, object]]):
-    buyer_name = serializers.CharField(max_length=150)
+    # Empty with `buyer_opd`: the OPD's name is used.
+    buyer_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     buyer_address = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
     buyer_username = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    # The code of an OPD of the kota (reports.Opd here): the kota's staff see it in Faktur masuk.
+    buyer_opd = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
     terms_days = serializers.IntegerField(min_value=0, max_value=MAX_TERMS_DAYS, default=DEFAULT_TERMS_DAYS)
     notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
     lines = InvoiceLineInputSerializer(many=True)
