@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,9 @@ from apps.core.money import rupiah, thousands
 from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 
-from . import satisfaction, selectors
+from . import community, satisfaction, selectors
+from .indicator import Indicator
+from .indicator import ratio as _ratio
 from .privacy import DEFAULT_K
 from .selectors import Aggregate, Period
 from .services import facts_version
@@ -36,10 +36,6 @@ from .services import facts_version
 CACHE_SECONDS = 60 * 60
 MAX_DAYS = 366 * 3
 GEOJSON = Path(settings.BASE_DIR) / "apps" / "tenancy" / "data" / "kota-madiun-kelurahan.geojson"
-
-
-def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
-    return None if not den else num / den * scale
 
 
 def _stock(agg: Aggregate, metric: str) -> int:
@@ -63,18 +59,6 @@ def _at_risk(agg: Aggregate) -> int:
     return sum(v for (m, d), v in agg.stock_end.items() if m == Metric.LOANS_AT_RISK and d in LATE_OVER_30)
 
 
-@dataclass(frozen=True)
-class Indicator:
-    key: str
-    label: str | Promise
-    unit: str  # count | rupiah | percent | days | hours | score (1-5) | nps (-100..100)
-    group: str | Promise
-    needs: tuple[str, ...]  # metrics without which the value is "belum ada data"
-    compute: Callable[[Aggregate], float | None]
-    higher_is_better: bool = True
-    hint: str | Promise = ""  # one plain sentence for a lurah who does not know the staff term
-
-
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "umkm_active",
@@ -94,6 +78,15 @@ INDICATORS: tuple[Indicator, ...] = (
         gettext_lazy("UMKM"),
         (Metric.UMKM_ACTIVE,),
         lambda a: a.flow(Metric.UMKM_NEW)[0],
+    ),
+    Indicator(
+        "umkm_trading",
+        gettext_lazy("UMKM yang bertransaksi"),
+        "count",
+        gettext_lazy("UMKM"),
+        (Metric.UMKM_TRADING,),
+        lambda a: a.distinct.get(Metric.UMKM_TRADING, 0),
+        hint=gettext_lazy("Usaha yang menjual, menyelesaikan pesanan atau mengubah dagangannya dalam rentang ini."),
     ),
     Indicator(
         "gmv",
@@ -296,6 +289,9 @@ INDICATORS += (
         ),
     ),
 )
+
+
+INDICATORS += community.INDICATORS  # Sembako Pintar and GoTukang (issue 21)
 BY_KEY = {ind.key: ind for ind in INDICATORS}
 K_ANONYMITY = DEFAULT_K  # the comparison's cells of fewer entities are shown as "< k"
 # Indicators a kota can paint on its map (comparable between kelurahan of different sizes too).
@@ -410,7 +406,7 @@ def _satisfaction(ids: list[int], period: Period) -> dict[str, Any]:
         "satisfaction": satisfaction.by_service(ids, period),
         "cohorts": [
             (_("Warga aktif"), satisfaction.cohorts(ids, Metric.ACTIVE_RESIDENTS, period.end)),
-            (_("UMKM aktif"), satisfaction.cohorts(ids, Metric.UMKM_ACTIVE, period.end)),
+            (_("UMKM yang bertransaksi"), satisfaction.cohorts(ids, Metric.UMKM_TRADING, period.end)),
         ],
     }
 
@@ -429,6 +425,7 @@ def lurah_data(tenant: Tenant, period: Period) -> dict[str, Any]:
             "umkm_by_sector": [(dim, v) for dim, v, _c in agg.breakdown(Metric.UMKM_ACTIVE)],
             "aid_by_program": [(dim, v) for dim, v, _c in agg.breakdown(Metric.AID_DISTRIBUTED)],
             **_satisfaction([tenant.pk], period),
+            **community.breakdowns(agg),
         }
         cache.set(key, data, CACHE_SECONDS)
     return data
@@ -492,6 +489,7 @@ def kota_data(kota: Tenant, period: Period, indicator: str) -> dict[str, Any]:
             "umkm_by_sector": [(dim, v) for dim, v, _c in total.breakdown(Metric.UMKM_ACTIVE)],
             "aid_by_program": [(dim, v) for dim, v, _c in total.breakdown(Metric.AID_DISTRIBUTED)],
             **_satisfaction(ids, period),
+            **community.breakdowns(total),
         }
         cache.set(key, data, CACHE_SECONDS)
     ind = BY_KEY[indicator]

@@ -17,7 +17,8 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
-from .dashboards import INDICATORS, K_ANONYMITY, Indicator, shown
+from .dashboards import INDICATORS, K_ANONYMITY, shown
+from .indicator import Indicator
 from .selectors import Period
 
 Row = list[str | int | float | None]
@@ -46,9 +47,15 @@ def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple
         ("gmv_by_category", _("GMV per kategori produk (Rp)")),
         ("umkm_by_sector", _("UMKM aktif per sektor KBLI")),
         ("aid_by_program", _("Bansos tersalurkan per program (Rp)")),
+        # Sembako Pintar and GoTukang (apps.analytics.community)
+        ("sembako_by_payment", _("Pesanan sembako per cara bayar (Rp)")),
+        ("tukang_by_skill", _("Pekerjaan tukang diminta per keahlian")),
+        ("tukang_done_by_skill", _("Pekerjaan tukang selesai per keahlian")),
+        ("tukang_by_channel", _("Pekerjaan tukang diminta per saluran")),
     ):
         if data.get(key):
             yield label, [_("Rincian"), _("Nilai")], [[dim, v] for dim, v in data[key]]
+    yield from _cohorts(data)
     daily = data["series"]
     dates = sorted({d for points in daily.values() for d, _v in points})
     if dates:
@@ -58,6 +65,25 @@ def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple
             _("Deret waktu (%(bucket)s)") % {"bucket": data["bucket"]},
             [_("Tanggal"), *metrics],
             [[d] + [lookup[m].get(d) for m in metrics] for d in dates],
+        )
+
+
+def _cohorts(data: dict[str, Any]) -> Iterator[tuple[str, list[str], list[Row]]]:
+    """The retention cohorts (residents, then UMKM) as on the page: per first-active month, how
+    many were active again in each following month; a cell of fewer than k is "< k"."""
+    for title, cohort in data.get("cohorts", ()):
+        if not cohort["has_data"]:
+            continue
+        months = [_("Bulan itu") if m == 0 else _("+%(n)s bln") % {"n": m} for m in cohort["months"]]
+        yield (
+            _("Retensi kohort: %(name)s") % {"name": title},
+            [_("Pertama aktif"), *months],
+            [
+                [row["month"].strftime("%Y-%m")]
+                + [f"< {K_ANONYMITY}" if cell["hidden"] else cell["n"] for cell in row["cells"]]
+                + [None] * (len(months) - len(row["cells"]))  # later months have not happened yet
+                for row in cohort["rows"]
+            ],
         )
 
 
@@ -118,7 +144,7 @@ def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
     sheet = styles()
     story: list[Any] = [paragraph(heading(tenant_name, period), sheet["Title"])]
     for title, header, rows in sections(_("Ringkasan"), period, data):
-        if len(header) > 6:  # the wide comparison: name plus the map indicators only
+        if header[:2] == [_("Kelurahan"), _("Kode wilayah")]:  # the wide comparison: name plus a few indicators
             keep = [0] + [
                 2 + i
                 for i, ind in enumerate(INDICATORS)

@@ -31,7 +31,13 @@ STOCK_METRICS = frozenset(
         Metric.LOANS_AT_RISK,
     }
 )
-DISTINCT_OVER_PERIOD = (Metric.ACTIVE_RESIDENTS, Metric.AID_DISTRIBUTED)
+DISTINCT_OVER_PERIOD = (
+    Metric.ACTIVE_RESIDENTS,
+    Metric.AID_DISTRIBUTED,
+    # Issue 21 (UMKM that traded, households ordering sembako): same query, more metrics.
+    Metric.UMKM_TRADING,
+    Metric.SEMBAKO_ORDERS,
+)
 # How far back a stock metric may come from when the period starts before the tenant's facts.
 STOCK_REACH_DAYS = 31
 

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
+from apps.core.money import rupiah, thousands
 from apps.facts.labels import humanize_slug, kbli_sector
 from apps.facts.metrics import Metric
 from apps.reports.models import Report
 from apps.tenancy.models import Tenant
 
 from . import charts, dashboards, exports
+from .indicator import Indicator
 from .selectors import Period
 
 DASHBOARD_ROLES = (Role.LURAH, Role.ADMIN, Role.STAF_OPD)
@@ -84,6 +86,28 @@ def _groups(kpis: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]
     return list(out.items())
 
 
+def _community_tables(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]], str]]:
+    """The sembako and GoTukang breakdowns as (title, rows with formatted values, test id)."""
+    return [
+        (_("Pesanan sembako per cara bayar"), [(n, rupiah(v)) for n, v in data["sembako_by_payment"]], "sembako-pay"),
+        (
+            _("Pekerjaan tukang diminta per keahlian"),
+            [(n, thousands(v)) for n, v in data["tukang_by_skill"]],
+            "tukang-skill",
+        ),
+        (
+            _("Pekerjaan tukang selesai per keahlian"),
+            [(n, thousands(v)) for n, v in data["tukang_done_by_skill"]],
+            "tukang-done",
+        ),
+        (
+            _("Pekerjaan tukang diminta per saluran"),
+            [(n, thousands(v)) for n, v in data["tukang_by_channel"]],
+            "tukang-channel",
+        ),
+    ]
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     denied = _allowed(request)
@@ -107,6 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         is_kota=tenant.tenant_type == Tenant.Type.KOTA,
         query=query.urlencode(),
         k_anonymity=dashboards.K_ANONYMITY,
+        community_tables=_community_tables(data),
     )
     if context["is_kota"]:
         context.update(_comparison(request, data))
@@ -117,8 +142,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 SHORT_COLUMNS = ("umkm_active", "gmv", "reports_opened", "resolve_hours", "participation", "par")
 
 
-def _column_sets() -> dict[str, tuple[str, list[dashboards.Indicator]]]:
-    sets: dict[str, tuple[str, list[dashboards.Indicator]]] = {
+def _column_sets() -> dict[str, tuple[str, list[Indicator]]]:
+    sets: dict[str, tuple[str, list[Indicator]]] = {
         "ringkas": (_("Ringkas"), [dashboards.BY_KEY[k] for k in SHORT_COLUMNS])
     }
     for ind in dashboards.INDICATORS:

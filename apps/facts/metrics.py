@@ -45,6 +45,21 @@ class Metric:
     CSAT_SATISFIED = "csat_satisfied"  # service; answers of 4-5; answers; respondents
     NPS_PROMOTERS = "nps_promoters"  # service; NPS answers of 9-10; NPS answers; respondents
     NPS_DETRACTORS = "nps_detractors"  # service; NPS answers of 0-6; NPS answers; respondents
+    # UMKM retention (apps.marketplace, issue 21): shops that sold, delivered or changed a listing.
+    UMKM_TRADING = "umkm_trading"  # ""; shops active that day; -; shops
+    # Sembako Pintar (apps.sembako):
+    SEMBAKO_ROUNDS_OPENED = "sembako_rounds_opened"  # ""; rounds opened; -; organisers
+    SEMBAKO_ROUNDS_CLOSED = "sembako_rounds_closed"  # ""; rounds closed for purchase; -; organisers
+    SEMBAKO_ORDERS = "sembako_orders"  # payment method; rupiah of paid orders; orders; households
+    SEMBAKO_UNITS = "sembako_units"  # commodity; units in paid orders; order lines; households
+    SEMBAKO_SAVINGS = "sembako_savings"  # ""; rupiah below the reference price; priced units; households
+    # GoTukang (apps.tukang):
+    TUKANG_REQUESTED = "tukang_requested"  # skill; jobs requested; -; requesters
+    TUKANG_CHANNEL = "tukang_channel"  # "web" / "whatsapp"; jobs requested; -; requesters
+    TUKANG_BOOKED = "tukang_booked"  # skill; rupiah agreed; jobs; tukang
+    TUKANG_DONE = "tukang_done"  # skill; rupiah agreed; jobs; tukang
+    TUKANG_DISPUTED = "tukang_disputed"  # skill; disputes opened; -; tukang
+    TUKANG_RATED = "tukang_rated"  # skill; sum of ratings (1-5); ratings; tukang
     # Added by the dashboards (apps.analytics):
     AID_ENROLLED = "aid_enrolled"  # program; active enrolments at day end; -; beneficiaries
     RESIDENTS_REGISTERED = "residents_registered"  # ""; accounts at day end; -; -

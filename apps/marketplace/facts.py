@@ -7,6 +7,7 @@ Sales: an order counts on the day it was paid (COD orders: the day they complete
 goods subtotal; per category, a line counts in each category of its product. Every sales and
 UMKM fact carries each shop's own share (`entity_values` / `entity_counts`), which the Data-as-
 a-Service release clamps per shop.
+UMKM_TRADING (the UMKM half of the retention cohorts, issue 21): see `_trading`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from apps.facts.metrics import FactRow, Metric
 from apps.facts.producing import day_bounds, keyed, keys
 from apps.permits.models import Permit
 
-from .models import Order, OrderLine, Shop
+from .models import Order, OrderLine, Product, Shop
 from .services.handover import HANDOVER_PAYMENT
 
 
@@ -151,6 +152,32 @@ def _sales(day: datetime.date) -> Iterator[FactRow]:
         )
 
 
+def _trading(day: datetime.date) -> Iterator[FactRow]:
+    """UMKM_TRADING: the shops that did business that day, the activity behind the UMKM
+    retention cohorts (UMKM_ACTIVE counts every open shop, so "retained" would be everyone).
+
+    A shop is active on a day when (1) one of its orders was sold that day (paid, or a COD order
+    completed: the `_sold` rule of the sales facts), (2) one of its orders was completed
+    (delivered or picked up) that day, or (3) one of its listings was added or changed that day
+    (`Product.created_at` / `updated_at`; price, variant and stock changes touch `updated_at`
+    too, so a restock counts). Sembako hand-over orders are not the shop's own trade and are
+    left out. Django keeps a listing's last change only, so re-running an old day may drop a
+    shop whose listing changed again since (a lower bound, like accounts' last sign-in); sales
+    and completions are final. Entities are the shops (value = shops, each with a share of 1).
+    """
+    start, end = day_bounds(day)
+    own = ~Q(payment_method=HANDOVER_PAYMENT)
+    sold = Order.objects.filter(_sold(start, end) | (Q(completed_at__gte=start, completed_at__lt=end) & own))
+    listed = Product.objects.filter(
+        Q(created_at__gte=start, created_at__lt=end) | Q(updated_at__gte=start, updated_at__lt=end)
+    )
+    pks = set(sold.values_list("shop_id", flat=True)) | set(listed.values_list("shop_id", flat=True))
+    if pks:
+        shops = keys("shop", sorted(pks))
+        yield FactRow(Metric.UMKM_TRADING, value=len(shops), entity_keys=shops, entity_values=dict.fromkeys(shops, 1))
+
+
 def daily_facts(day: datetime.date) -> Iterator[FactRow]:
     yield from _umkm(day)
     yield from _sales(day)
+    yield from _trading(day)

@@ -37,3 +37,18 @@ def latest_prices(commodities: Iterable[str]) -> dict[str, Reference]:
 
 def commodities() -> list[str]:
     return list(FoodPrice.objects.order_by("commodity").values_list("commodity", flat=True).distinct())
+
+
+def prices_on(commodities: Iterable[str], day: date) -> dict[str, int]:
+    """commodity → its reference price as known on `day` (the latest day ≤ `day`, any area; the
+    lowest area name breaks a tie), so a past day's comparison never moves. One query."""
+    names = sorted({c for c in commodities if c})
+    if not names:
+        return {}
+    rows = (
+        FoodPrice.objects.filter(commodity__in=names, day__lte=day)
+        .order_by("commodity", "-day", "area")
+        .distinct("commodity")
+        .values_list("commodity", "price")
+    )
+    return {commodity: int(price) for commodity, price in rows}

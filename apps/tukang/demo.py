@@ -1,5 +1,6 @@
 """Demo GoTukang for kelurahan tenants: four tukang with skills, rates and service areas, and
-pak-joko's completed, paid and rated jobs (so the directory shows stars). Idempotent: a tukang
+pak-joko's completed, paid and rated jobs (so the directory shows stars) and one booked job under
+dispute (the dashboards' GoTukang complaints). Idempotent: a tukang
 listing is made once per demo account, the jobs only while the first tukang has none.
 pak-joko gets a WhatsApp number (when he has none) so the sandbox recognises him."""
 
@@ -61,6 +62,11 @@ def seed(tenant: Tenant) -> None:
         services.complete_job(job, actor=tukang.user)
         services.record_cash(job, actor=tukang.user)
         services.rate_job(job, actor=joko, rating=rating, review=review)
+    # A booked job pak-joko took to the kelurahan (the dashboards' GoTukang disputes).
+    slamet = Tukang.objects.get(user__username="tukang-slamet")
+    job = services.request_job(joko, skill=Skill.BATU, description="Tembok dapur retak", tukang=slamet)
+    services.book_quote(job, services.submit_quote(job, actor=slamet.user, amount=300_000), actor=joko)
+    services.open_dispute(job, actor=joko, reason="Retaknya muncul lagi seminggu setelah diperbaiki.")
     # One open request, waiting for quotes from every tukang ledeng.
     services.request_job(
         joko, skill=Skill.LEDENG, description="Pipa wastafel mampet", address="Jl. Mojorejo Gg. II No. 3"

@@ -150,6 +150,9 @@ class Job(models.Model):
     dispute = models.CharField(_("keluhan"), max_length=10, choices=Dispute.choices, blank=True)
     dispute_reason = models.TextField(_("isi keluhan"), blank=True)
     dispute_resolution = models.TextField(_("keputusan kelurahan"), blank=True)
+    # When a party first took the job to the kelurahan (kept when the dispute is resolved, so the
+    # GoTukang facts count a dispute once, on that day).
+    disputed_at = models.DateTimeField(_("keluhan diajukan"), null=True, blank=True)
     dispute_resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -449,7 +449,8 @@ def open_dispute(job: Job, *, actor: User, reason: str) -> Job:
     job.dispute = Job.Dispute.OPEN
     job.dispute_reason = reason[:2000]
     job.dispute_resolution = ""
-    job.save(update_fields=["dispute", "dispute_reason", "dispute_resolution"])
+    job.disputed_at = job.disputed_at or timezone.now()  # a reopened dispute keeps its first day
+    job.save(update_fields=["dispute", "dispute_reason", "dispute_resolution", "disputed_at"])
     staff = User.objects.filter(is_active=True, groups__name__in=[Role.LURAH.value, Role.ADMIN.value]).distinct()
     notify(
         staff,

@@ -22,4 +22,6 @@ def test_demo_is_idempotent(tenant_a: Tenant) -> None:
         rated = Job.objects.filter(requester__username="pak-joko", rating__isnull=False)
         assert rated.count() == 3 and all(job.paid_method == Job.Payment.CASH for job in rated)
         assert Job.objects.filter(status=Job.Status.OPEN).count() == 1
+        disputed = Job.objects.get(dispute=Job.Dispute.OPEN)
+        assert disputed.status == Job.Status.BOOKED and disputed.disputed_at is not None
         assert Tukang.objects.get(name="Mas Wawan").rating == 5.0

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scopes",
             default="",
-            help="Comma-separated: umkm,commerce,prices,complaints,delivery,satisfaction,retention",
+            help="Comma-separated: umkm,commerce,prices,complaints,delivery,satisfaction,retention,sembako,tukang",
         )
         parser.add_argument("--regions", default="", help="Comma-separated allowed region codes, e.g. 35.77")
         parser.add_argument("--per-minute", type=int, default=services.DEFAULT_PER_MINUTE)
