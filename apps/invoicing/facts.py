@@ -72,7 +72,7 @@ def _rows(metric: str, items: Iterable[Item]) -> Iterator[FactRow]:
 
 def _overdue(day: datetime.date, end: datetime.datetime) -> list[Item]:
     candidates = list(
-        Invoice.objects.filter(issue_date__lte=day, due_date__lt=day, created_at__lt=end)
+        Invoice.objects.filter(issue_date__lte=day, due_date__lt=day)
         .filter(Q(paid_at__isnull=True) | Q(paid_at__gte=end))
         .values_list("pk", "shop_id", "buyer_is_office", "source", "total")
         .order_by("pk")
