@@ -240,37 +240,32 @@ class Cell:
 
 
 def own_cells(tenant_id: int, period: Period, metrics: Sequence[str]) -> dict[Key, Cell]:
-    """Every dimension of `metrics` in the tenant's own facts (two queries: flows, then stocks at
-    their latest day), each with its distinct entities over the rows it is computed from."""
+    """Every dimension of `metrics` in the tenant's own facts, in one query: flows summed over
+    the period, stocks at their latest day in it, each with its distinct entities over the rows
+    it is computed from."""
     flows = sorted(set(metrics) - STOCK_METRICS)
     stocks = sorted(set(metrics) & STOCK_METRICS)
     out: dict[Key, Cell] = {}
     with connection.cursor() as cursor:
-        if flows:
-            cursor.execute(
-                f"""SELECT f.metric, f.dimension, sum(f.value), sum(f.count),
-                        (SELECT count(DISTINCT k) FROM {_table()} g, unnest(g.entity_keys) AS k
-                         WHERE g.tenant_id = %s AND g.metric = f.metric AND g.dimension = f.dimension
-                           AND g.day BETWEEN %s AND %s)
-                    FROM {_table()} f
-                    WHERE f.tenant_id = %s AND f.metric = ANY(%s) AND f.day BETWEEN %s AND %s
-                    GROUP BY f.metric, f.dimension""",
-                [tenant_id, period.start, period.end, tenant_id, flows, period.start, period.end],
-            )
-            for metric, dimension, value, count, entities in cursor.fetchall():
-                out[(metric, dimension)] = Cell(int(value or 0), int(count or 0), int(entities or 0))
-        if stocks:
-            cursor.execute(
-                f"""SELECT f.metric, f.dimension, f.value, f.count, cardinality(f.entity_keys)
-                    FROM unnest(%s::text[]) AS m(metric)
-                    CROSS JOIN LATERAL (
-                        SELECT x.day FROM {_table()} x
-                        WHERE x.tenant_id = %s AND x.metric = m.metric AND x.day BETWEEN %s AND %s
-                        ORDER BY x.day DESC LIMIT 1
-                    ) AS latest
-                    JOIN {_table()} f ON f.tenant_id = %s AND f.metric = m.metric AND f.day = latest.day""",
-                [stocks, tenant_id, period.start, period.end, tenant_id],
-            )
-            for metric, dimension, value, count, entities in cursor.fetchall():
-                out[(metric, dimension)] = Cell(int(value), int(count), int(entities or 0))
+        cursor.execute(
+            f"""SELECT f.metric, f.dimension, sum(f.value), sum(f.count),
+                    (SELECT count(DISTINCT k) FROM {_table()} g, unnest(g.entity_keys) AS k
+                     WHERE g.tenant_id = %(t)s AND g.metric = f.metric AND g.dimension = f.dimension
+                       AND g.day BETWEEN %(start)s AND %(end)s)
+                FROM {_table()} f
+                WHERE f.tenant_id = %(t)s AND f.metric = ANY(%(flows)s) AND f.day BETWEEN %(start)s AND %(end)s
+                GROUP BY f.metric, f.dimension
+                UNION ALL
+                SELECT f.metric, f.dimension, f.value, f.count, cardinality(f.entity_keys)
+                FROM unnest(%(stocks)s::text[]) AS m(metric)
+                CROSS JOIN LATERAL (
+                    SELECT x.day FROM {_table()} x
+                    WHERE x.tenant_id = %(t)s AND x.metric = m.metric AND x.day BETWEEN %(start)s AND %(end)s
+                    ORDER BY x.day DESC LIMIT 1
+                ) AS latest
+                JOIN {_table()} f ON f.tenant_id = %(t)s AND f.metric = m.metric AND f.day = latest.day""",
+            {"t": tenant_id, "flows": flows, "stocks": stocks, "start": period.start, "end": period.end},
+        )
+        for metric, dimension, value, count, entities in cursor.fetchall():
+            out[(metric, dimension)] = Cell(int(value or 0), int(count or 0), int(entities or 0))
     return out
