@@ -128,6 +128,7 @@ def test_every_app_with_facts_registered_its_producer() -> None:
     labels = set(registry.registered())
     assert {"accounts", "marketplace", "payments", "permits", "reports", "aid"} <= labels
     assert {"community", "fulfillment", "lending"} <= labels
+    assert {"levies", "invoicing", "factoring"} <= labels  # issue 20: finance facts
     assert checks.producers_registered() == []
     assert len(services.producers()) == len(labels)
 
