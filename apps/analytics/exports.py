@@ -17,7 +17,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from apps.core.pdf import BOLD, REGULAR, DocumentCanvas, paragraph, styles
 
-from .dashboards import INDICATORS, K_ANONYMITY, shown
+from .dashboards import COMPARED, K_ANONYMITY, shown
 from .indicator import Indicator
 from .selectors import Period
 
@@ -35,13 +35,26 @@ def sections(title: str, period: Period, data: dict[str, Any]) -> Iterator[tuple
         ],
     )
     if data.get("rows"):
-        header = [_("Kelurahan"), _("Kode wilayah")] + [str(ind.label) for ind in INDICATORS]
+        header = [_("Kelurahan"), _("Kode wilayah")] + [str(ind.label) for ind in COMPARED]
         yield (
             _('Perbandingan kelurahan (angka dari kurang dari %(k)s usaha atau warga ditulis "< %(k)s")')
             % {"k": K_ANONYMITY},
             header,
-            [[r["name"], r["code"]] + [_comparison_cell(r, ind) for ind in INDICATORS] for r in data["rows"]],
+            [[r["name"], r["code"]] + [_comparison_cell(r, ind) for ind in COMPARED] for r in data["rows"]],
         )
+    levies = data.get("levies")
+    if levies and levies.get("has_data"):
+        kpis = [[k["label"], k["text"]] for k in levies["kpis"]]
+        yield _("Retribusi dan pajak daerah"), [_("Indikator"), _("Nilai")], kpis
+        for rows_key, first, label in (
+            ("kelurahan", _("Kelurahan"), _("Retribusi dan pajak per kelurahan")),
+            ("levies", _("Kode"), _("Retribusi dan pajak per jenis")),
+        ):
+            yield (
+                label + " " + _('(angka dari kurang dari %(k)s wajib bayar ditulis "< %(k)s")') % {"k": K_ANONYMITY},
+                [first, *levies["columns"]],
+                [[r["name"], *(c["text"] for c in r["cells"])] for r in levies[rows_key]],
+            )
     for key, label in (
         ("reports_by_category", _("Laporan warga per kategori")),
         ("gmv_by_category", _("GMV per kategori produk (Rp)")),
@@ -147,7 +160,7 @@ def to_pdf(tenant_name: str, period: Period, data: dict[str, Any]) -> bytes:
         if header[:2] == [_("Kelurahan"), _("Kode wilayah")]:  # the wide comparison: name plus a few indicators
             keep = [0] + [
                 2 + i
-                for i, ind in enumerate(INDICATORS)
+                for i, ind in enumerate(COMPARED)
                 if ind.key in ("umkm_active", "gmv", "reports_opened", "participation")
             ]
             header = [header[i] for i in keep]

@@ -24,3 +24,6 @@ class Indicator:
     compute: Callable[[Aggregate], float | None]
     higher_is_better: bool = True
     hint: str | Promise = ""  # one plain sentence for a lurah who does not know the staff term
+    # False: a figure of one dimension value (e.g. government buyers only), whose entities the
+    # kota comparison cannot count for its "< k" rule; shown in the KPIs, not in the comparison.
+    in_comparison: bool = True

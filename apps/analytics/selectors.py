@@ -29,6 +29,11 @@ STOCK_METRICS = frozenset(
         Metric.PERMITS_OVERDUE,
         Metric.LOANS_OUTSTANDING,
         Metric.LOANS_AT_RISK,
+        # Finance facts (issue 20): levels at day end.
+        Metric.LEVY_OVERDUE,
+        Metric.LEVY_OVERDUE_KEL,
+        Metric.INVOICES_OVERDUE,
+        Metric.FINANCING_OUTSTANDING,
     }
 )
 DISTINCT_OVER_PERIOD = (
@@ -225,3 +230,48 @@ def series(
             value = round(value / row["days"])
         out[row["metric"]][when] = (value, int(row["c"] or 0))
     return {metric: [(d, v, c) for d, (v, c) in sorted(out.get(metric, {}).items())] for metric in metrics}
+
+
+# --- a tenant's own facts by dimension (the kota's levies, issue 20) ---------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (metric, dimension) of one tenant over a period: flows summed, stocks at the latest
+    day with facts, and the distinct entities behind it (for k-anonymity)."""
+
+    value: int
+    count: int
+    entities: int
+
+
+def own_cells(tenant_id: int, period: Period, metrics: Sequence[str]) -> dict[Key, Cell]:
+    """Every dimension of `metrics` in the tenant's own facts, in one query: flows summed over
+    the period, stocks at their latest day in it, each with its distinct entities over the rows
+    it is computed from."""
+    flows = sorted(set(metrics) - STOCK_METRICS)
+    stocks = sorted(set(metrics) & STOCK_METRICS)
+    out: dict[Key, Cell] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT f.metric, f.dimension, sum(f.value), sum(f.count),
+                    (SELECT count(DISTINCT k) FROM {_table()} g, unnest(g.entity_keys) AS k
+                     WHERE g.tenant_id = %(t)s AND g.metric = f.metric AND g.dimension = f.dimension
+                       AND g.day BETWEEN %(start)s AND %(end)s)
+                FROM {_table()} f
+                WHERE f.tenant_id = %(t)s AND f.metric = ANY(%(flows)s) AND f.day BETWEEN %(start)s AND %(end)s
+                GROUP BY f.metric, f.dimension
+                UNION ALL
+                SELECT f.metric, f.dimension, f.value, f.count, cardinality(f.entity_keys)
+                FROM unnest(%(stocks)s::text[]) AS m(metric)
+                CROSS JOIN LATERAL (
+                    SELECT x.day FROM {_table()} x
+                    WHERE x.tenant_id = %(t)s AND x.metric = m.metric AND x.day BETWEEN %(start)s AND %(end)s
+                    ORDER BY x.day DESC LIMIT 1
+                ) AS latest
+                JOIN {_table()} f ON f.tenant_id = %(t)s AND f.metric = m.metric AND f.day = latest.day""",
+            {"t": tenant_id, "flows": flows, "stocks": stocks, "start": period.start, "end": period.end},
+        )
+        for metric, dimension, value, count, entities in cursor.fetchall():
+            out[(metric, dimension)] = Cell(int(value or 0), int(count or 0), int(entities or 0))
+    return out

@@ -146,10 +146,10 @@ def _column_sets() -> dict[str, tuple[str, list[Indicator]]]:
     sets: dict[str, tuple[str, list[Indicator]]] = {
         "ringkas": (_("Ringkas"), [dashboards.BY_KEY[k] for k in SHORT_COLUMNS])
     }
-    for ind in dashboards.INDICATORS:
+    for ind in dashboards.COMPARED:
         key = slugify(str(ind.group))
         sets.setdefault(key, (str(ind.group), []))[1].append(ind)
-    sets["semua"] = (_("Semua kolom"), list(dashboards.INDICATORS))
+    sets["semua"] = (_("Semua kolom"), list(dashboards.COMPARED))
     return sets
 
 

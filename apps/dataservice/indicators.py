@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,10 @@ class Family(StrEnum):
     # Issue 21: Sembako Pintar and GoTukang (see the block before BY_CODE).
     SEMBAKO = "sembako"
     TUKANG = "tukang"
+    # Issue 20: levies, UMKM invoices and invoice financing.
+    LEVIES = "levies"
+    INVOICES = "invoices"
+    FINANCING = "financing"
 
 
 FAMILY_LABELS: dict[Family, Promise] = {
@@ -49,6 +54,9 @@ FAMILY_LABELS: dict[Family, Promise] = {
     Family.RETENTION: _("Warga dan UMKM aktif per bulan"),
     Family.SEMBAKO: _("Sembako Pintar: pesanan rumah tangga dan cara bayarnya"),
     Family.TUKANG: _("GoTukang: pekerjaan tukang per keahlian"),
+    Family.LEVIES: _("Retribusi dan pajak daerah"),
+    Family.INVOICES: _("Faktur UMKM"),
+    Family.FINANCING: _("Pembiayaan faktur UMKM"),
 }
 
 
@@ -106,20 +114,30 @@ class Indicator:
     # entities is below this is suppressed ("below_k"); 0 = no threshold. Deciding on the noisy
     # value keeps the decision itself differentially private (post-processing).
     min_responses: int = 0
+    # The threshold counts contributors: a noisy number of the main metric's distinct entities
+    # is released as one more part (spending its share of the epsilon, never published) and a
+    # cell whose count is below `min_responses` is suppressed. For sums of rupiah, where the
+    # last part is no count of anyone (issue 20's finance families).
+    k_by_entities: bool = False
 
     @property
     def parts(self) -> tuple[Part, ...]:
-        """The noisy sums released for one cell (two for a ratio, each spending half)."""
+        """The noisy sums released for one cell (two for a ratio, each spending half; one more,
+        the distinct entities, for a threshold `k_by_entities`). The threshold reads the last."""
         if self.aggregate == Aggregate.DISTINCT:
             return (Part(self.metric, "distinct", ONE_PER_CELL),)
         if self.aggregate == Aggregate.SUM_VALUE:
-            return (Part(self.metric, "value", self.bound),)
-        if self.aggregate == Aggregate.SUM_COUNT:
-            return (Part(self.metric, "count", self.bound),)
-        return (
-            Part(self.metric, self.numerator_field, self.bound),
-            Part(self.denominator_metric, self.denominator_field, self.denominator_bound),
-        )
+            parts: tuple[Part, ...] = (Part(self.metric, "value", self.bound),)
+        elif self.aggregate == Aggregate.SUM_COUNT:
+            parts = (Part(self.metric, "count", self.bound),)
+        else:
+            parts = (
+                Part(self.metric, self.numerator_field, self.bound),
+                Part(self.denominator_metric, self.denominator_field, self.denominator_bound),
+            )
+        if self.k_by_entities and self.min_responses:
+            parts += (Part(self.metric, "distinct", ONE_PER_CELL),)
+        return parts
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -533,6 +551,176 @@ INDICATORS += (
     ),
 )
 # --- end of issue 21 -------------------------------------------------------------------------
+# --- issue 20: levies (the kota's own facts), UMKM invoices and invoice financing ---------------
+# Every cell of these families needs at least k contributors (payers or shops), counted by a
+# noisy distinct count (`k_by_entities`). Bounds: a payer's levy bills of a day, a week, a month
+# (monthly retribusi of tens of thousands up to a restaurant's self-assessed tax of millions);
+# a shop's invoices and financed advances (a katering's procurement invoices run to millions).
+LEVY = _("jenis retribusi/pajak")
+BUYER = _("jenis pembeli")
+LEVY_AMOUNT_BOUND = Bound(day=2_000_000, week=5_000_000, month=10_000_000)
+INVOICE_VALUE_BOUND = Bound(day=10_000_000, week=25_000_000, month=50_000_000)
+INVOICES_BOUND = Bound(day=5, week=15, month=40)
+PAY_DAYS_BOUND = Bound(day=450, week=1_350, month=3_600)  # up to 90 days for each invoice
+ADVANCE_BOUND = Bound(day=10_000_000, week=25_000_000, month=50_000_000)
+FINANCINGS_BOUND = Bound(day=3, week=8, month=20)
+FEES_BOUND = Bound(day=500_000, week=1_500_000, month=3_000_000)
+K_CONTRIBUTORS = K_RESPONSES
+
+
+def _finance(code: str, family: Family, label: Promise, unit: Promise, metric: str, **kw: Any) -> Indicator:
+    """An indicator of the finance families: at least k contributors per released cell."""
+    return Indicator(code, family, label, unit, metric, min_responses=K_CONTRIBUTORS, k_by_entities=True, **kw)
+
+
+INDICATORS += (
+    _finance(
+        "levy_billed",
+        Family.LEVIES,
+        _("Retribusi dan pajak ditagihkan"),
+        _("rupiah"),
+        Metric.LEVY_BILLED,
+        aggregate=Aggregate.SUM_VALUE,
+        dimension_label=LEVY,
+        bound=LEVY_AMOUNT_BOUND,
+    ),
+    _finance(
+        "levy_collected",
+        Family.LEVIES,
+        _("Retribusi dan pajak diterima"),
+        _("rupiah"),
+        Metric.LEVY_COLLECTED,
+        aggregate=Aggregate.SUM_VALUE,
+        dimension_label=LEVY,
+        bound=LEVY_AMOUNT_BOUND,
+    ),
+    _finance(
+        "levy_collection_rate",
+        Family.LEVIES,
+        _("Tingkat penerimaan retribusi dan pajak"),
+        _("persen"),
+        Metric.LEVY_COLLECTED,
+        aggregate=Aggregate.RATIO,
+        dimension_label=LEVY,
+        numerator_field="value",
+        denominator_metric=Metric.LEVY_BILLED,
+        denominator_field="value",
+        scale=100.0,
+        decimals=1,
+        bound=LEVY_AMOUNT_BOUND,
+        denominator_bound=LEVY_AMOUNT_BOUND,
+    ),
+    _finance(
+        "levy_fines",
+        Family.LEVIES,
+        _("Denda keterlambatan diterima"),
+        _("rupiah"),
+        Metric.LEVY_FINES,
+        aggregate=Aggregate.SUM_VALUE,
+        dimension_label=LEVY,
+        bound=LEVY_AMOUNT_BOUND,
+    ),
+    _finance(
+        "levy_payers_in_arrears",
+        Family.LEVIES,
+        _("Wajib bayar yang menunggak"),
+        _("wajib bayar"),
+        Metric.LEVY_OVERDUE,
+        aggregate=Aggregate.DISTINCT,
+        dimension_label=LEVY,
+    ),
+    _finance(
+        "invoices_issued",
+        Family.INVOICES,
+        _("Faktur terbit"),
+        _("faktur"),
+        Metric.INVOICES_ISSUED,
+        aggregate=Aggregate.SUM_COUNT,
+        dimension_label=BUYER,
+        bound=INVOICES_BOUND,
+    ),
+    _finance(
+        "invoices_value",
+        Family.INVOICES,
+        _("Nilai faktur terbit"),
+        _("rupiah"),
+        Metric.INVOICES_ISSUED,
+        aggregate=Aggregate.SUM_VALUE,
+        dimension_label=BUYER,
+        bound=INVOICE_VALUE_BOUND,
+    ),
+    _finance(
+        "invoices_paid_value",
+        Family.INVOICES,
+        _("Nilai faktur lunas"),
+        _("rupiah"),
+        Metric.INVOICES_PAID,
+        aggregate=Aggregate.SUM_VALUE,
+        dimension_label=BUYER,
+        bound=INVOICE_VALUE_BOUND,
+    ),
+    _finance(
+        "invoice_days_to_pay",
+        Family.INVOICES,
+        _("Rata-rata lama faktur dibayar"),
+        _("hari"),
+        Metric.INVOICE_PAY_DAYS,
+        aggregate=Aggregate.RATIO,
+        dimension_label=BUYER,
+        numerator_field="value",
+        denominator_metric=Metric.INVOICE_PAY_DAYS,
+        denominator_field="count",
+        decimals=1,
+        bound=PAY_DAYS_BOUND,
+        denominator_bound=INVOICES_BOUND,
+    ),
+    _finance(
+        "financing_disbursed",
+        Family.FINANCING,
+        _("Pembiayaan faktur dicairkan"),
+        _("rupiah"),
+        Metric.FINANCING_DISBURSED,
+        aggregate=Aggregate.SUM_VALUE,
+        bound=ADVANCE_BOUND,
+    ),
+    _finance(
+        "financings",
+        Family.FINANCING,
+        _("Jumlah faktur dibiayai"),
+        _("faktur"),
+        Metric.FINANCING_DISBURSED,
+        aggregate=Aggregate.SUM_COUNT,
+        bound=FINANCINGS_BOUND,
+    ),
+    _finance(
+        "financing_settled",
+        Family.FINANCING,
+        _("Pembiayaan faktur lunas"),
+        _("rupiah"),
+        Metric.FINANCING_SETTLED,
+        aggregate=Aggregate.SUM_VALUE,
+        bound=ADVANCE_BOUND,
+    ),
+    _finance(
+        "financing_defaulted",
+        Family.FINANCING,
+        _("Pembiayaan faktur gagal bayar"),
+        _("rupiah"),
+        Metric.FINANCING_DEFAULTED,
+        aggregate=Aggregate.SUM_VALUE,
+        bound=ADVANCE_BOUND,
+    ),
+    _finance(
+        "financing_fees",
+        Family.FINANCING,
+        _("Biaya pembiayaan faktur"),
+        _("rupiah"),
+        Metric.FINANCING_FEES,
+        aggregate=Aggregate.SUM_VALUE,
+        bound=FEES_BOUND,
+    ),
+)
+# --- end of the issue 20 block ---
 
 BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import budget, dp, selectors
-from .indicators import Indicator
+from .indicators import Aggregate, Indicator
 from .models import ApiKey, ReleasedValue
 from .services import authorize
 
@@ -115,15 +115,16 @@ def noisy_values(
         released.append(dp.release_group(sums, bound, share, noise))
     out: list[tuple[float | None, float | None]] = []
     for c in range(len(cells)):
-        if len(parts) == 1:
+        if indicator.aggregate != Aggregate.RATIO:
             value: float | None = round(released[0].values[c], indicator.decimals)
             error: float | None = released[0].error_95
         else:
-            num, den = released
+            num, den = released[0], released[1]
             value, error = dp.ratio(num.values[c], den.values[c], num.error_95, den.error_95, indicator.scale)
             value = None if value is None else round(value, indicator.decimals)
-        # The threshold looks at the noisy count only (the denominator of a ratio), never at
-        # the exact one: suppressing is post-processing and spends no extra privacy.
+        # The threshold looks at the noisy count only (the denominator of a ratio, or the
+        # distinct entities released for it: `k_by_entities`), never at the exact one:
+        # suppressing is post-processing of released sums.
         if indicator.min_responses and released[-1].values[c] < indicator.min_responses:
             value, error = None, None
         out.append((value, error))

@@ -60,6 +60,28 @@ class Metric:
     TUKANG_DONE = "tukang_done"  # skill; rupiah agreed; jobs; tukang
     TUKANG_DISPUTED = "tukang_disputed"  # skill; disputes opened; -; tukang
     TUKANG_RATED = "tukang_rated"  # skill; sum of ratings (1-5); ratings; tukang
+    # --- Finance facts (issue 20: levies, invoices, invoice financing) ---
+    # Levies (apps.levies, kota schemas only). Dimension: the levy's code ("" = total), or for
+    # the *_KEL metrics the kelurahan's region code. Entities: payers (kelurahan + account).
+    LEVY_BILLED = "levy_billed"  # levy code; rupiah principal of bills issued that day; bills; payers
+    LEVY_COLLECTED = "levy_collected"  # levy code; rupiah paid (principal + fine); bills paid; payers
+    LEVY_FINES = "levy_fines"  # levy code; rupiah of late fines paid that day; bills paid late; payers
+    LEVY_OVERDUE = "levy_overdue"  # levy code; rupiah principal past due, unpaid at day end; bills; payers
+    LEVY_BILLED_KEL = "levy_billed_kel"  # kelurahan region code; as LEVY_BILLED
+    LEVY_COLLECTED_KEL = "levy_collected_kel"  # kelurahan region code; as LEVY_COLLECTED
+    LEVY_OVERDUE_KEL = "levy_overdue_kel"  # kelurahan region code; as LEVY_OVERDUE
+    # Invoices (apps.invoicing, the seller's schema). Dimension: the buyer, "pemerintah" (an
+    # office, procurement) or "usaha" (a business or person); "" = total. Entities: shops.
+    INVOICES_ISSUED = "invoices_issued"  # buyer; rupiah total of invoices issued; invoices; shops
+    INVOICES_PAID = "invoices_paid"  # buyer; rupiah total of invoices fully paid that day; invoices; shops
+    INVOICE_PAY_DAYS = "invoice_pay_days"  # buyer; days from issue to full payment (summed); invoices; shops
+    INVOICES_OVERDUE = "invoices_overdue"  # buyer; rupiah still open past due at day end; invoices; shops
+    # Invoice financing (apps.factoring, the seller's schema). Dimension "". Entities: shops.
+    FINANCING_DISBURSED = "financing_disbursed"  # ""; rupiah advances paid out; financings; shops
+    FINANCING_OUTSTANDING = "financing_outstanding"  # ""; rupiah advance not yet back at day end; financings; shops
+    FINANCING_SETTLED = "financing_settled"  # ""; rupiah advance of financings settled that day; financings; shops
+    FINANCING_DEFAULTED = "financing_defaulted"  # ""; rupiah advance outstanding when declared; financings; shops
+    FINANCING_FEES = "financing_fees"  # ""; rupiah of fees paid to lenders that day; financings; shops
     # Added by the dashboards (apps.analytics):
     AID_ENROLLED = "aid_enrolled"  # program; active enrolments at day end; -; beneficiaries
     RESIDENTS_REGISTERED = "residents_registered"  # ""; accounts at day end; -; -

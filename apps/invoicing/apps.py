@@ -7,10 +7,12 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Faktur UMKM")
 
     def ready(self) -> None:
+        from apps.facts import registry
         from apps.payments import events as payment_events
         from apps.procurement import events as procurement_events
 
-        from . import receivers
+        from . import facts, receivers
 
+        registry.register(self.label, facts.daily_facts)
         payment_events.on_settled("invoice", receivers.invoice_payment_settled)
         procurement_events.on_accepted(self.label, receivers.delivery_accepted)

@@ -7,8 +7,10 @@ class LeviesConfig(AppConfig):
     verbose_name = _("Retribusi dan pajak daerah")
 
     def ready(self) -> None:
+        from apps.facts import registry
         from apps.payments import events
 
-        from . import handlers
+        from . import facts, handlers
 
+        registry.register(self.label, facts.daily_facts)
         events.on_settled("levy", handlers.levy_settled)

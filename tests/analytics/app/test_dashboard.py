@@ -260,7 +260,7 @@ def test_the_kota_comparison_shows_cells_of_fewer_than_k_as_below_k_on_the_page_
     page = response.content.decode()
     assert 'data-testid="k-note"' in page and "kurang dari 5 usaha atau warga" in page
     rows = {r["code"]: r for r in response.context["table_rows"]}
-    labels = [str(ind.label) for ind in dashboards.INDICATORS]
+    labels = [str(ind.label) for ind in dashboards.COMPARED]
     mojorejo = dict(zip(labels, [c["text"] for c in rows["35.77.03.1001"]["cells"]], strict=True))
     assert mojorejo["Nilai penjualan"] == "< 5"
     assert mojorejo["UMKM aktif"] not in ("< 5", "belum ada data")

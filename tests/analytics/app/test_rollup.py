@@ -129,6 +129,7 @@ def test_every_app_with_facts_registered_its_producer() -> None:
     assert {"accounts", "marketplace", "payments", "permits", "reports", "aid"} <= labels
     assert {"community", "fulfillment", "lending"} <= labels
     assert {"sembako", "tukang"} <= labels  # issue 21
+    assert {"levies", "invoicing", "factoring"} <= labels  # issue 20: finance facts
     assert checks.producers_registered() == []
     assert len(services.producers()) == len(labels)
 
