@@ -53,7 +53,8 @@ def _phase(event: BazarEvent) -> str:
 
 def _form_errors(form: Any, exc: DomainError) -> int:
     """A service's refusal on the form: under its field when the form has it, else on top."""
-    field = exc.field if exc.field in form.fields else None
+    named = exc.details.get("field")
+    field = named if named in form.fields else None
     form.add_error(field, str(exc.message))
     return exc.status_code
 
