@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -209,9 +210,10 @@ def move_stall(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _refused(request, slug, _first_error(form))
     column, row = form.position()
     try:
-        services.move_stall(stall, actor=user, column=column, row=row)
-        if request.POST.get("number", "").strip():
-            services.renumber_stall(stall, actor=user, number=request.POST["number"].strip())
+        with transaction.atomic():  # the place and the number change together or not at all
+            services.move_stall(stall, actor=user, column=column, row=row)
+            if request.POST.get("number", "").strip():
+                services.renumber_stall(stall, actor=user, number=request.POST["number"].strip())
     except DomainError as exc:
         return _refused(request, slug, str(exc.message))
     return _done(request, slug, _("Lapak %(shop)s diperbarui.") % {"shop": stall.shop.name})

@@ -87,7 +87,7 @@ def test_a_draft_enters_the_agenda_when_announced(world: World, tenant_a: Tenant
 @pytest.mark.parametrize(
     ("change", "field", "text"),
     [
-        ({"name": ""}, "name", "tidak boleh kosong"),
+        ({"name": ""}, "name", "harus diisi"),
         ({"ends_at": _when(timedelta(days=1))}, "ends_at", "Waktu selesai harus setelah waktu mulai"),
         ({"starts_at": "besok pagi"}, "starts_at", ""),
         ({"grid_columns": "0"}, "grid_columns", ""),
@@ -147,7 +147,7 @@ def test_the_organiser_places_moves_renumbers_and_releases_stalls(world: World, 
     clash = client.post(f"{base}/lapak/{oleh.pk}/pindah/", {"cell": "4-2", "number": "7"}, follow=True)
     assert "Nomor lapak 7 sudah dipakai" in _messages(clash)
     oleh.refresh_from_db()
-    assert (oleh.number, oleh.column, oleh.row) == (8, 4, 2)  # the move held, the number did not
+    assert (oleh.number, oleh.column, oleh.row) == (8, 3, 3)  # neither the move nor the number
     client.post(f"{base}/lapak/{oleh.pk}/pindah/", {"cell": "4-2", "number": "2"})
     oleh.refresh_from_db()
     assert oleh.number == 2
