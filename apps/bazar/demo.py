@@ -1,7 +1,9 @@
-"""Demo: "Bazar UMKM <kelurahan>" running this week with Bu Sri's promotion, Bu Yati's stall and
-its agenda entry; an arisan group whose first round was paid out as a UMKM voucher, partly spent
-at a shop's till and partly at the pasar's checkout (a paid order), and whose second round is
-flagged to be paid out as a voucher too. Idempotent (a later run finds what an earlier one made)."""
+"""Demo: "Bazar UMKM <kelurahan>" running this week with Bu Sri's promotion (10 %), Bu Yati's stall
+and the agenda entry; a draft "Bazar Malam" a fortnight ahead (not announced yet) with Bu Sri's
+shop placed and a Rp2.000 promotion, for the organiser's pages; an arisan group whose first
+round was paid out as a UMKM voucher, partly spent at a shop's till and partly at the pasar's
+checkout (a paid order), and whose second round is flagged to be paid out as a voucher too.
+Idempotent (a later run finds what an earlier one made)."""
 
 from __future__ import annotations
 
@@ -71,6 +73,33 @@ def _bazar(tenant: Tenant, lurah: User, sri: User) -> None:
     for shop in others:
         if not Stall.objects.filter(event=event, shop=shop).exists():
             services.add_stall(event, shop, actor=shop.owner)
+    _draft(tenant, lurah, pecel)
+
+
+def _draft(tenant: Tenant, lurah: User, shop: Shop | None) -> None:
+    """A draft for a fortnight ahead (not announced, not in the agenda yet): the organiser's list
+    shows it beside the running one, with one shop already placed, ready to announce."""
+    name = f"Bazar Malam {tenant.name.replace('Kelurahan ', '')}"
+    if BazarEvent.objects.filter(name=name).exists():
+        return
+    day = timezone.localdate() + timedelta(days=14)
+    starts = timezone.make_aware(datetime.combine(day, time(16, 0)))
+    event = services.create_bazar(
+        actor=lurah,
+        name=name,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=6),
+        place_name="Lapangan Kelurahan",
+        description="Bazar malam: kuliner dan kerajinan warga. Pendaftaran lapak dibuka.",
+        grid_columns=5,
+        grid_rows=2,
+        publish=False,
+    )
+    if shop is not None:
+        stall = services.add_stall(event, shop, actor=lurah, number=1, column=3, row=1)
+        first = list(Product.objects.filter(shop=shop, is_active=True).order_by("pk").values_list("pk", flat=True)[:1])
+        if first:  # a rupiah promotion beside the running bazar's percent one
+            services.set_promotion(stall, actor=lurah, discount=Discount.FIXED, value=2_000, products=first)
 
 
 def _voucher(sri: User, joko: User) -> None:

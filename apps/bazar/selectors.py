@@ -140,3 +140,69 @@ def vouchers_of(user: User) -> list[Voucher]:
 
 def shops_of(user: User) -> list[Shop]:
     return list(Shop.objects.filter(owner=user, is_active=True).order_by("name"))
+
+
+# The organiser's pages ------------------------------------------------------------------------
+
+
+def managed() -> QuerySet[BazarEvent]:
+    """Every bazar, newest first, with its stall count (one query)."""
+    return BazarEvent.objects.annotate(stall_count=Count("stalls")).order_by("-starts_at", "-id")
+
+
+@dataclass
+class Cell:
+    column: int
+    row: int
+    stall: Stall | None
+
+
+@dataclass
+class StallMap:
+    rows: list[list[Cell]]
+    free: list[Cell]
+
+
+def stall_map(event: BazarEvent, stalls: list[Stall]) -> StallMap:
+    at = {(s.column, s.row): s for s in stalls}
+    rows = [
+        [Cell(c, r, at.get((c, r))) for c in range(1, event.grid_columns + 1)] for r in range(1, event.grid_rows + 1)
+    ]
+    return StallMap(rows=rows, free=[cell for line in rows for cell in line if cell.stall is None])
+
+
+def event_stalls(event: BazarEvent) -> list[Stall]:
+    """Every stall of the bazar (inactive shops too: the organiser sees them), by number."""
+    return list(Stall.objects.filter(event=event).select_related("shop__owner").order_by("number"))
+
+
+def products_of_shops(shop_ids: list[int]) -> dict[int, list[Product]]:
+    """Shop id -> its products on sale, by name (one query), for the promotion forms."""
+    found: dict[int, list[Product]] = {}
+    for product in Product.objects.filter(shop_id__in=shop_ids, is_active=True).order_by("name", "pk")[:1000]:
+        found.setdefault(product.shop_id, []).append(product)
+    return found
+
+
+def shops_to_invite(event: BazarEvent) -> list[Shop]:
+    """Active shops without a stall in the bazar, by name (one query, at most 300)."""
+    return list(
+        Shop.objects.filter(is_active=True)
+        .exclude(pk__in=Stall.objects.filter(event=event).values("shop_id"))
+        .order_by("name", "pk")[:300]
+    )
+
+
+def open_to_join(now: datetime | None = None) -> list[BazarEvent]:
+    """Announced bazars that have not ended, soonest first: a shop may still join."""
+    now = now or timezone.now()
+    return list(published().filter(ends_at__gt=now).order_by("starts_at", "id")[:20])
+
+
+def stalls_of_owner(user: User) -> list[Stall]:
+    """The user's shops' stalls in bazars that have not ended, soonest first (one query)."""
+    return list(
+        Stall.objects.filter(shop__owner=user, event__ends_at__gt=timezone.now())
+        .select_related("event", "shop")
+        .order_by("event__starts_at", "event_id", "number")[:50]
+    )

@@ -30,7 +30,9 @@ def _user(request: HttpRequest) -> User:
 
 def index(request: HttpRequest) -> HttpResponse:
     events = cache_scopes.cached(selectors.CACHE_SCOPE, ("index",), selectors.upcoming)
-    return render(request, "bazar/index.html", {"events": events})
+    return render(
+        request, "bazar/index.html", {"events": events, "may_organise": services.may_organise(_user(request))}
+    )
 
 
 def landing(request: HttpRequest, slug: str) -> HttpResponse:

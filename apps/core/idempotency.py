@@ -149,6 +149,21 @@ def run_once(
         return Outcome(status, body, replayed=False)
 
 
+def run_form_once(*, user: Any, form_key: str | None, scope: str, action: Callable[[], tuple[int, Any]]) -> Outcome:
+    """`run_once` for a creating HTML form: the form carries a random hidden `idempotency_key`,
+    so a double tap or a browser resubmit creates one record and the second answer replays the
+    first (the view redirects to what was made). Keys live beside the API's under a `web:`
+    prefix; without a key the action simply runs. Domain errors propagate to the view."""
+    key = "".join(ch for ch in (form_key or "") if ch.isascii() and ch.isprintable()).strip()[:100]
+    return run_once(
+        owner=f"user:{user.pk}",
+        key=f"web:{key}" if key else None,
+        scope=scope,
+        request_fingerprint=f"{scope}:{key}",
+        action=action,
+    )
+
+
 def prune_records(retention: timedelta = RETENTION) -> int:
     """Forget the keys of this schema older than `retention`; returns how many were removed."""
     from apps.core.models import IdempotencyRecord

@@ -43,9 +43,15 @@ LINKS: tuple[tuple[str, Any, frozenset[str]], ...] = (
     ("/dasbor/", _("Dasbor"), STAFF),
 )
 # Links of one tenant type only (tenant_type -> LINKS-like rows): the kota's levy bills reach a
-# payer in their kelurahan (/tagihan/); the kota's finance office keeps the register (/retribusi/).
+# payer in their kelurahan (/tagihan/), as do its bazars (/bazar/); the kota's finance office
+# keeps the register (/retribusi/).
 TYPE_LINKS: dict[str, tuple[tuple[str, Any, frozenset[str]], ...]] = {
-    "kelurahan": (("/tagihan/", _("Tagihan"), SIGNED_IN),),
+    "kelurahan": (
+        ("/tagihan/", _("Tagihan"), SIGNED_IN),
+        # Bazars and UMKM vouchers are the kelurahan's; its staff organise them.
+        ("/bazar/", _("Bazar"), SIGNED_IN),
+        ("/bazar/kelola/", _("Kelola bazar"), STAFF),
+    ),
     "kota": (
         ("/retribusi/", _("Retribusi & pajak"), frozenset({str(Role.ADMIN), str(Role.STAF_OPD)})),
         # UMKM invoices to the kota's OPDs (apps.invoicing inbox): finance office and OPD staff.

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.aid.models import Program
 from apps.core.errors import DomainError, ValidationFailed
-from apps.core.idempotency import run_once
+from apps.core.idempotency import run_form_once
 from apps.fulfillment.models import Hub
 from apps.marketplace.models import Variant
 from apps.pangan import selectors as pangan
@@ -169,7 +169,7 @@ def open_round(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         post = request.POST
-        key = post.get("idempotency_key", "")[:64]
+        key = post.get("idempotency_key", "")
 
         def create() -> tuple[int, Any]:
             hub = Hub.objects.filter(pk=post.get("hub") or 0, is_active=True).first()
@@ -190,13 +190,7 @@ def open_round(request: HttpRequest) -> HttpResponse:
             return 201, {"id": round.pk}
 
         try:
-            outcome = run_once(
-                owner=f"user:{user.pk}",
-                key=f"web:{key}" if key else None,
-                scope="sembako.round.web",
-                request_fingerprint=f"sembako-round-form:{key}",
-                action=create,
-            )
+            outcome = run_form_once(user=user, form_key=key, scope="sembako.round.web", action=create)
         except DomainError as exc:
             status = _fail(request, exc)
         else:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.models import User
 from apps.core.errors import DomainError
 from apps.core.files import private_url
-from apps.core.idempotency import run_once
+from apps.core.idempotency import run_form_once
 from apps.rtrw.models import RukunWarga
 
 from . import selectors, services, whatsapp
@@ -107,7 +107,7 @@ def request_job(request: HttpRequest) -> HttpResponse:
             raise Http404 from None
     status = 200
     if request.method == "POST":
-        key = request.POST.get("idempotency_key", "")[:100] or None
+        key = request.POST.get("idempotency_key", "")
 
         def create() -> tuple[int, Any]:
             job = services.request_job(
@@ -123,13 +123,7 @@ def request_job(request: HttpRequest) -> HttpResponse:
             return 201, {"public_id": str(job.public_id)}
 
         try:
-            outcome = run_once(
-                owner=f"user:{user.pk}",
-                key=f"web:{key}" if key else None,
-                scope="tukang.job.web",
-                request_fingerprint=f"tukang-job-form:{key}",
-                action=create,
-            )
+            outcome = run_form_once(user=user, form_key=key, scope="tukang.job.web", action=create)
         except DomainError as exc:
             status = _fail(request, exc)
         else:

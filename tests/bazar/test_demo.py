@@ -13,7 +13,7 @@ from apps.bazar.models import BazarEvent, Discount, Stall, Voucher
 from apps.community.models import ArisanRound
 from apps.marketplace.models import Order
 from apps.tenancy.models import Tenant
-from tests.marketplace.conftest import make_market
+from tests.marketplace.conftest import make_market, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,11 @@ def test_demo_seed_is_complete_and_idempotent(tenant_a: Tenant) -> None:
         pecel = Stall.objects.get(event=event, shop=market.pecel)
         assert pecel.discount == Discount.PERCENT and len(pecel.promo_products) == 2
         assert Stall.objects.filter(event=event).count() == 2
+        draft = BazarEvent.objects.get(name__startswith="Bazar Malam")
+        assert not draft.is_published and draft.agenda_event_id is None
+        placed = Stall.objects.get(event=draft)
+        assert (placed.shop_id, placed.discount, placed.discount_value) == (market.pecel.pk, Discount.FIXED, 2_000)
+        lurah = User.objects.get(username="lurah-demo")
         voucher = Voucher.objects.get()
         # Rp20.000 at Bu Yati's till, Rp18.000 (madumongso) at the pasar's checkout.
         assert (voucher.holder_id, voucher.value, voucher.remaining) == (market.joko.pk, 100_000, 62_000)
@@ -39,3 +44,10 @@ def test_demo_seed_is_complete_and_idempotent(tenant_a: Tenant) -> None:
         assert (order.voucher_amount, order.status, order.payment_method) == (18_000, "paid", "voucher")
         second = ArisanRound.objects.get(group__name=demo.ARISAN, number=2)
         assert second.payout_as_voucher and second.status == ArisanRound.Status.OPEN
+    # The organiser's pages show both, with their stalls and promotions.
+    client = signed_in(tenant_a, lurah)
+    listing = client.get("/bazar/kelola/").content.decode()
+    assert event.name in listing and draft.name in listing and "Draf, belum diumumkan" in listing
+    running = client.get(f"/bazar/kelola/{event.slug}/").content.decode()
+    assert "-10%" in running and market.pecel.name in running and market.oleh.name in running
+    assert "-Rp2.000" in client.get(f"/bazar/kelola/{draft.slug}/").content.decode()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from . import checkout
-from .events import add_stall, create_bazar, may_organise, set_promotion
+from .events import RESERVED_SLUGS, add_stall, create_bazar, may_organise, set_promotion
+from .organise import close_bazar, move_stall, publish_bazar, release_stall, renumber_stall, update_bazar
 from .vouchers import (
     DEFAULT_VALIDITY_DAYS,
     Redemption,
@@ -16,15 +17,22 @@ from .vouchers import (
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS",
+    "RESERVED_SLUGS",
     "Redemption",
     "add_stall",
     "checkout",
+    "close_bazar",
     "create_bazar",
     "expire_voucher",
     "expire_vouchers",
     "may_organise",
+    "move_stall",
     "new_code",
     "pay_out_as_voucher",
+    "publish_bazar",
     "redeem_voucher",
+    "release_stall",
+    "renumber_stall",
     "set_promotion",
+    "update_bazar",
 ]

@@ -17,6 +17,7 @@ from apps.agenda import services as agenda
 from apps.agenda.models import Audience
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.marketplace.models import Product, Shop
+from apps.notifications.services import notify
 
 from ..models import BazarEvent, Discount, Stall
 
@@ -31,10 +32,37 @@ def _require_organiser(user: User) -> None:
         raise Forbidden(_("Hanya lurah atau staf kelurahan yang bisa mengatur bazar."))
 
 
+# Paths of /bazar/ that a bazar's slug must not take.
+RESERVED_SLUGS = frozenset({"voucher", "kelola", "toko"})
+
+
+def agenda_input(
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    place_name: str,
+    description: str,
+    lat: Decimal | None,
+    lng: Decimal | None,
+) -> agenda.EventInput:
+    """The bazar's public agenda entry, organised by the kelurahan."""
+    return agenda.EventInput(
+        title=name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place_name=place_name,
+        organiser=str(_("Kelurahan")),
+        audience=Audience.PUBLIC,
+        description=description,
+        lat=lat,
+        lng=lng,
+    )
+
+
 def _free_slug(name: str) -> str:
     base = (slugify(name) or "bazar")[:120]
-    if base == "voucher":  # /bazar/voucher/ is the voucher page
-        base = "bazar-voucher"
+    if base in RESERVED_SLUGS:  # /bazar/voucher/, /bazar/kelola/, /bazar/toko/ are pages
+        base = f"bazar-{base}"
     slug, n = base, 1
     while BazarEvent.objects.filter(slug=slug).exists():
         n += 1
@@ -57,7 +85,8 @@ def create_bazar(
     lat: Decimal | None = None,
     lng: Decimal | None = None,
 ) -> BazarEvent:
-    """A bazar and its public agenda entry (through apps.agenda's service, which checks dates)."""
+    """A bazar and, when announced at once (`publish`), its public agenda entry (through
+    apps.agenda's service, which checks dates); a draft gets it when it is announced."""
     _require_organiser(actor)
     name = (name or "").strip()[:120]
     place_name = (place_name or "").strip()[:200]
@@ -69,20 +98,11 @@ def create_bazar(
         raise ValidationFailed(_("Bazar harus selesai setelah mulai."), code="ends_before_start", field="ends_at")
     if not (1 <= int(grid_columns) <= 30 and 1 <= int(grid_rows) <= 30):
         raise ValidationFailed(_("Denah lapak 1 sampai 30 kolom dan baris."), code="grid_size", field="grid_columns")
-    agenda_event = agenda.create_event(
-        agenda.EventInput(
-            title=name,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place_name=place_name,
-            organiser=str(_("Kelurahan")),
-            audience=Audience.PUBLIC,
-            description=description,
-            lat=lat,
-            lng=lng,
-        ),
-        by=actor,
-    )
+    agenda_event = None
+    if publish:  # a draft stays off the public agenda until it is announced (organise.publish_bazar)
+        agenda_event = agenda.create_event(
+            agenda_input(name, starts_at, ends_at, place_name, description, lat, lng), by=actor
+        )
     return BazarEvent.objects.create(
         name=name,
         slug=_free_slug(name),
@@ -152,9 +172,25 @@ def add_stall(
         raise Conflict(_("Posisi lapak itu sudah dipakai."), code="cell_taken", field="column")
     try:
         with transaction.atomic():
-            return Stall.objects.create(event=event, shop=shop, number=int(number), column=col, row=rw)
+            stall = Stall.objects.create(event=event, shop=shop, number=int(number), column=col, row=rw)
     except IntegrityError:
         raise Conflict(_("Nomor lapak %(n)s sudah dipakai.") % {"n": number}, code="number_taken") from None
+    if shop.owner_id != actor.pk:  # invited by the organiser: the owner learns where to set up
+        tell_owner(stall, _("Toko %(shop)s ikut %(event)s di lapak %(n)s."))
+    return stall
+
+
+def tell_owner(stall: Stall, text: str) -> None:
+    """Notify the stall's shop owner (`text` takes %(shop)s, %(event)s and %(n)s)."""
+    values = {"shop": stall.shop.name, "event": stall.event.name, "n": stall.number}
+    notify(
+        [stall.shop.owner],
+        event="bazar.stall",
+        title=str(_("Lapak bazar: %(event)s") % values),
+        body=str(text % values),
+        url="/bazar/toko/",
+        key=f"bazar-stall-{stall.pk}-{stall.number}-{stall.column}-{stall.row}",
+    )
 
 
 @transaction.atomic
