@@ -153,6 +153,7 @@ class MarketOrderSerializer(serializers.ModelSerializer[Order]):
             "delivery_fee",
             "total",
             "voucher_amount",
+            "terms_days",
             "expires_at",
             "created_at",
             "paid_at",
