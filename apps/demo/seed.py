@@ -55,7 +55,8 @@ from apps.tukang import demo as tukang_demo
 logger = logging.getLogger(__name__)
 
 # Bump when a demo module adds data that existing demo databases should get on their next boot.
-SEED_VERSION = 4  # 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo)
+# 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo); 5: a B2B order on invoice terms
+SEED_VERSION = 5
 PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun

@@ -65,6 +65,8 @@ def terms_buyer(order: Order) -> TermsBuyer:
     shop = buyer_shop(order.buyer)
     if shop is not None:
         return TermsBuyer(name=shop.name, is_office=False)
+    if not is_office_buyer(order.buyer):  # closed their shop since ordering: invoiced to them by name
+        return TermsBuyer(name=str(order.buyer)[:150], is_office=False)
     tenant_name = str(getattr(getattr(connection, "tenant", None), "name", "") or "")
     name = _("Kantor Kelurahan %(name)s") % {"name": tenant_name} if tenant_name else _("Kantor Kelurahan")
     return TermsBuyer(name=name[:150], is_office=True)
