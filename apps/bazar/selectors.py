@@ -21,6 +21,7 @@ CACHE_SCOPE = "bazar"
 SOLD = (
     lifecycle.Status.PAID,
     lifecycle.Status.COD,
+    lifecycle.Status.ON_TERMS,
     lifecycle.Status.ACCEPTED,
     lifecycle.Status.PACKED,
     lifecycle.Status.SHIPPED,

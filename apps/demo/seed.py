@@ -55,7 +55,9 @@ from apps.tukang import demo as tukang_demo
 logger = logging.getLogger(__name__)
 
 # Bump when a demo module adds data that existing demo databases should get on their next boot.
-SEED_VERSION = 5  # 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo); 5: OPD invoices
+# 3: GoTukang (apps.tukang.demo); 4: Sembako Pintar (apps.sembako.demo); 5: OPD invoices;
+# 6: a B2B order on invoice terms
+SEED_VERSION = 6
 PUBLIC_MARKER = "public"
 
 KOTA = "35.77"  # Kota Madiun

@@ -3,6 +3,8 @@
 - bu-sri's invoice to the kelurahan office for her delivered and accepted procurement order
   ("Snack rapat koordinasi posyandu"), net 30, opened by the admin: open to pay by QRIS in the
   sandbox from /faktur/;
+- her invoice to Bu Yati's shop for the marketplace order Bu Yati placed on invoice terms (net
+  14, delivered; the marketplace demo places it): issued here as the delivery's task would;
 - an older invoice of hers to pak-joko (catering for a family event), past its due date, so the
   ageing report and the cash-flow view have something late;
 - in Mojorejo, her invoice to Dinas Perdagangan Kota Madiun (an OPD of the kota: a public route),
@@ -19,7 +21,8 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
-from apps.marketplace.models import Shop
+from apps.marketplace import services as marketplace
+from apps.marketplace.models import Order, Shop
 from apps.procurement.models import PurchaseOrder
 from apps.reports import services as reports
 from apps.tenancy.models import Tenant
@@ -66,6 +69,13 @@ def seed(tenant: Tenant) -> None:
                 invoice = services.issue_from_procurement(order.pk)
                 if invoice is not None and admin is not None:
                     services.mark_viewed(invoice, admin)
+            on_terms = Order.objects.filter(
+                shop__owner=sri,
+                payment_method=marketplace.INVOICE_METHOD,
+                status__in=[Order.Status.DELIVERED, Order.Status.COMPLETED],
+            )
+            for order_id in on_terms.order_by("pk").values_list("pk", flat=True):
+                services.issue_from_order(order_id)
         if joko is not None and not Invoice.objects.filter(source_key=MANUAL_KEY).exists():
             with transaction.atomic():
                 services.issue_invoice(

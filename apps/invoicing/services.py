@@ -1,5 +1,12 @@
-"""Every write of UMKM invoices: issue (by hand, from an accepted procurement delivery), view,
-bill the remainder, record a payment, overdue and reminders, cancel, dispute.
+"""Every write of UMKM invoices: issue (by hand, from an accepted procurement delivery, from a
+delivered marketplace order on invoice terms), view, bill the remainder, record a payment,
+overdue and reminders, cancel, dispute.
+
+An invoice paid in full settles its source document in the same transaction: the marketplace
+order is stamped paid (`marketplace.services.mark_paid_by_invoice`), the purchase order's payment
+is recorded (`procurement.services.record_invoice_payment`), each once. Cancelling an order's
+invoice changes nothing in the marketplace (the goods were delivered; no stock comes back): the
+seller forgoes the claim, and only then may refund the order there (which restocks).
 
 Each write locks the invoice row (money and status), writes its `InvoiceEvent` and notifies in
 the same transaction. Money moves only in apps.payments: the buyer pays a `PaymentRequest`
@@ -27,10 +34,12 @@ from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
 from apps.core.sequences import next_number
 from apps.core.workflow import Step
-from apps.marketplace.models import Shop
+from apps.marketplace import services as marketplace
+from apps.marketplace.models import Order, OrderLine, Shop
 from apps.notifications.services import notify
 from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
+from apps.procurement import services as procurement
 from apps.procurement.models import AcceptanceLine, PurchaseOrder
 from apps.tenancy.due_work import Kind, schedule_due
 
@@ -249,9 +258,11 @@ def issue_invoice(
     issue_date: date | None = None,
     source: str = Invoice.Source.MANUAL,
     source_key: str = "",
+    add_tax: bool = True,
 ) -> Invoice:
     """Number and issue an invoice of `shop` (status sent; the buyer is told). With a
-    `source_key`, issuing twice for the same source document returns the first invoice."""
+    `source_key`, issuing twice for the same source document returns the first invoice.
+    `add_tax=False`: the prices are final (a marketplace order's, any PPN already in them)."""
     if source_key:
         existing = Invoice.objects.filter(source_key=source_key).first()
         if existing is not None:
@@ -276,7 +287,7 @@ def issue_invoice(
         existing = Invoice.objects.filter(source_key=source_key).first()
         if existing is not None:
             return existing
-    totals = rules.totals(cleaned, pkp=locked_shop.is_pkp)
+    totals = rules.totals(cleaned, pkp=locked_shop.is_pkp and add_tax)
     if totals.subtotal <= 0:
         raise ValidationFailed(_("Total faktur harus lebih dari Rp0."), code="zero_total", field="lines")
     if totals.total > MAX_TOTAL:
@@ -340,6 +351,7 @@ def issue_invoice(
     return invoice
 
 
+@transaction.atomic
 def issue_from_procurement(order_id: int) -> Invoice | None:
     """The invoice of an accepted procurement delivery: the accepted lines at the awarded prices,
     to the buying office, net 30. Idempotent (one invoice per purchase order). None when the
@@ -355,6 +367,12 @@ def issue_from_procurement(order_id: int) -> Invoice | None:
     existing = Invoice.objects.filter(source_key=key).first()
     if existing is not None:
         return existing
+    # Under the purchase order's lock: staff recording a payment by hand take it too, so either
+    # that payment is seen here (no invoice) or this invoice is seen there (refused, 409).
+    PurchaseOrder.objects.select_for_update().filter(pk=order.pk).first()
+    order.refresh_from_db(fields=["payment_status"])
+    if order.payment_status == PurchaseOrder.Payment.PAID:
+        return None
     supplier = order.award.quote.supplier
     shop = Shop.objects.filter(owner=supplier, is_active=True, payment_account__isnull=False).order_by("pk").first()
     if shop is None:
@@ -387,6 +405,88 @@ def issue_from_procurement(order_id: int) -> Invoice | None:
         source=Invoice.Source.PROCUREMENT,
         source_key=key,
     )
+
+
+@transaction.atomic
+def issue_from_order(order_id: int) -> Invoice | None:
+    """The invoice of a delivered marketplace order on invoice terms (`marketplace.services.terms`):
+    the order's lines and delivery fee at the prices charged, to the buyer's shop or the kelurahan
+    office, due after the terms agreed at checkout. Idempotent (one invoice per order). None
+    when the order is not (or no longer) a delivered on-terms order: refunded meanwhile."""
+    key = f"order:{order_id}"
+    existing = Invoice.objects.filter(source_key=key).first()
+    if existing is not None:
+        return existing
+    # Under the order's lock: a refund takes it too and asks `refuse_while_invoiced`, so either
+    # the refund is seen here (no invoice) or this invoice is seen there (refused).
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("shop", "buyer")
+        .filter(pk=order_id, payment_method=marketplace.INVOICE_METHOD)
+        .first()
+    )
+    if order is None or order.status not in (Order.Status.DELIVERED, Order.Status.COMPLETED):
+        return None
+    lines: list[dict[str, Any]] = [
+        {
+            "description": f"{line.product_name} — {line.variant_name}" if line.variant_name else line.product_name,
+            "quantity": line.quantity,
+            "unit": "unit",
+            "unit_price": line.unit_price,
+        }
+        for line in OrderLine.objects.filter(order=order).order_by("pk")
+    ]
+    if order.delivery_fee > 0:
+        lines.append(
+            {"description": _("Ongkos kirim"), "quantity": 1, "unit": "kali", "unit_price": order.delivery_fee}
+        )
+    buyer = marketplace.terms_buyer(order)
+    return issue_invoice(
+        order.shop,
+        order.shop.owner,
+        buyer_name=buyer.name,
+        buyer_address=order.delivery_address,
+        buyer_user=order.buyer,
+        buyer_is_office=buyer.is_office,
+        lines=lines,
+        terms_days=order.terms_days or order.shop.invoice_terms_days,
+        notes=_("Pesanan pasar %(number)s") % {"number": order.number},
+        source=Invoice.Source.ORDER,
+        source_key=key,
+        add_tax=False,
+    )
+
+
+def refuse_while_invoiced(source_key: str) -> None:
+    """The source document (an order, a purchase order) is billed by an invoice that stands
+    (open or paid): refuse a refund or a payment by hand beside it (409)."""
+    invoice = Invoice.objects.filter(source_key=source_key).exclude(status=workflow.CANCELLED).first()
+    if invoice is None:
+        return
+    raise Conflict(
+        _("Sudah ditagih dengan faktur %(number)s (%(status)s); selesaikan lewat faktur itu atau batalkan dulu.")
+        % {"number": invoice.number, "status": invoice.get_status_display()},
+        code="invoiced",
+        invoice=invoice.number,
+    )
+
+
+def _settle_source(locked: Invoice, request: PaymentRequest) -> None:
+    """The invoice is now paid in full: its source document is paid too (each service is
+    idempotent; this runs in the recording transaction, under the invoice lock)."""
+    kind, _sep, raw = locked.source_key.partition(":")
+    if not raw.isdigit():
+        return
+    reference = f"{locked.number} / {request.bill_number}"
+    paid_at = locked.paid_at or timezone.now()
+    if locked.source == Invoice.Source.ORDER and kind == "order":
+        marketplace.mark_paid_by_invoice(
+            int(raw), paid_at=paid_at, note=_("Faktur %(number)s lunas.") % {"number": locked.number}
+        )
+    elif locked.source == Invoice.Source.PROCUREMENT and kind == "procurement":
+        procurement.record_invoice_payment(
+            int(raw), reference=reference, paid_at=paid_at, amount=locked.amount_paid, actor=request.paid_by
+        )
 
 
 # --- the buyer's side ---------------------------------------------------------------------------
@@ -523,6 +623,8 @@ def _apply_payment(locked: Invoice, request: PaymentRequest) -> bool:
         locked.next_reminder_on = None
     locked.save(update_fields=["amount_paid", "status", "paid_at", "next_reminder_on", "open_request"])
     routes.sync(locked)
+    if step is workflow.PAY_FULL:
+        _settle_source(locked, request)
     _event(
         locked,
         InvoiceEvent.Action.PAYMENT,

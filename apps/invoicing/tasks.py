@@ -24,6 +24,11 @@ def issue_from_procurement(order_id: int) -> None:
     services.issue_from_procurement(order_id)
 
 
+@shared_task(name="invoicing.issue_from_order", ignore_result=True)
+def issue_from_order(order_id: int) -> None:
+    services.issue_from_order(order_id)
+
+
 @shared_task(name="invoicing.remind", ignore_result=True)
 def remind() -> int:
     due_work.begin(due_work.Kind.INVOICES)

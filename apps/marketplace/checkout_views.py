@@ -22,7 +22,13 @@ from .views import _cart, _fail, _new_key, _user
 
 Groups = list[tuple[Shop, list[CartItem], int]]
 # Where a refusal of the checkout is shown: next to the map, the address or the delivery choice.
-_FIELD_OF = {"location": "lat", "lat": "lat", "address": "address", "voucher": "voucher"}
+_FIELD_OF = {
+    "location": "lat",
+    "lat": "lat",
+    "address": "address",
+    "voucher": "voucher",
+    "payment_method": "payment_method",
+}
 
 
 def _vouchers(user: Any) -> list[events.VoucherOption]:
@@ -107,6 +113,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     form = CheckoutForm(
         shops=shops,
         vouchers=_vouchers(user),
+        on_terms=services.may_buy_on_terms(user),
         initial={
             "idempotency_key": _new_key(),
             "payment_method": "cod",
@@ -146,7 +153,7 @@ def place(request: HttpRequest) -> HttpResponse:
         return _after_place(request, done.orders.order_by("pk"))
     groups, total = _cart(user)
     shops = [shop for shop, _lines, _t in groups]
-    form = CheckoutForm(request.POST, shops=shops, vouchers=_vouchers(user))
+    form = CheckoutForm(request.POST, shops=shops, vouchers=_vouchers(user), on_terms=services.may_buy_on_terms(user))
     if not form.is_valid():
         return render(request, "marketplace/checkout.html", _page(request, form, groups, total), status=422)
     data = form.cleaned_data

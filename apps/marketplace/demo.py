@@ -2,7 +2,9 @@
 second shop (Bu Yati's oleh-oleh, a neighbour in RT 02/RW 01) so carts span shops, and Pak
 Joko's completed orders (one paid from his KotaKitaPay wallet, one cash on delivery across
 both shops) with reviews, and two of his orders still open in Bu Sri's seller home (one new,
-one accepted). Idempotent: fixed SKUs and idempotency keys, nothing is made twice.
+one accepted). Bu Sri accepts invoice terms (net 14) from business buyers: Bu Yati restocks
+sambal and brem for her oleh-oleh shop on a faktur, delivered (apps.invoicing's demo issues the
+invoice). Idempotent: fixed SKUs and idempotency keys, nothing is made twice.
 """
 
 from __future__ import annotations
@@ -98,7 +100,35 @@ def seed(tenant: Tenant) -> None:
     # or reject, and an accepted one to pack and send.
     _open_order(joko, [("PCL-NASI-2", 2), ("PCL-RMP-KCG", 1)], key="demo:pak-joko:pasar-baru", steps=())
     _open_order(joko, [("PCL-SMB-500", 1)], key="demo:pak-joko:pasar-kirim", steps=("accept",))
+    _b2b_order(pecel, yati)
     feed.resync_all()
+
+
+B2B_KEY = "demo:bu-yati:grosir"
+
+
+def _b2b_order(shop: Shop, buyer: User) -> None:
+    """A business buyer's order on invoice terms, delivered: the shop's invoice follows."""
+    if not shop.accepts_invoice:
+        services.update_shop(shop, shop.owner, accepts_invoice=True, invoice_terms_days=14)
+    if Placement.objects.filter(key=B2B_KEY).exists():
+        return
+    variants = {v.sku: v for v in Variant.objects.filter(shop=shop, sku__in=["PCL-SMB-250", "PCL-BREM-10"])}
+    wanted = [(variants[sku].pk, n) for sku, n in (("PCL-SMB-250", 10), ("PCL-BREM-10", 5)) if sku in variants]
+    if not wanted:
+        return
+    result = services.place_and_pay(
+        buyer,
+        wanted,
+        idempotency_key=B2B_KEY,
+        payment_method=services.INVOICE_METHOD,
+        delivery="own",
+        address="Jl. Mojorejo Gg. IV No. 7",
+        note="Stok oleh-oleh, bayar tempo 14 hari",
+    )
+    for order in result.orders:
+        for action in ("accept", "pack", "ship", "deliver"):
+            services.transition(order, action, actor=order.shop.owner)
 
 
 def _yati() -> User:

@@ -10,14 +10,19 @@ links to the order's delivery through `order_tracking` (its templates do not loa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 if TYPE_CHECKING:
     from .models import Order
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,3 +145,48 @@ def provide_vouchers(provider: VoucherProvider) -> None:
 def vouchers() -> VoucherProvider | None:
     """The voucher provider, None without apps.bazar (then checkout offers no voucher)."""
     return _vouchers[0] if _vouchers else None
+
+
+# Orders paid by invoice (B2B "tempo", services.terms). apps.invoicing builds on the marketplace,
+# so the marketplace announces here and invoicing registers under its app label:
+# - `on_terms_delivered(label, handler)`: an on-terms order reached the buyer; the handler runs
+#   after the delivering transaction commits (it never sees a rolled-back delivery), each on its
+#   own, and gets the order id (invoicing issues the order's invoice from it).
+# - `on_terms_refund(label, check)`: asked under the order's row lock before a delivered on-terms
+#   order is refunded (goods back to stock); the check raises a DomainError to refuse (invoicing:
+#   while the order's invoice is open or paid, it must be cancelled or settled first).
+TermsHandler = Callable[[int], None]
+_terms_delivered: dict[str, TermsHandler] = {}
+_terms_refund: dict[str, TermsHandler] = {}
+
+
+def on_terms_delivered(label: str, handler: TermsHandler) -> None:
+    _terms_delivered[label] = handler
+
+
+def on_terms_refund(label: str, check: TermsHandler) -> None:
+    _terms_refund[label] = check
+
+
+def unregister_terms(label: str) -> None:
+    """Tests only."""
+    _terms_delivered.pop(label, None)
+    _terms_refund.pop(label, None)
+
+
+def dispatch_terms_delivered(order_id: int) -> None:
+    """Called by services.transition inside the delivering transaction; handlers run on commit."""
+    for label, handler in list(_terms_delivered.items()):
+
+        def run(handler: TermsHandler = handler, label: str = label) -> None:
+            try:
+                handler(order_id)
+            except Exception:  # the delivery stands; the listener has its own repair path
+                logger.exception("order %s delivered: listener %s failed", order_id, label)
+
+        transaction.on_commit(run)
+
+
+def check_terms_refund(order_id: int) -> None:
+    for check in list(_terms_refund.values()):
+        check(order_id)

@@ -3,7 +3,8 @@
 UMKM: active shops at day end and shops opened that day, by KBLI 2-digit sector where the
 owner held an issued, unrevoked permit at day end (the latest one); the "" row is the total,
 sectors may not add up to it (shops without a known sector count in the total only).
-Sales: an order counts on the day it was paid (COD orders: the day they completed). GMV is the
+Sales: an order counts on the day it was paid (COD orders: the day they completed; orders on
+invoice terms: the day their invoice was paid in full, never before). GMV is the
 goods subtotal; per category, a line counts in each category of its product. Every sales and
 UMKM fact carries each shop's own share (`entity_values` / `entity_counts`), which the Data-as-
 a-Service release clamps per shop.

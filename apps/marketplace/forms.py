@@ -58,6 +58,12 @@ class ShopForm(forms.Form):
     offers_hub_delivery = forms.BooleanField(label=_("Antar lewat hub kelurahan"), required=False)
     offers_own_delivery = forms.BooleanField(label=_("Saya antar sendiri"), required=False)
     own_delivery_fee = RupiahField(label=_("Ongkos antar sendiri (Rp)"), required=False, initial="0")
+    accepts_invoice = forms.BooleanField(
+        label=_("Terima bayar dengan faktur (tempo) dari pembeli usaha dan kantor kelurahan"), required=False
+    )
+    invoice_terms_days = forms.IntegerField(
+        label=_("Tempo faktur (hari)"), min_value=1, max_value=180, initial=30, required=False
+    )
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -75,6 +81,8 @@ class ShopForm(forms.Form):
             "offers_hub_delivery": data["offers_hub_delivery"],
             "offers_own_delivery": data["offers_own_delivery"],
             "own_delivery_fee": data["own_delivery_fee"] or 0,
+            "accepts_invoice": data["accepts_invoice"],
+            "invoice_terms_days": data["invoice_terms_days"] or 30,
         }
 
     @classmethod
@@ -94,6 +102,8 @@ class ShopForm(forms.Form):
             "offers_hub_delivery": shop.offers_hub_delivery,
             "offers_own_delivery": shop.offers_own_delivery,
             "own_delivery_fee": str(shop.own_delivery_fee),
+            "accepts_invoice": shop.accepts_invoice,
+            "invoice_terms_days": shop.invoice_terms_days,
         }
 
 
@@ -157,17 +167,32 @@ class CheckoutForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(
-        self, *args: Any, shops: list[Shop], vouchers: list[events.VoucherOption] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        shops: list[Shop],
+        vouchers: list[events.VoucherOption] | None = None,
+        on_terms: bool = False,
+        **kwargs: Any,
     ) -> None:
+        """`on_terms`: the buyer may pay by invoice (services.may_buy_on_terms); offered when
+        every shop of the cart accepts it."""
         super().__init__(*args, **kwargs)
         self.voucher_options = vouchers or []
         cast(forms.ChoiceField, self.fields["voucher"]).choices = [
             ("", _("Tanpa voucher")),
             *((o.code, o.label) for o in self.voucher_options),
         ]
-        cast(forms.ChoiceField, self.fields["payment_method"]).choices = [
-            (code, m.label) for code, m in payment_methods.METHODS.items()
-        ]
+        payment_choices: list[tuple[str, Any]] = [(code, m.label) for code, m in payment_methods.METHODS.items()]
+        if on_terms and shops and all(shop.accepts_invoice for shop in shops):
+            days = sorted({shop.invoice_terms_days for shop in shops})
+            terms = _("tempo %(days)s hari") % {"days": days[0]} if len(days) == 1 else _("tempo sesuai toko")
+            payment_choices.append(
+                (
+                    services.INVOICE_METHOD,
+                    _("Faktur (%(terms)s) — dibayar setelah barang sampai") % {"terms": terms},
+                )
+            )
+        cast(forms.ChoiceField, self.fields["payment_method"]).choices = payment_choices
         labels: dict[str, str] = {str(k): str(v) for k, v in DeliveryMethod.choices}
         if any(DeliveryMethod.HUB in shop.delivery_methods() for shop in shops):
             now = timezone.now()

@@ -1,8 +1,9 @@
 """The order lifecycle: statuses, actions, who may take them, and from which status.
 
-awaiting_payment → paid | cod → accepted → packed → shipped → delivered → completed
+awaiting_payment → paid | cod | on_terms → accepted → packed → shipped → delivered → completed
 cancel (before shipping) and expire (unpaid) release stock; refund (after shipping)
-returns it. Money follows through apps.payments (services.transition).
+returns it. Money follows through apps.payments (services.transition). `on_terms`: a business
+buyer pays by invoice after delivery (services.terms); the invoice marks the order paid.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Status(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("Menunggu pembayaran")
     PAID = "paid", _("Sudah dibayar")
     COD = "cod", _("Bayar di tempat (COD)")
+    ON_TERMS = "on_terms", _("Bayar dengan faktur (tempo)")
     ACCEPTED = "accepted", _("Diterima toko")
     PACKED = "packed", _("Dikemas")
     SHIPPED = "shipped", _("Diserahkan ke kurir/hub")
@@ -29,11 +31,24 @@ class Status(models.TextChoices):
 
 FINAL = frozenset({Status.COMPLETED, Status.CANCELLED, Status.EXPIRED, Status.REFUNDED})
 # Stock still allocated (not shipped, not released) in these.
-HOLDING_STOCK = frozenset({Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ACCEPTED, Status.PACKED})
+HOLDING_STOCK = frozenset(
+    {Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ON_TERMS, Status.ACCEPTED, Status.PACKED}
+)
 # Orders that count as sales (reports, co-purchase recommendations).
 SOLD = frozenset(
-    {Status.PAID, Status.COD, Status.ACCEPTED, Status.PACKED, Status.SHIPPED, Status.DELIVERED, Status.COMPLETED}
+    {
+        Status.PAID,
+        Status.COD,
+        Status.ON_TERMS,
+        Status.ACCEPTED,
+        Status.PACKED,
+        Status.SHIPPED,
+        Status.DELIVERED,
+        Status.COMPLETED,
+    }
 )
+# Waiting for the shop to accept (the seller's "new orders").
+TO_ACCEPT = (Status.PAID, Status.COD, Status.ON_TERMS)
 
 BUYER = "buyer"
 SHOP = "shop"
@@ -48,14 +63,15 @@ ORDER: Machine[frozenset[str]] = Machine(
     (
         Step("pay", (Status.AWAITING_PAYMENT,), Status.PAID, frozenset({BUYER, SYSTEM})),
         Step("choose_cod", (Status.AWAITING_PAYMENT,), Status.COD, frozenset({BUYER, SYSTEM})),
-        Step("accept", (Status.PAID, Status.COD), Status.ACCEPTED, frozenset({SHOP, STAFF})),
+        Step("choose_terms", (Status.AWAITING_PAYMENT,), Status.ON_TERMS, frozenset({BUYER, SYSTEM})),
+        Step("accept", TO_ACCEPT, Status.ACCEPTED, frozenset({SHOP, STAFF})),
         Step("pack", (Status.ACCEPTED,), Status.PACKED, frozenset({SHOP, STAFF})),
         Step("ship", (Status.PACKED,), Status.SHIPPED, frozenset({SHOP, STAFF})),
         Step("deliver", (Status.SHIPPED,), Status.DELIVERED, frozenset({SHOP, COURIER, STAFF})),
         Step("complete", (Status.DELIVERED,), Status.COMPLETED, frozenset({BUYER, STAFF, SYSTEM})),
         Step(
             "cancel",
-            (Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ACCEPTED, Status.PACKED),
+            (Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ON_TERMS, Status.ACCEPTED, Status.PACKED),
             Status.CANCELLED,
             frozenset({BUYER, SHOP, STAFF}),
         ),
@@ -64,7 +80,7 @@ ORDER: Machine[frozenset[str]] = Machine(
     ),
 )
 # A buyer may cancel only before the shop has accepted.
-BUYER_MAY_CANCEL_FROM = frozenset({Status.AWAITING_PAYMENT, Status.PAID, Status.COD})
+BUYER_MAY_CANCEL_FROM = frozenset({Status.AWAITING_PAYMENT, Status.PAID, Status.COD, Status.ON_TERMS})
 
 # Actions a person takes from the order page (the others happen through payment or the system).
 MANUAL_ACTIONS = ("accept", "pack", "ship", "deliver", "complete", "cancel", "refund")
@@ -73,6 +89,8 @@ ACTION_LABELS: dict[str, object] = {
     "place": _("Dipesan"),
     "pay": _("Dibayar"),
     "choose_cod": _("Pilih bayar di tempat"),
+    "choose_terms": _("Bayar dengan faktur"),
+    "invoice_paid": _("Faktur lunas"),
     "payment_started": _("Pembayaran QRIS dimulai"),
     "accept": _("Diterima toko"),
     "pack": _("Dikemas"),

@@ -82,6 +82,10 @@ class Shop(models.Model):
     is_pkp = models.BooleanField(
         _("PKP (Pengusaha Kena Pajak)"), default=False, help_text=_("Faktur toko ini memuat PPN.")
     )
+    # B2B: business buyers (shop owners) and the kelurahan office may pay by invoice (apps.invoicing,
+    # issued on delivery), due `invoice_terms_days` later (services.terms).
+    accepts_invoice = models.BooleanField(_("terima bayar dengan faktur (tempo)"), default=False)
+    invoice_terms_days = models.PositiveSmallIntegerField(_("tempo faktur (hari)"), default=30)
     verified = models.BooleanField(_("terverifikasi petugas"), default=False)
     verified_reason = models.CharField(_("dasar verifikasi"), max_length=255, blank=True)
     verified_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)
@@ -102,6 +106,9 @@ class Shop(models.Model):
                 name="marketplace_shop_some_delivery",
             ),
             models.CheckConstraint(condition=Q(own_delivery_fee__gte=0), name="marketplace_shop_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(invoice_terms_days__gte=1, invoice_terms_days__lte=180), name="marketplace_shop_terms_days"
+            ),
             models.CheckConstraint(
                 condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
                 | Q(lat__gte=LAT_MIN, lat__lte=LAT_MAX, lng__gte=LNG_MIN, lng__lte=LNG_MAX),
@@ -412,6 +419,8 @@ class Order(models.Model):
     voucher_code = models.CharField(_("kode voucher"), max_length=16, blank=True)
     voucher_amount = models.BigIntegerField(_("dibayar dengan voucher (Rp)"), default=0)
     expires_at = models.DateTimeField(_("batas bayar"), null=True, blank=True)
+    # Paid by invoice (status on_terms): the days to pay agreed at checkout, the shop's terms then.
+    terms_days = models.PositiveSmallIntegerField(_("tempo faktur (hari)"), null=True, blank=True)
     created_at = models.DateTimeField(_("dipesan"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.payments import methods as payment_methods
 
+from . import lifecycle
 from .lifecycle import Status
 from .models import DeliveryMethod, Order, OrderLine, Shop
 from .services.handover import HANDOVER_PAYMENT
@@ -27,7 +28,7 @@ class Tab:
 
 
 TABS: tuple[Tab, ...] = (
-    Tab("baru", _("Pesanan baru"), (Status.PAID, Status.COD)),
+    Tab("baru", _("Pesanan baru"), lifecycle.TO_ACCEPT),
     Tab("kirim", _("Perlu dikirim"), (Status.ACCEPTED, Status.PACKED)),
     Tab("dikirim", _("Dikirim"), (Status.SHIPPED, Status.DELIVERED)),
     Tab("selesai", _("Selesai"), (Status.COMPLETED,)),
@@ -127,7 +128,7 @@ def _row(order: Order) -> Row:
         delivery=order.get_delivery_method_display(),
     )
     hub = order.delivery_method == DeliveryMethod.HUB
-    if order.status in (Status.PAID, Status.COD):
+    if order.status in lifecycle.TO_ACCEPT:
         row.actions.append(("accept", *_ACTION_BUTTONS["accept"]))
         row.may_reject = True
     elif order.status == Status.ACCEPTED:

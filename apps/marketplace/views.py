@@ -155,7 +155,7 @@ def my_shops(request: HttpRequest) -> HttpResponse:
     shops = list(selectors.shops_of(user).annotate(open_orders=Count("orders")))
     pending = {
         row["shop_id"]: row["n"]
-        for row in Order.objects.filter(shop__owner=user, status__in=[lifecycle.Status.PAID, lifecycle.Status.COD])
+        for row in Order.objects.filter(shop__owner=user, status__in=lifecycle.TO_ACCEPT)
         .values("shop_id")
         .annotate(n=Count("id"))
     }

@@ -4,7 +4,8 @@
   an issued izin usaha mikro of KBLI division 56 (apps.permits' demo issues "Pecel Madiun Bu
   Sri", 56102); otherwise the request alone, and the log says why;
 - "Snack rapat koordinasi posyandu (80 kotak)", a past request taken through evaluation, award,
-  order, delivery, acceptance and payment, for the transparency page (needs the same permit).
+  order, delivery and acceptance, for the transparency page (needs the same permit); it is paid
+  through bu-sri's invoice (apps.invoicing's demo), which records the payment here.
 """
 
 from __future__ import annotations
@@ -169,14 +170,9 @@ def _past_request(tenant: Tenant, staff: User, owner: User | None, lat: object, 
             services.mark_delivered(
                 purchase, owner, delivered_on=purchase.delivery_date, now=deadline + timedelta(days=2)
             )
+            # Not paid by hand: its invoice (apps.invoicing, issued on acceptance) bills the office,
+            # and paying that invoice records the payment here.
             services.accept_delivery(purchase, staff, now=deadline + timedelta(days=2, hours=2))
-            services.record_payment(
-                purchase,
-                staff,
-                reference="SP2D-DEMO-0001",
-                paid_on=services.local_date(deadline + timedelta(days=5)),
-                now=deadline + timedelta(days=5),
-            )
         except DomainError as exc:
             logger.warning("procurement demo (%s): past request not completed: %s", tenant.schema_name, exc.message)
             transaction.set_rollback(True)

@@ -5,6 +5,11 @@ procurement, not the reverse: so procurement announces the acceptance here and w
 registers `on_accepted(handler)`. The handler runs after the accepting transaction commits (it
 never sees an acceptance that is rolled back) and gets plain values, so it needs no procurement
 model to decide; it may read `PurchaseOrder` (a public model) for the details.
+
+`on_payment_check(label, check)`: asked (with the purchase order id, under its row lock) before
+staff record a payment by hand; a check raises a DomainError to refuse. Invoicing refuses while
+the order is billed by an invoice: that invoice's payment is recorded by itself
+(`services.record_invoice_payment`), so an order is never paid twice.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ class DeliveryAccepted:
 
 
 AcceptedHandler = Callable[[DeliveryAccepted], None]
+PaymentCheck = Callable[[int], None]
 _accepted: dict[str, AcceptedHandler] = {}
+_payment_check: dict[str, PaymentCheck] = {}
 
 
 def on_accepted(label: str, handler: AcceptedHandler) -> None:
@@ -40,9 +47,20 @@ def on_accepted(label: str, handler: AcceptedHandler) -> None:
     _accepted[label] = handler
 
 
+def on_payment_check(label: str, check: PaymentCheck) -> None:
+    _payment_check[label] = check
+
+
 def unregister(label: str) -> None:
     """Tests only."""
     _accepted.pop(label, None)
+    _payment_check.pop(label, None)
+
+
+def check_payment(order_id: int) -> None:
+    """Called by `services.record_payment` under the purchase order's lock; a check raises to refuse."""
+    for check in list(_payment_check.values()):
+        check(order_id)
 
 
 def dispatch_accepted(event: DeliveryAccepted) -> None:

@@ -282,6 +282,7 @@ _QUEUE_TASKS = {
         "community.sync_contribution",
         "invoicing.record_payment",
         "invoicing.issue_from_procurement",
+        "invoicing.issue_from_order",
         "marketplace.sync_listings",
         "payments.deliver_sandbox_notification",
         "payments.cancel_at_gateway",

@@ -1,6 +1,7 @@
 """Real threads with their own connections on committed data (cleaned up): two office staff pay
 the last remainder of the same invoice at once → it is paid once, one wallet is charged, the
-other is told it is already paid; replayed settlements at once record the payment once."""
+other is told it is already paid; replayed settlements at once record the payment once. The same
+for a marketplace order's invoice: the order is stamped paid once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from apps.accounts.services import create_user
 from apps.invoicing import services
 from apps.invoicing.models import Invoice, InvoiceEvent
 from apps.marketplace import services as marketplace
+from apps.marketplace.models import Order, OrderEvent
 from apps.payments import services as payments
 from apps.payments.models import Account, JournalEntry
 from apps.tenancy.models import Tenant
@@ -93,3 +95,63 @@ def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet,
         assert invoice.amount_paid == 100_000
         assert InvoiceEvent.objects.filter(invoice=invoice, action="payment").count() == 2
         assert JournalEntry.objects.exists()
+
+
+@pytest.fixture
+def terms_race(tenants: TenantSet, committed: None) -> Iterator[dict[str, Any]]:
+    """A committed marketplace order on invoice terms, bought by staff for the office, delivered
+    and invoiced (the delivery's on-commit task ran), with both office staff funded."""
+    wipe(tenants.a)
+    with tenants.a:
+        seller = create_user(username=NAMES[0], full_name="Penjual", roles=[Role.PEMILIK_UMKM], password=PASSWORD)
+        staf = create_user(username=NAMES[1], full_name="Staf", roles=[Role.STAF_OPD], password=PASSWORD)
+        admin = create_user(username=NAMES[2], full_name="Admin", roles=[Role.ADMIN], password=PASSWORD)
+        shop = marketplace.open_shop(seller, name=f"{PREFIX}Katering", address="Jl. Mojorejo 1")
+        marketplace.update_shop(shop, seller, accepts_invoice=True, invoice_terms_days=30)
+        spec = marketplace.VariantSpec(sku=f"{PREFIX}NK", price=25_000, stock=10)
+        made = marketplace.create_product(shop, seller, name="Nasi kotak", variants=[spec])
+        result = marketplace.place_and_pay(
+            staf,
+            [(made.variants.get().pk, 4)],
+            idempotency_key=key(),
+            payment_method=marketplace.INVOICE_METHOD,
+        )
+        order = result.orders[0]
+        for action in ("accept", "pack", "ship", "deliver"):
+            marketplace.transition(order, action, actor=seller)
+        invoice = Invoice.objects.get(source_key=f"order:{order.pk}")
+        for user in (staf, admin):
+            fund(user, 200_000)
+    connection.set_schema_to_public()
+    try:
+        yield {"invoice": invoice.pk, "order": order.pk, "payers": [staf, admin]}
+    finally:
+        connection.set_schema_to_public()
+        wipe(tenants.a)
+
+
+def test_two_office_payers_racing_on_an_order_invoice_mark_the_order_paid_once(
+    tenants: TenantSet, terms_race: dict[str, Any]
+) -> None:
+    def pay(user: Any) -> str:
+        bill = services.request_payment(terms_race["invoice"], user)
+        payments.pay_request_with_wallet(bill, user, idempotency_key=key())
+        return "paid"
+
+    outcomes, errors = in_threads(tenants.a, terms_race["payers"], pay)
+    assert errors == [], errors
+    assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
+    with tenants.a:
+        invoice = Invoice.objects.get(pk=terms_race["invoice"])
+        assert (invoice.status, invoice.amount_paid) == ("paid", 100_000)
+        order = Order.objects.get(pk=terms_race["order"])
+        assert order.paid_at is not None
+        stamped = OrderEvent.objects.filter(order=order, action="invoice_paid")
+        assert stamped.count() == 1
+        bill = InvoiceEvent.objects.get(invoice=invoice, action="payment").ref_id
+
+    _replays, errors = in_threads(tenants.a, [bill] * 3, lambda pk: str(services.record_payment(pk) is not None))
+    assert errors == [], errors
+    with tenants.a:
+        order = Order.objects.get(pk=terms_race["order"])
+        assert OrderEvent.objects.filter(order=order, action="invoice_paid").count() == 1

@@ -14,6 +14,8 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.discovery.models import Listing
+from apps.invoicing import demo as invoicing_demo
+from apps.invoicing.models import Invoice
 from apps.marketplace import demo, selectors
 from apps.marketplace.lifecycle import Status
 from apps.marketplace.models import Order, Product, Review, Shop
@@ -61,6 +63,15 @@ def test_seed_is_complete_and_idempotent(
         brem = Product.objects.get(name="Brem Madiun")
         assert "Madumongso" in [p.name for p in selectors.bought_together(brem)]
         assert [s.name for s in selectors.shops_near(joko)] == ["Pecel Madiun Bu Sri", "Oleh-oleh Bu Yati"]
+        # Bu Yati restocks from Bu Sri on invoice terms (net 14), delivered.
+        b2b = Order.objects.get(placement__key=demo.B2B_KEY)
+        assert b2b.buyer.username == "bu-yati" and b2b.shop == pecel and b2b.payment_method == "faktur"
+        assert b2b.status == Status.DELIVERED and b2b.terms_days == 14 and pecel.accepts_invoice
+    with tenant_a:  # the delivery's on-commit task has run: invoiced once, the invoicing demo adds none
+        invoice = Invoice.objects.get(source_key=f"order:{b2b.pk}")
+        assert invoice.buyer_name == "Oleh-oleh Bu Yati" and invoice.total == b2b.total
+        invoicing_demo.seed(tenant_a)
+        assert Invoice.objects.filter(source="order").count() == 1
     connection.set_schema_to_public()
     assert Listing.objects.filter(tenant=tenant_a).count() == 8
 

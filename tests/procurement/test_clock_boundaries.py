@@ -60,6 +60,7 @@ def test_the_demo_before_dawn_dates_its_past_request_in_madiun(
         permits_demo.seed(tenant_a)
         demo.seed(tenant_a)
         past = PurchaseRequest.objects.get(title=demo.PAST_TITLE)
-        # Started 30 days ago, quotes closed 3 days later, delivery 2 and payment 5 days after that.
+        # Started 30 days ago, quotes closed 3 days later, delivery and acceptance 2 days after that.
         assert past.delivery_date == today - timedelta(days=25)
-        assert PurchaseOrder.objects.get(request=past).paid_on == today - timedelta(days=22)
+        accepted_at = PurchaseOrder.objects.get(request=past).accepted_at
+        assert accepted_at is not None and services.local_date(accepted_at) == today - timedelta(days=25)

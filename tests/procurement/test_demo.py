@@ -38,10 +38,10 @@ def test_seed_with_an_issued_permit_is_complete_and_idempotent(tenant_a: Tenant)
         assert open_request.status == "open" and not open_request.deadline_passed()
         assert Quote.objects.get(request=open_request).business_name == "Pecel Madiun Bu Sri"
         past = PurchaseRequest.objects.get(title=demo.PAST_TITLE)
-        assert past.status == "paid"
+        assert past.status == "accepted"  # paid through its invoice (apps.invoicing), not by hand
         award = Award.objects.get(request=past)
         assert award.quote.supplier == owner and award.quote_count == 1
-        assert PurchaseOrder.objects.get(request=past).payment_reference == "SP2D-DEMO-0001"
+        assert PurchaseOrder.objects.get(request=past).payment_status == PurchaseOrder.Payment.UNPAID
         assert PurchaseRequest.objects.count() == 2 and Quote.objects.count() == 2
 
 
@@ -78,5 +78,5 @@ def test_seed_after_the_real_permits_demo(tenant_a: Tenant, settings: Any, tmp_p
         assert quote.supplier.username == "bu-sri" and quote.business_name == "Pecel Madiun Bu Sri"
         assert quote.total == 50 * 23_000 + 50 * 1_000
         past = PurchaseRequest.objects.get(title=demo.PAST_TITLE)
-        assert past.status == "paid" and past.award.quote.business_name == "Pecel Madiun Bu Sri"
+        assert past.status == "accepted" and past.award.quote.business_name == "Pecel Madiun Bu Sri"
         assert PurchaseRequest.objects.count() == 2

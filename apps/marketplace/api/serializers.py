@@ -87,7 +87,8 @@ class MarketOrderInput(serializers.Serializer[Any]):
         default="",
         max_length=16,
         help_text="Bila diisi, pesanan langsung dibayar: wallet (saldo KotaKitaPay), qris, atau cod "
-        "(bayar tunai saat diterima).",
+        "(bayar tunai saat diterima); faktur: dibayar dengan faktur setelah barang sampai (pembeli usaha "
+        "atau kantor kelurahan, di toko yang menerima tempo).",
     )
     voucher = serializers.CharField(
         required=False,
@@ -152,6 +153,7 @@ class MarketOrderSerializer(serializers.ModelSerializer[Order]):
             "delivery_fee",
             "total",
             "voucher_amount",
+            "terms_days",
             "expires_at",
             "created_at",
             "paid_at",

@@ -48,6 +48,7 @@ from .inputs import _key, clean_point, clean_quantity
 from .listing import queue_listing_sync
 from .orders import VOUCHER_METHOD, _move, _order_url, pay_order
 from .shops import _ensure_payment_account
+from .terms import INVOICE_METHOD, require_terms
 
 
 @dataclass
@@ -245,12 +246,15 @@ def place_orders(
     orders in shop order up to what is left on it, each order's payment request bills the rest,
     and an order it covers in full is paid at once. `expected_voucher_amount`: what checkout
     showed the voucher covering, 409 if it no longer holds (another checkout used it meanwhile).
+    `payment_method` "faktur": pay by invoice after delivery (services.terms; business buyers
+    only, at shops that accept it): no bill, the orders go ahead at once.
     """
     key = _key(idempotency_key)
     wanted = _clean_items(items)
     address = str(address or "").strip()[:255]
     note = str(note or "").strip()[:255]
-    if payment_method and payment_method not in payment_methods.METHODS:
+    on_terms = payment_method == INVOICE_METHOD
+    if payment_method and not on_terms and payment_method not in payment_methods.METHODS:
         payment_methods.get(payment_method)  # raises the payments app's 422
     delivery_param: Any = delivery if isinstance(delivery, str) else {str(k): v for k, v in delivery.items()}
     point = clean_delivery_point(lat, lng)
@@ -283,6 +287,8 @@ def place_orders(
     shops: dict[int, Shop] = {}
     for variant in variants.values():
         shops[variant.shop_id] = variant.shop
+    if on_terms:
+        require_terms(buyer, shops.values(), voucher=voucher)
     now = timezone.now()
     methods_by_shop: dict[int, str] = {}
     fees: dict[int, DeliveryQuote] = {}
@@ -345,7 +351,9 @@ def place_orders(
             order.voucher_code, order.voucher_amount = voucher, taken
             voucher_paid += taken
             voucher_spent = taken < order.total
-        if order.rest_to_pay > 0:
+        if on_terms:  # billed by the invoice issued on delivery (apps.invoicing), not here
+            order.terms_days = shop.invoice_terms_days
+        elif order.rest_to_pay > 0:
             order.payment_request = payments.create_payment_request(
                 shop.payment_account,
                 order.rest_to_pay,
@@ -373,7 +381,15 @@ def place_orders(
         )
         line_of.update((line.variant_id, line) for line in lines)
         OrderEvent.record(order=order, action="place", to_status=order.status, actor=buyer)
-        if order.payment_request is None:
+        if on_terms:
+            order.expires_at = None  # nothing to pay before delivery: it never expires
+            _move(
+                order,
+                "choose_terms",
+                actor=buyer,
+                note=str(_("Dibayar dengan faktur, tempo %(days)s hari") % {"days": order.terms_days}),
+            )
+        elif order.payment_request is None:
             _move(order, "pay", actor=buyer, note=str(_("Dibayar dengan voucher %(code)s") % {"code": voucher}))
         notify(
             [shop.owner],
@@ -463,7 +479,7 @@ def place_and_pay(
         voucher=voucher,
         expected_voucher_amount=expected_voucher_amount,
     )
-    if payment_method and not result.replayed:
+    if payment_method and payment_method != INVOICE_METHOD and not result.replayed:
         for order in result.orders:
             if order.payment_request_id is None:  # paid in full by the voucher
                 continue

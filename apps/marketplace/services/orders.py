@@ -37,6 +37,7 @@ from .copurchase import record_status_change
 from .handover import HANDOVER_PAYMENT
 from .inputs import _key
 from .listing import queue_listing_sync
+from .terms import INVOICE_METHOD
 
 logger = logging.getLogger(__name__)
 Status = lifecycle.Status
@@ -173,6 +174,8 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
         # Completes by itself unless the buyer confirms first (complete_delivered).
         due_work.schedule_due(due_work.Kind.MARKETPLACE, now + timedelta(days=conf.get("AUTO_COMPLETE_DAYS")))
         feedback.ask_csat(order.buyer, "order", order.pk, _order_url(order))  # asked after commit
+        if order.payment_method == INVOICE_METHOD:
+            events.dispatch_terms_delivered(order.pk)  # apps.invoicing issues its invoice, after commit
     elif target in (Status.CANCELLED, Status.EXPIRED):
         order.cancelled_at = now
         order.expires_at = None
@@ -371,6 +374,8 @@ def transition(order: Order, action: str, *, actor: User | None, note: str = "")
         money = _return_money(order, note or str(lifecycle.ACTION_LABELS[action]))
         note = " ".join(part for part in (note, money) if part)
     elif action == "refund":
+        if order.payment_method == INVOICE_METHOD:
+            events.check_terms_refund(order.pk)  # apps.invoicing: its invoice must be cancelled first
         changed_products = _restock(order)
         money = _return_money(order, note or str(lifecycle.ACTION_LABELS[action]))
         note = " ".join(part for part in (note, money) if part)

@@ -26,6 +26,8 @@ from .access import _may_sell, _require_shop_manager
 from .inputs import _clean_text, _photo, _whole_number, clean_point
 from .listing import _refresh_search, queue_listing_sync
 
+MAX_TERMS_DAYS = 180  # Shop.invoice_terms_days (constraint marketplace_shop_terms_days); invoicing's limit too
+
 
 def _unique_slug(model: type[Shop] | type[Category], name: str, fallback: str) -> str:
     base = (slugify(name) or fallback)[:120]
@@ -69,6 +71,8 @@ def open_shop(
     offers_hub_delivery: bool = False,
     offers_own_delivery: bool = False,
     own_delivery_fee: Any = 0,
+    accepts_invoice: bool = False,
+    invoice_terms_days: Any = 30,
     photo: UploadedFile[Any] | None = None,
     payment_account_code: str = "",
     actor: User | None = None,
@@ -92,6 +96,8 @@ def open_shop(
         offers_hub_delivery=offers_hub_delivery,
         offers_own_delivery=offers_own_delivery,
         own_delivery_fee=own_delivery_fee,
+        accepts_invoice=accepts_invoice,
+        invoice_terms_days=invoice_terms_days,
     )
     shop.slug = _unique_slug(Shop, shop.name, "toko")
     if photo is not None:
@@ -130,6 +136,17 @@ def _apply_shop_fields(shop: Shop, **values: Any) -> None:
         if fee is None or fee < 0:
             raise ValidationFailed(_("Ongkos antar tidak boleh negatif."), code="invalid_fee", field="own_delivery_fee")
         shop.own_delivery_fee = fee
+    if "accepts_invoice" in values:
+        shop.accepts_invoice = bool(values["accepts_invoice"])
+    if "invoice_terms_days" in values:
+        days = _whole_number(values["invoice_terms_days"] or 0)
+        if days is None or not 1 <= days <= MAX_TERMS_DAYS:
+            raise ValidationFailed(
+                _("Tempo faktur antara 1 dan %(max)s hari.") % {"max": MAX_TERMS_DAYS},
+                code="invalid_terms",
+                field="invoice_terms_days",
+            )
+        shop.invoice_terms_days = days
     if not (shop.offers_pickup or shop.offers_hub_delivery or shop.offers_own_delivery):
         raise ValidationFailed(
             _("Pilih paling sedikit satu cara pengiriman."), code="no_delivery", field="offers_pickup"
@@ -151,6 +168,8 @@ def update_shop(shop: Shop, actor: User, *, photo: UploadedFile[Any] | None = No
         "offers_hub_delivery",
         "offers_own_delivery",
         "own_delivery_fee",
+        "accepts_invoice",
+        "invoice_terms_days",
         "is_active",
     }
     unknown = set(changes) - allowed

@@ -24,7 +24,14 @@ from ._common import (
     request_url,
 )
 from .evaluation import award, evaluate
-from .orders import accept_delivery, format_number, issue_order, mark_delivered, record_payment
+from .orders import (
+    accept_delivery,
+    format_number,
+    issue_order,
+    mark_delivered,
+    record_invoice_payment,
+    record_payment,
+)
 from .quotes import submit_quote
 from .requests import cancel, create_request, publish
 
@@ -50,6 +57,7 @@ __all__ = [
     "local_date",
     "mark_delivered",
     "publish",
+    "record_invoice_payment",
     "record_payment",
     "request_url",
     "submit_quote",

@@ -250,12 +250,16 @@ def record_payment(
     paid_on: Any = None,
     now: datetime | None = None,
 ) -> PurchaseOrder:
-    """Mark the accepted order paid (the accepted amount), with the transfer reference and date."""
+    """Mark the accepted order paid (the accepted amount), with the transfer reference and date.
+    Refused (409) while the order is billed by an invoice (events.on_payment_check, apps.invoicing):
+    that invoice's payment is recorded here by itself (`record_invoice_payment`), never twice."""
     now = now or timezone.now()
     locked = _locked(purchase)
     role = _authorize_staff(actor, locked, impartial=True)
     _require_status(locked, workflow.PAY)
     order = PurchaseOrder.objects.select_for_update().select_related("award__quote__supplier").get(request=locked)
+    # Under the order's lock: an invoice issued meanwhile (it locks this row too) is seen here.
+    events.check_payment(order.pk)
     ref = _text(reference, "reference", max_length=100, required=_("Referensi pembayaran wajib diisi."))
     day = clean_date(paid_on, "paid_on", label=_("Tanggal bayar")) if paid_on else local_date(now)
     accepted_day = local_date(order.accepted_at) if order.accepted_at else local_date(now)
@@ -265,10 +269,51 @@ def record_payment(
             code="invalid_date",
             field="paid_on",
         )
+    _mark_paid(locked, order, actor, role, reference=ref, day=day, amount=order.accepted_amount, now=now)
+    return order
+
+
+@transaction.atomic
+def record_invoice_payment(order_id: int, *, reference: str, paid_at: datetime, amount: int, actor: Any = None) -> bool:
+    """The order's invoice (apps.invoicing) was paid in full through KotaKitaPay: record that as
+    the order's payment, once (False when a payment is already recorded or the order is not
+    waiting for one). Runs inside invoicing's recording transaction: both happen or neither."""
+    purchase_id = PurchaseOrder.objects.filter(pk=order_id).values_list("request_id", flat=True).first()
+    if purchase_id is None:
+        return False
+    locked = _locked(purchase_id)
+    order = PurchaseOrder.objects.select_for_update().select_related("award__quote__supplier").get(request=locked)
+    if order.payment_status == PurchaseOrder.Payment.PAID or locked.status != workflow.ACCEPTED:
+        return False
+    now = timezone.now()
+    _mark_paid(
+        locked,
+        order,
+        actor,
+        "system",
+        reference=str(reference)[:100],
+        day=max(local_date(paid_at), local_date(order.accepted_at) if order.accepted_at else local_date(paid_at)),
+        amount=int(amount),
+        now=now,
+    )
+    return True
+
+
+def _mark_paid(
+    locked: PurchaseRequest,
+    order: PurchaseOrder,
+    actor: Any,
+    role: str,
+    *,
+    reference: str,
+    day: Any,
+    amount: int | None,
+    now: datetime,
+) -> None:
     order.payment_status = PurchaseOrder.Payment.PAID
     order.paid_on = day
-    order.payment_reference = ref
-    order.paid_amount = order.accepted_amount
+    order.payment_reference = reference
+    order.paid_amount = amount
     order.paid_by = actor
     order.save()
     before = _move(locked, workflow.PAY, now)
@@ -279,15 +324,18 @@ def record_payment(
         role,
         from_status=before,
         now=now,
-        data={"reference": ref, "paid_on": str(day), "amount": order.paid_amount},
+        data={"reference": reference, "paid_on": str(day), "amount": order.paid_amount},
     )
     notify(
         [order.award.quote.supplier],
         event="procurement.paid",
         title=_("Pembayaran tercatat: %(title)s") % {"title": locked.title},
         body=_("%(amount)s dibayar pada %(date)s, referensi %(reference)s.")
-        % {"amount": rupiah_or_dash(order.paid_amount), "date": date_format(day, "DATE_FORMAT"), "reference": ref},
+        % {
+            "amount": rupiah_or_dash(order.paid_amount),
+            "date": date_format(day, "DATE_FORMAT"),
+            "reference": reference,
+        },
         url=request_url(locked),
         key=f"procurement-{locked.pk}-paid",
     )
-    return order
