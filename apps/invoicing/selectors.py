@@ -4,12 +4,16 @@ cash-flow view (aggregate queries; a handful of queries whatever the number of i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from apps.accounts.models import User
+from apps.marketplace import services as marketplace
+from apps.marketplace.models import Order
+from apps.procurement.models import PurchaseOrder
 from apps.tenancy.models import InvoiceRoute
 
 from . import routes, rules, workflow
@@ -137,3 +141,36 @@ def cash_flow(user: User, today: date, weeks: int = rules.CASH_FLOW_WEEKS) -> li
     for week, money_in, money_out in zip(rows, incoming, outgoing, strict=True):
         week.expected_in, week.expected_out = money_in, money_out
     return rows
+
+
+# --- invoices a lost task never issued (apps.jobs repair) -----------------------------------------
+
+# Source documents older than this are not looked at again: an accepted delivery whose supplier
+# has no shop yields no invoice, and re-trying it forever would crowd every sweep.
+MISSING_LOOKBACK = timedelta(days=30)
+
+
+def _without_invoice(prefix: str) -> Exists:
+    key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()))
+    return ~Exists(Invoice.objects.filter(source_key=key))
+
+
+def orders_missing_invoice(now: datetime, limit: int) -> list[int]:
+    """Delivered marketplace orders on invoice terms without their invoice (`issue_from_order`)."""
+    found = Order.objects.filter(
+        _without_invoice("order:"),
+        payment_method=marketplace.INVOICE_METHOD,
+        status__in=(Order.Status.DELIVERED, Order.Status.COMPLETED),
+        updated_at__gte=now - MISSING_LOOKBACK,
+    )
+    return list(found.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def purchases_missing_invoice(now: datetime, limit: int) -> list[int]:
+    """Accepted, unpaid procurement deliveries without their invoice (`issue_from_procurement`)."""
+    found = PurchaseOrder.objects.filter(
+        _without_invoice("procurement:"),
+        accepted_at__gte=now - MISSING_LOOKBACK,
+        payment_status=PurchaseOrder.Payment.UNPAID,
+    )
+    return list(found.order_by("pk").values_list("pk", flat=True)[:limit])

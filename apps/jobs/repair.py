@@ -12,6 +12,9 @@ what exists and fix the difference, in bounded batches so one sweep stays short:
   compared. One grouped query per tenant computes them, no per-product work unless it drifted.
 - daily facts: per tenant, today and yesterday, re-queue the roll-up when the tenant has
   activity (rows updated) newer than its last roll-up of that day.
+- invoices of source documents (apps.invoicing): a delivered marketplace order on invoice terms
+  or an accepted procurement delivery whose `issue_from_*` task was lost is invoiced now (both
+  are idempotent, so a task that merely runs late changes nothing).
 - notifications are not repaired here: they are stored as pending in the same transaction and
   `notifications.deliver_due` sends whatever is due every minute.
 """
@@ -32,11 +35,14 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.core.db import connection
 from apps.core.tasks import publish
+from apps.invoicing import selectors as invoice_selectors
+from apps.invoicing import services as invoicing
 
 logger = logging.getLogger(__name__)
 
 FACTS_QUEUED_TTL = 3 * 24 * 3600  # longer than the two days looked at
 LISTING_BATCH = 200  # products re-synced per tenant and sweep (each is a few queries)
+INVOICE_BATCH = 50  # source documents invoiced per tenant and sweep
 
 # Rows whose change feeds a daily fact: (app label, model, timestamp field).
 ACTIVITY_SOURCES: tuple[tuple[str, str, str], ...] = (
@@ -206,3 +212,18 @@ def repair_facts() -> list[datetime.date]:
         if publish(rollup_today if day == today else rollup_tenant_recent, tenant.pk):
             cache.set(_queued_key(tenant.pk, day), timezone.now(), FACTS_QUEUED_TTL)
     return days
+
+
+def repair_missing_invoices(now: datetime.datetime | None = None, limit: int = INVOICE_BATCH) -> list[str]:
+    """Issue the invoices a lost after-commit task never issued; the source keys invoiced."""
+    now = now or timezone.now()
+    issued = []
+    for order_id in invoice_selectors.orders_missing_invoice(now, limit):
+        if invoicing.issue_from_order(order_id) is not None:
+            issued.append(f"order:{order_id}")
+    for order_id in invoice_selectors.purchases_missing_invoice(now, limit):
+        if invoicing.issue_from_procurement(order_id) is not None:
+            issued.append(f"procurement:{order_id}")
+    if issued:
+        logger.warning("invoices issued by the repair sweep (lost task): %s", ", ".join(issued))
+    return issued

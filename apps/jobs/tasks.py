@@ -38,8 +38,10 @@ def requeue_stale() -> int:
 @shared_task(name="jobs.repair_tenant", ignore_result=True)
 def repair_tenant() -> dict[str, object]:
     """This tenant's lost after-commit work (listings in a bounded batch, daily facts, due-work
-    hints, WhatsApp messages whose turn never ran), and idempotency keys past their retention."""
+    hints, WhatsApp messages whose turn never ran, invoices of delivered orders and accepted
+    procurement deliveries), and idempotency keys past their retention."""
     listings = repair.repair_listings()
+    invoices = repair.repair_missing_invoices()
     days = repair.repair_facts()
     due = due_work.repair_due_work()
     whatsapp_requeued = whatsapp.repair_lost_messages()  # before the prune forgets their records
@@ -47,6 +49,7 @@ def repair_tenant() -> dict[str, object]:
     return {
         "whatsapp_requeued": whatsapp_requeued,
         "listings": listings.todo,
+        "invoices": invoices,
         "fact_days": [day.isoformat() for day in days],
         "due_work": due,
         "idempotency_pruned": pruned,

@@ -138,7 +138,7 @@ def test_two_office_payers_racing_on_an_order_invoice_mark_the_order_paid_once(
         payments.pay_request_with_wallet(bill, user, idempotency_key=key())
         return "paid"
 
-    outcomes, errors = in_threads(tenants.a, terms_race["payers"], pay)
+    outcomes, errors = race_each(tenants.a, terms_race["payers"], pay)
     assert errors == [], errors
     assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
     with tenants.a:
@@ -150,7 +150,7 @@ def test_two_office_payers_racing_on_an_order_invoice_mark_the_order_paid_once(
         assert stamped.count() == 1
         bill = InvoiceEvent.objects.get(invoice=invoice, action="payment").ref_id
 
-    _replays, errors = in_threads(tenants.a, [bill] * 3, lambda pk: str(services.record_payment(pk) is not None))
+    _replays, errors = race_each(tenants.a, [bill] * 3, lambda pk: str(services.record_payment(pk) is not None))
     assert errors == [], errors
     with tenants.a:
         order = Order.objects.get(pk=terms_race["order"])

@@ -21,6 +21,7 @@ from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.facts.metrics import Metric
 from apps.invoicing import services
 from apps.invoicing.models import Invoice
+from apps.jobs import repair
 from apps.marketplace import services as marketplace
 from apps.marketplace.facts import daily_facts
 from apps.marketplace.models import Order, OrderEvent, Placement, Stock
@@ -230,3 +231,25 @@ def test_a_purchase_paid_by_hand_first_gets_no_invoice(world: World) -> None:
     order = PurchaseOrder.objects.get(request=purchase)
     assert services.issue_from_procurement(order.pk) is None
     assert not Invoice.objects.filter(source_key=f"procurement:{order.pk}").exists()
+
+
+def test_an_order_invoice_whose_task_was_lost_is_issued_by_the_repair_sweep(market: Market) -> None:
+    accept_terms(market)
+    order = order_on_terms(market, market.yati)
+    for action in ("accept", "pack", "ship", "deliver"):
+        marketplace.transition(order, action, actor=market.sri)  # on-commit tasks never run: lost
+    assert not Invoice.objects.exists()
+    # A source document older than the look-back is not looked at again.
+    assert repair.repair_missing_invoices(now=timezone.now() + timedelta(days=31)) == []
+    assert repair.repair_missing_invoices() == [f"order:{order.pk}"]
+    assert Invoice.objects.get(source_key=f"order:{order.pk}").buyer_user == market.yati
+    assert repair.repair_missing_invoices() == []  # once
+
+
+def test_a_procurement_invoice_whose_task_was_lost_is_issued_by_the_repair_sweep(world: World) -> None:
+    purchase = advance(world.people, "delivered")
+    procurement.accept_delivery(purchase, world.people.staf)  # its on-commit invoice never runs here
+    order = PurchaseOrder.objects.get(request=purchase)
+    assert repair.repair_missing_invoices() == [f"procurement:{order.pk}"]
+    assert Invoice.objects.get(source_key=f"procurement:{order.pk}").buyer_is_office
+    assert repair.repair_missing_invoices() == []
