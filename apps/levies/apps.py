@@ -8,7 +8,11 @@ class LeviesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.payments import events
+        from apps.tenancy import events as tenancy_events
 
-        from . import handlers
+        from . import handlers, lifecycle
 
         events.on_settled("levy", handlers.levy_settled)
+        # A kota's removal withdraws its bills' payer copies in its kelurahan; a restore reopens them.
+        tenancy_events.on_removing(self.label, lifecycle.kota_removing, lifecycle.kota_removal_abandoned)
+        tenancy_events.on_restore(self.label, lifecycle.kota_restored)

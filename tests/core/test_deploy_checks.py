@@ -30,6 +30,7 @@ PRODUCTION_ENV = {
     "PERMITS_NIK_KEYS": "nik-current-Qm7Xr2Vt9Lp4Zc8Wk1Hs6Ny3Bd5Jf0Gu,nik-previous-Ae4Rb8Tc2Yd6Uf1Ig5Oh9Pj3Kl7Zx",
     "NIK_HMAC_KEY": "aid-hmac-Wd3Ft7Gy1Hu5Ji9Ko2Lp6Zq4Xr8Cs0Vb",
     "ANALYTICS_ENTITY_KEY": "analytics-Mn2Bv6Cx0Zl4Kj8Hg3Fd7Sa1Qw5Er9Ty",
+    "LEVIES_NIK_KEY": "levies-nik-Rt6Yu0Io4Pa8Sd2Fg7Hj1Kl5Zx9Cv3Bn",
     "EMAIL_HOST": "smtp.kotakita.example",
     # The broker (W600); nothing is contacted by the checks.
     "REDIS_URL": "redis://127.0.0.1:1/0",
