@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -70,6 +71,9 @@ def test_the_digest_is_keyed_checked_and_never_the_number(settings: Any) -> None
         assert bad not in str(refused.value.message) or not bad
     settings.LEVIES_NIK_KEY = "another-deployment-key-Qm7Xr2Vt9Lp4Zc8Wk1Hs"
     assert identity.digest_nik(NIK) != digest  # per deployment
+    settings.LEVIES_NIK_KEY, settings.PERSONAL_DATA_DEV_KEYS = "", False
+    with pytest.raises(ImproperlyConfigured, match="LEVIES_NIK_KEY"):  # never SECRET_KEY outside development
+        identity.digest_nik(NIK)
 
 
 def test_a_bill_to_a_recorded_nik_reaches_that_resident(
