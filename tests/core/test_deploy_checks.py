@@ -139,6 +139,7 @@ def _production_keys(settings: Any) -> None:
     settings.PERMITS_NIK_KEY = ""
     settings.NIK_HMAC_KEY = PRODUCTION_ENV["NIK_HMAC_KEY"]
     settings.ANALYTICS_ENTITY_KEY = PRODUCTION_ENV["ANALYTICS_ENTITY_KEY"]
+    settings.LEVIES_NIK_KEY = PRODUCTION_ENV["LEVIES_NIK_KEY"]
     settings.PERSONAL_DATA_DEV_KEYS = False
 
 
@@ -147,6 +148,8 @@ def _production_keys(settings: Any) -> None:
     [
         ("NIK_HMAC_KEY", "", "Set NIK_HMAC_KEY"),
         ("ANALYTICS_ENTITY_KEY", "", "Set ANALYTICS_ENTITY_KEY"),
+        ("LEVIES_NIK_KEY", "", "Set LEVIES_NIK_KEY"),
+        ("LEVIES_NIK_KEY", PRODUCTION_ENV["NIK_HMAC_KEY"], "must be different keys"),
         ("PERMITS_NIK_KEYS", [], "Set PERMITS_NIK_KEYS"),
         ("NIK_HMAC_KEY", "too-short", "at least 32 characters"),
         ("ANALYTICS_ENTITY_KEY", PRODUCTION_ENV["SECRET_KEY"], "must differ from SECRET_KEY"),
