@@ -21,6 +21,7 @@ PERSONAL_DATA_SETTINGS = {
     "PERMITS_NIK_KEYS": "NIK encryption and lookup digests of permits (or PERMITS_NIK_KEY)",
     "NIK_HMAC_KEY": "NIK / No. KK matching hashes of aid",
     "ANALYTICS_ENTITY_KEY": "anonymous entity keys of the public daily facts",
+    "LEVIES_NIK_KEY": "NIK digests matching kota levy bills to residents",
 }
 
 
@@ -42,6 +43,7 @@ def personal_data_keys(values: Mapping[str, object]) -> dict[str, list[str]]:
         "PERMITS_NIK_KEYS": permits,
         "NIK_HMAC_KEY": as_list([values.get("NIK_HMAC_KEY") or ""]),
         "ANALYTICS_ENTITY_KEY": as_list([values.get("ANALYTICS_ENTITY_KEY") or ""]),
+        "LEVIES_NIK_KEY": as_list([values.get("LEVIES_NIK_KEY") or ""]),
     }
 
 

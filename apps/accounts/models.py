@@ -12,6 +12,10 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
     phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
+    # Keyed digest of the person's NIK (apps.levies.identity, LEVIES_NIK_KEY), never the NIK:
+    # kota levy bills addressed to that NIK reach this account. Not indexed (schema cost): read
+    # by equality when a bill reaches the kelurahan, over the tenant's users.
+    nik_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pengguna")

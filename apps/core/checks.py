@@ -70,7 +70,7 @@ def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 def check_personal_data_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     values = {
         name: getattr(settings, name, "")
-        for name in ("PERMITS_NIK_KEYS", "PERMITS_NIK_KEY", "NIK_HMAC_KEY", "ANALYTICS_ENTITY_KEY")
+        for name in ("PERMITS_NIK_KEYS", "PERMITS_NIK_KEY", "NIK_HMAC_KEY", "ANALYTICS_ENTITY_KEY", "LEVIES_NIK_KEY")
     }
     messages: list[CheckMessage] = [
         Error(problem, hint="See README, 'Deploying to production'.", id="kotakita.E504")

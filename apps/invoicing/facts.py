@@ -23,7 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from apps.facts.metrics import FactRow, Metric
@@ -40,11 +40,11 @@ BUYERS = (GOVERNMENT, BUSINESS)
 Item = tuple[str, int, int]
 
 
-def _with_buyer(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Annotated `government`: addressed to the kelurahan office or an OPD of the kota
-    (apps.invoicing.routes), or coming from a procurement."""
-    government = Q(buyer_is_office=True) | ~Q(buyer_opd="") | Q(source=Invoice.Source.PROCUREMENT)
-    return invoices.annotate(government=ExpressionWrapper(government, output_field=BooleanField()))
+# Addressed to the kelurahan office or an OPD of the kota (apps.invoicing.routes), or coming from
+# a procurement.
+GOVERNMENT_BUYER = ExpressionWrapper(
+    Q(buyer_is_office=True) | ~Q(buyer_opd="") | Q(source=Invoice.Source.PROCUREMENT), output_field=BooleanField()
+)
 
 
 def buyer_kind(government: bool) -> str:
@@ -79,9 +79,9 @@ def _rows(metric: str, items: Iterable[Item]) -> Iterator[FactRow]:
 
 def _overdue(day: datetime.date, end: datetime.datetime) -> list[Item]:
     candidates = list(
-        _with_buyer(Invoice.objects.filter(issue_date__lte=day, due_date__lt=day))
+        Invoice.objects.filter(issue_date__lte=day, due_date__lt=day)
         .filter(Q(paid_at__isnull=True) | Q(paid_at__gte=end))
-        .values_list("pk", "shop_id", "government", "total")
+        .values_list("pk", "shop_id", GOVERNMENT_BUYER, "total")
         .order_by("pk")
     )
     if not candidates:
@@ -102,12 +102,12 @@ def _overdue(day: datetime.date, end: datetime.datetime) -> list[Item]:
 
 def daily_facts(day: datetime.date) -> Iterator[FactRow]:
     start, end = day_bounds(day)
-    live = _with_buyer(Invoice.objects.exclude(status=workflow.CANCELLED))
-    issued = live.filter(issue_date=day).values_list("shop_id", "government", "total").order_by("pk")
+    live = Invoice.objects.exclude(status=workflow.CANCELLED)
+    issued = live.filter(issue_date=day).values_list("shop_id", GOVERNMENT_BUYER, "total").order_by("pk")
     yield from _rows(Metric.INVOICES_ISSUED, [(buyer_kind(gov), shop, total) for shop, gov, total in issued])
     paid = list(
-        _with_buyer(Invoice.objects.filter(status=workflow.PAID, paid_at__gte=start, paid_at__lt=end))
-        .values_list("shop_id", "government", "total", "issue_date", "paid_at")
+        Invoice.objects.filter(status=workflow.PAID, paid_at__gte=start, paid_at__lt=end)
+        .values_list("shop_id", GOVERNMENT_BUYER, "total", "issue_date", "paid_at")
         .order_by("pk")
     )
     yield from _rows(Metric.INVOICES_PAID, [(buyer_kind(gov), shop, total) for shop, gov, total, _i, _p in paid])

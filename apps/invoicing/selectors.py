@@ -150,15 +150,14 @@ def cash_flow(user: User, today: date, weeks: int = rules.CASH_FLOW_WEEKS) -> li
 MISSING_LOOKBACK = timedelta(days=30)
 
 
-def _without_invoice(prefix: str) -> Exists:
+def _invoiced(prefix: str) -> Exists:
     key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()))
-    return ~Exists(Invoice.objects.filter(source_key=key))
+    return Exists(Invoice.objects.filter(source_key=key))
 
 
 def orders_missing_invoice(now: datetime, limit: int) -> list[int]:
     """Delivered marketplace orders on invoice terms without their invoice (`issue_from_order`)."""
-    found = Order.objects.filter(
-        _without_invoice("order:"),
+    found = Order.objects.exclude(_invoiced("order:")).filter(
         payment_method=marketplace.INVOICE_METHOD,
         status__in=(Order.Status.DELIVERED, Order.Status.COMPLETED),
         updated_at__gte=now - MISSING_LOOKBACK,
@@ -168,8 +167,7 @@ def orders_missing_invoice(now: datetime, limit: int) -> list[int]:
 
 def purchases_missing_invoice(now: datetime, limit: int) -> list[int]:
     """Accepted, unpaid procurement deliveries without their invoice (`issue_from_procurement`)."""
-    found = PurchaseOrder.objects.filter(
-        _without_invoice("procurement:"),
+    found = PurchaseOrder.objects.exclude(_invoiced("procurement:")).filter(
         accepted_at__gte=now - MISSING_LOOKBACK,
         payment_status=PurchaseOrder.Payment.UNPAID,
     )

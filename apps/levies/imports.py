@@ -1,7 +1,14 @@
 """Issuing bills from a spreadsheet (xlsx/csv, read by apps.core.spreadsheets like the bansos and
 product imports). Each row is issued by `services.do_issue_bill` in its own transaction: a bad row
 is reported and skipped, the good ones are issued; a re-upload of the same file issues nothing
-twice (each row's issue key: its `kunci` column, else levy + kelurahan + payer + period)."""
+twice (each row's issue key: its `kunci` column, else levy + kelurahan + payer + period).
+
+A payer is addressed by their account in the kelurahan (`akun`), by their NIK (`nik`), or both.
+The NIK cell is checked and digested the moment it is read (`identity.digest_nik`): only the
+digest reaches the register, and a refused cell's message never repeats it. The uploaded file is
+never stored: the view hands its bytes to `import_bills` and drops them with the request
+(Django keeps an upload over FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file that it deletes
+when the request ends)."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.spreadsheets import column_map, read_table
 
-from . import access, services
+from . import access, identity, services
 from .models import Levy
 
 COLUMNS = {
@@ -23,13 +30,15 @@ COLUMNS = {
     "kelurahan": ["kelurahan", "desa kelurahan"],
     "name": ["nama", "nama wajib bayar", "name"],
     "account": ["akun", "username", "nomor hp", "hp", "account"],
+    "nik": ["nik", "nik wajib bayar", "nik wajib pajak", "nomor induk kependudukan"],
     "address": ["alamat", "alamat objek", "address"],
     "amount": ["jumlah", "tarif", "amount"],
     "period": ["masa", "periode", "period"],
     "due": ["jatuh tempo", "due"],
     "key": ["kunci", "key"],
 }
-REQUIRED = ("levy", "kelurahan", "name", "account")
+REQUIRED = ("levy", "kelurahan", "name")
+PAYER = ("account", "nik")  # at least one of them
 MAX_ROWS = 2000
 
 
@@ -69,6 +78,8 @@ def import_bills(file_name: str, content: bytes, *, actor: User) -> ImportResult
     headers, rows = read_table(file_name, content)
     columns = column_map(headers, COLUMNS)
     missing = [name for name in REQUIRED if name not in columns]
+    if not any(name in columns for name in PAYER):
+        missing.append("akun/nik")
     if missing:
         raise ValidationFailed(
             _("Kolom wajib tidak ada: %(columns)s.") % {"columns": ", ".join(missing)}, code="missing_columns"
@@ -93,6 +104,7 @@ def import_bills(file_name: str, content: bytes, *, actor: User) -> ImportResult
                 kelurahan=kelurahan,
                 payer_name=str(cell(row, "name")),
                 payer_account=str(cell(row, "account")),
+                payer_nik_digest=identity.optional_digest(cell(row, "nik")),
                 object_address=str(cell(row, "address")),
                 amount=_amount(cell(row, "amount")),
                 period_label=str(cell(row, "period")).strip()[:7],

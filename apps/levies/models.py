@@ -67,7 +67,12 @@ class LevyBill(models.Model):
     kelurahan_id = models.PositiveIntegerField(_("kelurahan (tenant)"))  # public tenancy.Tenant id
     payer_name = models.CharField(_("nama wajib bayar"), max_length=150)
     # How the payer is known in the kelurahan (username or phone) to address their copy.
-    payer_account = models.CharField(_("akun wajib bayar di kelurahan"), max_length=150)
+    # Empty when the bill is addressed by NIK only.
+    payer_account = models.CharField(_("akun wajib bayar di kelurahan"), max_length=150, blank=True)
+    # Keyed digest of the payer's NIK (apps.levies.identity), never the NIK itself: matches the
+    # bill to the resident of the kelurahan who recorded the same NIK. Not indexed (read per bill
+    # when a resident records their NIK: a kelurahan's open bills, filtered by this column).
+    payer_nik_digest = models.CharField(max_length=64, blank=True, editable=False)
     object_address = models.CharField(_("alamat objek"), max_length=255, blank=True)
     principal = models.BigIntegerField(_("pokok"))
     fine = models.BigIntegerField(_("denda"), default=0)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core import phones
+from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound
 from apps.core.money import rupiah
 from apps.notifications.services import notify
@@ -26,7 +27,7 @@ from apps.payments import services as payments
 from apps.payments.models import Account, PaymentRequest
 from apps.tenancy.models import LevyBillRoute, Tenant
 
-from . import access
+from . import access, identity
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,45 @@ def find_payer(account: str) -> User | None:
     return user
 
 
+def payer_by_nik(nik_digest: str) -> User | None:
+    """The one active user here who recorded this NIK (its digest); nobody when none did, or
+    when two accounts claim the same NIK: then the bill is claimed by number and code instead,
+    so it is never shown to two people."""
+    if not identity.is_digest(nik_digest):
+        return None
+    found = list(User.objects.filter(nik_digest=nik_digest, is_active=True).order_by("id")[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def _previous_payer(copies: list[PaymentRequest]) -> User | None:
+    """Who the newest earlier copy of the bill was addressed to (matched, claimed or attached by
+    NIK): a replacing copy (re-priced, reopened after the kota's restore) keeps its payer."""
+    for copy in sorted(copies, key=lambda item: item.pk, reverse=True):
+        if copy.payer_id is not None:
+            user = User.objects.filter(pk=copy.payer_id, is_active=True).first()
+            if user is not None:
+                return user
+    return None
+
+
+def _notify_issued(user: User, route: LevyBillRoute, copy: PaymentRequest) -> None:
+    notify(
+        [user],
+        event="levies.issued",
+        title=_("Tagihan baru: %(title)s") % {"title": route.title},
+        body=_("%(amount)s, jatuh tempo %(due)s. Bayar lewat dompet atau QRIS.")
+        % {"amount": rupiah(route.amount_due), "due": _date(route.due_on)},
+        url=page_path(copy),
+        key=f"levy-{route.number}-{copy.pk}",
+    )
+
+
+def withdrawal_reason(kota: Tenant) -> str:
+    return _("%(kota)s tidak lagi menagih lewat KotaKita. Bayar tagihan ini langsung ke kas daerah %(kota)s.") % {
+        "kota": kota.name
+    }
+
+
 def treasury_code(kota: Tenant) -> str:
     return f"treasury:{kota.schema_name}"
 
@@ -90,9 +130,13 @@ def settle_treasury(kota_id: int, day: datetime.date) -> int:
 
 
 @transaction.atomic
-def sync_payer_copy(number: str, payer_account: str) -> PaymentRequest | None:
+def sync_payer_copy(number: str, payer_account: str, nik_digest: str = "") -> PaymentRequest | None:
     """Make the payer's copy match the route: one open copy of the amount due, none once the
-    route is cancelled, the open copy recorded as cash when the kota took cash at its counter.
+    route is cancelled (or its kota is being removed), the open copy recorded as cash when the
+    kota took cash at its counter. The copy is addressed to the user with `payer_account`, else
+    to the one resident who recorded the NIK behind `nik_digest`, else it keeps the payer of the
+    copy it replaces; with nobody it waits to be claimed by number and code (`claim`) or by a
+    resident recording that NIK later (the kota then runs this again).
     Idempotent: run again, it changes nothing. The route row lock serialises concurrent runs."""
     route = route_here(number, lock=True)
     if route is None:
@@ -104,6 +148,10 @@ def sync_payer_copy(number: str, payer_account: str) -> PaymentRequest | None:
         for copy in live:  # a newer, re-priced copy left open: nothing is owed any more
             payments.cancel_treasury_request(copy)
         return paid
+    if route.kota.status == Tenant.Status.ARCHIVING:  # see withdraw_copies
+        for copy in live:
+            payments.cancel_treasury_request(copy, reason=withdrawal_reason(route.kota))
+        return None
     if route.status == LevyBillRoute.Status.CANCELLED:
         for copy in live:
             payments.cancel_treasury_request(copy)
@@ -117,9 +165,13 @@ def sync_payer_copy(number: str, payer_account: str) -> PaymentRequest | None:
     for copy in live:
         if copy is not current:  # re-priced (a fine was added): the old copy goes, never edited
             payments.cancel_treasury_request(copy)
+    user = find_payer(payer_account) or payer_by_nik(nik_digest)
     if current is not None:
+        if current.payer_id is None and user is not None:  # a resident recorded the bill's NIK
+            current = payments.claim_treasury_request(current, user)
+            _notify_issued(user, route, current)
         return current
-    user = find_payer(payer_account)
+    user = user or _previous_payer(copies)
     copy = payments.create_payment_request(
         treasury_of(route.kota),
         route.amount_due,
@@ -129,16 +181,67 @@ def sync_payer_copy(number: str, payer_account: str) -> PaymentRequest | None:
         due_on=route.due_on,
     )
     if user is not None:
-        notify(
-            [user],
-            event="levies.issued",
-            title=_("Tagihan baru: %(title)s") % {"title": route.title},
-            body=_("%(amount)s, jatuh tempo %(due)s. Bayar lewat dompet atau QRIS.")
-            % {"amount": rupiah(route.amount_due), "due": _date(route.due_on)},
-            url=page_path(copy),
-            key=f"levy-{number}-{copy.pk}",
-        )
+        _notify_issued(user, route, copy)
     return copy
+
+
+@transaction.atomic
+def withdraw_copies(kota: Tenant) -> int:
+    """The kota is being removed: every open copy of its bills in this kelurahan is cancelled,
+    with the reason shown to the payer, so none can be paid into a kas daerah clearing account
+    whose bill register is about to go. Idempotent; returns how many were withdrawn. Reopened
+    (a new copy, same payer) when the kota is restored or its removal abandoned (the kota's
+    `resync_open_bills`)."""
+    tenant = _kelurahan()
+    if tenant is None:
+        return 0
+    numbers = list(
+        LevyBillRoute.objects.filter(kota=kota, kelurahan=tenant, status=LevyBillRoute.Status.OPEN).values_list(
+            "number", flat=True
+        )
+    )
+    reason = withdrawal_reason(kota)
+    withdrawn = 0
+    for copy in PaymentRequest.objects.filter(
+        reference__in=[reference_of(number) for number in numbers], status__in=LIVE
+    ).order_by("id"):
+        payments.cancel_treasury_request(copy, reason=reason)
+        withdrawn += 1
+    return withdrawn
+
+
+@transaction.atomic
+def record_nik(user: User, raw_nik: object) -> None:
+    """A resident records their NIK (kept as its digest only): the kota's open bills addressed to
+    that NIK in this kelurahan reach their /tagihan/ (the kota queues their copies again, after
+    commit). One account per NIK here: a NIK another account recorded is refused (a kelurahan
+    officer sorts out who is who), and a bill is never attached to two people."""
+    tenant = _kelurahan()
+    if tenant is None:
+        raise NotFound(_("NIK dicatat di kelurahan tempat Anda terdaftar."), code="not_kelurahan")
+    digest = identity.digest_nik(raw_nik)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    lock_nik(digest)
+    if User.objects.filter(nik_digest=digest, is_active=True).exclude(pk=user.pk).exists():
+        raise Conflict(
+            _("NIK ini sudah tercatat di akun lain. Hubungi kantor kelurahan."), code="nik_taken", field="nik"
+        )
+    if locked.nik_digest != digest:
+        locked.nik_digest = digest
+        locked.save(update_fields=["nik_digest"])
+    user.nik_digest = digest
+    if tenant.parent_id is not None:
+        from . import tasks
+
+        tasks.in_tenant_on_commit(tenant.parent_id, "levies.resync_payer_copies", tenant.pk, digest)
+
+
+def lock_nik(digest: str) -> None:
+    """Two accounts recording the same NIK at once: the second waits for the first (then sees it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{connection.schema_name}:levies.nik:{digest}"]
+        )
 
 
 def _date(day: datetime.date) -> str:

@@ -8,6 +8,7 @@ app_name = "levy_payer"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.my_bills, name="list"),
     path("klaim/", views.claim, name="claim"),
+    path("nik/", views.record_nik, name="record_nik"),
     path("verifikasi/<str:token>/", views.verify, name="verify"),
     path("<uuid:public_id>/", views.bill_detail, name="bill"),
     path("<uuid:public_id>/bayar/", views.pay_with_wallet, name="pay"),

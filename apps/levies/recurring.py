@@ -37,7 +37,9 @@ def issue_monthly(today: datetime.date) -> int:
         levy__period=Levy.Period.MONTHLY, levy__is_active=True, period_label=last_month
     ).exclude(status=LevyBill.Status.CANCELLED)
     for previous in monthly.select_related("levy").order_by("id"):
-        key = f"{previous.levy.code}:{previous.kelurahan_id}:{previous.payer_account.lower()}:{this_month}"
+        key = services.default_issue_key(
+            previous.levy, previous.kelurahan_id, previous.payer_account, previous.payer_nik_digest, this_month
+        )
         if LevyBill.objects.filter(issue_key=key).exists():
             continue
         kelurahan = services.kelurahan_of_kota(services._kota(), tenant_id=previous.kelurahan_id)
@@ -46,6 +48,7 @@ def issue_monthly(today: datetime.date) -> int:
             kelurahan=kelurahan,
             payer_name=previous.payer_name,
             payer_account=previous.payer_account,
+            payer_nik_digest=previous.payer_nik_digest,
             object_address=previous.object_address,
             period_label=this_month,
             issue_key=key,

@@ -22,7 +22,7 @@ from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.tenancy.models import LevyBillRoute, Tenant
 
-from . import access, fines
+from . import access, fines, identity
 from .models import Levy, LevyBill
 
 MAX_BILL = 1_000_000_000  # Rp1 miliar: a PBB-P2 of a big plot; anything larger is a typo
@@ -118,7 +118,8 @@ def do_issue_bill(
     *,
     kelurahan: Tenant,
     payer_name: str,
-    payer_account: str,
+    payer_account: str = "",
+    payer_nik_digest: str = "",
     object_address: str = "",
     amount: int | None = None,
     period_label: str = "",
@@ -128,24 +129,31 @@ def do_issue_bill(
 ) -> LevyBill:
     """Issue one numbered bill and its public route; the payer's copy follows after commit.
 
-    Idempotent on `issue_key` (default: levy, kelurahan, payer and period): the same key returns
-    the bill issued before; the same key with another amount or payer is a conflict."""
+    The payer is addressed by their account in the kelurahan (username or phone), by the digest
+    of their NIK (`identity.digest_nik`: callers digest what they read, the NIK never gets here),
+    or both. Idempotent on `issue_key` (default: levy, kelurahan, payer and period): the same key
+    returns the bill issued before; the same key with another amount or payer is a conflict."""
     kota = _kota()
     _require_officer(actor)
     if kelurahan.parent_id != kota.pk or kelurahan.tenant_type != Tenant.Type.KELURAHAN:
         raise ValidationFailed(_("Kelurahan tidak ditemukan di kota ini."), code="unknown_kelurahan", field="kelurahan")
     payer_name = payer_name.strip()[:150]
     payer_account = payer_account.strip()[:150]
-    if not payer_name or not payer_account:
-        raise ValidationFailed(_("Nama dan akun wajib bayar wajib diisi."), code="payer_required", field="payer")
+    if payer_nik_digest and not identity.is_digest(payer_nik_digest):
+        raise ValidationFailed(_("NIK wajib bayar tidak valid."), code="invalid_nik", field="nik")
+    if not payer_name or not (payer_account or payer_nik_digest):
+        raise ValidationFailed(
+            _("Nama wajib bayar dan akun atau NIK-nya wajib diisi."), code="payer_required", field="payer"
+        )
     levy = Levy.objects.select_for_update().get(pk=levy.pk)  # numbers of one levy one at a time
     if not levy.is_active:
         raise Conflict(_("Jenis retribusi/pajak ini tidak aktif."), code="levy_inactive")
     principal = _amount(amount if amount is not None else levy.tariff, "amount")
-    key = (issue_key or f"{levy.code}:{kelurahan.pk}:{payer_account.lower()}:{period_label or '-'}")[:120]
+    key = (issue_key or default_issue_key(levy, kelurahan.pk, payer_account, payer_nik_digest, period_label))[:120]
     existing = LevyBill.objects.filter(issue_key=key).first()
     if existing is not None:
-        if (existing.levy_id, existing.principal, existing.payer_account) != (levy.pk, principal, payer_account):
+        issued = (existing.levy_id, existing.principal, existing.payer_account, existing.payer_nik_digest)
+        if issued != (levy.pk, principal, payer_account, payer_nik_digest):
             raise Conflict(_("Tagihan dengan kunci ini sudah terbit dengan isi lain."), code="issue_key_reused")
         return existing
     today = timezone.localdate()
@@ -160,6 +168,7 @@ def do_issue_bill(
         kelurahan_id=kelurahan.pk,
         payer_name=payer_name,
         payer_account=payer_account,
+        payer_nik_digest=payer_nik_digest,
         object_address=object_address.strip()[:255],
         principal=principal,
         due_on=due_on or today + datetime.timedelta(days=levy.due_days),
@@ -180,10 +189,44 @@ def do_issue_bill(
     return bill
 
 
+def default_issue_key(levy: Levy, kelurahan_id: int, payer_account: str, payer_nik_digest: str, period: str) -> str:
+    """One bill per levy, kelurahan, payer and period (the payer: their account, else a prefix
+    of their NIK digest, which identifies them no less and says nothing of the NIK)."""
+    payer = payer_account.lower() or f"nik-{payer_nik_digest[:32]}"
+    return f"{levy.code}:{kelurahan_id}:{payer}:{period or '-'}"[:120]
+
+
 def _sync_payer_copy_later(bill: LevyBill) -> None:
     from . import tasks
 
-    tasks.in_tenant_on_commit(bill.kelurahan_id, "levies.open_payer_copy", bill.number, bill.payer_account)
+    tasks.in_tenant_on_commit(
+        bill.kelurahan_id, "levies.open_payer_copy", bill.number, bill.payer_account, bill.payer_nik_digest
+    )
+
+
+def resync_open_bills(*, kelurahan_id: int | None = None, nik_digest: str = "") -> int:
+    """Queue the payer's copy of open bills again (each `open_payer_copy` is idempotent): those of
+    one kelurahan whose payer has this NIK digest (a resident just recorded it there), or every
+    open bill (the kota was restored from an archive: its kelurahan copies were withdrawn when
+    it was removed). Kota schema only; returns how many were queued."""
+    from . import tasks
+
+    if not in_kota():
+        return 0
+    bills = LevyBill.objects.filter(status=LevyBill.Status.OPEN)
+    if kelurahan_id is not None:
+        bills = bills.filter(kelurahan_id=kelurahan_id)
+    if nik_digest:
+        if not identity.is_digest(nik_digest):
+            return 0
+        bills = bills.filter(payer_nik_digest=nik_digest)
+    queued = 0
+    for number, kelurahan, account, digest in bills.order_by("id").values_list(
+        "number", "kelurahan_id", "payer_account", "payer_nik_digest"
+    ):
+        tasks.in_tenant(kelurahan, "levies.open_payer_copy", number, account, digest)
+        queued += 1
+    return queued
 
 
 def _schedule_sweep(due_on: datetime.date) -> None:

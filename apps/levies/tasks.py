@@ -24,12 +24,23 @@ from apps.tenancy.models import Tenant
 
 
 @shared_task(name="levies.open_payer_copy", ignore_result=True)
-def open_payer_copy(number: str, payer_account: str) -> None:
+def open_payer_copy(number: str, payer_account: str, payer_nik_digest: str = "") -> None:
     """In the payer's kelurahan: make its copy of the bill match the route (open, re-priced,
-    cancelled or paid at the counter)."""
+    cancelled or paid at the counter) and address it to the payer found by account or by the
+    digest of their NIK (never the NIK: it is not known here)."""
     from . import payer
 
-    payer.sync_payer_copy(number, payer_account)
+    payer.sync_payer_copy(number, payer_account, payer_nik_digest)
+
+
+@shared_task(name="levies.resync_payer_copies", ignore_result=True)
+def resync_payer_copies(kelurahan_id: int | None = None, nik_digest: str = "") -> int:
+    """In the kota: queue `open_payer_copy` again for its open bills, those of one kelurahan
+    addressed to this NIK digest (a resident recorded their NIK there), or all of them (the
+    kota was restored). Idempotent."""
+    from . import services
+
+    return services.resync_open_bills(kelurahan_id=kelurahan_id, nik_digest=nik_digest)
 
 
 @shared_task(name="levies.remind_payer", ignore_result=True)
@@ -81,6 +92,7 @@ _TASKS: dict[str, Task[Any, Any]] = {
     "levies.remind_payer": remind_payer,
     "levies.mark_bill_paid": mark_bill_paid,
     "levies.settle_treasury": settle_treasury,
+    "levies.resync_payer_copies": resync_payer_copies,
 }
 
 

@@ -32,7 +32,7 @@ from apps.payments import services as payments
 from apps.payments.models import Account, AccountKind, PaymentRequest
 from apps.tenancy.models import Tenant
 
-from . import access, imports, payer, receipt, selectors, services
+from . import access, identity, imports, payer, receipt, selectors, services
 from .models import LevyBill
 
 View = Callable[..., HttpResponse]
@@ -111,6 +111,7 @@ def issue(request: HttpRequest) -> HttpResponse:
             kelurahan=kelurahan,
             payer_name=form.get("payer_name", ""),
             payer_account=form.get("payer_account", ""),
+            payer_nik_digest=identity.optional_digest(form.get("payer_nik", "")),
             object_address=form.get("object_address", ""),
             amount=_int(form.get("amount", "")),
             period_label=form.get("period_label", "").strip(),
@@ -215,9 +216,29 @@ def _my_copy(request: HttpRequest, public_id: uuid.UUID) -> PaymentRequest:
 @login_required
 @require_GET
 def my_bills(request: HttpRequest) -> HttpResponse:
-    copies = list(payment_selectors.bills_of_payer(_user(request), reference_kind=payer.REFERENCE_KIND)[:100])
+    user = _user(request)
+    copies = list(payment_selectors.bills_of_payer(user, reference_kind=payer.REFERENCE_KIND)[:100])
     open_total = sum(copy.amount for copy in copies if copy.status in payer.LIVE)
-    return render(request, "levies/my_bills.html", {"copies": copies, "open_total": open_total})
+    withdrawn = list(payment_selectors.withdrawn_bills_of_payer(user, reference_kind=payer.REFERENCE_KIND))
+    return render(
+        request,
+        "levies/my_bills.html",
+        {"copies": copies, "open_total": open_total, "withdrawn": withdrawn, "nik_recorded": bool(user.nik_digest)},
+    )
+
+
+@login_required
+@require_POST
+def record_nik(request: HttpRequest) -> HttpResponse:
+    """The resident records their NIK (kept as a digest only): kota bills addressed to it reach
+    this page. The number is never echoed back, logged or kept."""
+    try:
+        payer.record_nik(_user(request), request.POST.get("nik", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("NIK tercatat. Tagihan kota atas NIK ini akan muncul di sini."))
+    return redirect("levy_payer:list")
 
 
 @login_required

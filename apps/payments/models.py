@@ -284,6 +284,8 @@ class PaymentRequest(models.Model):
         db_index=False,
     )
     due_on = models.DateField(_("jatuh tempo"), null=True, blank=True)
+    # Why a cancelled bill was withdrawn, shown to its payer (e.g. the issuing kota left KotaKita).
+    cancel_reason = models.CharField(_("alasan pembatalan"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("tagihan")

@@ -109,5 +109,17 @@ def bills_of_payer(user: User, *, reference_kind: str) -> QuerySet[PaymentReques
     )
 
 
+def withdrawn_bills_of_payer(user: User, *, reference_kind: str, limit: int = 20) -> QuerySet[PaymentRequest]:
+    """The bills addressed to `user` that were withdrawn with a reason (e.g. the issuing kota
+    left KotaKita), newest first: /tagihan/ says why they are gone."""
+    return (
+        PaymentRequest.objects.filter(
+            payer=user, reference__startswith=f"{reference_kind}:", status=PaymentRequest.Status.CANCELLED
+        )
+        .exclude(cancel_reason="")
+        .order_by("-id")[:limit]
+    )
+
+
 def requests_with_reference(reference: str) -> QuerySet[PaymentRequest]:
     return PaymentRequest.objects.filter(reference=reference).order_by("-id")

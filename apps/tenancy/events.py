@@ -64,6 +64,43 @@ def missing_restorers() -> set[str]:
     return owners - {"tenancy"} - set(_restorers)
 
 
+# --- a tenant about to be removed (apps.tenancy.services.remove_tenant) -----------------------
+#
+# Apps whose rows in *other* tenants depend on the tenant being removed (a kota's levy bills
+# have payer copies in its kelurahan) withdraw them first. `removing(tenant)` hooks run once the
+# tenant is "archiving" (its own writes answer 423) and before the removal's transaction, each
+# in its own transactions: what they change in other schemas commits there, with its after-commit
+# work published in the right schema. A hook that raises stops the removal (nothing is dropped).
+# Should the removal then fail or be interrupted, `abandoned(tenant)` hooks undo what they can.
+
+TenantHook = Callable[[Tenant], None]
+
+_removing: dict[str, TenantHook] = {}
+_abandoned: dict[str, TenantHook] = {}
+
+
+def on_removing(app_label: str, removing: TenantHook, abandoned: TenantHook) -> None:
+    current = _removing.get(app_label)
+    if current is not None and current is not removing:
+        raise ValueError(f"app {app_label!r} already registered a removal hook: {current!r}")
+    _removing[app_label] = removing
+    _abandoned[app_label] = abandoned
+
+
+def removing(tenant: Tenant) -> None:
+    for hook in list(_removing.values()):
+        hook(tenant)
+
+
+def removal_abandoned(tenant: Tenant) -> None:
+    """Every hook runs even if one fails (each is logged): the tenant stays in service."""
+    for label, hook in list(_abandoned.items()):
+        try:
+            hook(tenant)
+        except Exception:
+            logger.exception("tenant %s: %s could not undo its removal hook", tenant.schema_name, label)
+
+
 # --- a tenant moved to another database node (apps.tenancy.placement) --------------------------
 
 

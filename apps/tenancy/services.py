@@ -34,7 +34,7 @@ from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
 
-from . import archives, regions, schemas
+from . import archives, events, regions, schemas
 from .models import ActivationJob, Domain, Plan, Region, Tenant, TenantArchive, absolute_url
 
 logger = logging.getLogger(__name__)
@@ -343,6 +343,7 @@ def release_interrupted_removal(tenant: Tenant, previous_status: str) -> None:
     previous status back so that the removal can run again (apps.tenancy.operations)."""
     if Tenant.objects.filter(pk=tenant.pk, status=Tenant.Status.ARCHIVING).exists():
         _set_status(tenant, previous_status)
+        events.removal_abandoned(tenant)
         logger.warning("tenant %s: interrupted removal released (status %s)", tenant.schema_name, previous_status)
 
 
@@ -376,6 +377,8 @@ def remove_tenant(
     tenant.status = previous  # the archive records the status to restore
     written: archives.WrittenArchive | None = None
     try:
+        events.removing(tenant)  # e.g. a kota's levy copies withdrawn in its kelurahan (own transactions)
+        connection.set_schema_to_public()
         for attempt in range(len(_RETRY_DELAYS) + 1):
             try:
                 with transaction.atomic():
@@ -418,6 +421,7 @@ def remove_tenant(
         if written is not None:
             written.path.unlink(missing_ok=True)
         _set_status(tenant, previous)
+        events.removal_abandoned(tenant)  # e.g. the withdrawn levy copies reopened
         raise
     assert written is not None
     if progress is not None:

@@ -292,6 +292,7 @@ _QUEUE_TASKS = {
         "levies.mark_bill_paid",  # a kelurahan's settlement back into the kota's register
         "levies.settle_treasury",  # the daily payout of a kelurahan's kas daerah clearing
         "levies.remind_payer",
+        "levies.resync_payer_copies",  # a resident recorded their NIK; a kota came back from an archive
         "tukang.handle_whatsapp_message",
     ],
     "routing": ["fulfillment.run_routing_job"],
@@ -711,6 +712,10 @@ PERMITS_NIK_KEY = env("PERMITS_NIK_KEY")
 # Keys the anonymous entity keys of the public daily facts (apps.facts.metrics.entity_key).
 ANALYTICS_ENTITY_KEY = env("ANALYTICS_ENTITY_KEY")
 NIK_HMAC_KEY = env("NIK_HMAC_KEY")  # apps.aid matching of beneficiaries (hash only: see README)
+# Keys the NIK digest that matches a kota levy bill to a resident (apps.levies.identity): the kota
+# register and the residents' accounts keep only this digest. Never rotate it casually: both
+# sides' digests must be recomputed from the NIK, which nobody stores.
+LEVIES_NIK_KEY = env("LEVIES_NIK_KEY")
 # DEV ONLY: with no key set, SECRET_KEY stands in. Switched on by the local and test settings.
 PERSONAL_DATA_DEV_KEYS = False
 # --- end personal-data keys ----------------------------------------------------------------

@@ -30,6 +30,7 @@ PRODUCTION_ENV = {
     "PERMITS_NIK_KEYS": "nik-current-Qm7Xr2Vt9Lp4Zc8Wk1Hs6Ny3Bd5Jf0Gu,nik-previous-Ae4Rb8Tc2Yd6Uf1Ig5Oh9Pj3Kl7Zx",
     "NIK_HMAC_KEY": "aid-hmac-Wd3Ft7Gy1Hu5Ji9Ko2Lp6Zq4Xr8Cs0Vb",
     "ANALYTICS_ENTITY_KEY": "analytics-Mn2Bv6Cx0Zl4Kj8Hg3Fd7Sa1Qw5Er9Ty",
+    "LEVIES_NIK_KEY": "levies-nik-Rt6Yu0Io4Pa8Sd2Fg7Hj1Kl5Zx9Cv3Bn",
     "EMAIL_HOST": "smtp.kotakita.example",
     # The broker (W600); nothing is contacted by the checks.
     "REDIS_URL": "redis://127.0.0.1:1/0",
@@ -138,6 +139,7 @@ def _production_keys(settings: Any) -> None:
     settings.PERMITS_NIK_KEY = ""
     settings.NIK_HMAC_KEY = PRODUCTION_ENV["NIK_HMAC_KEY"]
     settings.ANALYTICS_ENTITY_KEY = PRODUCTION_ENV["ANALYTICS_ENTITY_KEY"]
+    settings.LEVIES_NIK_KEY = PRODUCTION_ENV["LEVIES_NIK_KEY"]
     settings.PERSONAL_DATA_DEV_KEYS = False
 
 
@@ -146,6 +148,8 @@ def _production_keys(settings: Any) -> None:
     [
         ("NIK_HMAC_KEY", "", "Set NIK_HMAC_KEY"),
         ("ANALYTICS_ENTITY_KEY", "", "Set ANALYTICS_ENTITY_KEY"),
+        ("LEVIES_NIK_KEY", "", "Set LEVIES_NIK_KEY"),
+        ("LEVIES_NIK_KEY", PRODUCTION_ENV["NIK_HMAC_KEY"], "must be different keys"),
         ("PERMITS_NIK_KEYS", [], "Set PERMITS_NIK_KEYS"),
         ("NIK_HMAC_KEY", "too-short", "at least 32 characters"),
         ("ANALYTICS_ENTITY_KEY", PRODUCTION_ENV["SECRET_KEY"], "must differ from SECRET_KEY"),

@@ -243,9 +243,9 @@ def record_treasury_cash(request: PaymentRequest) -> PaymentRequest:
 
 
 @transaction.atomic
-def cancel_treasury_request(request: PaymentRequest) -> PaymentRequest:
-    """Withdraw the payer's copy of a levy bill (the kota cancelled or re-priced the bill).
-    Idempotent; a paid copy is never cancelled."""
+def cancel_treasury_request(request: PaymentRequest, *, reason: str = "") -> PaymentRequest:
+    """Withdraw the payer's copy of a levy bill (the kota cancelled or re-priced the bill, or
+    left KotaKita: `reason`, shown to the payer). Idempotent; a paid copy is never cancelled."""
     request = _lock_request(request)
     _require(request.merchant, (AccountKind.TREASURY_CLEARING,), _("Hanya tagihan retribusi/pajak daerah."))
     if request.status == PaymentRequest.Status.CANCELLED:
@@ -253,7 +253,8 @@ def cancel_treasury_request(request: PaymentRequest) -> PaymentRequest:
     if request.status == PaymentRequest.Status.PAID:
         raise Conflict(_("Tagihan ini sudah lunas."), code="already_paid")
     request.status = PaymentRequest.Status.CANCELLED
-    request.save(update_fields=["status"])
+    request.cancel_reason = reason.strip()[:255]
+    request.save(update_fields=["status", "cancel_reason"])
     _cancel_open_charges(request)
     return request
 

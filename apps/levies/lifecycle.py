@@ -1,0 +1,57 @@
+"""apps.levies across the removal and restore of a kota (hooks of apps.tenancy.events).
+
+A kota's open bills have payer copies in its kelurahan schemas (`payments.PaymentRequest`,
+reference ``levy:<number>``, paid into the kelurahan's kas daerah clearing account of that kota).
+Removing the kota drops its register and its bill routes: a copy left open could still be paid,
+and the money would stay in the clearing account with nothing to settle it against. So:
+
+- removing (the kota is "archiving", before its schema is dropped): every open copy of its bills
+  is cancelled in each kelurahan, with the reason shown to the payer (`payer.withdraw_copies`),
+  one transaction per kelurahan in that kelurahan's schema;
+- removal abandoned (it failed, or a killed removal was released) and restored (from its
+  archive, with its register and routes): the kota queues its open bills' copies again
+  (`services.resync_open_bills`), which reopens each as a new copy addressed to the same payer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from apps.tenancy.events import Restoring
+from apps.tenancy.models import LevyBillRoute, Tenant
+
+from . import payer, tasks
+
+logger = logging.getLogger(__name__)
+
+
+def kota_removing(tenant: Tenant) -> None:
+    if tenant.tenant_type != Tenant.Type.KOTA:
+        return
+    kelurahan_ids = set(
+        LevyBillRoute.objects.filter(kota_id=tenant.pk, status=LevyBillRoute.Status.OPEN).values_list(
+            "kelurahan_id", flat=True
+        )
+    )
+    withdrawn = 0
+    for kelurahan in Tenant.objects.filter(pk__in=kelurahan_ids).order_by("pk"):
+        with tasks.switched_to(kelurahan):
+            withdrawn += payer.withdraw_copies(tenant)
+    if withdrawn:
+        logger.info("kota %s removing: %s levy payer copies withdrawn", tenant.schema_name, withdrawn)
+
+
+def kota_removal_abandoned(tenant: Tenant) -> None:
+    if tenant.tenant_type == Tenant.Type.KOTA and Tenant.objects.filter(pk=tenant.pk).exists():
+        tasks.in_tenant(tenant.pk, "levies.resync_payer_copies")
+
+
+def kota_restored(context: Restoring) -> None:
+    """Runs inside the restore's transaction: the copies are queued once it commits (with the
+    routes, which tenancy restores after the restorers)."""
+    if context.tenant.tenant_type != Tenant.Type.KOTA:
+        return
+    kota_id = context.tenant.pk
+    transaction.on_commit(lambda: tasks.in_tenant(kota_id, "levies.resync_payer_copies"))
