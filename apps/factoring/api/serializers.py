@@ -86,7 +86,7 @@ class FinancingDetailSerializer(FinancingSerializer):
         read_only_fields = fields
 
 
-class BuyerRowSerializer(serializers.Serializer[Any]):
+class FactoringBuyerSerializer(serializers.Serializer[Any]):
     buyer_key = serializers.CharField()
     buyer = serializers.CharField()
     count = serializers.IntegerField(source="n")
@@ -97,7 +97,7 @@ class BuyerRowSerializer(serializers.Serializer[Any]):
     avg_days_late = serializers.DecimalField(max_digits=8, decimal_places=1, coerce_to_string=False)
 
 
-class AgeingRowSerializer(serializers.Serializer[Any]):
+class FactoringAgeingRowSerializer(serializers.Serializer[Any]):
     bucket = serializers.ChoiceField(
         choices=["current", "d30", "d60", "d90", "over90"],
         help_text="current: not yet due; d30: 1–30 days past due; d60: 31–60; d90: 61–90; over90: more than 90",
@@ -106,23 +106,23 @@ class AgeingRowSerializer(serializers.Serializer[Any]):
     outstanding = serializers.IntegerField()
 
 
-class AgeingSerializer(serializers.Serializer[Any]):
+class FactoringAgeingSerializer(serializers.Serializer[Any]):
     as_of = serializers.DateField()
-    buckets = AgeingRowSerializer(many=True)
+    buckets = FactoringAgeingRowSerializer(many=True)
 
 
-class RecourseInput(serializers.Serializer[dict[str, object]]):
+class FinancingRecourseInput(serializers.Serializer[dict[str, object]]):
     amount = serializers.IntegerField(
         required=False, min_value=1, help_text="Rupiah to take at most (default: all of the advance still out)"
     )
 
 
-class RecourseSerializer(serializers.Serializer[Any]):
+class FinancingRecourseSerializer(serializers.Serializer[Any]):
     taken = serializers.IntegerField()
     financing = FinancingSerializer()
 
 
-class ProductSerializer(serializers.ModelSerializer[FactoringProduct]):
+class FactoringProductSerializer(serializers.ModelSerializer[FactoringProduct]):
     lender_name = serializers.CharField(source="lender.name", read_only=True)
 
     class Meta:
@@ -144,7 +144,7 @@ class ProductSerializer(serializers.ModelSerializer[FactoringProduct]):
         read_only_fields = fields
 
 
-class ProductTermsInput(serializers.Serializer[dict[str, object]]):
+class FactoringTermsInput(serializers.Serializer[dict[str, object]]):
     """Terms a lender sets (checked again by the service: advance 50–100%, fee ≤ 2000 bp flat or
     ≤ 50 bp per day, limits Rp1 – Rp100 miliar, grace 0–180 days)."""
 
@@ -157,6 +157,6 @@ class ProductTermsInput(serializers.Serializer[dict[str, object]]):
     is_active = serializers.BooleanField(default=True)
 
 
-class ProductInput(ProductTermsInput):
+class FactoringProductInput(FactoringTermsInput):
     lender = serializers.IntegerField(required=False, help_text="Lender id (default: your only lender)")
     name = serializers.CharField(max_length=120)

@@ -39,15 +39,15 @@ from .. import selectors, services
 from ..models import FactoringProduct, Financing
 from .filters import FinancingFilter
 from .serializers import (
-    AgeingSerializer,
-    BuyerRowSerializer,
+    FactoringAgeingSerializer,
+    FactoringBuyerSerializer,
+    FactoringProductInput,
+    FactoringProductSerializer,
+    FactoringTermsInput,
     FinancingDetailSerializer,
+    FinancingRecourseInput,
+    FinancingRecourseSerializer,
     FinancingSerializer,
-    ProductInput,
-    ProductSerializer,
-    ProductTermsInput,
-    RecourseInput,
-    RecourseSerializer,
 )
 
 ERRORS = {
@@ -81,20 +81,20 @@ class FinancingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_serializer_class(self) -> Any:
         return FinancingDetailSerializer if self.action == "retrieve" else FinancingSerializer
 
-    @extend_schema(responses={200: BuyerRowSerializer(many=True)})
+    @extend_schema(responses={200: FactoringBuyerSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="by-buyer", pagination_class=None)
     def by_buyer(self, request: Request) -> Response:
         """Portofolio per pembeli: jumlah pembiayaan, uang muka, kembali, regres, sisa, rata-rata hari terlambat."""
         rows = selectors.portfolio_by_buyer(self.filter_queryset(self.get_queryset()))
-        return Response(BuyerRowSerializer(rows, many=True).data)
+        return Response(FactoringBuyerSerializer(rows, many=True).data)
 
-    @extend_schema(responses={200: AgeingSerializer})
+    @extend_schema(responses={200: FactoringAgeingSerializer})
     @action(detail=False, methods=["get"], pagination_class=None)
     def ageing(self, request: Request) -> Response:
         """Umur piutang: sisa uang muka per lama lewat jatuh tempo (belum, 1–30, 31–60, 61–90, >90 hari)."""
         day = selectors.today()
         rows = selectors.ageing_rows(self.filter_queryset(self.get_queryset()), day)
-        return Response(AgeingSerializer({"as_of": day, "buckets": rows}).data)
+        return Response(FactoringAgeingSerializer({"as_of": day, "buckets": rows}).data)
 
     @extend_schema(
         request=None,
@@ -111,8 +111,8 @@ class FinancingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(FinancingSerializer(fresh).data)
 
     @extend_schema(
-        request=RecourseInput,
-        responses={201: RecourseSerializer, **ERRORS},
+        request=FinancingRecourseInput,
+        responses={201: FinancingRecourseSerializer, **ERRORS},
         parameters=[idempotency.OPENAPI_PARAMETER],
     )
     @action(detail=True, methods=["post"])
@@ -120,18 +120,20 @@ class FinancingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def recourse(self, request: Request, pk: str, *args: Any) -> Response:
         """Catat regres pada pembiayaan gagal bayar: ambil dari dompet penjual (sebanyak isinya)."""
         financing = self.get_object()
-        amount = _valid(RecourseInput, request).get("amount")
+        amount = _valid(FinancingRecourseInput, request).get("amount")
         _done, taken = services.do_take_recourse(financing.invoice_id, request.user, amount=amount)
         fresh = self.get_queryset().get(pk=financing.pk)
-        return Response(RecourseSerializer({"taken": taken, "financing": fresh}).data, status=201)
+        return Response(FinancingRecourseSerializer({"taken": taken, "financing": fresh}).data, status=201)
 
 
 @extend_schema(tags=["factoring"])
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[FactoringProduct]):
+class FactoringProductViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[FactoringProduct]
+):
     """Produk anjak piutang lembaga Anda dan syaratnya (uang muka, dasar biaya, batas)."""
 
     queryset = FactoringProduct.objects.none()  # the model for the API schema; get_queryset() filters
-    serializer_class = ProductSerializer
+    serializer_class = FactoringProductSerializer
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[FactoringProduct]:
@@ -144,12 +146,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return lenders
 
     @extend_schema(
-        request=ProductInput, responses={201: ProductSerializer, **ERRORS}, parameters=[idempotency.OPENAPI_PARAMETER]
+        request=FactoringProductInput,
+        responses={201: FactoringProductSerializer, **ERRORS},
+        parameters=[idempotency.OPENAPI_PARAMETER],
     )
     @idempotent("factoring.product")
     def create(self, request: Request) -> Response:
         lenders = self._lenders()
-        data = _valid(ProductInput, request)
+        data = _valid(FactoringProductInput, request)
         lender_id = data.pop("lender", None)
         lender = (
             lenders.filter(pk=lender_id).first() if lender_id else (lenders.first() if lenders.count() == 1 else None)
@@ -157,12 +161,12 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if lender is None:
             raise ValidationFailed(_("Pilih lembaga (lender) Anda."), code="lender_required", field="lender")
         product = services.do_create_product(lender, request.user, **data)
-        return Response(ProductSerializer(product).data, status=201)
+        return Response(FactoringProductSerializer(product).data, status=201)
 
-    @extend_schema(request=ProductTermsInput, responses={200: ProductSerializer, **ERRORS})
+    @extend_schema(request=FactoringTermsInput, responses={200: FactoringProductSerializer, **ERRORS})
     def partial_update(self, request: Request, pk: str) -> Response:
         """Ubah syarat produk; pembiayaan yang sudah berjalan tetap memakai syarat saat diterima."""
         self._lenders()
-        changes = _valid(ProductTermsInput, request, partial=True)
+        changes = _valid(FactoringTermsInput, request, partial=True)
         product = services.do_set_product_terms(int(pk), request.user, **changes)
-        return Response(ProductSerializer(selectors.products_of(self._lenders()).get(pk=product.pk)).data)
+        return Response(FactoringProductSerializer(selectors.products_of(self._lenders()).get(pk=product.pk)).data)
