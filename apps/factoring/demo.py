@@ -21,6 +21,7 @@ from .models import FactoringProduct, Financing
 logger = logging.getLogger(__name__)
 LENDER = "BPR Bank Daerah Madiun"
 PRODUCT = "Anjak Piutang Pengadaan"
+DAILY = "Anjak Piutang Harian"
 
 
 def seed(tenant: Tenant) -> None:
@@ -42,6 +43,22 @@ def seed(tenant: Tenant) -> None:
             "grace_days": 30,
         },
     )
+    officer = User.objects.filter(username="bpr-madiun").first()
+    if officer is not None and not FactoringProduct.objects.filter(lender=lender, name=DAILY).exists():
+        try:
+            services.do_create_product(
+                lender,
+                officer,
+                name=DAILY,
+                advance_percent=90,
+                fee_basis="per_day",
+                fee_bp=5,
+                limit_per_seller=10_000_000,
+                limit_per_buyer=100_000_000,
+                grace_days=30,
+            )
+        except DomainError as exc:
+            logger.warning("factoring demo (%s): %s", tenant.schema_name, exc.message)
     invoice = (
         Invoice.objects.filter(
             shop__owner=sri, source=Invoice.Source.PROCUREMENT, disputed=False, status__in=["sent", "viewed"]

@@ -96,3 +96,33 @@ def split_payment(amount: int, *, outstanding: int, fee_due: int) -> Split:
     principal = min(amount, max(outstanding, 0))
     fee = min(amount - principal, max(fee_due, 0))
     return Split(principal=principal, fee=fee, seller=amount - principal - fee)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One buyer payment of `amount` on a financed invoice, with the platform's MDR on it:
+    the lender's principal and fee (from the gross amount), the MDR the seller bears (at most
+    their remainder) and the part of the MDR given back because the remainder was smaller."""
+
+    amount: int
+    principal: int
+    fee: int
+    mdr: int
+    rebate: int
+
+    @property
+    def seller(self) -> int:
+        """What the seller keeps of this payment: the remainder minus the MDR it bears."""
+        return self.amount - self.principal - self.fee - (self.mdr - self.rebate)
+
+
+def collection_split(amount: int, *, outstanding: int, fee_due: int, mdr: int) -> Collection:
+    """Rule (issue 20): the buyer's payment settles the lender first and releases the
+    remainder minus fees to the UMKM. The MDR is a fee of the collection: deducted from the
+    seller's remainder, never from the lender's share; a remainder smaller than the MDR
+    leaves the seller 0 and the excess MDR is given back (`rebate`)."""
+    split = split_payment(amount, outstanding=outstanding, fee_due=fee_due)
+    mdr = max(min(mdr, amount), 0)
+    return Collection(
+        amount=amount, principal=split.principal, fee=split.fee, mdr=mdr, rebate=max(mdr - split.seller, 0)
+    )

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.invoicing import selectors as invoicing
-from apps.invoicing.models import Invoice
+from apps.invoicing.models import Invoice, InvoiceEvent
 from apps.lending import selectors as lending
 from apps.lending.models import CreditAssessment, Lender
+from apps.payments.models import PaymentRequest
 
 from . import pricing
 from .models import OUTSTANDING, FactoringProduct, Financing
@@ -166,36 +167,48 @@ def financings_of(lenders: QuerySet[Lender]) -> QuerySet[Financing]:
     )
 
 
-def portfolio_by_buyer(rows: QuerySet[Financing]) -> list[dict[str, Any]]:
-    """Per buyer: financings, advanced, back from the buyer, taken back from sellers, outstanding."""
-    grouped = (
-        rows.order_by()
-        .values("buyer_key", "buyer_name")
-        .annotate(n=Count("id"), advance=Sum("advance"), repaid=Sum("repaid"), recourse=Sum("recourse"))
-        .order_by("buyer_key", "buyer_name")
-    )
+def _days_late(due: dt.date, settled_at: dt.datetime | None, on: dt.date) -> int:
+    """Days past the invoice's due date: to the day the financing settled, else to `on`."""
+    end = timezone.localtime(settled_at, JAKARTA).date() if settled_at is not None else on
+    return max((end - due).days, 0)
+
+
+def portfolio_by_buyer(rows: QuerySet[Financing], on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per buyer (one query, whatever the number of financings): financings, advanced, back
+    from the buyer, taken back from sellers, outstanding, and the average days late (past the
+    invoice's due date, up to settlement or `on` for those still open; 0 when paid on time).
+    Largest outstanding first."""
+    day = on or today()
     merged: dict[str, dict[str, Any]] = {}
-    for row in grouped:
+    late: dict[str, int] = {}
+    for key, name, advance, repaid, recourse, due, settled_at in rows.order_by().values_list(
+        "buyer_key", "buyer_name", "advance", "repaid", "recourse", "invoice__due_date", "settled_at"
+    ):
         item = merged.setdefault(
-            row["buyer_key"],
-            {"buyer": row["buyer_name"], "n": 0, "advance": 0, "repaid": 0, "recourse": 0},
+            key, {"buyer_key": key, "buyer": name, "n": 0, "advance": 0, "repaid": 0, "recourse": 0}
         )
-        for field in ("n", "advance", "repaid", "recourse"):
-            item[field] += int(row[field] or 0)
-    for item in merged.values():
+        item["n"] += 1
+        item["advance"] += advance
+        item["repaid"] += repaid
+        item["recourse"] += recourse
+        late[key] = late.get(key, 0) + _days_late(due, settled_at, day)
+    for key, item in merged.items():
         item["outstanding"] = item["advance"] - item["repaid"] - item["recourse"]
+        item["avg_days_late"] = (Decimal(late[key]) / item["n"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return sorted(merged.values(), key=lambda item: (-item["outstanding"], item["buyer"]))
 
 
 AGEING_BUCKETS = ((0, "current"), (30, "d30"), (60, "d60"), (90, "d90"))
+AGEING_NAMES = ("current", "d30", "d60", "d90", "over90")
 
 
-def ageing(rows: QuerySet[Financing], on: dt.date) -> dict[str, int]:
-    """Outstanding advance of open financings by days past the invoice's due date (not yet due,
-    1–30, 31–60, 61–90, over 90)."""
-    buckets = {"current": 0, "d30": 0, "d60": 0, "d90": 0, "over90": 0}
-    for due, advance, repaid, recourse in rows.filter(status__in=OUTSTANDING).values_list(
-        "invoice__due_date", "advance", "repaid", "recourse"
+def ageing_rows(rows: QuerySet[Financing], on: dt.date) -> list[dict[str, Any]]:
+    """Outstanding advance and number of open financings by days past the invoice's due date
+    (not yet due, 1–30, 31–60, 61–90, over 90), one query."""
+    amounts = dict.fromkeys(AGEING_NAMES, 0)
+    counts = dict.fromkeys(AGEING_NAMES, 0)
+    for due, advance, repaid, recourse in (
+        rows.order_by().filter(status__in=OUTSTANDING).values_list("invoice__due_date", "advance", "repaid", "recourse")
     ):
         late = (on - due).days
         name = "over90"
@@ -203,5 +216,22 @@ def ageing(rows: QuerySet[Financing], on: dt.date) -> dict[str, int]:
             if late <= bound:
                 name = label
                 break
-        buckets[name] += advance - repaid - recourse
-    return buckets
+        amounts[name] += advance - repaid - recourse
+        counts[name] += 1
+    return [{"bucket": name, "outstanding": amounts[name], "count": counts[name]} for name in AGEING_NAMES]
+
+
+def timeline(financing: Financing) -> QuerySet[InvoiceEvent]:
+    """The financed invoice's history, oldest first: issue, bills, views, disputes and the
+    factoring steps (financed, fin_payment, fin_default, fin_recourse)."""
+    return InvoiceEvent.objects.filter(invoice=financing.invoice_id).order_by("created_at", "id")
+
+
+def products_of(lenders: QuerySet[Lender]) -> QuerySet[FactoringProduct]:
+    return FactoringProduct.objects.filter(lender__in=lenders).select_related("lender").order_by("lender__name", "name")
+
+
+def mdr_of(request_id: int) -> int:
+    """The platform fee (MDR) charged on a paid invoice bill (0 when the platform fee is off)."""
+    fee = PaymentRequest.objects.filter(pk=request_id).values_list("paid_entry__fee", flat=True).first()
+    return int(fee or 0)

@@ -28,19 +28,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.errors import Conflict, Forbidden, NotFound
+from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import rupiah
 from apps.invoicing import events as invoice_events
 from apps.invoicing import services as invoicing
 from apps.invoicing.models import Invoice, InvoiceEvent
-from apps.lending.models import Lender
+from apps.lending.models import Lender, LoanEvent
 from apps.notifications.services import notify
 from apps.payments import services as payments
 from apps.payments.models import Account, AccountKind
 from apps.tenancy.due_work import Kind, schedule_due
 
 from . import pricing, selectors
-from .models import FactoringProduct, Financing, Status
+from .models import FactoringProduct, FeeBasis, Financing, Status
 
 logger = logging.getLogger(__name__)
 JAKARTA = selectors.JAKARTA
@@ -49,6 +49,7 @@ CHECK_AT = time(8, 0)  # the default check runs in the morning, local time
 FINANCED = "financed"
 FIN_PAYMENT = "fin_payment"
 FIN_DEFAULT = "fin_default"
+FIN_RECOURSE = "fin_recourse"
 
 
 def financing_url(invoice_id: int) -> str:
@@ -231,6 +232,33 @@ def _int(value: Any) -> int:
 # --- a buyer's payment --------------------------------------------------------------------------------
 
 
+def _collection_split(financing: Financing, event: invoice_events.PaymentRecorded) -> tuple[pricing.Collection, int]:
+    """How the buyer's gross payment is shared, and the MDR the platform gives back.
+
+    The lender's share is computed on the **gross** amount the buyer paid (principal still out
+    first, then the fee: `pricing.collection_split`): the platform's MDR on the payment is a fee
+    of collecting it, charged to the seller's remainder. When that remainder is smaller than the
+    MDR, the excess is given back to the shop account out of this payment's MDR (which the
+    platform fee account received with it), so the lender is never short and no account goes
+    negative. Nothing is written here."""
+    fee_total = financing.fee
+    if not financing.fee_fixed and event.amount >= financing.outstanding:
+        days = (_local_day(event.paid_at) - _local_day(financing.accepted_at)).days
+        fee_total = pricing.fee_of(
+            financing.fee_basis, face=financing.face, advance=financing.advance, fee_bp=financing.fee_bp, days=days
+        )
+    split = pricing.collection_split(
+        event.amount,
+        outstanding=financing.outstanding,
+        fee_due=fee_total - financing.fee_paid,
+        mdr=selectors.mdr_of(event.request_id),
+    )
+    if split.rebate <= 0:
+        return split, 0
+    platform = Account.objects.get(pk=payments.platform_fee_account().pk).balance
+    return split, min(split.rebate, max(platform, 0))
+
+
 @transaction.atomic
 def do_settle_from_payment(event: invoice_events.PaymentRecorded) -> Financing | None:
     """Share one recorded invoice payment: the lender's advance first, then its fee, the rest is
@@ -248,14 +276,26 @@ def do_settle_from_payment(event: invoice_events.PaymentRecorded) -> Financing |
     shop_account = invoice.shop.payment_account
     if shop_account is None:
         return financing
-    available = min(event.amount, Account.objects.get(pk=shop_account.pk).balance)
-    principal = min(available, financing.outstanding)
+    split, rebate = _collection_split(financing, event)
+    reference = f"factoring:{invoice.number}"
+    if rebate:
+        payments.move(
+            payments.platform_fee_account(),
+            shop_account,
+            rebate,
+            idempotency_key=f"factoring:{financing.pk}:pay:{event.request_id}:mdr",
+            reference=reference,
+            memo=str(_("Biaya layanan di atas bagian penjual, faktur %(number)s") % {"number": invoice.number}),
+        )
+    # The shop account holds the payment net of the MDR (plus the rebate); should the seller
+    # have paid it out in the meantime, the lender takes what is there and the rest stays owed.
+    available = Account.objects.get(pk=shop_account.pk).balance
+    principal = min(split.principal, available)
     financing.repaid += principal
     if financing.outstanding == 0:
         _fix_fee(financing, _local_day(event.paid_at))
-    fee = min(available - principal, financing.fee_due) if financing.fee_fixed else 0
+    fee = min(split.fee, available - principal, financing.fee_due) if financing.fee_fixed else 0
     financing.fee_paid += fee
-    reference = f"factoring:{invoice.number}"
     if principal:
         payments.move(
             shop_account,
@@ -289,7 +329,9 @@ def do_settle_from_payment(event: invoice_events.PaymentRecorded) -> Financing |
             "payment_request": event.request_id,
             "principal": principal,
             "fee": fee,
-            "seller": event.amount - principal - fee,
+            "mdr": split.mdr - rebate,
+            "mdr_rebate": rebate,
+            "seller": max(event.amount - principal - fee - (split.mdr - rebate), 0),
         },
     )
     if financing.status == Status.SETTLED and before != Status.SETTLED:
@@ -337,42 +379,203 @@ def do_mark_default(invoice_id: int, actor: Any = None, *, on: dt.date | None = 
         financing.status = Status.DEFAULTED
         financing.defaulted_at = timezone.now()
         _fix_fee(financing, day)
-    wallet = payments.ensure_wallet(invoice.shop.owner)
-    take = min(Account.objects.get(pk=wallet.pk).balance, financing.outstanding)
-    if take > 0:
-        financing.recourse += take
-        payments.move(
-            wallet,
-            receivable_account(financing.product.lender),
-            take,
-            idempotency_key=f"factoring:{financing.pk}:recourse:{financing.recourse}",
-            reference=f"factoring:{invoice.number}",
-            memo=str(_("Regres pembiayaan faktur %(number)s") % {"number": invoice.number}),
-            actor=actor if getattr(actor, "pk", None) else None,
-        )
+    take = _take_recourse(financing, invoice, actor, limit=financing.outstanding)
     if not first and take == 0:
         return financing
     _settle_status(financing)
     financing.save(update_fields=["status", "defaulted_at", "fee", "fee_fixed", "recourse", "settled_at"])
+    _recourse_recorded(financing, invoice, actor, take, action=FIN_DEFAULT)
+    return financing
+
+
+def _take_recourse(financing: Financing, invoice: Invoice, actor: Any, *, limit: int) -> int:
+    """Move up to `limit` of the advance still out from the seller's wallet into the lender's
+    receivable, as much as the wallet holds; returns what was taken (the caller saves)."""
+    wallet = payments.ensure_wallet(invoice.shop.owner)
+    take = min(Account.objects.get(pk=wallet.pk).balance, financing.outstanding, limit)
+    if take <= 0:
+        return 0
+    financing.recourse += take
+    payments.move(
+        wallet,
+        receivable_account(financing.product.lender),
+        take,
+        idempotency_key=f"factoring:{financing.pk}:recourse:{financing.recourse}",
+        reference=f"factoring:{invoice.number}",
+        memo=str(_("Regres pembiayaan faktur %(number)s") % {"number": invoice.number}),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return take
+
+
+def _recourse_recorded(financing: Financing, invoice: Invoice, actor: Any, take: int, *, action: str) -> None:
     InvoiceEvent.record(
         actor=actor,
         invoice=invoice,
-        action=FIN_DEFAULT,
+        action=action,
         from_status=invoice.status,
         to_status=invoice.status,
         amount=take,
         data={"recourse": take, "outstanding": financing.outstanding},
     )
     words = {"number": invoice.number, "taken": rupiah(take), "left": rupiah(financing.outstanding)}
+    if action == FIN_DEFAULT:
+        title = _("Pembiayaan faktur %(number)s gagal bayar") % words
+        body = _("Pembeli belum membayar. %(taken)s diambil dari dompet penjual; sisa uang muka %(left)s.") % words
+    else:
+        title = _("Regres pembiayaan faktur %(number)s") % words
+        body = _("%(taken)s diambil dari dompet penjual; sisa uang muka %(left)s.") % words
     notify(
         [invoice.shop.owner, *_officers(financing.product.lender)],
-        event="factoring.defaulted",
-        title=_("Pembiayaan faktur %(number)s gagal bayar") % words,
-        body=_("Pembeli belum membayar. %(taken)s diambil dari dompet penjual; sisa uang muka %(left)s.") % words,
+        event="factoring.defaulted" if action == FIN_DEFAULT else "factoring.recourse",
+        title=title,
+        body=body,
         url=financing_url(invoice.pk),
-        key=f"factoring-{financing.pk}-default-{financing.recourse}",
+        key=f"factoring-{financing.pk}-{'default' if action == FIN_DEFAULT else 'recourse'}-{financing.recourse}",
     )
-    return financing
+
+
+@transaction.atomic
+def do_take_recourse(invoice_id: int, actor: Any, *, amount: int | None = None) -> tuple[Financing, int]:
+    """The lender's officer records recourse on a defaulted financing: up to `amount` (default
+    all of the advance still out) from the seller's wallet into the lender's receivable, as much
+    as the wallet holds. Refused (409) unless the financing is defaulted and something can be
+    taken; another lender's financing is a 404. Returns the financing and what was taken."""
+    invoice = _lock_invoice(int(invoice_id))
+    financing = _lock_financing(invoice.pk)
+    if financing is None or not is_officer(actor, financing):
+        raise NotFound(_("Pembiayaan tidak ditemukan."))
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0):
+        raise ValidationFailed(_("Jumlah regres harus bilangan bulat positif."), code="invalid_amount", field="amount")
+    if financing.status != Status.DEFAULTED:
+        raise Conflict(_("Regres hanya untuk pembiayaan yang gagal bayar."), code="not_defaulted")
+    take = _take_recourse(financing, invoice, actor, limit=amount or financing.outstanding)
+    if take == 0:
+        raise Conflict(_("Dompet penjual kosong: belum ada yang bisa diambil."), code="nothing_to_take")
+    _settle_status(financing)
+    financing.save(update_fields=["recourse", "status", "settled_at"])
+    _recourse_recorded(financing, invoice, actor, take, action=FIN_RECOURSE)
+    return financing, take
+
+
+# --- the lender's product terms -------------------------------------------------------------------------
+
+# Upper bounds a lender may set: 20% of the face once, or 0,5% of the advance per day.
+MAX_FEE_BP = {"flat": 2_000, "per_day": 50}
+MAX_LIMIT = 100_000_000_000  # Rp100 miliar per UMKM or per buyer
+MAX_GRACE_DAYS = 180
+TERM_FIELDS = ("advance_percent", "fee_basis", "fee_bp", "limit_per_seller", "limit_per_buyer", "grace_days")
+
+
+def _whole(value: Any, field: str, low: int, high: int, message: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(message, code="out_of_range", field=field)
+    return value
+
+
+def _clean_terms(terms: dict[str, Any]) -> dict[str, Any]:
+    basis = terms["fee_basis"]
+    if basis not in FeeBasis.values:
+        raise ValidationFailed(_("Dasar biaya harus flat atau per_day."), code="invalid_basis", field="fee_basis")
+    low = pricing.MIN_ADVANCE_PERCENT
+    return {
+        "advance_percent": _whole(
+            terms["advance_percent"],
+            "advance_percent",
+            low,
+            100,
+            _("Uang muka harus antara %(low)s%% dan 100%% dari nilai faktur.") % {"low": low},
+        ),
+        "fee_basis": basis,
+        "fee_bp": _whole(
+            terms["fee_bp"],
+            "fee_bp",
+            0,
+            MAX_FEE_BP[basis],
+            _("Biaya paling tinggi %(max)s basis poin untuk dasar biaya ini.") % {"max": MAX_FEE_BP[basis]},
+        ),
+        "limit_per_seller": _whole(
+            terms["limit_per_seller"],
+            "limit_per_seller",
+            1,
+            MAX_LIMIT,
+            _("Batas per UMKM harus lebih dari Rp0 dan paling banyak Rp100 miliar."),
+        ),
+        "limit_per_buyer": _whole(
+            terms["limit_per_buyer"],
+            "limit_per_buyer",
+            1,
+            MAX_LIMIT,
+            _("Batas per pembeli harus lebih dari Rp0 dan paling banyak Rp100 miliar."),
+        ),
+        "grace_days": _whole(
+            terms["grace_days"],
+            "grace_days",
+            0,
+            MAX_GRACE_DAYS,
+            _("Toleransi harus antara 0 dan %(max)s hari.") % {"max": MAX_GRACE_DAYS},
+        ),
+    }
+
+
+def _require_officer(actor: Any, lender: Lender) -> None:
+    if not selectors.officer_lenders(actor).filter(pk=lender.pk).exists():
+        raise Forbidden(_("Hanya petugas %(lender)s yang boleh melakukan ini.") % {"lender": lender.name})
+
+
+def _terms_recorded(product: FactoringProduct, actor: Any, kind: str, message: str) -> None:
+    LoanEvent.record(
+        lender=product.lender,
+        kind=kind,
+        message=message[:255],
+        actor=actor,
+        data={"factoring_product": product.pk, **{name: getattr(product, name) for name in TERM_FIELDS}},
+    )
+
+
+@transaction.atomic
+def do_create_product(
+    lender: Lender, actor: Any, *, name: str, is_active: bool = True, **terms: Any
+) -> FactoringProduct:
+    """A lender's officer offers a new factoring product (audit row in the lender's timeline).
+    Terms are checked by `_clean_terms`; a name the lender already uses is a 409."""
+    _require_officer(actor, lender)
+    clean_name = " ".join(str(name or "").split())[:120]
+    if not clean_name:
+        raise ValidationFailed(_("Nama produk wajib diisi."), code="name_required", field="name")
+    values = _clean_terms({"fee_basis": "flat", "grace_days": 30, **terms})
+    Lender.objects.select_for_update().filter(pk=lender.pk).first()  # one creation per lender at a time
+    if FactoringProduct.objects.filter(lender=lender, name=clean_name).exists():
+        raise Conflict(_("Produk dengan nama ini sudah ada."), code="product_exists", field="name")
+    product = FactoringProduct.objects.create(lender=lender, name=clean_name, is_active=bool(is_active), **values)
+    _terms_recorded(
+        product, actor, "factoring_product", _("Produk anjak piutang %(name)s dibuat.") % {"name": clean_name}
+    )
+    return product
+
+
+@transaction.atomic
+def do_set_product_terms(product_id: int, actor: Any, **changes: Any) -> FactoringProduct:
+    """Change a product's terms (any of TERM_FIELDS and is_active). Only new offers use them:
+    every financing keeps the terms it was accepted on. Another lender's product is a 404."""
+    product = (
+        FactoringProduct.objects.select_for_update(of=("self",)).select_related("lender").filter(pk=product_id).first()
+    )
+    if product is None or not selectors.officer_lenders(actor).filter(pk=product.lender_id).exists():
+        raise NotFound(_("Produk pembiayaan tidak ditemukan."))
+    unknown = set(changes) - {*TERM_FIELDS, "is_active"}
+    if unknown:
+        raise ValidationFailed(_("Kolom tidak dikenal."), code="invalid", field=sorted(unknown)[0])
+    merged = {name: changes.get(name, getattr(product, name)) for name in TERM_FIELDS}
+    for name, value in _clean_terms(merged).items():
+        setattr(product, name, value)
+    if "is_active" in changes:
+        product.is_active = bool(changes["is_active"])
+    product.save(update_fields=[*TERM_FIELDS, "is_active"])
+    _terms_recorded(
+        product, actor, "factoring_terms", _("Syarat produk anjak piutang %(name)s diubah.") % {"name": product.name}
+    )
+    return product
 
 
 def next_due() -> datetime | None:

@@ -66,8 +66,8 @@ def officer(request: HttpRequest) -> HttpResponse:
         {
             "lenders": list(lenders),
             "financings": list(rows[:50]),
-            "by_buyer": selectors.portfolio_by_buyer(rows),
-            "ageing": selectors.ageing(rows, day),
+            "by_buyer": selectors.portfolio_by_buyer(rows, day),
+            "ageing": selectors.ageing_rows(rows, day),
             "today": day,
         },
     )

@@ -106,6 +106,8 @@ MOVE_RULES: frozenset[tuple[str, str]] = frozenset(
         (AccountKind.MERCHANT, AccountKind.FACTORING_RECEIVABLE),  # buyer's payment repays the advance
         (AccountKind.MERCHANT, AccountKind.LENDER_INCOME),  # factoring fee out of the buyer's payment
         (AccountKind.WALLET, AccountKind.FACTORING_RECEIVABLE),  # recourse after the buyer defaulted
+        # MDR above the seller's remainder of a financed invoice's payment, given back (apps.factoring)
+        (AccountKind.PLATFORM_FEE, AccountKind.MERCHANT),
         (AccountKind.MERCHANT, AccountKind.VOUCHER),  # a pasar order paid by voucher undone: back onto it
     }
 )

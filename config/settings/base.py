@@ -653,6 +653,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "TukangSkillEnum": "apps.tukang.models.Skill",  # Tukang.skills, Job.skill and the job input
     "SembakoRoundStatusEnum": "apps.sembako.models.Round.Status",
     "SembakoOrderStatusEnum": "apps.sembako.models.HouseholdOrder.Status",
+    "FactoringStatusEnum": "apps.factoring.models.Status",  # Financing.status and the list's filter
 }
 
 # --- Security defaults (tightened further in production) -----------------------------------

@@ -1,20 +1,24 @@
-"""Property test (hypothesis): for any sequence of financing, payment (any part), default,
-recourse top-ups and replays on a few invoices, the ledger says what the financings say:
+"""Property test (hypothesis): for any platform MDR (off, 0,7%, 3%) and any sequence of
+financing, payment (any part), default, recourse by the officer, top-ups and replays on a few
+invoices, the ledger says what the financings say:
 
 * the lender's factoring receivable = − the advances still out;
 * the lender's income = the fees paid;
 * the seller's wallet = advances − recourse + money put in for recourse;
-* the shop account = buyer payments − what went to the lender (MDR off);
-* so buyer payments = principal back + fees + what the seller kept, and no account that may not
-  go negative does."""
+* the platform fee account = the MDR the seller bore (never more than the seller's remainder of
+  a payment: each payment = principal + fee + MDR borne + what the seller kept, so the lender
+  was never short);
+* the shop account = buyer payments − what went to the lender − the MDR borne;
+* so buyer payments = principal back + fees + MDR + what the seller kept, and no account that
+  may not go negative does."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +26,9 @@ from apps.core.errors import DomainError
 from apps.factoring import services
 from apps.factoring.models import Financing
 from apps.invoicing import services as invoicing
-from apps.invoicing.models import Invoice
+from apps.invoicing.models import Invoice, InvoiceEvent
 from apps.payments import services as payments
-from apps.payments.models import Account
+from apps.payments.models import Account, PaymentRequest
 
 from .conftest import World, fund, invoice_for, key, pay
 
@@ -34,6 +38,7 @@ OPS = st.lists(
         st.tuples(st.just("finance"), st.integers(0, 5)),
         st.tuples(st.just("pay"), st.integers(1, 2_000_000)),
         st.tuples(st.just("default"), st.integers(0, 5)),
+        st.tuples(st.just("recourse"), st.integers(0, 300_000)),
         st.tuples(st.just("topup"), st.integers(1, 500_000)),
         st.tuples(st.just("spend"), st.integers(1, 800_000)),
         st.tuples(st.just("replay"), st.integers(0, 0)),
@@ -41,11 +46,6 @@ OPS = st.lists(
     min_size=1,
     max_size=10,
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_mdr(settings: object) -> None:
-    settings.PAYMENTS_FEE_BPS = 0  # type: ignore[attr-defined]
 
 
 def _sum(field: str) -> int:
@@ -63,8 +63,14 @@ def _invariants(world: World, topped: int, spent: int, paid: int) -> None:
     assert _balance(world.lender.income_account) == fee_paid
     assert _balance(payments.ensure_wallet(world.seller)) == advance - recourse + topped - spent
     kept = _balance(world.inv.shop.payment_account)
-    assert kept == paid - repaid - fee_paid
-    assert paid == repaid + fee_paid + kept
+    mdr = _balance(payments.platform_fee_account())
+    assert kept == paid - repaid - fee_paid - mdr
+    assert paid == repaid + fee_paid + mdr + kept
+    for step in InvoiceEvent.objects.filter(action="fin_payment"):
+        data = step.data
+        bill = PaymentRequest.objects.get(pk=data["payment_request"])
+        assert data["seller"] >= 0 and data["mdr"] + data["mdr_rebate"] == bill.paid_entry.fee
+        assert data["principal"] + data["fee"] + data["mdr"] + data["seller"] == bill.amount
     assert not Account.objects.filter(allow_negative=False, balance__lt=0).exists()
     for f in Financing.objects.all():
         assert 0 <= f.outstanding <= f.advance and 0 <= f.fee_paid <= f.fee
@@ -73,9 +79,11 @@ def _invariants(world: World, topped: int, spent: int, paid: int) -> None:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=OPS)
-def test_any_sequence_keeps_the_ledger_balanced(world: World, ops: list[tuple[str, int]]) -> None:
+@given(ops=OPS, mdr_bps=st.sampled_from([0, 70, 300]))
+def test_any_sequence_keeps_the_ledger_balanced(world: World, ops: list[tuple[str, int]], mdr_bps: int) -> None:
     sid = connection.savepoint()
+    settings_override = override_settings(PAYMENTS_FEE_BPS=mdr_bps)
+    settings_override.enable()
     try:
         invoices: list[Invoice] = []
         topped = spent = paid = 0
@@ -99,6 +107,9 @@ def test_any_sequence_keeps_the_ledger_balanced(world: World, ops: list[tuple[st
                     financing = Financing.objects.filter(invoice=target).first()
                     if financing is not None:
                         services.do_mark_default(target.pk, None, on=financing.default_on + dt.timedelta(days=1))
+                elif op == "recourse" and invoices:
+                    target = invoices[arg % len(invoices)]
+                    services.do_take_recourse(target.pk, world.officer, amount=arg or None)
                 elif op == "topup":
                     fund(world.seller, arg)
                     topped += arg
@@ -119,4 +130,5 @@ def test_any_sequence_keeps_the_ledger_balanced(world: World, ops: list[tuple[st
                 pass  # refused (financed twice, no offer over the limit...): nothing moved
             _invariants(world, topped, spent, paid)
     finally:
+        settings_override.disable()
         connection.savepoint_rollback(sid)

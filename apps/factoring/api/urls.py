@@ -2,8 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .views import FinancingViewSet
+from .views import FactoringProductViewSet, FinancingViewSet
 
 router = DefaultRouter()
 router.register("financings", FinancingViewSet, basename="factoring-financing")
+router.register("products", FactoringProductViewSet, basename="factoring-product")
 urlpatterns = router.urls
