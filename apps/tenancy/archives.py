@@ -70,10 +70,10 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     ("tenancy.duework", "tenant"),
     # Routes of kota levy bills (apps.levies): archived and removed with the payer's kelurahan
     # and with the issuing kota (either end: `EITHER_END`), put back on restore
-    # (restore._restore_levy_routes) while the other end exists.
+    # (restore._restore_routes) while the other end exists.
     ("tenancy.levybillroute", EITHER_END),
     # Routes of UMKM invoices to a kota's OPDs (apps.invoicing): the same, at the seller's
-    # kelurahan and at the buying kota (restore._restore_invoice_routes).
+    # kelurahan and at the buying kota (restore._restore_routes).
     ("tenancy.invoiceroute", EITHER_END),
     ("analytics.dailyfact", "tenant"),
     ("discovery.listing", "tenant"),

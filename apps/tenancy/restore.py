@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.files import File
@@ -40,7 +41,7 @@ from apps.core import cache_scopes
 from apps.core.db import connection
 
 from . import archives, citus, events, fanout, regions, schema_copy, schemas, services
-from .models import DemoSeed, Domain, InvoiceRoute, LevyBillRoute, Region, Tenant
+from .models import DemoSeed, Domain, Region, Tenant
 
 Progress = archives.Progress
 
@@ -262,44 +263,23 @@ def _restore(
     return tenant
 
 
-def _restore_levy_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None:
-    """The levy bill routes of the restored tenant: for a kelurahan the kota bills addressed to
-    it (its copies, payments requests "levy:<number>", settle through them), for a kota the
-    bills it issued (its register, restored with its schema, numbers them). A route whose other
-    end is gone, or whose number meanwhile went to another route, stays in the archive."""
+def _restore_routes(opened: archives.OpenedArchive, tenant: Tenant, label: str, unique: str) -> None:
+    """The public routes between the restored tenant and the other end (`label`: levy bill routes,
+    OPD invoice routes). For a kelurahan they are its own documents' routes (its copies of kota
+    bills, its UMKM's invoices to OPDs), for a kota the documents it issued or received. A route
+    whose other end is gone, or whose `unique` value (bill number, token) meanwhile went to
+    another route, stays in the archive."""
     try:
-        routes = _objects(opened, "tenancy.levybillroute")
-    except FileNotFoundError:  # an archive written before kota levies existed
+        routes = _objects(opened, label)
+    except FileNotFoundError:  # an archive written before such routes existed
         return
+    model = apps.get_model(label)
     is_kota = tenant.tenant_type == Tenant.Type.KOTA
     other_type = Tenant.Type.KELURAHAN if is_kota else Tenant.Type.KOTA
     others = set(Tenant.objects.filter(tenant_type=other_type).values_list("pk", flat=True))
     for route in routes:
         other_end = route.kelurahan_id if is_kota else route.kota_id
-        if other_end in others and not LevyBillRoute.objects.filter(number=route.number).exists():
-            route.pk = None
-            if is_kota:
-                route.kota = tenant
-            else:
-                route.kelurahan = tenant
-            route.save(force_insert=True)
-
-
-def _restore_invoice_routes(opened: archives.OpenedArchive, tenant: Tenant) -> None:
-    """The OPD invoice routes of the restored tenant: for a kelurahan the invoices its UMKM sent
-    to the kota's OPDs (its invoices, restored with its schema, keep their ids), for a kota the
-    invoices its OPDs received. A route whose other end is gone, or whose token meanwhile went
-    to another route, stays in the archive."""
-    try:
-        routes = _objects(opened, "tenancy.invoiceroute")
-    except FileNotFoundError:  # an archive written before OPD invoice routes existed
-        return
-    is_kota = tenant.tenant_type == Tenant.Type.KOTA
-    other_type = Tenant.Type.KELURAHAN if is_kota else Tenant.Type.KOTA
-    others = set(Tenant.objects.filter(tenant_type=other_type).values_list("pk", flat=True))
-    for route in routes:
-        other_end = route.kelurahan_id if is_kota else route.kota_id
-        if other_end in others and not InvoiceRoute.objects.filter(token=route.token).exists():
+        if other_end in others and not model.objects.filter(**{unique: getattr(route, unique)}).exists():
             route.pk = None
             if is_kota:
                 route.kota = tenant
@@ -354,8 +334,8 @@ def _restore_public_rows(
         restorer(context)
     with tenant:  # the restored rows replace whatever the cached public lists were built from
         cache_scopes.bump_all()
-    _restore_levy_routes(opened, tenant)
-    _restore_invoice_routes(opened, tenant)
+    _restore_routes(opened, tenant, "tenancy.levybillroute", "number")
+    _restore_routes(opened, tenant, "tenancy.invoiceroute", "token")
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
     return tenant
