@@ -210,6 +210,13 @@ def do_accept_financing(invoice_id: int, actor: Any, *, product_id: Any) -> Fina
         url=invoicing.invoice_url(invoice),
         key=f"factoring-{financing.pk}-assigned",
     )
+    invoicing.notify_opd_buyer(
+        invoice,
+        event="factoring.assigned",
+        title=_("Faktur %(number)s dialihkan ke %(lender)s") % words,
+        body=_("Pembayaran faktur %(number)s (jatuh tempo %(due)s) kini untuk %(lender)s.") % words,
+        key=f"factoring-{financing.pk}-assigned",
+    )
     notify(
         [invoice.shop.owner, *_officers(product.lender)],
         event="factoring.disbursed",

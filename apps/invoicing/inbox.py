@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.reports.models import Opd
+from apps.notifications.services import notify
+from apps.reports.models import Opd, OpdStaff
 from apps.tenancy.models import InvoiceRoute, Tenant
 
 from . import routes
@@ -76,3 +80,23 @@ def summary(rows: list[InvoiceRoute]) -> dict[str, int]:
         "overdue": sum(r.total - r.amount_paid for r in open_rows if r.status == InvoiceRoute.Status.OVERDUE),
         "count": len(open_rows),
     }
+
+
+@transaction.atomic
+def notify_opd(route_id: int, *, event: str, title: str, body: str, key: str) -> int:
+    """Tell the finance office and the addressed OPD's staff of this kota about an invoice (a new
+    one, its assignment to a lender), linking to its Faktur masuk page. Runs in the kota's schema
+    (`tasks.notify_opd`); the same key never notifies twice. Returns the number of recipients."""
+    route = InvoiceRoute.objects.filter(pk=route_id, kota=kota_here()).first() if kota_here() else None
+    if route is None:
+        return 0
+    opd_staff = OpdStaff.objects.filter(opd__code=route.opd_code, opd__active=True).values("user_id")
+    recipients = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.ADMIN) | Q(pk__in=opd_staff, groups__name=Role.STAF_OPD))
+        .distinct()
+        .order_by("pk")
+    )
+    url = reverse("invoicing:incoming_detail", kwargs={"pk": route.pk})
+    notify(recipients, event=event, title=title, body=body, url=url, key=f"{key}-route-{route.pk}")
+    return len(recipients)

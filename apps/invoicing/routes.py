@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from apps.core.db import connection
 from apps.core.errors import ValidationFailed
+from apps.core.money import rupiah
 from apps.reports.models import Opd
+from apps.tenancy.fanout import enqueue_in_tenant_on_commit
 from apps.tenancy.models import InvoiceRoute, Tenant
 
 from .models import Invoice
@@ -63,10 +65,10 @@ def opd_for(code: Any) -> tuple[Opd, Tenant]:
 
 
 def create(invoice: Invoice, opd: Opd, kota: Tenant) -> InvoiceRoute:
-    """The route of a just-issued invoice (caller's transaction)."""
+    """The route of a just-issued invoice (caller's transaction); the OPD hears of it."""
     tenant = here()
     assert tenant is not None  # an OPD invoice is only issued in a kelurahan tenant (opd_for)
-    return InvoiceRoute.objects.create(
+    route = InvoiceRoute.objects.create(
         kelurahan=tenant,
         invoice_id=invoice.pk,
         number=invoice.number,
@@ -82,6 +84,30 @@ def create(invoice: Invoice, opd: Opd, kota: Tenant) -> InvoiceRoute:
         paid_at=invoice.paid_at,
         token=secrets.token_hex(TOKEN_LENGTH // 2),
     )
+    words = {"number": invoice.number, "shop": invoice.shop.name, "total": rupiah(invoice.total)}
+    tell_kota(
+        invoice,
+        event="invoicing.opd_invoice",
+        title=_("Faktur %(number)s dari %(shop)s") % words,
+        body=_("Faktur %(number)s sebesar %(total)s untuk OPD Anda. Lihat dan bayar dari Faktur masuk.") % words,
+        key=f"invoice-{invoice.pk}-issued",
+        route=route,
+    )
+    return route
+
+
+def tell_kota(
+    invoice: Invoice, *, event: str, title: str, body: str, key: str, route: InvoiceRoute | None = None
+) -> bool:
+    """Notify the addressed OPD's staff and the finance office in the kota's schema, after commit
+    (`tasks.notify_opd`). False when the invoice is not addressed to an OPD."""
+    from .tasks import notify_opd  # tasks import services, which import this module
+
+    route = route or route_of(invoice)
+    if route is None:
+        return False
+    enqueue_in_tenant_on_commit(route.kota_id, notify_opd, route.pk, event, str(title), str(body), key)
+    return True
 
 
 def sync(invoice: Invoice) -> int:

@@ -56,6 +56,10 @@ MAX_QUANTITY = Decimal(10**10)  # InvoiceLine.quantity: 12 digits, 2 after the p
 MAX_TOTAL = 10**13  # Rp10 trillion: far above any UMKM invoice, far below the bigint limit
 
 
+# The buyer of an invoice to an OPD is in the kota's schema: notified there (apps.invoicing.routes).
+notify_opd_buyer = routes.tell_kota
+
+
 def today() -> date:
     return timezone.localtime(timezone.now(), JAKARTA).date()
 

@@ -11,7 +11,7 @@ from celery import shared_task
 from apps.tenancy import due_work
 from apps.tenancy.fanout import enqueue_where_due
 
-from . import services
+from . import inbox, services
 
 
 @shared_task(name="invoicing.record_payment", ignore_result=True)
@@ -27,6 +27,12 @@ def issue_from_procurement(order_id: int) -> None:
 @shared_task(name="invoicing.issue_from_order", ignore_result=True)
 def issue_from_order(order_id: int) -> None:
     services.issue_from_order(order_id)
+
+
+@shared_task(name="invoicing.notify_opd", ignore_result=True)
+def notify_opd(route_id: int, event: str, title: str, body: str, key: str) -> int:
+    """In the kota's schema: the OPD and finance office hear of an invoice (apps.invoicing.routes)."""
+    return inbox.notify_opd(route_id, event=event, title=title, body=body, key=key)
 
 
 @shared_task(name="invoicing.remind", ignore_result=True)

@@ -20,6 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from apps.core.db import connection
+from apps.core.tasks import publish
+
 from . import due_work
 from .models import DueWork, Tenant
 
@@ -76,6 +79,25 @@ def enqueue_in_every_tenant(
             task.delay(*args)
         count += 1
     return count
+
+
+def enqueue_in_tenant_on_commit(tenant_id: int, task: Any, *args: Any) -> None:
+    """Queue `task(*args)` in another tenant's schema once the current transaction commits (a
+    rolled-back write queues nothing; a broker outage is logged by `publish`, never raised). An
+    inactive or removed tenant gets nothing."""
+
+    def send() -> None:
+        tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
+        if tenant is None:
+            return
+        previous = connection.tenant
+        connection.set_tenant(tenant)  # publish reads the schema to run in from the connection
+        try:
+            publish(task, *args)
+        finally:
+            connection.set_tenant(previous)
+
+    transaction.on_commit(send)
 
 
 def claim_due(

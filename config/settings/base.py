@@ -283,6 +283,7 @@ _QUEUE_TASKS = {
         "invoicing.record_payment",
         "invoicing.issue_from_procurement",
         "invoicing.issue_from_order",
+        "invoicing.notify_opd",
         "marketplace.sync_listings",
         "payments.deliver_sandbox_notification",
         "payments.cancel_at_gateway",

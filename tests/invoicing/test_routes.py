@@ -19,6 +19,7 @@ from apps.core.errors import ValidationFailed
 from apps.factoring import selectors as factoring
 from apps.invoicing import services
 from apps.invoicing.models import Invoice
+from apps.notifications.models import Message
 from apps.payments import services as payments
 from apps.payments.models import GatewayCharge
 from apps.reports import services as reports
@@ -132,6 +133,33 @@ def test_issue_to_an_opd_writes_the_route_and_refuses_unknown_opds(seller: World
                 lines=LINES,
             )
     assert InvoiceRoute.objects.filter(kelurahan=tenants.a).count() == 1
+
+
+def told_in_kota() -> set[str]:
+    """Who in the kota hears of an invoice to Disdag: its finance office (the kota's admins, the
+    fixture's and the test set-up's own) and Disdag's staff; not DLH's staff, not a warga."""
+    admins = User.objects.filter(is_active=True, groups__name=Role.ADMIN).values_list("username", flat=True)
+    assert "fr-bpkad" in admins
+    return {*admins, "fr-disdag"}
+
+
+def test_the_finance_office_and_the_opds_staff_hear_of_a_new_invoice_in_the_kota(
+    seller: World, kota: Kota, tenants: TenantSet, django_capture_on_commit_callbacks: Any
+) -> None:
+    with tenants.a, django_capture_on_commit_callbacks(execute=True):
+        invoice = to_opd(seller, tenants.a)
+    route = route_of(invoice, tenants.a)
+    with tenants.kota:
+        told = Message.objects.filter(event="invoicing.opd_invoice")
+        assert set(told.values_list("recipient__username", flat=True)) == told_in_kota()
+        assert all(m.url.endswith(f"/faktur/masuk/{route.pk}/") and invoice.number in m.title for m in told)
+        before = told.count()
+    with tenants.a, django_capture_on_commit_callbacks(execute=True):
+        services.mark_viewed(invoice, None)  # later changes of the invoice notify no one again
+    with tenants.kota:
+        assert Message.objects.filter(event="invoicing.opd_invoice").count() == before
+    with tenants.a:
+        assert not Message.objects.filter(event="invoicing.opd_invoice").exists()  # not in the seller's schema
 
 
 def test_issue_by_form_and_api(seller: World, tenants: TenantSet) -> None:
@@ -340,3 +368,23 @@ def payments_time(day: date) -> Any:
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_the_opd_hears_in_the_kota_that_its_invoice_was_assigned_to_a_lender(
+    seller: World, kota: Kota, tenants: TenantSet, django_capture_on_commit_callbacks: Any
+) -> None:
+    from apps.factoring import services as factoring_services
+    from apps.lending import services as lending
+    from tests.factoring.conftest import make_product
+
+    invoice = to_opd(seller, tenants.a)
+    with tenants.a:
+        officer = create_user(username="fr-lkm", full_name="Petugas", roles=[Role.PETUGAS_LKM], password=PASSWORD)
+        product = make_product(lending.open_lender(name="fr-BPR", kind="bpr", officers=[officer]))
+        with django_capture_on_commit_callbacks(execute=True):
+            financing = factoring_services.do_accept_financing(invoice.pk, seller.people.umkm_b, product_id=product.pk)
+    with tenants.kota:
+        told = Message.objects.filter(event="factoring.assigned")
+        assert set(told.values_list("recipient__username", flat=True)) == told_in_kota()
+        assert all("fr-BPR" in m.title and invoice.number in m.body for m in told)
+    assert financing.buyer_key == f"opd:{OPD}"

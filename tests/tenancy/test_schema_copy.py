@@ -219,6 +219,27 @@ def test_an_archive_from_an_older_migration_state_is_migrated_forward(
         for table in part["tables"]:
             if table["name"] == "django_migrations":
                 table["rows"] = len(lines)
+        # Nor has it the columns that migration adds (e.g. accounts_user.nik_digest).
+        from django.apps import apps as django_apps
+        from django.db.migrations.operations import AddField
+
+        migration = MigrationLoader(None, ignore_no_migrations=True).get_migration(*leaf)
+        added = {
+            (model._meta.db_table, model._meta.get_field(op.name).column)
+            for op in migration.operations
+            if isinstance(op, AddField) and (model := django_apps.get_model(leaf[0], op.model_name))
+        }
+        for table in part["tables"]:
+            for name, column in added:
+                if table["name"] == name and column in table["columns"]:
+                    index = table["columns"].index(column)
+                    table["columns"].remove(column)
+                    copy = opened.folder / "data" / f"{name}.copy"
+                    kept = []
+                    for line in copy.read_text().splitlines():
+                        fields = line.split("\t")  # COPY text: tabs inside values are escaped
+                        kept.append("\t".join(fields[:index] + fields[index + 1 :]) + "\n")
+                    copy.write_text("".join(kept))
         part["tables"] += [
             {"name": name, "columns": ["id", "username"], "rows": 1 if name == "axes_accessattempt" else 0}
             for name in sorted(schema_copy.RETIRED_TABLES)
