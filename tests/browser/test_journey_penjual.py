@@ -61,6 +61,8 @@ def market(
 
 
 def _fits_the_phone(page: Any) -> None:
+    # Measured once the page has loaded: before its stylesheets apply, the tabs lie in one wide row.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "scrolls sideways"
 
 
