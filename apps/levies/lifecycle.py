@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 from apps.tenancy.events import Restoring
+from apps.tenancy.fanout import enqueue_in_tenant, enqueue_in_tenant_on_commit, switched_to
 from apps.tenancy.models import LevyBillRoute, Tenant
 
 from . import payer, tasks
@@ -37,15 +36,20 @@ def kota_removing(tenant: Tenant) -> None:
     )
     withdrawn = 0
     for kelurahan in Tenant.objects.filter(pk__in=kelurahan_ids).order_by("pk"):
-        with tasks.switched_to(kelurahan):
+        with switched_to(kelurahan):
             withdrawn += payer.withdraw_copies(tenant)
     if withdrawn:
         logger.info("kota %s removing: %s levy payer copies withdrawn", tenant.schema_name, withdrawn)
 
 
+# Both hand-offs below reach the kota whatever its status (`include_inactive`): it gets back the
+# status it had before the removal or in the archive, suspended as well as active, and its
+# withdrawn copies must reopen either way. A kota that is gone gets nothing.
+
+
 def kota_removal_abandoned(tenant: Tenant) -> None:
-    if tenant.tenant_type == Tenant.Type.KOTA and Tenant.objects.filter(pk=tenant.pk).exists():
-        tasks.in_tenant(tenant.pk, "levies.resync_payer_copies")
+    if tenant.tenant_type == Tenant.Type.KOTA:
+        enqueue_in_tenant(tenant.pk, tasks.resync_payer_copies, include_inactive=True)
 
 
 def kota_restored(context: Restoring) -> None:
@@ -54,4 +58,4 @@ def kota_restored(context: Restoring) -> None:
     if context.tenant.tenant_type != Tenant.Type.KOTA:
         return
     kota_id = context.tenant.pk
-    transaction.on_commit(lambda: tasks.in_tenant(kota_id, "levies.resync_payer_copies"))
+    enqueue_in_tenant_on_commit(kota_id, tasks.resync_payer_copies, include_inactive=True)

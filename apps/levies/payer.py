@@ -25,6 +25,7 @@ from apps.notifications.services import notify
 from apps.payments import selectors as payment_selectors
 from apps.payments import services as payments
 from apps.payments.models import Account, PaymentRequest
+from apps.tenancy.fanout import enqueue_in_tenant_on_commit
 from apps.tenancy.models import LevyBillRoute, Tenant
 
 from . import access, identity
@@ -233,7 +234,9 @@ def record_nik(user: User, raw_nik: object) -> None:
     if tenant.parent_id is not None:
         from . import tasks
 
-        tasks.in_tenant_on_commit(tenant.parent_id, "levies.resync_payer_copies", tenant.pk, digest)
+        enqueue_in_tenant_on_commit(
+            tenant.parent_id, tasks.resync_payer_copies, tenant.pk, digest, include_inactive=True
+        )
 
 
 def lock_nik(digest: str) -> None:
@@ -325,5 +328,5 @@ def mark_route_paid(number: str, *, amount: int, method: str, paid_at: datetime.
         route.channel = method[:16]
         route.save(update_fields=["status", "paid_at", "channel", "updated_at"])
     # Every time, not only the first: a lost hand-off heals when the event is replayed.
-    tasks.in_tenant_on_commit(route.kota_id, "levies.mark_bill_paid", number, amount)
+    enqueue_in_tenant_on_commit(route.kota_id, tasks.mark_bill_paid, number, amount, include_inactive=True)
     return route

@@ -13,6 +13,7 @@ import datetime
 
 from django.utils import timezone
 
+from apps.tenancy.fanout import enqueue_in_tenant
 from apps.tenancy.models import Tenant
 
 from . import services, tasks
@@ -76,7 +77,7 @@ def send_reminders(today: datetime.date) -> int:
     late = open_bills.filter(due_on__lt=today)
     for stage, bills in (("soon", soon), ("overdue", late)):
         for number, kelurahan_id in bills.values_list("number", "kelurahan_id"):
-            tasks.in_tenant(kelurahan_id, "levies.remind_payer", number, stage)
+            enqueue_in_tenant(kelurahan_id, tasks.remind_payer, number, stage, include_inactive=True)
             sent += 1
     return sent
 
@@ -91,7 +92,7 @@ def settle_yesterday(today: datetime.date) -> int:
     for kelurahan_id in Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).values_list(
         "pk", flat=True
     ):
-        tasks.in_tenant(kelurahan_id, "levies.settle_treasury", kota.pk, day)
+        enqueue_in_tenant(kelurahan_id, tasks.settle_treasury, kota.pk, day, include_inactive=True)
         queued += 1
     return queued
 

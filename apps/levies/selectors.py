@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.tenancy.fanout import switched_to
 from apps.tenancy.models import LevyBillRoute, Tenant
 
 from .models import Levy, LevyBill
@@ -97,12 +98,10 @@ def settlement_rows(kota: Tenant, day: datetime.date, names: dict[int, str]) -> 
     from apps.payments import services as payments
     from apps.payments.models import Account, EntryKind, JournalEntry
 
-    from . import tasks
-
     code = f"treasury:{kota.schema_name}"
     rows: list[list[Any]] = []
     for kelurahan in Tenant.objects.filter(parent=kota, tenant_type=Tenant.Type.KELURAHAN).order_by("name"):
-        with tasks.switched_to(kelurahan):
+        with switched_to(kelurahan):
             account = Account.objects.filter(code=code).first()
             if account is None:
                 continue

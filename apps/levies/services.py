@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.tenancy.fanout import enqueue_in_tenant, enqueue_in_tenant_on_commit
 from apps.tenancy.models import LevyBillRoute, Tenant
 
 from . import access, fines, identity
@@ -199,8 +200,13 @@ def default_issue_key(levy: Levy, kelurahan_id: int, payer_account: str, payer_n
 def _sync_payer_copy_later(bill: LevyBill) -> None:
     from . import tasks
 
-    tasks.in_tenant_on_commit(
-        bill.kelurahan_id, "levies.open_payer_copy", bill.number, bill.payer_account, bill.payer_nik_digest
+    enqueue_in_tenant_on_commit(
+        bill.kelurahan_id,
+        tasks.open_payer_copy,
+        bill.number,
+        bill.payer_account,
+        bill.payer_nik_digest,
+        include_inactive=True,
     )
 
 
@@ -224,7 +230,7 @@ def resync_open_bills(*, kelurahan_id: int | None = None, nik_digest: str = "") 
     for number, kelurahan, account, digest in bills.order_by("id").values_list(
         "number", "kelurahan_id", "payer_account", "payer_nik_digest"
     ):
-        tasks.in_tenant(kelurahan, "levies.open_payer_copy", number, account, digest)
+        enqueue_in_tenant(kelurahan, tasks.open_payer_copy, number, account, digest, include_inactive=True)
         queued += 1
     return queued
 

@@ -1,7 +1,9 @@
 """Celery entry points of apps.levies. Each runs in the schema it was queued in: the payer-copy
 and reminder tasks in a kelurahan schema, the register and sweep tasks in a kota schema.
 
-Cross-schema hand-offs queue by tenant id (`in_tenant`): the kota's issue queues
+Cross-schema hand-offs queue by tenant id (`apps.tenancy.fanout.enqueue_in_tenant`, with
+`include_inactive`: the records of two schemas must stay in step even while one of them is
+suspended or being archived; a removed tenant gets nothing): the kota's issue queues
 `open_payer_copy` in the payer's kelurahan, the kelurahan's settlement queues `mark_bill_paid`
 in the kota. All of them are idempotent (re-running changes nothing), so a retry or a task the
 repair queued twice is harmless.
@@ -9,15 +11,8 @@ repair queued twice is harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from celery import shared_task
 
-from celery import Task, shared_task
-from django.db import transaction
-
-from apps.core.db import connection
-from apps.core.tasks import publish
 from apps.tenancy import due_work
 from apps.tenancy.fanout import enqueue_where_due
 from apps.tenancy.models import Tenant
@@ -85,41 +80,3 @@ def sweep() -> dict[str, int]:
 def sweep_where_due() -> int:
     """Beat (public schema): queue `sweep` in the kota tenants whose levy work is due."""
     return enqueue_where_due(sweep, due_work.Kind.LEVIES, types=[Tenant.Type.KOTA])
-
-
-_TASKS: dict[str, Task[Any, Any]] = {
-    "levies.open_payer_copy": open_payer_copy,
-    "levies.remind_payer": remind_payer,
-    "levies.mark_bill_paid": mark_bill_paid,
-    "levies.settle_treasury": settle_treasury,
-    "levies.resync_payer_copies": resync_payer_copies,
-}
-
-
-@contextmanager
-def _switched_to(tenant: Tenant) -> Iterator[None]:
-    """Like `with tenant:`, but thread-safe: django-tenants keeps the tenants to return to in one
-    class-level list shared by every instance and thread, so two threads nesting `with tenant:`
-    can each return to the other's tenant (and query the wrong schema). Here the previous
-    tenant stays on this call's stack."""
-    previous = connection.tenant
-    connection.set_tenant(tenant)
-    try:
-        yield
-    finally:
-        connection.set_tenant(previous)
-
-
-switched_to = _switched_to  # for reads across schemas (the kota's settlement report)
-
-
-def in_tenant(tenant_id: int, task_name: str, *args: Any) -> None:
-    """Queue one of this app's tasks in another tenant's schema (now)."""
-    tenant = Tenant.objects.get(pk=tenant_id)
-    with _switched_to(tenant):
-        publish(_TASKS[task_name], *args)
-
-
-def in_tenant_on_commit(tenant_id: int, task_name: str, *args: Any) -> None:
-    """`in_tenant` once the current transaction commits (a rolled-back write queues nothing)."""
-    transaction.on_commit(lambda: in_tenant(tenant_id, task_name, *args))

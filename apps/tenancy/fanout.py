@@ -6,11 +6,16 @@ number of tenants. `enqueue_in_every_tenant` (daily jobs that every tenant has, 
 analytics roll-up): once in each active tenant. `mark_all_due` is the safety net behind the
 index: it makes every active tenant due once, spread over a window, so a lost hint strands
 nothing for longer than its period. See docs/operations.md, "Periodic work".
+
+`enqueue_in_tenant` / `enqueue_in_tenant_on_commit` (hand-offs between schemas: a kota's bill
+copied to the payer's kelurahan, an invoice's OPD notified in the kota): one task in one other
+tenant, by id. `switched_to` is the thread-safe `with tenant:` they use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,23 +86,40 @@ def enqueue_in_every_tenant(
     return count
 
 
-def enqueue_in_tenant_on_commit(tenant_id: int, task: Any, *args: Any) -> None:
-    """Queue `task(*args)` in another tenant's schema once the current transaction commits (a
-    rolled-back write queues nothing; a broker outage is logged by `publish`, never raised). An
-    inactive or removed tenant gets nothing."""
+@contextmanager
+def switched_to(tenant: Tenant) -> Iterator[None]:
+    """Like `with tenant:`, but thread-safe: django-tenants keeps the tenants to return to in one
+    class-level list shared by every instance and thread, so two threads nesting `with tenant:`
+    can each return to the other's tenant (and query the wrong schema). Here the previous
+    tenant stays on this call's stack. For reads and hand-offs across schemas."""
+    previous = connection.tenant
+    connection.set_tenant(tenant)
+    try:
+        yield
+    finally:
+        connection.set_tenant(previous)
 
-    def send() -> None:
-        tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
-        if tenant is None:
-            return
-        previous = connection.tenant
-        connection.set_tenant(tenant)  # publish reads the schema to run in from the connection
-        try:
-            publish(task, *args)
-        finally:
-            connection.set_tenant(previous)
 
-    transaction.on_commit(send)
+def enqueue_in_tenant(tenant_id: int, task: Any, *args: Any, include_inactive: bool = False) -> bool:
+    """Queue `task(*args)` in another tenant's schema now (a broker outage is logged by
+    `publish`, never raised). A removed tenant gets nothing; an inactive one (suspended, being
+    archived) neither, unless `include_inactive`: a hand-off that keeps two schemas' records in
+    step (a payment reported to the kota that billed it, a removal undone) must reach it.
+    Returns whether the task was handed to the broker."""
+    tenants = Tenant.objects.filter(pk=tenant_id)
+    if not include_inactive:
+        tenants = tenants.filter(status=Tenant.Status.ACTIVE)
+    tenant = tenants.first()
+    if tenant is None:
+        return False
+    with switched_to(tenant):  # publish reads the schema to run in from the connection
+        return publish(task, *args)
+
+
+def enqueue_in_tenant_on_commit(tenant_id: int, task: Any, *args: Any, include_inactive: bool = False) -> None:
+    """`enqueue_in_tenant` once the current transaction commits (a rolled-back write queues
+    nothing); the tenant's status is read then, not now."""
+    transaction.on_commit(lambda: enqueue_in_tenant(tenant_id, task, *args, include_inactive=include_inactive))
 
 
 def claim_due(
