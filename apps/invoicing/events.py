@@ -58,7 +58,7 @@ def unregister(label: str) -> None:
 
 
 def dispatch_payment_recorded(event: PaymentRecorded) -> None:
-    """Called by `services._apply_payment` inside its transaction, under the invoice lock."""
+    """Called by `services.paying._apply_payment` inside its transaction, under the invoice lock."""
     for handler in list(_payment.values()):
         handler(event)
 
