@@ -242,10 +242,10 @@ class SubjectEvents:
     `prefetch_related("events", "events__actor", Prefetch("events", queryset))` loads the events
     of a whole list in one query (the `get_prefetch_querysets` protocol of Django's managers)."""
 
-    cache_name = "events"
-
-    def __init__(self, instance: models.Model) -> None:
+    def __init__(self, instance: models.Model, cache_name: str = "events") -> None:
+        # cache_name: the subject's attribute name (what `prefetch_related` is given).
         self.instance = instance
+        self.cache_name = cache_name
 
     def _kind(self) -> tuple[type[SubjectEventMixin], str]:
         obj = self.instance
