@@ -32,7 +32,8 @@ def test_an_update_is_a_core_event_about_its_report(world: World) -> None:
     assert row.data == {"actor_label": "Kelurahan"}
     assert (opened.actor, opened.actor_label, opened.action) == (world.warga, "Pelapor", "status")
     assert (note.action, note.to_status, note.report_id, note.author) == ("note", "", report.pk, world.admin)
-    assert list(events_for(report)) == list(selectors.timeline(report)) == list(ReportUpdate.objects.filter(report=report))
+    timeline = list(selectors.timeline(report))
+    assert list(events_for(report)) == timeline == list(ReportUpdate.objects.filter(report=report))
     # the same ids in another subject type are not this report's timeline
     Event.objects.create(subject_type="permit", subject_id=report.pk, action="create")
     assert len(report.updates.all()) == 3

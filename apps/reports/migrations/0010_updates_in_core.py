@@ -10,16 +10,14 @@ the action is "status" for a status change, else "note". Backwards recreates the
 only.
 """
 
-
 import apps.core.audit
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_event'),
-        ('reports', '0009_pair_keyed_link_tables'),
+        ("core", "0004_event"),
+        ("reports", "0009_pair_keyed_link_tables"),
     ]
 
     operations = [
@@ -35,19 +33,18 @@ class Migration(migrations.Migration):
             migrations.RunSQL.noop,
         ),
         migrations.DeleteModel(
-            name='ReportUpdate',
+            name="ReportUpdate",
         ),
         migrations.CreateModel(
-            name='ReportUpdate',
-            fields=[
-            ],
+            name="ReportUpdate",
+            fields=[],
             options={
-                'verbose_name': 'perkembangan laporan',
-                'verbose_name_plural': 'perkembangan laporan',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "perkembangan laporan",
+                "verbose_name_plural": "perkembangan laporan",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=(apps.core.audit.SubjectEventMixin, 'core.event'),
+            bases=(apps.core.audit.SubjectEventMixin, "core.event"),
         ),
     ]

@@ -196,9 +196,7 @@ def add_note(report: Report, actor: User | None, note: str, *, now: datetime | N
     report = _lock(report)
     _require_handler(actor, report)
     text = _require_text(note, _("Catatan tidak boleh kosong."))
-    update = ReportUpdate.record(
-        report=report, actor=actor, actor_label=_actor_label(actor, report), note=text, at=now
-    )
+    update = ReportUpdate.record(report=report, actor=actor, actor_label=_actor_label(actor, report), note=text, at=now)
     Report.objects.filter(pk=report.pk).update(updated_at=now, status_notes=text[:500])
     _announce(report, update, actor)
     return update
