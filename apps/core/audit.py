@@ -1,10 +1,11 @@
 """The one audit-event table of a tenant schema (`core_event`) and the per-app views of it.
 
-Every app's audit trail (order, delivery, invoice, procurement, permit and loan events) is a row
-of `Event`: what it is about (`subject_type` + `subject_id`, e.g. "permit" 17), what happened
-(`action`, from/to status), who (`actor`, `actor_role`), when (`created_at`), why (`note`) and
-details (`data`). One table instead of six saves their tables, keys, TOAST tables and indexes in
-every kelurahan schema (docs/design/schema-cost.md, step 3); one index (subject_type,
+Every app's audit trail (order, delivery, invoice, procurement, permit and loan events, and
+the public timeline of a laporan warga, reports.ReportUpdate) is a row of `Event`: what it is
+about (`subject_type` + `subject_id`, e.g. "permit" 17), what happened (`action`, from/to
+status), who (`actor`, `actor_role`), when (`created_at`), why (`note`) and details (`data`).
+One table instead of seven saves their tables, keys, TOAST tables and indexes in every
+kelurahan schema (docs/design/schema-cost.md, step 3); one index (subject_type,
 subject_id, created_at) serves every timeline.
 
 Each app keeps its own class name (`PermitEvent`, `OrderEvent`, ...): a proxy of `Event` with
@@ -242,10 +243,10 @@ class SubjectEvents:
     `prefetch_related("events", "events__actor", Prefetch("events", queryset))` loads the events
     of a whole list in one query (the `get_prefetch_querysets` protocol of Django's managers)."""
 
-    cache_name = "events"
-
-    def __init__(self, instance: models.Model) -> None:
+    def __init__(self, instance: models.Model, cache_name: str = "events") -> None:
+        # cache_name: the subject's attribute name (what `prefetch_related` is given).
         self.instance = instance
+        self.cache_name = cache_name
 
     def _kind(self) -> tuple[type[SubjectEventMixin], str]:
         obj = self.instance

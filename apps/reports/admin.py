@@ -22,7 +22,6 @@ from .models import (
     ReportFollower,
     ReportPhoto,
     ReportSettings,
-    ReportUpdate,
     SlaReminder,
 )
 
@@ -76,16 +75,6 @@ class ApiKeyAdmin(core_admin.ApiKeyAdmin):
 
     def revoke_key(self, key: ApiKey) -> None:
         services.revoke_api_key(key)
-
-
-class ReportUpdateInline(admin.TabularInline[ReportUpdate, Report]):
-    model = ReportUpdate
-    extra = 0
-    fields = readonly_fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReportPhotoInline(admin.TabularInline[ReportPhoto, Report]):
@@ -160,9 +149,12 @@ class ReportAdmin(admin.ModelAdmin[Report]):
         "resolved_at",
         "created_at",
         "updated_at",
+        "timeline",
     ]
     exclude = ["account_id", "device_id"]
-    inlines = [ReportUpdateInline, ReportPhotoInline, ReportFollowerInline]
+    # The public timeline (ReportUpdate rows of core_event), with who acted (staff only).
+    timeline = core_admin.timeline_field(gettext_lazy("Perkembangan"))
+    inlines = [ReportPhotoInline, ReportFollowerInline]
     actions = [
         _bulk(services.verify, gettext_lazy("Verifikasi laporan terpilih")),
         _bulk(services.start_work, gettext_lazy("Tandai sedang dikerjakan")),

@@ -7,7 +7,9 @@ Every table lives in the tenant's own schema (apps.reports is a tenant-only app)
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.api_keys import ApiKeyBase
+from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 from apps.core.files import public_storage
 from apps.rtrw.models import RukunTetangga, RukunWarga
 
@@ -375,6 +378,12 @@ class Report(models.Model):
     def has_point(self) -> bool:
         return self.lat is not None and self.lng is not None
 
+    @property
+    def updates(self) -> Any:
+        """The public timeline (ReportUpdate rows of core_event), oldest first: used like a
+        reverse manager (`.all()`, `.last()`) and prefetchable (`prefetch_related("updates")`)."""
+        return SubjectEvents(self, cache_name="updates")
+
 
 class ReportPhoto(models.Model):
     """A photo of a report, stored in the tenant's own storage folder and served by a view."""
@@ -420,33 +429,64 @@ class ReportFollower(models.Model):
         return f"{self.user} → {self.report.code}"
 
 
-class ReportUpdate(models.Model):
-    """One entry of a report's public timeline (a status change or a note).
+class ReportUpdate(SubjectEventMixin, Event):
+    """One entry of a report's public timeline (a status change or a note): a row of core_event,
+    subject "report" (apps.core.audit; docs/design/schema-cost.md step 3). Written by the
+    services only (`ReportUpdate.record(report=..., actor=..., actor_label=..., ...)`), never
+    edited; read with `report.updates` or `selectors.timeline(report)`.
 
-    `actor_label` is what the public sees ("Pelapor", "RT 01/RW 01", "Kelurahan"), never a name.
+    `actor_label` is what the public sees ("Pelapor", "RT 01/RW 01", "Kelurahan"), never a name;
+    it is kept in `data`. `actor` (who did it) is for staff only, never shown publicly.
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    actor_label = models.CharField(max_length=150)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    note = models.TextField(_("catatan"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    class Action(models.TextChoices):
+        STATUS = "status", _("Status berubah")
+        NOTE = "note", _("Catatan perkembangan")
+
+    SUBJECTS: ClassVar[dict[str, str]] = {"report": "report"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"report": "reports.Report"}
+    ALIASES: ClassVar[dict[str, str]] = {"author": "actor"}
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("actor_label",)
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Action.choices)
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("perkembangan laporan")
         verbose_name_plural = _("perkembangan laporan")
-        ordering = ["created_at", "id"]
 
-    def __str__(self) -> str:
-        return f"{self.report.code}: {self.from_status} → {self.to_status}"
+    @classmethod
+    def record(cls, *, actor: Any = None, at: datetime | None = None, **fields: Any) -> Self:
+        """A status change when `to_status` is given, else a note. `author=` is the old name of
+        `actor=`."""
+        actor = fields.pop("author", actor)
+        if "actor_label" in fields:  # may be a lazy translation: stored as its text
+            fields["actor_label"] = str(fields["actor_label"])[:150]
+        fields.setdefault("action", cls.Action.STATUS if fields.get("to_status") else cls.Action.NOTE)
+        return super().record(actor=actor, at=at, **fields)
+
+    @property
+    def report_id(self) -> int:
+        return self.subject_id
+
+    @property
+    def author(self) -> Any:
+        return self.actor
+
+    @property
+    def actor_label(self) -> str:
+        return str(self.data_value("actor_label", ""))
 
     @property
     def to_status_label(self) -> str:
         return str(Report.Status(self.to_status).label) if self.to_status else ""
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.from_status} → {self.to_status}"
+
+
+ReportUpdate.register(Report)
 
 
 class SlaReminder(models.Model):

@@ -135,8 +135,9 @@ def reports_handled_by(user: User | AnonymousUser) -> QuerySet[Report]:
 
 def reports_of(user: User) -> QuerySet[Report]:
     """What a warga filed or follows."""
+    # "updates" is a prefetchable property (apps.core.audit.SubjectEvents), unknown to django-stubs.
     return (
-        Report.objects.filter(Q(reporter=user) | Q(followers__user=user))
+        Report.objects.filter(Q(reporter=user) | Q(followers__user=user))  # type: ignore[misc]
         .distinct()
         .select_related(*CATEGORY_UNIT)
         .prefetch_related("updates")

@@ -76,7 +76,7 @@ def test_the_happy_path_and_its_public_timeline(world: World) -> None:
     services.close(report, world.warga, "Terima kasih")
     report.refresh_from_db()
     assert report.status == S.CLOSED and report.assignee == world.opd_staff
-    timeline = list(report.updates.values_list("to_status", "actor_label"))
+    timeline = [(u.to_status, u.actor_label) for u in report.updates.all()]
     assert timeline == [
         ("open", "Pelapor"),
         ("verified", "Dinas PUPR Kota Madiun"),

@@ -40,6 +40,11 @@ class CategorySerializer(serializers.ModelSerializer[Category]):
 
 class UpdateSerializer(serializers.ModelSerializer[ReportUpdate]):
     actor = serializers.CharField(source="actor_label", read_only=True)
+    # Declared, not derived from core_event's columns: their verbose names would add titles to
+    # the public schema, which the timeline had before without (same shape as reports_reportupdate).
+    created_at = serializers.DateTimeField(read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
 
     class Meta:
         model = ReportUpdate

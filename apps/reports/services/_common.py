@@ -286,14 +286,14 @@ def _lock(report: Report) -> Report:
 
 
 def _move(report: Report, actor: User | None, to: str, note: str, now: datetime) -> ReportUpdate:
-    update = ReportUpdate.objects.create(
+    update = ReportUpdate.record(
         report=report,
-        author=actor,
+        actor=actor,
         actor_label=_actor_label(actor, report),
         from_status=report.status,
         to_status=to,
         note=note,
-        created_at=now,
+        at=now,
     )
     report.status = to
     report.status_changed_at = now

@@ -138,13 +138,13 @@ def submit_report(
         created_at=now,
         updated_at=now,
     )
-    update = ReportUpdate.objects.create(
+    update = ReportUpdate.record(
         report=report,
-        author=reporter,
+        actor=reporter,
         actor_label=_("Pelapor"),
         to_status=Status.OPEN,
         note=_("Laporan diterima."),
-        created_at=now,
+        at=now,
     )
     _save_photos(report, checked_photos)
     schedule_sla(report, now)

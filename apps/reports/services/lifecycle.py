@@ -155,12 +155,12 @@ def mark_duplicate(
     if report.reporter_id is None:
         added += 1  # an anonymous or Open311 reporter still counts as support
     Report.objects.filter(pk=original.pk).update(support_count=F("support_count") + added, updated_at=now)
-    ReportUpdate.objects.create(
+    ReportUpdate.record(
         report=original,
-        author=actor,
+        actor=actor,
         actor_label=_actor_label(actor, original),
         note=_("Laporan %(code)s digabungkan ke laporan ini.") % {"code": report.code},
-        created_at=now,
+        at=now,
     )
     report.duplicate_of = original
     text = (note or "").strip() or _("Sama dengan laporan %(code)s; ikuti perkembangannya di sana.") % {
@@ -196,9 +196,7 @@ def add_note(report: Report, actor: User | None, note: str, *, now: datetime | N
     report = _lock(report)
     _require_handler(actor, report)
     text = _require_text(note, _("Catatan tidak boleh kosong."))
-    update = ReportUpdate.objects.create(
-        report=report, author=actor, actor_label=_actor_label(actor, report), note=text, created_at=now
-    )
+    update = ReportUpdate.record(report=report, actor=actor, actor_label=_actor_label(actor, report), note=text, at=now)
     Report.objects.filter(pk=report.pk).update(updated_at=now, status_notes=text[:500])
     _announce(report, update, actor)
     return update
