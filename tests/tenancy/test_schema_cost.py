@@ -63,14 +63,12 @@ SCHEMA_COST_BUDGET = 679
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by Django's own apps, whose table definitions are not ours to change.
-# Our ManyToManyFields have explicit through models keyed by the pair (apps.core.pair_tables),
-# so their link tables have no such index.
+# Our ManyToManyFields (User.groups included) have explicit through models keyed by the pair
+# (apps.core.pair_tables), so their link tables have no such index.
 PREFIX_ALLOWED = {
     # Django's contrib apps
     "auth_permission.content_type_id",
     "auth_group_permissions.group_id",
-    "accounts_user_groups.user_id",  # AbstractUser.groups
-    "accounts_user_user_permissions.user_id",  # AbstractUser.user_permissions
 }
 
 # varchar_pattern_ops copies ("*_like", made by Django for unique=True/db_index=True text
