@@ -18,7 +18,7 @@ from .models import User
 
 
 @admin.register(User)
-class UserAdmin(PairThroughAdmin, DjangoUserAdmin[User]):  # type: ignore[misc]
+class UserAdmin(PairThroughAdmin, DjangoUserAdmin[User]):
     """Roles are groups; there are no per-user permissions (User.user_permissions is None). The
     groups' link table is keyed by the pair (accounts.UserGroup), which PairThroughAdmin edits."""
 

@@ -16,7 +16,7 @@ class User(AbstractUser):
     pair-keyed `UserGroup` (issue 17, docs/design/schema-cost.md step 8).
     """
 
-    groups = models.ManyToManyField(
+    groups = models.ManyToManyField(  # type: ignore[assignment]
         Group,
         verbose_name=_("groups"),
         blank=True,
