@@ -65,7 +65,13 @@ def test_index_groups_models_by_task_and_folds_technical_ones(tenants: TenantSet
 def test_technical_records_are_read_only_for_superusers_and_hidden_from_staff(in_a: Tenant) -> None:
     superuser = User.objects.get(username="admin")
     lurah = f.staff()
-    lurah.user_permissions.add(*_all_permissions("notifications", "message"))
+    # Permissions come from groups only (no per-user permissions: apps.accounts.backends).
+    from django.contrib.auth.models import Group
+
+    viewers = Group.objects.create(name="uji-lihat-pesan")
+    viewers.permissions.add(*_all_permissions("notifications", "message"))
+    lurah.groups.add(viewers)
+    assert lurah.has_perm("notifications.view_message")
     request: Any = type("R", (), {"user": superuser})()
     outbox = admin.site._registry[_model("notifications.message")]
     assert outbox.has_view_permission(request) and not outbox.has_change_permission(request)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import PairThroughAdmin
 from apps.core.errors import DomainError
 
 from . import services
@@ -17,7 +18,10 @@ from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(PairThroughAdmin, DjangoUserAdmin[User]):
+    """Roles are groups; there are no per-user permissions (User.user_permissions is None). The
+    groups' link table is keyed by the pair (accounts.UserGroup), which PairThroughAdmin edits."""
+
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]
@@ -27,6 +31,7 @@ class UserAdmin(DjangoUserAdmin[User]):
         (_("Peran dan hak akses"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Waktu penting"), {"fields": ("last_login", "date_joined")}),
     )
+    filter_horizontal = ("groups",)
     actions = ["deactivate"]
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:

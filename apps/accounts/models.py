@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +8,26 @@ from .roles import Role
 
 
 class User(AbstractUser):
-    """A person in one schema: a tenant's warga/staff, or a platform operator in public."""
+    """A person in one schema: a tenant's warga/staff, or a platform operator in public.
+
+    Roles are groups (`has_role`); the admin's permissions come from groups only. No per-user
+    permissions (`user_permissions = None`: no accounts_user_user_permissions table, 5 pg_class
+    rows less per schema; apps.accounts.backends reads none), and `groups` is stored through the
+    pair-keyed `UserGroup` (issue 17, docs/design/schema-cost.md step 8).
+    """
+
+    groups = models.ManyToManyField(  # type: ignore[assignment]
+        Group,
+        verbose_name=_("groups"),
+        blank=True,
+        help_text=_(
+            "The groups this user belongs to. A user will get all permissions granted to each of their groups."
+        ),
+        related_name="user_set",
+        related_query_name="user",
+        through="accounts.UserGroup",
+    )
+    user_permissions = None  # type: ignore[assignment]
 
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
     phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
@@ -35,6 +54,23 @@ class User(AbstractUser):
     def role_names(self) -> list[str]:
         labels = dict(Role.choices)
         return [str(labels.get(name, name)) for name in self.groups.values_list("name", flat=True)]
+
+
+class UserGroup(models.Model):
+    """A user's group (role): User.groups, keyed by the pair (apps.core.pair_tables): PRIMARY KEY
+    (user_id, group_id) serves a user's roles, the group_id index a role's users."""
+
+    pk = models.CompositePrimaryKey("user_id", "group_id")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "accounts_user_groups"
+        verbose_name = _("peran pengguna")
+        verbose_name_plural = _("peran pengguna")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.group_id}"
 
 
 class ApiToken(models.Model):

@@ -56,7 +56,6 @@ def _remove_operator(session_keys: list[str]) -> None:
     # the deferred foreign keys make the commit fail loudly if anything else still does.
     with transaction.atomic():
         user.groups.clear()
-        user.user_permissions.clear()
         ApiToken.objects.filter(user=user).delete()
         LogEntry.objects.filter(user=user).delete()
         with connection.cursor() as cursor:

@@ -62,18 +62,19 @@ pytestmark = pytest.mark.django_db
 # -5 (674): report updates (the public timeline of a laporan warga) are core_event rows too
 # (subject "report", the public actor label in `data`): reports_reportupdate's table, pkey, report
 # index, TOAST table and index are gone; docs/design/schema-cost.md step 3.
-SCHEMA_COST_BUDGET = 674
+# -7 (667), schema-cost.md step 8: no per-user permissions (accounts_user_user_permissions gone:
+# table, id pkey, unique pair, two FK indexes; permissions come from groups, apps.accounts.backends)
+# and accounts_user_groups keyed by the pair (accounts.UserGroup: no id pkey, no user_id index).
+SCHEMA_COST_BUDGET = 667
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by Django's own apps, whose table definitions are not ours to change.
-# Our ManyToManyFields have explicit through models keyed by the pair (apps.core.pair_tables),
-# so their link tables have no such index.
+# Our ManyToManyFields (User.groups included) have explicit through models keyed by the pair
+# (apps.core.pair_tables), so their link tables have no such index.
 PREFIX_ALLOWED = {
     # Django's contrib apps
     "auth_permission.content_type_id",
     "auth_group_permissions.group_id",
-    "accounts_user_groups.user_id",  # AbstractUser.groups
-    "accounts_user_user_permissions.user_id",  # AbstractUser.user_permissions
 }
 
 # varchar_pattern_ops copies ("*_like", made by Django for unique=True/db_index=True text
