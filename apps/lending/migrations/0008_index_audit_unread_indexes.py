@@ -52,4 +52,12 @@ class Migration(migrations.Migration):
             name='product',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='offers', to='lending.loanproduct'),
         ),
+        # lending.0002's AlterField(creditmodelversion.lender, db_index=False) also dropped the partial
+        # unique "one active model per lender" (Django drops every non-Meta single-column index on the
+        # column): put it back (credit._activate deactivates the others first, so rows satisfy it).
+        migrations.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS "lending_model_one_active_per_lender" '
+            'ON "lending_creditmodelversion" ("lender_id") WHERE "is_active"',
+            reverse_sql=migrations.RunSQL.noop,
+        ),
     ]

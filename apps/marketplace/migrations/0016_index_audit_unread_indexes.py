@@ -35,6 +35,14 @@ class Migration(migrations.Migration):
             name='line',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='marketplace.orderline'),
         ),
+        # Django's AlterField(db_index=False) drops every non-Meta single-column index on the column,
+        # the partial unique "marketplace_review_once_per_line" too; put it back (IF NOT EXISTS: a
+        # Django that keeps it makes this a no-op). Backwards nothing to do: the constraint stays.
+        migrations.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS "marketplace_review_once_per_line" '
+            'ON "marketplace_review" ("line_id") WHERE "line_id" IS NOT NULL',
+            reverse_sql=migrations.RunSQL.noop,
+        ),
         migrations.AlterField(
             model_name='shop',
             name='payment_account',
