@@ -255,8 +255,10 @@ class IuranExemption(models.Model):
     cash_book = models.ForeignKey(
         CashBook, on_delete=models.PROTECT, related_name="exemptions", verbose_name=_("buku kas")
     )
+    # No index: every read also filters by cash_book (indexed), and users are deactivated, never
+    # deleted (the CASCADE never runs).
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("warga"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("warga"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     from_month = models.DateField(_("dari bulan"))
     until_month = models.DateField(_("sampai bulan"), null=True, blank=True)
@@ -492,8 +494,11 @@ class ArisanContribution(models.Model):
         DUPLICATE = "duplicate", _("Pembayaran ganda (perlu dikembalikan)")
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: every read by round also asks for paid or pending shares, which the
+    # partial uniques (round, member) "community_contribution_paid_once"/"..._one_pending" serve;
+    # rounds are never deleted (groups neither; the admin is read-only).
     round = models.ForeignKey(
-        ArisanRound, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("putaran")
+        ArisanRound, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("putaran"), db_index=False
     )
     member = models.ForeignKey(
         ArisanMember, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("anggota")

@@ -207,8 +207,10 @@ class CreditAssessment(models.Model):
     as_of = models.DateField(_("per tanggal"))
     features = models.JSONField(_("fitur"), default=dict)
     method = models.CharField(_("metode"), max_length=16, choices=Method.choices)
+    # No index: model versions are never deleted (is_active turns them off) and nothing lists a
+    # version's assessments.
     model_version = models.ForeignKey(
-        CreditModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+        CreditModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments", db_index=False
     )
     pd = models.FloatField(_("peluang gagal bayar"))
     band = models.CharField(_("kelas risiko"), max_length=1)
@@ -242,11 +244,13 @@ class Offer(models.Model):
     lender = models.ForeignKey(
         Lender, on_delete=models.PROTECT, related_name="offers", db_index=False, verbose_name=_("lembaga keuangan")
     )
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
+    # product/assessment: no index. Products and assessments are never deleted (read-only admin,
+    # no service deletes them) and nothing lists an offer by product or by assessment.
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers", db_index=False)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pemohon")
     )
-    assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="offers")
+    assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="offers", db_index=False)
     limit = models.BigIntegerField(_("plafon"))
     tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
     annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
@@ -284,12 +288,16 @@ class Application(models.Model):
     lender = models.ForeignKey(
         Lender, on_delete=models.PROTECT, related_name="applications", verbose_name=_("lembaga keuangan")
     )
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications")
+    # product/assessment: no index. Products and assessments are never deleted (read-only admin,
+    # no service deletes them) and nothing lists an application by product or by assessment.
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications", db_index=False)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications", verbose_name=_("pemohon")
     )
     offer = models.OneToOneField(Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="application")
-    assessment = models.ForeignKey(CreditAssessment, on_delete=models.PROTECT, related_name="applications")
+    assessment = models.ForeignKey(
+        CreditAssessment, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
     amount = models.BigIntegerField(_("jumlah pinjaman"))
     tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))
     annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
@@ -346,11 +354,13 @@ class Loan(models.Model):
     lender = models.ForeignKey(
         Lender, on_delete=models.PROTECT, related_name="loans", verbose_name=_("lembaga keuangan")
     )
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
+    # No index: loan products are never deleted and nothing lists a product's loans.
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans", db_index=False)
     borrower = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans", verbose_name=_("peminjam")
     )
-    wallet = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="+")
+    # No index: ledger accounts are never deleted and the wallet is only read through the loan.
+    wallet = models.ForeignKey("payments.Account", on_delete=models.PROTECT, related_name="+", db_index=False)
     principal = models.BigIntegerField(_("pokok"))
     annual_rate = models.DecimalField(_("bunga per tahun (%)"), max_digits=7, decimal_places=4)
     tenor_months = models.PositiveSmallIntegerField(_("tenor (bulan)"))

@@ -68,7 +68,8 @@ class Shop(models.Model):
     offers_hub_delivery = models.BooleanField(_("antar lewat hub kelurahan"), default=False)
     offers_own_delivery = models.BooleanField(_("antar sendiri"), default=False)
     own_delivery_fee = models.BigIntegerField(_("ongkos antar sendiri (Rp)"), default=0)
-    # The shop's KotaKitaPay settlement account (apps.payments), opened with the shop.
+    # The shop's KotaKitaPay settlement account (apps.payments), opened with the shop. No index:
+    # ledger accounts are never deleted and nothing looks a shop up by its account.
     payment_account = models.ForeignKey(
         "payments.Account",
         on_delete=models.PROTECT,
@@ -76,6 +77,7 @@ class Shop(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("rekening penjualan"),
+        db_index=False,
     )
     # Pengusaha Kena Pajak: only a PKP may charge PPN, so only its invoices carry tax lines
     # (apps.invoicing). Micro businesses below the PKP turnover threshold usually are not.
@@ -355,7 +357,9 @@ class Placement(models.Model):
 
     key = models.CharField(_("kunci idempotensi"), max_length=250)
     request_hash = models.CharField(max_length=64)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No index: users are never deleted, and the one read by buyer (the web checkout's replay)
+    # also filters by the unique key.
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -569,13 +573,18 @@ class Review(models.Model):
     """A buyer's rating of a completed order: one per order line (product), one per order (shop)."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reviews")
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
+    # No index of its own: every read by line (`filter(line=...)`, the PROTECT check when a line
+    # is deleted) implies line IS NOT NULL, so the partial unique "marketplace_review_once_per_line" serves it.
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", db_index=False
+    )
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("toko"))
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("produk")
     )
+    # No index: users are deactivated, never deleted, and no page lists a buyer's reviews.
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pembeli")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pembeli"), db_index=False
     )
     rating = models.PositiveSmallIntegerField(_("nilai"))
     comment = models.TextField(_("ulasan"), blank=True)

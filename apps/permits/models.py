@@ -140,7 +140,10 @@ class Permit(models.Model):
                 condition=~Q(status=workflow.REVOKED) | Q(revoked_at__isnull=False), name="permit_revoked_has_date"
             ),
             models.CheckConstraint(condition=Q(kbli_code__regex=r"^\d{5}$"), name="permit_kbli_5_digits"),
-            models.UniqueConstraint(fields=["issued_year", "sequence"], name="permit_sequence_once_per_year"),
+            # No unique (issued_year, sequence): the pair comes from core_documentcounter (a locked row
+            # that never hands out a value twice) and the number "503/<sequence>/<region>/<year>" is built
+            # from it (services._common.format_number), so "permits_permit_number_unique" refuses a second
+            # permit with the same pair while the tenant's region code stays; nothing queries by the pair.
             # verification_token: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
             models.UniqueConstraint(fields=["verification_token"], name="permits_permit_token_unique"),
             # number: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)

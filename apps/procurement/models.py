@@ -50,7 +50,9 @@ class PurchaseRequest(models.Model):
         db_index=False,
     )
     budget_ceiling = models.BigIntegerField(_("pagu anggaran (Rp)"))
-    quote_deadline = models.DateTimeField(_("batas penawaran"), db_index=True)
+    # Not indexed alone: every query by deadline also filters by status, which leads
+    # "procurement_open_idx" (status, quote_deadline).
+    quote_deadline = models.DateTimeField(_("batas penawaran"))
     delivery_address = models.CharField(_("alamat pengiriman"), max_length=255)
     delivery_lat = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_lng = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -182,7 +184,9 @@ class QuoteLine(models.Model):
 
     # Not indexed alone: the unique constraint "procurement_quote_line_once" leads with this column.
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="quote_lines")
+    # No index: request items are never deleted (only created with their request; read-only admin)
+    # and lines are read per quote, never per item.
+    item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="quote_lines", db_index=False)
     unit_price = models.BigIntegerField(_("harga satuan (Rp)"))
     total = models.BigIntegerField(_("jumlah (Rp)"))
 
@@ -232,8 +236,9 @@ class Evaluation(models.Model):
     request = models.ForeignKey(
         PurchaseRequest, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("permintaan")
     )
+    # No index: users are deactivated, never deleted, and nothing lists an evaluator's evaluations.
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("penilai")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("penilai"), db_index=False
     )
     rationale = models.TextField(_("alasan penilaian"))
     created_at = models.DateTimeField(_("waktu"), default=timezone.now)
@@ -255,7 +260,8 @@ class QuoteScore(models.Model):
 
     # Not indexed alone: the unique constraint "procurement_score_once" leads with this column.
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores", db_index=False)
-    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="scores")
+    # No index: quotes are never deleted and scores are read per evaluation, never per quote.
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="scores", db_index=False)
     price = models.PositiveSmallIntegerField(_("nilai harga"))
     delivery = models.PositiveSmallIntegerField(_("nilai pengiriman"))
     quality = models.PositiveSmallIntegerField(_("nilai mutu"))
@@ -283,7 +289,8 @@ class Award(models.Model):
         PurchaseRequest, on_delete=models.PROTECT, related_name="award", verbose_name=_("permintaan")
     )
     quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="award", verbose_name=_("penawaran"))
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="awards")
+    # No index: evaluations are never deleted and an award is read per request or quote, never per evaluation.
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="awards", db_index=False)
     amount = models.BigIntegerField(_("nilai (Rp)"))
     quote_count = models.PositiveIntegerField(_("jumlah penawaran"))
     summary = models.CharField(_("ringkasan alasan (publik)"), max_length=500)
@@ -390,7 +397,8 @@ class AcceptanceLine(models.Model):
 
     # Not indexed alone: the unique constraint "procurement_acceptance_once" leads with this column.
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="acceptance_lines", db_index=False)
-    item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="+")
+    # No index: request items are never deleted and acceptance lines are read per order.
+    item = models.ForeignKey(RequestItem, on_delete=models.PROTECT, related_name="+", db_index=False)
     ordered_quantity = models.DecimalField(_("dipesan"), max_digits=12, decimal_places=2)
     accepted_quantity = models.DecimalField(_("diterima"), max_digits=12, decimal_places=2)
     amount = models.BigIntegerField(_("nilai diterima (Rp)"))

@@ -4,6 +4,7 @@ the verified badge (staff mark, or an issued permit/NIB in apps.permits)."""
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
@@ -47,6 +48,9 @@ def test_reviews_come_only_from_buyers_of_completed_orders_once_each(market: Mar
     services.add_review(order, market.joko, rating=5, line_id=line.pk)
     with pytest.raises(Conflict):
         services.add_review(order, market.joko, rating=3, line_id=line.pk)
+    # The database refuses it too (the partial unique that also serves reads by line).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(order=order, line=line, shop=order.shop, buyer=market.joko, rating=3)
     with pytest.raises(ValidationFailed):
         services.add_review(order, market.joko, rating=3, line_id=999999)
     assert shop_review.product is None and Review.objects.count() == 2

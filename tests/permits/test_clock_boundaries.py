@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 from time_machine import TimeMachineFixture
 
 from apps.core.models import DocumentCounter
 from apps.permits import services
+from apps.permits.models import Permit
 from apps.tenancy.models import Tenant
 from tests.clock import JAKARTA, freeze
 
@@ -40,3 +42,15 @@ def test_the_permit_number_takes_the_year_in_madiun(
             2026: 1,
             2027: 1,
         }
+
+
+def test_a_counter_that_repeats_a_number_cannot_issue_it_twice(tenant_a: Tenant, people: People) -> None:
+    """The pair (year, sequence) has no unique index of its own: the number is built from it, and
+    the number's unique index refuses a second permit with the same pair (schema-cost.md)."""
+    with tenant_a:
+        first, second = (advance(submitted_permit(people), people, "approved") for _ in range(2))
+        first = services.take_step(first, people.admin, "issue")
+        DocumentCounter.objects.filter(kind="permit", year=first.issued_year).update(last_value=first.sequence - 1)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            services.take_step(second, people.admin, "issue")
+        assert Permit.objects.filter(issued_year=first.issued_year, sequence=first.sequence).count() == 1
