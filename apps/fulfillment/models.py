@@ -230,7 +230,10 @@ class RoutingJob(models.Model):
     cost = models.BigIntegerField(_("biaya (Rp)"), default=0)
     backend = models.CharField(_("mesin rute"), max_length=16, blank=True)
     wall_time_ms = models.PositiveIntegerField(default=0)
-    error = models.TextField(_("galat"), blank=True)
+    # Bounded (the first ERROR_MAX characters of the exception) so the row needs no TOAST table:
+    # 2 pg_class rows less per tenant schema (issue 17). The full traceback goes to the log/Sentry.
+    ERROR_MAX = 400
+    error = models.CharField(_("galat"), max_length=ERROR_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)

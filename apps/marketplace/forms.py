@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.payments import methods as payment_methods
 
 from . import events, services
-from .models import DeliveryMethod, ImportBatch, Shop
+from .models import DeliveryMethod, ImportBatch, Review, Shop
 
 WEEKDAYS = [
     ("0", _("Senin")),
@@ -239,7 +239,9 @@ class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Nilai"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)], initial=5
     )
-    comment = forms.CharField(label=_("Ulasan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Ulasan"), required=False, max_length=Review.COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
     line = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 

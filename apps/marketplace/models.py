@@ -587,7 +587,11 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pembeli"), db_index=False
     )
     rating = models.PositiveSmallIntegerField(_("nilai"))
-    comment = models.TextField(_("ulasan"), blank=True)
+    # Bounded so the row never needs a TOAST table (2 pg_class rows per tenant schema, issue 17):
+    # with the fixed columns a comment of COMMENT_MAX characters still fits PostgreSQL's 2 kB
+    # TOAST threshold (4 bytes per character in UTF-8).
+    COMMENT_MAX = 480
+    comment = models.CharField(_("ulasan"), max_length=COMMENT_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
 
     class Meta:

@@ -667,7 +667,8 @@ def order_review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _order_or_404(request, public_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Nilai harus 1 sampai 5 bintang."))
+        problem = form.errors.get("comment")
+        messages.error(request, problem[0] if problem else _("Nilai harus 1 sampai 5 bintang."))
         return redirect("marketplace:order", public_id=public_id)
     try:
         services.add_review(

@@ -439,7 +439,10 @@ class ReconciliationRun(models.Model):
     accounts_checked = models.PositiveIntegerField(_("akun diperiksa"), default=0)
     charges_checked = models.PositiveIntegerField(_("transaksi gateway diperiksa"), default=0)
     mismatch_count = models.PositiveIntegerField(_("jumlah selisih"), default=0)
-    error = models.TextField(_("galat"), blank=True)
+    # Bounded (the first ERROR_MAX characters of the exception) so the row needs no TOAST table:
+    # 2 pg_class rows less per tenant schema (issue 17). The full traceback goes to the log/Sentry.
+    ERROR_MAX = 400
+    error = models.CharField(_("galat"), max_length=ERROR_MAX, blank=True)
 
     class Meta:
         verbose_name = _("rekonsiliasi")

@@ -129,7 +129,7 @@ def reconcile(*, triggered_by: str = "", ask_gateway: bool = True, days: int = 3
             _check_charges(run, found, ask_gateway=ask_gateway, since=timezone.now() - timedelta(days=days))
     except Exception as exc:  # record the failure, then let the task/command fail loudly too
         run.status = ReconciliationRun.Status.FAILED
-        run.error = repr(exc)[:2000]
+        run.error = repr(exc)[: ReconciliationRun.ERROR_MAX]
         run.finished_at = timezone.now()
         run.save()
         logger.exception("reconciliation run %s failed", run.pk)

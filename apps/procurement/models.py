@@ -293,7 +293,10 @@ class Award(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="awards", db_index=False)
     amount = models.BigIntegerField(_("nilai (Rp)"))
     quote_count = models.PositiveIntegerField(_("jumlah penawaran"))
-    summary = models.CharField(_("ringkasan alasan (publik)"), max_length=500)
+    # 450, not more: with the other columns the row then never needs a TOAST table (2 pg_class
+    # rows per tenant schema, issue 17; apps.core.bounded_text).
+    SUMMARY_MAX = 450
+    summary = models.CharField(_("ringkasan alasan (publik)"), max_length=SUMMARY_MAX)
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from apps.marketplace import services
 from apps.marketplace.lifecycle import Status
-from apps.marketplace.models import ImportBatch, Order, Product, Shop, Stock, Variant
+from apps.marketplace.models import ImportBatch, Order, Product, Review, Shop, Stock, Variant
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
@@ -151,6 +151,13 @@ def test_the_owner_works_through_the_order_page(market: Market, tenant_a: Tenant
     buyer.post(f"/pasar/pesanan/{order.public_id}/aksi/", {"action": "complete"})
     order.refresh_from_db()
     assert order.status == Status.COMPLETED
+    too_long = buyer.post(
+        f"/pasar/pesanan/{order.public_id}/ulasan/",
+        {"rating": 5, "comment": "x" * (Review.COMMENT_MAX + 1)},
+        follow=True,
+    )
+    assert too_long.status_code == 200 and str(Review.COMMENT_MAX) in too_long.content.decode()
+    assert not Review.objects.filter(order=order).exists()
     review = buyer.post(f"/pasar/pesanan/{order.public_id}/ulasan/", {"rating": 5, "comment": "Mantap"})
     assert review.status_code == 302
     assert "Mantap" in client_for(tenant_a).get(f"/pasar/toko/{market.pecel.slug}/").content.decode()

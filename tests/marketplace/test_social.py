@@ -41,6 +41,9 @@ def test_reviews_come_only_from_buyers_of_completed_orders_once_each(market: Mar
     for bad in (0, 6, "lima", None):
         with pytest.raises(ValidationFailed):
             services.add_review(order, market.joko, rating=bad)
+    with pytest.raises(ValidationFailed) as too_long:
+        services.add_review(order, market.joko, rating=4, comment="x" * (Review.COMMENT_MAX + 1))
+    assert too_long.value.code == "too_long" and not Review.objects.exists()
     shop_review = services.add_review(order, market.joko, rating=4, comment="Ramah")
     with pytest.raises(Conflict):
         services.add_review(order, market.joko, rating=5)

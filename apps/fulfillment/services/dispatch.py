@@ -356,7 +356,7 @@ def run_routing_job(
     except (ValueError, RuntimeError) as exc:  # InvalidProblem/MatrixError are ValueErrors
         logger.exception("routing job %s failed", job_id)
         RoutingJob.objects.filter(pk=job_id).update(
-            status=RoutingJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            status=RoutingJob.Status.FAILED, error=str(exc)[: RoutingJob.ERROR_MAX], finished_at=timezone.now()
         )
         Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.OPEN)
         return RoutingJob.objects.get(pk=job_id)

@@ -37,6 +37,13 @@ def add_review(order: Order, buyer: User, *, rating: Any, comment: str = "", lin
         line = order.lines.filter(pk=_whole_number(line_id) or 0).first()
         if line is None:
             raise ValidationFailed(_("Barang itu tidak ada di pesanan ini."), code="unknown_line", field="line")
+    text = str(comment or "").strip()
+    if len(text) > Review.COMMENT_MAX:
+        raise ValidationFailed(
+            _("Ulasan terlalu panjang (paling banyak %(n)d huruf).") % {"n": Review.COMMENT_MAX},
+            code="too_long",
+            field="comment",
+        )
     taken = Review.objects.filter(line=line) if line is not None else Review.objects.filter(order=order, line=None)
     if taken.exists():
         raise Conflict(_("Sudah diulas."), code="already_reviewed")
@@ -47,5 +54,5 @@ def add_review(order: Order, buyer: User, *, rating: Any, comment: str = "", lin
         product_id=line.product_id if line is not None else None,
         buyer=buyer,
         rating=value,
-        comment=str(comment or "").strip()[:2000],
+        comment=text,
     )

@@ -343,7 +343,7 @@ class ProcurementAwardInputSerializer(serializers.Serializer[Any]):
     summary = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=500,
+        max_length=Award.SUMMARY_MAX,
         help_text=_("Ringkasan alasan untuk publik, tanpa data pribadi"),
     )
     reason = serializers.CharField(

@@ -174,7 +174,7 @@ def award(
             code="reason_required",
             field="reason",
         )
-    public = _text(summary, "summary", max_length=500)
+    public = _text(summary, "summary", max_length=Award.SUMMARY_MAX)
     explicit = bool(public)
     if not public:
         public = " ".join(evaluation.rationale.split())[:300]
