@@ -43,9 +43,16 @@ from . import citus, schemas
 DATA_DIR = "data"
 # Tables that archives made by older code list, but that no tenant schema has any more: their
 # rows are left out on load. django-axes' login attempts moved to the public schema (issue 17,
-# apps.accounts.lockout, migration accounts.0006); they were transient anyway.
+# apps.accounts.lockout, migration accounts.0006), sessions to one public table keyed by schema
+# (apps.websessions, migration core.0005); they were transient anyway.
 RETIRED_TABLES = frozenset(
-    {"axes_accessattempt", "axes_accessattemptexpiration", "axes_accessfailurelog", "axes_accesslog"}
+    {
+        "axes_accessattempt",
+        "axes_accessattemptexpiration",
+        "axes_accessfailurelog",
+        "axes_accesslog",
+        "django_session",
+    }
 )
 
 
