@@ -12,7 +12,7 @@ of apps.jobs) look at the whole table on purpose.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import db
@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from apps.core.db import connection
 
+from .models import WebSession
+
 
 def current_schema() -> str:
     return str(connection.schema_name)
@@ -29,17 +31,15 @@ def current_schema() -> str:
 
 class SessionStore(db.SessionStore):
     @classmethod
-    def get_model_class(cls) -> Any:
-        from .models import WebSession
-
+    def get_model_class(cls) -> type[WebSession]:
         return WebSession
 
     def _get_session_from_db(self) -> Any:
         try:
-            return self.model.objects.get(
+            return WebSession.objects.get(
                 session_key=self.session_key, schema_name=current_schema(), expire_date__gt=timezone.now()
             )
-        except (self.model.DoesNotExist, SuspiciousOperation) as e:
+        except (WebSession.DoesNotExist, SuspiciousOperation) as e:
             if isinstance(e, SuspiciousOperation):
                 logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
             self._session_key = None
@@ -48,13 +48,13 @@ class SessionStore(db.SessionStore):
     async def _aget_session_from_db(self) -> Any:
         return await sync_to_async(self._get_session_from_db)()
 
-    def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
+    def create_model_instance(self, data: dict[str, Any]) -> WebSession:
+        obj = cast(WebSession, super().create_model_instance(data))
         obj.schema_name = current_schema()
         return obj
 
-    async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = await super().acreate_model_instance(data)
+    async def acreate_model_instance(self, data: dict[str, Any]) -> WebSession:
+        obj = cast(WebSession, await super().acreate_model_instance(data))
         obj.schema_name = current_schema()
         return obj
 
@@ -66,8 +66,8 @@ class SessionStore(db.SessionStore):
         # schema and move it here). Nothing updated: the row is gone (signed out elsewhere,
         # expired and purged) or another tenant's; Django's middleware answers that as it does
         # for a session deleted by a concurrent request.
-        data = self._get_session()
-        updated = self.model.objects.filter(session_key=self.session_key, schema_name=current_schema()).update(
+        data = self._get_session()  # type: ignore[attr-defined]  # SessionBase's, untyped in the stubs
+        updated = WebSession.objects.filter(session_key=self.session_key, schema_name=current_schema()).update(
             session_data=self.encode(data), expire_date=self.get_expiry_date()
         )
         if not updated:
@@ -80,7 +80,7 @@ class SessionStore(db.SessionStore):
         key = self.session_key if session_key is None else session_key
         if key is None:
             return
-        self.model.objects.filter(session_key=key, schema_name=current_schema()).delete()
+        WebSession.objects.filter(session_key=key, schema_name=current_schema()).delete()
 
     async def adelete(self, session_key: str | None = None) -> None:
         await sync_to_async(self.delete)(session_key)

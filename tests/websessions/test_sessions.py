@@ -89,16 +89,21 @@ def test_an_update_only_writes_the_current_schemas_row(tenants: TenantSet) -> No
 
 
 def test_sign_in_rotates_the_key_and_sign_out_deletes_the_row(tenants: TenantSet) -> None:
+    with tenants.a:  # an anonymous session with something in it (a cart, a language)
+        anonymous = SessionStore()
+        anonymous["x"] = 1
+        anonymous.save()
     client = client_for(tenants.a)
-    first = _signed_in(client)
-    second = _signed_in(client)
-    assert first != second
+    client.cookies["sessionid"] = str(anonymous.session_key)
+    signed = _signed_in(client)
+    assert signed != anonymous.session_key
     connection.set_schema_to_public()
-    assert not WebSession.objects.filter(session_key=first).exists()
+    assert not WebSession.objects.filter(session_key=anonymous.session_key).exists()
+    assert WebSession.objects.get(session_key=signed).get_decoded()["x"] == 1  # kept, under the new key
     client.post("/akun/keluar/")
     assert client.get(ME).status_code in (401, 403)
     connection.set_schema_to_public()
-    assert not WebSession.objects.filter(session_key=second).exists()
+    assert not WebSession.objects.filter(session_key=signed).exists()
 
 
 def test_a_deactivated_users_open_session_ends(tenants: TenantSet) -> None:
