@@ -16,6 +16,8 @@ from apps.sandbox.models import SandboxDelivery, SandboxNib
 from apps.tenancy import schema_copy, services
 from apps.tenancy.models import Domain, InvoiceRoute, LevyBillRoute, Tenant, TenantArchive
 from apps.tenancy.restore import restore_archive
+from apps.websessions.backend import SessionStore
+from apps.websessions.models import WebSession
 from tests.conftest import TenantSet
 
 
@@ -29,7 +31,11 @@ def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, 
     tenant = services.activate_region("35.77.03.1007").tenant
     with tenant:
         User.objects.create(username="arsip-warga", email="warga@josenan.id")
+        session = SessionStore()
+        session["x"] = 1
+        session.save()  # in the public table, keyed by the tenant's schema
     archive = services.remove_tenant(tenant, reason="Uji")
+    assert not WebSession.objects.filter(schema_name=tenant.schema_name).exists()  # its sessions went
     tarball = Path(archive.path)
     assert tarball.exists() and tarball.stat().st_size == archive.size_bytes > 0
     with tarfile.open(tarball) as tar:

@@ -12,6 +12,7 @@ from apps.core import idempotency
 from apps.tenancy import due_work as due_index
 from apps.tenancy.fanout import enqueue_in_every_tenant, enqueue_where_due
 from apps.tukang import whatsapp
+from apps.websessions import services as websessions
 
 from . import due_work, repair, stale
 
@@ -75,7 +76,9 @@ def repair_slice(now: datetime) -> int:
 def repair_everywhere(now: datetime | None = None) -> int:
     """Beat (every 5 minutes): queue `repair_tenant` in this tick's slice of the active tenants
     (each one once an hour), after forgetting the platform's own idempotency keys (operator
-    API, public schema) past their retention."""
+    API, public schema) past their retention and the expired sessions of every tenant (one
+    public table, apps.websessions: one indexed DELETE here, never per tenant)."""
     idempotency.prune_records()
+    websessions.clear_expired()
     part = repair_slice(now or timezone.now())
     return enqueue_in_every_tenant(repair_tenant, part=(part, REPAIR_PARTS))

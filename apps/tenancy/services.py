@@ -33,6 +33,7 @@ from apps.core import phones
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
+from apps.websessions import services as websessions
 
 from . import archives, events, regions, schemas
 from .models import ActivationJob, Domain, Plan, Region, Tenant, TenantArchive, absolute_url
@@ -407,6 +408,8 @@ def remove_tenant(
                             archives.public_rows(tenant, label, lookup).delete()
                     # Its login attempts and access log live in public now (not archived: transient).
                     forget_tenant_login_records(tenant.schema_name)
+                    # Its sessions too (public, keyed by schema; not archived: a restore signs in anew).
+                    websessions.forget_schema(tenant.schema_name)
                     cancel_waiting_writers()
                 break
             except OperationalError as exc:

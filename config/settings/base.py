@@ -49,13 +49,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{KOTAKITA_BASE_DOMAIN},.{KOTAKITA_BA
 # --- Applications -------------------------------------------------------------------------
 # django-tenants: the public schema holds the tenant registry and what spans tenants;
 # every kelurahan/kota schema holds what that tenant owns. Apps listed in both get a table
-# in each schema (users and sessions are per tenant on purpose). Login attempts (django-axes)
-# are one public table for all tenants, keyed by "<schema>:<username>" (apps.accounts.lockout):
-# four tables less in every tenant schema (issue 17, docs/design/schema-cost.md step 2).
+# in each schema (users are per tenant on purpose). Login attempts (django-axes) are one public
+# table for all tenants, keyed by "<schema>:<username>" (apps.accounts.lockout): four tables less
+# in every tenant schema (issue 17, docs/design/schema-cost.md step 2). Sessions likewise: one
+# public table keyed by schema (apps.websessions, SESSION_ENGINE below) instead of
+# django.contrib.sessions, which is not installed (its `django_session` is dropped everywhere).
 _BOTH = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "config.admin_apps.KotaKitaAdminConfig",  # django.contrib.admin with KotaKita's site
     "rest_framework",
@@ -66,6 +67,7 @@ _PUBLIC_ONLY = [
     "django_tenants",
     "apps.tenancy",
     "axes",  # login attempts of every tenant, usernames qualified by schema (apps.accounts.lockout)
+    "apps.websessions",  # sessions of every tenant, each row keyed by its schema (SESSION_ENGINE)
     "apps.discovery",
     "apps.analytics",
     "apps.dataservice",
@@ -659,6 +661,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 
 # --- Security defaults (tightened further in production) -----------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# One public session table for all tenants; a session is read only on its own tenant's host.
+SESSION_ENGINE = "apps.websessions.backend"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-free meta tag instead.
 X_FRAME_OPTIONS = "DENY"
 

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from datetime import time, timedelta
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from apps.fulfillment.models import Courier, Delivery, Hub
 from apps.marketplace import services as market
 from apps.marketplace.models import Shop, Variant
 from apps.tenancy.models import Tenant
+from apps.websessions.models import WebSession
 from tests.conftest import PASSWORD
 from tests.marketplace.conftest import wipe_marketplace
 
@@ -196,7 +196,7 @@ def clean_up(
     signed_in = [*usernames, *kept_users]
     connection.set_schema_to_public()
     with tenant:
-        Session.objects.filter(session_key__in=list(session_keys)).delete()
+        WebSession.objects.filter(session_key__in=list(session_keys)).delete()
         forget_login_records(signed_in)
         if fulfillment or sembako:
             with transaction.atomic(), connection.cursor() as cursor:

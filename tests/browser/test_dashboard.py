@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -22,6 +21,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.analytics.models import DailyFact
 from apps.facts.metrics import Metric
+from apps.websessions.models import WebSession
 from tests.browser.conftest import LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 
@@ -79,7 +79,7 @@ def facts(tenants: TenantSet, server: LiveServer) -> Iterator[list[str]]:
         yield session_keys
     finally:
         with tenants.a:
-            Session.objects.filter(session_key__in=session_keys).delete()
+            WebSession.objects.filter(session_key__in=session_keys).delete()
         _cleanup(tenants)
 
 

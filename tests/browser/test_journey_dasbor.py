@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -22,6 +21,7 @@ from apps.analytics import dashboards, services
 from apps.analytics.models import DailyFact
 from apps.facts.metrics import Metric
 from apps.notifications.models import Channel, Message
+from apps.websessions.models import WebSession
 from tests.browser import scenes
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.journeys import Journey
@@ -99,7 +99,7 @@ def world(tenants: TenantSet, server: LiveServer) -> Iterator[list[tuple[Any, st
     finally:
         for tenant, key in sessions:
             with tenant:
-                Session.objects.filter(session_key=key).delete()
+                WebSession.objects.filter(session_key=key).delete()
         _cleanup(tenants)
 
 

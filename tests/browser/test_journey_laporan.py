@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 
 from apps.accounts.lockout import forget_login_records
@@ -22,6 +21,7 @@ from apps.reports import services
 from apps.reports.models import Category, Report
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
+from apps.websessions.models import WebSession
 from tests.browser import scenes
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
@@ -57,7 +57,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
         Category.objects.filter(code=CATEGORY).delete()
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
         RukunWarga.objects.filter(number=RW_NUMBER).delete()
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records([STAFF])
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 
 from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
@@ -19,6 +18,7 @@ from apps.feedback import services
 from apps.feedback.models import Kind, Prompt
 from apps.notifications.models import Message
 from apps.tenancy.models import Tenant
+from apps.websessions.models import WebSession
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
 from tests.conftest import PASSWORD, TenantSet
@@ -40,7 +40,7 @@ def _clean(tenant: Tenant) -> None:
             Prompt.objects.filter(user=user).delete()
             user.delete()
         forget_login_records([USERNAME])
-        Session.objects.all().delete()
+        WebSession.objects.filter(schema_name=tenant.schema_name).delete()
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 
 from apps.accounts.lockout import forget_login_records
 from apps.levies import services as levies
 from apps.levies.models import LevyBill
+from apps.websessions.models import WebSession
 from tests.browser.conftest import LiveServer
 from tests.browser.journeys import Journey
 from tests.conftest import PASSWORD, TenantSet
@@ -56,7 +56,7 @@ def bill(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[tupl
     finally:
         connection.set_schema_to_public()
         with tenants.a:
-            Session.objects.filter(session_key__in=session_keys).delete()
+            WebSession.objects.filter(session_key__in=session_keys).delete()
             forget_login_records([PAYER])
         _clean(tenants)
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 
 from apps.accounts.lockout import forget_login_records
@@ -17,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.lending import credit, services
 from apps.lending.models import Application, Loan, Offer
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 from tests.lending.app.conftest import GOOD, LENDING_TABLES
@@ -37,7 +37,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     users = [OWNER, OFFICER]
     with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records(users)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 
 from apps.accounts.lockout import forget_login_records
@@ -18,6 +17,7 @@ from apps.marketplace import services
 from apps.marketplace.lifecycle import Status
 from apps.marketplace.models import Order, Shop, Stock
 from apps.payments.models import PaymentRequest
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 from tests.marketplace.conftest import wipe_marketplace
@@ -36,7 +36,7 @@ HOST = "mojorejo.localhost"
 def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records([OWNER, BUYER])
     wipe_marketplace(tenants.a, [OWNER, BUYER])
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection, transaction
 
@@ -18,6 +17,7 @@ from apps.accounts.models import ApiToken, User
 from apps.accounts.services import create_user
 from apps.tenancy.models import Tenant, TenantArchive
 from apps.tenancy.services import remove_tenant
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 
@@ -45,7 +45,7 @@ def _remove_banjarejo() -> None:
 
 def _remove_operator(session_keys: list[str]) -> None:
     connection.set_schema_to_public()
-    Session.objects.filter(session_key__in=session_keys).delete()
+    WebSession.objects.filter(session_key__in=session_keys).delete()
     forget_login_records([OPERATOR])
     user = User.objects.filter(username=OPERATOR).first()
     if user is None:

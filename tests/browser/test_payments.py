@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 
 from apps.accounts.lockout import forget_login_records
@@ -19,6 +18,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.payments import services
 from apps.payments.models import Account, GatewayNotification, PaymentRequest
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir, watch_csp
 from tests.conftest import PASSWORD, TenantSet
 from tests.payments.conftest import wipe_payments
@@ -38,7 +38,7 @@ def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     wipe_payments(tenants.a, [MERCHANT])
     with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records([MERCHANT, WARGA, BANK])
     connection.set_schema_to_public()
 

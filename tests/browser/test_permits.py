@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
 
 from apps.accounts.lockout import qualified_username
 from apps.accounts.models import User
@@ -22,6 +21,7 @@ from apps.permits import services
 from apps.permits.models import Permit, PermitEvent
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 from tests.permits.conftest import JPEG, NIK, NIK_MASKED, PNG
@@ -58,7 +58,7 @@ def _cleanup(tenant: Tenant, sequences_before: dict[int, int]) -> None:
         Residency.objects.filter(user__in=users).delete()
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
         RukunWarga.objects.filter(number=RW_NUMBER).delete()
-        for session in Session.objects.all():
+        for session in WebSession.objects.filter(schema_name=tenant.schema_name):
             if session.get_decoded().get("_auth_user_id") in ids:
                 session.delete()
         AccessLog.objects.filter(username__startswith=qualified_username(PREFIX)).delete()

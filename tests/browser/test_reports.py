@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.utils.functional import empty
 
@@ -23,6 +22,7 @@ from apps.notifications.models import Message
 from apps.reports import services
 from apps.reports.models import Category, Report
 from apps.tenancy.models import Tenant
+from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
 from tests.conftest import PASSWORD, TenantSet
 
@@ -75,7 +75,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
         Report.objects.filter(pk__in=[r.pk for r in reports]).delete()
         Category.objects.filter(code=CATEGORY).delete()
         Message.objects.filter(url__in=urls).delete()
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records([WARGA])
 
 

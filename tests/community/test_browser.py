@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from apps.community import services
 from apps.community.models import CashBookEntry, IuranPayment
 from apps.payments import services as pay
 from apps.rtrw.models import Residency, RukunTetangga, RukunWarga
+from apps.websessions.models import WebSession
 from tests.browser.conftest import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
     PHONE,
@@ -51,7 +51,7 @@ RW_NUMBER = 19
 def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     wipe_community(tenants.a, [TREASURER, WARGA], RW_NUMBER)
     with tenants.a:
-        Session.objects.filter(session_key__in=session_keys).delete()
+        WebSession.objects.filter(session_key__in=session_keys).delete()
         forget_login_records([TREASURER, WARGA])
     connection.set_schema_to_public()
 

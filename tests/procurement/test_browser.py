@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from apps.accounts.lockout import qualified_username
 from apps.accounts.models import User
 from apps.procurement.models import PurchaseRequest, Quote
+from apps.websessions.models import WebSession
 from tests.browser.conftest import (  # noqa: F401 - fixtures used by name
     CHROMIUM,
     PHONE,
@@ -43,7 +43,7 @@ HOST = "mojorejo.localhost"
 def _cleanup(tenants: TenantSet) -> None:
     wipe(tenants.a)
     with tenants.a:
-        for session in Session.objects.all():
+        for session in WebSession.objects.filter(schema_name=tenants.a.schema_name):
             user_id = session.get_decoded().get("_auth_user_id")
             if user_id and not User.objects.filter(pk=user_id).exists():
                 session.delete()

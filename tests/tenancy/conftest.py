@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.test import Client
 
@@ -17,6 +16,7 @@ from apps.accounts.models import User
 from apps.accounts.services import create_user
 from apps.core.db import connection
 from apps.tenancy.models import TenantOperationJob
+from apps.websessions.models import WebSession
 from tests.conftest import PASSWORD, client_for
 from tests.files.conftest import use_local
 
@@ -50,4 +50,4 @@ def committed_operator_client(committed_operator: User) -> Iterator[Client]:
     client.force_login(committed_operator)
     yield client
     connection.set_schema_to_public()
-    Session.objects.filter(session_key=client.cookies["sessionid"].value).delete()
+    WebSession.objects.filter(session_key=client.cookies["sessionid"].value).delete()

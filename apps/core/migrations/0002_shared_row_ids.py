@@ -43,7 +43,8 @@ class Migration(migrations.Migration):
         ("procurement", "0001_initial"),
         ("reports", "0004_api_key_base"),
         ("rtrw", "0001_initial"),
-        ("sessions", "0001_initial"),
+        # ("sessions", "0001_initial") was here: django.contrib.sessions is no longer installed
+        # (apps.websessions; its django_session table has no id column to convert anyway).
     ]
 
     # Backwards: nothing to undo that the code would keep; the backend writes shared defaults

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WebSessionsConfig(AppConfig):
+    name = "apps.websessions"
+    label = "websessions"
