@@ -668,7 +668,7 @@ def order_review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = ReviewForm(request.POST)
     if not form.is_valid():
         problem = form.errors.get("comment")
-        messages.error(request, problem[0] if problem else _("Nilai harus 1 sampai 5 bintang."))
+        messages.error(request, str(problem[0]) if problem else _("Nilai harus 1 sampai 5 bintang."))
         return redirect("marketplace:order", public_id=public_id)
     try:
         services.add_review(
