@@ -52,6 +52,7 @@ def test_the_suppliers_order_tabs_leave_out_hand_over_orders(world: World) -> No
     own = market.place_and_pay(world.joko, [(world.beras.pk, 1)], idempotency_key=key(), payment_method="cod")
     (order,) = own.orders
     market.transition(order, "accept", actor=world.supplier)
+    order.refresh_from_db()
     round = open_round(world)
     beras = round.items.get(name="Beras medium")
     andi, _ = services.place_order(
