@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from apps.tenancy.models import Tenant
 from . import community, finance, satisfaction, selectors
 from .indicator import Indicator
 from .indicator import ratio as _ratio
+from .indicator import stock as _stock
 from .privacy import DEFAULT_K
 from .selectors import Aggregate, Period
 from .services import facts_version
@@ -37,10 +37,6 @@ from .services import facts_version
 CACHE_SECONDS = 60 * 60
 MAX_DAYS = 366 * 3
 GEOJSON = Path(settings.BASE_DIR) / "apps" / "tenancy" / "data" / "kota-madiun-kelurahan.geojson"
-
-
-def _stock(agg: Aggregate, metric: str) -> int:
-    return agg.stock_end.get((metric, ""), 0)
 
 
 def _growth(agg: Aggregate) -> float | None:
@@ -293,124 +289,7 @@ INDICATORS += (
 
 
 INDICATORS += community.INDICATORS  # Sembako Pintar and GoTukang (issue 21)
-# --- invoices and invoice financing of the kelurahan's UMKM (issue 20) ---------------------------
-
-
-def _pay_days(buyer: str) -> Callable[[Aggregate], float | None]:
-    return lambda a: _ratio(*a.flow(Metric.INVOICE_PAY_DAYS, buyer))
-
-
-INVOICES = gettext_lazy("Faktur UMKM")
-FINANCING = gettext_lazy("Pembiayaan faktur")
-INDICATORS += (
-    Indicator(
-        "invoices_issued",
-        gettext_lazy("Faktur terbit"),
-        "count",
-        INVOICES,
-        (Metric.INVOICES_ISSUED,),
-        lambda a: a.flow(Metric.INVOICES_ISSUED)[1],
-    ),
-    Indicator(
-        "invoices_value",
-        gettext_lazy("Nilai faktur terbit"),
-        "rupiah",
-        INVOICES,
-        (Metric.INVOICES_ISSUED,),
-        lambda a: a.flow(Metric.INVOICES_ISSUED)[0],
-    ),
-    Indicator(
-        "invoices_paid",
-        gettext_lazy("Nilai faktur lunas"),
-        "rupiah",
-        INVOICES,
-        (Metric.INVOICES_PAID, Metric.INVOICES_ISSUED),
-        lambda a: a.flow(Metric.INVOICES_PAID)[0],
-    ),
-    Indicator(
-        "invoices_overdue",
-        gettext_lazy("Faktur lewat jatuh tempo"),
-        "rupiah",
-        INVOICES,
-        (Metric.INVOICES_OVERDUE,),
-        lambda a: _stock(a, Metric.INVOICES_OVERDUE),
-        higher_is_better=False,
-        hint=gettext_lazy("Sisa tagihan faktur yang sudah lewat jatuh tempo pada akhir rentang."),
-    ),
-    Indicator(
-        "invoice_pay_days",
-        gettext_lazy("Rata-rata lama faktur dibayar"),
-        "days",
-        INVOICES,
-        (Metric.INVOICE_PAY_DAYS,),
-        _pay_days(""),
-        higher_is_better=False,
-        hint=gettext_lazy("Hari dari tanggal faktur sampai lunas, untuk faktur yang lunas dalam rentang ini."),
-    ),
-    Indicator(
-        "invoice_pay_days_government",
-        gettext_lazy("Lama bayar pembeli pemerintah"),
-        "days",
-        INVOICES,
-        (Metric.INVOICE_PAY_DAYS,),
-        _pay_days("pemerintah"),
-        higher_is_better=False,
-        in_comparison=False,
-    ),
-    Indicator(
-        "invoice_pay_days_business",
-        gettext_lazy("Lama bayar pembeli usaha"),
-        "days",
-        INVOICES,
-        (Metric.INVOICE_PAY_DAYS,),
-        _pay_days("usaha"),
-        higher_is_better=False,
-        in_comparison=False,
-    ),
-    Indicator(
-        "financing_disbursed",
-        gettext_lazy("Pembiayaan faktur dicairkan"),
-        "rupiah",
-        FINANCING,
-        (Metric.FINANCING_DISBURSED, Metric.FINANCING_OUTSTANDING),
-        lambda a: a.flow(Metric.FINANCING_DISBURSED)[0],
-        hint=gettext_lazy("Uang muka yang dibayarkan lembaga keuangan kepada UMKM atas faktur mereka."),
-    ),
-    Indicator(
-        "financing_outstanding",
-        gettext_lazy("Sisa pembiayaan faktur"),
-        "rupiah",
-        FINANCING,
-        (Metric.FINANCING_OUTSTANDING,),
-        lambda a: _stock(a, Metric.FINANCING_OUTSTANDING),
-    ),
-    Indicator(
-        "financing_settled",
-        gettext_lazy("Pembiayaan faktur lunas"),
-        "rupiah",
-        FINANCING,
-        (Metric.FINANCING_SETTLED, Metric.FINANCING_OUTSTANDING),
-        lambda a: a.flow(Metric.FINANCING_SETTLED)[0],
-    ),
-    Indicator(
-        "financing_defaulted",
-        gettext_lazy("Pembiayaan faktur gagal bayar"),
-        "rupiah",
-        FINANCING,
-        (Metric.FINANCING_DEFAULTED, Metric.FINANCING_OUTSTANDING),
-        lambda a: a.flow(Metric.FINANCING_DEFAULTED)[0],
-        higher_is_better=False,
-    ),
-    Indicator(
-        "financing_fees",
-        gettext_lazy("Biaya pembiayaan dibayar UMKM"),
-        "rupiah",
-        FINANCING,
-        (Metric.FINANCING_FEES, Metric.FINANCING_OUTSTANDING),
-        lambda a: a.flow(Metric.FINANCING_FEES)[0],
-    ),
-)
-# --- end of the issue 20 block ---
+INDICATORS += finance.INDICATORS  # invoices and invoice financing (issue 20)
 BY_KEY = {ind.key: ind for ind in INDICATORS}
 COMPARED = tuple(ind for ind in INDICATORS if ind.in_comparison)  # the kota comparison's columns
 K_ANONYMITY = DEFAULT_K  # the comparison's cells of fewer entities are shown as "< k"

@@ -1,5 +1,8 @@
-"""The kota dashboard's levies section (issue 20): retribusi and local taxes billed, collected,
-overdue and fines, for the whole kota, per kelurahan and per levy.
+"""The dashboards' finance figures (issue 20).
+
+The indicators of the kelurahan's UMKM invoices and invoice financing (`INDICATORS`, part of
+`apps.analytics.dashboards.INDICATORS`), and the kota dashboard's levies section: retribusi and
+local taxes billed, collected, overdue and fines, for the whole kota, per kelurahan and per levy.
 
 Levies are the kota's own (apps.levies, kota schemas only), so their facts are the kota tenant's
 own rows: per levy code (dimension of LEVY_*) and per kelurahan (dimension = the kelurahan's
@@ -9,18 +12,139 @@ the kelurahan comparison (`apps.analytics.dashboards.below_k`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.facts.metrics import Metric
 from apps.tenancy.models import Tenant
 
 from . import selectors
+from .indicator import Indicator, ratio, stock
 from .privacy import DEFAULT_K
-from .selectors import Cell, Period
+from .selectors import Aggregate, Cell, Period
 
+
+# --- invoices and invoice financing of the kelurahan's UMKM -----------------------------------
+def _pay_days(buyer: str) -> Callable[[Aggregate], float | None]:
+    return lambda a: ratio(*a.flow(Metric.INVOICE_PAY_DAYS, buyer))
+
+
+INVOICES = gettext_lazy("Faktur UMKM")
+FINANCING = gettext_lazy("Pembiayaan faktur")
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "invoices_issued",
+        gettext_lazy("Faktur terbit"),
+        "count",
+        INVOICES,
+        (Metric.INVOICES_ISSUED,),
+        lambda a: a.flow(Metric.INVOICES_ISSUED)[1],
+    ),
+    Indicator(
+        "invoices_value",
+        gettext_lazy("Nilai faktur terbit"),
+        "rupiah",
+        INVOICES,
+        (Metric.INVOICES_ISSUED,),
+        lambda a: a.flow(Metric.INVOICES_ISSUED)[0],
+    ),
+    Indicator(
+        "invoices_paid",
+        gettext_lazy("Nilai faktur lunas"),
+        "rupiah",
+        INVOICES,
+        (Metric.INVOICES_PAID, Metric.INVOICES_ISSUED),
+        lambda a: a.flow(Metric.INVOICES_PAID)[0],
+    ),
+    Indicator(
+        "invoices_overdue",
+        gettext_lazy("Faktur lewat jatuh tempo"),
+        "rupiah",
+        INVOICES,
+        (Metric.INVOICES_OVERDUE,),
+        lambda a: stock(a, Metric.INVOICES_OVERDUE),
+        higher_is_better=False,
+        hint=gettext_lazy("Sisa tagihan faktur yang sudah lewat jatuh tempo pada akhir rentang."),
+    ),
+    Indicator(
+        "invoice_pay_days",
+        gettext_lazy("Rata-rata lama faktur dibayar"),
+        "days",
+        INVOICES,
+        (Metric.INVOICE_PAY_DAYS,),
+        _pay_days(""),
+        higher_is_better=False,
+        hint=gettext_lazy("Hari dari tanggal faktur sampai lunas, untuk faktur yang lunas dalam rentang ini."),
+    ),
+    Indicator(
+        "invoice_pay_days_government",
+        gettext_lazy("Lama bayar pembeli pemerintah"),
+        "days",
+        INVOICES,
+        (Metric.INVOICE_PAY_DAYS,),
+        _pay_days("pemerintah"),
+        higher_is_better=False,
+        in_comparison=False,
+    ),
+    Indicator(
+        "invoice_pay_days_business",
+        gettext_lazy("Lama bayar pembeli usaha"),
+        "days",
+        INVOICES,
+        (Metric.INVOICE_PAY_DAYS,),
+        _pay_days("usaha"),
+        higher_is_better=False,
+        in_comparison=False,
+    ),
+    Indicator(
+        "financing_disbursed",
+        gettext_lazy("Pembiayaan faktur dicairkan"),
+        "rupiah",
+        FINANCING,
+        (Metric.FINANCING_DISBURSED, Metric.FINANCING_OUTSTANDING),
+        lambda a: a.flow(Metric.FINANCING_DISBURSED)[0],
+        hint=gettext_lazy("Uang muka yang dibayarkan lembaga keuangan kepada UMKM atas faktur mereka."),
+    ),
+    Indicator(
+        "financing_outstanding",
+        gettext_lazy("Sisa pembiayaan faktur"),
+        "rupiah",
+        FINANCING,
+        (Metric.FINANCING_OUTSTANDING,),
+        lambda a: stock(a, Metric.FINANCING_OUTSTANDING),
+    ),
+    Indicator(
+        "financing_settled",
+        gettext_lazy("Pembiayaan faktur lunas"),
+        "rupiah",
+        FINANCING,
+        (Metric.FINANCING_SETTLED, Metric.FINANCING_OUTSTANDING),
+        lambda a: a.flow(Metric.FINANCING_SETTLED)[0],
+    ),
+    Indicator(
+        "financing_defaulted",
+        gettext_lazy("Pembiayaan faktur gagal bayar"),
+        "rupiah",
+        FINANCING,
+        (Metric.FINANCING_DEFAULTED, Metric.FINANCING_OUTSTANDING),
+        lambda a: a.flow(Metric.FINANCING_DEFAULTED)[0],
+        higher_is_better=False,
+    ),
+    Indicator(
+        "financing_fees",
+        gettext_lazy("Biaya pembiayaan dibayar UMKM"),
+        "rupiah",
+        FINANCING,
+        (Metric.FINANCING_FEES, Metric.FINANCING_OUTSTANDING),
+        lambda a: a.flow(Metric.FINANCING_FEES)[0],
+    ),
+)
+
+
+# --- the kota's levies --------------------------------------------------------------------------
 METRICS = (
     Metric.LEVY_BILLED,
     Metric.LEVY_COLLECTED,

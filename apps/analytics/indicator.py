@@ -14,6 +14,11 @@ def ratio(num: float, den: float, scale: float = 1.0) -> float | None:
     return None if not den else num / den * scale
 
 
+def stock(agg: Aggregate, metric: str) -> int:
+    """The level of `metric` (all dimensions together) at the end of the aggregated period."""
+    return agg.stock_end.get((metric, ""), 0)
+
+
 @dataclass(frozen=True)
 class Indicator:
     key: str

@@ -4,7 +4,7 @@ in Kelurahan Mojorejo, a lurah, and an arisan group whose round 1 is fully paid 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,13 +15,14 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.bazar import services
-from apps.bazar.models import BazarEvent
+from apps.bazar.models import BazarEvent, Discount
 from apps.community import services as community
 from apps.community.models import ArisanGroup, ArisanRound
+from apps.marketplace import services as market_services
 from apps.payments import services as pay
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
-from tests.marketplace.conftest import Market, make_market
+from tests.marketplace.conftest import Market, make_market, product
 
 
 def key() -> str:
@@ -91,3 +92,38 @@ def make_bazar(lurah: User, starts_at: datetime | None = None, hours: int = 8, n
         grid_columns=4,
         grid_rows=3,
     )
+
+
+def big_bazar(lurah: User, starts_at: datetime) -> BazarEvent:
+    """A 10 × 10 bazar of five hours from `starts_at`, room for the query budgets' stalls."""
+    return services.create_bazar(
+        actor=lurah,
+        name="Bazar Besar",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=5),
+        place_name="Lapangan",
+        grid_columns=10,
+        grid_rows=10,
+    )
+
+
+def grow_promoted_stalls(event: BazarEvent) -> Callable[[int], None]:
+    """`grow` for a query budget: each call adds `count` new shops (owner, one product), each
+    with a stall at `event` and a Rp1.000 promotion on its product."""
+    made = [0]
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            made[0] += 1
+            n = made[0]
+            owner = create_user(
+                username=f"umkm-{n}", full_name=f"UMKM {n}", roles=[Role.PEMILIK_UMKM], password=PASSWORD
+            )
+            shop = market_services.open_shop(owner, name=f"Toko {n}", address="Jl. Bazar")
+            variant = product(shop, owner, f"Produk {n}", f"SKU-{n}", 10_000, 5)
+            stall = services.add_stall(event, shop, actor=owner)
+            services.set_promotion(
+                stall, actor=owner, discount=Discount.FIXED, value=1_000, products=[variant.product_id]
+            )
+
+    return grow

@@ -10,8 +10,6 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.agenda.models import Audience
 from apps.agenda.models import Event as AgendaEvent
 from apps.bazar import selectors, services
@@ -20,10 +18,10 @@ from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.marketplace import services as market_services
 from apps.marketplace.models import CartItem, Order
 from apps.tenancy.models import Tenant
-from tests.bazar.conftest import World, fund, key, make_bazar
+from tests.bazar.conftest import World, big_bazar, fund, grow_promoted_stalls, key, make_bazar
 from tests.budgets import assert_list_budget
-from tests.conftest import PASSWORD, client_for
-from tests.marketplace.conftest import product, signed_in
+from tests.conftest import client_for
+from tests.marketplace.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -188,33 +186,9 @@ def test_an_unannounced_bazar_is_hidden_from_the_public(world: World, tenant_a: 
 
 
 def test_landing_page_query_budget(world: World, tenant_a: Tenant) -> None:
-    event = services.create_bazar(
-        actor=world.lurah,
-        name="Bazar Besar",
-        starts_at=timezone.now(),
-        ends_at=timezone.now() + timedelta(hours=5),
-        place_name="Lapangan",
-        grid_columns=10,
-        grid_rows=10,
-    )
-    made = [0]
-
-    def grow(count: int) -> None:
-        for _ in range(count):
-            made[0] += 1
-            n = made[0]
-            owner = create_user(
-                username=f"umkm-{n}", full_name=f"UMKM {n}", roles=[Role.PEMILIK_UMKM], password=PASSWORD
-            )
-            shop = market_services.open_shop(owner, name=f"Toko {n}", address="Jl. Bazar")
-            variant = product(shop, owner, f"Produk {n}", f"SKU-{n}", 10_000, 5)
-            stall = services.add_stall(event, shop, actor=owner)
-            services.set_promotion(
-                stall, actor=owner, discount=Discount.FIXED, value=1_000, products=[variant.product_id]
-            )
-
+    event = big_bazar(world.lurah, starts_at=timezone.now())
     client: Client = client_for(tenant_a)
-    assert_list_budget(fetch=lambda: client.get(f"/bazar/{event.slug}/"), grow=grow)
+    assert_list_budget(fetch=lambda: client.get(f"/bazar/{event.slug}/"), grow=grow_promoted_stalls(event))
 
 
 def test_create_bazar_over_the_api_is_idempotent(world: World, tenant_a: Tenant) -> None:

@@ -12,19 +12,16 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from apps.accounts.roles import Role
-from apps.accounts.services import create_user
 from apps.agenda.models import Event as AgendaEvent
 from apps.bazar import services
 from apps.bazar.models import BazarEvent, Discount, Stall
-from apps.marketplace import services as market_services
 from apps.marketplace.models import Shop
 from apps.notifications.models import Message
 from apps.tenancy.models import Tenant
-from tests.bazar.conftest import World, make_bazar
+from tests.bazar.conftest import World, big_bazar, grow_promoted_stalls, make_bazar
 from tests.budgets import assert_list_budget
-from tests.conftest import PASSWORD, client_for
-from tests.marketplace.conftest import product, signed_in
+from tests.conftest import client_for
+from tests.marketplace.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -275,38 +272,10 @@ def test_a_shop_owner_joins_sees_the_stall_sets_the_promotion_and_leaves(world: 
     assert not Stall.objects.filter(pk=stall.pk).exists()
 
 
-def _grow_shops(event: BazarEvent) -> object:
-    made = [0]
-
-    def grow(count: int) -> None:
-        for _ in range(count):
-            made[0] += 1
-            n = made[0]
-            owner = create_user(
-                username=f"umkm-{n}", full_name=f"UMKM {n}", roles=[Role.PEMILIK_UMKM], password=PASSWORD
-            )
-            shop = market_services.open_shop(owner, name=f"Toko {n}", address="Jl. Bazar")
-            variant = product(shop, owner, f"Produk {n}", f"SKU-{n}", 10_000, 5)
-            stall = services.add_stall(event, shop, actor=owner)
-            services.set_promotion(
-                stall, actor=owner, discount=Discount.FIXED, value=1_000, products=[variant.product_id]
-            )
-
-    return grow
-
-
 def test_the_map_page_query_budget(world: World, tenant_a: Tenant) -> None:
-    event = services.create_bazar(
-        actor=world.lurah,
-        name="Bazar Besar",
-        starts_at=timezone.now() + timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=1, hours=5),
-        place_name="Lapangan",
-        grid_columns=10,
-        grid_rows=10,
-    )
+    event = big_bazar(world.lurah, starts_at=timezone.now() + timedelta(days=1))
     client: Client = signed_in(tenant_a, world.lurah)
-    assert_list_budget(fetch=lambda: client.get(f"/bazar/kelola/{event.slug}/"), grow=_grow_shops(event))  # type: ignore[arg-type]
+    assert_list_budget(fetch=lambda: client.get(f"/bazar/kelola/{event.slug}/"), grow=grow_promoted_stalls(event))
 
 
 def test_the_bazar_list_query_budget(world: World, tenant_a: Tenant) -> None:

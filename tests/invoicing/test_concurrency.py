@@ -6,7 +6,7 @@ for a marketplace order's invoice: the order is stamped paid once."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,6 +36,18 @@ def wipe(tenant: Tenant) -> None:
         for table in ("core_event", "invoicing_invoiceline", "invoicing_invoice"):
             cursor.execute(f"DELETE FROM {table}")
     wipe_marketplace(tenant, NAMES)
+
+
+def paying(invoice_id: int) -> Callable[[Any], str]:
+    """The racers' job: request the invoice's remainder and pay that bill from the payer's wallet
+    ("paid"; the loser's refusal is counted by its code by race_each)."""
+
+    def pay(user: Any) -> str:
+        bill = services.request_payment(invoice_id, user)
+        payments.pay_request_with_wallet(bill, user, idempotency_key=key())
+        return "paid"
+
+    return pay
 
 
 @pytest.fixture
@@ -71,12 +83,7 @@ def test_two_payers_racing_on_the_last_remainder_pay_it_once(tenants: TenantSet,
         # The first bill's settlement was recorded on commit (eager task): 60.000 of 100.000 paid.
         assert (invoice.status, invoice.amount_paid, invoice.remaining) == ("partly_paid", 60_000, 40_000)
 
-    def pay(user: Any) -> str:
-        bill = services.request_payment(race["invoice"], user)
-        payments.pay_request_with_wallet(bill, user, idempotency_key=key())
-        return "paid"
-
-    outcomes, errors = race_each(tenants.a, race["payers"], pay)
+    outcomes, errors = race_each(tenants.a, race["payers"], paying(race["invoice"]))
     assert errors == [], errors
     assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
     with tenants.a:
@@ -133,12 +140,7 @@ def terms_race(tenants: TenantSet, committed: None) -> Iterator[dict[str, Any]]:
 def test_two_office_payers_racing_on_an_order_invoice_mark_the_order_paid_once(
     tenants: TenantSet, terms_race: dict[str, Any]
 ) -> None:
-    def pay(user: Any) -> str:
-        bill = services.request_payment(terms_race["invoice"], user)
-        payments.pay_request_with_wallet(bill, user, idempotency_key=key())
-        return "paid"
-
-    outcomes, errors = race_each(tenants.a, terms_race["payers"], pay)
+    outcomes, errors = race_each(tenants.a, terms_race["payers"], paying(terms_race["invoice"]))
     assert errors == [], errors
     assert outcomes == Counter({"paid": 1, "already_paid": 1}), outcomes
     with tenants.a:

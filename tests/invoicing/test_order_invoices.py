@@ -22,6 +22,7 @@ from apps.facts.metrics import Metric
 from apps.invoicing import services
 from apps.invoicing.models import Invoice
 from apps.jobs import repair
+from apps.jobs.tasks import repair_tenant
 from apps.marketplace import services as marketplace
 from apps.marketplace.facts import daily_facts
 from apps.marketplace.models import Order, OrderEvent, Placement, Stock
@@ -244,6 +245,24 @@ def test_an_order_invoice_whose_task_was_lost_is_issued_by_the_repair_sweep(mark
     assert repair.repair_missing_invoices() == [f"order:{order.pk}"]
     assert Invoice.objects.get(source_key=f"order:{order.pk}").buyer_user == market.yati
     assert repair.repair_missing_invoices() == []  # once
+
+
+def test_the_hourly_repair_task_issues_a_lost_order_invoice(market: Market, tenant_a: Tenant) -> None:
+    """The real entry point: the beat's per-tenant task `jobs.repair_tenant`, queued (eager in
+    tests) in the tenant's schema as `repair_everywhere` does, issues the invoice once."""
+    accept_terms(market)
+    order = order_on_terms(market, market.yati)
+    for action in ("accept", "pack", "ship", "deliver"):
+        marketplace.transition(order, action, actor=market.sri)  # on-commit tasks never run: lost
+    assert not Invoice.objects.exists()
+    assert repair_tenant.name == "jobs.repair_tenant"
+    with tenant_a:
+        result = repair_tenant.delay().get()
+    assert result["invoices"] == [f"order:{order.pk}"]
+    invoice = Invoice.objects.get(source_key=f"order:{order.pk}")
+    assert invoice.buyer_user == market.yati
+    with tenant_a:
+        assert repair_tenant.delay().get()["invoices"] == []  # once
 
 
 def test_a_procurement_invoice_whose_task_was_lost_is_issued_by_the_repair_sweep(world: World) -> None:

@@ -162,6 +162,31 @@ def test_the_finance_office_and_the_opds_staff_hear_of_a_new_invoice_in_the_kota
         assert not Message.objects.filter(event="invoicing.opd_invoice").exists()  # not in the seller's schema
 
 
+def test_the_invoice_form_addressed_to_an_opd_tells_the_kotas_finance_office(
+    seller: World, kota: Kota, tenants: TenantSet, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The seller's form (`/faktur/baru/`), not the service: once the request commits, the kota's
+    finance office and the OPD's staff are notified in the kota's schema (`invoicing.notify_opd`
+    through tenancy.fanout); a form refused for an unknown OPD notifies no one."""
+    client = logged_in(tenants.a, seller.people.umkm_b)
+    form = {"line-1-description": "Snack", "line-1-quantity": "5", "line-1-unit_price": "8000"}
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post("/faktur/baru/", {**form, "buyer_opd": "tidak-ada"})
+    assert refused.status_code != 302
+    with tenants.kota:
+        assert not Message.objects.filter(event="invoicing.opd_invoice").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post("/faktur/baru/", {**form, "buyer_opd": OPD})
+    assert page.status_code == 302
+    with tenants.a:
+        invoice = Invoice.objects.get(buyer_opd=OPD)
+    route = route_of(invoice, tenants.a)
+    with tenants.kota:
+        told = Message.objects.filter(event="invoicing.opd_invoice")
+        assert set(told.values_list("recipient__username", flat=True)) == told_in_kota()
+        assert all(m.url.endswith(f"/faktur/masuk/{route.pk}/") and invoice.number in m.title for m in told)
+
+
 def test_issue_by_form_and_api(seller: World, tenants: TenantSet) -> None:
     client = logged_in(tenants.a, seller.people.umkm_b)
     assert OPD_NAME in client.get("/faktur/baru/").content.decode()

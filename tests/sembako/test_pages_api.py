@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.marketplace import services as market
+from apps.marketplace.models import Order
 from apps.sembako import services
 from apps.sembako.models import HouseholdOrder, Round
 from apps.tenancy.models import Tenant
@@ -41,6 +43,48 @@ def test_household_orders_and_pays_on_the_page(world: World) -> None:
     assert b"hemat" in shown.content  # 2 × Rp750 saved
     bad = client.post(f"/sembako/{round.pk}/pesan/", {"qty-999999": "1"})
     assert bad.status_code in (409, 422)
+
+
+def test_the_suppliers_order_tabs_leave_out_hand_over_orders(world: World) -> None:
+    """The supplier's order page (`/pasar/toko/<slug>/pesanan/`): a resident's own order of the
+    supplier's rice is there; the hub's hand-over order of a sembako delivery (accepted like it,
+    but the hub's work) is in no tab and no tab count."""
+    own = market.place_and_pay(world.joko, [(world.beras.pk, 1)], idempotency_key=key(), payment_method="cod")
+    (order,) = own.orders
+    market.transition(order, "accept", actor=world.supplier)
+    order.refresh_from_db()
+    round = open_round(world)
+    beras = round.items.get(name="Beras medium")
+    andi, _ = services.place_order(
+        world.andi,
+        round,
+        quantities={beras.pk: 2},
+        fulfilment="delivery",
+        address="Jl. Mojorejo Gg. II No. 3",
+        lat=HOME[0],
+        lng=HOME[1],
+    )
+    services.pay_with_wallet(andi, actor=world.andi, idempotency_key=key())
+    services.close_round(round)
+    services.mark_arrived(round, actor=world.operator)
+    andi.refresh_from_db()
+    handover = Order.objects.get(pk=andi.market_order_id)
+    assert handover.payment_method == market.HANDOVER_PAYMENT
+    assert handover.shop_id == order.shop_id and handover.status == order.status  # both "Perlu dikirim"
+    supplier = signed_in(world.tenant, world.supplier)
+    url = f"/pasar/toko/{order.shop.slug}/pesanan/"
+    listed = set()
+    for tab in ("baru", "kirim", "dikirim", "selesai", "batal", "belum-bayar"):
+        page = supplier.get(url, {"tab": tab})
+        assert page.status_code == 200
+        rows = {row.order.pk for row in page.context["rows"]}
+        counts = {t.slug: n for t, n in page.context["tabs"]} | {"belum-bayar": page.context["unpaid_count"]}
+        assert counts[tab] == len(rows), tab  # the counts leave it out too
+        listed |= rows
+        assert handover.number not in page.content.decode()
+    # The round's own purchase from the supplier is a normal order as well.
+    assert order.pk in listed and handover.pk not in listed
+    assert order.number in supplier.get(url, {"tab": "kirim"}).content.decode()
 
 
 def test_organiser_pages_are_role_gated(world: World) -> None:
