@@ -18,7 +18,7 @@ from django.core.cache import cache
 from apps.accounts.lockout import forget_login_records
 from apps.notifications.models import Message
 from apps.reports import services
-from apps.reports.models import Category, Report
+from apps.reports.models import Category, Report, ReportUpdate
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from apps.websessions.models import WebSession
@@ -53,6 +53,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
             for photo in report.photos.all():
                 photo.image.delete(save=False)
         Message.objects.filter(key__in=[f"report-update-{u.pk}" for r in reports for u in r.updates.all()]).delete()
+        ReportUpdate.objects.filter(report__in=reports).delete()  # core_event rows: no cascade
         Report.objects.filter(pk__in=[r.pk for r in reports]).delete()
         Category.objects.filter(code=CATEGORY).delete()
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()

@@ -20,7 +20,7 @@ from apps.accounts.models import User
 from apps.core import geo
 from apps.notifications.models import Message
 from apps.reports import services
-from apps.reports.models import Category, Report
+from apps.reports.models import Category, Report, ReportUpdate
 from apps.tenancy.models import Tenant
 from apps.websessions.models import WebSession
 from tests.browser.conftest import PHONE, LiveServer, results_dir
@@ -72,6 +72,7 @@ def _clean(tenant: Tenant, session_keys: list[str]) -> None:
         for report in reports:
             for photo in report.photos.all():
                 photo.image.delete(save=False)
+        ReportUpdate.objects.filter(report__in=reports).delete()  # core_event rows: no cascade
         Report.objects.filter(pk__in=[r.pk for r in reports]).delete()
         Category.objects.filter(code=CATEGORY).delete()
         Message.objects.filter(url__in=urls).delete()

@@ -28,7 +28,7 @@ from apps.core.models import IdempotencyRecord
 from apps.payments import services as payments
 from apps.payments.models import GatewayCharge
 from apps.reports import services as reports
-from apps.reports.models import ApiKey, Category, Report
+from apps.reports.models import ApiKey, Category, Report, ReportUpdate
 from apps.sandbox.models import SandboxTransaction
 from apps.tenancy.models import Tenant
 from tests.community.conftest import World, make_world, wipe_community
@@ -55,6 +55,8 @@ def _wipe(tenant: Tenant, usernames: list[str]) -> None:
         cursor.execute("SET LOCAL session_replication_role = replica")
         users = User.objects.filter(username__in=usernames)
         IdempotencyRecord.objects.filter(key__startswith="serentak-").delete()
+        # Report updates are core_event rows (no foreign key, so no cascade) and name their actor.
+        ReportUpdate.objects.filter(report__in=list(Report.objects.filter(category__code=CATEGORY))).delete()
         Report.objects.filter(category__code=CATEGORY).delete()
         ApiKey.objects.filter(name="Serentak").delete()
         Category.objects.filter(code=CATEGORY).delete()
