@@ -32,7 +32,12 @@ def month_label(month: date) -> str:
 class Treasurer(models.Model):
     """Bendahara RT: a role assignment per RT (one active at a time), by the ketua RT or staff."""
 
-    rt = models.ForeignKey(RukunTetangga, verbose_name=_("RT"), on_delete=models.PROTECT, related_name="treasurers")
+    # No index of its own: every read by RT asks for the current treasurer (`ended_at IS NULL`),
+    # which the partial unique "community_one_active_treasurer_per_rt" serves; the history is a
+    # few rows per RT, so the PROTECT check of an RT's deletion (admin) scans a tiny table.
+    rt = models.ForeignKey(
+        RukunTetangga, verbose_name=_("RT"), on_delete=models.PROTECT, related_name="treasurers", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("bendahara"), on_delete=models.PROTECT, related_name="treasurer_of"
     )
@@ -332,11 +337,14 @@ class IuranPayment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="community_iuran_amount_positive"),
             models.CheckConstraint(condition=Q(month__day=1), name="community_iuran_first_of_month"),
+            # Paid at most once and at most one pending QRIS per member and month (a paid and a
+            # pending row may coexist: a QRIS cancelled by a new one can still settle, and becomes
+            # paid or a duplicate). One index for both rules: rows clash only with the same status.
+            # Status first: the QRIS poll's `status='pending'` reads only the pending entries.
             models.UniqueConstraint(
-                fields=["member", "month"], condition=Q(status="paid"), name="community_iuran_paid_once"
-            ),
-            models.UniqueConstraint(
-                fields=["member", "month"], condition=Q(status="pending"), name="community_iuran_one_pending"
+                fields=["status", "member", "month"],
+                condition=Q(status__in=["paid", "pending"]),
+                name="community_iuran_paid_once_one_pending",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["paid", "duplicate"]) | Q(entry__isnull=False),
@@ -495,8 +503,8 @@ class ArisanContribution(models.Model):
 
     public_id = models.UUIDField(_("ID publik"), default=uuid.uuid4, unique=True, editable=False)
     # No index of its own: every read by round also asks for paid or pending shares, which the
-    # partial uniques (round, member) "community_contribution_paid_once"/"..._one_pending" serve;
-    # rounds are never deleted (groups neither; the admin is read-only).
+    # partial unique (status, round, member) "community_contribution_paid_once_one_pending"
+    # serves; rounds are never deleted (groups neither; the admin is read-only).
     round = models.ForeignKey(
         ArisanRound, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("putaran"), db_index=False
     )
@@ -529,11 +537,13 @@ class ArisanContribution(models.Model):
         ordering = ["round", "member"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="community_contribution_amount_positive"),
+            # Paid at most once and at most one pending QRIS per round and member (paid and pending
+            # may coexist, as for iuran). One index for both rules: rows clash only with the same
+            # status. Status first: the QRIS poll's `status='pending'` reads only pending entries.
             models.UniqueConstraint(
-                fields=["round", "member"], condition=Q(status="paid"), name="community_contribution_paid_once"
-            ),
-            models.UniqueConstraint(
-                fields=["round", "member"], condition=Q(status="pending"), name="community_contribution_one_pending"
+                fields=["status", "round", "member"],
+                condition=Q(status__in=["paid", "pending"]),
+                name="community_contribution_paid_once_one_pending",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["paid", "duplicate"]) | Q(journal_entry__isnull=False),

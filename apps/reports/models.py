@@ -316,6 +316,8 @@ class Report(models.Model):
     device_id = models.CharField(max_length=100, blank=True)
     media_url = models.URLField(_("URL media"), max_length=500, blank=True)
     support_count = models.PositiveIntegerField(_("dukungan"), default=0)
+    # No index: read only forward (`report.duplicate_of`); reports are never deleted (the admin
+    # refuses, no service deletes one), so the PROTECT check never scans for duplicates.
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
@@ -323,7 +325,10 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="duplicates",
         verbose_name=_("duplikat dari"),
+        db_index=False,
     )
+    # No index: nothing lists or filters reports by who took them; users are deactivated, never
+    # deleted, so the SET_NULL never scans.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -331,6 +336,7 @@ class Report(models.Model):
         on_delete=models.SET_NULL,
         related_name="reports_taken",
         verbose_name=_("dikerjakan oleh"),
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("dilaporkan"), default=timezone.now, db_index=True)
