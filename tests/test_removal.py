@@ -12,6 +12,7 @@ from django.test import Client
 from django_tenants.utils import schema_exists
 
 from apps.accounts.models import User
+from apps.idempotency.models import IdempotencyRecord
 from apps.sandbox.models import SandboxDelivery, SandboxNib
 from apps.tenancy import schema_copy, services
 from apps.tenancy.models import Domain, InvoiceRoute, LevyBillRoute, Tenant, TenantArchive
@@ -34,8 +35,10 @@ def test_removal_archives_the_schema_first(tenants: TenantSet, committed: None, 
         session = SessionStore()
         session["x"] = 1
         session.save()  # in the public table, keyed by the tenant's schema
+        IdempotencyRecord.objects.create(owner="user:1", key="arsip", scope="uji", fingerprint="f", status_code=201)
     archive = services.remove_tenant(tenant, reason="Uji")
     assert not WebSession.objects.filter(schema_name=tenant.schema_name).exists()  # its sessions went
+    assert not IdempotencyRecord.all_schemas.filter(schema_name=tenant.schema_name).exists()  # its keys too
     tarball = Path(archive.path)
     assert tarball.exists() and tarball.stat().st_size == archive.size_bytes > 0
     with tarfile.open(tarball) as tar:

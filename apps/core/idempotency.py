@@ -8,12 +8,16 @@ Semantics (the same on every endpoint that uses it, documented in the OpenAPI sc
   status and body, with `Idempotency-Replayed: true`; nothing is created again.
 - Same key + another request → 409 `idempotency_key_reused`; nothing is changed.
 - A request that fails (any error answer) leaves no record: the key can be used again.
+- Keys belong to the tenant too: the records are one public table keyed by schema
+  (apps.idempotency), and a tenant only ever reads, replays or changes its own schema's, so the
+  same key (even the same owner, `user:7` in two kelurahan) on another tenant is another key.
 - A key is remembered for `RETENTION` (7 days, like the retry windows of payment gateways);
-  `prune_records` (run by the periodic `jobs.repair_tenant`) forgets older ones.
+  `prune_records` (run every 5 minutes by the public beat `jobs.repair_everywhere`, one DELETE
+  for every tenant) forgets older ones.
 
 How: the record row and the operation's writes are one transaction. The row is inserted first;
-a concurrent request with the same key blocks on the unique index (owner, key) until the first
-transaction ends — then it sees the committed record and replays it, or, if the first one
+a concurrent request with the same key blocks on the unique index (schema, owner, key) until the
+first transaction ends — then it sees the committed record and replays it, or, if the first one
 rolled back, it goes ahead itself. So ten identical concurrent POSTs make one charge, with no
 check-then-insert race. Operations that already keep their own key (transfers, payments) keep
 it; this layer only adds the replay of the first answer.
@@ -40,6 +44,8 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from apps.core.errors import Conflict, ValidationFailed
+from apps.idempotency import services as idempotency_records
+from apps.idempotency.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -119,8 +125,6 @@ def run_once(
     if key is None:
         status, body = action()
         return Outcome(status, body, replayed=False)
-    from apps.core.models import IdempotencyRecord
-
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -165,11 +169,9 @@ def run_form_once(*, user: Any, form_key: str | None, scope: str, action: Callab
 
 
 def prune_records(retention: timedelta = RETENTION) -> int:
-    """Forget the keys of this schema older than `retention`; returns how many were removed."""
-    from apps.core.models import IdempotencyRecord
-
-    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - retention).delete()
-    return deleted
+    """Forget the keys of every tenant (and the platform) older than `retention`, in one indexed
+    DELETE on the public table; returns how many were removed."""
+    return idempotency_records.forget_older_than(timezone.now() - retention)
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Response])

@@ -3,36 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an `Idempotency-Key` (apps.core.idempotency).
-
-    The unique constraint on (owner, key) is what makes a key single-use: a concurrent
-    request with the same key waits on the index until the first one commits, then replays
-    its answer (or is refused if its request differs). A check-then-insert could not do that.
-    """
-
-    owner = models.CharField(_("pemilik"), max_length=100)
-    key = models.CharField(_("kunci idempotensi"), max_length=200)
-    scope = models.CharField(_("operasi"), max_length=100)
-    # sha256 of method, path and canonical body: the same key with another request is a 409.
-    fingerprint = models.CharField(_("sidik permintaan"), max_length=64)
-    status_code = models.PositiveSmallIntegerField(_("status HTTP"))
-    # JSON text, not jsonb: jsonb reorders keys, and a replay must be the same body byte for byte.
-    body = models.TextField(_("jawaban"), blank=True)
-    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("catatan idempotensi")
-        verbose_name_plural = _("catatan idempotensi")
-        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="core_idempotency_key_once")]
-        indexes = [models.Index(fields=["created_at"], name="core_idempotency_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.owner} {self.key}"
 
 
 class DocumentCounter(models.Model):

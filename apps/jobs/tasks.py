@@ -40,20 +40,19 @@ def requeue_stale() -> int:
 def repair_tenant() -> dict[str, object]:
     """This tenant's lost after-commit work (listings in a bounded batch, daily facts, due-work
     hints, WhatsApp messages whose turn never ran, invoices of delivered orders and accepted
-    procurement deliveries), and idempotency keys past their retention."""
+    procurement deliveries). Idempotency keys past their retention are forgotten for every
+    tenant at once by `repair_everywhere` (one public table, apps.idempotency)."""
     listings = repair.repair_listings()
     invoices = repair.repair_missing_invoices()
     days = repair.repair_facts()
     due = due_work.repair_due_work()
-    whatsapp_requeued = whatsapp.repair_lost_messages()  # before the prune forgets their records
-    pruned = idempotency.prune_records()
+    whatsapp_requeued = whatsapp.repair_lost_messages()
     return {
         "whatsapp_requeued": whatsapp_requeued,
         "listings": listings.todo,
         "invoices": invoices,
         "fact_days": [day.isoformat() for day in days],
         "due_work": due,
-        "idempotency_pruned": pruned,
     }
 
 
@@ -75,9 +74,9 @@ def repair_slice(now: datetime) -> int:
 @shared_task(name="jobs.repair_everywhere", ignore_result=True)
 def repair_everywhere(now: datetime | None = None) -> int:
     """Beat (every 5 minutes): queue `repair_tenant` in this tick's slice of the active tenants
-    (each one once an hour), after forgetting the platform's own idempotency keys (operator
-    API, public schema) past their retention and the expired sessions of every tenant (one
-    public table, apps.websessions: one indexed DELETE here, never per tenant)."""
+    (each one once an hour), after forgetting the idempotency keys past their retention and the
+    expired sessions of every tenant and the platform (one public table each, apps.idempotency
+    and apps.websessions: one indexed DELETE each here, never per tenant)."""
     idempotency.prune_records()
     websessions.clear_expired()
     part = repair_slice(now or timezone.now())

@@ -44,8 +44,9 @@ DATA_DIR = "data"
 # Tables that archives made by older code list, but that no tenant schema has any more: their
 # rows are left out on load. django-axes' login attempts moved to the public schema (issue 17,
 # apps.accounts.lockout, migration accounts.0006), sessions to one public table keyed by schema
-# (apps.websessions, migration core.0005); they were transient anyway. Per-user permissions were
-# dropped (accounts.0008: permissions come from groups only; never granted).
+# (apps.websessions, migration core.0005), Idempotency-Key records to one public table keyed by
+# schema (apps.idempotency, migration core.0006); they were transient anyway. Per-user permissions
+# were dropped (accounts.0008: permissions come from groups only; never granted).
 RETIRED_TABLES = frozenset(
     {
         "axes_accessattempt",
@@ -53,6 +54,7 @@ RETIRED_TABLES = frozenset(
         "axes_accessfailurelog",
         "axes_accesslog",
         "accounts_user_user_permissions",
+        "core_idempotencyrecord",
         "django_session",
     }
 )

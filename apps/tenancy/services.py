@@ -33,6 +33,7 @@ from apps.core import phones
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
+from apps.idempotency import services as idempotency_records
 from apps.websessions import services as websessions
 
 from . import archives, events, regions, schemas
@@ -410,6 +411,8 @@ def remove_tenant(
                     forget_tenant_login_records(tenant.schema_name)
                     # Its sessions too (public, keyed by schema; not archived: a restore signs in anew).
                     websessions.forget_schema(tenant.schema_name)
+                    # And its Idempotency-Key records (public, keyed by schema; transient too).
+                    idempotency_records.forget_schema(tenant.schema_name)
                     cancel_waiting_writers()
                 break
             except OperationalError as exc:

@@ -2,8 +2,8 @@
 
 The webhook (api/views.py) only verifies and records: `receive_webhook` checks the
 `X-Hub-Signature-256` HMAC-SHA256 of the raw body with the tenant's app secret (forged → 403,
-nothing written), records each message id once (core IdempotencyRecord, owner "whatsapp": a
-redelivery is answered 200 and does nothing) and queues one task per message after commit, so
+nothing written), records each message id once (an IdempotencyRecord of the current schema, owner "whatsapp",
+apps.idempotency: a redelivery is answered 200 and does nothing) and queues one task per message after commit, so
 Meta gets its 200 at once. `handle_message` (the task) runs one turn of the pure engine
 (apps.tukang.bot) under the conversation's row lock and sends the replies through the
 notifications outbox (notify_contact → the WhatsApp adapter of apps.notifications).
@@ -31,8 +31,8 @@ from apps.accounts.models import User
 from apps.core import phones
 from apps.core.db import connection
 from apps.core.errors import DomainError, Forbidden, ValidationFailed
-from apps.core.models import IdempotencyRecord
 from apps.core.money import rupiah
+from apps.idempotency.models import IdempotencyRecord
 from apps.notifications.models import Channel, ChannelConfig
 from apps.notifications.services import notify_contact
 

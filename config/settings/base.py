@@ -54,6 +54,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{KOTAKITA_BASE_DOMAIN},.{KOTAKITA_BA
 # in every tenant schema (issue 17, docs/design/schema-cost.md step 2). Sessions likewise: one
 # public table keyed by schema (apps.websessions, SESSION_ENGINE below) instead of
 # django.contrib.sessions, which is not installed (its `django_session` is dropped everywhere).
+# Idempotency-Key records too (apps.idempotency, used by apps.core.idempotency).
 _BOTH = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -68,6 +69,7 @@ _PUBLIC_ONLY = [
     "apps.tenancy",
     "axes",  # login attempts of every tenant, usernames qualified by schema (apps.accounts.lockout)
     "apps.websessions",  # sessions of every tenant, each row keyed by its schema (SESSION_ENGINE)
+    "apps.idempotency",  # Idempotency-Key records of every tenant, each row keyed by its schema
     "apps.discovery",
     "apps.analytics",
     "apps.dataservice",

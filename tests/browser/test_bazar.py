@@ -40,7 +40,10 @@ def _clean(tenant: Tenant) -> None:
         cursor.execute("DELETE FROM bazar_stall")
         cursor.execute("DELETE FROM bazar_bazarevent")
         cursor.execute("DELETE FROM agenda_event WHERE title = ANY(%s)", [[NAME, NEW]])
-        cursor.execute("DELETE FROM core_idempotencyrecord WHERE scope = 'bazar.event.web'")
+        cursor.execute(
+            "DELETE FROM idempotency_idempotencyrecord WHERE schema_name = %s AND scope = 'bazar.event.web'",
+            [tenant.schema_name],
+        )
     _wipe(tenant)
 
 

@@ -18,7 +18,7 @@ from apps.accounts.lockout import forget_login_records
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.notifications.models import Message
 from apps.sandbox.models import SandboxDelivery
 from apps.tukang import services

@@ -11,7 +11,7 @@ from time_machine import TimeMachineFixture
 
 from apps.accounts import api_tokens
 from apps.core import idempotency
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.tenancy.models import Tenant
 from tests.clock import JAKARTA, freeze
 from tests.factories import UserFactory

@@ -16,7 +16,7 @@ from django.test import Client
 from apps.accounts.models import User
 from apps.core import idempotency
 from apps.core.errors import ValidationFailed
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.payments.models import GatewayCharge
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for

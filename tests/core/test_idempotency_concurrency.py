@@ -24,7 +24,7 @@ from apps.accounts.api_tokens import issue_token
 from apps.accounts.models import ApiToken, User
 from apps.community import selectors as community
 from apps.community.models import CashBookEntry
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.payments import services as payments
 from apps.payments.models import GatewayCharge
 from apps.reports import services as reports

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.reports import open311_views, services
 from apps.reports.models import Report
 from tests.reports.conftest import World

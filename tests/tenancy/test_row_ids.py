@@ -15,7 +15,7 @@ from django.db import connection, models, transaction
 from django.test.utils import isolate_apps
 
 from apps.core import row_ids
-from apps.core.models import IdempotencyRecord
+from apps.core.models import DocumentCounter
 from apps.rtrw.models import RukunWarga
 from apps.tenancy import archives, restore, schemas
 from tests.conftest import TenantSet
@@ -103,11 +103,9 @@ def test_the_public_schema_keeps_identity_columns() -> None:
 def test_ids_are_unique_across_tables_and_independent_per_schema(tenants: TenantSet) -> None:
     before_b = sequences(tenants.b.schema_name)["kk_row_id"][1]
     with tenants.a:
-        records = IdempotencyRecord.objects.bulk_create(
-            [IdempotencyRecord(owner="o", key=f"k{i}", scope="s", fingerprint="f", status_code=200) for i in range(3)]
-        )
+        records = DocumentCounter.objects.bulk_create([DocumentCounter(kind=f"k{i}", year=2026) for i in range(3)])
         rw = RukunWarga.objects.create(number=77)
-        another = IdempotencyRecord.objects.create(owner="o", key="k9", scope="s", fingerprint="f", status_code=200)
+        another = DocumentCounter.objects.create(kind="k9", year=2026)
     ids = [r.pk for r in records]
     assert all(isinstance(pk, int) for pk in ids)  # bulk_create reads the ids back
     assert ids == sorted(ids) and len({*ids, rw.pk, another.pk}) == 5
@@ -209,8 +207,8 @@ def test_identity_columns_are_converted_past_every_issued_id(tenants: TenantSet)
 def test_sequence_reset_moves_the_shared_sequence_past_loaded_rows(tenants: TenantSet) -> None:
     with tenants.a:
         far = (sequences(tenants.a.schema_name)["kk_row_id"][1] or 0) + 10_000
-        IdempotencyRecord.objects.create(pk=far, owner="o", key="far", scope="s", fingerprint="f", status_code=200)
-        statements = connection.ops.sequence_reset_sql(no_style(), [IdempotencyRecord, RukunWarga])
+        DocumentCounter.objects.create(pk=far, kind="far", year=2026)
+        statements = connection.ops.sequence_reset_sql(no_style(), [DocumentCounter, RukunWarga])
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
@@ -218,9 +216,7 @@ def test_sequence_reset_moves_the_shared_sequence_past_loaded_rows(tenants: Tena
         with connection.cursor() as cursor:  # run again: never moves the sequence backwards
             for sql in statements:
                 cursor.execute(sql)
-        assert IdempotencyRecord.objects.create(owner="o", key="n", scope="s", fingerprint="f", status_code=200).pk == (
-            far + 2
-        )
+        assert DocumentCounter.objects.create(kind="n", year=2026).pk == far + 2
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.core.models import IdempotencyRecord
+from apps.idempotency.models import IdempotencyRecord
 from apps.notifications.models import Channel, ChannelConfig, Message
 from apps.tenancy.models import Tenant
 from apps.tukang import whatsapp
