@@ -3,13 +3,17 @@
 Every screen, PDF, export and message of KotaKita prints money through `rupiah`; templates use the
 `{% load money %}` library (`|rupiah`, `|signed_rupiah`), built on `rupiah_or_dash` below.
 Money is whole rupiah everywhere; fractional inputs (averages, model outputs) are rounded half up.
+
+`parse_rupiah` is the other direction, the one reader of amounts people type or send: it never
+rounds and never guesses (see its docstring); each caller turns its None into its own error.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["DASH", "rupiah", "rupiah_or_dash", "signed_rupiah", "thousands", "whole_rupiah"]
+__all__ = ["DASH", "parse_rupiah", "rupiah", "rupiah_or_dash", "signed_rupiah", "thousands", "whole_rupiah"]
 
 DASH = "-"
 
@@ -49,6 +53,49 @@ def rupiah_or_dash(value: object) -> str:
     """What the `|rupiah` filter shows: the amount, or "-" when there is none ("" / None / not a number)."""
     amount = whole_rupiah(value)
     return DASH if amount is None else rupiah(amount)
+
+
+# Optional sign, optional "Rp" (any case, spaces after it), then plain digits or dot-grouped
+# thousands (strict groups of three), then optionally zero cents: ",00", ",0" or ",-".
+# ASCII digits only: int() would also read Arabic-Indic or full-width digits.
+_TYPED_RUPIAH = re.compile(
+    r"(?P<sign>-?)(?:rp\s*)?(?P<sign_after>-?)(?P<number>[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)(?:,(?:00?|-))?",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def parse_rupiah(value: object, *, allow_negative: bool = False) -> int | None:
+    """An amount a person typed or a client sent, as whole rupiah; None when it is not one.
+
+    Accepted: int (not bool); a finite, integral Decimal or float; a string such as "25000",
+    "25.000", "1.500.000", "Rp25.000", "rp 25.000", "25.000,00" or "25.000,-". In Indonesian the
+    dot groups thousands and the comma starts the cents, so "1.500,50" is Rp1.500 and 50 sen:
+    not whole rupiah, refused (it is never 150050). Also refused: "1.50", "1,500", "25 000",
+    mixed or misplaced separators, non-ASCII digits, NaN/infinity, and a negative amount unless
+    `allow_negative` (the caller then refuses it with its own code, or books a correction).
+    Bounds (minimum, maximum) are each caller's own.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        amount = value
+    elif isinstance(value, Decimal | float):
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not number.is_finite() or number != number.to_integral_value():
+            return None
+        amount = int(number)
+    elif isinstance(value, str):
+        match = _TYPED_RUPIAH.fullmatch(value.strip())
+        if match is None or (match["sign"] and match["sign_after"]):
+            return None
+        amount = int(match["number"].replace(".", ""))
+        if match["sign"] or match["sign_after"]:
+            amount = -amount
+    else:
+        return None
+    if amount < 0 and not allow_negative:
+        return None
+    return amount
 
 
 def _round(number: Decimal) -> int:

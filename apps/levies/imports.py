@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.money import parse_rupiah
 from apps.core.spreadsheets import column_map, read_table
 
 from . import access, identity, services
@@ -49,12 +50,13 @@ class ImportResult:
 
 
 def _amount(raw: object) -> int | None:
-    text = str(raw or "").strip().replace(".", "").replace(",", "").replace(" ", "")
-    if not text:
+    """The cell's amount ("25.000", "Rp25.000,00" or a number; see parse_rupiah); None when empty."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if not text.isdigit():
+    amount = parse_rupiah(raw)
+    if amount is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount")
-    return int(text)
+    return amount
 
 
 def _due(raw: object) -> datetime.date | None:

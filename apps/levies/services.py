@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.money import parse_rupiah
 from apps.tenancy.fanout import enqueue_in_tenant, enqueue_in_tenant_on_commit
 from apps.tenancy.models import LevyBillRoute, Tenant
 
@@ -55,7 +56,8 @@ def _require_officer(actor: User | None) -> None:
 
 
 def _amount(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    value = parse_rupiah(value, allow_negative=True)
+    if value is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount", field=field)
     if value <= 0 or value > MAX_BILL:
         raise ValidationFailed(_("Jumlah tagihan tidak wajar."), code="invalid_amount", field=field)
@@ -122,7 +124,7 @@ def do_issue_bill(
     payer_account: str = "",
     payer_nik_digest: str = "",
     object_address: str = "",
-    amount: int | None = None,
+    amount: int | str | None = None,
     period_label: str = "",
     due_on: datetime.date | None = None,
     issue_key: str = "",

@@ -113,7 +113,7 @@ def issue(request: HttpRequest) -> HttpResponse:
             payer_account=form.get("payer_account", ""),
             payer_nik_digest=identity.optional_digest(form.get("payer_nik", "")),
             object_address=form.get("object_address", ""),
-            amount=_int(form.get("amount", "")),
+            amount=form.get("amount", "").strip() or None,  # empty: the levy's tariff
             period_label=form.get("period_label", "").strip(),
             issue_key=f"web:{form.get('issue_key', '')}" if form.get("issue_key") else "",
             actor=_user(request),

@@ -56,8 +56,7 @@ def _form_key(request: HttpRequest) -> str:
 
 def _amount(request: HttpRequest) -> int:
     """The form's amount in rupiah ("25.000" and "25000" both mean 25000), checked (422)."""
-    raw = request.POST.get("amount", "").strip().replace(".", "").replace(" ", "")
-    return services.clean_amount(raw)
+    return services.clean_amount(request.POST.get("amount", ""))
 
 
 def _new_key() -> str:

@@ -313,3 +313,25 @@ def test_ketua_rw_reads_the_reports_of_the_rts_in_the_rw_but_keeps_no_books(worl
     assert client.get(f"/kas/rt/{world.rt1.rt.pk}/").status_code == 302  # to the report
     post = client.post(f"/kas/rt/{world.rt1.rt.pk}/pemasukan/", {"amount": "1000", "category": "donasi"})
     assert post.status_code == 403
+
+
+def test_typed_amounts_and_too_long_text_are_refused_on_the_page_never_cut(scheduled: World) -> None:
+    """ "1.500,50" is Rp1.500 and 50 sen (refused), never Rp150.050; a too-long description or
+    arisan name is refused with the form's error (422), never stored cut short."""
+    w = scheduled
+    t = client_as(w.rt1.treasurer)
+    url = f"/kas/rt/{w.rt1.rt.pk}/"
+    before = CashBookEntry.objects.count()
+    for typed in ("1.500,50", "1500.50", "1,500"):
+        refused = t.post(f"{url}pemasukan/", {"amount": typed, "category": "donasi", "description": "x"}, **HX)
+        assert refused.status_code == 422, typed
+        assert "bilangan bulat rupiah" in refused.content.decode()
+    too_long = t.post(f"{url}pemasukan/", {"amount": "1.500", "category": "donasi", "description": "x" * 256}, **HX)
+    assert too_long.status_code == 422 and "Paling banyak 255 huruf." in too_long.content.decode()
+    assert CashBookEntry.objects.count() == before
+    ok = t.post(f"{url}pemasukan/", {"amount": "Rp1.500,00", "category": "donasi", "description": "x" * 255}, **HX)
+    assert ok.status_code == 200 and CashBookEntry.objects.get(description="x" * 255).amount == 1_500
+    form = {"contribution": "25.000", "period": "weekly", "draw_method": "random", "start_date": "2026-01-01"}
+    page = client_as(w.sri).post("/kas/arisan/", {**form, "name": "A" * 101})
+    assert page.status_code == 422 and "Paling banyak 100 huruf." in page.content.decode()
+    assert not ArisanGroup.objects.filter(name__startswith="A" * 100).exists()

@@ -116,6 +116,16 @@ def test_another_amount_cancels_the_open_bill(world: World) -> None:
     assert first.status == "cancelled" and second.status == "open" and second.amount == 100_000
 
 
+def test_typed_amounts_are_read_the_indonesian_way(world: World) -> None:
+    """ "1.500,50" is Rp1.500 and 50 sen (refused), never Rp150.050; "1500.50" is not Rp150.050 either."""
+    invoice = manual(world)
+    for typed in ("1.500,50", "1500.50", "1,500", "Rp-1.500"):
+        with pytest.raises(ValidationFailed) as exc:
+            services.request_payment(invoice, world.people.warga, amount=typed)
+        assert exc.value.code == "invalid_number", typed
+    assert services.request_payment(invoice, world.people.warga, amount="Rp100.000,-").amount == 100_000
+
+
 def test_numbering_and_manual_issue_rules(world: World) -> None:
     one = manual(world)
     two = manual(world)

@@ -72,6 +72,16 @@ def test_officer_issues_from_the_page_and_a_double_submit_issues_once(
         assert LevyBill.objects.count() == 1
     bad = client.post("/retribusi/terbit/", {**form, "issue_key": "form-2", "kelurahan": 999999})
     assert bad.status_code == 422
+    # "1.500,50" is Rp1.500 and 50 sen: refused, neither Rp150.050 nor silently the levy's tariff.
+    for n, typed in enumerate(("1.500,50", "1500.50", "1,500")):
+        refused = client.post("/retribusi/terbit/", {**form, "issue_key": f"typed-{n}", "amount": typed})
+        assert refused.status_code == 422 and "bilangan bulat rupiah" in refused.content.decode(), typed
+    with django_capture_on_commit_callbacks(execute=True):
+        typed_ok = client.post("/retribusi/terbit/", {**form, "issue_key": "typed-ok", "amount": "Rp17.500"})
+    assert typed_ok.status_code == 302
+    with world.kota:
+        assert LevyBill.objects.count() == 2
+        assert LevyBill.objects.filter(principal=17_500).count() == 1
 
 
 def test_upload_issues_each_good_row_and_reports_the_bad_ones(world: World) -> None:
@@ -81,12 +91,14 @@ def test_upload_issues_each_good_row_and_reports_the_bad_ones(world: World) -> N
         f"{world.sampah.code},{world.kel.slug},Joko,{world.payer.username},,2026-12\n"
         f"{world.pasar.code},{world.kel.slug},Tetangga,{world.neighbour.username},75.000,2026-12\n"
         f"NOPE,{world.kel.slug},X,x,,2026-12\n"
+        f'{world.pasar.code},{world.kel.slug},Sen,{world.neighbour.username},"1.500,50",2026-11\n'
     ).encode()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post("/retribusi/unggah/", {"file": SimpleUploadedFile("tagihan.csv", csv, "text/csv")})
     assert response.status_code == 200
     assert b"Baris 4" in response.content
+    assert b"Baris 5" in response.content  # "1.500,50": Rp1.500 and 50 sen, refused (never Rp150.050)
     with world.kota:
         assert sorted(LevyBill.objects.values_list("principal", flat=True)) == [15_000, 75_000]
     again = client.post("/retribusi/unggah/", {"file": SimpleUploadedFile("tagihan.csv", csv, "text/csv")})

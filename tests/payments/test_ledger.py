@@ -68,7 +68,9 @@ def test_overdraft_is_refused_and_changes_nothing(people: People) -> None:
     assert not JournalEntry.objects.filter(kind=EntryKind.TRANSFER).exists()
 
 
-@pytest.mark.parametrize("amount", [0, -1, -50_000, 1.5, "abc", None, True, 10**12])
+@pytest.mark.parametrize(
+    "amount", [0, -1, -50_000, 1.5, "abc", None, True, 10**12, "1.500,50", "1500.50", "1,500", "-1.000"]
+)
 def test_bad_amounts_are_rejected_with_422(people: People, amount: object) -> None:
     fund(people.joko_wallet, 5_000)
     before = balances()

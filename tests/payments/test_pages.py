@@ -92,6 +92,12 @@ def test_transfer_form_double_submit_moves_money_once(joko: Client, people: Peop
     assert bad.status_code == 422 and "lebih dari nol" in bad.content.decode()
     broke = joko.post("/dompet/kirim/", {"to_username": "andi", "amount": "99999", "idempotency_key": "form-3"})
     assert broke.status_code == 409 and "tidak cukup" in broke.content.decode()
+    # "1.500,50" is Rp1.500 and 50 sen: refused, never Rp150.050; nor is "1500.50".
+    for n, typed in enumerate(("1.500,50", "1500.50", "1,500")):
+        sent = {"to_username": "andi", "amount": typed, "idempotency_key": f"typed-{n}"}
+        refused = joko.post("/dompet/kirim/", sent)
+        assert refused.status_code == 422 and "bilangan bulat rupiah" in refused.content.decode(), typed
+    assert JournalEntry.objects.filter(kind=EntryKind.TRANSFER).count() == 1
 
 
 def test_shop_bill_and_payment_by_wallet(joko: Client, sri: Client, people: People) -> None:

@@ -42,6 +42,8 @@ def _nothing_written() -> None:
         ({"budget_ceiling": 0}, "invalid_amount"),
         ({"budget_ceiling": -1_000}, "invalid_amount"),
         ({"budget_ceiling": "1.500.000,50"}, "invalid_amount"),
+        ({"budget_ceiling": "1.500,50"}, "invalid_amount"),
+        ({"budget_ceiling": "150.00"}, "invalid_amount"),
         ({"budget_ceiling": 10.5}, "invalid_amount"),
         ({"title": ""}, "required"),
         ({"delivery_address": ""}, "required"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core import uploads
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.payments import services as pay
 from apps.payments.models import ChargeStatus, JournalEntry
 from apps.tenancy.due_work import Kind, schedule_due
@@ -83,17 +84,14 @@ def parse_day(value: Any, *, field: str = "occurred_on") -> date:
 
 
 def clean_amount(value: Any, *, field: str = "amount") -> int:
-    """Positive whole rupiah; "10.000" means 10000 (form input)."""
-    if isinstance(value, str):
-        value = value.strip().replace(".", "").replace(" ", "").removeprefix("Rp").removeprefix("rp")
+    """Positive whole rupiah; "10.000" means 10000 (form input; see payments' clean_amount)."""
     return pay.clean_amount(value, field=field)
 
 
 def _text(value: Any, *, field: str, label: Any, required: bool = True, limit: int = 255) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed(_("%(label)s wajib diisi.") % {"label": label}, code="required", field=field)
-    return text[:limit]
+    """Trimmed text; refused (code "too_long"), never cut, past `limit` characters."""
+    message = _("%(label)s wajib diisi.") % {"label": label} if required else ""
+    return clean_short_text(value, field=field, max_length=limit, required_message=message)
 
 
 def _key(client_key: str) -> str:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import STAFF_ROLES, Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.money import parse_rupiah
+from apps.core.short_text import clean_short_text
 from apps.core.workflow import Step
 from apps.marketplace.models import Shop
 from apps.payments.models import PaymentRequest
@@ -152,20 +155,13 @@ def _schedule_reminder(invoice: Invoice) -> None:
         schedule_due(Kind.INVOICES, moment)
 
 
-def _text(value: Any, field: str, *, max_length: int, required: str = "") -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed(required, code="required", field=field)
-    if len(text) > max_length:
-        raise ValidationFailed(_("Paling banyak %(n)s huruf.") % {"n": max_length}, code="too_long", field=field)
-    return text
+def _text(value: Any, field: str, *, max_length: int, required: str | Promise = "") -> str:
+    return clean_short_text(value, field=field, max_length=max_length, required_message=required)
 
 
 def _whole(value: Any, field: str, *, minimum: int = 0, maximum: int = 10**13) -> int:
-    try:
-        number = Decimal(str(value).strip().replace(".", "")) if isinstance(value, str) else Decimal(value)
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(_("Isi angka rupiah tanpa desimal."), code="invalid_number", field=field) from None
-    if number != number.to_integral_value() or not minimum <= number <= maximum:
+    """A whole number typed the Indonesian way ("25.000", "Rp25.000,00"; see parse_rupiah)."""
+    number = parse_rupiah(value, allow_negative=True)
+    if number is None or not minimum <= number <= maximum:
         raise ValidationFailed(_("Isi angka rupiah tanpa desimal."), code="invalid_number", field=field)
-    return int(number)
+    return number

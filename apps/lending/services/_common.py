@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.money import parse_rupiah
 from apps.core.money import rupiah as rupiah  # one formatter; re-exported to the other service modules
 from apps.core.workflow import Refusal, Step
 from apps.payments import services as payments
@@ -37,11 +38,9 @@ def today() -> dt.date:
 
 
 def clean_rupiah(value: Any, *, field: str, minimum: int = 1) -> int:
-    """A whole number of rupiah >= minimum (strings like "1.500.000" accepted)."""
-    if isinstance(value, str):
-        text = value.strip().replace(".", "").replace(",", "")
-        value = int(text) if text.lstrip("-").isdigit() and text.isascii() else None
-    if isinstance(value, bool) or not isinstance(value, int):
+    """A whole number of rupiah >= minimum (strings like "1.500.000" accepted; see parse_rupiah)."""
+    value = parse_rupiah(value, allow_negative=True)
+    if value is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount", field=field)
     if value < 0:
         raise ValidationFailed(_("Jumlah tidak boleh negatif."), code="negative_amount", field=field)

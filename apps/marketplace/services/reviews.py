@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.short_text import clean_short_text
 
 from .. import lifecycle
 from ..models import (
@@ -37,13 +38,7 @@ def add_review(order: Order, buyer: User, *, rating: Any, comment: str = "", lin
         line = order.lines.filter(pk=_whole_number(line_id) or 0).first()
         if line is None:
             raise ValidationFailed(_("Barang itu tidak ada di pesanan ini."), code="unknown_line", field="line")
-    text = str(comment or "").strip()
-    if len(text) > Review.COMMENT_MAX:
-        raise ValidationFailed(
-            _("Ulasan terlalu panjang (paling banyak %(n)d huruf).") % {"n": Review.COMMENT_MAX},
-            code="too_long",
-            field="comment",
-        )
+    text = clean_short_text(comment, field="comment", max_length=Review.COMMENT_MAX)
     taken = Review.objects.filter(line=line) if line is not None else Review.objects.filter(order=order, line=None)
     if taken.exists():
         raise Conflict(_("Sudah diulas."), code="already_reviewed")

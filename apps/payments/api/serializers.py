@@ -132,7 +132,8 @@ class ReconciliationRunSerializer(serializers.ModelSerializer[ReconciliationRun]
 @extend_schema_field(
     {
         # What services.clean_amount accepts: whole rupiah > 0 up to the per-transaction limit,
-        # as a JSON number or a string of digits (form posts).
+        # as a JSON number or a string of digits (form posts). The service also reads "25.000" and
+        # "Rp25.000,00" (apps.core.money.parse_rupiah); the schema shows the plain form only.
         "oneOf": [
             {
                 "type": "integer",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.db import connection as tenant_connection
 from apps.core.errors import ValidationFailed
-from apps.core.money import thousands
+from apps.core.money import parse_rupiah, thousands
 
 from .. import events, qris
 from ..gateways import (
@@ -44,12 +44,10 @@ def _setting(name: str, default: Any) -> Any:
 
 
 def clean_amount(value: Any, *, field: str = "amount") -> int:
-    """A positive whole number of rupiah, at most PAYMENTS_MAX_AMOUNT."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
-        value = int(value.strip())
-    if not isinstance(value, int):
+    """A positive whole number of rupiah, at most PAYMENTS_MAX_AMOUNT ("25.000" typed in a form
+    is 25000; see parse_rupiah)."""
+    value = parse_rupiah(value, allow_negative=True)
+    if value is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount", field=field)
     if value <= 0:
         raise ValidationFailed(_("Jumlah harus lebih dari nol."), code="invalid_amount", field=field)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -13,11 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.money import parse_rupiah
+from apps.core.short_text import clean_short_text
 from apps.core.workflow import Step
 
 from .. import policy, rules, workflow
@@ -49,18 +51,11 @@ def local_date(moment: datetime) -> date:
     return timezone.localtime(moment, JAKARTA).date()
 
 
-def _text(value: Any, field: str, *, max_length: int, required: str = "") -> str:
-    text = " ".join(str(value if value is not None else "").split()) if max_length <= 255 else str(value or "").strip()
-    if not text and required:
-        raise ValidationFailed(required, code="required", field=field)
-    if len(text) > max_length:
-        raise ValidationFailed(
-            _("Isian terlalu panjang (paling banyak %(n)d huruf).") % {"n": max_length}, code="too_long", field=field
-        )
-    return text
-
-
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+def _text(value: Any, field: str, *, max_length: int, required: str | Promise = "") -> str:
+    """Short fields (<= 255) on one line, longer ones (descriptions, reasons) keep their lines."""
+    return clean_short_text(
+        value, field=field, max_length=max_length, required_message=required, collapse_spaces=max_length <= 255
+    )
 
 
 def clean_rupiah(value: Any, field: str, *, label: str) -> int:
@@ -70,22 +65,8 @@ def clean_rupiah(value: Any, field: str, *, label: str) -> int:
         code="invalid_amount",
         field=field,
     )
-    if isinstance(value, bool) or value is None:
-        raise bad
-    if isinstance(value, int):
-        amount = value
-    elif isinstance(value, float | Decimal):
-        if not Decimal(str(value)).is_finite() or Decimal(str(value)) != Decimal(str(value)).to_integral_value():
-            raise bad
-        amount = int(value)
-    else:
-        text = str(value).strip().removeprefix("Rp").removeprefix("rp").strip().replace(" ", "")
-        if _THOUSANDS.match(text):
-            text = text.replace(".", "")
-        if not text.lstrip("-").isdigit():
-            raise bad
-        amount = int(text)
-    if amount <= 0:
+    amount = parse_rupiah(value)
+    if amount is None or amount <= 0:
         raise bad
     if amount > rules.MAX_RUPIAH:
         raise ValidationFailed(_("%(label)s terlalu besar.") % {"label": label}, code="invalid_amount", field=field)

@@ -79,6 +79,9 @@ def test_approve_and_disburse_moves_money_through_the_ledger(world: World) -> No
         (60_000_000, 3, "amount_out_of_range"),
         (1_000_000, 36, "tenor_out_of_range"),
         ("satu juta", 3, "invalid_amount"),
+        ("1.500,50", 3, "invalid_amount"),  # Rp1.500 and 50 sen, never Rp150.050
+        ("1.500.000,50", 3, "invalid_amount"),
+        ("1500000.50", 3, "invalid_amount"),
     ],
 )
 def test_bad_terms_are_refused_and_change_nothing(world: World, amount: object, tenor: object, code: str) -> None:
