@@ -501,6 +501,9 @@ AXES_RESET_ON_SUCCESS = True
 # in another (apps.accounts.lockout).
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
 AXES_HANDLER = "apps.accounts.lockout.TenantDatabaseHandler"
+# django-import-export's ImportMixin writes LogEntry directly, which in a tenant schema would be
+# public.django_admin_log (apps.core.admin_log): never. Imports keep their own batch records.
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 AXES_ENABLE_ADMIN = False  # registered per site instead: apps.accounts.admin, apps.tenancy.admin
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 

@@ -227,3 +227,15 @@ def test_migration_moves_an_old_tenant_admin_log_into_core_event(tenants: Tenant
         assert by_repr["odd"].subject_id == 0 and by_repr["odd"].object_id == "x-1"
         assert by_repr["odd"].action == "add"
     assert LogEntry.objects.filter(object_repr="RW 77").count() == 0  # public untouched
+
+
+def test_import_export_never_writes_log_entry() -> None:
+    """django-import-export's ImportMixin writes LogEntry itself (a tenant would reach the public
+    table); the setting turns that off for every admin that does not say otherwise."""
+    from types import SimpleNamespace
+
+    from import_export.admin import ImportMixin
+
+    assert ImportMixin.get_skip_admin_log(SimpleNamespace(skip_admin_log=None)) is True  # type: ignore[arg-type]
+    importing = [a for a in admin.site._registry.values() if isinstance(a, ImportMixin)]
+    assert all(a.skip_admin_log in (None, True) for a in importing)
