@@ -46,7 +46,7 @@ DATA_DIR = "data"
 # apps.accounts.lockout, migration accounts.0006), sessions to one public table keyed by schema
 # (apps.websessions, migration core.0005); they were transient anyway. Per-user permissions were
 # dropped (accounts.0008: permissions come from groups only; never granted). The tenant admin's
-# log is core_event rows (apps.core.admin_log, core.0006; the rows of an older archive's
+# log is core_event rows (apps.core.admin_log, core.0007; the rows of an older archive's
 # django_admin_log are left out: the restored schema starts its admin history afresh).
 RETIRED_TABLES = frozenset(
     {

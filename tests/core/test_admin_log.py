@@ -194,7 +194,7 @@ def test_history_page_reads_a_fixed_number_of_queries(tenants: TenantSet) -> Non
 def test_migration_moves_an_old_tenant_admin_log_into_core_event(tenants: TenantSet) -> None:
     from importlib import import_module
 
-    migration = import_module("apps.core.migrations.0006_admin_log_in_core_event")
+    migration = import_module("apps.core.migrations.0007_admin_log_in_core_event")
     schema = tenants.a.schema_name
     with tenants.a:
         admin_user = User.objects.get(username="admin")

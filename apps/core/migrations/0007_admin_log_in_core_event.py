@@ -71,7 +71,7 @@ def move_admin_log(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0005_drop_tenant_session_table")]
+    dependencies = [("core", "0006_idempotency_records_to_public")]
 
     operations = [
         migrations.CreateModel(
