@@ -14,7 +14,10 @@ class KotaKitaAdminConfig(AdminConfig):
         super().ready()  # autodiscover: every app's admin.py registers on the site
         from django.contrib import admin
 
+        from apps.core.admin_log import guard_log_entry_cascades
         from config.admin_site import KotaKitaAdminSite
+
+        guard_log_entry_cascades()  # LogEntry's table is public only: no cascade from a tenant
 
         if isinstance(admin.site, KotaKitaAdminSite):
             admin.site.lock()

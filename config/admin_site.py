@@ -20,6 +20,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_log import AdminLogEntry, AdminLogMixin
+
 # (group name, [app_label.model_name, ...]) in the order the office works with them.
 GROUPS: list[tuple[Any, list[str]]] = [
     (
@@ -219,14 +221,23 @@ class KotaKitaAdminSite(admin.AdminSite):
     index_template = "admin/kotakita_index.html"
 
     def lock(self) -> None:
-        """Wrap the registered ModelAdmins of TECHNICAL and PROTECTED models (after autodiscover)."""
+        """Wrap the registered ModelAdmins (after autodiscover): every one keeps its change history
+        in core_event (AdminLogMixin: no django_admin_log in tenant schemas), TECHNICAL and
+        PROTECTED models get their guard."""
         for model, model_admin in list(self._registry.items()):
             key = model_key(model)
-            mixin: type | None = _TechnicalMixin if key in TECHNICAL else _NoDeleteMixin if key in PROTECTED else None
-            if mixin is None or isinstance(model_admin, mixin):
+            mixins: list[type] = [_TechnicalMixin] if key in TECHNICAL else [_NoDeleteMixin] if key in PROTECTED else []
+            mixins.append(AdminLogMixin)
+            missing = tuple(mixin for mixin in mixins if not isinstance(model_admin, mixin))
+            if not missing:
                 continue
-            wrapped = type(type(model_admin).__name__, (mixin, type(model_admin)), {})
+            wrapped = type(type(model_admin).__name__, (*missing, type(model_admin)), {})
             self._registry[model] = wrapped(model, self)
+
+    def get_log_entries(self, request: HttpRequest) -> Any:
+        """ "Recent actions" on the index: the tenant's admin log in core_event (never LogEntry,
+        whose table is the public schema's)."""
+        return AdminLogEntry.objects.select_related("actor")
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         """Task groups (GROUPS order), then whatever is left ("Lainnya"), then "Data teknis".

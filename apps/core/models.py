@@ -22,3 +22,7 @@ class DocumentCounter(models.Model):
     def __str__(self) -> str:
         scope = f" {self.scope}" if self.scope else ""
         return f"{self.kind}{scope} {self.year}: {self.last_value}"
+
+
+# The tenant admin's change history (a proxy of core_event), registered with this app's models.
+from .admin_log import AdminLogEntry  # noqa: E402, F401

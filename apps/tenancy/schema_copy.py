@@ -46,9 +46,12 @@ DATA_DIR = "data"
 # apps.accounts.lockout, migration accounts.0006), sessions to one public table keyed by schema
 # (apps.websessions, migration core.0005), Idempotency-Key records to one public table keyed by
 # schema (apps.idempotency, migration core.0006); they were transient anyway. Per-user permissions
-# were dropped (accounts.0008: permissions come from groups only; never granted).
+# were dropped (accounts.0008: permissions come from groups only; never granted). The tenant admin's
+# log is core_event rows (apps.core.admin_log, core.0007; the rows of an older archive's
+# django_admin_log are left out: the restored schema starts its admin history afresh).
 RETIRED_TABLES = frozenset(
     {
+        "django_admin_log",
         "axes_accessattempt",
         "axes_accessattemptexpiration",
         "axes_accessfailurelog",

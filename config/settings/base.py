@@ -55,16 +55,20 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{KOTAKITA_BASE_DOMAIN},.{KOTAKITA_BA
 # public table keyed by schema (apps.websessions, SESSION_ENGINE below) instead of
 # django.contrib.sessions, which is not installed (its `django_session` is dropped everywhere).
 # Idempotency-Key records too (apps.idempotency, used by apps.core.idempotency).
+# The admin app is public-only: its `django_admin_log` is the platform admin's; a tenant admin's
+# change history is core_event rows (apps.core.admin_log, docs/design/schema-cost.md "Admin
+# history"), and the tenant admin site itself works from the installed app as before.
+_ADMIN = "config.admin_apps.KotaKitaAdminConfig"  # django.contrib.admin with KotaKita's site
 _BOTH = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.messages",
-    "config.admin_apps.KotaKitaAdminConfig",  # django.contrib.admin with KotaKita's site
     "rest_framework",
     "apps.core",
     "apps.accounts",
 ]
 _PUBLIC_ONLY = [
+    _ADMIN,  # its log table; INSTALLED_APPS keeps it after django.contrib.messages (below)
     "django_tenants",
     "apps.tenancy",
     "axes",  # login attempts of every tenant, usernames qualified by schema (apps.accounts.lockout)
@@ -144,6 +148,10 @@ for _type in TENANT_TYPES.values():
     INSTALLED_APPS += [app for app in _type["APPS"] if app not in INSTALLED_APPS]
 INSTALLED_APPS.remove("apps.tenancy")
 INSTALLED_APPS.insert(0, "apps.tenancy")
+# Where the admin always stood (after contenttypes, auth and messages): template and translation
+# lookups go by this order.
+INSTALLED_APPS.remove(_ADMIN)
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django.contrib.messages") + 1, _ADMIN)
 
 # How many ready-made, migrated schemas per tenant type wait to be handed out on activation.
 TENANT_SCHEMA_POOL_SIZE = int(env("TENANT_SCHEMA_POOL_SIZE", "3"))
@@ -495,6 +503,9 @@ AXES_RESET_ON_SUCCESS = True
 # in another (apps.accounts.lockout).
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
 AXES_HANDLER = "apps.accounts.lockout.TenantDatabaseHandler"
+# django-import-export's ImportMixin writes LogEntry directly, which in a tenant schema would be
+# public.django_admin_log (apps.core.admin_log): never. Imports keep their own batch records.
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 AXES_ENABLE_ADMIN = False  # registered per site instead: apps.accounts.admin, apps.tenancy.admin
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 

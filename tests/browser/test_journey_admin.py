@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.db import connection
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.admin_log import AdminLogEntry
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from tests.browser import scenes
 from tests.browser.conftest import LiveServer
@@ -46,7 +46,7 @@ class Scene:
 def _cleanup(tenants: TenantSet, session_keys: list[str]) -> None:
     connection.set_schema_to_public()
     with tenants.a:
-        LogEntry.objects.filter(user__username="admin").delete()
+        AdminLogEntry.objects.filter(actor__username="admin").delete()
         RukunTetangga.objects.filter(rw__number=RW_NUMBER).delete()
         RukunWarga.objects.filter(number=RW_NUMBER).delete()
     scenes.clean_up(tenants.a, [SHOP, BUYER], session_keys, fulfillment=True, kept_users=["admin"])
