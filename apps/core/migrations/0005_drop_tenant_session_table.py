@@ -12,17 +12,12 @@ through the search path to the public one.
 from typing import Any
 
 from django.db import migrations
-from django_tenants.utils import get_public_schema_name
+
+from apps.core.retired_tables import drop_retired_table
 
 
 def drop_tenant_session_table(apps: Any, schema_editor: Any) -> None:
-    connection = schema_editor.connection
-    schema = getattr(connection, "schema_name", None)
-    if not schema or schema == get_public_schema_name():
-        return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote('django_session')}")
+    drop_retired_table(schema_editor, "django_session")
 
 
 class Migration(migrations.Migration):

@@ -15,15 +15,11 @@ from typing import Any
 
 from django.db import migrations
 
+from apps.core.retired_tables import drop_retired_table
+
 
 def drop_idempotency_table(apps: Any, schema_editor: Any) -> None:
-    connection = schema_editor.connection
-    schema = getattr(connection, "schema_name", None)
-    if not schema:
-        return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote('core_idempotencyrecord')}")
+    drop_retired_table(schema_editor, "core_idempotencyrecord", public=True)
 
 
 def recreate_idempotency_table(apps: Any, schema_editor: Any) -> None:

@@ -16,7 +16,8 @@ import json
 from typing import Any
 
 from django.db import migrations
-from django_tenants.utils import get_public_schema_name
+
+from apps.core.retired_tables import qualified_in_migrated_schema
 
 _ACTIONS = {1: "add", 2: "change", 3: "delete"}
 _INSERT = (
@@ -48,18 +49,17 @@ def _row(action_time: Any, user_id: int, object_id: str | None, object_repr: str
 
 
 def move_admin_log(apps: Any, schema_editor: Any) -> None:
-    connection = schema_editor.connection
-    schema = getattr(connection, "schema_name", None)
-    if not schema or schema == get_public_schema_name():
+    log = qualified_in_migrated_schema(schema_editor, "django_admin_log")
+    types = qualified_in_migrated_schema(schema_editor, "django_content_type")
+    if log is None or types is None:
         return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with schema_editor.connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'django_admin_log'", [schema]
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'django_admin_log'",
+            [schema_editor.connection.schema_name],
         )
         if cursor.fetchone() is None:
             return
-        log, types = f"{quote(schema)}.{quote('django_admin_log')}", f"{quote(schema)}.{quote('django_content_type')}"
         cursor.execute(
             "SELECT l.action_time, l.user_id, l.object_id, l.object_repr, l.action_flag, l.change_message,"
             f" t.app_label, t.model FROM {log} l LEFT JOIN {types} t ON t.id = l.content_type_id ORDER BY l.id"
