@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-PUBLIC_SCHEMA = "public"
-
-
-def current_schema() -> str:
-    """The schema the connection is set to (django-tenants' `connection.schema_name`)."""
-    return str(getattr(connection, "schema_name", PUBLIC_SCHEMA) or PUBLIC_SCHEMA)
-
-
-class CurrentSchemaManager(models.Manager["IdempotencyRecord"]):
-    """Only the records of the schema the connection is set to."""
-
-    def get_queryset(self) -> models.QuerySet[IdempotencyRecord]:
-        return super().get_queryset().filter(schema_name=current_schema())
+from apps.schema_keyed import CurrentSchemaManager, current_schema
 
 
 class IdempotencyRecord(models.Model):

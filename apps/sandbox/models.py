@@ -18,24 +18,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.db import connection
-
-PUBLIC_SCHEMA = "public"
+from apps.schema_keyed import PUBLIC_SCHEMA, CurrentSchemaManager, current_schema
 
 
 class WrongSchema(RuntimeError):
     """A sandbox row written from another tenant's schema (a programming error)."""
-
-
-def current_schema() -> str:
-    return str(getattr(connection, "schema_name", PUBLIC_SCHEMA) or PUBLIC_SCHEMA)
-
-
-class CurrentSchemaManager(models.Manager[Any]):
-    """Only the rows of the schema the connection is set to (none on the public schema)."""
-
-    def get_queryset(self) -> models.QuerySet[Any]:
-        return super().get_queryset().filter(schema_name=current_schema())
 
 
 class SandboxRow(models.Model):

@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from .models import PUBLIC_SCHEMA, SandboxDelivery, SandboxNib, SandboxTransaction, current_schema
+from apps.schema_keyed import PUBLIC_SCHEMA, current_schema
+
+from .models import SandboxDelivery, SandboxNib, SandboxTransaction
 
 
 class SandboxUnavailable(Exception):

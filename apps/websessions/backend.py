@@ -20,13 +20,9 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
-from apps.core.db import connection
+from apps.schema_keyed import current_schema
 
 from .models import WebSession
-
-
-def current_schema() -> str:
-    return str(connection.schema_name)
 
 
 class SessionStore(db.SessionStore):
