@@ -83,9 +83,9 @@ def parse_day(value: Any, *, field: str = "occurred_on") -> date:
     return day
 
 
-def clean_amount(value: Any, *, field: str = "amount") -> int:
-    """Positive whole rupiah; "10.000" means 10000 (form input; see payments' clean_amount)."""
-    return pay.clean_amount(value, field=field)
+# Positive whole rupiah within the payments limit; "10.000" typed in a form is 10000. Payments'
+# reader itself (kas, iuran and arisan amounts all become ledger moves), not a copy.
+clean_amount = pay.clean_amount
 
 
 def _text(value: Any, *, field: str, label: Any, required: bool = True, limit: int = 255) -> str:
