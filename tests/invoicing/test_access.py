@@ -127,6 +127,29 @@ def test_pages_issue_pay_and_report(world: World, tenant_a: Tenant) -> None:
     assert signed_in(tenant_a, world.people.warga).get("/faktur/baru/").status_code == 403
 
 
+def test_a_price_typed_with_sen_is_refused_not_read_as_a_bigger_amount(world: World, tenant_a: Tenant) -> None:
+    """A unit price of "1500.50" (Rp1.500 and 50 sen) or "1.500,50" is refused on the form and no
+    invoice is written; "1500.50" used to become Rp150.050 (the dot stripped as a thousands mark)."""
+    seller = signed_in(tenant_a, world.people.umkm_b)
+    form = {
+        "buyer_name": "Toko Maju",
+        "buyer_username": world.people.warga.username,
+        "terms_days": "30",
+        "line-1-description": "Nasi kotak",
+        "line-1-quantity": "10",
+        "line-1-unit": "kotak",
+    }
+    for typed in ("1500.50", "1.500,50"):
+        refused = seller.post("/faktur/baru/", {**form, "line-1-unit_price": typed})
+        assert 400 <= refused.status_code < 500, typed
+    with tenant_a:
+        assert not Invoice.objects.exists()
+    made = seller.post("/faktur/baru/", {**form, "line-1-unit_price": "Rp1.500,00"})
+    assert made.status_code == 302, made.content
+    with tenant_a:
+        assert Invoice.objects.get().total == 15_000
+
+
 def test_list_query_budget(world: World, tenant_a: Tenant) -> None:
     client = signed_in(tenant_a, world.people.umkm_b)
 

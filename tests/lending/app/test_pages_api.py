@@ -112,6 +112,24 @@ def test_borrower_repays_early_and_toggles_the_standing_instruction(world: World
     assert client_as(world.joko).get(f"/pinjaman/saya/{loan.pk}/").status_code == 404
 
 
+def test_a_repayment_typed_with_sen_is_refused_not_read_as_a_bigger_amount(world: World) -> None:
+    """ "1.500,50" is Rp1.500 and 50 sen: refused with a 422 and no money moved. It used to be
+    read as Rp150.050 (dots and commas both stripped) and taken from the borrower's wallet."""
+    loan = disbursed(world, amount=1_200_000, tenor=3, on=services.today())
+    wallet = fund(world.sri, 200_000)
+    before = balance(wallet)
+    client = client_as(world.sri)
+    for n, typed in enumerate(("1.500,50", "150.050,00x", "1500.50")):
+        response = client.post(f"/pinjaman/saya/{loan.pk}/bayar/", {"amount": typed, "key": f"sen-{n}"})
+        assert response.status_code == 422, typed
+    loan.refresh_from_db()
+    assert loan.principal_outstanding == 1_200_000 and balance(wallet) == before
+    ok = client.post(f"/pinjaman/saya/{loan.pk}/bayar/", {"amount": "Rp150.000,-", "key": "sen-ok"})
+    assert ok.status_code == 302
+    loan.refresh_from_db()
+    assert balance(wallet) == before - 150_000
+
+
 def test_api_lists_decides_and_records_repayments(world: World) -> None:
     application = submit(world)
     api = client_as(world.officer)
