@@ -170,9 +170,32 @@ class ReportAdmin(admin.ModelAdmin[Report]):
 
 @admin.register(SlaReminder)
 class SlaReminderAdmin(admin.ModelAdmin[SlaReminder]):
-    list_display = ["report", "level", "stage_started_at", "sent_at", "recipients"]
-    list_filter = ["level"]
-    readonly_fields = ["report", "level", "stage_started_at", "sent_at", "recipients"]
+    """Read-only: the SLA sweep writes these rows (core_event, subject "report_sla")."""
+
+    list_display = fields = readonly_fields = ("report", "level", "stage_started_at", "created_at", "recipients")
+    list_filter = ["action"]
+
+    @admin.display(description=gettext_lazy("laporan"))
+    def report(self, obj: SlaReminder) -> int:
+        return obj.report_id
+
+    @admin.display(description=gettext_lazy("tingkat"))
+    def level(self, obj: SlaReminder) -> str:
+        return obj.get_action_display()
+
+    @admin.display(description=gettext_lazy("tahap dimulai"))
+    def stage_started_at(self, obj: SlaReminder) -> str:
+        return str(obj.data_value("stage_started_at", ""))
+
+    @admin.display(description=gettext_lazy("penerima"))
+    def recipients(self, obj: SlaReminder) -> int:
+        return obj.recipients
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SlaReminder | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SlaReminder | None = None) -> bool:
         return False

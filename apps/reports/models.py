@@ -495,36 +495,53 @@ class ReportUpdate(SubjectEventMixin, Event):
 ReportUpdate.register(Report)
 
 
-class SlaReminder(models.Model):
-    """A reminder or escalation sent for a report's current stage; recorded so it is sent once.
+class SlaReminder(SubjectEventMixin, Event):
+    """A reminder or escalation sent for a report's current stage: a core_event row, recorded so
+    it is sent once per report, level and stage (apps.reports.services.sla, under the report's
+    row lock). Subject "report_sla", not "report": the public timeline (ReportUpdate) never shows
+    it. `action` is the level; the stage start and the number of recipients are in `data`.
 
     A stage starts at the report's `status_changed_at`: when the status moves on and stalls
-    again, that is a new stage with its own reminders.
+    again, that is a new stage with its own reminders. One table fewer in every kelurahan schema
+    (docs/design/schema-cost.md "SLA reminders").
     """
 
     class Level(models.TextChoices):
         REMINDER = "reminder", _("Pengingat ke unit")
         ESCALATION = "escalation", _("Eskalasi ke lurah")
 
-    # Not indexed alone: the unique constraint "reports_reminder_once" leads with this column.
-    report = models.ForeignKey(
-        Report, on_delete=models.CASCADE, related_name="sla_reminders", db_index=False, verbose_name=_("laporan")
-    )
-    level = models.CharField(max_length=16, choices=Level.choices, verbose_name=_("tingkat"))
-    stage_started_at = models.DateTimeField(verbose_name=_("tahap dimulai"))
-    sent_at = models.DateTimeField(verbose_name=_("terkirim pada"))
-    recipients = models.PositiveSmallIntegerField(default=0, verbose_name=_("penerima"))
+    SUBJECTS: ClassVar[dict[str, str]] = {"report": "report_sla"}
+    SUBJECT_MODELS: ClassVar[dict[str, str]] = {"report": "reports.Report"}
+    ALIASES: ClassVar[dict[str, str]] = {"level": "action"}
+    DATA_FIELDS: ClassVar[tuple[str, ...]] = ("stage_started_at", "recipients")
+    ACTION_LABELS: ClassVar[Mapping[str, Any]] = dict(Level.choices)
+
+    objects: ClassVar[SubjectEventManager] = SubjectEventManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("pengingat SLA")
         verbose_name_plural = _("pengingat SLA")
-        ordering = ["-sent_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "level", "stage_started_at"], name="reports_reminder_once")
-        ]
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def report_id(self) -> int:
+        return self.subject_id
+
+    @property
+    def level(self) -> str:
+        return self.action
+
+    @property
+    def sent_at(self) -> datetime:
+        return self.created_at
+
+    @property
+    def recipients(self) -> int:
+        return int(self.data_value("recipients", 0))
 
     def __str__(self) -> str:
-        return f"{self.report.code} {self.level} {self.stage_started_at:%Y-%m-%d %H:%M}"
+        return f"{self.report_id} {self.level} {self.data_value('stage_started_at', '')}"
 
 
 # A many-to-many link table whose primary key is the pair itself (composite key, Django 5.2):

@@ -48,7 +48,9 @@ DATA_DIR = "data"
 # schema (apps.idempotency, migration core.0006); they were transient anyway. Per-user permissions
 # were dropped (accounts.0008: permissions come from groups only; never granted). The tenant admin's
 # log is core_event rows (apps.core.admin_log, core.0007; the rows of an older archive's
-# django_admin_log are left out: the restored schema starts its admin history afresh).
+# django_admin_log are left out: the restored schema starts its admin history afresh). SLA
+# reminders sent are core_event rows too (reports.0012): an older archive's are left out, so a
+# restored report still overdue is reminded (and escalated) once more.
 RETIRED_TABLES = frozenset(
     {
         "django_admin_log",
@@ -59,6 +61,7 @@ RETIRED_TABLES = frozenset(
         "accounts_user_user_permissions",
         "core_idempotencyrecord",
         "django_session",
+        "reports_slareminder",
     }
 )
 

@@ -3,11 +3,13 @@ threshold, never twice; a new stage (status change) gets its own reminders."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.notifications.models import Message
@@ -42,10 +44,12 @@ def test_reminder_exactly_at_the_sla_then_escalation_then_nothing_more(world: Wo
     for hours in (168, 200, 1000):
         assert services.run_sla(T0 + timedelta(hours=hours)) == services.SlaRun(0, 0, 0)
     assert len(_messages("reports.sla_reminder")) == 1 and len(_messages("reports.escalated")) == 1
-    assert list(SlaReminder.objects.filter(report=report).values_list("level", flat=True).order_by("level")) == [
+    assert sorted(reminder.level for reminder in SlaReminder.objects.filter(report=report)) == [
         "escalation",
         "reminder",
     ]
+    # core_event rows of their own subject: never on the report's public timeline
+    assert [u.action for u in report.updates.all()] == ["status"]
 
 
 def test_a_status_change_starts_a_new_stage_with_its_own_clock(world: World) -> None:
@@ -142,3 +146,31 @@ def test_the_next_due_time_follows_stages_reminders_and_the_reopen_window(
     write_hints([*callbacks, *more])
     row = DueWork.objects.get(tenant=world.tenant, kind=DueWork.Kind.REPORTS_SLA)
     assert row.due_at is not None and row.due_at <= T0 + timedelta(hours=24)  # hints only move earlier
+
+
+def test_the_migration_copies_the_sent_reminders_and_they_still_count(world: World) -> None:
+    """The copy of reports.0012, run against a table shaped like the old one (a temporary table:
+    it comes first on the search path): a stage reminded before the deploy is not reminded again."""
+    migration = importlib.import_module("apps.reports.migrations.0012_sla_reminders_in_core")
+    report = world.file(world.keamanan, now=T0)  # SLA 24 h, escalation 72 h
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE reports_slareminder (id bigint PRIMARY KEY, report_id bigint NOT NULL,"
+            " level varchar(16) NOT NULL, stage_started_at timestamptz NOT NULL, sent_at timestamptz NOT NULL,"
+            " recipients smallint NOT NULL) ON COMMIT DROP"
+        )
+        cursor.execute(
+            "INSERT INTO reports_slareminder VALUES (990001, %s, 'reminder', %s, %s, 2)",
+            [report.pk, report.status_changed_at, T0 + timedelta(hours=24)],
+        )
+        migration.copy_reminders(cursor)
+        moved = SlaReminder.objects.get(pk=990001)
+        assert (moved.report_id, moved.level, moved.recipients, moved.sent_at) == (
+            report.pk,
+            "reminder",
+            2,
+            T0 + timedelta(hours=24),
+        )
+        assert services.run_sla(T0 + timedelta(hours=30)) == services.SlaRun(0, 0, 0)
+        assert services.run_sla(T0 + timedelta(hours=72)) == services.SlaRun(0, 1, 0)
+        transaction.set_rollback(True)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import DateTimeField, Exists, Min, OuterRef
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -29,13 +31,21 @@ class SlaRun:
     closed: int
 
 
-def _stalled(category: Category, level: str, threshold: datetime) -> list[int]:
-    sent = SlaReminder.objects.filter(
-        report=OuterRef("pk"), level=level, stage_started_at=OuterRef("status_changed_at")
+def _sent(level: str) -> Exists:
+    """The outer report's `level` reminder for its current stage has been sent (core_event, served by
+    the (subject_type, subject_id, created_at) timeline index; a report has a handful of them)."""
+    stage = Cast(KT("data__stage_started_at"), DateTimeField())
+    return Exists(
+        SlaReminder.objects.filter(report=OuterRef("pk"), level=level)
+        .annotate(stage=stage)
+        .filter(stage=OuterRef("status_changed_at"))
     )
+
+
+def _stalled(category: Category, level: str, threshold: datetime) -> list[int]:
     return list(
         Report.objects.filter(category=category, status__in=Report.ACTIVE, status_changed_at__lte=threshold)
-        .exclude(Exists(sent))
+        .exclude(_sent(level))
         .order_by("status_changed_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -56,10 +66,9 @@ def _send_sla(report_id: int, level: str, now: datetime) -> bool:
         wait = category.escalation if level == SlaReminder.Level.ESCALATION else category.sla
         if report.status_changed_at + wait > now:
             return False
-        reminder, created = SlaReminder.objects.get_or_create(
-            report=report, level=level, stage_started_at=report.status_changed_at, defaults={"sent_at": now}
-        )
-        if not created:
+        # Sent once per stage: the report's row lock above makes a second sweep wait here, then
+        # see the first one's reminder.
+        if Report.objects.filter(pk=report.pk).filter(_sent(level)).exists():
             return False
         since = date_format(timezone.localtime(report.status_changed_at), "DATETIME_FORMAT")
         facts = {
@@ -97,8 +106,9 @@ def _send_sla(report_id: int, level: str, now: datetime) -> bool:
             url=report_url(report),
             key=f"report-{report.pk}-{level}-{report.status_changed_at.timestamp():.0f}",
         )
-        reminder.recipients = len(recipients)
-        reminder.save(update_fields=["recipients"])
+        SlaReminder.record(
+            report=report, level=level, at=now, stage_started_at=report.status_changed_at, recipients=len(recipients)
+        )
         return True
 
 
@@ -119,7 +129,7 @@ def close_expired_resolutions(now: datetime | None = None) -> int:
 
 def run_sla(now: datetime | None = None) -> SlaRun:
     """The beat job's work in one tenant. Idempotent: each stage's reminder and escalation is
-    recorded (SlaReminder, unique per report, level and stage) and so sent once."""
+    recorded (SlaReminder, once per report, level and stage) and so sent once."""
     now = now or timezone.now()
     reminders = escalations = 0
     for category in Category.objects.order_by("pk"):
@@ -142,10 +152,7 @@ def next_due(now: datetime | None = None) -> datetime | None:
             (SlaReminder.Level.REMINDER, category.sla),
             (SlaReminder.Level.ESCALATION, category.escalation),
         ):
-            sent = SlaReminder.objects.filter(
-                report=OuterRef("pk"), level=level, stage_started_at=OuterRef("status_changed_at")
-            )
-            first = active.exclude(Exists(sent)).aggregate(first=Min("status_changed_at"))["first"]
+            first = active.exclude(_sent(level)).aggregate(first=Min("status_changed_at"))["first"]
             moments.append(first + wait if first is not None else None)
     resolved = Report.objects.filter(status=Status.RESOLVED).aggregate(first=Min("resolved_at"))["first"]
     if resolved is not None:
