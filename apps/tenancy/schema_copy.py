@@ -48,7 +48,11 @@ DATA_DIR = "data"
 # schema (apps.idempotency, migration core.0006); they were transient anyway. Per-user permissions
 # were dropped (accounts.0008: permissions come from groups only; never granted). The tenant admin's
 # log is core_event rows (apps.core.admin_log, core.0007; the rows of an older archive's
-# django_admin_log are left out: the restored schema starts its admin history afresh).
+# django_admin_log are left out: the restored schema starts its admin history afresh). The OSS and
+# channel configs moved to one public table keyed by schema (apps.integrations, migrations
+# permits.0011 and notifications.0008): an older archive's rows of them are left out (the restored
+# tenant starts on the sandboxes until its configs are entered again); newer archives carry them
+# as public rows (archives.PUBLIC_ROWS).
 RETIRED_TABLES = frozenset(
     {
         "django_admin_log",
@@ -59,6 +63,8 @@ RETIRED_TABLES = frozenset(
         "accounts_user_user_permissions",
         "core_idempotencyrecord",
         "django_session",
+        "notifications_channelconfig",
+        "permits_ossconfig",
     }
 )
 

@@ -90,7 +90,10 @@ pytestmark = pytest.mark.django_db
 # -6 (617), 2026-12-07: django_admin_log (table, pkey, content_type_id and user_id indexes, TOAST
 # table and index) is public-only; a tenant admin's change history is core_event rows (subject
 # "admin", apps.core.admin_log; docs/design/schema-cost.md "Admin history").
-SCHEMA_COST_BUDGET = 617
+# -7 (610), 2026-12-07: permits_ossconfig (table, pkey) and notifications_channelconfig (table, pkey,
+# unique channel, TOAST table and index) are one public table keyed by schema (apps.integrations,
+# unique (schema_name, service)); docs/design/schema-cost.md "Outside-service configs".
+SCHEMA_COST_BUDGET = 610
 
 # Indexes that are a column prefix (or a copy) of another index on the same table, kept on
 # purpose: all are created by Django's own apps, whose table definitions are not ours to change.
