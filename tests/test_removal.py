@@ -13,6 +13,9 @@ from django_tenants.utils import schema_exists
 
 from apps.accounts.models import User
 from apps.idempotency.models import IdempotencyRecord
+from apps.integrations.models import ServiceConfig
+from apps.notifications.models import ChannelConfig
+from apps.permits.models import OssConfig
 from apps.sandbox.models import SandboxDelivery, SandboxNib
 from apps.tenancy import schema_copy, services
 from apps.tenancy.models import Domain, InvoiceRoute, LevyBillRoute, Tenant, TenantArchive
@@ -157,6 +160,35 @@ def test_a_tenant_takes_its_sandbox_rows_into_the_archive_and_back(
         assert not SandboxNib.all_schemas.filter(schema_name=restored.schema_name).exists()
     finally:
         SandboxNib.all_schemas.filter(schema_name=tenants.a.schema_name, nib="9100000001010").delete()
+
+
+def test_a_tenant_takes_its_service_configs_into_the_archive_and_back(
+    tenants: TenantSet, committed: None, archive_dir: Path
+) -> None:
+    """apps.integrations keeps every tenant's OSS and channel configs in one public table keyed
+    by schema name: removal archives and deletes the tenant's (another tenant's stay), and a
+    restore puts them back under the restored schema."""
+    tenant = services.activate_region("35.77.02.1003").tenant
+    with tenant:
+        ChannelConfig.objects.create(service="whatsapp", mode="http", endpoint_url="https://wa.example", api_token="t1")
+        OssConfig.objects.create(mode="http", endpoint_url="https://oss.example")
+    with tenants.a:
+        kept = ChannelConfig.objects.create(service="telegram", api_token="punya-mojorejo")
+    try:
+        archive = services.remove_tenant(tenant, reason="Uji konfigurasi")
+        assert not ServiceConfig.all_schemas.filter(schema_name=tenant.schema_name).exists()
+        assert ServiceConfig.all_schemas.filter(pk=kept.pk).exists()
+        restored = restore_archive(Path(archive.path))
+        try:
+            with restored:
+                assert ChannelConfig.objects.get().api_token == "t1"
+                assert OssConfig.objects.get().endpoint_url == "https://oss.example"
+        finally:
+            services.remove_tenant(restored)
+            TenantArchive.objects.filter(code="35.77.02.1003").delete()
+        assert not ServiceConfig.all_schemas.filter(schema_name=restored.schema_name).exists()
+    finally:
+        ServiceConfig.all_schemas.filter(pk=kept.pk).delete()
 
 
 def test_a_kota_with_levy_routes_can_be_removed_and_restored(

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import ChannelConfig, ChannelPreference, Message
 
@@ -16,7 +19,17 @@ class MessageAdmin(admin.ModelAdmin[Message]):
 
 @admin.register(ChannelConfig)
 class ChannelConfigAdmin(admin.ModelAdmin[ChannelConfig]):
-    list_display = ["channel", "mode", "endpoint_url", "simulate_outage"]
+    """The current tenant's channel rows of the public apps.integrations table (the proxy's
+    default manager narrows to them; a new row gets this tenant's schema on save)."""
+
+    list_display = ["service", "mode", "endpoint_url", "simulate_failure"]
+    fields = ["service", "mode", "endpoint_url", "api_token", "sender", "simulate_failure"]
+    fields += ["app_secret", "verify_token"]  # incoming WhatsApp (apps.tukang.whatsapp)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "service":  # the channels only, not OSS (permits' own config)
+            kwargs["choices"] = [(c.value, c.label) for c in ChannelConfig.CHANNELS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(ChannelPreference)

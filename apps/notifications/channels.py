@@ -88,7 +88,7 @@ class SandboxSender:
 
     def send(self, message: Outgoing) -> str:
         validate_address(self.channel, message.address)
-        if self.config is not None and self.config.simulate_outage:
+        if self.config is not None and self.config.simulate_failure:
             raise DeliveryError(f"sandbox {self.channel}: provider unavailable (simulated)", temporary=True)
         try:
             record = sandbox_book.record_delivery(
@@ -155,7 +155,7 @@ class HttpSender:
 def sender_for(channel: str) -> Sender:
     if channel == Channel.EMAIL:
         return EmailSender()
-    config = ChannelConfig.objects.filter(channel=channel).first()
+    config = ChannelConfig.objects.filter(service=channel).first()
     if config is not None and config.mode == ChannelConfig.Mode.HTTP and config.endpoint_url:
         return HttpSender(channel, config)
     return SandboxSender(channel, config)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from apps.integrations.models import ServiceConfig, ServiceManager
 
 
 class Channel(models.TextChoices):
@@ -97,38 +101,26 @@ class ChannelPreference(models.Model):
         return chosen
 
 
-class ChannelConfig(models.Model):
-    """How this tenant reaches WhatsApp/SMS/Telegram: a provider's HTTP API, or the sandbox."""
+class ChannelConfig(ServiceConfig):
+    """How this tenant reaches WhatsApp/SMS/Telegram: a provider's HTTP API, or the sandbox. Its
+    rows of the public apps.integrations table (one per channel, `service`); `objects` sees only
+    the current tenant's."""
 
-    class Mode(models.TextChoices):
-        SANDBOX = "sandbox", _("Sandbox (dicatat, tidak dikirim)")
-        HTTP = "http", _("HTTP API penyedia")
+    CHANNELS = (ServiceConfig.Service.WHATSAPP, ServiceConfig.Service.SMS, ServiceConfig.Service.TELEGRAM)
 
-    channel = models.CharField(
-        _("kanal"),
-        max_length=16,
-        choices=[(c.value, c.label) for c in (Channel.WHATSAPP, Channel.SMS, Channel.TELEGRAM)],
-    )
-    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SANDBOX)
-    endpoint_url = models.URLField(_("URL API"), blank=True)
-    api_token = models.CharField(_("token API"), max_length=255, blank=True)
-    sender = models.CharField(_("pengirim"), max_length=64, blank=True)
-    simulate_outage = models.BooleanField(
-        _("simulasikan gangguan"), default=False, help_text=_("Hanya sandbox: setiap kiriman gagal sementara.")
-    )
-    # Incoming WhatsApp (Cloud API webhooks, apps.tukang.whatsapp): the Meta app secret that signs
-    # X-Hub-Signature-256, and the token Meta echoes when the webhook is subscribed. In sandbox
-    # mode a secret derived per tenant (the sandbox page's) is used instead.
-    app_secret = models.CharField(_("app secret (webhook)"), max_length=128, blank=True)
-    verify_token = models.CharField(_("verify token (webhook)"), max_length=128, blank=True)
+    objects: ClassVar[ServiceManager] = ServiceManager(*CHANNELS)
 
     class Meta:
+        proxy = True
         verbose_name = _("konfigurasi kanal")
         verbose_name_plural = _("konfigurasi kanal")
-        constraints = [
-            # channel: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
-            models.UniqueConstraint(fields=["channel"], name="notifications_channel_unique"),
-        ]
 
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} ({self.get_mode_display()})"
+    def clean(self) -> None:
+        super().clean()
+        if self.service not in self.CHANNELS:
+            raise ValidationError({"service": _("Pilih WhatsApp, SMS atau Telegram.")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.service not in self.CHANNELS:  # a row its own manager would never see again
+            raise ValueError(f"a channel config for {self.service!r}")
+        super().save(*args, **kwargs)

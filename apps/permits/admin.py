@@ -159,7 +159,9 @@ class PermitFeeAdmin(StaffRoleAdmin):
 
 @admin.register(OssConfig)
 class OssConfigAdmin(StaffRoleAdmin):
-    list_display = ["mode", "base_url", "timeout_seconds", "simulate_timeout"]
+    list_display = ["mode", "endpoint_url", "timeout_seconds", "simulate_failure"]
+    # The current tenant's OSS row of the public apps.integrations table (the proxy's manager).
+    fields = ["mode", "endpoint_url", "api_token", "timeout_seconds", "simulate_failure"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and not OssConfig.objects.exists()

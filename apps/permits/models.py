@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.audit import Event, SubjectEventManager, SubjectEventMixin, SubjectEvents
 from apps.core.files import private_storage
 from apps.core.personal_data import PersonalDataKey
+from apps.integrations.models import ServiceConfig, ServiceManager
 
 from . import workflow
 
@@ -270,24 +271,28 @@ class PermitFee(models.Model):
         return f"{self.get_risk_level_display()}: {self.amount}"
 
 
-class OssConfig(models.Model):
-    """How this kelurahan reaches OSS for NIB lookup/registration: the sandbox, or an HTTP API."""
+class OssConfig(ServiceConfig):
+    """How this kelurahan reaches OSS for NIB lookup/registration: the sandbox, or an HTTP API at
+    `endpoint_url`. Its row of the public apps.integrations table (service "oss"); `objects`
+    sees only the current tenant's."""
 
-    class Mode(models.TextChoices):
-        SANDBOX = "sandbox", _("Sandbox (lokal)")
-        HTTP = "http", _("HTTP API")
-
-    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SANDBOX)
-    base_url = models.URLField(_("URL dasar API"), blank=True)
-    api_token = models.CharField(_("token API"), max_length=255, blank=True)
-    timeout_seconds = models.FloatField(_("batas waktu (detik)"), default=10.0)
-    simulate_timeout = models.BooleanField(
-        _("simulasikan batas waktu habis"), default=False, help_text=_("Hanya sandbox: setiap panggilan gagal.")
-    )
+    objects: ClassVar[ServiceManager] = ServiceManager(ServiceConfig.Service.OSS)
 
     class Meta:
+        proxy = True
         verbose_name = _("konfigurasi OSS")
         verbose_name_plural = _("konfigurasi OSS")
 
     def __str__(self) -> str:
         return str(self.get_mode_display())
+
+    def clean(self) -> None:
+        self.service = ServiceConfig.Service.OSS  # not a form field: the only service it has
+        super().clean()
+
+    def validate_constraints(self, exclude: Iterable[str] | None = None) -> None:
+        super().validate_constraints(exclude={*(exclude or ())} - {"service"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.service = ServiceConfig.Service.OSS
+        super().save(*args, **kwargs)

@@ -1,14 +1,14 @@
 """OSS (Online Single Submission) adapter: look up an NIB, or register a micro business for one.
 
 Two implementations behind one interface (`OssClient`):
-- `HttpOssClient` speaks JSON to `OssConfig.base_url` (an OSS gateway or the integrator's
+- `HttpOssClient` speaks JSON to `OssConfig.endpoint_url` (an OSS gateway or the integrator's
   proxy): `GET {base}/nib/{nib}` and `POST {base}/nib`, bearer token. 404 → not found,
   400/422 → validation errors (`{"errors": {field: message}}`), 5xx, timeouts and unreadable
   answers → unavailable (try again later).
 - `SandboxOssClient` behaves like that API without the network: it validates like OSS
   (13-digit NIB; NIK, KBLI, capital, location), answers not-found for unknown NIBs, issues one
   NIB per NIK (a second business adds its KBLI to the same NIB, as OSS does for individuals),
-  and fails with a timeout when `OssConfig.simulate_timeout` is on.
+  and fails with a timeout when `OssConfig.simulate_failure` is on.
 
 Callers never log the application: it carries the NIK.
 """
@@ -111,7 +111,7 @@ class SandboxOssClient:
     def _maybe_time_out(self) -> None:
         if not sandbox_book.allowed():  # production: the sandbox is never an answer
             raise OssUnavailable("sandbox OSS is off on this site: configure the OSS HTTP API")
-        if self.config is not None and self.config.simulate_timeout:
+        if self.config is not None and self.config.simulate_failure:
             raise OssUnavailable("sandbox OSS: request timed out (simulated)")
 
     @staticmethod
@@ -251,6 +251,6 @@ class HttpOssClient:
 
 def client() -> OssClient:
     config = OssConfig.objects.order_by("pk").first()
-    if config is not None and config.mode == OssConfig.Mode.HTTP and config.base_url:
-        return HttpOssClient(config.base_url, config.api_token, config.timeout_seconds)
+    if config is not None and config.mode == OssConfig.Mode.HTTP and config.endpoint_url:
+        return HttpOssClient(config.endpoint_url, config.api_token, config.timeout_seconds)
     return SandboxOssClient(config)

@@ -86,6 +86,10 @@ PUBLIC_ROWS: tuple[tuple[str, str], ...] = (
     ("sandbox.sandboxtransaction", "schema_name"),
     ("sandbox.sandboxnib", "schema_name"),
     ("sandbox.sandboxdelivery", "schema_name"),
+    # How the tenant reaches OSS and WhatsApp/SMS/Telegram (apps.integrations; they were tables of
+    # its schema until permits.0011/notifications.0008): archived, removed with the tenant, put
+    # back on restore by tenancy itself (restore._restore_public_rows: the app sits below tenancy).
+    ("integrations.serviceconfig", "schema_name"),
 )
 # Rows that outlive a removed tenant (billing records; their FK is SET_NULL): archived, not deleted.
 KEPT_ON_REMOVAL = frozenset({"billing.invoice", "billing.invoiceline"})

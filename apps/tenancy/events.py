@@ -44,6 +44,10 @@ class Restoring:
 
 Restorer = Callable[[Restoring], None]
 
+# Apps whose archived public rows tenancy restores itself: its own, and apps.integrations' (an app
+# of the lowest layer, which cannot import tenancy to register a restorer).
+RESTORED_BY_TENANCY = frozenset({"tenancy", "integrations"})
+
 _restorers: dict[str, Restorer] = {}
 
 
@@ -61,7 +65,7 @@ def restorers() -> list[Restorer]:
 def missing_restorers() -> set[str]:
     """Apps with public rows in an archive (other than tenancy) that registered no restorer."""
     owners = {label.split(".")[0] for label, _lookup in archives.PUBLIC_ROWS}
-    return owners - {"tenancy"} - set(_restorers)
+    return owners - RESTORED_BY_TENANCY - set(_restorers)
 
 
 # --- a tenant about to be removed (apps.tenancy.services.remove_tenant) -----------------------

@@ -39,6 +39,7 @@ from django_tenants.utils import schema_exists
 
 from apps.core import cache_scopes
 from apps.core.db import connection
+from apps.integrations.models import ServiceConfig
 
 from . import archives, citus, events, fanout, regions, schema_copy, schemas, services
 from .models import DemoSeed, Domain, Region, Tenant
@@ -338,4 +339,17 @@ def _restore_public_rows(
     _restore_routes(opened, tenant, "tenancy.invoiceroute", "token")
     for seed in _objects(opened, "tenancy.demoseed"):
         DemoSeed.objects.update_or_create(schema_name=schema, defaults={"version": seed.version})
+    _restore_service_configs(opened, schema)
     return tenant
+
+
+def _restore_service_configs(opened: archives.OpenedArchive, schema: str) -> None:
+    """The tenant's OSS and channel configs (apps.integrations), under its (possibly new) schema
+    name. An archive written while they were tables of the schema has none: they are left out
+    (schema_copy.RETIRED_TABLES) and the restored tenant uses the sandboxes until they are set."""
+    if "public/integrations.serviceconfig.json" not in opened.manifest.get("members", {}):
+        return
+    configs = _objects(opened, "integrations.serviceconfig")
+    for config in configs:
+        config.pk, config.schema_name = None, schema
+    ServiceConfig.all_schemas.bulk_create(configs)

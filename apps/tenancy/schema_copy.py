@@ -50,7 +50,11 @@ DATA_DIR = "data"
 # log is core_event rows (apps.core.admin_log, core.0007; the rows of an older archive's
 # django_admin_log are left out: the restored schema starts its admin history afresh). SLA
 # reminders sent are core_event rows too (reports.0012): an older archive's are left out, so a
-# restored report still overdue is reminded (and escalated) once more.
+# restored report still overdue is reminded (and escalated) once more. The OSS and
+# channel configs moved to one public table keyed by schema (apps.integrations, migrations
+# permits.0011 and notifications.0008): an older archive's rows of them are left out (the restored
+# tenant starts on the sandboxes until its configs are entered again); newer archives carry them
+# as public rows (archives.PUBLIC_ROWS).
 RETIRED_TABLES = frozenset(
     {
         "django_admin_log",
@@ -61,6 +65,8 @@ RETIRED_TABLES = frozenset(
         "accounts_user_user_permissions",
         "core_idempotencyrecord",
         "django_session",
+        "notifications_channelconfig",
+        "permits_ossconfig",
         "reports_slareminder",
     }
 )

@@ -8,7 +8,7 @@ Meta gets its 200 at once. `handle_message` (the task) runs one turn of the pure
 (apps.tukang.bot) under the conversation's row lock and sends the replies through the
 notifications outbox (notify_contact → the WhatsApp adapter of apps.notifications).
 
-Secrets per tenant live in notifications' ChannelConfig (channel "whatsapp"): in HTTP mode its
+Secrets per tenant live in notifications' ChannelConfig (service "whatsapp"): in HTTP mode its
 `app_secret`/`verify_token`; otherwise (sandbox) a secret derived from SECRET_KEY and the
 schema, the one the local sandbox page signs with, so the real verification path always runs.
 """
@@ -55,7 +55,7 @@ class ForgedWebhook(Forbidden):
 
 
 def _config() -> ChannelConfig | None:
-    return ChannelConfig.objects.filter(channel=Channel.WHATSAPP).first()
+    return ChannelConfig.objects.filter(service=Channel.WHATSAPP).first()
 
 
 def sandbox_mode() -> bool:

@@ -74,6 +74,9 @@ _PUBLIC_ONLY = [
     "axes",  # login attempts of every tenant, usernames qualified by schema (apps.accounts.lockout)
     "apps.websessions",  # sessions of every tenant, each row keyed by its schema (SESSION_ENGINE)
     "apps.idempotency",  # Idempotency-Key records of every tenant, each row keyed by its schema
+    # How each tenant reaches OSS and WhatsApp/SMS/Telegram, each row keyed by its schema (the
+    # tenant apps' permits.OssConfig and notifications.ChannelConfig are its proxies).
+    "apps.integrations",
     "apps.discovery",
     "apps.analytics",
     "apps.dataservice",

@@ -32,7 +32,7 @@ def warga(tenant_a: Tenant) -> User:
         user.phone = "0812-3456-7890"
         user.save()
         ChannelPreference.objects.create(user=user, whatsapp=True)
-        ChannelConfig.objects.create(channel="whatsapp", simulate_outage=True)
+        ChannelConfig.objects.create(service="whatsapp", simulate_failure=True)
     return user
 
 
@@ -55,7 +55,7 @@ def test_pending_messages_drive_the_outbox_sweep(
         assert services.next_sweep_at() == message.next_attempt_at + services.SWEEP_GRACE
 
         # The provider recovers: once sent, nothing is pending and the tenant drops out of beat.
-        ChannelConfig.objects.filter(channel="whatsapp").update(simulate_outage=False)
+        ChannelConfig.objects.filter(service="whatsapp").update(simulate_failure=False)
         Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
         assert deliver_due() == 1
         assert Message.objects.get(pk=message.pk).status == "sent"

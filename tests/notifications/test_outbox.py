@@ -78,7 +78,7 @@ def test_same_key_is_stored_and_sent_once(
 
 def test_temporary_failures_back_off_then_succeed(tenant_a: Tenant, warga: User) -> None:
     with tenant_a:
-        ChannelConfig.objects.create(channel="whatsapp", simulate_outage=True)
+        ChannelConfig.objects.create(service="whatsapp", simulate_failure=True)
         services.notify([warga], event="e", title="t", body="b", key="outage")
         wa = Message.objects.get(key="outage", channel="whatsapp")
         first = services.deliver(wa.pk)
@@ -95,7 +95,7 @@ def test_temporary_failures_back_off_then_succeed(tenant_a: Tenant, warga: User)
         assert second is not None and second.attempts == 2
         assert timedelta(seconds=50) < second.next_attempt_at - timezone.now() <= timedelta(seconds=60)  # type: ignore[operator]
         # the provider recovers; the sweeper sends what is due
-        ChannelConfig.objects.filter(channel="whatsapp").update(simulate_outage=False)
+        ChannelConfig.objects.filter(service="whatsapp").update(simulate_failure=False)
         Message.objects.filter(pk=wa.pk).update(next_attempt_at=timezone.now())
         assert deliver_due() >= 1
         wa.refresh_from_db()
@@ -105,7 +105,7 @@ def test_temporary_failures_back_off_then_succeed(tenant_a: Tenant, warga: User)
 
 def test_gives_up_after_the_last_attempt(tenant_a: Tenant, warga: User) -> None:
     with tenant_a:
-        ChannelConfig.objects.create(channel="whatsapp", simulate_outage=True)
+        ChannelConfig.objects.create(service="whatsapp", simulate_failure=True)
         services.notify([warga], event="e", title="t", body="b", key="never")
         wa = Message.objects.get(key="never", channel="whatsapp")
         for _ in range(services.MAX_ATTEMPTS):
@@ -150,7 +150,7 @@ def test_http_adapter_classifies_provider_errors(tenant_a: Tenant) -> None:
     from apps.notifications.channels import HttpSender, Outgoing
 
     with tenant_a:
-        config = ChannelConfig(channel="sms", mode="http", endpoint_url="https://sms.example/api", api_token="t")
+        config = ChannelConfig(service="sms", mode="http", endpoint_url="https://sms.example/api", api_token="t")
         sender = HttpSender("sms", config)
         outgoing = Outgoing("+6281234567890", "t", "b", "", "k-1")
         for code, temporary in ((503, True), (429, True), (400, False), (401, False)):

@@ -58,7 +58,7 @@ def test_sandbox_validates_finds_registers_and_times_out(tenant_a: Tenant) -> No
         assert second.nib == first.nib and second.kbli_codes == ("56102", "10794")
         assert client.lookup_nib(first.nib).kbli_codes == ("56102", "10794")
         assert SandboxNib.objects.get().nik_digest != NIK  # the sandbox keeps no NIK either
-        OssConfig.objects.create(simulate_timeout=True)
+        OssConfig.objects.create(simulate_failure=True)
         with pytest.raises(oss.OssUnavailable):
             oss.client().lookup_nib(first.nib)
 
@@ -138,7 +138,7 @@ def test_services_attach_and_register_nib(tenant_a: Tenant, people: People) -> N
         assert PermitEvent.objects.filter(permit=permit, action="nib").count() == 1
         with pytest.raises(Conflict):
             services.register_nib(permit, people.owner)
-        OssConfig.objects.create(simulate_timeout=True)
+        OssConfig.objects.create(simulate_failure=True)
         other = submitted_permit(people, business_name="Keripik Tempe", kbli_code="10794")
         with pytest.raises(services.OssUnavailableError) as down:
             services.attach_nib(other, people.staf, registered.nib)
@@ -155,7 +155,7 @@ def test_nib_over_the_api(tenant_a: Tenant, people: People) -> None:
     ok = owner.post(f"/api/v1/permits/{permit.pk}/nib/", {"nib": "9100000000001"}, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["nib"] == "9100000000001"
     with tenant_a:
-        OssConfig.objects.create(simulate_timeout=True)
+        OssConfig.objects.create(simulate_failure=True)
         other = submitted_permit(people, business_name="Keripik", kbli_code="10794")
     down = owner.post(f"/api/v1/permits/{other.pk}/nib/register/")
     assert down.status_code == 503 and down.json()["error"]["code"] == "oss_unavailable"

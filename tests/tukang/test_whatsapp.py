@@ -89,7 +89,7 @@ def test_forged_or_missing_signature_is_refused_and_writes_nothing(people: Peopl
 
 def test_real_mode_uses_the_tenant_app_secret(people: People, client_a: Client) -> None:
     ChannelConfig.objects.create(
-        channel=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="meta-secret", verify_token="vt"
+        service=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="meta-secret", verify_token="vt"
     )
     body = payload(JOKO, "wamid.real.1", "halo")
     assert post(client_a, body).status_code == 403  # the sandbox secret no longer counts
@@ -156,7 +156,7 @@ def test_sandbox_page_plays_whatsapp(people: People, tenant_a: Tenant) -> None:
     warga = client_for(tenant_a)
     warga.force_login(people.warga)
     assert warga.get("/tukang/whatsapp-sandbox/").status_code == 404  # not DEBUG, not staff
-    ChannelConfig.objects.create(channel=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="s")
+    ChannelConfig.objects.create(service=Channel.WHATSAPP, mode=ChannelConfig.Mode.HTTP, app_secret="s")
     assert admin.get("/tukang/whatsapp-sandbox/").status_code == 404  # the real WhatsApp is configured
 
 
