@@ -26,6 +26,7 @@ _FIELD_OF = {
     "location": "lat",
     "lat": "lat",
     "address": "address",
+    "note": "note",
     "voucher": "voucher",
     "payment_method": "payment_method",
 }

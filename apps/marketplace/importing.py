@@ -108,6 +108,15 @@ def _number(value: object, *, what: str, positive: bool) -> int:
     return number
 
 
+def _bounded(value: object, label: str, max_length: int, code: str) -> str:
+    text = _cell_text(value)
+    if len(text) > max_length:
+        raise DomainError(
+            _("%(label)s paling panjang %(max)d karakter.") % {"label": label, "max": max_length}, code=code
+        )
+    return text
+
+
 def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
     sku = _cell_text(cells.get("sku"))
     if not sku:
@@ -157,8 +166,13 @@ def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
         active = False
     elif active_text:
         raise DomainError(_("Kolom Aktif harus “ya” atau “tidak”."), code="invalid_active")
-    variant = _cell_text(cells.get("variant"))[:100]
-    categories = [c.strip()[:80] for c in re.split(r"[,;]", _cell_text(cells.get("categories"))) if c.strip()]
+    # The catalogue's bounds (Variant.name, Category.name, services.catalogue.DESCRIPTION_MAX):
+    # a longer cell is this row's error, never stored cut.
+    variant = _bounded(cells.get("variant"), _("Nama varian"), 100, "variant_too_long")
+    categories = [c.strip() for c in re.split(r"[,;]", _cell_text(cells.get("categories"))) if c.strip()]
+    for category in categories:
+        _bounded(category, _("Kategori"), 80, "category_too_long")
+    description = _bounded(cells.get("description"), _("Deskripsi"), 5000, "description_too_long")
     return ImportRow(
         line=line,
         sku=sku,
@@ -167,7 +181,7 @@ def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
         price=price,
         stock=stock,
         categories=categories,
-        description=_cell_text(cells.get("description"))[:5000],
+        description=description,
         active=active,
         location=location,
     )

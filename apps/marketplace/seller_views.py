@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
 from apps.core.errors import DomainError
+from apps.core.short_text import clean_short_text
 
 from . import seller_home, services
 from .models import Order, Shop
@@ -69,7 +70,15 @@ def shop_order_action(request: HttpRequest, slug: str, public_id: uuid.UUID) -> 
     if what == "reject":
         reasons = dict(seller_home.REJECT_REASONS)
         reason = request.POST.get("reason", "")
-        detail = request.POST.get("detail", "").strip()[:150]
+        try:  # the form's own bound (maxlength="150"): told, never cut
+            detail = clean_short_text(request.POST.get("detail", ""), field="detail", max_length=150)
+        except DomainError as exc:
+            messages.error(
+                request,
+                _("Pesanan %(number)s belum ditolak: keterangannya terlalu panjang (%(error)s)")
+                % {"number": order.number, "error": exc.message},
+            )
+            return redirect(_home_url(shop, tab))
         if reason not in reasons or (reason == "lain" and not detail):
             messages.error(
                 request,

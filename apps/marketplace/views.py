@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -69,6 +70,14 @@ def _tenant(request: HttpRequest) -> Tenant:
 
 def _fail(request: HttpRequest, exc: DomainError) -> int:
     messages.error(request, str(exc.message))
+    return exc.status_code
+
+
+def _form_error(form: forms.Form, exc: DomainError) -> int:
+    """The service's refusal next to the field it is about ("Paling banyak 2000 huruf." says
+    nothing on its own), or at the top of the form."""
+    field = str(exc.details.get("field", ""))
+    form.add_error(field if field in form.fields else None, str(exc.message))
     return exc.status_code
 
 
@@ -178,8 +187,7 @@ def shop_new(request: HttpRequest) -> HttpResponse:
             try:
                 shop = services.open_shop(user, photo=form.cleaned_data["photo"], **form.service_kwargs())
             except DomainError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status_code
+                status = _form_error(form, exc)
                 kept.keep(exc)
             else:
                 kept.used()
@@ -203,8 +211,7 @@ def shop_edit(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 services.update_shop(shop, _user(request), photo=form.cleaned_data["photo"], **form.service_kwargs())
             except DomainError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status_code
+                status = _form_error(form, exc)
                 kept.keep(exc)
             else:
                 kept.used()
@@ -241,8 +248,7 @@ def product_new(request: HttpRequest, slug: str) -> HttpResponse:
                     photo=data["photo"],
                 )
             except DomainError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status_code
+                status = _form_error(form, exc)
                 kept.keep(exc)
             else:
                 kept.used()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.core.workflow import Step
 from apps.marketplace import services as market
@@ -254,8 +255,8 @@ def _sync_one(delivery_id: int, api: external.CourierGateway) -> bool:
 def mark_failed(delivery: Delivery, *, actor: User, reason: str) -> Delivery:
     delivery = _lock(delivery)
     _require_handler(delivery, actor)
-    reason = str(reason or "").strip()[:255]
-    if not reason:
+    reason = clean_short_text(reason, field="reason", max_length=255)
+    if not reason:  # its own code, which the courier app relies on
         raise ValidationFailed(_("Tuliskan alasan gagal antar."), code="reason_required", field="reason")
     DELIVERY.require(delivery.status, "fail", _status_conflict)
     delivery.fail_reason = reason
@@ -275,6 +276,7 @@ def cancel_delivery(
     delivery: Delivery, *, actor: User | None, reason: str = "", api: external.CourierGateway | None = None
 ) -> Delivery:
     """Before pickup only. An external booking is cancelled at the provider too."""
+    reason = clean_short_text(reason, field="reason", max_length=255)  # before the provider is told
     delivery = _lock(delivery)
     if actor is not None and actor.pk != delivery.order.shop.owner_id:
         _require_operator(delivery.hub, actor)
@@ -288,7 +290,7 @@ def cancel_delivery(
             raise Conflict(
                 _("Kurir luar menolak pembatalan: %(error)s") % {"error": exc.code}, code="external_cancel"
             ) from exc
-    delivery.fail_reason = str(reason or "")[:255]
+    delivery.fail_reason = reason
     _move(delivery, "cancel", actor=actor, note=delivery.fail_reason)
     delivery.save()
     return delivery

@@ -17,6 +17,7 @@ from apps.accounts.roles import Role
 from apps.core import geo
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.marketplace.lifecycle import Status as OrderStatus
 from apps.marketplace.models import Allocation, DeliveryMethod, Order
 
@@ -86,9 +87,12 @@ def create_delivery(
     if lat in (None, "") and lng in (None, ""):  # the point the buyer picked at checkout
         lat, lng = order.delivery_lat, order.delivery_lng
     drop_lat, drop_lng = clean_point(lat, lng)
-    address = str(address or order.delivery_address or "").strip()[:255]
-    if not address:
-        raise ValidationFailed(_("Alamat antar wajib diisi."), code="required", field="address")
+    address = clean_short_text(
+        address or order.delivery_address,
+        field="address",
+        max_length=255,
+        required_message=_("Alamat antar wajib diisi."),
+    )
     weight = _whole(weight_kg, field="weight_kg", label=_("Berat"), minimum=1)
     opens_at = now  # when the chosen hub takes the parcel (later when it is closed now)
     goods_hub = pickup_hub if pickup_hub is not None else _hub_of_goods(order)

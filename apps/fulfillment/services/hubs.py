@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.opening_hours import clean_opening_hours
+from apps.core.short_text import clean_short_text
 from apps.marketplace import services as market
 from apps.marketplace.models import Stock, Variant
 
@@ -88,8 +89,8 @@ def update_hub(
     _require_staff(actor)
     hub = Hub.objects.select_for_update().get(pk=hub.pk)
     lat_d, lng_d = clean_point(lat, lng)
-    hub.name = str(name or "").strip()[:120] or hub.name
-    hub.address = str(address or "").strip()[:255]
+    hub.name = clean_short_text(name, field="name", max_length=120) or hub.name
+    hub.address = clean_short_text(address, field="address", max_length=255)
     hub.lat, hub.lng = lat_d, lng_d
     for name, value in _clean_capacity(service_radius_m, capacity_volume_l, capacity_weight_kg, capacity_slots).items():
         setattr(hub, name, value)
@@ -143,6 +144,7 @@ def consign(
     if direction not in ConsignmentMovement.Direction.values:
         raise ValidationFailed(_("Arah titipan tidak dikenal."), code="invalid_direction", field="direction")
     qty = _whole(quantity, field="quantity", label=_("Jumlah"), minimum=1)
+    note = clean_short_text(note, field="note", max_length=255)  # before the stock moves
     stock, _created = Stock.objects.get_or_create(variant=variant, location=hub.location)
     stock = Stock.objects.select_for_update().get(pk=stock.pk)
     if direction == ConsignmentMovement.Direction.INBOUND:
@@ -167,6 +169,6 @@ def consign(
         direction=direction,
         quantity=qty,
         balance_after=stock.quantity,
-        note=str(note or "")[:255],
+        note=note,
         actor=actor,
     )

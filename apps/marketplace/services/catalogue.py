@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.short_text import clean_short_text
 
 from ..models import (
     Category,
@@ -37,12 +38,20 @@ class VariantSpec:
     stock: Any = 0
 
 
-def _categories(names: Iterable[Any]) -> list[Category]:
+# Product.description is a TextField: this is the catalogue's bound, told to the seller past it.
+DESCRIPTION_MAX = 5000
+
+
+def _category_names(names: Iterable[Any]) -> list[str]:
+    """The category names a seller typed, checked before anything is written: one longer than
+    Category.name would otherwise become a new category under a cut name."""
+    cleaned = (clean_short_text(raw, field="categories", max_length=80, collapse_spaces=True) for raw in names)
+    return [name for name in cleaned if name]
+
+
+def _categories(names: list[str]) -> list[Category]:
     found: list[Category] = []
-    for raw in names:
-        name = " ".join(str(raw or "").split())[:80]
-        if not name:
-            continue
+    for name in names:
         category = Category.objects.filter(name__iexact=name).first()
         if category is None:
             category = Category.objects.create(name=name, slug=_unique_slug(Category, name, "kategori"))
@@ -95,12 +104,11 @@ def create_product(
     skus = [str(spec.sku or "").strip().lower() for spec in variants]
     if len(set(skus)) != len(skus):
         raise ValidationFailed(_("SKU varian tidak boleh sama."), code="duplicate_sku")
-    product = Product.objects.create(
-        shop=shop,
-        name=_clean_text(name, field_name="name", label=_("Nama produk"), max_length=150),
-        description=str(description or "").strip()[:5000],
-    )
-    product.categories.set(_categories(categories))
+    name = _clean_text(name, field_name="name", label=_("Nama produk"), max_length=150)
+    description = clean_short_text(description, field="description", max_length=DESCRIPTION_MAX)
+    category_names = _category_names(categories)
+    product = Product.objects.create(shop=shop, name=name, description=description)
+    product.categories.set(_categories(category_names))
     for spec in variants:
         _new_variant(product, spec)
     if photo is not None:
@@ -125,12 +133,13 @@ def update_product(
     if name is not None:
         product.name = _clean_text(name, field_name="name", label=_("Nama produk"), max_length=150)
     if description is not None:
-        product.description = str(description).strip()[:5000]
+        product.description = clean_short_text(description, field="description", max_length=DESCRIPTION_MAX)
+    category_names = _category_names(categories) if categories is not None else None
     if is_active is not None:
         product.is_active = bool(is_active)
     product.save()
-    if categories is not None:
-        product.categories.set(_categories(categories))
+    if category_names is not None:
+        product.categories.set(_categories(category_names))
     _refresh_search(product)
     queue_listing_sync([product.pk])
     return product

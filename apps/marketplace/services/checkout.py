@@ -18,6 +18,7 @@ from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 from apps.notifications.services import notify
 from apps.payments import methods as payment_methods
 from apps.payments import services as payments
@@ -251,14 +252,16 @@ def place_orders(
     """
     key = _key(idempotency_key)
     wanted = _clean_items(items)
-    address = str(address or "").strip()[:255]
-    note = str(note or "").strip()[:255]
+    # Refused before anything is written (the placement, orders, stock): a cut address sends the
+    # courier to the wrong place, a cut note loses what the buyer asked for.
+    address = clean_short_text(address, field="address", max_length=255)
+    note = clean_short_text(note, field="note", max_length=255)
     on_terms = payment_method == INVOICE_METHOD
     if payment_method and not on_terms and payment_method not in payment_methods.METHODS:
         payment_methods.get(payment_method)  # raises the payments app's 422
     delivery_param: Any = delivery if isinstance(delivery, str) else {str(k): v for k, v in delivery.items()}
     point = clean_delivery_point(lat, lng)
-    voucher = str(voucher or "").strip().upper()[:32]
+    voucher = clean_short_text(voucher, field="voucher", max_length=32).upper()
     provider = events.vouchers() if voucher else None
     if voucher and provider is None:
         raise ValidationFailed(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.short_text import clean_short_text
 
 from ..lifecycle import Status
 from ..models import DeliveryMethod, Order, OrderEvent, Placement, Shop
@@ -39,6 +40,8 @@ def place_handover_order(
     key = _key(key)
     if int(value) <= 0:
         raise ValidationFailed(_("Nilai barang harus lebih dari nol."), code="invalid_value")
+    address = clean_short_text(address, field="address", max_length=255)
+    note = clean_short_text(note, field="note", max_length=255)
     existing = Placement.objects.filter(key=key).first()
     if existing is not None:
         order = existing.orders.first()
@@ -57,10 +60,10 @@ def place_handover_order(
         shop=shop,
         status=Status.ACCEPTED,
         delivery_method=DeliveryMethod.HUB,
-        delivery_address=str(address or "").strip()[:255],
+        delivery_address=address,
         delivery_lat=lat,
         delivery_lng=lng,
-        note=str(note or "").strip()[:255],
+        note=note,
         payment_method=HANDOVER_PAYMENT,
         subtotal=int(value),
         delivery_fee=0,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.core.opening_hours import clean_opening_hours
+from apps.core.short_text import clean_short_text
 from apps.payments import services as payments
 
 from ..models import (
@@ -123,7 +124,8 @@ def _apply_shop_fields(shop: Shop, **values: Any) -> None:
     if "address" in values:
         shop.address = _clean_text(values["address"], field_name="address", label=_("Alamat"), max_length=255)
     if "description" in values:
-        shop.description = str(values["description"] or "").strip()[:2000]
+        # A TextField: the bound is the shop page's, and past it the owner is told, never cut.
+        shop.description = clean_short_text(values["description"], field="description", max_length=2000)
     if "lat" in values or "lng" in values:
         shop.lat, shop.lng = clean_point(values.get("lat"), values.get("lng"))
     if "opening_hours" in values:
@@ -213,9 +215,10 @@ def mark_verified(shop: Shop, reason: str, *, actor: User) -> Shop:
 def unmark_verified(shop: Shop, reason: str, *, actor: User) -> Shop:
     if not actor.is_staff:
         raise Forbidden(_("Hanya petugas kelurahan yang bisa memverifikasi toko."), code="not_staff")
+    reason = clean_short_text(reason, field="reason", max_length=255)
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
     shop.verified = False
-    shop.verified_reason = str(reason or "").strip()[:255]
+    shop.verified_reason = reason
     shop.verified_at = timezone.now()
     shop.verified_by = actor
     shop.save(update_fields=["verified", "verified_reason", "verified_at", "verified_by", "updated_at"])
@@ -240,7 +243,7 @@ def create_hub(
         kind=StockLocation.Kind.HUB,
         code=code,
         name=_clean_text(name, field_name="name", label=_("Nama"), max_length=120),
-        address=str(address or "")[:255],
+        address=clean_short_text(address, field="address", max_length=255),
         lat=lat_d,
         lng=lng_d,
     )
