@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core import nik as nikmod
 from apps.core.errors import ValidationFailed
 from apps.core.personal_data import Derivation, PersonalDataKey
+from apps.core.short_text import clean_short_text
 
 _NIK_REASONS: dict[str, Promise] = {
     nikmod.EMPTY: _("NIK wajib diisi."),
@@ -143,7 +144,7 @@ def build_person(
         raise ValidationFailed(_("Nama wajib diisi."), code="name_required", field="name")
     if len(clean_name) > 150:
         raise ValidationFailed(_("Nama terlalu panjang (maks. 150 karakter)."), code="name_too_long", field="name")
-    clean_address = " ".join(str(address or "").split())[:255]
+    clean_address = clean_short_text(address, field="address", max_length=255, collapse_spaces=True)
     rw_number = _whole_number(rw, "rw", _("RW"))
     rt_number = _whole_number(rt, "rt", _("RT"))
     if not rw_number or not rt_number:

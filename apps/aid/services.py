@@ -26,6 +26,7 @@ from apps.core.db import connection
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.money import rupiah, thousands
 from apps.core.nik import age_on, mask
+from apps.core.short_text import clean_short_text
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
@@ -254,13 +255,15 @@ def update_beneficiary(
     clean_name = " ".join((name or "").split())
     if not clean_name:
         raise ValidationFailed(_("Nama wajib diisi."), code="name_required", field="name")
+    clean_name = clean_short_text(clean_name, field="name", max_length=150)
+    clean_address = clean_short_text(address, field="address", max_length=255, collapse_spaces=True)
     if household_income is not None and household_income < 0:
         raise ValidationFailed(_("Penghasilan tidak boleh negatif."), code="invalid_number", field="household_income")
     if new_kk.strip():
         kk = check_kk(new_kk)
         beneficiary.kk_hash, beneficiary.kk_masked = hash_number("kk", kk), mask(kk)
-    beneficiary.name = clean_name[:150]
-    beneficiary.address = " ".join((address or "").split())[:255]
+    beneficiary.name = clean_name
+    beneficiary.address = clean_address
     beneficiary.rt = rt
     beneficiary.household_income = household_income
     beneficiary.user = user

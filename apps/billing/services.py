@@ -23,6 +23,7 @@ from apps.analytics.models import DailyFact
 from apps.core.db import connection
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 from apps.facts.metrics import Metric
 from apps.tenancy.models import Plan, Tenant
 
@@ -317,11 +318,16 @@ def _lock_invoice(invoice: Invoice | int) -> Invoice:
     return locked
 
 
-def _clean_reason(reason: Any) -> str:
+VOID_REASON_MAX = Invoice._meta.get_field("void_reason").max_length or 255
+
+
+def _clean_reason(reason: Any, *, prefix: str = "") -> str:
+    """The operator's reason; refused when it (after `prefix`, stored with it) would not fit the
+    invoice's void_reason."""
     text = str(reason or "").strip()
     if not text:
         raise ValidationFailed(_("Alasan wajib diisi."), code="reason_required", field="reason")
-    return text[:255]
+    return clean_short_text(text, field="reason", max_length=VOID_REASON_MAX - len(prefix))
 
 
 @transaction.atomic
@@ -329,7 +335,7 @@ def revise_invoice(invoice: Invoice | int, *, reason: Any, actor: User | None = 
     """Correct an unpaid invoice: void it (with the reason) and issue the next revision from
     the facts as they are now. A paid invoice is never revised (409)."""
     _require_public()
-    why = _clean_reason(reason)
+    why = _clean_reason(reason, prefix=str(_("Direvisi: %(reason)s") % {"reason": ""}))
     pk = invoice.pk if isinstance(invoice, Invoice) else invoice
     tenant_id = Invoice.objects.filter(pk=pk).values_list("tenant_id", flat=True).first()
     if tenant_id is None:
@@ -356,7 +362,7 @@ def mark_paid(
     """Record payment. Paying a paid invoice again with the same reference changes nothing."""
     _require_public()
     current = _lock_invoice(invoice)
-    ref = str(reference or "").strip()[:120]
+    ref = clean_short_text(reference, field="reference", max_length=120)
     if current.status == Invoice.Status.PAID:
         if ref and current.payment_reference and ref != current.payment_reference:
             raise Conflict(_("Tagihan ini sudah lunas dengan referensi lain."), code="already_paid")

@@ -24,6 +24,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 from apps.payments.models import Account, AccountKind
 
 from . import selectors, services
@@ -284,12 +285,17 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET" or request.POST.get("confirm") != "1":
         if app.status != ApplicationStatus.SUBMITTED:
             return redirect("lending:review", pk=pk)
+        typed = request.POST.get("reason") or request.GET.get("reason") or ""
+        try:  # refused here, before the confirmation page would carry it on (never cut)
+            reason = clean_short_text(typed, field="reason", max_length=services.MAX_REASON)
+        except DomainError as exc:
+            return review(request, pk, status=_fail(request, exc))
         wallet = Account.objects.filter(owner_id=app.applicant_id, kind=AccountKind.WALLET).first()
         context = {
             "app": app,
             "quote": services.quote_terms(app.product, app.amount, app.tenor_months, app.annual_rate),
             "wallet": wallet,
-            "reason": (request.POST.get("reason") or request.GET.get("reason") or "")[:255],
+            "reason": reason,
         }
         return render(request, "lending/approve_confirm.html", context)
     if app.status == ApplicationStatus.DISBURSED:

@@ -38,6 +38,8 @@ COLUMNS = {
     "due": ["jatuh tempo", "due"],
     "key": ["kunci", "key"],
 }
+# The cells behind do_issue_bill's typed text: a refusal (too long) names the column it came from.
+TEXT_FIELDS = {"payer_name": "name", "payer_account": "account", "object_address": "address", "period_label": "period"}
 REQUIRED = ("levy", "kelurahan", "name")
 PAYER = ("account", "nik")  # at least one of them
 MAX_ROWS = 2000
@@ -57,6 +59,13 @@ def _amount(raw: object) -> int | None:
     if amount is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat rupiah."), code="invalid_amount")
     return amount
+
+
+def _period(raw: object) -> str:
+    """The masa as typed; a cell the spreadsheet turned into a date ("2026-03") is its month."""
+    if isinstance(raw, datetime.date):
+        return raw.strftime("%Y-%m")
+    return str(raw or "")
 
 
 def _due(raw: object) -> datetime.date | None:
@@ -109,12 +118,20 @@ def import_bills(file_name: str, content: bytes, *, actor: User) -> ImportResult
                 payer_nik_digest=identity.optional_digest(cell(row, "nik")),
                 object_address=str(cell(row, "address")),
                 amount=_amount(cell(row, "amount")),
-                period_label=str(cell(row, "period")).strip()[:7],
+                period_label=_period(cell(row, "period")),
                 due_on=_due(cell(row, "due")),
                 issue_key=str(cell(row, "key")).strip(),
                 actor=actor,
             )
         except DomainError as exc:
+            column = TEXT_FIELDS.get(str(exc.details.get("field", "")))
+            if column is not None and column in columns:
+                header = str(headers[columns[column]]).strip()
+                result.errors.append(
+                    _("Baris %(line)s, kolom %(column)s: %(error)s")
+                    % {"line": line, "column": header, "error": exc.message}
+                )
+                continue
             result.errors.append(_("Baris %(line)s: %(error)s") % {"line": line, "error": exc.message})
             continue
         result.issued.append(bill.number)

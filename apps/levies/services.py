@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import parse_rupiah
+from apps.core.short_text import clean_short_text
 from apps.tenancy.fanout import enqueue_in_tenant, enqueue_in_tenant_on_commit
 from apps.tenancy.models import LevyBillRoute, Tenant
 
@@ -89,14 +90,16 @@ def do_save_levy(
         raise ValidationFailed(_("Jenis atau periode tidak dikenal."), code="invalid_choice")
     if tariff < 0 or fine_rate_bps > 10_000:
         raise ValidationFailed(_("Tarif atau denda tidak wajar."), code="invalid_amount")
+    name = clean_short_text(name, field="name", max_length=120)
+    perda = clean_short_text(perda, field="perda", max_length=150)
     levy, _created = Levy.objects.update_or_create(
         code=code,
         defaults={
-            "name": name.strip()[:120],
+            "name": name,
             "kind": kind,
             "tariff": tariff,
             "period": period,
-            "perda": perda.strip()[:150],
+            "perda": perda,
             "fine_rate_bps": fine_rate_bps,
             "fine_cap_months": fine_cap_months,
             "due_days": due_days,
@@ -140,8 +143,12 @@ def do_issue_bill(
     _require_officer(actor)
     if kelurahan.parent_id != kota.pk or kelurahan.tenant_type != Tenant.Type.KELURAHAN:
         raise ValidationFailed(_("Kelurahan tidak ditemukan di kota ini."), code="unknown_kelurahan", field="kelurahan")
-    payer_name = payer_name.strip()[:150]
-    payer_account = payer_account.strip()[:150]
+    # What the officer typed is printed on the bill, a legal document: refused when too long,
+    # before anything is written, never cut.
+    payer_name = clean_short_text(payer_name, field="payer_name", max_length=150)
+    payer_account = clean_short_text(payer_account, field="payer_account", max_length=150)
+    object_address = clean_short_text(object_address, field="object_address", max_length=255)
+    period_label = clean_short_text(period_label, field="period_label", max_length=7)
     if payer_nik_digest and not identity.is_digest(payer_nik_digest):
         raise ValidationFailed(_("NIK wajib bayar tidak valid."), code="invalid_nik", field="nik")
     if not payer_name or not (payer_account or payer_nik_digest):
@@ -167,12 +174,12 @@ def do_issue_bill(
         levy=levy,
         year=year,
         seq=seq,
-        period_label=period_label[:7],
+        period_label=period_label,
         kelurahan_id=kelurahan.pk,
         payer_name=payer_name,
         payer_account=payer_account,
         payer_nik_digest=payer_nik_digest,
-        object_address=object_address.strip()[:255],
+        object_address=object_address,
         principal=principal,
         due_on=due_on or today + datetime.timedelta(days=levy.due_days),
         issue_key=key,

@@ -27,6 +27,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import DomainError
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 
 from . import scanning, selectors, services
 from .gateways import may_use_sandbox
@@ -195,7 +196,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 target,
                 _amount(request),
                 idempotency_key=_form_key(request),
-                description=request.POST.get("description", "")[:200],
+                description=clean_short_text(request.POST.get("description"), field="description", max_length=200),
                 actor=user,
             )
         except DomainError as exc:
@@ -283,7 +284,8 @@ def shops(request: HttpRequest) -> HttpResponse:
         if not _is_merchant(user):
             raise Http404
         try:
-            shop = services.open_merchant_account(user, request.POST.get("name", ""))
+            name = clean_short_text(request.POST.get("name"), field="name", max_length=100)  # the API's bound
+            shop = services.open_merchant_account(user, name)
         except DomainError as exc:
             status = _fail(request, exc)
         else:
@@ -336,7 +338,7 @@ def payout(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             account,
             _amount(request),
             idempotency_key=_form_key(request),
-            destination=request.POST.get("destination", "")[:100],
+            destination=clean_short_text(request.POST.get("destination"), field="destination", max_length=100),
             actor=_user(request),
         )
     except DomainError as exc:
@@ -462,7 +464,7 @@ def refund_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             bill,
             _amount(request),
             idempotency_key=_form_key(request),
-            reason=request.POST.get("reason", "")[:200],
+            reason=clean_short_text(request.POST.get("reason"), field="reason", max_length=200),
             actor=_user(request),
         )
     except DomainError as exc:

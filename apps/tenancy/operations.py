@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.core.tasks import enqueue_on_commit
 
 from . import archives, schemas, services
@@ -175,6 +176,7 @@ def do_start_archive(
     `queue=False`: the caller runs the job itself (`manage.py remove_tenant`)."""
     if tenant.is_public:
         raise ValidationFailed(_("Situs platform tidak bisa dihapus."), code="platform_tenant")
+    reason = clean_short_text(reason, field="reason", max_length=255)
     connection.set_schema_to_public()
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
@@ -189,7 +191,7 @@ def do_start_archive(
             code=locked.region_id or "",
             name=locked.name,
             schema_name=locked.schema_name,
-            reason=reason.strip()[:255],
+            reason=reason,
             total=len(ARCHIVE_STEPS) - 1,
             created_by=actor if actor and actor.pk else None,
             heartbeat_at=timezone.now(),  # "queued since": the sweep queues a lost message again
@@ -276,6 +278,7 @@ def do_start_activate_region(
     clean_slug = services.validate_slug(slug) if slug else ""
     if plan and plan not in Plan.values:
         raise ValidationFailed(_("Paket “%(plan)s” tidak dikenal.") % {"plan": plan}, code="unknown_plan")
+    admin_name = clean_short_text(admin_name, field="admin_name", max_length=150)  # the admin's full name
     with transaction.atomic():
         # The region row is the lock that lets one start through at a time for this code.
         Region.objects.select_for_update().get(pk=region.pk)
@@ -299,7 +302,7 @@ def do_start_activate_region(
                 "slug": clean_slug,
                 "plan": plan or "",
                 "admin_email": admin_email.strip(),
-                "admin_name": admin_name.strip()[:150],
+                "admin_name": admin_name,
             },
             total=len(ACTIVATE_STEPS) - 1,
             created_by=actor if actor and actor.pk else None,

@@ -33,6 +33,7 @@ from apps.core import phones
 from apps.core.db import connection
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.progress import Progress
+from apps.core.short_text import clean_short_text
 from apps.idempotency import services as idempotency_records
 from apps.websessions import services as websessions
 
@@ -515,6 +516,8 @@ def set_office_contact(
     if not may_edit_office(actor):
         raise Forbidden(_("Hanya lurah atau admin kelurahan yang bisa mengubah kontak kantor."), code="not_staff")
     address, phone, email, hours = (str(value or "").strip() for value in (address, phone, email, hours))
+    address = clean_short_text(address, field="address", max_length=255)
+    hours = clean_short_text(hours, field="hours", max_length=150)
     if phone and (len(phone) > 30 or not phones.to_e164(phone)):
         raise ValidationFailed(_("Nomor telepon kantor tidak valid."), code="invalid_phone", field="phone")
     if email:
@@ -523,8 +526,8 @@ def set_office_contact(
         except DjangoValidationError:
             raise ValidationFailed(_("Alamat e-mail tidak valid."), code="invalid_email", field="email") from None
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    tenant.office_address, tenant.office_phone = address[:255], phone
-    tenant.office_email, tenant.office_hours = email.lower(), hours[:150]
+    tenant.office_address, tenant.office_phone = address, phone
+    tenant.office_email, tenant.office_hours = email.lower(), hours
     tenant.save(update_fields=["office_address", "office_phone", "office_email", "office_hours", "updated_at"])
     return tenant
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.core.money import rupiah
+from apps.core.short_text import clean_short_text
 from apps.notifications.services import notify
 from apps.payments import services as pay
 from apps.payments.models import ChargeStatus, GatewayCharge
@@ -56,10 +57,11 @@ def set_schedule(book: CashBook, *, actor: User, amount: Any, start_month: Any, 
     _require_manager(actor, book)
     value = clean_amount(amount)
     month = parse_month(start_month, field="start_month")
+    note = clean_short_text(note, field="note", max_length=255)
     schedule, _created = IuranSchedule.objects.update_or_create(
         cash_book=book,
         start_month=month,
-        defaults={"amount": value, "note": str(note or "").strip()[:255], "created_by": actor},
+        defaults={"amount": value, "note": note, "created_by": actor},
     )
     return schedule
 

@@ -16,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
 from apps.core.money import parse_rupiah
 from apps.core.money import rupiah as rupiah  # one formatter; re-exported to the other service modules
+from apps.core.short_text import clean_short_text
 from apps.core.workflow import Refusal, Step
 from apps.payments import services as payments
 
@@ -83,7 +84,7 @@ def _reason(text: Any, *, required: bool) -> str:
     reason = str(text or "").strip()
     if required and not reason:
         raise ValidationFailed(_("Alasan wajib diisi."), code="reason_required", field="reason")
-    return reason[:MAX_REASON]
+    return clean_short_text(reason, field="reason", max_length=MAX_REASON)
 
 
 def _event(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.feedback import services as feedback
 from apps.payments import services as payments
 
@@ -76,6 +77,7 @@ def apply(
     if not product.is_active or not product.lender.is_active:
         raise Conflict(_("Produk pinjaman ini tidak tersedia."), code="product_inactive")
     amount, tenor = _check_terms(product, amount, tenor_months)
+    purpose = clean_short_text(purpose, field="purpose", max_length=255)
     rate = Decimal(product.annual_rate)
     if offer is not None:
         offer = Offer.objects.select_for_update().get(pk=offer.pk)
@@ -118,7 +120,7 @@ def apply(
                 amount=amount,
                 tenor_months=tenor,
                 annual_rate=rate,
-                purpose=(purpose or "").strip()[:255],
+                purpose=purpose,
                 idempotency_key=key,
             )
     except IntegrityError:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden
+from apps.core.short_text import clean_short_text
 
 from .. import qris
 from ..gateways import (
@@ -60,6 +61,8 @@ def create_payment_request(
     (its QR string is the one shown). If the gateway cannot be reached the request still exists
     (payable by wallet) and the charge is opened when someone chooses QRIS."""
     amount = clean_amount(amount)
+    description = clean_short_text(description, field="description", max_length=255)
+    reference = clean_short_text(reference, field="reference", max_length=100)
     _require(merchant_account, PAYEE_KINDS, _("Tagihan hanya untuk rekening penjualan."))
     if not merchant_account.is_active:
         raise Conflict(_("Akun %(name)s dibekukan.") % {"name": merchant_account.name}, code="account_frozen")
@@ -67,11 +70,11 @@ def create_payment_request(
     request = PaymentRequest.objects.create(
         merchant=merchant_account,
         amount=amount,
-        description=description.strip()[:255],
-        reference=reference.strip()[:100],
+        description=description,
+        reference=reference,
         bill_number=bill_number,
         qris_payload=qris.generate_dynamic(
-            merchant_profile(merchant_account), amount, bill_number, reference_label=reference.strip()[:25]
+            merchant_profile(merchant_account), amount, bill_number, reference_label=reference[:25]
         ),
         created_by=actor if actor is not None and actor.pk else None,
         payer=payer,
@@ -253,7 +256,7 @@ def cancel_treasury_request(request: PaymentRequest, *, reason: str = "") -> Pay
     if request.status == PaymentRequest.Status.PAID:
         raise Conflict(_("Tagihan ini sudah lunas."), code="already_paid")
     request.status = PaymentRequest.Status.CANCELLED
-    request.cancel_reason = reason.strip()[:255]
+    request.cancel_reason = reason.strip()[:255]  # built by apps.levies (withdrawal_reason), never typed
     request.save(update_fields=["status", "cancel_reason"])
     _cancel_open_charges(request)
     return request

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.feedback import services as feedback
 
 from .. import workflow
@@ -76,7 +77,8 @@ def take_step(
     if step is None:
         raise NotFound(_("Langkah “%(action)s” tidak dikenal.") % {"action": action}, code="unknown_step")
     now = now or timezone.now()
-    reason = " ".join((reason or "").split())[:1000]
+    # The API's bound (StepSerializer), refused for every caller before anything is locked or written.
+    reason = clean_short_text(reason, field="reason", max_length=1000, collapse_spaces=True)
     with transaction.atomic():
         locked = _locked(permit)
         role = _authorize(locked, actor, workflow.actor_for(step, locked.status))

@@ -120,7 +120,7 @@ class TenantViewSet(
         """Queue the archiving (schema dump, public rows, files) and removal of the tenant; poll
         the returned job at /api/v1/tenant-jobs/<id>/."""
         job = operations.do_start_archive(
-            self.get_object(), reason=request.query_params.get("reason", "")[:255], actor=_actor(request)
+            self.get_object(), reason=request.query_params.get("reason", ""), actor=_actor(request)
         )
         return Response(TenantOperationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
