@@ -6,6 +6,7 @@ Money is whole rupiah everywhere; fractional inputs (averages, model outputs) ar
 
 `parse_rupiah` is the other direction, the one reader of amounts people type or send: it never
 rounds and never guesses (see its docstring); each caller turns its None into its own error.
+`parse_count` reads typed whole counts (pieces, kilograms, days) by the same grouping rules.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["DASH", "parse_rupiah", "rupiah", "rupiah_or_dash", "signed_rupiah", "thousands", "whole_rupiah"]
+__all__ = [
+    "DASH",
+    "parse_count",
+    "parse_rupiah",
+    "rupiah",
+    "rupiah_or_dash",
+    "signed_rupiah",
+    "thousands",
+    "whole_rupiah",
+]
 
 DASH = "-"
 
@@ -96,6 +106,27 @@ def parse_rupiah(value: object, *, allow_negative: bool = False) -> int | None:
     if amount < 0 and not allow_negative:
         return None
     return amount
+
+
+# A count is the number part of a typed rupiah alone: no currency, no cents.
+_TYPED_COUNT = re.compile(r"(?P<sign>-?)(?P<number>[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)", re.ASCII)
+
+
+def parse_count(value: object) -> int | None:
+    """A whole count (pieces, kilograms, days) a person typed or a client sent; None when it is not one.
+
+    Accepted: int (not bool); a finite, integral Decimal or float; a string of plain ASCII digits
+    or dot-grouped thousands, optionally with a leading "-": "12", "1.000" (a thousand, as written
+    in Indonesian). Refused: "1.5" (never 15, never 1), "1,5", "1.50", "Rp5", "5,00", "1 000",
+    "1e3". A negative count is returned as it is; bounds and their messages are each caller's own.
+    """
+    if isinstance(value, str):
+        match = _TYPED_COUNT.fullmatch(value.strip())
+        if match is None:
+            return None
+        number = int(match["number"].replace(".", ""))
+        return -number if match["sign"] else number
+    return parse_rupiah(value, allow_negative=True)
 
 
 def _round(number: Decimal) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.money import parse_count, parse_rupiah
 from apps.core.spreadsheets import column_map, read_table
 
 MAX_IMPORT_ROWS = 5000
@@ -84,30 +85,6 @@ def _cell_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _number(value: object, *, what: str, positive: bool) -> int:
-    """Whole numbers as a spreadsheet holds them: 25000, 25000.0, "25.000", "Rp25.000"."""
-    if isinstance(value, bool):
-        raise ValueError(what)
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(what)
-        number = int(value)
-    else:
-        text = _cell_text(value).lower().replace("rp", "").replace(" ", "")
-        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "")
-        if text.endswith(",00"):
-            text = text[:-3]
-        if not re.fullmatch(r"-?\d+", text):
-            raise ValueError(what)
-        number = int(text)
-    if number < 0 or (positive and number == 0):
-        raise ValueError(what)
-    return number
-
-
 def _bounded(value: object, label: str, max_length: int, code: str) -> str:
     text = _cell_text(value)
     if len(text) > max_length:
@@ -126,14 +103,13 @@ def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
     stock: int | None = None
     raw_stock = cells.get("stock")
     if _cell_text(raw_stock):
-        try:
-            stock = _number(raw_stock, what="stock", positive=False)
-        except ValueError:
+        stock = parse_count(raw_stock)
+        if stock is None or stock < 0:
             raise DomainError(
                 _("Stok harus bilangan bulat 0 atau lebih (tertulis “%(value)s”).")
                 % {"value": _cell_text(raw_stock)[:20]},
                 code="invalid_stock",
-            ) from None
+            )
         if stock > 1_000_000:
             raise DomainError(_("Stok terlalu besar."), code="invalid_stock")
     location = _cell_text(cells.get("location")).lower()
@@ -148,14 +124,13 @@ def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
     if len(product) > 150:
         raise DomainError(_("Nama produk paling panjang 150 karakter."), code="product_too_long")
     raw_price = cells.get("price")
-    try:
-        price = _number(raw_price, what="price", positive=True)
-    except ValueError:
+    price = parse_rupiah(raw_price)
+    if price is None or price <= 0:
         raise DomainError(
             _("Harga harus bilangan bulat rupiah lebih dari nol (tertulis “%(value)s”).")
             % {"value": _cell_text(raw_price)[:20]},
             code="invalid_price",
-        ) from None
+        )
     if price > 100_000_000:
         raise DomainError(_("Harga terlalu besar."), code="invalid_price")
     active_text = _cell_text(cells.get("active")).lower()

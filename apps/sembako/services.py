@@ -32,7 +32,7 @@ from apps.aid import selectors as aid_selectors
 from apps.aid import services as aid
 from apps.aid.models import Program
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from apps.core.money import rupiah
+from apps.core.money import parse_count, parse_rupiah, rupiah
 from apps.fulfillment import services as fulfillment
 from apps.fulfillment.models import Hub
 from apps.marketplace import services as marketplace
@@ -80,14 +80,12 @@ class ItemSpec:
     cap: Any = None
 
 
-def _whole(value: Any, *, field: str, label: str, minimum: int, maximum: int) -> int:
-    try:
-        number = int(str(value).replace(".", "").strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            _("%(label)s harus bilangan bulat.") % {"label": label}, code="not_integer", field=field
-        ) from None
-    if isinstance(value, float) or not minimum <= number <= maximum:
+def _whole(value: Any, *, field: str, label: str, minimum: int, maximum: int, rupiah: bool = False) -> int:
+    """A typed price (`rupiah`: "Rp12.500", "12.500,00") or count ("3", "1.000"); "1.5" is neither."""
+    number = parse_rupiah(value, allow_negative=True) if rupiah else parse_count(value)
+    if number is None:
+        raise ValidationFailed(_("%(label)s harus bilangan bulat.") % {"label": label}, code="not_integer", field=field)
+    if not minimum <= number <= maximum:
         raise ValidationFailed(
             _("%(label)s harus antara %(min)d dan %(max)d.") % {"label": label, "min": minimum, "max": maximum},
             code="out_of_range",
@@ -124,7 +122,7 @@ def _clean_items(specs: Iterable[ItemSpec]) -> list[RoundItem]:
         unit = " ".join((spec.unit or (variant.name if variant else "")).split())[:20]
         if not name or not unit:
             raise ValidationFailed(_("Nama barang dan satuannya wajib diisi."), code="item_required", field="items")
-        price = _whole(spec.price, field="price", label=_("Harga"), minimum=1, maximum=MAX_PRICE)
+        price = _whole(spec.price, field="price", label=_("Harga"), minimum=1, maximum=MAX_PRICE, rupiah=True)
         cap = None
         if spec.cap not in (None, ""):
             cap = _whole(spec.cap, field="cap", label=_("Batas jumlah"), minimum=1, maximum=100_000)

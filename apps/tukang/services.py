@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from apps.core.money import rupiah
+from apps.core.money import parse_rupiah, rupiah
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.feedback import services as feedback
 from apps.notifications.services import notify, notify_contact
@@ -66,10 +66,10 @@ def _clean_rws(rws: Iterable[int]) -> list[int]:
 
 
 def _clean_amount(amount: Any, field: str) -> int:
-    try:
-        value = int(amount)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Isi harga dalam rupiah (angka)."), code="invalid_amount", field=field) from None
+    """Rupiah as typed or sent ("Rp25.000", "25.000,00", 25000); a fraction (25000.7) is refused, never cut."""
+    value = parse_rupiah(amount, allow_negative=True)
+    if value is None:
+        raise ValidationFailed(_("Isi harga dalam rupiah (angka)."), code="invalid_amount", field=field)
     if value < 0 or value > MAX_RATE:
         raise ValidationFailed(_("Harga di luar batas yang wajar."), code="invalid_amount", field=field)
     return value

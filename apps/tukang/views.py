@@ -73,7 +73,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 name=request.POST.get("name", ""),
                 skills=request.POST.getlist("skills"),
                 rws=[int(n) for n in request.POST.getlist("rws") if n.isdigit()],
-                rate=request.POST.get("rate", "").replace(".", "").strip(),
+                rate=request.POST.get("rate", ""),
                 rate_unit=request.POST.get("rate_unit", RateUnit.DAY),
                 available=request.POST.get("available") == "on",
                 availability_note=request.POST.get("availability_note", ""),
@@ -194,9 +194,7 @@ def job_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpR
     post = request.POST
     try:
         if action == "quote":
-            services.submit_quote(
-                job, actor=user, amount=post.get("amount", "").replace(".", ""), note=post.get("note", "")
-            )
+            services.submit_quote(job, actor=user, amount=post.get("amount", ""), note=post.get("note", ""))
             messages.success(request, _("Penawaran terkirim."))
         elif action == "book":
             quote = get_object_or_404(Quote, pk=post.get("quote") or 0, job=job)

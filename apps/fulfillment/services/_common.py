@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.core import geo
 from apps.core.db import connection
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.money import parse_count, parse_rupiah
 from apps.marketplace import services as market
 from apps.notifications.services import notify
 from apps.tenancy.due_work import Kind, schedule_due
@@ -75,13 +76,15 @@ def _number(value: Any, *, field: str, label: str, minimum: float | None = None)
     return number
 
 
-def _whole(value: Any, *, field: str, label: str, minimum: int = 0) -> int:
-    number = _number(value, field=field, label=label)
-    if number != int(number) or number < minimum:
+def _whole(value: Any, *, field: str, label: str, minimum: int = 0, rupiah: bool = False) -> int:
+    """A typed count ("12", "1.000" is a thousand) or, with `rupiah`, an amount ("Rp1.000"): never
+    through float, which read "1.000" as 1 and "1,000" as 1."""
+    number = parse_rupiah(value, allow_negative=True) if rupiah else parse_count(value)
+    if number is None or number < minimum:
         raise ValidationFailed(
             _("%(label)s harus bilangan bulat minimal %(min)d.") % {"label": label, "min": minimum}, field=field
         )
-    return int(number)
+    return number
 
 
 def tenant_area() -> tuple[float, float, float] | None:

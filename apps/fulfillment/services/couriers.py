@@ -76,8 +76,8 @@ def register_courier(
         work_days=days,
         capacity_kg=_whole(capacity, field="capacity_kg", label=_("Kapasitas")),
         speed_kmh=Decimal(str(round(_number(speed, field="speed_kmh", label=_("Kecepatan"), minimum=0.5), 1))),
-        cost_per_km=_whole(cost, field="cost_per_km", label=_("Biaya per km")),
-        earning_per_delivery=_whole(earning_per_delivery, field="earning_per_delivery", label=_("Upah")),
+        cost_per_km=_whole(cost, field="cost_per_km", label=_("Biaya per km"), rupiah=True),
+        earning_per_delivery=_whole(earning_per_delivery, field="earning_per_delivery", label=_("Upah"), rupiah=True),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.money import parse_count
 from apps.tenancy.due_work import Kind, schedule_due
 
 from .. import conf
@@ -23,7 +24,7 @@ from ..models import (
     Stock,
     Variant,
 )
-from .inputs import _whole_number, clean_quantity
+from .inputs import clean_quantity
 
 
 def _reserved_by_others(stock_ids: Iterable[int], buyer: User | None, now: datetime) -> dict[int, int]:
@@ -106,7 +107,7 @@ def _sellable_variants(ids: Iterable[int], buyer: User | None) -> dict[int, Vari
 
 
 def _variant_id(value: Any) -> int:
-    number = _whole_number(value)
+    number = parse_count(value)
     if number is None or number <= 0:
         raise ValidationFailed(_("Produk tidak dikenal."), code="unknown_variant", variants=[str(value)[:32]])
     return number

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.core import uploads
 from apps.core.errors import ValidationFailed
-from apps.core.money import rupiah
+from apps.core.money import parse_count, parse_rupiah, rupiah
 from apps.payments import services as payments
 
 from .. import conf
@@ -27,27 +27,9 @@ _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
 
 
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):  # "25.000" as typed in Indonesia
-            text = text.replace(".", "")
-        if re.fullmatch(r"-?\d+", text) and text.isascii():
-            return int(text)
-    return None
-
-
 def clean_price(value: Any, *, field_name: str = "price") -> int:
-    """A whole number of rupiah, more than zero, at most MAX_PRICE."""
-    price = _whole_number(value)
+    """A whole number of rupiah as typed or sent ("Rp25.000", "25.000,00"), more than zero, at most MAX_PRICE."""
+    price = parse_rupiah(value, allow_negative=True)
     if price is None:
         raise ValidationFailed(_("Harga harus bilangan bulat rupiah."), code="invalid_price", field=field_name)
     if price <= 0:
@@ -62,7 +44,7 @@ def clean_price(value: Any, *, field_name: str = "price") -> int:
 
 
 def clean_quantity(value: Any, *, allow_zero: bool = False, field_name: str = "quantity") -> int:
-    quantity = _whole_number(value)
+    quantity = parse_count(value)
     if quantity is None:
         raise ValidationFailed(_("Jumlah harus bilangan bulat."), code="invalid_quantity", field=field_name)
     if quantity < 0 or (quantity == 0 and not allow_zero):

@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.money import parse_count
 from apps.core.short_text import clean_short_text
 
 from .. import lifecycle
 from ..models import (
     Order,
 )
-from .inputs import _whole_number
 
 Status = lifecycle.Status
 
@@ -30,12 +30,12 @@ def add_review(order: Order, buyer: User, *, rating: Any, comment: str = "", lin
         raise NotFound(_("Pesanan tidak ditemukan."), code="unknown_order")
     if order.status != Status.COMPLETED:
         raise Conflict(_("Ulasan hanya untuk pesanan yang sudah selesai."), code="not_completed")
-    value = _whole_number(rating)
+    value = parse_count(rating)
     if value is None or not 1 <= value <= 5:
         raise ValidationFailed(_("Nilai harus 1 sampai 5 bintang."), code="invalid_rating", field="rating")
     line = None
     if line_id not in (None, ""):
-        line = order.lines.filter(pk=_whole_number(line_id) or 0).first()
+        line = order.lines.filter(pk=parse_count(line_id) or 0).first()
         if line is None:
             raise ValidationFailed(_("Barang itu tidak ada di pesanan ini."), code="unknown_line", field="line")
     text = clean_short_text(comment, field="comment", max_length=Review.COMMENT_MAX)

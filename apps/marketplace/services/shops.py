@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.money import parse_count, parse_rupiah
 from apps.core.opening_hours import clean_opening_hours
 from apps.core.short_text import clean_short_text
 from apps.payments import services as payments
@@ -24,7 +25,7 @@ from ..models import (
     StockLocation,
 )
 from .access import _may_sell, _require_shop_manager
-from .inputs import _clean_text, _photo, _whole_number, clean_point
+from .inputs import _clean_text, _photo, clean_point
 from .listing import _refresh_search, queue_listing_sync
 
 MAX_TERMS_DAYS = 180  # Shop.invoice_terms_days (constraint marketplace_shop_terms_days); invoicing's limit too
@@ -134,14 +135,14 @@ def _apply_shop_fields(shop: Shop, **values: Any) -> None:
         if flag in values:
             setattr(shop, flag, bool(values[flag]))
     if "own_delivery_fee" in values:
-        fee = _whole_number(values["own_delivery_fee"] or 0)
+        fee = parse_rupiah(values["own_delivery_fee"] or 0)
         if fee is None or fee < 0:
             raise ValidationFailed(_("Ongkos antar tidak boleh negatif."), code="invalid_fee", field="own_delivery_fee")
         shop.own_delivery_fee = fee
     if "accepts_invoice" in values:
         shop.accepts_invoice = bool(values["accepts_invoice"])
     if "invoice_terms_days" in values:
-        days = _whole_number(values["invoice_terms_days"] or 0)
+        days = parse_count(values["invoice_terms_days"] or 0)
         if days is None or not 1 <= days <= MAX_TERMS_DAYS:
             raise ValidationFailed(
                 _("Tempo faktur antara 1 dan %(max)s hari.") % {"max": MAX_TERMS_DAYS},

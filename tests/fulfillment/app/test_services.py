@@ -331,3 +331,25 @@ def test_hubs_of_tenant_a_are_invisible_in_tenant_b(world: World, tenant_b: Tena
             services.record_ping(
                 world.andi, lat=-7.645, lng=111.524, accuracy=5, recorded_at=timezone.now(), delivery_code=delivery.code
             )
+
+
+def test_typed_thousands_are_not_read_as_units(world: World) -> None:
+    """ "1.000" is a thousand (it went through float and became 1): rupiah fields read it as
+    rupiah, counts as a count; "1,000" and "1.5" are refused, nothing written."""
+    user = create_user(username="kurir4", roles=[Role.KURIR])
+    courier = services.register_courier(
+        user,
+        actor=world.operator,
+        vehicle="motor",
+        home_hub=world.hub,
+        shift_start="08:00",
+        shift_end="16:00",
+        capacity_kg="1.000",
+        cost_per_km="1.000",
+        earning_per_delivery="Rp6.000",
+    )
+    assert (courier.capacity_kg, courier.cost_per_km, courier.earning_per_delivery) == (1_000, 1_000, 6_000)
+    for typed in ("1,000", "1.5"):
+        with pytest.raises(ValidationFailed):
+            services.consign(world.hub, world.nasi, typed, direction="in", actor=world.operator)
+    assert not ConsignmentMovement.objects.filter(variant=world.nasi).exists()
