@@ -3,10 +3,11 @@ payment (once), closing into the supplier purchase, goods at the hub, routed hom
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
+from time_machine import TimeMachineFixture
 
 from apps.aid.models import Distribution
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
@@ -21,6 +22,7 @@ from apps.sembako import selectors, services, tasks
 from apps.sembako.models import HouseholdOrder, Round
 from apps.tenancy import due_work
 from apps.tenancy.models import DueWork
+from tests.clock import freeze, jakarta
 
 from .conftest import HOME, World, key, open_round
 
@@ -167,7 +169,11 @@ def test_due_sweep_closes_only_due_rounds(world: World) -> None:
     assert row is not None and row.due_at == later.closes_at
 
 
-def test_goods_arrive_and_the_delivery_is_routed(world: World) -> None:
+def test_goods_arrive_and_the_delivery_is_routed(world: World, time_machine: TimeMachineFixture) -> None:
+    # Tomorrow 08:00 in Madiun: the delivery's window starts at the hub's next cut-off (09:00), on
+    # the day the courier's shift covers. On the real clock, after the last cut-off (18:00) the
+    # window would be tomorrow's and today's routing could not reach it.
+    freeze(time_machine, jakarta(timezone.now() + timedelta(days=1), time(8, 0)))
     round = open_round(world)
     orders = _orders(world, round)
     services.pay_with_wallet(orders["joko"], actor=world.joko, idempotency_key=key())

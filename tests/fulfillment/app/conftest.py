@@ -106,6 +106,17 @@ def new_delivery(world: World, order: Order | None = None, **extra: Any) -> Deli
     return services.create_delivery(order, actor=world.sri, **params)
 
 
+def assigned(world: World) -> Delivery:
+    """A new delivery, batched and routed: assigned to the hub's courier."""
+    delivery = new_delivery(world)
+    job = services.batch_now(world.hub, actor=world.operator)
+    assert job is not None
+    services.run_routing_job(job.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.ASSIGNED
+    return delivery
+
+
 def local_now() -> datetime:
     return timezone.localtime()
 

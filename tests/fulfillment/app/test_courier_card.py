@@ -10,8 +10,7 @@ from apps.fulfillment import selectors, services
 from apps.fulfillment.models import Delivery
 from apps.marketplace.models import Order
 
-from .conftest import World, new_delivery, packed_order, signed_in
-from .test_pages import assigned
+from .conftest import World, assigned, new_delivery, packed_order, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -15,19 +15,9 @@ from apps.fulfillment.models import Delivery, RoutingJob
 from apps.tenancy.models import Tenant
 from tests.conftest import client_for
 
-from .conftest import World, new_delivery, signed_in
+from .conftest import World, assigned, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def assigned(world: World) -> Delivery:
-    delivery = new_delivery(world)
-    job = services.batch_now(world.hub, actor=world.operator)
-    assert job is not None
-    services.run_routing_job(job.pk)
-    delivery.refresh_from_db()
-    assert delivery.status == Delivery.Status.ASSIGNED
-    return delivery
 
 
 def test_tracking_is_visible_only_to_buyer_shop_and_staff(world: World, tenant_b: Tenant) -> None:

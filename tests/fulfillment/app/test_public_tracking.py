@@ -17,8 +17,7 @@ from apps.tenancy.models import Tenant
 from tests.budgets import count_queries
 from tests.conftest import client_for
 
-from .conftest import World, signed_in
-from .test_pages import assigned
+from .conftest import World, assigned, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from apps.marketplace.models import Order, Stock, StockLocation
 from apps.notifications.models import Message
 from apps.tenancy.models import Tenant
 
-from .conftest import BUYER_POINT, World, make_world, new_delivery, packed_order
+from .conftest import BUYER_POINT, World, assigned, make_world, new_delivery, packed_order
 
 pytestmark = pytest.mark.django_db
 
@@ -175,18 +175,8 @@ def test_nearest_hubs_vectorised_respects_reach_and_capacity() -> None:
     assert services.nearest_hubs(points, [1, 1, 5, 1], hubs) == [1, 2, None, None]
 
 
-def _assigned(world: World) -> Delivery:
-    delivery = new_delivery(world)
-    job = services.batch_now(world.hub, actor=world.operator)
-    assert job is not None
-    services.run_routing_job(job.pk)
-    delivery.refresh_from_db()
-    assert delivery.status == Delivery.Status.ASSIGNED
-    return delivery
-
-
 def test_full_flow_updates_the_order_notifies_and_pays_the_courier(world: World) -> None:
-    delivery = _assigned(world)
+    delivery = assigned(world)
     assert delivery.courier == world.courier
     assert Message.objects.filter(recipient=world.joko, event="fulfillment.assigned").exists()
     assert Message.objects.filter(recipient=world.sri, event="fulfillment.assigned").exists()
@@ -225,7 +215,7 @@ def test_full_flow_updates_the_order_notifies_and_pays_the_courier(world: World)
 
 
 def test_otp_locks_after_too_many_wrong_codes(world: World) -> None:
-    delivery = _assigned(world)
+    delivery = assigned(world)
     services.mark_picked_up(delivery, actor=world.andi)
     wrong = "1" if services.otp_for(delivery) != "1" else "2"
     for _ in range(5):
@@ -239,7 +229,7 @@ def test_otp_locks_after_too_many_wrong_codes(world: World) -> None:
 def test_photo_proof_is_checked_by_content(world: World) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    delivery = _assigned(world)
+    delivery = assigned(world)
     services.mark_picked_up(delivery, actor=world.andi)
     fake = SimpleUploadedFile("foto.jpg", b"not an image at all", content_type="image/jpeg")
     with pytest.raises(ValidationFailed):
@@ -252,7 +242,7 @@ def test_photo_proof_is_checked_by_content(world: World) -> None:
 
 
 def test_failed_needs_a_reason_and_notifies(world: World) -> None:
-    delivery = _assigned(world)
+    delivery = assigned(world)
     with pytest.raises(ValidationFailed):
         services.mark_failed(delivery, actor=world.andi, reason="  ")
     services.mark_failed(delivery, actor=world.andi, reason="Rumah kosong")
@@ -305,7 +295,7 @@ def test_gps_pings_validated_and_rate_limited(world: World) -> None:
 
 
 def test_ping_for_another_couriers_delivery_is_forbidden(world: World) -> None:
-    delivery = _assigned(world)
+    delivery = assigned(world)
     budi = create_user(username="budi", roles=[Role.KURIR])
     other = services.register_courier(
         budi, actor=world.operator, vehicle="sepeda", home_hub=world.hub, shift_start=time(0), shift_end=time(23)

@@ -11,21 +11,11 @@ from apps.fulfillment import services
 from apps.fulfillment.models import ConsignmentMovement, Delivery, Hub
 from apps.marketplace.models import Stock, StockLocation
 
-from .conftest import World, new_delivery, packed_order, signed_in
+from .conftest import World, assigned, new_delivery, packed_order, signed_in
 
 pytestmark = pytest.mark.django_db
 
 LONG = "Rumah kosong, pagar dikunci, tetangga bilang pemilik ke luar kota sampai minggu depan. " * 3  # 258
-
-
-def _assigned(world: World) -> Delivery:
-    delivery = new_delivery(world)
-    job = services.batch_now(world.hub, actor=world.operator)
-    assert job is not None
-    services.run_routing_job(job.pk)
-    delivery.refresh_from_db()
-    assert delivery.status == Delivery.Status.ASSIGNED
-    return delivery
 
 
 def _too_long(caught: pytest.ExceptionInfo[ValidationFailed], field: str, n: int) -> None:
@@ -35,7 +25,7 @@ def _too_long(caught: pytest.ExceptionInfo[ValidationFailed], field: str, n: int
 
 def test_a_courier_fail_reason_too_long_is_refused_on_the_route_page(world: World) -> None:
     assert len(LONG.strip()) > 255
-    delivery = _assigned(world)
+    delivery = assigned(world)
     phone = signed_in(world.tenant, world.andi)
     response = phone.post(f"/antar/kurir/{delivery.code}/gagal/", {"reason": LONG}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422
@@ -49,7 +39,7 @@ def test_a_courier_fail_reason_too_long_is_refused_on_the_route_page(world: Worl
 
 
 def test_a_fail_reason_of_255_is_kept_whole(world: World) -> None:
-    delivery = _assigned(world)
+    delivery = assigned(world)
     reason = LONG.strip()[:255]
     services.mark_failed(delivery, actor=world.andi, reason=reason)
     delivery.refresh_from_db()
