@@ -4,6 +4,7 @@ receipt PDF with its verification page, spreadsheet upload, daily report export.
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -105,6 +106,30 @@ def test_upload_issues_each_good_row_and_reports_the_bad_ones(world: World) -> N
     assert again.status_code == 200
     with world.kota:
         assert LevyBill.objects.count() == 2  # a re-upload issues nothing twice
+
+
+def test_empty_spreadsheet_cells_are_empty_not_none(world: World) -> None:
+    """An xlsx's empty cell arrives as None: it is no text on the bill and no shared issue key.
+    (It used to become "None": on the bill's address, and as every row's key, so the second
+    payer's row was refused as a reused key.)"""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["kode", "kelurahan", "nama", "akun", "alamat", "masa", "kunci"])
+    sheet.append([world.sampah.code, world.kel.slug, "Joko", world.payer.username, None, "2026-12", None])
+    sheet.append([world.sampah.code, world.kel.slug, "Tetangga", world.neighbour.username, None, "2026-12", None])
+    content = io.BytesIO()
+    book.save(content)
+    client = logged_in(world.kota, world.officer)
+    upload = SimpleUploadedFile("tagihan.xlsx", content.getvalue(), "application/vnd.ms-excel")
+    response = client.post("/retribusi/unggah/", {"file": upload})
+    assert response.status_code == 200
+    with world.kota:
+        bills = list(LevyBill.objects.order_by("payer_name").values_list("payer_name", "object_address"))
+    assert bills == [("Joko", ""), ("Tetangga", "")]
 
 
 def test_payer_pays_by_wallet_gets_a_receipt_that_verifies(
