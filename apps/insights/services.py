@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.marketplace import lifecycle
 from apps.marketplace.models import Category, OrderLine, ProductCategory, Shop
 
@@ -177,9 +178,10 @@ def set_recipe(
     cat = category if isinstance(category, Category) else Category.objects.filter(pk=category).first()
     if cat is None:
         raise NotFound(_("Kategori tidak ditemukan."))
-    name = str(material or "").strip()[:80]
-    if not name:
-        raise ValidationFailed(_("Nama bahan baku wajib diisi."), code="required", field="material")
+    name = clean_short_text(
+        material, field="material", max_length=80, required_message=_("Nama bahan baku wajib diisi.")
+    )
+    unit_name = clean_short_text(unit, field="unit", max_length=16) or "kg"
     try:
         qty = Decimal(str(quantity_per_unit))
     except (InvalidOperation, ValueError):
@@ -199,7 +201,7 @@ def set_recipe(
         material=name,
         defaults={
             "quantity_per_unit": qty.quantize(Decimal("0.0001")),
-            "unit": str(unit or "kg")[:16],
+            "unit": unit_name,
             "unit_price": price,
         },
     )

@@ -33,6 +33,7 @@ from apps.aid import services as aid
 from apps.aid.models import Program
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.money import parse_count, parse_rupiah, rupiah
+from apps.core.short_text import clean_short_text
 from apps.fulfillment import services as fulfillment
 from apps.fulfillment.models import Hub
 from apps.marketplace import services as marketplace
@@ -118,8 +119,13 @@ def _clean_items(specs: Iterable[ItemSpec]) -> list[RoundItem]:
             if variant.pk in seen:
                 raise ValidationFailed(_("Produk yang sama tercantum dua kali."), code="duplicate_item")
             seen.add(variant.pk)
-        name = " ".join((spec.name or (variant.product.name if variant else "")).split())[:120]
-        unit = " ".join((spec.unit or (variant.name if variant else "")).split())[:20]
+        # What the organiser typed is refused when too long; the supplier's own product and variant
+        # names (copied when left empty) may be longer than the round's columns and are shortened.
+        name = clean_short_text(spec.name, field="name", max_length=120, collapse_spaces=True)
+        name = name or (" ".join(variant.product.name.split())[:120] if variant else "")
+        unit = clean_short_text(spec.unit, field="unit", max_length=20, collapse_spaces=True)
+        unit = unit or (" ".join(variant.name.split())[:20] if variant else "")
+        commodity = clean_short_text(spec.commodity, field="commodity", max_length=80)
         if not name or not unit:
             raise ValidationFailed(_("Nama barang dan satuannya wajib diisi."), code="item_required", field="items")
         price = _whole(spec.price, field="price", label=_("Harga"), minimum=1, maximum=MAX_PRICE, rupiah=True)
@@ -132,7 +138,7 @@ def _clean_items(specs: Iterable[ItemSpec]) -> list[RoundItem]:
                 name=name,
                 unit=unit,
                 price=price,
-                commodity=(spec.commodity or "").strip()[:80],
+                commodity=commodity,
                 cap=cap,
             )
         )
@@ -157,7 +163,7 @@ def open_round(
     if not is_organiser(organiser):
         raise Forbidden(_("Hanya ketua RT/RW, pemilik UMKM, atau petugas kelurahan yang bisa membuka putaran."))
     now = now or timezone.now()
-    title = " ".join((title or "").split())[:120]
+    title = clean_short_text(title, field="title", max_length=120, collapse_spaces=True)
     if not title:
         raise ValidationFailed(_("Judul putaran wajib diisi."), code="title_required", field="title")
     if closes_at <= now:
@@ -265,7 +271,7 @@ def place_order(
     if fulfilment not in HouseholdOrder.Fulfilment.values:
         raise ValidationFailed(_("Pilih ambil di hub atau antar."), code="invalid_fulfilment", field="fulfilment")
     point = None
-    address = " ".join((address or "").split())[:255]
+    address = clean_short_text(address, field="address", max_length=255, collapse_spaces=True)
     if fulfilment == HouseholdOrder.Fulfilment.DELIVERY:
         if not round.offers_delivery:
             raise ValidationFailed(_("Putaran ini hanya bisa diambil di hub."), code="no_delivery", field="fulfilment")

@@ -238,7 +238,9 @@ def _on_describe(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
     description = " ".join(message.text.split())
     if len(description) < MIN_DESCRIPTION:
         return Step(DESCRIBE, data, ["Ceritakan sedikit lebih lengkap pekerjaannya, ya."])
-    data = {**data, "description": description[:MAX_DESCRIPTION]}
+    if len(description) > MAX_DESCRIPTION:  # refused, never cut: the person sends a shorter one
+        return Step(DESCRIBE, data, [too_long_reply(MAX_DESCRIPTION)])
+    data = {**data, "description": description}
     text = _confirm_text(data, ctx)
     question = text.rsplit("\n1. ", 1)[0]  # the buttons replace the numbered answers
     yes = (
@@ -248,6 +250,10 @@ def _on_describe(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:
     )
     menu = Menu("button", question, (yes, Choice("confirm:no", "Batal")))
     return Step(CONFIRM, data, [text], menus={0: menu})
+
+
+def too_long_reply(limit: int) -> str:
+    return f"Ceritanya terlalu panjang: paling banyak {limit} huruf. Kirim cerita yang lebih singkat, ya."
 
 
 def _on_confirm(data: dict[str, Any], message: Incoming, ctx: Context) -> Step:

@@ -23,8 +23,10 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core import phones
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from apps.core.money import parse_rupiah, rupiah
+from apps.core.short_text import clean_short_text
 from apps.core.uploads import JPEG, PNG, WEBP, UploadRule, check_upload
 from apps.feedback import services as feedback
 from apps.notifications.services import notify, notify_contact
@@ -42,6 +44,11 @@ PHOTO_RULE = UploadRule(
     field="photos", allowed=(JPEG, PNG, WEBP), max_bytes=5 * 1024 * 1024, label=gettext_lazy("Foto pekerjaan")
 )
 MCC_CONTRACTORS = "1799"  # special trade contractors
+# Bounds of the free text kept in TextFields (no column bound): what the forms and the API take.
+MAX_BIO = 2000
+MAX_DESCRIPTION = 2000
+MAX_REVIEW = 1000
+MAX_DISPUTE_TEXT = 2000
 
 
 def is_kelurahan_staff(user: User) -> bool:
@@ -89,18 +96,20 @@ def register_tukang(
     bio: str = "",
 ) -> Tukang:
     """Register (or update) the signed-in user's own tukang listing."""
-    name = name.strip() or str(user)
+    name = clean_short_text(name, field="name", max_length=100) or str(user)[:100]
+    availability_note = clean_short_text(availability_note, field="availability_note", max_length=200)
+    bio = clean_short_text(bio, field="bio", max_length=MAX_BIO)
     if rate_unit not in RateUnit.values:
         raise ValidationFailed(_("Satuan tarif tidak dikenal."), code="invalid_rate_unit", field="rate_unit")
     values: dict[str, Any] = {
-        "name": name[:100],
+        "name": name,
         "skills": _clean_skills(skills),
         "rws": _clean_rws(rws),
         "rate": _clean_amount(rate, "rate"),
         "rate_unit": rate_unit,
         "available": available,
-        "availability_note": availability_note.strip()[:200],
-        "bio": bio.strip()[:2000],
+        "availability_note": availability_note,
+        "bio": bio,
         "is_active": True,
     }
     tukang = Tukang.objects.select_for_update().filter(user=user).first()
@@ -165,11 +174,17 @@ def request_job(
     `requester` is None only for a WhatsApp guest, who is reached at `contact_phone`."""
     if skill not in Skill.values:
         raise ValidationFailed(_("Pilih keahlian dari daftar."), code="invalid_skill", field="skill")
-    description = " ".join(description.split())
+    description = clean_short_text(description, field="description", max_length=MAX_DESCRIPTION, collapse_spaces=True)
     if len(description) < 5:
         raise ValidationFailed(_("Ceritakan pekerjaannya (minimal 5 huruf)."), code="description", field="description")
+    address = clean_short_text(address, field="address", max_length=200)
     if requester is None and not contact_phone:
         raise ValidationFailed(_("Nomor HP pemesan wajib ada."), code="contact_required")
+    if contact_phone:
+        # A number to reach the requester at is checked as a number (and stored as +62...), never cut.
+        contact_phone = phones.to_e164(contact_phone)
+        if not contact_phone:
+            raise ValidationFailed(phones.INVALID_MOBILE, code="invalid_phone", field="contact_phone")
     if tukang is not None:
         if not (tukang.is_active and tukang.available) or skill not in tukang.skills:
             raise Conflict(_("Tukang ini sedang tidak menerima pekerjaan %(skill)s.") % {"skill": Skill(skill).label})
@@ -180,11 +195,11 @@ def request_job(
         raise ValidationFailed(_("Titik peta tidak lengkap."), code="invalid_point", field="lat")
     job = Job(
         requester=requester,
-        contact_phone=(contact_phone or (requester.phone if requester else ""))[:20],
+        contact_phone=contact_phone or (requester.phone if requester else ""),
         tukang=tukang,
         skill=skill,
-        description=description[:2000],
-        address=address.strip()[:200],
+        description=description,
+        address=address,
         lat=lat_value,
         lng=lng_value,
         source=source,
@@ -238,8 +253,9 @@ def submit_quote(job: Job, *, actor: User, amount: int | str, note: str = "") ->
     value = _clean_amount(amount, "amount")
     if value == 0:
         raise ValidationFailed(_("Harga harus lebih dari nol."), code="invalid_amount", field="amount")
+    note = clean_short_text(note, field="note", max_length=300)
     quote, _created = Quote.objects.update_or_create(
-        job=job, tukang=tukang, defaults={"amount": value, "note": note.strip()[:300], "status": Quote.Status.OFFERED}
+        job=job, tukang=tukang, defaults={"amount": value, "note": note, "status": Quote.Status.OFFERED}
     )
     _tell_requester(
         job,
@@ -422,7 +438,7 @@ def rate_job(job: Job, *, actor: User, rating: int | str, review: str = "") -> J
     if not 1 <= value <= 5:
         raise ValidationFailed(_("Nilai harus 1 sampai 5."), code="invalid_rating", field="rating")
     job.rating = value
-    job.review = review.strip()[:1000]
+    job.review = clean_short_text(review, field="review", max_length=MAX_REVIEW)
     job.rated_at = timezone.now()
     job.save(update_fields=["rating", "review", "rated_at"])
     assert job.tukang_id is not None
@@ -443,11 +459,11 @@ def open_dispute(job: Job, *, actor: User, reason: str) -> Job:
         raise Conflict(_("Keluhan hanya untuk pekerjaan yang sudah dipesan."), code="not_booked")
     if job.dispute == Job.Dispute.OPEN:
         return job
-    reason = reason.strip()
+    reason = clean_short_text(reason, field="reason", max_length=MAX_DISPUTE_TEXT)
     if len(reason) < 5:
         raise ValidationFailed(_("Jelaskan keluhannya."), code="reason_required", field="reason")
     job.dispute = Job.Dispute.OPEN
-    job.dispute_reason = reason[:2000]
+    job.dispute_reason = reason
     job.dispute_resolution = ""
     job.disputed_at = job.disputed_at or timezone.now()  # a reopened dispute keeps its first day
     job.save(update_fields=["dispute", "dispute_reason", "dispute_resolution", "disputed_at"])
@@ -470,11 +486,11 @@ def resolve_dispute(job: Job, *, actor: User, resolution: str) -> Job:
     job = _lock(job)
     if job.dispute != Job.Dispute.OPEN:
         raise Conflict(_("Tidak ada keluhan terbuka."), code="no_dispute")
-    resolution = resolution.strip()
+    resolution = clean_short_text(resolution, field="resolution", max_length=MAX_DISPUTE_TEXT)
     if len(resolution) < 5:
         raise ValidationFailed(_("Tulis keputusan kelurahan."), code="resolution_required", field="resolution")
     job.dispute = Job.Dispute.RESOLVED
-    job.dispute_resolution = resolution[:2000]
+    job.dispute_resolution = resolution
     job.dispute_resolved_by = actor
     job.save(update_fields=["dispute", "dispute_resolution", "dispute_resolved_by"])
     parties = [u for u in (job.requester, job.tukang.user if job.tukang else None) if u is not None]

@@ -16,6 +16,7 @@ from apps.accounts.models import User
 from apps.agenda import services as agenda
 from apps.agenda.models import Audience
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.marketplace.models import Product, Shop
 from apps.notifications.services import notify
 
@@ -88,8 +89,8 @@ def create_bazar(
     """A bazar and, when announced at once (`publish`), its public agenda entry (through
     apps.agenda's service, which checks dates); a draft gets it when it is announced."""
     _require_organiser(actor)
-    name = (name or "").strip()[:120]
-    place_name = (place_name or "").strip()[:200]
+    name = clean_short_text(name, field="name", max_length=120)
+    place_name = clean_short_text(place_name, field="place_name", max_length=200)
     if not name:
         raise ValidationFailed(_("Nama bazar wajib diisi."), code="name_required", field="name")
     if not place_name:

@@ -24,6 +24,7 @@ from apps.accounts.models import User
 from apps.agenda import services as agenda
 from apps.agenda.models import Event as AgendaEvent
 from apps.core.errors import Conflict, ValidationFailed
+from apps.core.short_text import clean_short_text
 
 from ..models import BazarEvent, Stall
 from .events import _clean_cell, _require_organiser, agenda_input, tell_owner
@@ -69,7 +70,8 @@ def update_bazar(
     _require_organiser(actor)
     event = _locked(event)
     _open(event)
-    name, place_name = (name or "").strip()[:120], (place_name or "").strip()[:200]
+    name = clean_short_text(name, field="name", max_length=120)
+    place_name = clean_short_text(place_name, field="place_name", max_length=200)
     if not name:
         raise ValidationFailed(_("Nama bazar wajib diisi."), code="name_required", field="name")
     if not place_name:
