@@ -227,12 +227,8 @@ def handle_message(message: dict[str, str]) -> Conversation:
     incoming = bot.Incoming(text=message.get("text", ""), reply_id=message.get("reply_id", ""))
     result = bot.step(conversation.state, conversation.data, incoming, _context(user))
     replies = list(result.replies)
-    state, data = result.state, result.data
     if result.create is not None:
-        reply, retry_description = _create_job(result.create, user, phone)
-        replies.append(reply)
-        if retry_description:  # the description was refused: the person sends another one
-            state, data = bot.DESCRIBE, {k: v for k, v in conversation.data.items() if k != "description"}
+        replies.append(_create_job(result.create, user, phone))
     log = [*conversation.transcript, {"in": message.get("text") or message.get("reply_id", "")}]
     for index, reply in enumerate(replies):
         menu = result.menus.get(index)
@@ -248,8 +244,8 @@ def handle_message(message: dict[str, str]) -> Conversation:
         if menu is not None:  # the sandbox page shows its rows/buttons to tap
             turn |= {"kind": menu.kind, "body": menu.body, "choices": [[c.id, c.title] for c in menu.choices]}
         log.append(turn)
-    conversation.state = state
-    conversation.data = data
+    conversation.state = result.state
+    conversation.data = result.data
     conversation.transcript = log[-TRANSCRIPT_KEEP:]
     conversation.last_message_id = message["id"]
     conversation.save()
@@ -289,12 +285,10 @@ def repair_lost_messages(*, older_than_minutes: int = LOST_AFTER_MINUTES, now: d
     return queued
 
 
-def _create_job(draft: bot.JobDraft, user: User | None, phone: str) -> tuple[str, bool]:
-    """The reply to the confirmation, and whether the description was refused (the conversation
-    then asks for it again instead of starting over)."""
+def _create_job(draft: bot.JobDraft, user: User | None, phone: str) -> str:
     tukang = Tukang.objects.filter(pk=draft.tukang_id).first()
     if tukang is None:
-        return "Maaf, tukang itu tidak ditemukan lagi. Ketik HALO untuk memilih lagi.", False
+        return "Maaf, tukang itu tidak ditemukan lagi. Ketik HALO untuk memilih lagi."
     try:
         with transaction.atomic():
             job = services.request_job(
@@ -305,16 +299,12 @@ def _create_job(draft: bot.JobDraft, user: User | None, phone: str) -> tuple[str
                 contact_phone=phone,
                 source=Job.Source.WHATSAPP,
             )
-    except ValidationFailed as exc:
-        if exc.details.get("field") == "description":
-            return f"Maaf, ceritanya belum bisa dikirim: {exc.message} Kirim cerita pekerjaannya lagi.", True
-        return f"Maaf, permintaan belum bisa dikirim: {exc.message}", False
     except DomainError as exc:
-        return f"Maaf, permintaan belum bisa dikirim: {exc.message}", False
+        return f"Maaf, permintaan belum bisa dikirim: {exc.message}"
     return (
         f"Permintaan #{job.pk} terkirim ke {tukang.name}. Tukang akan mengirim penawaran harga; "
         "Anda akan mendapat kabar di sini."
-    ), False
+    )
 
 
 def sandbox_send(phone: str, text: str, reply_id: str = "") -> int:

@@ -154,21 +154,3 @@ def test_a_too_long_whatsapp_description_is_answered_and_asked_again(people: Peo
     _say(5, "1")
     job = Job.objects.get(contact_phone=f"+{STRANGER}")
     assert job.description == "Lampu teras mati total"
-
-
-def test_a_description_the_service_refuses_is_asked_for_again(people: People, monkeypatch: pytest.MonkeyPatch) -> None:
-    for n, text in enumerate(["halo", "2", "1", "Lampu teras mati total"]):
-        _say(n, text)
-    real = services.request_job
-
-    def refuse(*args: Any, **kwargs: Any) -> Job:
-        raise ValidationFailed("Paling banyak 10 huruf.", code="too_long", field="description")
-
-    monkeypatch.setattr(services, "request_job", refuse)
-    conversation = _say(4, "1")
-    assert conversation.state == bot.DESCRIBE and conversation.data["tukang_id"]
-    assert "Paling banyak 10 huruf." in _replies()[-1] and not Job.objects.exists()
-    monkeypatch.setattr(services, "request_job", real)
-    _say(5, "Lampu mati")
-    _say(6, "1")
-    assert Job.objects.get(contact_phone=f"+{STRANGER}").description == "Lampu mati"
