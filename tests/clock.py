@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -29,6 +29,12 @@ def jakarta(day: datetime | date | None, at: time) -> datetime:
         day = timezone.now()
     base = day.astimezone(JAKARTA).date() if isinstance(day, datetime) else day
     return datetime.combine(base, at, tzinfo=JAKARTA)
+
+
+def next_at(at: time) -> datetime:
+    """The next moment (after now) that is `at` local Asia/Jakarta time: today's, or tomorrow's."""
+    today = jakarta(None, at)
+    return today if today > timezone.now() else jakarta(today + timedelta(days=1), at)
 
 
 def freeze(traveller: time_machine.TimeMachineFixture, moment: datetime) -> datetime:

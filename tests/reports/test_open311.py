@@ -295,3 +295,19 @@ def test_open311_reports_follow_the_same_lifecycle(client_a: Client, world: Worl
     services.resolve(report, world.admin, "Sudah diangkut")
     assert client.request(report.code)["status"] == "closed"
     assert client.request(report.code)["status_notes"] == "Sudah diangkut"
+
+
+def test_post_refuses_too_long_contact_and_media_fields(o311: Open311Client, world: World, api_key: str) -> None:
+    """A client's phone, name or media URL past its column is a 400 and no report, never a cut one
+    (a cut media URL still looks like a URL, and used to be stored)."""
+    lat, lng = (float(v) for v in world.point())
+    base = {"api_key": api_key, "service_code": "sampah", "lat": lat, "long": lng, "description": "Sampah"}
+    for extra in (
+        {"phone": "0812-3456-7890 / 0813-1111-2222 (WA)"},  # 36 characters, the column holds 30
+        {"first_name": "N" * 151},
+        {"media_url": "https://foto.example.org/" + "a" * 480},  # 505 characters, the column holds 500
+    ):
+        with pytest.raises(Open311Error) as refused:
+            o311.create_request(**base, **extra)
+        assert refused.value.status == 400 and "Paling banyak" in refused.value.errors[0]["description"]
+    assert not Report.objects.exists()

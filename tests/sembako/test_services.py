@@ -22,7 +22,7 @@ from apps.sembako import selectors, services, tasks
 from apps.sembako.models import HouseholdOrder, Round
 from apps.tenancy import due_work
 from apps.tenancy.models import DueWork
-from tests.clock import freeze, jakarta
+from tests.clock import freeze, next_at
 
 from .conftest import HOME, World, key, open_round
 
@@ -170,10 +170,10 @@ def test_due_sweep_closes_only_due_rounds(world: World) -> None:
 
 
 def test_goods_arrive_and_the_delivery_is_routed(world: World, time_machine: TimeMachineFixture) -> None:
-    # Tomorrow 08:00 in Madiun: the delivery's window starts at the hub's next cut-off (09:00), on
-    # the day the courier's shift covers. On the real clock, after the last cut-off (18:00) the
+    # The next 08:00 in Madiun: the delivery's window starts at the hub's next cut-off (09:00), on
+    # the day the courier's shift covers. On the real clock, after the last cut-off (18:00 WIB) the
     # window would be tomorrow's and today's routing could not reach it.
-    freeze(time_machine, jakarta(timezone.now() + timedelta(days=1), time(8, 0)))
+    freeze(time_machine, next_at(time(8, 0)))
     round = open_round(world)
     orders = _orders(world, round)
     services.pay_with_wallet(orders["joko"], actor=world.joko, idempotency_key=key())

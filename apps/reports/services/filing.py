@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.errors import Conflict, Forbidden, ValidationFailed
+from apps.core.short_text import clean_short_text
 from apps.notifications.services import notify
 from apps.rtrw.models import RukunTetangga
 
@@ -86,7 +87,14 @@ def submit_report(
             field="description",
         )
     point = parse_point(lat, lng)
-    address = (address or "").strip()[:255]
+    # Typed or sent by the reporter (the site's form, Open311 clients): refused when too long,
+    # before anything is written, never cut (a cut e-mail or media URL would still look valid).
+    address = clean_short_text(address, field="address", max_length=255)
+    contact_name = clean_short_text(contact_name, field="contact_name", max_length=150)
+    contact_phone = clean_short_text(contact_phone, field="phone", max_length=30)
+    account_id = clean_short_text(account_id, field="account_id", max_length=100)
+    device_id = clean_short_text(device_id, field="device_id", max_length=100)
+    media_url = clean_short_text(media_url, field="media_url", max_length=500)
     if point is None and require_point:
         raise ValidationFailed(_("Tentukan lokasi di peta atau pakai GPS."), code="missing_location", field="location")
     if point is None and not address:
@@ -100,13 +108,12 @@ def submit_report(
     anonymous = reporter is None and source in (Report.Source.WEB, Report.Source.API)
     if anonymous and not selectors.report_settings().allow_anonymous:
         raise Forbidden(_("Masuk dulu untuk membuat laporan."), code="login_required")
-    contact_email = (contact_email or "").strip()[:254]
+    contact_email = clean_short_text(contact_email, field="email", max_length=254)
     if contact_email:
         try:
             validate_email(contact_email)
         except DjangoValidationError:
             raise ValidationFailed(_("Alamat e-mail tidak valid."), code="invalid_email", field="email") from None
-    media_url = (media_url or "").strip()
     if media_url:
         try:
             URLValidator(schemes=["http", "https"])(media_url)
@@ -127,14 +134,14 @@ def submit_report(
         address=address,
         rt=rt,
         reporter=reporter,
-        contact_name=(contact_name or "").strip()[:150],
+        contact_name=contact_name,
         contact_email=contact_email,
-        contact_phone=(contact_phone or "").strip()[:30],
+        contact_phone=contact_phone,
         source=source,
         api_key=api_key,
-        account_id=(account_id or "")[:100],
-        device_id=(device_id or "")[:100],
-        media_url=media_url[:500],
+        account_id=account_id,
+        device_id=device_id,
+        media_url=media_url,
         created_at=now,
         updated_at=now,
     )
