@@ -86,6 +86,7 @@ def _cell_text(value: object) -> str:
 
 
 def _bounded(value: object, label: str, max_length: int, code: str) -> str:
+    """A text cell within the catalogue's bound; a longer one is this row's error `code`."""
     text = _cell_text(value)
     if len(text) > max_length:
         raise DomainError(
@@ -118,11 +119,9 @@ def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
             raise DomainError(_("Stok wajib diisi."), code="stock_required")
         return ImportRow(line=line, sku=sku, stock=stock, location=location)
 
-    product = _cell_text(cells.get("product"))
+    product = _bounded(cells.get("product"), _("Nama produk"), 150, "product_too_long")
     if not product:
         raise DomainError(_("Nama produk wajib diisi."), code="product_required")
-    if len(product) > 150:
-        raise DomainError(_("Nama produk paling panjang 150 karakter."), code="product_too_long")
     raw_price = cells.get("price")
     price = parse_rupiah(raw_price)
     if price is None or price <= 0:

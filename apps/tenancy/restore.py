@@ -347,9 +347,10 @@ def _restore_service_configs(opened: archives.OpenedArchive, schema: str) -> Non
     """The tenant's OSS and channel configs (apps.integrations), under its (possibly new) schema
     name. An archive written while they were tables of the schema has none: they are left out
     (schema_copy.RETIRED_TABLES) and the restored tenant uses the sandboxes until they are set."""
-    if "public/integrations.serviceconfig.json" not in opened.manifest.get("members", {}):
+    try:
+        configs = _objects(opened, "integrations.serviceconfig")
+    except FileNotFoundError:  # an archive written before the configs left the schema
         return
-    configs = _objects(opened, "integrations.serviceconfig")
     for config in configs:
         config.pk, config.schema_name = None, schema
     ServiceConfig.all_schemas.bulk_create(configs)

@@ -174,14 +174,17 @@ def test_an_import_row_with_a_long_variant_category_or_description_is_that_rows_
         f"A-2,Tempe,,5000,Lauk;{'k' * 81},\n"
         f"A-3,Tempe,,5000,,{'d' * 5001}\n"
         f"A-4,Tempe,{'v' * 100},5000,{'k' * 80},{'d' * 5000}\n"
+        f"A-5,{'p' * 151},,5000,,\n"
     ).encode()
     parsed = parse_import("produk.csv", content, kind="products")
     assert [(e.line, e.code) for e in parsed.errors] == [
         (2, "variant_too_long"),
         (3, "category_too_long"),
         (4, "description_too_long"),
+        (6, "product_too_long"),
     ]
     assert parsed.errors[0].message == "Nama varian paling panjang 100 karakter."
+    assert parsed.errors[3].message == "Nama produk paling panjang 150 karakter."
     (row,) = parsed.rows
     assert len(row.variant) == 100 and row.categories == ["k" * 80] and len(row.description) == 5000
 
