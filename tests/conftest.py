@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 import pytest
@@ -18,13 +19,16 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import Client
+from django.urls import set_urlconf
 from django.utils import translation
+from time_machine import TimeMachineFixture
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import create_user
 from apps.tenancy.models import Tenant
 from apps.tenancy.services import activate_region
+from tests.clock import jakarta
 
 PASSWORD = "Sandi-Kuat-2026!"
 
@@ -121,12 +125,14 @@ def tenant_b(tenants: TenantSet) -> Tenant:
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
     """Requests and `with tenant:` blocks switch the connection's schema, requests in English
-    switch the thread's language, and the in-process cache outlives the test's rolled-back rows
-    (throttle counters, cached settings and stamps); undo all three so no test depends on the
-    one before (the suite runs in random order: pytest-randomly)."""
+    switch the thread's language, a request whose response nobody closes (schemathesis' WSGI
+    calls) leaves its host's URLconf on the thread, and the in-process cache outlives the test's
+    rolled-back rows (throttle counters, cached settings and stamps); undo all four so no test
+    depends on the one before (the suite runs in random order: pytest-randomly)."""
     yield
     connection.set_schema_to_public()
     translation.activate(settings.LANGUAGE_CODE)
+    set_urlconf(None)  # what request_finished does for a closed response
     for alias in settings.CACHES:
         backend = caches[alias]
         if isinstance(backend, LocMemCache):  # never flush a shared Redis
@@ -169,6 +175,16 @@ def operator(db: None) -> User:
 def operator_client(operator: User, platform_client: Client) -> Client:
     platform_client.force_login(operator)
     return platform_client
+
+
+@pytest.fixture
+def daytime(time_machine: TimeMachineFixture) -> datetime:
+    """The clock runs on from 10:00 today in Madiun. For tests whose outcome depends on the hour
+    without being about it: routing a courier "on shift all day" (00:00–23:59:59) fails in the
+    last minutes before midnight, when no shift time is left for a pickup and a drop-off."""
+    moment = jakarta(None, time(10, 0))
+    time_machine.move_to(moment, tick=True)
+    return moment
 
 
 def redis_url() -> str | None:

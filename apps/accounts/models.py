@@ -28,6 +28,15 @@ class User(AbstractUser):
         through="accounts.UserGroup",
     )
     user_permissions = None  # type: ignore[assignment]
+    # Unique by the Meta constraint, not unique=True: the field flag also adds a varchar_pattern_ops
+    # copy of the index that only a case-sensitive prefix search would read (schema cost, issue 17).
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        validators=[AbstractUser.username_validator],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
 
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
     phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
@@ -39,6 +48,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("pengguna")
         verbose_name_plural = _("pengguna")
+        # Same name as the constraint unique=True made, so existing schemas keep theirs.
+        constraints = [models.UniqueConstraint(fields=["username"], name="accounts_user_username_key")]
 
     def __str__(self) -> str:
         return self.full_name or self.username

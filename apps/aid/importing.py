@@ -62,7 +62,8 @@ class ParsedFile:
 
 
 def _blank(values: list[object]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+    # read_table gives "" for an empty cell, xlsx or csv alike.
+    return all(isinstance(value, str) and not value.strip() for value in values)
 
 
 def check_file(file_name: str, content: bytes, *, family_target: bool) -> int:
@@ -116,7 +117,7 @@ def parse_file(file_name: str, content: bytes, *, family_target: bool) -> Parsed
             raise ValidationFailed(
                 _("Terlalu banyak baris (maks. %(max)d).") % {"max": MAX_IMPORT_ROWS}, code="too_many_rows"
             )
-        cells = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
+        cells = {key: (values[index] if index < len(values) else "") for key, index in columns.items()}
         try:
             person = build_person(
                 nik=cells.get("nik"),

@@ -60,7 +60,7 @@ def start_import(program: Program, *, file_name: str, content: bytes, by: User |
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             program=program,
-            file_name=file_name[:255],
+            file_name=file_name[:255],  # the upload's own name, a label only (read_table checked it whole)
             file_sha256=hashlib.sha256(content).hexdigest(),
             created_by=by,
             job_phase=JobPhase.PREVIEW,

@@ -650,7 +650,7 @@ def redeem_in_kind(distribution: Distribution, *, by: User, reference: str, on: 
     `reference` is its proof. Already distributed (or failed) is a conflict: an entitlement is
     redeemed once (the caller keeps its own replay answer)."""
     distribution = _locked_distribution(distribution)
-    reference = reference.strip()[:100]
+    reference = reference.strip()[:100]  # built by the caller (apps.sembako "sembako:<pk>"), never typed
     if distribution.status == Distribution.Status.DISTRIBUTED:
         raise Conflict(_("Hak bansos ini sudah pernah ditebus."), code="already_distributed")
     if distribution.status != Distribution.Status.PLANNED:

@@ -44,6 +44,7 @@ def open_rt_accounts(rt_pk: int, label: str) -> tuple[Account, Account, Account]
 
 
 def open_pool(group_key: str, name: str) -> Account:
+    # A built account label (the arisan's name is checked at 100 where it is typed): cut to the column.
     return pay.open_account(POOL_KIND, name=str(_("Dana arisan %(name)s") % {"name": name})[:100], code=group_key)
 
 

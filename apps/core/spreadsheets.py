@@ -35,7 +35,8 @@ def column_map(headers: Sequence[object], columns: Mapping[str, Sequence[str]]) 
 
 
 def read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[object]]]:
-    """Headers and rows of an uploaded .xlsx or .csv; a clear ValidationFailed otherwise."""
+    """Headers and rows of an uploaded .xlsx or .csv; a clear ValidationFailed otherwise. An empty
+    cell is "" whichever the format; xlsx numbers and dates keep their type."""
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationFailed(_("Berkas terlalu besar (maks. 5 MB)."), code="file_too_large")
     name = file_name.lower()
@@ -60,9 +61,13 @@ def read_table(file_name: str, content: bytes) -> tuple[list[object], list[list[
         raise ValidationFailed(_("Berkas kosong."), code="empty_file") from None
     except Exception:  # a broken workbook or CSV: openpyxl/zipfile/csv raise many kinds
         raise ValidationFailed(_("Berkas tidak bisa dibaca."), code="unreadable_file") from None
-    # Imported text is user text too: without the characters XML 1.0 and PostgreSQL refuse.
+    # Imported text is user text too: without the characters XML 1.0 and PostgreSQL refuse. An
+    # empty xlsx cell (None from openpyxl) is "" as in a CSV, so no caller tells the two apart.
     return [_clean(h) for h in dataset.headers or []], [[_clean(cell) for cell in row] for row in dataset]
 
 
 def _clean(value: object) -> object:
+    """A cell as the importers read it: text cleaned, an empty cell "", numbers and dates kept."""
+    if value is None:
+        return ""
     return clean_text(value) if isinstance(value, str) else value

@@ -56,6 +56,7 @@ def _create_once(user: User, kind: str, service: str, event_key: str, url: str) 
         return None
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin loses here, not the caller
+            # `url` is built by the asking service (a page path), never typed.
             return Prompt.objects.create(user=user, kind=kind, service=service, event_key=event_key, url=url[:200])
     except IntegrityError:
         return None

@@ -459,9 +459,11 @@ DeliveryEvent.register(Delivery)
 
 
 class CourierEarning(models.Model):
+    """A courier's pay for one delivery: the delivery is the key (apps.core.column_keys)."""
+
     courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="earnings", verbose_name=_("kurir"))
     delivery = models.OneToOneField(
-        Delivery, on_delete=models.PROTECT, related_name="earning", verbose_name=_("antaran")
+        Delivery, on_delete=models.PROTECT, primary_key=True, related_name="earning", verbose_name=_("antaran")
     )
     amount = models.BigIntegerField(_("jumlah (Rp)"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("dibuat"))
@@ -469,7 +471,7 @@ class CourierEarning(models.Model):
     class Meta:
         verbose_name = _("upah kurir")
         verbose_name_plural = _("upah kurir")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fulfillment_earning_not_negative")]
 
     def __str__(self) -> str:

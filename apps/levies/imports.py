@@ -61,12 +61,6 @@ def _amount(raw: object) -> int | None:
     return amount
 
 
-def _text(raw: object) -> str:
-    """A text cell; an empty one is "" (a spreadsheet's empty cell arrives as None, and str(None)
-    would have put "None" on the bill, or made "None" every row's issue key)."""
-    return "" if raw is None else str(raw)
-
-
 def _period(raw: object) -> str:
     """The masa as typed; a cell the spreadsheet turned into a date ("2026-03") is its month."""
     if isinstance(raw, datetime.date):
@@ -107,26 +101,27 @@ def import_bills(file_name: str, content: bytes, *, actor: User) -> ImportResult
     result = ImportResult()
 
     def cell(row: list[object], name: str) -> object:
+        # read_table gives "" for an empty cell (xlsx too), and "" here for a column not in the file.
         index = columns.get(name)
         return row[index] if index is not None and index < len(row) else ""
 
     for line, row in enumerate(rows, start=2):
         try:
-            levy = levies.get(_text(cell(row, "levy")).strip().upper())
+            levy = levies.get(str(cell(row, "levy")).strip().upper())
             if levy is None:
                 raise ValidationFailed(_("Kode retribusi/pajak tidak dikenal."), code="unknown_levy")
-            kelurahan = services.kelurahan_of_kota(kota, slug=_text(cell(row, "kelurahan")))
+            kelurahan = services.kelurahan_of_kota(kota, slug=str(cell(row, "kelurahan")))
             bill = services.do_issue_bill(
                 levy,
                 kelurahan=kelurahan,
-                payer_name=_text(cell(row, "name")),
-                payer_account=_text(cell(row, "account")),
+                payer_name=str(cell(row, "name")),
+                payer_account=str(cell(row, "account")),
                 payer_nik_digest=identity.optional_digest(cell(row, "nik")),
-                object_address=_text(cell(row, "address")),
+                object_address=str(cell(row, "address")),
                 amount=_amount(cell(row, "amount")),
                 period_label=_period(cell(row, "period")),
                 due_on=_due(cell(row, "due")),
-                issue_key=_text(cell(row, "key")).strip(),
+                issue_key=str(cell(row, "key")).strip(),
                 actor=actor,
             )
         except DomainError as exc:

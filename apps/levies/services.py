@@ -159,7 +159,11 @@ def do_issue_bill(
     if not levy.is_active:
         raise Conflict(_("Jenis retribusi/pajak ini tidak aktif."), code="levy_inactive")
     principal = _amount(amount if amount is not None else levy.tariff, "amount")
-    key = (issue_key or default_issue_key(levy, kelurahan.pk, payer_account, payer_nik_digest, period_label))[:120]
+    # A typed key (the upload's "kunci" column) is refused past the column, never cut: two long keys
+    # sharing their first 120 characters would otherwise replay each other's bill.
+    key = clean_short_text(issue_key, field="issue_key", max_length=120) or default_issue_key(
+        levy, kelurahan.pk, payer_account, payer_nik_digest, period_label
+    )
     existing = LevyBill.objects.filter(issue_key=key).first()
     if existing is not None:
         issued = (existing.levy_id, existing.principal, existing.payer_account, existing.payer_nik_digest)

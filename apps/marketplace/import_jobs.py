@@ -44,7 +44,7 @@ def start_preview(shop: Shop, actor: User, *, file_name: str, content: bytes, ki
         batch = ImportBatch.objects.create(
             shop=shop,
             kind=kind,
-            file_name=str(file_name)[:200],
+            file_name=str(file_name)[:200],  # the upload's own name, a label only (read_table checked it whole)
             created_by=actor,
             job_phase=JobPhase.PREVIEW,
             job_state=JobState.QUEUED,

@@ -78,8 +78,7 @@ class ParsedFile:
 
 
 def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
+    """A cell as text (read_table gives "" for an empty one; `_row` gives "" for an absent column)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return " ".join(str(value).split())
@@ -96,6 +95,7 @@ def _bounded(value: object, label: str, max_length: int, code: str) -> str:
 
 
 def _row(kind: str, line: int, cells: dict[str, object]) -> ImportRow:
+    cells = {**dict.fromkeys(COLUMNS, ""), **cells}  # a column the file lacks reads as an empty cell
     sku = _cell_text(cells.get("sku"))
     if not sku:
         raise DomainError(_("SKU wajib diisi."), code="sku_required")
@@ -178,14 +178,14 @@ def parse_import(file_name: str, content: bytes, *, kind: str) -> ParsedFile:
     seen: dict[tuple[str, str], int] = {}
     for offset, values in enumerate(table):
         line = FIRST_DATA_LINE + offset
-        if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
+        if all(isinstance(value, str) and not value.strip() for value in values):
             continue
         result.row_count += 1
         if result.row_count > MAX_IMPORT_ROWS:
             raise ValidationFailed(
                 _("Terlalu banyak baris (maks. %(max)d).") % {"max": MAX_IMPORT_ROWS}, code="too_many_rows"
             )
-        cells = {key: (values[index] if index < len(values) else None) for key, index in columns.items()}
+        cells = {key: values[index] for key, index in columns.items() if index < len(values)}
         try:
             row = _row(kind, line, cells)
         except DomainError as exc:

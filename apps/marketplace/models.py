@@ -307,9 +307,11 @@ class Stock(models.Model):
 
 
 class Reservation(models.Model):
-    """Units a buyer's checkout holds for a while (RESERVATION_MINUTES); others cannot buy them."""
+    """Units a buyer's checkout holds for a while (RESERVATION_MINUTES); others cannot buy them.
+    Keyed by the pair (one reservation per buyer and stock row; every write starts from the buyer)."""
 
-    # Not indexed alone: the unique constraint "marketplace_reservation_once" leads with this column.
+    pk = models.CompositePrimaryKey("buyer_id", "stock_id")
+    # Not indexed alone: the primary key leads with this column.
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     # Not indexed alone: the index "marketplace_reservation_stock" leads with this column.
     stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="reservations", db_index=False)
@@ -321,7 +323,6 @@ class Reservation(models.Model):
         verbose_name = _("reservasi stok")
         verbose_name_plural = _("reservasi stok")
         constraints = [
-            models.UniqueConstraint(fields=["buyer", "stock"], name="marketplace_reservation_once"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_reservation_positive"),
         ]
         indexes = [models.Index(fields=["stock", "reserved_until"], name="marketplace_reservation_stock")]
@@ -331,7 +332,11 @@ class Reservation(models.Model):
 
 
 class CartItem(models.Model):
-    # Not indexed alone: the unique constraint "marketplace_cart_once_per_variant" leads with this column.
+    """One variant in a buyer's cart, keyed by the pair: the cart page and its form name the
+    line by its variant (the buyer being the signed-in user), never by a row id."""
+
+    pk = models.CompositePrimaryKey("buyer_id", "variant_id")
+    # Not indexed alone: the primary key leads with this column.
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items", db_index=False
     )
@@ -342,9 +347,8 @@ class CartItem(models.Model):
     class Meta:
         verbose_name = _("isi keranjang")
         verbose_name_plural = _("isi keranjang")
-        ordering = ["added_at", "id"]
+        ordering = ["added_at", "variant_id"]
         constraints = [
-            models.UniqueConstraint(fields=["buyer", "variant"], name="marketplace_cart_once_per_variant"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_cart_positive"),
         ]
 
@@ -512,9 +516,11 @@ class OrderLine(models.Model):
 
 
 class Allocation(models.Model):
-    """Units of one stock row held for one order line (Saleor's allocation)."""
+    """Units of one stock row held for one order line (Saleor's allocation), keyed by the pair:
+    one row per line and stock row, read by the order's lines."""
 
-    # Not indexed alone: the unique constraint "marketplace_allocation_once" leads with this column.
+    pk = models.CompositePrimaryKey("line_id", "stock_id")
+    # Not indexed alone: the primary key leads with this column.
     line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
@@ -525,9 +531,8 @@ class Allocation(models.Model):
     class Meta:
         verbose_name = _("alokasi stok")
         verbose_name_plural = _("alokasi stok")
-        ordering = ["id"]
+        ordering = ["line_id", "stock_id"]
         constraints = [
-            models.UniqueConstraint(fields=["line", "stock"], name="marketplace_allocation_once"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="marketplace_allocation_positive"),
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | Q(shipped_at__isnull=True),
@@ -658,9 +663,11 @@ class ImportBatch(BackgroundJob):
 class CoPurchase(models.Model):
     """How many checkouts (placements) with sold orders held both `product` and `other`: the
     "sering dibeli bersama" counts, kept by the services when an order enters or leaves a sold
-    status (services.copurchase), stored in both directions so one indexed read serves a page."""
+    status (services.copurchase), stored in both directions so one indexed read serves a page.
+    Keyed by the pair (the upsert's conflict target)."""
 
-    # Not indexed alone: the index "marketplace_copurchase_rank" leads with this column.
+    pk = models.CompositePrimaryKey("product_id", "other_id")
+    # Not indexed alone: the primary key and the index "marketplace_copurchase_rank" lead with this column.
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bought_with")
     together = models.PositiveIntegerField(default=0)
@@ -669,7 +676,6 @@ class CoPurchase(models.Model):
         verbose_name = _("dibeli bersama")
         verbose_name_plural = _("dibeli bersama")
         constraints = [
-            models.UniqueConstraint(fields=["product", "other"], name="marketplace_copurchase_pair"),
             models.CheckConstraint(condition=~Q(product=F("other")), name="marketplace_copurchase_two_products"),
         ]
         indexes = [models.Index(fields=["product", "-together", "other"], name="marketplace_copurchase_rank")]

@@ -559,7 +559,7 @@ def _cart(user: User) -> tuple[list[tuple[Shop, list[CartItem], int]], int]:
     items = list(
         CartItem.objects.filter(buyer=user)
         .select_related("variant__product", "variant__shop")
-        .order_by("variant__shop_id", "id")
+        .order_by("variant__shop_id", "added_at", "variant_id")
     )
     groups: dict[int, tuple[Shop, list[CartItem]]] = {}
     for item in items:

@@ -74,11 +74,13 @@ class Message(models.Model):
 
 
 class ChannelPreference(models.Model):
-    """Which channels a user wants besides the in-app list (always on)."""
+    """Which channels a user wants besides the in-app list (always on). One per user: the user
+    is the key (apps.core.column_keys)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        primary_key=True,
         related_name="channel_preference",
         verbose_name=_("pengguna"),
     )

@@ -84,7 +84,7 @@ def notify(
                 defaults={
                     "address": address,
                     "event": event,
-                    "title": title[:200],
+                    "title": title[:200],  # built by the announcing service
                     "body": body,
                     "url": url,
                     "status": Message.Status.SENT if in_app else Message.Status.PENDING,
@@ -142,7 +142,7 @@ def notify_contact(
             channel=channel,
             defaults={
                 "event": event,
-                "title": title[:200],
+                "title": title[:200],  # built by the announcing service
                 "body": body,
                 "url": url,
                 "payload": payload if channel == Channel.WHATSAPP else None,

@@ -185,7 +185,9 @@ class JournalEntry(models.Model):
     amount = models.BigIntegerField(_("jumlah"))
     fee = models.BigIntegerField(_("biaya layanan"), default=0)
     description = models.CharField(_("keterangan"), max_length=255, blank=True)
-    reference = models.CharField(_("referensi"), max_length=100, blank=True, db_index=True)
+    # Indexed once, by "payments_entry_reference" (varchar_pattern_ops): reconciliation reads it by
+    # prefix (reference__startswith="charge:"), and a pattern-ops index serves equality as well.
+    reference = models.CharField(_("referensi"), max_length=100, blank=True)
     reverses = models.ForeignKey(
         "self",
         verbose_name=_("membalik jurnal"),
@@ -209,6 +211,9 @@ class JournalEntry(models.Model):
         verbose_name = _("jurnal")
         verbose_name_plural = _("jurnal")
         ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["reference"], name="payments_entry_reference", opclasses=["varchar_pattern_ops"])
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_entry_amount_positive"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="payments_entry_fee_not_negative"),

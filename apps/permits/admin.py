@@ -129,9 +129,20 @@ class PermitEventAdmin(ReadOnlyAdmin):
     search_fields = ["note"]
 
 
+class _KeyedByChoiceAdmin(StaffRoleAdmin):
+    """A rule keyed by its choice field (`key`): fixed once saved, since saving a changed key
+    would insert a second row beside the old one."""
+
+    key = ""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [self.key] if obj is not None else []
+
+
 @admin.register(SlaRule)
-class SlaRuleAdmin(StaffRoleAdmin):
+class SlaRuleAdmin(_KeyedByChoiceAdmin):
     list_display = ["status", "days"]
+    key = "status"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._officer(request)
@@ -144,8 +155,9 @@ class SlaRuleAdmin(StaffRoleAdmin):
 
 
 @admin.register(PermitFee)
-class PermitFeeAdmin(StaffRoleAdmin):
+class PermitFeeAdmin(_KeyedByChoiceAdmin):
     list_display = ["risk_level", "amount", "perda", "is_active"]
+    key = "risk_level"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._officer(request)

@@ -224,11 +224,14 @@ PermitEvent.register(Permit)
 
 
 class SlaRule(models.Model):
-    """Days allowed for one waiting step in this kelurahan (defaults in workflow.DEFAULT_SLA_DAYS)."""
+    """Days allowed for one waiting step in this kelurahan (defaults in workflow.DEFAULT_SLA_DAYS).
+    One rule per step: the step is the key (apps.core.column_keys; no varchar_pattern_ops copy:
+    never queried by prefix)."""
 
     status = models.CharField(
         _("langkah"),
         max_length=16,
+        primary_key=True,
         choices=[(s.value, s.label) for s in Permit.Status if s.value in workflow.WAITING],
     )
     days = models.PositiveSmallIntegerField(_("batas hari"))
@@ -236,11 +239,7 @@ class SlaRule(models.Model):
     class Meta:
         verbose_name = _("batas waktu layanan")
         verbose_name_plural = _("batas waktu layanan")
-        constraints = [
-            models.CheckConstraint(condition=Q(days__gte=1, days__lte=365), name="sla_days_range"),
-            # status: no varchar_pattern_ops copy: never queried by case-sensitive prefix (schema cost)
-            models.UniqueConstraint(fields=["status"], name="permits_slarule_status_unique"),
-        ]
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1, days__lte=365), name="sla_days_range")]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.days}"
@@ -251,9 +250,10 @@ class PermitFee(models.Model):
 
     A permit whose risk level has an active fee is billed at approval and issued once the bill
     is paid (workflow.BILL); the bill is paid to the kota's kas daerah clearing account, like
-    the kota's levy bills (apps.levies), so the daily payout takes both."""
+    the kota's levy bills (apps.levies), so the daily payout takes both. One fee per risk level:
+    the level is the key (apps.core.column_keys)."""
 
-    risk_level = models.CharField(_("tingkat risiko"), max_length=16, choices=Permit.Risk.choices)
+    risk_level = models.CharField(_("tingkat risiko"), max_length=16, primary_key=True, choices=Permit.Risk.choices)
     amount = models.PositiveIntegerField(_("tarif (Rp)"))
     perda = models.CharField(_("dasar hukum (Perda)"), max_length=150, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
@@ -263,8 +263,6 @@ class PermitFee(models.Model):
         verbose_name_plural = _("retribusi izin")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=1, amount__lte=100_000_000), name="permit_fee_amount_range"),
-            # risk_level: no varchar_pattern_ops copy: never queried by prefix (schema cost)
-            models.UniqueConstraint(fields=["risk_level"], name="permits_fee_risk_unique"),
         ]
 
     def __str__(self) -> str:

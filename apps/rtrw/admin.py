@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Residency, RukunTetangga, RukunWarga
 
@@ -29,3 +32,7 @@ class ResidencyAdmin(admin.ModelAdmin[Residency]):
     list_filter = ["rt__rw"]
     search_fields = ["user__username", "user__full_name", "address"]
     autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Residency | None = None) -> Any:
+        # The user is the key: changing it on a saved residency would insert a second row.
+        return ["user"] if obj is not None else []

@@ -53,10 +53,14 @@ class RukunTetangga(models.Model):
 
 
 class Residency(models.Model):
-    """The RT a user lives in (one per user)."""
+    """The RT a user lives in (one per user: the user is the key, apps.core.column_keys)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="residency", verbose_name=_("pengguna")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="residency",
+        verbose_name=_("pengguna"),
     )
     rt = models.ForeignKey(RukunTetangga, on_delete=models.PROTECT, related_name="residents", verbose_name=_("RT"))
     address = models.CharField(_("alamat"), max_length=255, blank=True)

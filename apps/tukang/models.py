@@ -222,9 +222,10 @@ class Quote(models.Model):
 class Conversation(models.Model):
     """The WhatsApp bot's state for one phone number (apps.tukang.bot is the pure engine).
     `last_message_id` makes a redelivered step a no-op; `transcript` keeps the last turns for
-    the sandbox page and for staff looking into a complaint."""
+    the sandbox page and for staff looking into a complaint. One per number: the number is the
+    key (apps.core.column_keys)."""
 
-    phone = models.CharField(_("nomor WhatsApp"), max_length=20)
+    phone = models.CharField(_("nomor WhatsApp"), max_length=20, primary_key=True)
     state = models.CharField(_("langkah"), max_length=20, default="idle")
     data = models.JSONField(default=dict, blank=True)
     transcript = models.JSONField(default=list, blank=True)
@@ -234,7 +235,6 @@ class Conversation(models.Model):
     class Meta:
         verbose_name = _("percakapan WhatsApp")
         verbose_name_plural = _("percakapan WhatsApp")
-        constraints = [models.UniqueConstraint(fields=["phone"], name="tukang_conversation_phone_once")]
 
     def __str__(self) -> str:
         return self.phone

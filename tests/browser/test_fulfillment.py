@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -39,9 +40,9 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Scene]:
+def scene(tenants: TenantSet, server: LiveServer, settings: Any, daytime: datetime) -> Iterator[Scene]:
     """Committed in Mojorejo: a hub, courier Andi on a motor, Bu Sri's shop and a packed hub
-    order of Pak Joko's, sent through the hub and routed. Removed afterwards."""
+    order of Pak Joko's, sent through the hub and routed (from 10:00: see `daytime`). Removed afterwards."""
     settings.FULFILLMENT_SOLVER_SECONDS = 2.0
     scenes.clean_up(tenants.a, USERS, fulfillment=True)
     with tenants.a:

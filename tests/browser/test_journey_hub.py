@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,9 +45,10 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Scene]:
+def scene(tenants: TenantSet, server: LiveServer, settings: Any, daytime: datetime) -> Iterator[Scene]:
     """Committed in Mojorejo: the hub run by Bu Wati with courier Andi, and Pak Joko's packed
-    COD order from Bu Sri's stall sent through it, waiting for the batch. Removed afterwards."""
+    COD order from Bu Sri's stall sent through it, waiting for the batch (from 10:00: see `daytime`).
+    Removed afterwards."""
     settings.FULFILLMENT_SOLVER_SECONDS = 1.0
     scenes.clean_up(tenants.a, USERS, fulfillment=True)
     with tenants.a:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -49,9 +50,9 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tenants: TenantSet, server: LiveServer, settings: Any) -> Iterator[Scene]:
+def scene(tenants: TenantSet, server: LiveServer, settings: Any, daytime: datetime) -> Iterator[Scene]:
     """Committed in Mojorejo: a hub, courier Andi, Bu Sri's shop and Pak Joko's COD order of two
-    items with a note, sent through the hub and routed to Andi. Removed afterwards."""
+    items with a note, sent through the hub and routed to Andi (from 10:00: see `daytime`). Removed afterwards."""
     settings.FULFILLMENT_SOLVER_SECONDS = 1.0
     scenes.clean_up(tenants.a, USERS, fulfillment=True)
     with tenants.a:

@@ -259,3 +259,24 @@ def test_report_chains_month_to_month_and_matches_the_ledger(scheduled: World) -
     assert last.iuran_total == 20_000
     assert {c.category for c in january.income_by_category} == {Category.DONASI}
     assert [e.description for e in january.expenses] == ["b"]
+
+
+def test_long_idempotency_keys_that_share_their_start_stay_apart(scheduled: World) -> None:
+    """An API client may send a 200-character Idempotency-Key: two that share their first 80
+    characters are two records (they used to be cut to 80 and replay each other); the same key
+    again is a replay."""
+    book, t = scheduled.rt1.book, scheduled.rt1.treasurer
+    start = "api:1:" + "k" * 100
+    first = services.record_income(
+        book, actor=t, amount=1_000, category=Category.DONASI, description="x", client_key=start + "-satu"
+    )
+    second = services.record_income(
+        book, actor=t, amount=1_000, category=Category.DONASI, description="x", client_key=start + "-dua"
+    )
+    again = services.record_income(
+        book, actor=t, amount=1_000, category=Category.DONASI, description="x", client_key=start + "-satu"
+    )
+    assert first.pk != second.pk and again.pk == first.pk
+    assert CashBookEntry.objects.count() == 2
+    cash = services.record_iuran_cash(book, scheduled.sri, "2026-01", actor=t, client_key=start)
+    assert cash.client_key.startswith("sha256:") and len(cash.client_key) == 71  # never the first 200

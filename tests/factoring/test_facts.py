@@ -7,12 +7,14 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from time_machine import TimeMachineFixture
 
 from apps.factoring import services
 from apps.factoring.facts import daily_facts
 from apps.factoring.models import Financing
 from apps.facts.metrics import Metric
 from apps.payments import services as payments
+from tests.clock import jakarta
 
 from .conftest import World, invoice_for, key, pay
 
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 D = TODAY - dt.timedelta(days=10)
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today(time_machine: TimeMachineFixture) -> None:
+    """TODAY is read when the file is collected; the clock runs on from 10:00 that day, so a run
+    that crosses midnight does not put "today's" payments on the next day."""
+    time_machine.move_to(jakarta(TODAY, dt.time(10, 0)), tick=True)
 
 
 @pytest.fixture(autouse=True)

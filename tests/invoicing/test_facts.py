@@ -7,12 +7,14 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from time_machine import TimeMachineFixture
 
 from apps.facts.metrics import Metric
 from apps.invoicing import services
 from apps.invoicing.facts import daily_facts
 from apps.invoicing.models import Invoice
 from apps.payments import services as payments
+from tests.clock import jakarta
 
 from .conftest import World, fund, key, manual
 
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 D = TODAY - datetime.timedelta(days=3)
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today(time_machine: TimeMachineFixture) -> None:
+    """TODAY is read when the file is collected; the clock runs on from 10:00 that day, so a run
+    that crosses midnight does not put "today's" payments on the next day."""
+    time_machine.move_to(jakarta(TODAY, datetime.time(10, 0)), tick=True)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
@@ -42,6 +41,7 @@ from apps.marketplace.models import ImportBatch, Product, Shop, Stock, StockLoca
 from apps.marketplace.tasks import run_import_apply
 from apps.tenancy.models import Tenant
 from config.celery import app
+from tests.jobs.conftest import database_url
 from tests.ops.conftest import RedisServer, celery_broker
 
 pytestmark = pytest.mark.worker
@@ -49,21 +49,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1500  # long enough (tens of seconds) to be killed in the middle
 
 
-def _database_url(db: dict[str, Any]) -> str:
-    """The test database for a worker process: over TCP, or the embedded server's socket dir."""
-    socket_dir = db.get("OPTIONS", {}).get("host", "")
-    if socket_dir:  # the embedded server, as config.embedded_db builds its URL
-        return f"postgresql://{db['USER']}@/{db['NAME']}?host={socket_dir}"
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _start_worker(broker: str) -> subprocess.Popen[bytes]:
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(db),
+        "DATABASE_URL": database_url(db),
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         # Follow-up tasks (the listing sync of every imported product) go to the broker, as
@@ -136,6 +127,18 @@ def _apply_transaction_open() -> bool:
     return bool(row and row[0])
 
 
+def _sessions() -> str:
+    """The test database's other sessions, and whom each waits for: what a failure message
+    needs when a job does not finish (a run blocked on a lock another session holds)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, pg_blocking_pids(pid), state, wait_event_type, wait_event, now() - xact_start,"
+            " left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"
+        )
+        return "\n".join(" | ".join(str(value) for value in row) for row in cursor.fetchall())
+
+
 def _batch_now(tenant: Tenant, batch: ImportBatch) -> ImportBatch:
     with tenant:
         return ImportBatch.objects.get(pk=batch.pk)
@@ -178,7 +181,7 @@ def test_a_job_whose_worker_was_killed_is_applied_exactly_once(
                 requeued = stale.requeue_stale_imports()
             assert requeued == [batch.pk]
             finished = lambda: state().status == ImportBatch.Status.APPLIED and state().job_state == "done"  # noqa: E731
-            assert _wait(finished, 240), "the job was not run again"
+            assert _wait(finished, 240), f"the job was not run again: {state().job_state}\n{_sessions()}"
             sys.stderr.write(f"\nrequeued job applied {time.monotonic() - started:.1f} s after the sweep\n")
             assert products() == ROWS
 
@@ -226,7 +229,9 @@ def test_a_job_whose_pool_child_was_killed_is_applied_exactly_once(
             # No stale sweep here: the rejected message is delivered again and the new child
             # takes the job over (the killed child's transaction was rolled back).
             finished = lambda: state().status == ImportBatch.Status.APPLIED and state().job_state == "done"  # noqa: E731
-            assert _wait(finished, 240), f"the job was not run again: {state().job_state} {state().job_error}"
+            assert _wait(finished, 240), (
+                f"the job was not run again: {state().job_state} {state().job_error}\n{_sessions()}"
+            )
             sys.stderr.write(f"\njob applied {time.monotonic() - killed_at:.1f} s after its pool child was killed\n")
             applied = state()
             assert products() == ROWS and applied.summary["created"] == ROWS

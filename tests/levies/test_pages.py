@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.levies import services
+from apps.levies import imports, services
 from apps.levies.models import LevyBill
 from apps.payments import services as payments
 from apps.payments.models import PaymentRequest
@@ -108,6 +108,25 @@ def test_upload_issues_each_good_row_and_reports_the_bad_ones(world: World) -> N
         assert LevyBill.objects.count() == 2  # a re-upload issues nothing twice
 
 
+def test_a_key_longer_than_its_column_is_refused_not_cut(world: World) -> None:
+    """Two typed keys sharing their first 120 characters are two bills, or a refusal: never the
+    second row silently replaying the first one's bill."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    shared = "k" * 120
+    csv = (
+        "kode,kelurahan,nama,akun,masa,kunci\n"
+        f"{world.sampah.code},{world.kel.slug},Joko,{world.payer.username},2026-12,{shared}\n"
+        f"{world.sampah.code},{world.kel.slug},Tetangga,{world.neighbour.username},2026-12,{shared}-2\n"
+    ).encode()
+    client = logged_in(world.kota, world.officer)
+    response = client.post("/retribusi/unggah/", {"file": SimpleUploadedFile("tagihan.csv", csv, "text/csv")})
+    assert response.status_code == 200
+    assert b"Baris 3" in response.content and b"Paling banyak 120 huruf." in response.content
+    with world.kota:
+        assert list(LevyBill.objects.values_list("payer_name", "issue_key")) == [("Joko", shared)]
+
+
 def test_empty_spreadsheet_cells_are_empty_not_none(world: World) -> None:
     """An xlsx's empty cell arrives as None: it is no text on the bill and no shared issue key.
     (It used to become "None": on the bill's address, and as every row's key, so the second
@@ -130,6 +149,60 @@ def test_empty_spreadsheet_cells_are_empty_not_none(world: World) -> None:
     with world.kota:
         bills = list(LevyBill.objects.order_by("payer_name").values_list("payer_name", "object_address"))
     assert bills == [("Joko", ""), ("Tetangga", "")]
+
+
+@pytest.mark.parametrize("file_name", ["tagihan.xlsx", "tagihan.csv"])
+def test_empty_cells_read_the_same_in_xlsx_and_csv(file_name: str, world: World) -> None:
+    """read_table gives "" for an empty xlsx cell as for an empty csv cell: the same bills, the
+    same refusals on the same lines, whichever format the officer uploads."""
+    from openpyxl import Workbook
+
+    header = ["kode", "kelurahan", "nama", "akun", "nik", "alamat", "jumlah", "masa", "jatuh tempo", "kunci"]
+    rows: list[list[object]] = [
+        [world.sampah.code, world.kel.slug, "Joko", world.payer.username, None, None, None, "2026-12", None, None],
+        [world.sampah.code, world.kel.slug, None, world.neighbour.username, None, None, None, "2026-12", None, None],
+        [world.pasar.code, world.kel.slug, "Tanpa akun", None, None, None, None, "2026-12", None, None],
+        [None, world.kel.slug, "Tanpa kode", world.neighbour.username, None, None, None, "2026-12", None, None],
+        [world.pasar.code, world.kel.slug, "Tetangga", world.neighbour.username, None, None, None, None, None, None],
+    ]
+    if file_name.endswith(".xlsx"):
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in [header, *rows]:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        content = out.getvalue()
+    else:
+        lines: list[list[object]] = [list(header), *rows]
+        content = "".join(
+            ",".join("" if cell is None else str(cell) for cell in line) + "\n" for line in lines
+        ).encode()
+    with world.kota:
+        result = imports.import_bills(file_name, content, actor=world.officer)
+        bills = list(
+            LevyBill.objects.order_by("payer_name").values_list(
+                "payer_name",
+                "payer_account",
+                "payer_nik_digest",
+                "object_address",
+                "principal",
+                "period_label",
+                "due_on",
+            )
+        )
+    payer_required = "Nama wajib bayar dan akun atau NIK-nya wajib diisi."
+    assert result.errors == [
+        f"Baris 3: {payer_required}",
+        f"Baris 4: {payer_required}",
+        "Baris 5: Kode retribusi/pajak tidak dikenal.",
+    ]
+    assert len(result.issued) == 2
+    assert [bill[:6] for bill in bills] == [
+        ("Joko", world.payer.username, "", "", 15_000, "2026-12"),
+        ("Tetangga", world.neighbour.username, "", "", 60_000, ""),
+    ]
 
 
 def test_payer_pays_by_wallet_gets_a_receipt_that_verifies(

@@ -3,6 +3,8 @@ follow every writer: catalogue edits, stock, orders placed and cancelled, import
 
 from __future__ import annotations
 
+from typing import Any
+
 from apps.marketplace import selectors, services
 from apps.marketplace.models import Product, Variant
 from apps.marketplace.services.listing import refresh_summaries
@@ -63,3 +65,22 @@ def test_refresh_repairs_a_write_that_bypassed_the_services(market: Market) -> N
     assert summary(market.madumongso) == (18_000, 18_000, True)  # the services were bypassed
     assert refresh_summaries([market.madumongso.product_id]) == 1
     assert summary(market.madumongso) == (19_000, 19_000, True)
+
+
+def test_many_products_are_summarised_in_three_statements(market: Market, django_assert_num_queries: Any) -> None:
+    """A bulk import refreshes thousands of products at once: the statements do not grow with
+    them, and no statement runs a subquery per product (the planner, blind to an import's new
+    rows, made those run for minutes)."""
+    services.set_stock(market.sambal, 0, actor=market.sri)
+    services.update_variant(market.keripik, market.sri, is_active=False)
+    variants = [market.nasi, market.sambal, market.keripik, market.madumongso]
+    ids = [v.product_id for v in variants]
+    Product.objects.filter(pk__in=ids).update(price_min=1, price_max=1, in_stock=True)  # all wrong
+    with django_assert_num_queries(3):
+        assert refresh_summaries([*ids, 999_999_999]) == 4  # an id that is gone is skipped
+    assert [summary(v) for v in variants] == [
+        (12_000, 12_000, True),
+        (25_000, 25_000, False),  # sold out
+        (None, None, False),  # nothing on sale
+        (18_000, 18_000, True),
+    ]

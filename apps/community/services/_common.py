@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 import secrets
 from datetime import date, datetime, timedelta
@@ -95,7 +96,13 @@ def _text(value: Any, *, field: str, label: Any, required: bool = True, limit: i
 
 
 def _key(client_key: str) -> str:
-    return (client_key or "").strip()[:80] or secrets.token_hex(12)
+    """The caller's idempotency key in at most 80 characters. A longer one (an API client may send
+    200) becomes its SHA-256, never its first 80 characters: two keys sharing those would replay
+    each other's entry."""
+    key = (client_key or "").strip()
+    if len(key) > 80:
+        return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key or secrets.token_hex(12)
 
 
 RECEIPT_RULE = uploads.UploadRule(
@@ -161,6 +168,7 @@ def _line(
         category=category,
         channel=channel,
         amount=amount,
+        # Typed text arrives checked (kas `_text`, 255); the rest is built from names and months.
         description=description[:255],
         occurred_on=occurred_on or timezone.localdate(),
         member=member,

@@ -369,11 +369,12 @@ def record_iuran_cash(book: CashBook, member: User, month: Any, *, actor: User, 
         raise _already_paid(when)
     _cancel_pending_iuran(member, when)
     text = _iuran_text(book, member, when)
+    key = _key(client_key)  # stored as the wallet payment stores it: at most 80, never a cut
     entry = ledger.move(
         book.clearing_account,
         book.cash_account,
         amount,
-        key=f"community:iuran-tunai:{member.pk}:{month_label(when)}:{_key(client_key)}",
+        key=f"community:iuran-tunai:{member.pk}:{month_label(when)}:{key}",
         description=text,
         reference=f"iuran:rt:{book.rt_id}:{month_label(when)}",
         actor=actor,
@@ -397,7 +398,7 @@ def record_iuran_cash(book: CashBook, member: User, month: Any, *, actor: User, 
         method=IuranPayment.Method.CASH,
         status=IuranPayment.Status.PAID,
         entry=line,
-        client_key=client_key[:200],
+        client_key=key,
         recorded_by=actor,
         paid_at=timezone.now(),
     )

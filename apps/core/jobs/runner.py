@@ -43,11 +43,23 @@ def _key(kind: str, pk: int) -> str:
 TAKEOVER_WAIT_SECONDS = 5.0
 
 
+# PostgreSQL notices a closed socket only when it next reads from or writes to it: the server
+# session of a process killed in the middle of a long statement (a big write, a lock wait)
+# would run that statement to its end, holding the job's lock, and every redelivery meanwhile
+# would take itself for a duplicate of a live run. With this set on the run's session the
+# server polls the socket while a statement runs and ends the session within about a second
+# of the process's death (PostgreSQL 14+; Linux reports the closed peer).
+CLIENT_CHECK = "SET client_connection_check_interval = '1s'"
+
+
 def _try_lock(key: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
         row = cursor.fetchone()
-    return bool(row and row[0])
+        taken = bool(row and row[0])
+        if taken:
+            cursor.execute(CLIENT_CHECK)
+    return taken
 
 
 @contextmanager

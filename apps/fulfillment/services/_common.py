@@ -182,6 +182,7 @@ def _move(delivery: Delivery, action: str, *, actor: User | None, note: str = ""
         from_status=previous,
         to_status=target,
         actor=actor if actor is not None and actor.pk else None,
+        # Typed reasons arrive checked at 255 (mark_failed, cancel_delivery); the rest are built labels.
         note=str(note)[:255],
     )
 

@@ -443,7 +443,7 @@ def _write_plan(
             action="unassigned",
             from_status=delivery.status,
             to_status=delivery.status,
-            note=reason_label(code)[:255],
+            note=reason_label(code)[:255],  # a built label of the solver's reason code
         )
     job.status = RoutingJob.Status.SUCCEEDED
     job.finished_at = timezone.now()

@@ -100,7 +100,7 @@ def _event(
     return LoanEvent.record(
         lender=lender,
         kind=kind,
-        message=message[:255],
+        message=message[:255],  # a built line; a typed reason in it is also kept whole in `data`
         actor=actor,
         application=application,
         loan=loan,

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
+from django.db.models import F
 
 from apps.core import cache_scopes
+from apps.core.db import connection
 from apps.core.tasks import enqueue_on_commit
 from apps.discovery.text import document
 
@@ -19,35 +20,44 @@ from ..selectors import CATALOGUE_SCOPE
 _deferred: ContextVar[set[int] | None] = ContextVar("marketplace_listing_sync_deferred", default=None)
 
 
-def _active_variant_price(aggregate: type[Min] | type[Max]) -> Subquery:
-    return Subquery(
-        Variant.objects.filter(product=OuterRef("pk"), is_active=True)
-        .values("product")
-        .annotate(p=aggregate("price"))
-        .values("p")[:1]
-    )
+# One statement for any number of products, the summaries computed here rather than by a
+# subquery per product: in the transaction of a big import the planner cannot see the rows just
+# added, and per-product subqueries over them ran for minutes (1,500 products on PostgreSQL 18).
+_WRITE_SUMMARIES = (
+    "UPDATE {table} AS product SET price_min = summary.low, price_max = summary.high, in_stock = summary.sellable"
+    " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::boolean[]) AS summary(id, low, high, sellable)"
+    " WHERE product.id = summary.id"
+)
 
 
 def refresh_summaries(product_ids: Iterable[int]) -> int:
-    """Recompute the denormalised price range and stock state of these products (one UPDATE;
-    `updated_at` is not touched). Called in the writing transaction by every service that
-    changes variants, prices or stock, through `queue_listing_sync`."""
+    """Recompute the denormalised price range and stock state of these products (`updated_at`
+    is not touched). Called in the writing transaction by every service that changes variants,
+    prices or stock, through `queue_listing_sync`: three statements whatever the number."""
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    sellable = Stock.objects.filter(
-        variant__product=OuterRef("pk"),
-        variant__is_active=True,
-        location__is_active=True,
-        quantity__gt=F("quantity_allocated"),
-    )
-    products = Product.objects.filter(pk__in=ids)
+    prices: dict[int, list[int]] = {}
+    product_of: dict[int, int] = {}
+    active = Variant.objects.filter(product_id__in=ids, is_active=True).values_list("pk", "product_id", "price")
+    for variant_id, product_id, price in active:
+        product_of[variant_id] = product_id
+        prices.setdefault(product_id, []).append(price)
+    sellable = {
+        product_of[variant_id]
+        for variant_id in Stock.objects.filter(
+            variant_id__in=product_of, location__is_active=True, quantity__gt=F("quantity_allocated")
+        ).values_list("variant_id", flat=True)
+    }
+    lows = [min(prices[pk]) if pk in prices else None for pk in ids]
+    highs = [max(prices[pk]) if pk in prices else None for pk in ids]
     cache_scopes.bump(CATALOGUE_SCOPE)
-    return products.update(
-        price_min=_active_variant_price(Min),
-        price_max=_active_variant_price(Max),
-        in_stock=Exists(sellable),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_SUMMARIES.format(table=connection.ops.quote_name(Product._meta.db_table)),
+            [ids, lows, highs, [pk in sellable for pk in ids]],
+        )
+        return cursor.rowcount
 
 
 def queue_listing_sync(product_ids: Iterable[int]) -> None:

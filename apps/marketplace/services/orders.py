@@ -227,7 +227,7 @@ def _move(order: Order, action: str, *, actor: User | None, note: str = "") -> N
 def _open_allocations(order: Order) -> list[Allocation]:
     return list(
         Allocation.objects.filter(line__order=order, released_at__isnull=True, shipped_at__isnull=True).order_by(
-            "stock_id", "pk"
+            "stock_id", "line_id"
         )
     )
 
@@ -272,7 +272,7 @@ def _restock(order: Order) -> set[int]:
     """Returned goods go back where they came from."""
     allocations = list(
         Allocation.objects.filter(line__order=order, shipped_at__isnull=False, restocked_at__isnull=True).order_by(
-            "stock_id", "pk"
+            "stock_id", "line_id"
         )
     )
     stocks = {

@@ -113,6 +113,6 @@ def mark_paid_by_invoice(order_id: int, *, paid_at: datetime, note: str = "") ->
         action="invoice_paid",
         from_status=order.status,
         to_status=order.status,
-        note=str(note)[:255],
+        note=str(note)[:255],  # built by invoicing ("Faktur ... lunas."), never typed
     )
     return True

@@ -57,7 +57,7 @@ def _save_nib(permit: Permit, actor: User, record: oss.NibRecord, note: str, now
         locked = _locked(permit)
         role = _authorize(locked, actor, workflow.Actor.APPLICANT_OR_STAFF)
         locked.nib = record.nib
-        locked.nib_business_name = record.business_name[:200]
+        locked.nib_business_name = record.business_name[:200]  # OSS's record, shown for comparison; not typed here
         locked.nib_checked_at = now
         locked.save(update_fields=["nib", "nib_business_name", "nib_checked_at", "updated_at"])
         _record(locked, PermitEvent.Action.NIB, actor, role, note, locked.status, now)

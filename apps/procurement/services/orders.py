@@ -291,7 +291,7 @@ def record_invoice_payment(order_id: int, *, reference: str, paid_at: datetime, 
         order,
         actor,
         "system",
-        reference=str(reference)[:100],
+        reference=str(reference)[:100],  # built by invoicing (invoice and bill numbers), never typed
         day=max(local_date(paid_at), local_date(order.accepted_at) if order.accepted_at else local_date(paid_at)),
         amount=int(amount),
         now=now,

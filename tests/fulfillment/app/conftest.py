@@ -122,6 +122,14 @@ def local_now() -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _at_daytime(request: pytest.FixtureRequest) -> None:
+    """Routing depends on the hour (see `daytime`): these tests run from 10:00 in Madiun unless
+    they set the clock themselves. Not the real worker's: its process keeps the real clock."""
+    if request.node.get_closest_marker("worker") is None:
+        request.getfixturevalue("daytime")
+
+
+@pytest.fixture(autouse=True)
 def _quick_solver(settings: Any) -> None:
     settings.FULFILLMENT_SOLVER_SECONDS = 1.0
 
