@@ -66,7 +66,7 @@ def test_a_live_run_keeps_the_job_and_a_dead_one_releases_it(tenant_a: Tenant, t
             other.close()
 
 
-# A run whose statement outlasts the test by far: a summary refresh over a big import, a wait.
+# A run whose one statement outlasts the test by far (pg_sleep stands in for any long statement).
 LONG_RUN = """
 import django
 django.setup()
