@@ -32,6 +32,8 @@ from tests.clock import jakarta
 
 PASSWORD = "Sandi-Kuat-2026!"
 
+pytest_plugins = ["tests.order_replay"]
+
 
 @dataclass
 class TenantSet:
@@ -81,9 +83,9 @@ def _server_problem() -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`-n 2 --dist loadgroup`) each worker has its own test database
-    (config/embedded_db.py suffixes TEST_DATABASE_NAME with the worker id); the browser and
-    real-worker tests, heavy and timing-sensitive, still run one after another on one worker."""
+    """Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) each worker has its own test
+    database (config/embedded_db.py suffixes TEST_DATABASE_NAME with the worker id); the browser
+    and real-worker tests, heavy and timing-sensitive, still run one after another on one worker."""
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.xdist_group("serial"))

@@ -10,6 +10,7 @@ in the kelurahan is opened after commit by `tasks.open_payer_copy`, run in that 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 from typing import Any
 
@@ -27,6 +28,8 @@ from apps.tenancy.models import LevyBillRoute, Tenant
 
 from . import access, fines, identity
 from .models import Levy, LevyBill
+
+ISSUE_KEY_LENGTH = 120  # LevyBill.issue_key
 
 MAX_BILL = 1_000_000_000  # Rp1 miliar: a PBB-P2 of a big plot; anything larger is a typo
 
@@ -161,7 +164,7 @@ def do_issue_bill(
     principal = _amount(amount if amount is not None else levy.tariff, "amount")
     # A typed key (the upload's "kunci" column) is refused past the column, never cut: two long keys
     # sharing their first 120 characters would otherwise replay each other's bill.
-    key = clean_short_text(issue_key, field="issue_key", max_length=120) or default_issue_key(
+    key = clean_short_text(issue_key, field="issue_key", max_length=ISSUE_KEY_LENGTH) or default_issue_key(
         levy, kelurahan.pk, payer_account, payer_nik_digest, period_label
     )
     existing = LevyBill.objects.filter(issue_key=key).first()
@@ -205,9 +208,15 @@ def do_issue_bill(
 
 def default_issue_key(levy: Levy, kelurahan_id: int, payer_account: str, payer_nik_digest: str, period: str) -> str:
     """One bill per levy, kelurahan, payer and period (the payer: their account, else a prefix
-    of their NIK digest, which identifies them no less and says nothing of the NIK)."""
+    of their NIK digest, which identifies them no less and says nothing of the NIK). An account
+    too long for the key is replaced by its digest, never cut: a cut key loses the period, and
+    next month's bill would be taken for this month's (`recurring.issue_monthly` skips it)."""
     payer = payer_account.lower() or f"nik-{payer_nik_digest[:32]}"
-    return f"{levy.code}:{kelurahan_id}:{payer}:{period or '-'}"[:120]
+    key = f"{levy.code}:{kelurahan_id}:{payer}:{period or '-'}"
+    if len(key) <= ISSUE_KEY_LENGTH:
+        return key  # the keys of bills already issued stay what they were
+    payer = "akun-" + hashlib.sha256(payer.encode()).hexdigest()[:40]
+    return f"{levy.code}:{kelurahan_id}:{payer}:{period or '-'}"
 
 
 def _sync_payer_copy_later(bill: LevyBill) -> None:

@@ -107,3 +107,17 @@ def test_levy_catalogue_refuses_a_too_long_name_or_perda(world: World) -> None:
         assert refused.value.code == "too_long" and refused.value.details["field"] == field
     with world.kota:
         assert not Levy.objects.filter(code="LONG").exists()
+
+
+def test_the_default_issue_key_of_a_long_account_keeps_the_period() -> None:
+    """A key cut at 120 characters lost the period: next month's bill of a payer with a long
+    account had this month's key, so the monthly run took it as already issued."""
+    levy = Levy(code="SAMPAH")
+    account = "warga." + "x" * 144  # 150, the longest account a kelurahan allows
+    november = services.default_issue_key(levy, 7, account, "", "2026-11")
+    december = services.default_issue_key(levy, 7, account, "", "2026-12")
+    assert november != december
+    assert november.endswith(":2026-11") and len(november) <= services.ISSUE_KEY_LENGTH
+    assert services.default_issue_key(levy, 7, account, "", "2026-11") == november  # still idempotent
+    # Keys short enough stay as they were: the bills already issued keep matching them.
+    assert services.default_issue_key(levy, 7, "Joko", "", "2026-11") == "SAMPAH:7:joko:2026-11"
