@@ -26,7 +26,7 @@ run: install
 # Two pytest-xdist workers, each with its own test database (config/embedded_db.py); browser and
 # real-worker tests stay together on one of them (tests/conftest.py). The whole suite takes about
 # a quarter of the one-process time on 2 cores (README, "How long"). PYTEST_WORKERS=0: one
-# process. PYTEST_ARGS: e.g. "tests/marketplace -x".
+# process, one database set-up, quicker for a few tests. PYTEST_ARGS: e.g. "tests/marketplace -x".
 PYTEST_WORKERS ?= 2
 test: install
 	bash scripts/ensure_chromium.sh
