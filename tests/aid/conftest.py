@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ from apps.aid.models import FundingSource, Program, TargetType
 from apps.rtrw.models import RukunTetangga, RukunWarga
 from apps.tenancy.models import Tenant
 from tests.conftest import PASSWORD
+from tests.spreadsheets import xlsx_bytes
 
 REGION = "357703"  # Kota Madiun, Kec. Taman
 
@@ -100,17 +100,7 @@ def csv_file(rows: list[list[object]], header: list[str] | None = None, delimite
 
 
 def xlsx_file(rows: list[list[object]], header: list[str] | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header or ["NIK", "No KK", "Nama", "Alamat", "RT", "RW", "Penghasilan"])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([header or ["NIK", "No KK", "Nama", "Alamat", "RT", "RW", "Penghasilan"], *rows])
 
 
 @pytest.fixture(autouse=True)

@@ -4,29 +4,16 @@ gives None for it); xlsx numbers and dates keep their type."""
 from __future__ import annotations
 
 import datetime
-import io
-
-from openpyxl import Workbook
 
 from apps.core.spreadsheets import read_table
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+from tests.spreadsheets import xlsx_bytes
 
 
 def test_empty_xlsx_cells_are_empty_text_like_csv() -> None:
     day = datetime.datetime(2026, 3, 1)
     headers, rows = read_table(
         "daftar.xlsx",
-        _xlsx([["nama", None, "jumlah", "tanggal"], ["Joko", None, 25000, day], [None, None, None, None]]),
+        xlsx_bytes([["nama", None, "jumlah", "tanggal"], ["Joko", None, 25000, day], [None, None, None, None]]),
     )
     assert headers == ["nama", "", "jumlah", "tanggal"]
     assert rows == [["Joko", "", 25000, day], ["", "", "", ""]]

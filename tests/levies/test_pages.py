@@ -4,7 +4,6 @@ receipt PDF with its verification page, spreadsheet upload, daily report export.
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -19,6 +18,7 @@ from apps.payments.models import PaymentRequest
 from apps.tenancy.models import LevyBillRoute
 from tests.conftest import client_for
 from tests.levies.conftest import World
+from tests.spreadsheets import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 Capture = Callable[..., AbstractContextManager[Any]]
@@ -132,18 +132,16 @@ def test_empty_spreadsheet_cells_are_empty_not_none(world: World) -> None:
     (It used to become "None": on the bill's address, and as every row's key, so the second
     payer's row was refused as a reused key.)"""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from openpyxl import Workbook
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["kode", "kelurahan", "nama", "akun", "alamat", "masa", "kunci"])
-    sheet.append([world.sampah.code, world.kel.slug, "Joko", world.payer.username, None, "2026-12", None])
-    sheet.append([world.sampah.code, world.kel.slug, "Tetangga", world.neighbour.username, None, "2026-12", None])
-    content = io.BytesIO()
-    book.save(content)
+    content = xlsx_bytes(
+        [
+            ["kode", "kelurahan", "nama", "akun", "alamat", "masa", "kunci"],
+            [world.sampah.code, world.kel.slug, "Joko", world.payer.username, None, "2026-12", None],
+            [world.sampah.code, world.kel.slug, "Tetangga", world.neighbour.username, None, "2026-12", None],
+        ]
+    )
     client = logged_in(world.kota, world.officer)
-    upload = SimpleUploadedFile("tagihan.xlsx", content.getvalue(), "application/vnd.ms-excel")
+    upload = SimpleUploadedFile("tagihan.xlsx", content, "application/vnd.ms-excel")
     response = client.post("/retribusi/unggah/", {"file": upload})
     assert response.status_code == 200
     with world.kota:
@@ -155,8 +153,6 @@ def test_empty_spreadsheet_cells_are_empty_not_none(world: World) -> None:
 def test_empty_cells_read_the_same_in_xlsx_and_csv(file_name: str, world: World) -> None:
     """read_table gives "" for an empty xlsx cell as for an empty csv cell: the same bills, the
     same refusals on the same lines, whichever format the officer uploads."""
-    from openpyxl import Workbook
-
     header = ["kode", "kelurahan", "nama", "akun", "nik", "alamat", "jumlah", "masa", "jatuh tempo", "kunci"]
     rows: list[list[object]] = [
         [world.sampah.code, world.kel.slug, "Joko", world.payer.username, None, None, None, "2026-12", None, None],
@@ -166,14 +162,7 @@ def test_empty_cells_read_the_same_in_xlsx_and_csv(file_name: str, world: World)
         [world.pasar.code, world.kel.slug, "Tetangga", world.neighbour.username, None, None, None, None, None, None],
     ]
     if file_name.endswith(".xlsx"):
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        for row in [header, *rows]:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        content = out.getvalue()
+        content = xlsx_bytes([header, *rows])
     else:
         lines: list[list[object]] = [list(header), *rows]
         content = "".join(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from apps.marketplace import services
 from apps.marketplace.lifecycle import Status
@@ -21,6 +21,7 @@ from apps.tenancy.models import Tenant
 from tests.conftest import client_for
 from tests.images import PNG
 from tests.marketplace.conftest import Market, key, signed_in
+from tests.spreadsheets import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -184,20 +185,9 @@ def test_buyer_pays_an_awaiting_order_with_qris_on_its_page(market: Market, tena
     assert 'data-testid="order-qris"' in page and "<svg" in page
 
 
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_import_previews_with_row_errors_and_writes_only_on_confirm(market: Market, tenant_a: Tenant) -> None:
     owner = signed_in(tenant_a, market.sri)
-    content = _xlsx(
+    content = xlsx_bytes(
         [
             ["SKU", "Produk", "Varian", "Harga", "Stok", "Kategori"],
             ["PCL-KRP", "Keripik tempe", "", "16.000", 14, "Camilan"],  # update price and stock
