@@ -85,9 +85,12 @@ def _server_problem() -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) each worker has its own test
     database (config/embedded_db.py suffixes TEST_DATABASE_NAME with the worker id); the browser
-    and real-worker tests, heavy and timing-sensitive, still run one after another on one worker."""
+    and real-worker tests, heavy and timing-sensitive, still run one after another on one worker.
+    So do the races (`test_*concurrency*.py`, `test_*race*.py`): each opens up to 50 connections
+    at once, and two at the same time on the two workers exceeded the embedded server's 100."""
     for item in items:
-        if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
+        race = "concurrency" in item.path.stem or "race" in item.path.stem
+        if race or item.get_closest_marker("browser") or item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.xdist_group("serial"))
 
 
