@@ -23,14 +23,14 @@ install: $(STAMP)
 run: install
 	KOTAKITA_URL_PORT=$(PORT) bash scripts/run.sh $(HOST) $(PORT)
 
-# Two pytest-xdist workers, each with its own test database (config/embedded_db.py); browser and
-# real-worker tests stay together on one of them (tests/conftest.py). The whole suite takes about
+# Two pytest-xdist workers, each with its own test database (config/embedded_db.py); browser,
+# real-worker and race tests take turns across them (a file lock, tests/conftest.py). The whole suite takes about
 # a quarter of the one-process time on 2 cores (README, "How long"). PYTEST_WORKERS=0: one
 # process, one database set-up, quicker for a few tests. PYTEST_ARGS: e.g. "tests/marketplace -x".
 PYTEST_WORKERS ?= 2
 test: install
 	bash scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The Citus suite, against a running coordinator + 2 workers (README, "Citus"): DATABASE_URL
 # names the coordinator's database, e.g. postgres://postgres@127.0.0.1:9700/kotakita after

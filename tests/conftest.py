@@ -7,6 +7,7 @@ connections) use `committed` and clean up what they make.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,17 +82,29 @@ def _server_problem() -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) each worker has its own test
-    database (config/embedded_db.py suffixes TEST_DATABASE_NAME with the worker id); the browser
-    and real-worker tests, heavy and timing-sensitive, still run one after another on one worker.
-    So do the races (`test_*concurrency*.py`, `test_*race*.py`): each opens up to 50 connections
-    at once, and two at the same time on the two workers exceeded the embedded server's 100."""
-    for item in items:
-        race = "concurrency" in item.path.stem or "race" in item.path.stem
-        if race or item.get_closest_marker("browser") or item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("serial"))
+def _runs_alone(item: pytest.Item) -> bool:
+    """Browser and real-worker tests (heavy, timing-sensitive) and the races (`test_*concurrency*`,
+    `test_*race*`: up to 50 connections each; two at once on the two workers exceeded the embedded
+    server's 100)."""
+    race = "concurrency" in item.path.stem or "race" in item.path.stem
+    return race or item.get_closest_marker("browser") is not None or item.get_closest_marker("worker") is not None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """Under pytest-xdist (`make test`: two workers, each with its own test database, see
+    config/embedded_db.py) the tests of `_runs_alone` take turns: each holds an exclusive lock on
+    one file for its set-up, call and tear-down, so the other worker's heavy test waits while the
+    light ones go on. (xdist's `--dist loadgroup` would keep them on one worker, but with pytest 9
+    its `xdist_group` marks are silently ignored: it renames `item._nodeid`, which pytest 9 no
+    longer reads.)"""
+    if "PYTEST_XDIST_WORKER" not in os.environ or not _runs_alone(item):
+        return (yield)
+    lock_path = item.config.rootpath / ".data" / "heavy-tests.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        return (yield)
 
 
 @pytest.fixture(scope="session")
