@@ -158,6 +158,21 @@ def test_monthly_bills_recur_once_per_month(world: World, django_capture_on_comm
         assert new.payer_account == world.payer.username and new.principal == 15_000
 
 
+def test_a_payer_with_the_longest_account_is_billed_every_month(
+    world: World, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """The default key was cut at 120 characters, period included: March's key equalled
+    February's, so the monthly run took March's bill as issued and never issued it."""
+    with world.kel:
+        world.payer.username = "warga." + "x" * 144  # 150, the longest username
+        world.payer.save(update_fields=["username"])
+    issue(world, django_capture_on_commit_callbacks, period_label="2027-02")
+    with world.kota:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert recurring.issue_monthly(datetime.date(2027, 3, 5)) == 1
+        assert LevyBill.objects.get(period_label="2027-03").payer_account == world.payer.username
+
+
 def test_only_the_kotas_finance_office_issues(world: World, django_capture_on_commit_callbacks: Capture) -> None:
     with world.kota, pytest.raises(Forbidden):
         services.do_issue_bill(
